@@ -1,0 +1,35 @@
+import { Command, CommanderError } from "commander";
+import { register as registerPlan } from "./plan";
+import { register as registerCheck } from "./check";
+import { register as registerDrift } from "./drift";
+import { register as registerHost } from "./host";
+
+/** Each subcommand sets `exitCode` through this holder; commander's own errors map to exit 2 (usage). */
+export interface ExitHolder {
+  code: number;
+}
+
+export function buildProgram(exit: ExitHolder): Command {
+  const program = new Command("bulwark")
+    .description("Bulwark: infrastructure hardening as code for Pulumi on AWS")
+    .exitOverride()
+    .showHelpAfterError();
+  registerPlan(program, exit);
+  registerCheck(program, exit);
+  registerDrift(program, exit);
+  registerHost(program, exit);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const exit: ExitHolder = { code: 0 };
+  try {
+    await buildProgram(exit).parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === "commander.helpDisplayed" || err.code === "commander.version" ? 0 : 2;
+    }
+    throw err;
+  }
+  return exit.code;
+}
