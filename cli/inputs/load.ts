@@ -1,0 +1,175 @@
+import { readFileSync, statSync } from "node:fs";
+import { z } from "zod";
+import {
+  engineEventSchema,
+  previewDigestSchema,
+  untypedDeploymentSchema,
+  KNOWN_DEPLOYMENT_FEATURES,
+  type EngineEvent,
+  type PreviewDigest,
+  type UntypedDeployment,
+} from "./schemas";
+
+/** A bad input file: the CLI prints the message (never a stack trace) and exits 2. */
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InputError";
+  }
+}
+
+export type InputKind = "preview" | "events" | "state";
+
+const HOW_TO_PRODUCE: Record<InputKind, string> = {
+  preview: "pulumi preview --json > preview.json",
+  events: "PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true pulumi preview --json > events.ndjson",
+  state: "pulumi stack export --file state.json",
+};
+
+export function readInputFile(file: string): string {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    throw new InputError(`${file}: cannot read the file (does it exist?)`);
+  }
+  if (size === 0) throw new InputError(`${file}: the file is empty`);
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    throw new InputError(`${file}: cannot read the file: ${(err as Error).message}`);
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return "nothing";
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return "an object";
+  const s = JSON.stringify(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out || "(top level)";
+}
+
+/** Turns zod issues into one message naming the field, what was found and what is expected. */
+function schemaError(file: string, what: string, err: z.ZodError, root: unknown, kind: InputKind, prefix = ""): InputError {
+  const lines = err.issues.slice(0, 5).map((i) => {
+    let found: unknown = root;
+    for (const p of i.path) found = found && typeof found === "object" ? (found as Record<PropertyKey, unknown>)[p] : undefined;
+    return `  ${prefix}${formatPath(i.path)}: ${i.message} (found ${describe(found)})`;
+  });
+  const more = err.issues.length > 5 ? `\n  ... and ${err.issues.length - 5} more` : "";
+  return new InputError(
+    `${file}: not a valid ${what}:\n${lines.join("\n")}${more}\nProduce it with: ${HOW_TO_PRODUCE[kind]}`,
+  );
+}
+
+function parseJson(text: string, file: string, kind: InputKind): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const truncated = /Unexpected end|Unterminated|end of JSON/i.test((err as Error).message);
+    throw new InputError(
+      `${file}: not valid JSON (${(err as Error).message})${truncated ? "; the file looks truncated" : ""}.\n` +
+        `Produce it with: ${HOW_TO_PRODUCE[kind]}`,
+    );
+  }
+}
+
+/** Says which Pulumi output a parsed document looks like, to point users at the right flag. */
+function sniff(doc: unknown): InputKind | "checkpoint" | undefined {
+  if (!doc || typeof doc !== "object" || Array.isArray(doc)) return undefined;
+  const o = doc as Record<string, unknown>;
+  if ("checkpoint" in o) return "checkpoint";
+  if ("deployment" in o && "version" in o) return "state";
+  if ("steps" in o || "changeSummary" in o) return "preview";
+  if ("sequence" in o && "timestamp" in o) return "events";
+  return undefined;
+}
+
+function wrongKind(file: string, expected: InputKind, found: ReturnType<typeof sniff>): InputError | undefined {
+  if (found === undefined || found === expected) return undefined;
+  if (found === "checkpoint")
+    return new InputError(
+      `${file}: this is a DIY backend checkpoint file, not a stack export. Run \`${HOW_TO_PRODUCE.state}\` and pass --state.`,
+    );
+  return new InputError(`${file}: this looks like ${LABEL[found]}, not ${LABEL[expected]}: pass it with --${found}.`);
+}
+
+const LABEL: Record<InputKind, string> = {
+  preview: "a `pulumi preview --json` digest",
+  events: "an engine event log (JSON lines)",
+  state: "a `pulumi stack export` deployment",
+};
+
+export function parsePreviewDigest(text: string, file: string): PreviewDigest {
+  const doc = parseJson(text, file, "preview");
+  const wrong = wrongKind(file, "preview", sniff(doc));
+  if (wrong) throw wrong;
+  const r = previewDigestSchema.safeParse(doc);
+  if (!r.success) throw schemaError(file, LABEL.preview, r.error, doc, "preview");
+  return r.data;
+}
+
+export function parseDeployment(text: string, file: string): UntypedDeployment {
+  const doc = parseJson(text, file, "state");
+  const wrong = wrongKind(file, "state", sniff(doc));
+  if (wrong) throw wrong;
+  const r = untypedDeploymentSchema.safeParse(doc);
+  if (!r.success) throw schemaError(file, LABEL.state, r.error, doc, "state");
+  const unknownFeatures = (r.data.features ?? []).filter(
+    (f) => !(KNOWN_DEPLOYMENT_FEATURES as readonly string[]).includes(f),
+  );
+  if (unknownFeatures.length > 0)
+    throw new InputError(
+      `${file}: deployment lists feature(s) ${unknownFeatures.join(", ")} that Bulwark does not know; ` +
+        `export with an older format (\`pulumi stack export --version 3\`) or update Bulwark`,
+    );
+  return r.data;
+}
+
+/** NDJSON: one apitype.EngineEvent per line. A run always ends with `cancelEvent`; without it the log is cut short. */
+export function parseEventLog(text: string, file: string): EngineEvent[] {
+  const events: EngineEvent[] = [];
+  const lines = text.split("\n");
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n].trim();
+    if (line === "") continue;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(line);
+    } catch (err) {
+      if (n === 0 && sniff(safeParse(text)) !== undefined) throw wrongKind(file, "events", sniff(safeParse(text)))!;
+      throw new InputError(
+        `${file}:${n + 1}: not a JSON line (${(err as Error).message})` +
+          `${n >= lines.length - 2 ? "; the log looks truncated" : ""}.\nProduce it with: ${HOW_TO_PRODUCE.events}`,
+      );
+    }
+    if (n === 0) {
+      const wrong = wrongKind(file, "events", sniff(doc));
+      if (wrong) throw wrong;
+    }
+    const r = engineEventSchema.safeParse(doc);
+    if (!r.success) throw schemaError(`${file}:${n + 1}`, "engine event", r.error, doc, "events");
+    events.push(r.data);
+  }
+  if (events.length === 0) throw new InputError(`${file}: no events in the file`);
+  if (!events[events.length - 1].cancelEvent)
+    throw new InputError(
+      `${file}: the event log does not end with the engine's final cancelEvent; the run was cut short or the file is truncated`,
+    );
+  return events;
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
