@@ -1,0 +1,2 @@
+import { PolicyPack } from "@pulumi/policy";
+new PolicyPack("bulwark", { policies: [] });
