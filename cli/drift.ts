@@ -1,5 +1,64 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import type { ExitHolder } from "./index";
+import { changesFromDigest, changesFromEvents, type Change } from "./inputs/changes";
+import { detectDrift, type DriftSource } from "./inputs/drift";
+import { InputError, parseEventLog, parsePreviewDigest, readInputFile } from "./inputs/load";
+import { buildDriftReport, DRIFT_EXIT, formatDriftMarkdown, formatDriftText, type DriftReport } from "./report/drift";
+import { emit, toolVersion } from "./report/io";
 
-// Not built yet: see the issue that owns `bulwark drift`.
-export function register(_program: Command, _exit: ExitHolder): void {}
+export interface DriftOptions {
+  source?: DriftSource;
+}
+
+/** A digest is one JSON document; an event stream is one JSON object per line. */
+export function loadDriftInput(file: string): { format: "digest" | "events"; changes: Change[] } {
+  const text = readInputFile(file);
+  const firstLine = text.slice(0, text.indexOf("\n") >= 0 ? text.indexOf("\n") : undefined).trim();
+  let firstIsEvent = false;
+  try {
+    const o = JSON.parse(firstLine) as Record<string, unknown>;
+    firstIsEvent = typeof o === "object" && o !== null && "sequence" in o;
+  } catch {
+    // a pretty-printed digest's first line is "{"
+  }
+  if (firstIsEvent) return { format: "events", changes: changesFromEvents(parseEventLog(text, file)) };
+  return { format: "digest", changes: changesFromDigest(parsePreviewDigest(text, file)) };
+}
+
+export function runDrift(file: string, opts: DriftOptions = {}): DriftReport {
+  const source = opts.source ?? "refresh";
+  const { format, changes } = loadDriftInput(file);
+  const checked = changes.filter((c) => c.type !== "pulumi:pulumi:Stack" && !c.type.startsWith("pulumi:providers:")).length;
+  return buildDriftReport({ file, format, source }, checked, detectDrift(changes, source), toolVersion());
+}
+
+export function register(program: Command, exit: ExitHolder): void {
+  program
+    .command("drift")
+    .description(
+      "Report out-of-band changes from `pulumi refresh --preview-only --json` (or `pulumi preview --refresh " +
+        "--expect-no-changes --json` with --source preview) and the hardening control each one breaks. " +
+        "Exit 0: no drift; 3: drift touching no control; 4: drift breaking a control; 2: bad input.",
+    )
+    .argument("<file>", "the command's --json output: a preview digest or an engine event stream (NDJSON)")
+    .addOption(
+      new Option("--source <kind>", "refresh: `pulumi refresh --preview-only`; preview: `pulumi preview --refresh`")
+        .choices(["refresh", "preview"])
+        .default("refresh"),
+    )
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json", "markdown"]).default("text"))
+    .option("-o, --output <file>", "write the report to a file instead of stdout")
+    .action((file: string, o: { source: DriftSource; format: "text" | "json" | "markdown"; output?: string }) => {
+      try {
+        const report = runDrift(file, { source: o.source });
+        const text =
+          o.format === "json" ? JSON.stringify(report, null, 2) + "\n" : o.format === "markdown" ? formatDriftMarkdown(report) : formatDriftText(report);
+        emit(text, o.output);
+        exit.code = DRIFT_EXIT[report.verdict];
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        process.stderr.write(`bulwark drift: ${err.message}\n`);
+        exit.code = 2;
+      }
+    });
+}
