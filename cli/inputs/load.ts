@@ -69,11 +69,18 @@ function schemaError(file: string, what: string, err: z.ZodError, root: unknown,
   );
 }
 
+/** A parse error at (or next to) the last byte means the document stops early. */
+function looksTruncated(text: string, message: string): boolean {
+  if (/Unexpected end|Unterminated|end of JSON/i.test(message)) return true;
+  const m = /position (\d+)/.exec(message);
+  return m !== null && Number(m[1]) >= text.trimEnd().length - 1;
+}
+
 function parseJson(text: string, file: string, kind: InputKind): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    const truncated = /Unexpected end|Unterminated|end of JSON/i.test((err as Error).message);
+    const truncated = looksTruncated(text, (err as Error).message);
     throw new InputError(
       `${file}: not valid JSON (${(err as Error).message})${truncated ? "; the file looks truncated" : ""}.\n` +
         `Produce it with: ${HOW_TO_PRODUCE[kind]}`,
@@ -147,7 +154,7 @@ export function parseEventLog(text: string, file: string): EngineEvent[] {
       if (n === 0 && sniff(safeParse(text)) !== undefined) throw wrongKind(file, "events", sniff(safeParse(text)))!;
       throw new InputError(
         `${file}:${n + 1}: not a JSON line (${(err as Error).message})` +
-          `${n >= lines.length - 2 ? "; the log looks truncated" : ""}.\nProduce it with: ${HOW_TO_PRODUCE.events}`,
+          `${n >= lines.length - 2 && looksTruncated(line, (err as Error).message) ? "; the log looks truncated" : ""}.\nProduce it with: ${HOW_TO_PRODUCE.events}`,
       );
     }
     if (n === 0) {
