@@ -1,0 +1,302 @@
+/**
+ * Self-hosted MySQL/MariaDB role (contract 5): one zod model -> a config file, an apply script and a verify script.
+ * Parity with dev-sec mysql_hardening (hardening.cnf, secure installation) and mysql-baseline (mysql-conf-*,
+ * mysql-db-*), plus what dev-sec leaves out: a private bind address, a password validation plugin, TLS required.
+ * Pure: renders text only. HOST places `files` and runs `apply` as root; `verify` exits non-zero on any failure.
+ */
+import * as ipaddr from "ipaddr.js";
+import { z } from "zod";
+import {
+  accountHostSchema,
+  appGrantFields,
+  checkGrant,
+  describeIssues,
+  MysqlArgsError,
+  passwordVariable,
+  renderSecureInstallationSql,
+  renderUserSql,
+  SESSION_PRELUDE,
+} from "../mysql-sql";
+
+const absPath = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._\/-]*$/, "use an absolute path of letters, digits and . _ / -")
+  .refine((p) => !p.split("/").includes(".."), "use a path without '..'");
+
+/** The server listens on one private (RFC 1918 / unique-local) or loopback address, never a public one or all. */
+const bindAddressSchema = z.string().refine(
+  (s) => {
+    if (!ipaddr.isValid(s)) return false;
+    const range = ipaddr.process(s).range();
+    return range === "private" || range === "loopback" || range === "uniqueLocal";
+  },
+  "use one private address of this host (10/8, 172.16/12, 192.168/16, fc00::/7) or loopback, never 0.0.0.0 or a public one",
+);
+
+const selfHostedAppSchema = z
+  .object({
+    ...appGrantFields,
+    /** Where the application connects from: an IP or CIDR (mysql-baseline mysql-db-07: never `%`). */
+    host: accountHostSchema.refine((h) => h !== "%", "name the application's address or subnet; % (any host) is refused (mysql-db-07)"),
+    /**
+     * `password`: read from `<secretsDir>/<name>.password` (root 0600); generated there on first apply if absent.
+     * `unix_socket`: the local OS user of the same name, no password (host must be localhost).
+     */
+    auth: z.enum(["password", "unix_socket"]).default("password"),
+  })
+  .strict()
+  .superRefine((u, ctx) => {
+    checkGrant(u, ctx);
+    if (u.auth === "unix_socket" && u.host !== "localhost") {
+      ctx.addIssue({ code: "custom", path: ["host"], message: "unix_socket users connect locally: set host: localhost" });
+    }
+  });
+
+export const mysqlRoleSchema = z
+  .object({
+    flavor: z.enum(["mariadb", "mysql"]).default("mariadb"),
+    bindAddress: bindAddressSchema,
+    port: z.number().int().min(1, "use a port from 1 to 65535").max(65535, "use a port from 1 to 65535").default(3306),
+    /** systemd unit; defaults to the flavor's Debian/Ubuntu name. */
+    service: z.string().regex(/^[a-z][a-z0-9@._-]*$/, "use a systemd unit name such as mariadb").optional(),
+    paths: z
+      .object({
+        configFile: absPath.optional(),
+        datadir: absPath.default("/var/lib/mysql"),
+        socket: absPath.default("/run/mysqld/mysqld.sock"),
+        pidFile: absPath.optional(),
+        /** mysql-conf-03: where FILE operations may read/write; nothing else. */
+        secureFilePriv: absPath.default("/var/lib/mysql-files"),
+        /** Application passwords, root 0700 / files 0600. */
+        secretsDir: absPath.default("/etc/bulwark/mysql"),
+      })
+      .strict()
+      .prefault({}),
+    tls: z
+      .object({
+        caFile: absPath.default("/etc/mysql/tls/ca.pem"),
+        certFile: absPath.default("/etc/mysql/tls/server-cert.pem"),
+        keyFile: absPath.default("/etc/mysql/tls/server-key.pem"),
+        versions: z
+          .array(z.enum(["TLSv1.2", "TLSv1.3"]))
+          .min(1, "allow TLSv1.2 and/or TLSv1.3")
+          .default(["TLSv1.2", "TLSv1.3"]),
+      })
+      .strict()
+      .prefault({}),
+    passwordMinLength: z.number().int().min(12, "use at least 12 characters").max(64).default(14),
+    /** MariaDB server_audit (connections, DDL and DCL). */
+    audit: z.boolean().default(true),
+    apps: z.array(selfHostedAppSchema).max(64, "declare at most 64 application users").default([]),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const seen = new Map<string, number>();
+    cfg.apps.forEach((a, i) => {
+      if (seen.has(a.name)) {
+        ctx.addIssue({ code: "custom", path: ["apps", i, "name"], message: `repeats apps[${seen.get(a.name)}]: give each application its own user`, input: a.name });
+      }
+      seen.set(a.name, i);
+    });
+  });
+
+export type MysqlRoleInput = z.input<typeof mysqlRoleSchema>;
+export type MysqlRoleConfig = z.output<typeof mysqlRoleSchema>;
+
+export interface RenderedFile {
+  path: string;
+  content: string;
+  mode: number;
+}
+export interface MysqlHardening {
+  files: RenderedFile[];
+  apply: string;
+  verify: string;
+}
+
+/** Parses with errors that name field, value and fix; throws MysqlArgsError (nothing rendered) on bad input. */
+export function parseMysqlRole(input: unknown): MysqlRoleConfig {
+  const r = mysqlRoleSchema.safeParse(input, { reportInput: true });
+  if (!r.success) throw new MysqlArgsError("mysql role", describeIssues(r.error));
+  return r.data;
+}
+
+/** `bash` single-quoted word (paths are validated already; this keeps the script safe regardless). */
+function sh(s: string): string {
+  return "'" + s.replace(/'/g, "'\\''") + "'";
+}
+
+export function renderMysqlHardening(input: unknown): MysqlHardening {
+  const cfg = parseMysqlRole(input);
+  const maria = cfg.flavor === "mariadb";
+  const service = cfg.service ?? (maria ? "mariadb" : "mysql");
+  const confPath = cfg.paths.configFile ?? (maria ? "/etc/mysql/mariadb.conf.d/99-bulwark-hardening.cnf" : "/etc/mysql/mysql.conf.d/99-bulwark-hardening.cnf");
+  const client = maria ? "mariadb" : "mysql";
+  const admin = maria ? "mariadb-admin" : "mysqladmin";
+  // MySQL 8 dropped some dev-sec options; `loose-` makes the server ignore an option it does not know.
+  const only = (flag: boolean, line: string) => (flag ? line : `loose-${line}`);
+
+  const cnf = [
+    "# Bulwark mysql role: dev-sec mysql_hardening / mysql-baseline parity. Managed file: edits are overwritten.",
+    "[mysqld]",
+    "# mysql-conf-03: run as the mysql user",
+    "user = mysql",
+    `datadir = ${cfg.paths.datadir}`,
+    `socket = ${cfg.paths.socket}`,
+    ...(cfg.paths.pidFile ? [`pid-file = ${cfg.paths.pidFile}`] : []),
+    `port = ${cfg.port}`,
+    "# Listen on one private address only; host parts are IPs, never resolved names",
+    `bind-address = ${cfg.bindAddress}`,
+    "skip-name-resolve",
+    "# mysql-conf-03: no client-side file reads, no symlinked tables, FILE confined to one directory",
+    "local-infile = 0",
+    only(maria, "skip-symbolic-links = 1"),
+    `secure-file-priv = ${cfg.paths.secureFilePriv}`,
+    "skip-show-database",
+    only(maria, "safe-user-create = 1"),
+    "allow-suspicious-udfs = 0",
+    "automatic-sp-privileges = 0",
+    "# Passwords: a validation plugin, and no way around it with a pre-hashed password",
+    ...(maria
+      ? [
+          "plugin-load-add = simple_password_check.so",
+          `simple_password_check_minimal_length = ${cfg.passwordMinLength}`,
+          "simple_password_check_digits = 1",
+          "simple_password_check_letters_same_case = 1",
+          "simple_password_check_other_characters = 1",
+          "strict_password_validation = ON",
+        ]
+      : ["loose-validate_password.policy = STRONG", `loose-validate_password.length = ${cfg.passwordMinLength}`]),
+    "# Every TCP connection is TLS, with the server's own certificate",
+    "require_secure_transport = ON",
+    `ssl-ca = ${cfg.tls.caFile}`,
+    `ssl-cert = ${cfg.tls.certFile}`,
+    `ssl-key = ${cfg.tls.keyFile}`,
+    `tls_version = ${cfg.tls.versions.join(",")}`,
+    ...(maria && cfg.audit
+      ? [
+          "# Audit: connections, DDL and account/privilege changes",
+          "plugin-load-add = server_audit.so",
+          "server_audit_logging = ON",
+          "server_audit_events = CONNECT,QUERY_DDL,QUERY_DCL",
+        ]
+      : []),
+    "",
+  ].join("\n");
+
+  const pwApps = cfg.apps.filter((a) => a.auth === "password");
+  const userSql = cfg.apps.flatMap((a) =>
+    renderUserSql({ name: a.name, host: a.host, database: a.database, privileges: a.privileges, scope: a.scope, auth: { kind: a.auth } }, cfg.flavor),
+  );
+  const installSql = renderSecureInstallationSql(cfg.flavor);
+
+  const apply = `#!/usr/bin/env bash
+# Bulwark mysql role: apply (run as root after the files are in place). Never prints a credential:
+# passwords go from root-only files to the server on stdin as hex, never on a command line.
+set -euo pipefail
+umask 077
+CONF=${sh(confPath)}
+SOCKET="\${BULWARK_MYSQL_SOCKET:-${cfg.paths.socket}}"
+SECRETS=${sh(cfg.paths.secretsDir)}
+
+STAGE="\${BULWARK_MYSQL_STAGE:-all}" # prepare | sql | all (prepare: files and directories; sql: the server is up)
+
+if [ "$STAGE" != sql ]; then
+# mysql-conf-07/08: config root:mysql, not world-readable; mysql-conf-04: datadir mysql:mysql 0750
+chown root:mysql "$CONF" && chmod 0640 "$CONF"
+[ -d ${sh(cfg.paths.datadir)} ] && chown mysql:mysql ${sh(cfg.paths.datadir)} && chmod 0750 ${sh(cfg.paths.datadir)}
+install -d -o mysql -g mysql -m 0750 ${sh(cfg.paths.secureFilePriv)}
+install -d -o root -g root -m 0700 "$SECRETS"
+for f in ${sh(cfg.tls.caFile)} ${sh(cfg.tls.certFile)} ${sh(cfg.tls.keyFile)}; do
+  [ -s "$f" ] || { echo "bulwark-mysql: TLS file $f is missing: provision the server certificate first" >&2; exit 1; }
+done
+chown root:mysql ${sh(cfg.tls.keyFile)} && chmod 0640 ${sh(cfg.tls.keyFile)}
+
+if [ "$STAGE" = all ]; then
+  if [ -d /run/systemd/system ]; then systemctl restart ${sh(service)}; else service ${sh(service)} restart; fi
+fi
+fi
+[ "$STAGE" = prepare ] && exit 0
+for _ in $(seq 1 60); do ${admin} --no-defaults --protocol=socket -S "$SOCKET" -u root ping >/dev/null 2>&1 && break; sleep 0.5; done
+
+# Application passwords: kept in root-only files; a missing one is generated (36 random alphanumerics + classes).
+${pwApps
+  .map(
+    (a) => `if [ ! -s "$SECRETS/${a.name}.password" ]; then
+  ( set +o pipefail; printf '%s-Aa9\\n' "$(head -c 1024 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 36)" ) > "$SECRETS/${a.name}.password"
+  chmod 0600 "$SECRETS/${a.name}.password"
+fi`,
+  )
+  .join("\n")}
+${maria ? "" : `if [ "$(mysql --no-defaults --protocol=socket -S "$SOCKET" -u root -N -B -e "SELECT COUNT(*) FROM mysql.component WHERE component_urn='file://component_validate_password'")" = 0 ]; then
+  mysql --no-defaults --protocol=socket -S "$SOCKET" -u root -e "INSTALL COMPONENT 'file://component_validate_password'; SET GLOBAL validate_password.policy = 'STRONG', GLOBAL validate_password.length = ${cfg.passwordMinLength};"
+fi
+`}hexof() { tr -d '\\n' < "$1" | od -An -v -tx1 | tr -d ' \\n'; }
+
+{
+  printf '%s\\n' ${sh(SESSION_PRELUDE)}
+${installSql.map((s) => `  printf '%s\\n' ${sh(s)}`).join("\n")}
+${pwApps.map((a) => `  printf "SET ${passwordVariable(a.name)} = CONVERT(UNHEX('%s') USING utf8mb4);\\n" "$(hexof "$SECRETS/${a.name}.password")"`).join("\n")}
+${userSql.map((s) => `  printf '%s\\n' ${sh(s)}`).join("\n")}
+} | ${client} --no-defaults --protocol=socket -S "$SOCKET" -u root --batch
+echo "bulwark-mysql: applied (${cfg.apps.length} application user(s))"
+`;
+
+  const waivedGrant = cfg.apps.filter((a) => a.privileges.includes("GRANT OPTION")).map((a) => a.name);
+  const grantOk = ["root", "mysql", "debian-sys-maint", ...waivedGrant].map((u) => `'${u}'`).join(",");
+  const checks: [string, string, string][] = [
+    // [control id, query, expected]
+    ["mysql-conf-03 local_infile", "SELECT @@GLOBAL.local_infile", "0"],
+    ["mysql-conf-03 symbolic links", "SELECT @@GLOBAL.have_symlink", "DISABLED"],
+    ["mysql-conf-03 secure_file_priv", "SELECT TRIM(TRAILING '/' FROM @@GLOBAL.secure_file_priv)", cfg.paths.secureFilePriv.replace(/\/+$/, "")],
+    ["mysql-conf-03 skip_show_database", "SELECT @@GLOBAL.skip_show_database", "1"],
+    ["bulwark bind address", "SELECT @@GLOBAL.bind_address", cfg.bindAddress],
+    ["bulwark skip_name_resolve", "SELECT @@GLOBAL.skip_name_resolve", "1"],
+    ["bulwark require_secure_transport", "SELECT @@GLOBAL.require_secure_transport", "1"],
+    ["bulwark TLS available", "SELECT @@GLOBAL.have_ssl", "YES"],
+    ["bulwark tls_version", "SELECT @@GLOBAL.tls_version", cfg.tls.versions.join(",")],
+    ...((maria
+      ? [
+          ["bulwark password plugin", "SELECT PLUGIN_STATUS FROM information_schema.PLUGINS WHERE PLUGIN_NAME='simple_password_check'", "ACTIVE"],
+          ["bulwark strict_password_validation", "SELECT @@GLOBAL.strict_password_validation", "1"],
+          ...(cfg.audit ? [["bulwark audit log", "SELECT @@GLOBAL.server_audit_logging", "1"]] : []),
+        ]
+      : [["bulwark password component", "SELECT COUNT(*) FROM mysql.component WHERE component_urn='file://component_validate_password'", "1"]]) as [string, string, string][]),
+    ["mysql-db-03 no test database", "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='test'", "0"],
+    ["mysql-db-04 no anonymous users", "SELECT COUNT(*) FROM mysql.user WHERE User=''", "0"],
+    [
+      "mysql-db-05 no empty passwords (unlocked accounts)",
+      maria
+        ? "SELECT COUNT(*) FROM mysql.global_priv WHERE IFNULL(JSON_VALUE(Priv,'$.authentication_string'),'')='' AND IFNULL(JSON_VALUE(Priv,'$.plugin'),'') IN ('','mysql_native_password','ed25519') AND IFNULL(JSON_VALUE(Priv,'$.account_locked'),'0') NOT IN ('1','true') AND IFNULL(JSON_VALUE(Priv,'$.is_role'),'0') NOT IN ('1','true')"
+        : "SELECT COUNT(*) FROM mysql.user WHERE authentication_string='' AND plugin IN ('mysql_native_password','caching_sha2_password','sha256_password') AND account_locked<>'Y'",
+      "0",
+    ],
+    ["mysql-db-06 grant option only for admins", `SELECT COUNT(*) FROM mysql.user WHERE Grant_priv='Y' AND User NOT IN (${grantOk})`, "0"],
+    ["mysql-db-07 no % hosts", "SELECT COUNT(*) FROM mysql.user WHERE Host='%'", "0"],
+    ["mysql-db-08 root only at localhost", "SELECT COUNT(*) FROM mysql.user WHERE User='root' AND Host<>'localhost'", "0"],
+    ["bulwark root only via the unix socket", "SELECT COUNT(*) FROM mysql.user WHERE User='root' AND plugin NOT IN ('unix_socket','auth_socket')", "0"],
+    ...pwApps.map((a): [string, string, string] => [
+      `bulwark ${a.name} requires TLS`,
+      `SELECT COUNT(*) FROM mysql.user WHERE User='${a.name}' AND ssl_type IN ('ANY','X509','SPECIFIED')`,
+      "1",
+    ]),
+  ];
+
+  const verify = `#!/usr/bin/env bash
+# Bulwark mysql role: verify. Prints one line per control; exits 1 if any fails.
+set -uo pipefail
+SOCKET="\${BULWARK_MYSQL_SOCKET:-${cfg.paths.socket}}"
+fail=0
+check() { # id expected actual
+  if [ "$3" = "$2" ]; then echo "ok   $1"; else echo "FAIL $1: expected '$2', got '$3'"; fail=1; fi
+}
+q() { ${client} --no-defaults --protocol=socket -S "$SOCKET" -u root -N -B -e "$1" 2>&1 | head -n 1; }
+${checks.map(([id, query, want]) => `check ${sh(id)} ${sh(want)} "$(q ${sh(query)})"`).join("\n")}
+check 'mysql-conf-08 config root:mysql, not world-readable' 'root:mysql:640' "$(stat -c '%U:%G:%a' ${sh(confPath)} 2>&1)"
+check 'mysql-conf-04 datadir mysql:mysql' 'mysql:mysql' "$(stat -c '%U:%G' ${sh(cfg.paths.datadir)} 2>&1)"
+check 'mysql-conf-09 no MYSQL_PWD in the environment' '' "\${MYSQL_PWD:-}"
+exit $fail
+`;
+
+  return { files: [{ path: confPath, content: cnf, mode: 0o640 }], apply, verify };
+}
