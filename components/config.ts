@@ -1,0 +1,373 @@
+/**
+ * The one schema for the whole stack config (`bulwark:*` keys in Pulumi.<stack>.yaml). Every bad value becomes a
+ * `ConfigError` naming the field path, the value and the fix, before any resource exists.
+ */
+import * as ipaddr from "ipaddr.js";
+import { z } from "zod";
+import { waiverSchema, type Waiver } from "../policies/src/waiver";
+import { ADMIN_PORTS, DEFAULT_AUTHORIZED_WEB_PORTS, LOG_RETENTION_DAYS } from "./controls";
+import { coversInternet, isAnywhere, judgeIngress, normaliseRules, parseCidr } from "./rules";
+
+/** Config namespace: the Pulumi project name. */
+export const PROJECT = "bulwark";
+
+export class ConfigError extends Error {
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[]) {
+    super(
+      `invalid stack config (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n` +
+        issues.map((i) => `  - ${i.path}: got ${i.value}: ${i.problem}. Fix: ${i.fix}`).join("\n"),
+    );
+    this.name = "ConfigError";
+    this.issues = issues;
+  }
+}
+
+export interface ConfigIssue {
+  /** e.g. `bulwark:sites[2].servers[0].role` */
+  path: string;
+  /** The offending value, rendered (secrets never reach here: secret keys are masked before parsing). */
+  value: string;
+  problem: string;
+  fix: string;
+}
+
+const slug = (what: string) =>
+  z
+    .string()
+    .min(1, `give the ${what} a name`)
+    .max(32, `keep the ${what} name to 32 characters`)
+    .regex(/^[a-z][a-z0-9-]*$/, `use lower-case letters, digits and '-' for the ${what} name, starting with a letter`);
+
+const cidrSchema = z.string().superRefine((v, ctx) => {
+  try {
+    parseCidr(v);
+  } catch (e) {
+    ctx.addIssue({ code: "custom", message: (e as Error).message });
+  }
+});
+
+const port = z.number().int("use a whole port number").min(1, "use a port from 1 to 65535").max(65535, "use a port from 1 to 65535");
+
+const retention = z
+  .number()
+  .refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), {
+    message: `use a CloudWatch retention value: ${LOG_RETENTION_DAYS.join(", ")}`,
+  });
+
+export const ROLES = ["web", "app", "db", "bastion"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const OPERATING_SYSTEMS = ["ubuntu-24.04", "ubuntu-22.04", "debian-12"] as const;
+export type OperatingSystem = (typeof OPERATING_SYSTEMS)[number];
+
+const ruleSchema = z
+  .object({
+    from: z.union([z.literal("internet"), cidrSchema]).describe("a CIDR or 'internet'"),
+    ports: z
+      .array(z.union([port, z.string().regex(/^\d{1,5}(-\d{1,5})?$/, "write a port as 443 or a range as 8000-8100")]))
+      .min(1, "list at least one port"),
+    protocol: z.enum(["tcp", "udp"]).default("tcp"),
+    description: z.string().max(255).optional(),
+  })
+  .strict();
+
+const serverSchema = z
+  .object({
+    name: slug("server"),
+    role: z.enum(ROLES),
+    instanceType: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$/, "use an EC2 instance type such as t3.small")
+      .optional(),
+    os: z.enum(OPERATING_SYSTEMS).default("ubuntu-24.04"),
+    ami: z.string().regex(/^ami-[0-9a-f]{8,17}$/, "use an AMI id such as ami-0123456789abcdef0, or omit it").optional(),
+    rootVolumeGiB: z.number().int().min(8, "give the root volume at least 8 GiB").max(16384).default(30),
+    /** Extra ingress beyond the role defaults. Internet sources obey the authorized-web-ports rule. */
+    allow: z.array(ruleSchema).default([]),
+    /** Named opt-outs for this server (public IP, internet ingress...): reason, approver, expiry. */
+    waivers: z.array(waiverSchema).default([]),
+    publicIp: z.boolean().default(false),
+  })
+  .strict();
+
+const siteSchema = z
+  .object({
+    name: slug("site"),
+    kind: z.enum(["head-office", "branch"]),
+    cidr: cidrSchema,
+    servers: z.array(serverSchema).default([]),
+  })
+  .strict();
+
+const sessionSchema = z
+  .object({
+    idleTimeoutMinutes: z.number().int().min(1, "use 1 to 60 minutes").max(60, "use 1 to 60 minutes").default(20),
+    maxSessionMinutes: z.number().int().min(1).max(1440, "use at most 1440 minutes (24 h)").default(240),
+    runAsUser: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "use a Linux user name (lower case, up to 32 characters)")
+      .refine((u) => u !== "root", "never run sessions as root: use an unprivileged admin user")
+      .default("bulwark-admin"),
+    logRetentionDays: retention.default(365),
+  })
+  .strict();
+
+const adminAccessSchema = z
+  .object({
+    mode: z.enum(["session-manager", "bastion"]).default("session-manager"),
+    session: sessionSchema.default(sessionSchema.parse({})),
+    bastion: z
+      .object({
+        allowedCidrs: z.array(cidrSchema).min(1, "list the CIDRs allowed to reach the bastion"),
+        instanceType: z.string().default("t3.micro"),
+        waivers: z.array(waiverSchema).default([]),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+const baseSchema = z
+  .object({
+    environment: z.enum(["prod", "staging", "dev"]),
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "use an AWS region such as eu-west-1").optional(),
+    network: z
+      .object({
+        natEgress: z.boolean().default(false),
+        flowLogRetentionDays: retention.default(365),
+      })
+      .strict()
+      .default({ natEgress: false, flowLogRetentionDays: 365 }),
+    authorizedWebPorts: z.array(port).min(1).default([...DEFAULT_AUTHORIZED_WEB_PORTS]),
+    adminAccess: adminAccessSchema.default(adminAccessSchema.parse({})),
+    encryption: z
+      .object({ customerManagedKey: z.boolean().default(true) })
+      .strict()
+      .default({ customerManagedKey: true }),
+    baseline: z
+      .object({
+        enabled: z.boolean().default(true),
+        alertEmails: z.array(z.email("use an e-mail address")).default([]),
+        logRetentionDays: retention.default(365),
+      })
+      .strict()
+      .default({ enabled: true, alertEmails: [], logRetentionDays: 365 }),
+    patching: z
+      .object({
+        approveAfterDays: z.number().int().min(0).max(100, "use 0 to 100 days").default(7),
+        schedule: z
+          .string()
+          .regex(/^(cron|rate)\(.+\)$/, "use an SSM schedule expression such as cron(0 3 ? * SUN *)")
+          .default("cron(0 3 ? * SUN *)"),
+        durationHours: z.number().int().min(1).max(24).default(3),
+        cutoffHours: z.number().int().min(0).max(23).default(1),
+        scanSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, "use rate(1 day) or a cron() expression").default("rate(1 day)"),
+      })
+      .strict()
+      .default({ approveAfterDays: 7, schedule: "cron(0 3 ? * SUN *)", durationHours: 3, cutoffHours: 1, scanSchedule: "rate(1 day)" }),
+    sites: z.array(siteSchema).min(1, "declare at least the head office"),
+  })
+  .strict();
+
+export const stackConfigSchema = baseSchema.superRefine(crossFieldChecks);
+
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+export type SiteConfig = StackConfig["sites"][number];
+export type ServerConfig = SiteConfig["servers"][number];
+export type AdminAccessConfig = StackConfig["adminAccess"];
+
+function crossFieldChecks(c: z.output<typeof baseSchema>, ctx: z.RefinementCtx): void {
+  const add = (path: (string | number)[], message: string, input: unknown) =>
+    ctx.addIssue({ code: "custom", path, message, input });
+
+  c.authorizedWebPorts.forEach((p, i) => {
+    if (ADMIN_PORTS.includes(p)) add(["authorizedWebPorts", i], `admin port ${p} can never be a web port: remove it`, p);
+  });
+  if (c.patching.cutoffHours >= c.patching.durationHours) {
+    add(["patching", "cutoffHours"], "the cutoff must be shorter than durationHours", c.patching.cutoffHours);
+  }
+  if (c.adminAccess.mode === "bastion" && !c.adminAccess.bastion) {
+    add(["adminAccess", "bastion"], "bastion mode needs adminAccess.bastion.allowedCidrs", undefined);
+  }
+  c.adminAccess.bastion?.allowedCidrs.forEach((cidr, i) => {
+    if (!safeCidr(cidr)) return;
+    if (isAnywhere(cidr)) {
+      add(["adminAccess", "bastion", "allowedCidrs", i], "SSH from the whole internet is never allowed: list your office or VPN ranges", cidr);
+    } else if (coversInternet(cidr)) {
+      const v = judgeIngress({ kind: cidr.includes(":") ? "ipv6" : "ipv4", cidr, label: "x" }, { protocol: "tcp", fromPort: 22, toPort: 22, label: "tcp22" }, [], c.adminAccess.bastion?.waivers ?? []);
+      if (!v.ok) add(["adminAccess", "bastion", "allowedCidrs", i], `${v.message}; ${v.fix}`, cidr);
+    }
+  });
+
+  const heads = c.sites.filter((s) => s.kind === "head-office").length;
+  if (heads !== 1) add(["sites"], `declare exactly one site with kind: head-office (found ${heads})`, heads);
+
+  const seenSites = new Map<string, number>();
+  c.sites.forEach((site, si) => {
+    if (seenSites.has(site.name)) add(["sites", si, "name"], `site name repeats sites[${seenSites.get(site.name)}]: use a unique name`, site.name);
+    seenSites.set(site.name, si);
+    if (safeCidr(site.cidr)) {
+      const [addr, len] = ipaddr.parseCIDR(site.cidr);
+      if (addr.kind() !== "ipv4" || coversInternet(site.cidr)) {
+        add(["sites", si, "cidr"], "use a private IPv4 range (10/8, 172.16/12, 192.168/16) for a site network", site.cidr);
+      } else if (len < 16 || len > 24) {
+        add(["sites", si, "cidr"], "use a prefix between /16 and /24 (a VPC's limits, with room for 2 subnets)", site.cidr);
+      }
+      c.sites.slice(0, si).forEach((other, oi) => {
+        if (safeCidr(other.cidr) && overlaps(site.cidr, other.cidr)) {
+          add(["sites", si, "cidr"], `overlaps sites[${oi}] (${other.name}, ${other.cidr}): give each site its own range`, site.cidr);
+        }
+      });
+    }
+    const seenServers = new Set<string>();
+    site.servers.forEach((server, vi) => {
+      const at = ["sites", si, "servers", vi];
+      if (seenServers.has(server.name)) add([...at, "name"], "server name repeats in this site: use a unique name", server.name);
+      seenServers.add(server.name);
+      if (server.role === "bastion") {
+        add([...at, "role"], "bastions come from adminAccess.mode: bastion, not from a site's server list", server.role);
+      }
+      if (server.publicIp && !server.waivers.some((w) => w.policy === "ec2-instance-disallow-public-ip")) {
+        add([...at, "publicIp"], "a public IP needs a waiver {policy: ec2-instance-disallow-public-ip, reason, approver, expires}; prefer false", true);
+      }
+      server.allow.forEach((rule, ri) => {
+        if (rule.from !== "internet" && !safeCidr(rule.from)) return;
+        let rules;
+        try {
+          rules = normaliseRules("ingress", rule);
+        } catch (e) {
+          add([...at, "allow", ri, "ports"], (e as Error).message, rule.ports);
+          return;
+        }
+        for (const r of rules) {
+          const v = judgeIngress(r.peer, r.port, c.authorizedWebPorts, server.waivers);
+          if (!v.ok) add([...at, "allow", ri], `${v.message}; ${v.fix}`, `${rule.from} ${r.port.label}`);
+        }
+      });
+    });
+  });
+}
+
+function safeCidr(cidr: string): boolean {
+  try {
+    parseCidr(cidr);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function overlaps(a: string, b: string): boolean {
+  const [aa, al] = ipaddr.parseCIDR(a);
+  const [ba, bl] = ipaddr.parseCIDR(b);
+  if (aa.kind() !== ba.kind()) return false;
+  return al <= bl ? ba.match(aa, al) : aa.match(ba, bl);
+}
+
+/** Known top-level keys (without the `bulwark:` namespace). */
+export const CONFIG_KEYS = Object.keys(baseSchema.shape) as (keyof StackConfig)[];
+
+/**
+ * Parses namespaced or bare config (`{"bulwark:sites": [...]}` or `{sites: [...]}`); values may be JSON strings,
+ * as the Pulumi language host passes structured config. Foreign namespaces (`aws:region`) are read for the region
+ * and otherwise ignored.
+ */
+export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+  const input: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const cut = key.indexOf(":");
+    const ns = cut < 0 ? PROJECT : key.slice(0, cut);
+    const name = cut < 0 ? key : key.slice(cut + 1);
+    if (ns === "aws" && name === "region") {
+      if (input.region === undefined) input.region = value;
+      continue;
+    }
+    if (ns !== PROJECT) continue;
+    input[name] = typeof value === "string" && /^[[{]/.test(value.trim()) ? tryJson(value) : value;
+  }
+  const result = stackConfigSchema.safeParse(input, { reportInput: true });
+  if (!result.success) throw new ConfigError(result.error.issues.map((i) => toConfigIssue(i)));
+  return result.data;
+}
+
+function tryJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
+}
+
+/** `bulwark:sites[2].servers[0].role` (config) or `SecureNetwork "hq" args.cidr` (component args). */
+export function formatPath(path: readonly PropertyKey[], prefix: string = PROJECT, sep = ":"): string {
+  let out = prefix;
+  path.forEach((p, i) => {
+    if (typeof p === "number") out += `[${p}]`;
+    else out += i === 0 ? `${sep}${String(p)}` : `.${String(p)}`;
+  });
+  return out;
+}
+
+/** A component was given bad arguments: nothing was created. Same shape as ConfigError. */
+export class ArgsError extends Error {
+  readonly issues: ConfigIssue[];
+  constructor(where: string, issues: ConfigIssue[]) {
+    super(`invalid ${where} (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n` +
+      issues.map((i) => `  - ${i.path}: got ${i.value}: ${i.problem}. Fix: ${i.fix}`).join("\n"));
+    this.name = "ArgsError";
+    this.issues = issues;
+  }
+}
+
+/** Validates the plain parts of a component's args; Outputs pass through `z.custom` fields untouched. */
+export function parseArgs<S extends z.ZodType>(schema: S, args: unknown, component: string, name: string): z.output<S> {
+  const result = schema.safeParse(args, { reportInput: true });
+  if (!result.success) {
+    const where = `${component} "${name}" args`;
+    throw new ArgsError(where, result.error.issues.map((i) => toConfigIssue(i, (p) => formatPath(p, "args", "."))));
+  }
+  return result.data;
+}
+
+function render(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const s = JSON.stringify(value);
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
+function toConfigIssue(issue: z.core.$ZodIssue, fmt: (p: readonly PropertyKey[]) => string = (p) => formatPath(p)): ConfigIssue {
+  const path = fmt(issue.path);
+  const value = render(issue.input);
+  switch (issue.code) {
+    case "invalid_value":
+      return { path, value, problem: "not an allowed value", fix: `use one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` };
+    case "invalid_type":
+      return issue.input === undefined
+        ? { path, value, problem: "required", fix: `set it (a ${issue.expected})` }
+        : { path, value, problem: `expected ${issue.expected}`, fix: `write a ${issue.expected}` };
+    case "unrecognized_keys":
+      return {
+        path: issue.keys.length === 1 ? fmt([...issue.path, issue.keys[0]]) : path,
+        value: issue.keys.length === 1 ? "an unknown key" : issue.keys.join(", "),
+        problem: "not a Bulwark setting",
+        fix: "remove it or check its spelling against Pulumi.yaml",
+      };
+    case "too_small":
+    case "too_big":
+      return { path, value, problem: "out of range", fix: issue.message };
+    default: {
+      // Custom and format messages are written as fixes ("use ...").
+      return { path, value, problem: "invalid", fix: issue.message };
+    }
+  }
+}
+
+export type { Waiver };
+
+/** Reads and validates the running stack's config (the program's first step: bad config creates nothing). */
+export function loadStackConfig(): StackConfig {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { allConfig } = require("@pulumi/pulumi/runtime/config") as { allConfig(): Record<string, string> };
+  return parseStackConfig(allConfig());
+}

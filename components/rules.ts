@@ -1,0 +1,253 @@
+/**
+ * Network intent in the spirit of aws-cdk's Peer/Port: pure values, no Pulumi resources. The Firewall component and
+ * the config layer both judge rules with `judgeIngress`, so a bad rule fails the same way in config and in code.
+ */
+import * as ipaddr from "ipaddr.js";
+import type * as pulumi from "@pulumi/pulumi";
+import { PolicyNames } from "../policies/src/names";
+import { type Waiver, isExpired } from "../policies/src/waiver";
+import { ADMIN_PORTS } from "./controls";
+
+export type Protocol = "tcp" | "udp" | "icmp" | "-1";
+
+/** A port (range) and protocol. `-1` means all traffic. */
+export interface PortSpec {
+  readonly protocol: Protocol;
+  readonly fromPort: number;
+  readonly toPort: number;
+  readonly label: string;
+}
+
+export const Port = {
+  tcp: (port: number): PortSpec => ({ protocol: "tcp", fromPort: checkPort(port), toPort: port, label: `tcp${port}` }),
+  tcpRange: (from: number, to: number): PortSpec => range("tcp", from, to),
+  udp: (port: number): PortSpec => ({ protocol: "udp", fromPort: checkPort(port), toPort: port, label: `udp${port}` }),
+  udpRange: (from: number, to: number): PortSpec => range("udp", from, to),
+  allTcp: (): PortSpec => ({ protocol: "tcp", fromPort: 0, toPort: 65535, label: "alltcp" }),
+  allTraffic: (): PortSpec => ({ protocol: "-1", fromPort: -1, toPort: -1, label: "all" }),
+  icmpPing: (): PortSpec => ({ protocol: "icmp", fromPort: 8, toPort: -1, label: "ping" }),
+};
+
+function checkPort(port: number): number {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`port ${port} is not a TCP/UDP port: use an integer between 0 and 65535`);
+  }
+  return port;
+}
+
+function range(protocol: "tcp" | "udp", from: number, to: number): PortSpec {
+  checkPort(from);
+  checkPort(to);
+  if (from > to) throw new RangeError(`port range ${from}-${to} is reversed: write the lower port first`);
+  return { protocol, fromPort: from, toPort: to, label: `${protocol}${from}-${to}` };
+}
+
+/** A traffic peer: a CIDR (v4/v6), a prefix list or a security group. */
+export type PeerSpec =
+  | { readonly kind: "ipv4"; readonly cidr: string; readonly label: string }
+  | { readonly kind: "ipv6"; readonly cidr: string; readonly label: string }
+  | { readonly kind: "prefixList"; readonly id: pulumi.Input<string>; readonly label: string }
+  | { readonly kind: "securityGroup"; readonly id: pulumi.Input<string>; readonly label: string };
+
+export const Peer = {
+  ipv4: (cidr: string): PeerSpec => ({ kind: "ipv4", cidr: parseCidr(cidr, "ipv4"), label: slug(cidr) }),
+  ipv6: (cidr: string): PeerSpec => ({ kind: "ipv6", cidr: parseCidr(cidr, "ipv6"), label: slug(cidr) }),
+  anyIpv4: (): PeerSpec => ({ kind: "ipv4", cidr: "0.0.0.0/0", label: "anyipv4" }),
+  anyIpv6: (): PeerSpec => ({ kind: "ipv6", cidr: "::/0", label: "anyipv6" }),
+  /** `label` names the rule resource (ids are often unknown until deploy). */
+  prefixList: (id: pulumi.Input<string>, label: string): PeerSpec => ({ kind: "prefixList", id, label: slug(label) }),
+  securityGroup: (id: pulumi.Input<string>, label: string): PeerSpec => ({
+    kind: "securityGroup",
+    id,
+    label: slug(label),
+  }),
+};
+
+function slug(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+}
+
+/** Canonical CIDR text, or a RangeError that says what a valid one looks like. */
+export function parseCidr(cidr: string, family: "ipv4" | "ipv6" | "any" = "any"): string {
+  let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];
+  try {
+    parsed = ipaddr.parseCIDR(cidr);
+  } catch {
+    throw new RangeError(`"${cidr}" is not a CIDR block: write it as address/prefix, e.g. 10.20.0.0/16`);
+  }
+  const [addr, len] = parsed;
+  if (family !== "any" && addr.kind() !== family) {
+    throw new RangeError(`"${cidr}" is ${addr.kind()}, expected ${family}`);
+  }
+  const network = addr.kind() === "ipv4"
+    ? ipaddr.IPv4.networkAddressFromCIDR(cidr)
+    : ipaddr.IPv6.networkAddressFromCIDR(cidr);
+  if (network.toString() !== addr.toString()) {
+    throw new RangeError(`"${cidr}" has host bits set: use ${network.toString()}/${len}`);
+  }
+  return `${addr.toString()}/${len}`;
+}
+
+// Ranges that are not the public internet.
+const NON_PUBLIC_V4 = [
+  "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+  "192.0.0.0/24", "198.18.0.0/15", "224.0.0.0/3",
+].map((c) => ipaddr.parseCIDR(c) as [ipaddr.IPv4, number]);
+const NON_PUBLIC_V6 = ["fc00::/7", "fe80::/10", "::1/128", "ff00::/8"].map(
+  (c) => ipaddr.parseCIDR(c) as [ipaddr.IPv6, number],
+);
+
+/**
+ * True when a CIDR contains any public internet address: it is not wholly inside private, shared, loopback,
+ * link-local, benchmark or multicast space. Documentation ranges (203.0.113.0/24...) count as public, as the pack
+ * must assume.
+ */
+export function coversInternet(cidr: string): boolean {
+  const [addr, len] = ipaddr.parseCIDR(cidr);
+  const inside = addr.kind() === "ipv4"
+    ? NON_PUBLIC_V4.some(([net, netLen]) => len >= netLen && (addr as ipaddr.IPv4).match(net, netLen))
+    : NON_PUBLIC_V6.some(([net, netLen]) => len >= netLen && (addr as ipaddr.IPv6).match(net, netLen));
+  return !inside;
+}
+
+/** True for 0.0.0.0/0 and ::/0 (and any prefix shorter than /8, which is the internet for our purposes). */
+export function isAnywhere(cidr: string): boolean {
+  const [addr, len] = ipaddr.parseCIDR(cidr);
+  return addr.kind() === "ipv4" ? len < 8 : len < 16;
+}
+
+export function portsOverlap(port: PortSpec, ports: readonly number[]): number[] {
+  if (port.protocol === "-1") return [...ports];
+  if (port.protocol === "icmp") return [];
+  return ports.filter((p) => p >= port.fromPort && p <= port.toPort);
+}
+
+/** True when every port the rule opens is one of the authorized ones (TCP only: the web is TCP). */
+function onlyAuthorized(port: PortSpec, authorized: readonly number[]): boolean {
+  if (port.protocol !== "tcp") return false;
+  for (let p = port.fromPort; p <= port.toPort; p++) if (!authorized.includes(p)) return false;
+  return true;
+}
+
+export type IngressVerdict =
+  | { ok: true; waiver?: Waiver }
+  | { ok: false; message: string; fix: string };
+
+/**
+ * Judges one ingress rule against the internet-exposure rules:
+ *  - admin ports (22, 3389) from anywhere (0.0.0.0/0, ::/0): never, waiver or not;
+ *  - admin ports from any other public range: only with an unexpired `ec2-security-group-disallow-internet-admin-ingress` waiver;
+ *  - other non-authorized ports from a public range: only with an unexpired `ec2-security-group-disallow-internet-unauthorized-ingress` waiver.
+ */
+export function judgeIngress(
+  peer: PeerSpec,
+  port: PortSpec,
+  authorizedWebPorts: readonly number[],
+  waivers: readonly Waiver[] = [],
+  today: Date = new Date(),
+): IngressVerdict {
+  if (peer.kind !== "ipv4" && peer.kind !== "ipv6") return { ok: true };
+  if (!coversInternet(peer.cidr)) return { ok: true };
+  const admin = portsOverlap(port, ADMIN_PORTS);
+  if (admin.length > 0) {
+    if (isAnywhere(peer.cidr)) {
+      return {
+        ok: false,
+        message: `admin port ${admin.join(",")} from ${peer.cidr} (the internet) is never allowed`,
+        fix: "use Session Manager (adminAccess.mode: session-manager) or a bastion with allow-listed CIDRs",
+      };
+    }
+    return needWaiver(PolicyNames.sgInternetAdminIngress, `admin port ${admin.join(",")} from public range ${peer.cidr}`, waivers, today);
+  }
+  if (onlyAuthorized(port, authorizedWebPorts)) return { ok: true };
+  return needWaiver(
+    PolicyNames.sgInternetIngress,
+    `${port.label} from public range ${peer.cidr} is not an authorized web port (${authorizedWebPorts.join(", ")})`,
+    waivers,
+    today,
+  );
+}
+
+function needWaiver(policy: string, what: string, waivers: readonly Waiver[], today: Date): IngressVerdict {
+  const waiver = waivers.find((w) => w.policy === policy);
+  if (!waiver) {
+    return {
+      ok: false,
+      message: what,
+      fix: `use a private source, or add a waiver {policy: ${policy}, reason, approver, expires}`,
+    };
+  }
+  if (isExpired(waiver, today)) {
+    return { ok: false, message: `${what}: the waiver expired on ${waiver.expires}`, fix: "renew the waiver or remove the rule" };
+  }
+  return { ok: true, waiver };
+}
+
+/**
+ * The three AWS shapes of a security-group rule (inline `ingress`/`egress` blocks on aws.ec2.SecurityGroup,
+ * aws.ec2.SecurityGroupRule, aws.vpc.SecurityGroupIngressRule/EgressRule), and Bulwark's own Peer/Port pair,
+ * all normalise to this one shape.
+ */
+export interface NormalisedRule {
+  direction: "ingress" | "egress";
+  peer: PeerSpec;
+  port: PortSpec;
+  description: string;
+}
+
+/** Bulwark's own rule spelling in config: `{ from: "10.0.0.0/8" | "internet", ports: [443, "8000-8100"], protocol }`. */
+export interface ConfigRule {
+  from: string;
+  ports: (number | string)[];
+  protocol?: "tcp" | "udp";
+  description?: string;
+}
+
+/** One normaliser for every rule shape Bulwark accepts. Throws a RangeError naming what is wrong. */
+export function normaliseRules(
+  direction: "ingress" | "egress",
+  rule:
+    | { peer: PeerSpec; port: PortSpec; description: string }
+    | ConfigRule
+    | { protocol: string; fromPort: number; toPort: number; cidrBlocks?: string[]; ipv6CidrBlocks?: string[]; description?: string },
+): NormalisedRule[] {
+  if ("peer" in rule) return [{ direction, peer: rule.peer, port: rule.port, description: rule.description }];
+  if ("from" in rule) {
+    const peer = rule.from === "internet" ? Peer.anyIpv4() : rule.from.includes(":") ? Peer.ipv6(rule.from) : Peer.ipv4(rule.from);
+    const proto = rule.protocol ?? "tcp";
+    return rule.ports.map((p) => {
+      const port = typeof p === "number" ? (proto === "tcp" ? Port.tcp(p) : Port.udp(p)) : parsePortText(p, proto);
+      return { direction, peer, port, description: rule.description ?? `${proto} ${p} from ${rule.from}` };
+    });
+  }
+  const protocol = normaliseProtocol(rule.protocol);
+  const port: PortSpec =
+    protocol === "-1"
+      ? Port.allTraffic()
+      : protocol === "icmp"
+        ? { protocol, fromPort: rule.fromPort, toPort: rule.toPort, label: `icmp${rule.fromPort}` }
+        : rule.fromPort === rule.toPort
+          ? { protocol, fromPort: checkPort(rule.fromPort), toPort: rule.toPort, label: `${protocol}${rule.fromPort}` }
+          : range(protocol, rule.fromPort, rule.toPort);
+  const peers = [...(rule.cidrBlocks ?? []).map(Peer.ipv4), ...(rule.ipv6CidrBlocks ?? []).map(Peer.ipv6)];
+  return peers.map((peer) => ({ direction, peer, port, description: rule.description ?? `${port.label} ${peer.label}` }));
+}
+
+function normaliseProtocol(p: string): Protocol {
+  const v = p.toLowerCase();
+  if (v === "all" || v === "-1") return "-1";
+  if (v === "6" || v === "tcp") return "tcp";
+  if (v === "17" || v === "udp") return "udp";
+  if (v === "1" || v === "icmp") return "icmp";
+  throw new RangeError(`protocol "${p}" is not supported: use tcp, udp, icmp or -1 (all)`);
+}
+
+/** "443" or "8000-8100". */
+export function parsePortText(text: string, protocol: "tcp" | "udp"): PortSpec {
+  const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(text.trim());
+  if (!m) throw new RangeError(`"${text}" is not a port or range: write 443 or 8000-8100`);
+  const from = Number(m[1]);
+  const to = m[2] === undefined ? from : Number(m[2]);
+  if (from === to) return protocol === "tcp" ? Port.tcp(from) : Port.udp(from);
+  return range(protocol, from, to);
+}

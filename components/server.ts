@@ -1,0 +1,168 @@
+/**
+ * HardenedServer: an EC2 instance that is safe as built. IMDSv2 with hop limit 1, encrypted gp3 root (optional
+ * CMK), no public IP, no key pair, an instance profile limited to SSM + CloudWatch agent, detailed monitoring,
+ * termination protection on prod, role/site tags. User data is a seam: whatever bundle is given reaches the
+ * instance, and a change to it replaces the instance (a hardened host is rebuilt, not mutated in place).
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { PolicyNames } from "../policies/src/names";
+import { parseArgs, ROLES } from "./config";
+import { IMDS, INSTANCE_MANAGED_POLICIES, ROOT_VOLUME, TAGS } from "./controls";
+import { input, mergeTags, optOutSchema, tagsField, waiversField } from "./common";
+
+/** Policy name for key-pair opt-outs (not in PolicyNames yet: the pack may add it). */
+export const KEY_PAIR_POLICY = "ec2-instance-disallow-key-pair";
+
+const identityArgsSchema = z
+  .object({
+    /** Session Manager encryption key: instances must decrypt session data keys. */
+    sessionKmsKeyArn: input<string>("a KMS key ARN").optional(),
+    sessionLogGroupArn: input<string>("a log group ARN").optional(),
+    sessionLogBucketArn: input<string>("an S3 bucket ARN").optional(),
+    tags: tagsField,
+  })
+  .strict();
+
+export type InstanceIdentityArgs = z.input<typeof identityArgsSchema>;
+
+/** The instance profile every Bulwark server uses: SSM core + CloudWatch agent, plus session-log writes. */
+export class InstanceIdentity extends pulumi.ComponentResource {
+  readonly role: aws.iam.Role;
+  readonly profile: aws.iam.InstanceProfile;
+  readonly profileName: pulumi.Output<string>;
+
+  constructor(name: string, args: InstanceIdentityArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    const a = parseArgs(identityArgsSchema, args, "InstanceIdentity", name);
+    super("bulwark:compute:InstanceIdentity", name, {}, opts);
+    const tags = mergeTags("InstanceIdentity", { Name: name, ...a.tags });
+    this.role = new aws.iam.Role(name, {
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
+      description: "Bulwark server: SSM management and CloudWatch agent only",
+      tags,
+    }, { parent: this });
+    for (const [key, arn] of Object.entries(INSTANCE_MANAGED_POLICIES)) {
+      new aws.iam.RolePolicyAttachment(`${name}-${key}`, { role: this.role.name, policyArn: arn }, { parent: this });
+    }
+    if (a.sessionKmsKeyArn || a.sessionLogGroupArn || a.sessionLogBucketArn) {
+      const policy = pulumi
+        .all([a.sessionKmsKeyArn ?? "", a.sessionLogGroupArn ?? "", a.sessionLogBucketArn ?? ""])
+        .apply(([key, group, bucket]) => JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            ...(key ? [{ Sid: "SessionKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: key }] : []),
+            ...(group ? [{ Sid: "SessionLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [group, `${group}:*`] },
+              { Sid: "SessionLogGroups", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*" }] : []),
+            ...(bucket ? [{ Sid: "SessionTranscripts", Effect: "Allow", Action: "s3:PutObject", Resource: `${bucket}/sessions/*` },
+              { Sid: "SessionBucketEncryption", Effect: "Allow", Action: "s3:GetEncryptionConfiguration", Resource: bucket }] : []),
+          ],
+        }));
+      new aws.iam.RolePolicy(`${name}-session-logging`, { role: this.role.id, policy }, { parent: this });
+    }
+    this.profile = new aws.iam.InstanceProfile(name, { role: this.role.name, tags }, { parent: this });
+    this.profileName = this.profile.name;
+    this.registerOutputs({ profileName: this.profileName });
+  }
+}
+
+const serverArgsSchema = z
+  .object({
+    role: z.enum(ROLES),
+    site: z.string().min(1, "name the site this server belongs to"),
+    environment: z.enum(["prod", "staging", "dev"]),
+    ami: input<string>("an AMI id"),
+    instanceType: z.string().regex(/^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$/, "use an EC2 instance type such as t3.small").default("t3.small"),
+    subnetId: input<string>("a private subnet id"),
+    securityGroupIds: z.array(input<string>("a security group id")).min(1, "attach at least one Firewall: a server never runs without one"),
+    /** Shared instance profile; without it the server gets its own InstanceIdentity. */
+    instanceProfileName: input<string>("an instance profile name").optional(),
+    rootVolume: z
+      .object({
+        sizeGiB: z.number().int().min(8, "give the root volume at least 8 GiB").max(16384).default(30),
+        kmsKeyArn: input<string>("a KMS key ARN").optional(),
+        iops: z.number().int().min(3000).max(16000).optional(),
+        throughput: z.number().int().min(125).max(1000).optional(),
+      })
+      .strict()
+      .default({ sizeGiB: 30 }),
+    /** The host hardening bundle (cloud-init). Changing it replaces the instance. */
+    userData: input<string>("user data text").optional(),
+    detailedMonitoring: z.boolean().default(true),
+    /** Defaults to true on prod. */
+    terminationProtection: z.boolean().optional(),
+    /** Opt-out: a public IP, only with a waiver. */
+    publicIp: z.object({ waiver: optOutSchema }).strict().optional(),
+    /** Opt-out: an EC2 key pair, only with a waiver (SSM needs none). */
+    keyPair: z.object({ name: z.string().min(1), waiver: optOutSchema }).strict().optional(),
+    patchGroup: z.string().min(1).optional(),
+    waivers: waiversField,
+    tags: tagsField,
+  })
+  .strict();
+
+export type HardenedServerArgs = z.input<typeof serverArgsSchema>;
+
+export class HardenedServer extends pulumi.ComponentResource {
+  readonly instance: aws.ec2.Instance;
+  readonly instanceId: pulumi.Output<string>;
+  readonly privateIp: pulumi.Output<string>;
+  readonly privateDns: pulumi.Output<string>;
+  readonly identity?: InstanceIdentity;
+
+  constructor(name: string, args: HardenedServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    const a = parseArgs(serverArgsSchema, args, "HardenedServer", name);
+    super("bulwark:compute:HardenedServer", name, {}, opts);
+
+    const waivers = [
+      ...a.waivers,
+      ...(a.publicIp ? [{ policy: PolicyNames.instancePublicIp, ...a.publicIp.waiver }] : []),
+      ...(a.keyPair ? [{ policy: KEY_PAIR_POLICY, ...a.keyPair.waiver }] : []),
+    ];
+    let profileName = a.instanceProfileName;
+    if (!profileName) {
+      this.identity = new InstanceIdentity(`${name}-identity`, {}, { parent: this });
+      profileName = this.identity.profileName;
+    }
+    const tags = mergeTags("HardenedServer", {
+      Name: name,
+      [TAGS.role]: a.role,
+      [TAGS.site]: a.site,
+      [TAGS.environment]: a.environment,
+      ...(a.patchGroup ? { [TAGS.patchGroup]: a.patchGroup } : {}),
+      ...a.tags,
+    }, waivers);
+
+    this.instance = new aws.ec2.Instance(name, {
+      ami: a.ami,
+      instanceType: a.instanceType,
+      subnetId: a.subnetId,
+      vpcSecurityGroupIds: a.securityGroupIds,
+      associatePublicIpAddress: a.publicIp !== undefined,
+      keyName: a.keyPair?.name,
+      iamInstanceProfile: profileName,
+      metadataOptions: { ...IMDS, instanceMetadataTags: "disabled" },
+      rootBlockDevice: {
+        ...ROOT_VOLUME,
+        volumeSize: a.rootVolume.sizeGiB,
+        kmsKeyId: a.rootVolume.kmsKeyArn,
+        iops: a.rootVolume.iops,
+        throughput: a.rootVolume.throughput,
+        tags: mergeTags("HardenedServer", { Name: `${name}-root`, [TAGS.role]: a.role, [TAGS.site]: a.site }),
+      },
+      monitoring: a.detailedMonitoring,
+      disableApiTermination: a.terminationProtection ?? a.environment === "prod",
+      userData: a.userData,
+      userDataReplaceOnChange: true,
+      tags,
+    }, { parent: this, replaceOnChanges: ["userData"] });
+
+    this.instanceId = this.instance.id;
+    this.privateIp = this.instance.privateIp;
+    this.privateDns = this.instance.privateDns;
+    this.registerOutputs({ instanceId: this.instanceId, privateIp: this.privateIp });
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * The Bulwark estate: a head office and its branches, each a SecureNetwork with role firewalls and hardened servers,
+ * plus the account-wide controls (remote access, security baseline, patching). Everything comes from the stack
+ * config (components/config.ts); a bad value stops the program before any resource is declared.
+ * Exported as a function so the offline plan (cli/plan-runner.ts) can run it repeatedly in one process.
+ */
+import { loadStackConfig } from "./components/config";
+import { buildEstate } from "./components/estate";
+
+export = async () => {
+  const cfg = loadStackConfig();
+  const estate = buildEstate(cfg);
+  return estate.outputs;
+};
