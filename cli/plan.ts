@@ -1,5 +1,190 @@
+/**
+ * `bulwark plan [--stack prod] [--format text|json]`: the offline plan of a stack (Pulumi mocks, no cloud).
+ * Prints the resources grouped by component with the hardening settings that matter. Exit 0 ok, 2 on bad config.
+ */
 import type { Command } from "commander";
+import { ConfigError } from "../components/config";
+import { ADMIN_PORTS, INSTANCE_MANAGED_POLICIES } from "../components/controls";
+import { coversInternet } from "../components/rules";
 import type { ExitHolder } from "./index";
+import { type PlanResult, type PlannedResource, runPlan } from "./plan-runner";
 
-// Not built yet: see the issue that owns `bulwark plan`.
-export function register(_program: Command, _exit: ExitHolder): void {}
+const T = {
+  instance: "aws:ec2/instance:Instance",
+  ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  profile: "aws:iam/instanceProfile:InstanceProfile",
+  attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  stack: "pulumi:pulumi:Stack",
+};
+
+/** The hardening facts of one server, read from the planned inputs (not from what the components meant to do). */
+export interface ServerHardening {
+  name: string;
+  site?: string;
+  role?: string;
+  imdsv2: boolean;
+  imdsHopLimit?: number;
+  rootEncrypted: boolean;
+  rootKms: "cmk" | "aws-managed" | "none";
+  publicIp: boolean;
+  ssmManaged: boolean;
+  /** Ingress rules reaching admin ports, as `port from source`. */
+  adminIngress: string[];
+  /** Admin ports reachable from a public range. Must be empty. */
+  internetAdminPorts: string[];
+  terminationProtection: boolean;
+  replaceOnUserDataChange: boolean;
+}
+
+export function serverHardening(plan: PlanResult): ServerHardening[] {
+  const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+  const rulesBySg = new Map<string, PlannedResource[]>();
+  for (const r of plan.resources) {
+    if (r.type !== T.ingress) continue;
+    for (const sg of r.propertyDependencies.securityGroupId ?? []) {
+      rulesBySg.set(sg, [...(rulesBySg.get(sg) ?? []), r]);
+    }
+  }
+  const attachmentsByRole = new Map<string, string[]>();
+  for (const r of plan.resources) {
+    if (r.type !== T.attachment) continue;
+    for (const role of r.propertyDependencies.role ?? []) {
+      attachmentsByRole.set(role, [...(attachmentsByRole.get(role) ?? []), String(r.inputs.policyArn)]);
+    }
+  }
+  return plan.resources.filter((r) => r.type === T.instance).map((r) => {
+    const i = r.inputs as Record<string, unknown>;
+    const md = (i.metadataOptions ?? {}) as Record<string, unknown>;
+    const root = (i.rootBlockDevice ?? {}) as Record<string, unknown>;
+    const tags = (i.tags ?? {}) as Record<string, string>;
+    const profileUrns = r.propertyDependencies.iamInstanceProfile ?? [];
+    const policies = profileUrns.flatMap((p) => (byUrn.get(p)?.propertyDependencies.role ?? []).flatMap((role) => attachmentsByRole.get(role) ?? []));
+    const adminIngress: string[] = [];
+    const internetAdminPorts: string[] = [];
+    for (const sg of r.propertyDependencies.vpcSecurityGroupIds ?? []) {
+      for (const rule of rulesBySg.get(sg) ?? []) {
+        const ri = rule.inputs as Record<string, unknown>;
+        const all = ri.ipProtocol === "-1";
+        const from = Number(ri.fromPort ?? 0);
+        const to = Number(ri.toPort ?? 65535);
+        for (const p of ADMIN_PORTS) {
+          if (!all && (p < from || p > to)) continue;
+          const source = String(ri.cidrIpv4 ?? ri.cidrIpv6 ?? ri.prefixListId ?? (ri.referencedSecurityGroupId ? `sg ${String(ri.referencedSecurityGroupId)}` : "?"));
+          adminIngress.push(`${p} from ${source}`);
+          const cidr = (ri.cidrIpv4 ?? ri.cidrIpv6) as string | undefined;
+          if (cidr && coversInternet(cidr)) internetAdminPorts.push(`${p} from ${cidr}`);
+        }
+      }
+    }
+    return {
+      name: r.name,
+      site: tags["bulwark:site"],
+      role: tags["bulwark:role"],
+      imdsv2: md.httpTokens === "required",
+      imdsHopLimit: typeof md.httpPutResponseHopLimit === "number" ? md.httpPutResponseHopLimit : undefined,
+      rootEncrypted: root.encrypted === true,
+      rootKms: root.encrypted !== true ? "none" : root.kmsKeyId ? "cmk" : "aws-managed",
+      publicIp: i.associatePublicIpAddress === true,
+      ssmManaged: policies.includes(INSTANCE_MANAGED_POLICIES.ssmCore),
+      adminIngress,
+      internetAdminPorts,
+      terminationProtection: i.disableApiTermination === true,
+      replaceOnUserDataChange: i.userDataReplaceOnChange === true || (r.replaceOnChanges ?? []).includes("userData"),
+    };
+  });
+}
+
+/** The top-level component (a direct child of the stack) each resource belongs to. */
+export function groupByComponent(plan: PlanResult): Map<string, PlannedResource[]> {
+  const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+  const groups = new Map<string, PlannedResource[]>();
+  for (const r of plan.resources) {
+    if (r.type === T.stack || !r.custom) continue;
+    let top: PlannedResource = r;
+    for (let p = r.parent ? byUrn.get(r.parent) : undefined; p && p.type !== T.stack; p = p.parent ? byUrn.get(p.parent) : undefined) top = p;
+    const key = top === r ? "(stack)" : `${top.type} ${top.name}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return groups;
+}
+
+const yes = (b: boolean) => (b ? "yes" : "NO");
+
+export function renderText(plan: PlanResult, stack: string): string {
+  const lines: string[] = [];
+  const servers = serverHardening(plan);
+  const groups = groupByComponent(plan);
+  lines.push(`Bulwark plan for stack "${stack}" (offline, mocks): ${plan.resources.filter((r) => r.custom).length} resources in ${groups.size} components`);
+  for (const [component, resources] of groups) {
+    lines.push("", `${component}  (${resources.length} resources)`);
+    const counts = new Map<string, number>();
+    for (const r of resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    lines.push(`  ${[...counts].map(([t, n]) => `${n} ${t.split(":").pop()}`).join(", ")}`);
+    for (const r of resources) {
+      const i = r.inputs;
+      if (r.type === T.ingress) {
+        const src = i.cidrIpv4 ?? i.cidrIpv6 ?? i.prefixListId ?? `sg:${String(i.referencedSecurityGroupId)}`;
+        const ports = i.ipProtocol === "-1" ? "all traffic" : `${String(i.ipProtocol)} ${String(i.fromPort)}${i.toPort !== i.fromPort ? `-${String(i.toPort)}` : ""}`;
+        lines.push(`  ingress ${r.name}: ${ports} from ${String(src)}`);
+      } else if (r.type === T.instance) {
+        const s = servers.find((x) => x.name === r.name);
+        if (s) {
+          lines.push(`  server ${s.name} [${s.role ?? "?"} @ ${s.site ?? "?"}]: IMDSv2 ${yes(s.imdsv2)} (hop ${s.imdsHopLimit ?? "?"}), root encrypted ${yes(s.rootEncrypted)} (${s.rootKms}), public IP ${s.publicIp ? "YES" : "no"}, SSM ${yes(s.ssmManaged)}, admin ports ${s.adminIngress.length ? s.adminIngress.join("; ") : "none"}, termination protection ${s.terminationProtection ? "on" : "off"}`);
+        }
+      } else if (r.type === "aws:ec2/flowLog:FlowLog") {
+        lines.push(`  flow log ${r.name}: ${String(i.trafficType)} traffic to ${String(i.logDestinationType)}`);
+      } else if (r.type === "aws:cloudwatch/logGroup:LogGroup") {
+        lines.push(`  log group ${String(i.name)}: KMS ${i.kmsKeyId ? "yes" : "NO"}, retention ${String(i.retentionInDays)} days`);
+      } else if (r.type === "aws:cloudtrail/trail:Trail") {
+        lines.push(`  trail ${r.name}: multi-region ${yes(i.isMultiRegionTrail === true)}, validation ${yes(i.enableLogFileValidation === true)}, KMS ${yes(!!i.kmsKeyId)}`);
+      } else if (r.type === "aws:ssm/document:Document" && i.documentType === "Session") {
+        const doc = JSON.parse(String(i.content ?? "{}")) as { inputs?: Record<string, unknown> };
+        const d = doc.inputs ?? {};
+        lines.push(`  session preferences: KMS ${yes(!!d.kmsKeyId)}, CloudWatch ${yes(!!d.cloudWatchLogGroupName)}, S3 ${yes(!!d.s3BucketName)}, idle timeout ${String(d.idleSessionTimeout)} min, run as ${String(d.runAsDefaultUser)}`);
+      }
+    }
+  }
+  lines.push("", "Servers:");
+  const bad = servers.filter((s) => !s.imdsv2 || !s.rootEncrypted || s.publicIp || !s.ssmManaged || s.internetAdminPorts.length > 0);
+  lines.push(`  ${servers.length} servers; IMDSv2 ${servers.filter((s) => s.imdsv2).length}/${servers.length}, encrypted root ${servers.filter((s) => s.rootEncrypted).length}/${servers.length}, no public IP ${servers.filter((s) => !s.publicIp).length}/${servers.length}, SSM-managed ${servers.filter((s) => s.ssmManaged).length}/${servers.length}, internet-facing admin ports ${servers.reduce((n, s) => n + s.internetAdminPorts.length, 0)}`);
+  for (const s of bad) lines.push(`  ATTENTION ${s.name}: ${[!s.imdsv2 && "IMDSv1 allowed", !s.rootEncrypted && "unencrypted root", s.publicIp && "public IP", !s.ssmManaged && "not SSM-managed", ...s.internetAdminPorts.map((p) => `admin port ${p}`)].filter(Boolean).join(", ")}`);
+  lines.push("", "Outputs:");
+  for (const [k, v] of Object.entries(plan.outputs)) {
+    const text = typeof v === "string" ? v : JSON.stringify(v);
+    lines.push(`  ${k}: ${text.length > 160 ? `${text.slice(0, 157)}...` : text}`);
+  }
+  return lines.join("\n");
+}
+
+export function register(program: Command, exit: ExitHolder): void {
+  program
+    .command("plan")
+    .description("offline plan of a stack's estate (Pulumi mocks, no cloud access)")
+    .option("--stack <name>", "stack whose Pulumi.<stack>.yaml to read", "prod")
+    .option("--config-file <path>", "read config from this stack file instead")
+    .option("--format <format>", "text or json", "text")
+    .action(async (o: { stack: string; configFile?: string; format: string }) => {
+      if (o.format !== "text" && o.format !== "json") {
+        console.error(`bulwark plan: --format ${o.format} is not supported: use text or json`);
+        exit.code = 2;
+        return;
+      }
+      let plan: PlanResult;
+      try {
+        plan = await runPlan({ stack: o.stack, configFile: o.configFile });
+      } catch (e) {
+        if (e instanceof ConfigError) {
+          console.error(e.message);
+          exit.code = 2;
+          return;
+        }
+        throw e;
+      }
+      if (o.format === "json") {
+        process.stdout.write(`${JSON.stringify({ stack: o.stack, servers: serverHardening(plan), ...plan }, null, 2)}\n`);
+      } else {
+        process.stdout.write(`${renderText(plan, o.stack)}\n`);
+      }
+      exit.code = 0;
+    });
+}
