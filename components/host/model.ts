@@ -1,0 +1,243 @@
+/**
+ * The one typed model of a hardened host. Every renderer (Debian/Ubuntu/AL2023, cloud-init, HardenedHost, CLI)
+ * reads this; nothing renders from unvalidated input.
+ */
+import * as ipaddr from "ipaddr.js";
+import { z } from "zod";
+import { waiverSchema } from "../../policies/src/waiver";
+import { mysqlRoleSchema } from "./mysql";
+
+export const HOST_OSES = ["ubuntu-24.04", "ubuntu-22.04", "debian-12", "amazonlinux-2023"] as const;
+export type HostOs = (typeof HOST_OSES)[number];
+
+/** Policy names a host waiver is written under (policies/src/names.ts style). */
+export const HOST_WAIVER_POLICIES = {
+  ids: "ec2-instance-require-host-ids",
+  patching: "ec2-instance-require-automatic-patching",
+} as const;
+
+/** A waiver on the host: same fields as the pack's waiver; the policy is implied by where it sits. */
+export const hostWaiverSchema = waiverSchema.omit({ policy: true });
+export type HostWaiver = z.infer<typeof hostWaiverSchema>;
+
+export interface Cidr {
+  family: 4 | 6;
+  /** Canonical network/prefix, e.g. 10.0.0.0/8, 2001:db8::/32. */
+  cidr: string;
+}
+
+/** The one normaliser for addresses: a bare IP becomes /32 or /128; host bits are cleared. */
+export function normaliseCidr(s: string): Cidr {
+  const text = s.includes("/") ? s : `${s}/${ipaddr.parse(s).kind() === "ipv4" ? 32 : 128}`;
+  const [addr, prefix] = ipaddr.parseCIDR(text);
+  if (addr.kind() === "ipv4") {
+    return { family: 4, cidr: `${ipaddr.IPv4.networkAddressFromCIDR(text).toString()}/${prefix}` };
+  }
+  return { family: 6, cidr: `${ipaddr.IPv6.networkAddressFromCIDR(text).toString()}/${prefix}` };
+}
+
+const cidrSchema = z
+  .string()
+  .refine((s) => {
+    try {
+      normaliseCidr(s);
+      return true;
+    } catch {
+      return false;
+    }
+  }, "use an IPv4/IPv6 address or CIDR such as 10.20.0.0/16 or 2001:db8::/48")
+  .transform((s) => normaliseCidr(s).cidr);
+
+const isInternet = (c: string): boolean => c === "0.0.0.0/0" || c === "::/0";
+
+const portSchema = z.number().int().min(1, "use a port from 1 to 65535").max(65535, "use a port from 1 to 65535");
+
+const sshPublicKeySchema = z
+  .string()
+  .trim()
+  .regex(
+    /^(ssh-ed25519|sk-ssh-ed25519@openssh\.com|ecdsa-sha2-nistp(256|384|521)|sk-ecdsa-sha2-nistp256@openssh\.com|ssh-rsa) [A-Za-z0-9+/]+={0,3}( [^\r\n]*)?$/,
+    "paste one OpenSSH public key line, e.g. 'ssh-ed25519 AAAA... user@host'",
+  );
+
+const unixName = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "use a lower-case Unix name (letters, digits, _ and -, max 32)");
+
+export const adminSchema = z
+  .object({
+    name: unixName.refine((n) => n !== "root", "root cannot log in over SSH; name a personal admin account"),
+    sshKeys: z.array(sshPublicKeySchema).min(1, "give each admin at least one SSH public key"),
+  })
+  .strict();
+
+export const inboundRuleSchema = z
+  .object({
+    port: z.union([portSchema, z.object({ from: portSchema, to: portSchema }).strict()]),
+    protocol: z.enum(["tcp", "udp"]).default("tcp"),
+    sources: z.array(cidrSchema).min(1, "name at least one source CIDR (0.0.0.0/0 and ::/0 for the internet)"),
+    description: z.string().max(200).optional(),
+  })
+  .strict();
+
+const wazuhSchema = z
+  .object({
+    kind: z.literal("wazuh"),
+    manager: z.string().regex(/^[A-Za-z0-9.-]+$/, "use the Wazuh manager's DNS name or IP address"),
+    managerPort: portSchema.default(1514),
+    registrationPort: portSchema.default(1515),
+    /** SSM Parameter Store SecureString holding the enrolment password; fetched on the host at boot. */
+    enrolmentSecretParameter: z
+      .string()
+      .regex(/^\/[A-Za-z0-9_.\-/]+$/, "use an SSM parameter name such as /bulwark/wazuh/enrolment (SecureString)"),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "use an AWS region such as eu-west-2").optional(),
+    agentGroups: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, "use letters, digits, _ and -")).default([]),
+    /** Must be the manager's version or older (Wazuh upgrade guide); held so unattended upgrades do not move it. */
+    version: z.string().regex(/^\d+\.\d+\.\d+(-\d+)?$/, "use a version such as 4.9.2-1").optional(),
+  })
+  .strict();
+
+const idsUnion = z.discriminatedUnion("kind", [
+  wazuhSchema,
+  z.object({ kind: z.literal("suricata"), interface: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional() }).strict(),
+  z.object({ kind: z.literal("none"), waiver: hostWaiverSchema }).strict(),
+]);
+/** Wazuh is the default: an `ids` section without `kind` is a Wazuh agent. */
+const idsSchema = z.preprocess(
+  (v) => (v && typeof v === "object" && !("kind" in v) ? { kind: "wazuh", ...v } : v),
+  idsUnion,
+);
+
+const logsSchema = z.discriminatedUnion("kind", [
+  z
+    .object({
+      kind: z.literal("cloudwatch"),
+      logGroupPrefix: z.string().regex(/^[A-Za-z0-9_\-/.#]+$/, "use a CloudWatch log group prefix such as /bulwark/hosts").default("/bulwark/hosts"),
+      region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "use an AWS region such as eu-west-2").optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("rsyslog-tls"),
+      target: z.string().regex(/^[A-Za-z0-9.-]+$/, "use the collector's DNS name or IP address"),
+      port: portSchema.default(6514),
+      /** CA certificate (PEM) that signed the collector's certificate; written to /etc/bulwark/rsyslog-ca.pem. */
+      caPem: z.string().includes("-----BEGIN CERTIFICATE-----", { message: "paste the collector CA certificate in PEM form" }),
+      /** The collector certificate's name (x509/name authentication); defaults to `target`. */
+      permittedPeer: z.string().regex(/^[A-Za-z0-9.*-]+$/).optional(),
+    })
+    .strict(),
+]);
+
+const patchSchema = z
+  .object({
+    automatic: z.boolean().default(true),
+    securityOnly: z.boolean().default(true),
+    /** Reboot automatically when an update needs it, at this local time (HH:MM). Omit for no automatic reboot. */
+    rebootAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "use a 24-hour time such as 03:30").optional(),
+    waiver: hostWaiverSchema.optional(),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (!p.automatic && !p.waiver) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["automatic"],
+        input: p.automatic,
+        message: "automatic security updates are the default; to turn them off add patch.waiver {reason, approver, expires}",
+      });
+    }
+  });
+
+export const hostModelSchema = z
+  .object({
+    role: z.enum(["web", "app", "db", "bastion"]),
+    admins: z.array(adminSchema).min(1, "declare at least one admin user with an SSH key"),
+    /** The group sshd's AllowGroups admits; admins are put in it. */
+    adminGroup: unixName.default("bulwark-admins"),
+    ssh: z
+      .object({
+        port: portSchema.default(22),
+        managementSources: z
+          .array(cidrSchema.refine((c) => !isInternet(c), "SSH from the internet is refused: use your VPN, bastion or office CIDR"))
+          .min(1, "name the management networks that may reach SSH (VPN, bastion or office CIDR)"),
+      })
+      .strict(),
+    inbound: z.array(inboundRuleSchema).default([]),
+    ids: idsSchema,
+    logs: logsSchema,
+    patch: patchSchema.prefault({}),
+    /** Required for role db: the self-hosted MySQL/MariaDB hardening (components/host/mysql.ts). */
+    mysql: mysqlRoleSchema.optional(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    m.inbound.forEach((r, i) => {
+      const from = typeof r.port === "number" ? r.port : r.port.from;
+      const to = typeof r.port === "number" ? r.port : r.port.to;
+      if (from > to) ctx.addIssue({ code: "custom", path: ["inbound", i, "port"], input: r.port, message: "from must not be above to" });
+      if (r.protocol === "tcp" && from <= m.ssh.port && m.ssh.port <= to) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["inbound", i, "port"],
+          input: r.port,
+          message: `SSH (${m.ssh.port}) is opened only from ssh.managementSources; remove it from inbound`,
+        });
+      }
+    });
+    const names = new Set<string>();
+    m.admins.forEach((a, i) => {
+      if (names.has(a.name)) ctx.addIssue({ code: "custom", path: ["admins", i, "name"], input: a.name, message: "admin names must be unique" });
+      names.add(a.name);
+    });
+    if (m.role === "db" && !m.mysql) {
+      ctx.addIssue({ code: "custom", path: ["mysql"], input: undefined, message: "role db needs a mysql section (bindAddress at least)" });
+    }
+    if (m.role !== "db" && m.mysql) {
+      ctx.addIssue({ code: "custom", path: ["role"], input: m.role, message: "a mysql section needs role: db" });
+    }
+  });
+
+export type HostModelInput = z.input<typeof hostModelSchema>;
+export type HostModel = z.output<typeof hostModelSchema>;
+export type InboundRule = HostModel["inbound"][number];
+
+export class HostConfigError extends Error {
+  constructor(
+    readonly where: string,
+    readonly problems: string[],
+  ) {
+    super(`${where}: invalid host hardening config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "HostConfigError";
+  }
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = input;
+  for (const k of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((s, k) => (typeof k === "number" ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), "");
+}
+
+/** Each problem names the field, the value given and the fix. */
+export function describeZodIssues(err: z.ZodError, input: unknown): string[] {
+  return err.issues.map((i) => {
+    const value = "input" in i && i.input !== undefined ? i.input : valueAt(input, i.path);
+    const shown = value === undefined ? "(missing)" : JSON.stringify(value);
+    const clipped = shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
+    return `${fieldPath(i.path) || "(top level)"} = ${clipped}: ${i.message}`;
+  });
+}
+
+/** Validates a host model; throws HostConfigError (nothing is rendered) on bad input. */
+export function parseHostModel(input: unknown, where = "host config"): HostModel {
+  const r = hostModelSchema.safeParse(input, { reportInput: true });
+  if (!r.success) throw new HostConfigError(where, describeZodIssues(r.error, input));
+  return r.data;
+}

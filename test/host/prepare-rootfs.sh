@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Build (once) and cache debootstrap root filesystems that the host-hardening tests and bench/host.ts harden.
+# Usage: prepare-rootfs.sh [suite...]   suites: bookworm noble jammy (default: bookworm noble)
+# Cache: ${BULWARK_ROOTFS_CACHE:-/var/cache/bulwark/rootfs}/<suite>, outside the repo. Idempotent: a suite whose
+# stamp matches the package list is left alone. The bundle's packages are preinstalled so apply can run offline.
+set -euo pipefail
+
+CACHE=${BULWARK_ROOTFS_CACHE:-/var/cache/bulwark/rootfs}
+DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+UBUNTU_MIRROR=${UBUNTU_MIRROR:-http://archive.ubuntu.com/ubuntu}
+# Trust anchor for the Ubuntu archive (ubuntu-keyring is not in bookworm): the published archive key fingerprints.
+# 2018 archive key, 2012 archive key, 2012 cdimage key (as shipped in ubuntu-keyring 2023.11.28.1).
+UBUNTU_KEY_FPRS="F6ECB3762474EDA9D21B7022871920D1991BC93C 790BC7277767219C42C86F933B4FE6ACC0B21F32 843938DF228D22F7B3742BC0D94AA3F0EFE21092"
+
+# What the bundle needs on the host (netbase deliberately absent: minimal images lack /etc/protocols, /etc/services).
+PKGS="openssh-server,openssh-client,nftables,fail2ban,python3-systemd,auditd,aide,aide-common,unattended-upgrades"
+PKGS="$PKGS,sudo,iproute2,procps,libpam-pwquality,ca-certificates,rsyslog,rsyslog-gnutls,systemd,systemd-sysv"
+
+log() { echo "[prepare-rootfs $(date +%H:%M:%S)] $*" >&2; }
+
+ubuntu_keyring() { # $1 suite -> prints path of a verified keyring
+  local suite=$1 dir="$CACHE/.keyring" rel pkgs_sha fname sha
+  mkdir -p "$dir"
+  if [ -s "$dir/ubuntu-archive-keyring.gpg" ] && gpgv --keyring "$dir/ubuntu-archive-keyring.gpg" "$dir/$suite.InRelease" >/dev/null 2>&1; then
+    echo "$dir/ubuntu-archive-keyring.gpg"; return
+  fi
+  rel="$dir/$suite.InRelease"
+  curl -fsSL "$UBUNTU_MIRROR/dists/$suite/InRelease" -o "$rel"
+  curl -fsSL "$UBUNTU_MIRROR/dists/$suite/main/binary-amd64/Packages.xz" -o "$dir/$suite.Packages.xz"
+  fname=$(xz -dc "$dir/$suite.Packages.xz" | awk '/^Package: ubuntu-keyring$/{p=1} p&&/^Filename:/{print $2; exit}')
+  sha=$(xz -dc "$dir/$suite.Packages.xz" | awk '/^Package: ubuntu-keyring$/{p=1} p&&/^SHA256:/{print $2; exit}')
+  if [ -z "$fname" ] || [ -z "$sha" ]; then log "ubuntu-keyring not found in $suite Packages"; exit 1; fi
+  curl -fsSL "$UBUNTU_MIRROR/$fname" -o "$dir/ubuntu-keyring.deb"
+  echo "$sha  $dir/ubuntu-keyring.deb" | sha256sum -c --quiet -
+  rm -rf "$dir/x" && dpkg-deb -x "$dir/ubuntu-keyring.deb" "$dir/x"
+  local kr="$dir/x/usr/share/keyrings/ubuntu-archive-keyring.gpg" f
+  # Every key in the keyring must be one of the pinned fingerprints, and each pinned key must be present.
+  for f in $(gpg --show-keys --with-colons "$kr" 2>/dev/null | awk -F: '$1=="pub"{getline; print $10}'); do
+    case " $UBUNTU_KEY_FPRS " in *" $f "*) ;; *) log "unexpected key $f in ubuntu-keyring"; exit 1;; esac
+  done
+  f=F6ECB3762474EDA9D21B7022871920D1991BC93C # the key that signs current releases must be there
+  gpg --show-keys --with-colons "$kr" 2>/dev/null | grep -q "^fpr:::::::::$f:" || { log "pinned key $f missing"; exit 1; }
+  gpgv --keyring "$kr" "$rel" >/dev/null 2>&1 || { log "InRelease signature check failed"; exit 1; }
+  # Close the loop: the Packages.xz we read the deb's hash from is the one the signed InRelease lists.
+  pkgs_sha=$(awk '/^SHA256:/{s=1;next} /^[A-Za-z]/{s=0} s&&$3=="main/binary-amd64/Packages.xz"{print $1}' "$rel")
+  echo "$pkgs_sha  $dir/$suite.Packages.xz" | sha256sum -c --quiet -
+  cp "$kr" "$dir/ubuntu-archive-keyring.gpg"
+  log "ubuntu keyring verified (pinned fingerprints, gpgv Good signature on $suite InRelease)"
+  echo "$dir/ubuntu-archive-keyring.gpg"
+}
+
+in_chroot_offline() { # $1 root, rest: command. No network, own mount+pid namespace: nothing can bind on the host.
+  local root=$1; shift
+  unshare --net --mount --pid --fork --kill-child chroot "$root" "$@"
+}
+
+in_chroot_online() { # network for apt only; policy-rc.d keeps daemons from starting.
+  local root=$1; shift
+  # shellcheck disable=SC2016 # expanded by the inner sh
+  unshare --mount --pid --fork --kill-child sh -c 'mount -t proc proc "$0/proc" && mount --rbind /dev "$0/dev" &&
+    exec chroot "$0" "$@"' "$root" "$@"
+}
+
+build() {
+  local suite=$1 dest="$CACHE/$1" tmp="$CACHE/.$1.tmp" mirror script="" keyring="" comps=main extra_sources
+  local pkgs=$PKGS
+  # jammy's aide-common pulls bsd-mailx, which needs an MTA debootstrap cannot pick; the bundle needs only aide.
+  [ "$suite" != jammy ] || pkgs=${PKGS/,aide-common/}
+  local STAMP_VALUE="v1 $pkgs"
+  if [ -f "$dest/.bulwark-rootfs" ] && [ "$(cat "$dest/.bulwark-rootfs")" = "$STAMP_VALUE" ]; then
+    log "$suite: cached at $dest"; return
+  fi
+  case $suite in
+    bookworm) mirror=$DEBIAN_MIRROR
+      extra_sources="deb $DEBIAN_MIRROR bookworm main
+deb $DEBIAN_MIRROR bookworm-updates main
+deb http://deb.debian.org/debian-security bookworm-security main" ;;
+    jammy|noble) mirror=$UBUNTU_MIRROR; comps=main,universe
+      keyring=$(ubuntu_keyring "$suite")
+      # debootstrap 1.0.128 has no noble script; jammy's works for both.
+      script=/usr/share/debootstrap/scripts/jammy
+      extra_sources="deb $UBUNTU_MIRROR $suite main universe
+deb $UBUNTU_MIRROR $suite-updates main universe
+deb $UBUNTU_MIRROR $suite-security main universe" ;;
+    *) log "unknown suite $suite"; exit 2 ;;
+  esac
+  log "$suite: debootstrap stage 1 (download + unpack)"
+  rm -rf "$tmp"
+  debootstrap --foreign --variant=minbase --arch=amd64 --components="$comps" --include="$pkgs" \
+    ${keyring:+--keyring="$keyring"} "$suite" "$tmp" "$mirror" ${script:+"$script"} >"$CACHE/.$suite.log" 2>&1 \
+    || { tail -20 "$CACHE/.$suite.log" >&2; exit 1; }
+  printf '#!/bin/sh\nexit 101\n' >"$tmp/usr/sbin/policy-rc.d"; chmod 755 "$tmp/usr/sbin/policy-rc.d"
+  log "$suite: stage 2 (offline)"
+  in_chroot_offline "$tmp" /debootstrap/debootstrap --second-stage >>"$CACHE/.$suite.log" 2>&1 \
+    || { tail -20 "$CACHE/.$suite.log" >&2; exit 1; }
+  # Security/updates pockets: Ubuntu 24.04's release fail2ban crashes on Python 3.12 until updated.
+  printf '%s\n' "$extra_sources" >"$tmp/etc/apt/sources.list"
+  cp /etc/resolv.conf "$tmp/etc/resolv.conf"
+  log "$suite: security/updates pockets for ssh + fail2ban"
+  in_chroot_online "$tmp" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --only-upgrade \
+      openssh-server openssh-client fail2ban && apt-get clean' >>"$CACHE/.$suite.log" 2>&1 \
+    || { tail -20 "$CACHE/.$suite.log" >&2; exit 1; }
+  rm -f "$tmp/usr/sbin/policy-rc.d" "$tmp/etc/resolv.conf"
+  echo "$STAMP_VALUE" >"$tmp/.bulwark-rootfs"
+  rm -rf "$dest" && mv "$tmp" "$dest"
+  log "$suite: ready at $dest ($(du -sh "$dest" | cut -f1))"
+}
+
+mkdir -p "$CACHE"
+[ $# -gt 0 ] || set -- bookworm noble
+for s in "$@"; do
+  exec 9>"$CACHE/.$s.lock"; flock 9
+  build "$s"
+  exec 9>&-
+done
