@@ -10,9 +10,9 @@ import { z } from "zod";
 import { parseArgs } from "./config";
 import { LOG_RETENTION_DAYS } from "./controls";
 import { input, mergeTags, tagsField, waiversField } from "./common";
-import { Firewall, Peer, Port } from "./firewall";
+import { Firewall, FirewallError, Peer, Port } from "./firewall";
 import { HardenedServer } from "./server";
-import { parseCidr } from "./rules";
+import { judgeIngress, parseCidr } from "./rules";
 
 /** The document name Session Manager reads its account-wide preferences from. */
 export const SESSION_PREFERENCES_DOCUMENT = "SSM-SessionManagerRunShell";
@@ -174,6 +174,12 @@ export class Bastion extends pulumi.ComponentResource {
 
   constructor(name: string, args: BastionArgs, opts?: pulumi.ComponentResourceOptions) {
     const a = parseArgs(bastionArgsSchema, args, "Bastion", name);
+    // Judge every allow-listed source before anything exists.
+    const peers = a.allowedCidrs.map((cidr) => (cidr.includes(":") ? Peer.ipv6(cidr) : Peer.ipv4(cidr)));
+    for (const peer of peers) {
+      const v = judgeIngress(peer, Port.tcp(22), [], a.waivers);
+      if (!v.ok) throw new FirewallError(`${name}-bastion`, `from ${peer.label} tcp22`, v.message, v.fix);
+    }
     super("bulwark:access:Bastion", name, {}, opts);
     this.firewall = new Firewall(`${name}-bastion`, {
       vpcId: a.vpcId,
@@ -181,10 +187,7 @@ export class Bastion extends pulumi.ComponentResource {
       waivers: a.waivers,
       tags: a.tags,
     }, { parent: this });
-    for (const cidr of a.allowedCidrs) {
-      const peer = cidr.includes(":") ? Peer.ipv6(cidr) : Peer.ipv4(cidr);
-      this.firewall.allowFrom(peer, Port.tcp(22), `SSH from allow-listed ${cidr}`);
-    }
+    for (const peer of peers) this.firewall.allowFrom(peer, Port.tcp(22), `SSH from allow-listed ${peer.kind === "ipv4" || peer.kind === "ipv6" ? peer.cidr : peer.label}`);
     this.firewall.allowTo(Peer.ipv4(a.vpcCidr), Port.tcp(22), "SSH to targets in this VPC");
     this.server = new HardenedServer(name, {
       role: "bastion",

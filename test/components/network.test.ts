@@ -1,0 +1,94 @@
+import { ArgsError } from "../../components/config";
+import { ADMIN_PORTS, SSM_INTERFACE_ENDPOINTS } from "../../components/controls";
+import { SecureNetwork, splitCidr } from "../../components/network";
+import { T, record } from "./harness";
+
+const KEY = "arn:aws:kms:eu-west-1:123456789012:key/k";
+
+describe("SecureNetwork", () => {
+  test("private subnets in two AZs, no public IP on launch, no internet route by default", async () => {
+    const r = await record(() => new SecureNetwork("hq", { cidr: "10.10.0.0/16", logKmsKeyArn: KEY }));
+    expect(r.one(T.vpc).inputs).toMatchObject({ cidrBlock: "10.10.0.0/16", enableDnsHostnames: true, enableDnsSupport: true });
+    const subnets = r.ofType(T.subnet);
+    expect(subnets.map((s) => [s.inputs.cidrBlock, s.inputs.availabilityZone, s.inputs.mapPublicIpOnLaunch])).toEqual([
+      ["10.10.0.0/18", "eu-west-1a", false],
+      ["10.10.64.0/18", "eu-west-1b", false],
+    ]);
+    expect(r.ofType(T.igw)).toHaveLength(0);
+    expect(r.ofType(T.nat)).toHaveLength(0);
+    expect(r.ofType(T.route)).toHaveLength(0);
+  });
+
+  test("NAT egress is opt-in: one NAT in a public subnet, default route for the private subnets", async () => {
+    const r = await record(() => new SecureNetwork("br", { cidr: "10.20.0.0/20", logKmsKeyArn: KEY, natEgress: true }));
+    const nat = r.one(T.nat);
+    const routes = r.ofType(T.route);
+    expect(routes.map((x) => x.inputs.destinationCidrBlock)).toEqual(["0.0.0.0/0", "0.0.0.0/0"]);
+    const privateDefault = routes.find((x) => x.name === "br-private-default")!;
+    expect(privateDefault.propertyDependencies.natGatewayId).toEqual([nat.urn]);
+    const publicSubnet = r.ofType(T.subnet).find((s) => s.name === "br-public-0")!;
+    expect(publicSubnet.inputs).toMatchObject({ cidrBlock: "10.20.8.0/22", mapPublicIpOnLaunch: false });
+  });
+
+  test("flow logs capture ALL traffic into a KMS-encrypted, retained log group", async () => {
+    const r = await record(() => new SecureNetwork("hq", { cidr: "10.10.0.0/16", logKmsKeyArn: KEY, flowLogRetentionDays: 731 }));
+    const lg = r.one(T.logGroup);
+    expect(lg.inputs).toMatchObject({ kmsKeyId: KEY, retentionInDays: 731 });
+    const fl = r.one(T.flowLog);
+    expect(fl.inputs).toMatchObject({ trafficType: "ALL", logDestinationType: "cloud-watch-logs" });
+    expect(fl.propertyDependencies.logDestination).toEqual([lg.urn]);
+    expect(fl.propertyDependencies.vpcId).toEqual([r.one(T.vpc).urn]);
+  });
+
+  test("the default security group is adopted with no rules", async () => {
+    const r = await record(() => new SecureNetwork("hq", { cidr: "10.10.0.0/16", logKmsKeyArn: KEY }));
+    expect(r.one(T.defaultSg).inputs).toMatchObject({ ingress: [], egress: [] });
+  });
+
+  test("the NACL denies admin ports from the internet, allowing them only from the VPC and listed sources first", async () => {
+    const r = await record(() => new SecureNetwork("hq", { cidr: "10.10.0.0/16", logKmsKeyArn: KEY, adminSourceCidrs: ["192.168.50.0/24"] }));
+    const nacl = r.one(T.nacl);
+    const rules = nacl.inputs.ingress as { ruleNo: number; action: string; fromPort: number; cidrBlock?: string; ipv6CidrBlock?: string }[];
+    for (const port of ADMIN_PORTS) {
+      const forPort = rules.filter((x) => x.fromPort === port).sort((a, b) => a.ruleNo - b.ruleNo);
+      expect(forPort.map((x) => [x.action, x.cidrBlock ?? x.ipv6CidrBlock])).toEqual([
+        ["allow", "10.10.0.0/16"],
+        ["allow", "192.168.50.0/24"],
+        ["deny", "0.0.0.0/0"],
+        ["deny", "::/0"],
+      ]);
+      const catchAll = rules.find((x) => x.action === "allow" && x.cidrBlock === "0.0.0.0/0")!;
+      expect(catchAll.ruleNo).toBeGreaterThan(Math.max(...forPort.map((x) => x.ruleNo)));
+    }
+    expect(new Set(rules.map((x) => x.ruleNo)).size).toBe(rules.length);
+    expect(nacl.propertyDependencies.subnetIds).toHaveLength(2);
+  });
+
+  test("SSM/logs interface endpoints with private DNS, an S3 gateway, and an endpoint firewall open to the VPC only", async () => {
+    const r = await record(() => new SecureNetwork("hq", { cidr: "10.10.0.0/16", logKmsKeyArn: KEY }));
+    const eps = r.ofType(T.endpoint);
+    const iface = eps.filter((e) => e.inputs.vpcEndpointType === "Interface");
+    expect(iface.map((e) => e.inputs.serviceName).sort()).toEqual(SSM_INTERFACE_ENDPOINTS.map((s) => `com.amazonaws.eu-west-1.${s}`).sort());
+    for (const e of iface) expect(e.inputs.privateDnsEnabled).toBe(true);
+    expect(eps.find((e) => e.inputs.vpcEndpointType === "Gateway")?.inputs.serviceName).toBe("com.amazonaws.eu-west-1.s3");
+    expect(r.one(T.ingress).inputs).toMatchObject({ cidrIpv4: "10.10.0.0/16", fromPort: 443, toPort: 443 });
+    expect(r.ofType(T.egress)).toHaveLength(0);
+  });
+
+  test("bad args name the field and create nothing", async () => {
+    const r = await record(() => {
+      expect(() => new SecureNetwork("a", { cidr: "10.0.0.0/8", logKmsKeyArn: KEY })).toThrow(/args\.cidr.*\/16 and \/24/);
+      expect(() => new SecureNetwork("b", { cidr: "10.0.0.5/16", logKmsKeyArn: KEY })).toThrow(/host bits set/);
+      expect(() => new SecureNetwork("c", { cidr: "10.0.0.0/16" } as never)).toThrow(/args\.logKmsKeyArn/);
+      expect(() => new SecureNetwork("d", { cidr: "10.0.0.0/16", logKmsKeyArn: KEY, flowLogRetentionDays: 10 })).toThrow(ArgsError);
+      expect(() => new SecureNetwork("e", { cidr: "10.0.0.0/16", logKmsKeyArn: KEY, availabilityZoneCount: 1 })).toThrow(/at least 2 AZs/);
+    });
+    expect(r.resources).toHaveLength(0);
+  });
+
+  test("splitCidr", () => {
+    expect(splitCidr("10.20.0.0/20", 2)).toEqual(["10.20.0.0/21", "10.20.8.0/21"]);
+    expect(splitCidr("192.168.0.0/24", 3)).toEqual(["192.168.0.0/26", "192.168.0.64/26", "192.168.0.128/26"]);
+    expect(() => splitCidr("10.0.0.0/27", 4)).toThrow(/too small/);
+  });
+});
