@@ -1,2 +1,155 @@
+/**
+ * Bulwark's CrossGuard pack: thin adapters over the pure evaluator in ./engine.
+ *
+ * - Each control is a resource policy: `Analyze` runs it on the resource's inputs alone. Verdicts that need another
+ *   resource (launch template, subnet, role, parameter group, a group's waiver tags) are deferred.
+ * - One stack policy evaluates every control once over the whole stack at `AnalyzeStack` and reports, under each
+ *   control's own name, what `Analyze` did not already report. One stack policy, not one per control, because
+ *   @pulumi/policy deserialises every resource again for each stack policy.
+ */
+import * as path from "path";
+import type { EnforcementLevel, Policies, PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { PolicyPack } from "@pulumi/policy";
-new PolicyPack("bulwark", { policies: [] });
+import { packConfigJsonSchema } from "./config-schema";
+import { evaluate, evaluateResource, policies, remediate, type Finding, type PolicyInputResource } from "./engine";
+
+export const PACK_NAME = "bulwark";
+export const STACK_POLICY = "bulwark-stack-evaluate-cross-resource-controls";
+
+/** Enforcement levels the engine sent in `Configure`, by policy (the stack policy reports under other names). */
+const configuredLevels: Record<string, EnforcementLevel> = {};
+/** What `Analyze` reported in this run, so `AnalyzeStack` does not repeat it. */
+const reported = new Set<string>();
+const keyOf = (f: Finding) => `${f.policy}\u0000${f.urn ?? ""}\u0000${f.message}`;
+
+// @pulumi/policy hands each policy only its own config. The stack policy needs every policy's level, so observe
+// the Configure RPC on its way in (the SDK still handles it). Without this hook, defaults apply.
+function observeConfigure(): void {
+  try {
+    const dir = path.dirname(require.resolve("@pulumi/policy/package.json"));
+    const grpc = require(require.resolve("@grpc/grpc-js", { paths: [dir] }));
+    const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "disabled", "remediate"];
+    const addService = grpc.Server.prototype.addService;
+    grpc.Server.prototype.addService = function (service: unknown, impl: Record<string, unknown>) {
+      if (impl && typeof impl.configure === "function") {
+        const inner = impl.configure as (call: unknown, cb: unknown) => unknown;
+        impl = {
+          ...impl,
+          configure(call: { request: { getPolicyconfigMap(): { forEach(fn: (v: { getEnforcementlevel(): number }, k: string) => void): void } } }, cb: unknown) {
+            try {
+              call.request.getPolicyconfigMap().forEach((v, k) => {
+                configuredLevels[k] = LEVELS[v.getEnforcementlevel()] ?? "advisory";
+              });
+            } catch {
+              /* keep defaults */
+            }
+            return inner.call(this, call, cb);
+          },
+        };
+      }
+      return addService.call(this, service, impl);
+    };
+  } catch {
+    /* keep defaults */
+  }
+}
+
+/** The plain deserialised props behind @pulumi/policy's unknown-checking proxy (our policies handle unknowns). */
+function rawProps(props: unknown): Record<string, unknown> {
+  const p = props as Record<string, unknown> | undefined;
+  return ((p && (p["__getSpecialProxyTarget"] as Record<string, unknown>)) ?? p ?? {}) as Record<string, unknown>;
+}
+
+function report(reportViolation: ReportViolation, f: Finding, stack: boolean): void {
+  // The object form lets one policy report under another name/level; a plain string would get this policy's level.
+  const v = {
+    name: f.policy,
+    description: f.description,
+    message: `${f.description}\n${f.message}`,
+    urn: f.urn,
+    // Per resource the SDK applies the configured level; the stack policy carries each control's own.
+    enforcementLevel: f.enforcement === "advisory" || stack ? f.enforcement : configuredLevels[f.policy] === "remediate" ? "mandatory" : undefined,
+    severity: f.severity,
+  };
+  (reportViolation as unknown as (v: object) => void)(v);
+}
+
+const severities = (s: string) => s as "low" | "medium" | "high" | "critical";
+
+const resourcePolicies: Policies = policies
+  .filter((p) => p.check)
+  .map((p) => {
+    const types = new Set(p.types);
+    const any = types.has("*");
+    const validateResource = Object.assign(
+      (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+        if (!any && !types.has(args.type)) return;
+        const r: PolicyInputResource = { urn: args.urn, type: args.type, name: args.name, props: rawProps(args.props) };
+        const { findings } = evaluateResource(p.name, r, args.getConfig(), { levels: { [p.name]: "mandatory" } });
+        for (const f of findings) {
+          reported.add(keyOf(f));
+          report(reportViolation, f, false);
+        }
+      },
+      // Lets the SDK skip other types without deserialising.
+      !any && types.size === 1 ? { __pulumiType: p.types[0] } : {},
+    );
+    return {
+      name: p.name,
+      description: p.description,
+      enforcementLevel: p.enforcement,
+      severity: severities(p.severity),
+      remediationSteps: p.remediation,
+      tags: [p.family, ...p.securityHub.map((id) => `securityhub:${id}`), ...p.cis.map((id) => `cis:${id}`)],
+      framework: { name: "aws-foundational-security-best-practices", version: "1.0.0", reference: p.securityHub.join(", "), specification: p.cis.length ? `CIS AWS Foundations ${p.cis.join(", ")}` : "" },
+      configSchema: { properties: packConfigJsonSchema as never },
+      validateResource,
+      ...(p.remediate
+        ? {
+            remediateResource: (args: ResourceValidationArgs) => remediate(p.name, args.type, rawProps(args.props), args.getConfig()),
+          }
+        : {}),
+    };
+  });
+
+function toInput(r: PolicyResource): PolicyInputResource {
+  const pd: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(r.propertyDependencies ?? {})) pd[k] = (v as PolicyResource[]).map((d) => d.urn);
+  return {
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    props: rawProps(r.props),
+    parent: r.parent?.urn,
+    dependencies: r.dependencies.map((d) => d.urn),
+    propertyDependencies: pd,
+  };
+}
+
+const stackPolicy = {
+  name: STACK_POLICY,
+  description: "Runs every control once over the whole stack (cross-resource links: rule and group, instance and subnet/launch template/role, secret and rotation, database and parameter group, VPC and flow log) and reports under each control's name.",
+  enforcementLevel: "mandatory" as const,
+  severity: "high" as const,
+  remediationSteps: "See the remediation of the control named in each finding.",
+  tags: ["governance"],
+  configSchema: { properties: packConfigJsonSchema as never },
+  validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
+    const levels: Record<string, EnforcementLevel> = { ...configuredLevels };
+    delete levels[STACK_POLICY];
+    const findings = evaluate(args.resources.map(toInput), args.getConfig(), { levels });
+    for (const f of findings) if (!reported.has(keyOf(f))) report(reportViolation, f, true);
+  },
+};
+
+observeConfigure();
+
+new PolicyPack(
+  PACK_NAME,
+  {
+    description: "Bulwark hardening controls for AWS: network, compute, IAM, RDS/MySQL, secrets and detection.",
+    displayName: "Bulwark hardening controls",
+    enforcementLevel: "mandatory",
+    policies: [...resourcePolicies, stackPolicy],
+  },
+);

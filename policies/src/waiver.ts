@@ -9,7 +9,9 @@ import { z } from "zod";
  *   bulwark:waiver:<policy>:approver  who accepted the risk
  *   bulwark:waiver:<policy>:expires   YYYY-MM-DD, the last day the waiver holds
  */
-export const WAIVER_TAG_PREFIX = "bulwark:waiver:";
+import { WAIVER_TAG_PREFIX } from "./waiver-prefix";
+
+export { WAIVER_TAG_PREFIX };
 const WAIVER_FIELDS = ["reason", "approver", "expires"] as const;
 
 // AWS tag values allow letters, digits, spaces and _ . : / = + - @ (max 256).

@@ -1,0 +1,316 @@
+/**
+ * The pure in-process evaluator: the pack registers thin adapters over it, and `bulwark check` calls it directly.
+ * Linear in the number of resources: one index (URN, id/ARN/name, type), per-type policy dispatch, memoised
+ * reverse links; no policy looks at all pairs.
+ */
+import type { ConfigWaiver } from "./config";
+import { DEFAULTS } from "./config-schema";
+import { Index, type Ctx, type PolicyDef, type PolicyInputResource, type PolicyMeta, type Res, type ResolvedConfig, type Severity } from "./framework";
+import { computePolicies } from "./policies/compute";
+import { dataPolicies } from "./policies/data";
+import { networkPolicies } from "./policies/network";
+import { SG_TYPES } from "./net";
+import { WAIVER_TAG_PREFIX } from "./waiver-prefix";
+import type { TagWaiverRead, Waiver } from "./waiver";
+import { get, isObj, type Obj } from "./values";
+
+export { UNKNOWN, UNKNOWN_SENTINELS, isUnknown } from "./values";
+export type { PolicyInputResource, PolicyMeta, Severity, ResolvedConfig } from "./framework";
+
+export type EnforcementLevel = "mandatory" | "advisory" | "disabled" | "remediate";
+
+export interface Finding {
+  policy: string;
+  severity: Severity;
+  enforcement: "mandatory" | "advisory";
+  /** The resource; absent for a stack-wide finding. */
+  urn?: string;
+  type?: string;
+  name?: string;
+  message: string;
+  /** The policy's one-line description (what the control requires). */
+  description: string;
+  /** Set when a valid waiver downgraded the finding to advisory. */
+  waived?: { reason: string; approver: string; expires: string };
+  /** The control could not decide because a value is unknown (preview). Always advisory. */
+  unknown?: true;
+}
+
+export interface EvaluateOptions {
+  /** "Today" for waiver expiry (default: now). */
+  today?: Date;
+  /** Enforcement overrides by policy name (as from `--policy-pack-config`). */
+  levels?: Readonly<Record<string, EnforcementLevel>>;
+}
+
+export const WAIVER_POLICY = "bulwark-waiver-disallow-expired-or-incomplete";
+
+const waiverPolicy: PolicyDef = {
+  name: WAIVER_POLICY,
+  description: "Waivers must be complete (policy, reason, approver, expiry) and unexpired; a broken waiver blocks.",
+  severity: "high",
+  enforcement: "mandatory",
+  family: "governance",
+  securityHub: [],
+  cis: [],
+  remediation: "Fix the waiver tags bulwark:waiver:<policy>:reason|approver|expires (YYYY-MM-DD), renew the expiry with a new approval, or remove the waiver.",
+  unknowns: "Unknown tags are not read.",
+  types: ["*"],
+  check(r, ctx, emit) {
+    const read = tagWaivers(r.props);
+    if (!read) return;
+    for (const p of read.problems) emit.fail(`waiver for ${p.policy} is incomplete: ${p.message}`);
+    const today = ctx.today;
+    for (const w of read.waivers) if (waiverLib().isExpired(w, today)) emit.fail(`waiver for ${w.policy} expired on ${w.expires} (approved by ${w.approver})`);
+  },
+  stack(ctx, emit) {
+    for (const w of ctx.cfg.waivers) {
+      if (waiverLib().isExpired(w, ctx.today)) emit(ctx.idx.byUrn.has(w.resource) ? w.resource : undefined, `config waiver for ${w.policy} on ${w.resource} expired on ${w.expires} (approved by ${w.approver})`);
+    }
+  },
+};
+
+/** Every control, grouped by family. */
+export const policies: readonly PolicyDef[] = [...networkPolicies, ...computePolicies, ...dataPolicies, waiverPolicy];
+
+/** Metadata per policy (for SARIF rules, docs and the pack's GetAnalyzerInfo). */
+export const policyMetadata: readonly (PolicyMeta & { types: readonly string[]; remediable: boolean })[] = policies.map((p) => ({
+  name: p.name,
+  description: p.description,
+  severity: p.severity,
+  enforcement: p.enforcement,
+  family: p.family,
+  securityHub: p.securityHub,
+  cis: p.cis,
+  remediation: p.remediation,
+  unknowns: p.unknowns,
+  types: p.types,
+  remediable: !!p.remediate,
+}));
+
+const byName = new Map(policies.map((p) => [p.name, p]));
+const byType = new Map<string, PolicyDef[]>();
+const everyType: PolicyDef[] = [];
+for (const p of policies) {
+  for (const t of p.types) {
+    if (t === "*") everyType.push(p);
+    else {
+      let l = byType.get(t);
+      if (!l) byType.set(t, (l = []));
+      l.push(p);
+    }
+  }
+}
+
+export function policyByName(name: string): PolicyDef | undefined {
+  return byName.get(name);
+}
+
+/** Policies that visit a resource type (for the pack's per-resource adapters). */
+export function policiesForType(type: string): readonly PolicyDef[] {
+  return [...(byType.get(type) ?? []), ...everyType];
+}
+
+// ------------------------------------------------------------------------------------------------ config
+
+type WaiverLib = typeof import("./waiver");
+let waiverMod: WaiverLib | undefined;
+// zod loads only when a waiver or a config is actually read: start-up stays light.
+function waiverLib(): WaiverLib {
+  return (waiverMod ??= require("./waiver") as WaiverLib);
+}
+
+const configCache = new Map<string, ResolvedConfig>();
+const DEFAULT_CONFIG: ResolvedConfig = { ...DEFAULTS, waivers: [] };
+
+/** Validates and resolves a pack config (zod; errors name field, value and fix). `undefined` means defaults. */
+export function resolveConfig(config?: unknown): ResolvedConfig {
+  if (config === undefined || config === null) return DEFAULT_CONFIG;
+  const key = JSON.stringify(config);
+  let c = configCache.get(key);
+  if (!c) {
+    const { parseConfig } = require("./config") as typeof import("./config");
+    c = parseConfig(config);
+    if (configCache.size > 64) configCache.clear();
+    configCache.set(key, c);
+  }
+  return c;
+}
+
+// ------------------------------------------------------------------------------------------------ waivers
+
+function tagWaivers(props: Obj): TagWaiverRead | undefined {
+  let found = false;
+  const merged: Record<string, unknown> = {};
+  for (const key of ["tagsAll", "tags"]) {
+    const t = get(props, key);
+    if (!isObj(t)) continue;
+    for (const [k, v] of Object.entries(t)) {
+      if (k.startsWith(WAIVER_TAG_PREFIX)) {
+        found = true;
+        merged[k] = v;
+      }
+    }
+  }
+  return found ? waiverLib().waiversFromTags(merged) : undefined;
+}
+
+interface Raw {
+  kind: "fail" | "unknown";
+  message: string;
+  urn?: string;
+}
+
+type EvalCtx = Ctx;
+
+/** Waivers that may cover a finding on `r`: config (by URN or logical name), the resource's tags, and for rule resources the group's tags. */
+function waiversFor(policy: string, r: Res | undefined, ctx: EvalCtx): { valid?: Waiver; expired?: Waiver; problem?: string } {
+  const out: { valid?: Waiver; expired?: Waiver; problem?: string } = {};
+  const consider = (w: Waiver) => {
+    if (w.policy !== policy) return;
+    if (waiverLib().isExpired(w, ctx.today)) out.expired ??= w;
+    else out.valid ??= w;
+  };
+  for (const w of ctx.cfg.waivers as readonly ConfigWaiver[]) {
+    if (r ? w.resource === r.urn || w.resource === r.name : w.resource === "stack") consider({ policy: w.policy, reason: w.reason, approver: w.approver, expires: w.expires });
+  }
+  if (!r) return out;
+  const sources: Obj[] = [r.props];
+  if (r.type === SG_TYPES.rule || r.type === SG_TYPES.ingress || r.type === SG_TYPES.egress) {
+    const g = ctx.idx.resolve(r, "securityGroupId", r.props.securityGroupId, [SG_TYPES.group, SG_TYPES.defaultGroup]);
+    if (g.status === "found") sources.push(g.res[0].props);
+  }
+  for (const props of sources) {
+    const read = tagWaivers(props);
+    if (!read) continue;
+    read.waivers.forEach(consider);
+    const p = read.problems.find((x) => x.policy === policy);
+    if (p) out.problem ??= p.message;
+  }
+  return out;
+}
+
+function finalize(p: PolicyDef, level: "mandatory" | "advisory", r: Res | undefined, raws: Raw[], ctx: EvalCtx): Finding[] {
+  const out: Finding[] = [];
+  let w: ReturnType<typeof waiversFor> | undefined;
+  for (const raw of raws) {
+    const res = raw.urn ? ctx.idx.byUrn.get(raw.urn) : r;
+    const f: Finding = {
+      policy: p.name,
+      severity: p.severity,
+      enforcement: raw.kind === "unknown" ? "advisory" : level,
+      urn: raw.urn ?? r?.urn,
+      type: res?.type,
+      name: res?.name,
+      message: raw.message,
+      description: p.description,
+    };
+    if (raw.kind === "unknown") {
+      f.unknown = true;
+    } else if (p.name !== WAIVER_POLICY) {
+      w ??= waiversFor(p.name, res, ctx);
+      if (w.valid) {
+        f.enforcement = "advisory";
+        f.waived = { reason: w.valid.reason, approver: w.valid.approver, expires: w.valid.expires };
+        f.message += ` [waived by ${w.valid.approver} until ${w.valid.expires}: ${w.valid.reason}]`;
+      } else if (w.expired) {
+        f.enforcement = "mandatory";
+        f.message += ` [waiver by ${w.expired.approver} expired on ${w.expired.expires}]`;
+      } else if (w.problem) {
+        f.enforcement = "mandatory";
+        f.message += ` [waiver incomplete: ${w.problem}]`;
+      }
+    }
+    out.push(f);
+  }
+  return out;
+}
+
+function levelOf(p: PolicyDef, opts: EvaluateOptions): "mandatory" | "advisory" | "disabled" {
+  const l = opts.levels?.[p.name] ?? p.enforcement;
+  return l === "remediate" ? "mandatory" : l;
+}
+
+export function toRes(r: PolicyInputResource): Res {
+  return {
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    props: (r.props ?? {}) as Obj,
+    id: r.id,
+    parent: r.parent,
+    propertyDependencies: r.propertyDependencies ?? {},
+  };
+}
+
+function runCheck(p: PolicyDef, r: Res, ctx: EvalCtx): Raw[] {
+  const raws: Raw[] = [];
+  p.check!(r, ctx, {
+    fail: (message) => raws.push({ kind: "fail", message }),
+    unknown: (message) => raws.push({ kind: "unknown", message }),
+  });
+  return raws;
+}
+
+/** Evaluates every control over a whole stack (the preview/update stack, a plan, or exported state). */
+export function evaluate(resources: readonly PolicyInputResource[], config?: unknown, opts: EvaluateOptions = {}): Finding[] {
+  const res = resources.map(toRes);
+  const ctx: EvalCtx = { cfg: resolveConfig(config), idx: new Index(res), today: opts.today ?? new Date() };
+  const out: Finding[] = [];
+  for (const r of res) {
+    const ps = byType.get(r.type);
+    for (const list of ps ? [ps, everyType] : [everyType]) {
+      for (const p of list) {
+        const level = levelOf(p, opts);
+        if (level === "disabled" || !p.check) continue;
+        const raws = runCheck(p, r, ctx);
+        if (raws.length) out.push(...finalize(p, level, r, raws, ctx));
+      }
+    }
+  }
+  for (const p of policies) {
+    const level = levelOf(p, opts);
+    if (level === "disabled" || !p.stack) continue;
+    const raws: Raw[] = [];
+    p.stack(ctx, (urn, message) => raws.push({ kind: "fail", message, urn }));
+    if (raws.length) out.push(...finalize(p, level, undefined, raws, ctx));
+  }
+  return out;
+}
+
+/**
+ * One policy on one resource without the rest of the stack (the engine's per-resource `Analyze`). When the verdict
+ * needs another resource (launch template, subnet, role, a group's waiver tags…) it is `deferred` to the stack
+ * evaluation, which sees every link.
+ */
+export function evaluateResource(
+  policy: string,
+  resource: PolicyInputResource,
+  config?: unknown,
+  opts: EvaluateOptions = {},
+): { findings: Finding[]; deferred: boolean } {
+  const p = byName.get(policy);
+  if (!p?.check || !(p.types.includes(resource.type) || p.types.includes("*"))) return { findings: [], deferred: false };
+  const level = levelOf(p, opts);
+  if (level === "disabled") return { findings: [], deferred: false };
+  const r = toRes(resource);
+  const idx = new Index([r], true);
+  const ctx: EvalCtx = { cfg: resolveConfig(config), idx, today: opts.today ?? new Date() };
+  const raws = runCheck(p, r, ctx);
+  if (idx.touched) return { findings: [], deferred: true };
+  const findings = raws.length ? finalize(p, level, r, raws, ctx) : [];
+  if (idx.touched) return { findings: [], deferred: true };
+  return { findings, deferred: false };
+}
+
+/** Safe fixes for a resource's inputs (e.g. IMDSv2); undefined when nothing changes. */
+export function remediate(policy: string, type: string, props: Record<string, unknown>, config?: unknown): Record<string, unknown> | undefined {
+  const p = byName.get(policy);
+  if (!p?.remediate || !p.types.includes(type)) return undefined;
+  return p.remediate(type, props as Obj, resolveConfig(config));
+}
+
+/** True when any finding blocks (mandatory and not waived). */
+export function blocks(findings: readonly Finding[]): boolean {
+  return findings.some((f) => f.enforcement === "mandatory");
+}

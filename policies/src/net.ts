@@ -1,0 +1,295 @@
+/**
+ * Network normalisers, one per concept: CIDR sources (ipaddr.js), ports/protocols, and security-group rules from
+ * all three shapes. Policies never read rule properties themselves.
+ */
+import * as ipaddr from "ipaddr.js";
+import { arr, bool, get, isUnknown, num, str, type Obj } from "./values";
+
+// ---------------------------------------------------------------------------------------------------- CIDRs
+
+interface Block {
+  v6: boolean;
+  lo: bigint;
+  hi: bigint;
+}
+
+function blockOf(addr: ipaddr.IPv4 | ipaddr.IPv6, prefix: number): Block {
+  const bytes = addr.toByteArray();
+  let n = 0n;
+  for (const b of bytes) n = (n << 8n) | BigInt(b);
+  const bits = BigInt(bytes.length * 8);
+  const host = bits - BigInt(prefix);
+  const lo = (n >> host) << host;
+  return { v6: bytes.length === 16, lo, hi: lo + (1n << host) - 1n };
+}
+
+function parseBlock(cidr: string): Block | undefined {
+  const s = cidr.trim();
+  try {
+    const [addr, prefix] = s.includes("/") ? ipaddr.parseCIDR(s) : [ipaddr.parse(s), ipaddr.parse(s).kind() === "ipv4" ? 32 : 128];
+    return blockOf(addr, prefix);
+  } catch {
+    return undefined;
+  }
+}
+
+const b = (c: string) => parseBlock(c)!;
+
+// Address space that is not reachable from the internet (RFC 6890 special-purpose, private, documentation).
+const V4_NON_PUBLIC = [
+  "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
+  "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+].map(b);
+// IPv6: only global unicast 2000::/3 is public (minus documentation), plus IPv4 embedded in mapped/NAT64 space.
+const V6_PUBLIC = b("2000::/3");
+const V6_DOC = b("2001:db8::/32");
+const V6_EMBEDS_V4 = [b("::ffff:0:0/96"), b("64:ff9b::/96")];
+
+const overlaps = (x: Block, y: Block) => x.lo <= y.hi && y.lo <= x.hi;
+const within = (x: Block, y: Block) => x.lo >= y.lo && x.hi <= y.hi;
+
+function v4Public(blk: Block): boolean {
+  // Public iff some address lies outside every non-public block: split until each half is decided.
+  const hits = V4_NON_PUBLIC.filter((n) => overlaps(blk, n));
+  if (!hits.length) return true;
+  if (hits.some((n) => within(blk, n))) return false;
+  const mid = blk.lo + (blk.hi - blk.lo + 1n) / 2n;
+  return v4Public({ v6: false, lo: blk.lo, hi: mid - 1n }) || v4Public({ v6: false, lo: mid, hi: blk.hi });
+}
+
+function v6Public(blk: Block): boolean {
+  for (const e of V6_EMBEDS_V4) {
+    if (within(blk, e)) return v4Public({ v6: false, lo: blk.lo - e.lo, hi: blk.hi - e.lo });
+    if (within(e, blk)) return true; // contains every embedded IPv4 address
+  }
+  if (!overlaps(blk, V6_PUBLIC)) return false;
+  if (within(blk, V6_DOC)) return false;
+  return true;
+}
+
+export interface CidrVerdict {
+  cidr: string;
+  /** Covers public (internet-routable) address space, and is not inside the admin allowlist. */
+  internet: boolean;
+  /** Unparseable: treated as the internet (fail closed). */
+  invalid?: boolean;
+  unknown?: boolean;
+}
+
+/** Whether a CIDR (v4 or v6, any spelling) covers public address space; `allow` excuses sources fully inside it. */
+export function classifyCidr(cidr: unknown, allow: readonly string[] = []): CidrVerdict {
+  const s = str(cidr);
+  if (s === "unknown") return { cidr: "<unknown>", internet: false, unknown: true };
+  if (s === undefined) return { cidr: String(cidr), internet: true, invalid: true };
+  const blk = parseBlock(s);
+  if (!blk) return { cidr: s, internet: true, invalid: true };
+  const pub = blk.v6 ? v6Public(blk) : v4Public(blk);
+  if (!pub) return { cidr: s, internet: false };
+  for (const a of allow) {
+    const ab = parseBlock(a);
+    if (ab && ab.v6 === blk.v6 && within(blk, ab)) return { cidr: s, internet: false };
+  }
+  return { cidr: s, internet: true };
+}
+
+/** Validates a CIDR string (used by the config schema). */
+export function isCidr(s: string): boolean {
+  return parseBlock(s) !== undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------- ports
+
+/** A set of ports: every port, or inclusive ranges; "unknown" when the protocol or a bound is unknown. */
+export type PortSet = { all: true; label: string } | { all: false; ranges: [number, number][]; label: string };
+
+const TCP_UDP: Record<string, string> = { tcp: "tcp", "6": "tcp", udp: "udp", "17": "udp" };
+
+/**
+ * Ports a rule opens. Protocol -1/"all"/any non-TCP/UDP protocol (by name or number) covers every port; TCP/UDP
+ * ranges count in full (missing or -1 bounds mean every port).
+ */
+export function portsOf(protocol: unknown, from: unknown, to: unknown): PortSet | "unknown" {
+  const p = str(protocol);
+  if (p === "unknown") return "unknown";
+  const proto = (p ?? "-1").trim().toLowerCase();
+  const tcpUdp = TCP_UDP[proto];
+  if (!tcpUdp) return { all: true, label: proto === "-1" || proto === "all" ? "all traffic" : `protocol ${proto} (all ports)` };
+  const f = num(from);
+  const t = num(to);
+  if (f === "unknown" || t === "unknown") return "unknown";
+  if (f === undefined && t === undefined) return { all: true, label: `${tcpUdp} all ports` };
+  let lo = f ?? t!;
+  let hi = t ?? f!;
+  if (lo > hi) [lo, hi] = [hi, lo];
+  if (lo < 0) lo = 0;
+  if (hi < 0 || hi > 65535) hi = 65535;
+  if (lo <= 0 && hi >= 65535) return { all: true, label: `${tcpUdp} all ports` };
+  return { all: false, ranges: [[lo, hi]], label: lo === hi ? `${tcpUdp}/${lo}` : `${tcpUdp}/${lo}-${hi}` };
+}
+
+export function portsInclude(ps: PortSet, port: number): boolean {
+  return ps.all || ps.ranges.some(([lo, hi]) => lo <= port && port <= hi);
+}
+
+/** True when the set opens any port outside `allowed`. */
+export function portsBeyond(ps: PortSet, allowed: readonly number[]): boolean {
+  if (ps.all) return true;
+  const ok = new Set(allowed);
+  for (const [lo, hi] of ps.ranges) {
+    if (hi - lo + 1 > ok.size) return true;
+    for (let p = lo; p <= hi; p++) if (!ok.has(p)) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------------- SG rules
+
+export const SG_TYPES = {
+  group: "aws:ec2/securityGroup:SecurityGroup",
+  defaultGroup: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+  rule: "aws:ec2/securityGroupRule:SecurityGroupRule",
+  ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  egress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+} as const;
+
+export type Source =
+  | { kind: "cidr"; value: unknown }
+  | { kind: "securityGroup" | "prefixList" | "self"; value: string };
+
+export interface NormRule {
+  direction: "ingress" | "egress" | "unknown";
+  ports: PortSet | "unknown";
+  sources: Source[];
+  /** Sources list itself unknown (preview). */
+  sourcesUnknown: boolean;
+  description: unknown;
+  /** Where the rule lives, e.g. `ingress[2]` for inline rules, empty for rule resources. */
+  where: string;
+}
+
+function inlineRule(r: unknown, direction: "ingress" | "egress", where: string): NormRule {
+  const sources: Source[] = [];
+  let sourcesUnknown = false;
+  for (const key of ["cidrBlocks", "ipv6CidrBlocks"]) {
+    const l = arr(get(r, key));
+    if (l === "unknown") sourcesUnknown = true;
+    else for (const c of l ?? []) sources.push({ kind: "cidr", value: c });
+  }
+  for (const [key, kind] of [["prefixListIds", "prefixList"], ["securityGroups", "securityGroup"]] as const) {
+    const l = arr(get(r, key));
+    if (l === "unknown") continue;
+    for (const x of l ?? []) sources.push({ kind, value: String(x) });
+  }
+  if (bool(get(r, "self")) === true) sources.push({ kind: "self", value: "self" });
+  return {
+    direction,
+    ports: portsOf(get(r, "protocol"), get(r, "fromPort"), get(r, "toPort")),
+    sources,
+    sourcesUnknown,
+    description: get(r, "description"),
+    where,
+  };
+}
+
+/** Every rule a resource declares, whatever its shape; [] for other types. */
+export function rulesOf(type: string, props: Obj): NormRule[] {
+  switch (type) {
+    case SG_TYPES.group:
+    case SG_TYPES.defaultGroup: {
+      const out: NormRule[] = [];
+      for (const dir of ["ingress", "egress"] as const) {
+        const l = arr(props[dir]);
+        if (l === "unknown") {
+          out.push({ direction: dir, ports: "unknown", sources: [], sourcesUnknown: true, description: undefined, where: dir });
+          continue;
+        }
+        (l ?? []).forEach((r, i) => out.push(inlineRule(r, dir, `${dir}[${i}]`)));
+      }
+      return out;
+    }
+    case SG_TYPES.rule: {
+      const t = str(props.type);
+      const r = inlineRule(props, "ingress", "");
+      r.direction = t === "unknown" ? "unknown" : t === "egress" ? "egress" : "ingress";
+      const sg = str(props.sourceSecurityGroupId);
+      if (sg !== undefined) r.sources.push({ kind: "securityGroup", value: sg });
+      return [r];
+    }
+    case SG_TYPES.ingress:
+    case SG_TYPES.egress: {
+      const sources: Source[] = [];
+      for (const key of ["cidrIpv4", "cidrIpv6"]) if (props[key] !== undefined && props[key] !== null) sources.push({ kind: "cidr", value: props[key] });
+      if (props.prefixListId) sources.push({ kind: "prefixList", value: String(props.prefixListId) });
+      if (props.referencedSecurityGroupId) sources.push({ kind: "securityGroup", value: String(props.referencedSecurityGroupId) });
+      return [
+        {
+          direction: type === SG_TYPES.ingress ? "ingress" : "egress",
+          ports: portsOf(props.ipProtocol, props.fromPort, props.toPort),
+          sources,
+          sourcesUnknown: false,
+          description: props.description,
+          where: "",
+        },
+      ];
+    }
+    default:
+      return [];
+  }
+}
+
+/** The internet-facing CIDR sources of a rule (a safe source next to them never excuses them). */
+export function internetSources(rule: NormRule, allow: readonly string[]): { internet: CidrVerdict[]; unknown: boolean } {
+  const internet: CidrVerdict[] = [];
+  let unknown = rule.sourcesUnknown;
+  for (const s of rule.sources) {
+    if (s.kind !== "cidr") continue;
+    const v = classifyCidr(s.value, allow);
+    if (v.unknown) unknown = true;
+    else if (v.internet) internet.push(v);
+  }
+  return { internet, unknown };
+}
+
+// ---------------------------------------------------------------------------------------------------- NACLs
+
+export const NACL_TYPES = {
+  acl: "aws:ec2/networkAcl:NetworkAcl",
+  defaultAcl: "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl",
+  rule: "aws:ec2/networkAclRule:NetworkAclRule",
+} as const;
+
+export interface NormNaclEntry {
+  ingress: boolean | "unknown";
+  allow: boolean | "unknown";
+  ports: PortSet | "unknown";
+  cidrs: unknown[];
+  where: string;
+}
+
+/** NACL entries from inline `ingress`/`egress` lists or a standalone rule. */
+export function naclEntriesOf(type: string, props: Obj): NormNaclEntry[] {
+  const entry = (r: unknown, ingress: boolean | "unknown", actionKey: string, where: string): NormNaclEntry => {
+    const action = str(get(r, actionKey));
+    return {
+      ingress,
+      allow: action === "unknown" ? "unknown" : (action ?? "").toLowerCase() === "allow",
+      ports: portsOf(get(r, "protocol"), get(r, "fromPort"), get(r, "toPort")),
+      cidrs: [get(r, "cidrBlock"), get(r, "ipv6CidrBlock")].filter((c) => c !== undefined && c !== null && c !== ""),
+      where,
+    };
+  };
+  if (type === NACL_TYPES.rule) {
+    const eg = bool(props.egress);
+    return [entry(props, eg === "unknown" ? "unknown" : eg !== true, "ruleAction", "")];
+  }
+  if (type === NACL_TYPES.acl || type === NACL_TYPES.defaultAcl) {
+    const out: NormNaclEntry[] = [];
+    const l = arr(props.ingress);
+    if (l === "unknown") out.push({ ingress: true, allow: "unknown", ports: "unknown", cidrs: [], where: "ingress" });
+    else (l ?? []).forEach((r, i) => out.push(entry(r, true, "action", `ingress[${i}]`)));
+    return out;
+  }
+  return [];
+}
+
+export { isUnknown };

@@ -1,0 +1,231 @@
+/** Network controls: security groups (all three rule shapes), NACLs, subnets, VPC flow logs, default SG. */
+import type { Ctx, Emit, PolicyDef, Res } from "../framework";
+import { PolicyNames } from "../names";
+import {
+  internetSources,
+  NACL_TYPES,
+  naclEntriesOf,
+  portsBeyond,
+  portsInclude,
+  rulesOf,
+  SG_TYPES,
+  classifyCidr,
+  type NormRule,
+} from "../net";
+import { bool, str } from "../values";
+
+const RULE_TYPES = [SG_TYPES.group, SG_TYPES.defaultGroup, SG_TYPES.rule, SG_TYPES.ingress, SG_TYPES.egress];
+const VPC_TYPES = ["aws:ec2/vpc:Vpc", "aws:ec2/defaultVpc:DefaultVpc"];
+const GROUP_TYPES = [SG_TYPES.group, SG_TYPES.defaultGroup];
+
+function at(rule: NormRule): string {
+  return rule.where ? ` ${rule.where}` : "";
+}
+
+/** Each ingress rule's internet sources, with the unknown flag; shared by both ingress policies. */
+function ingressFindings(r: Res, ctx: Ctx, emit: Emit, pick: (ps: Exclude<NormRule["ports"], "unknown">) => string | undefined, allow: readonly string[]) {
+  for (const rule of rulesOf(r.type, r.props)) {
+    if (rule.direction === "egress") continue;
+    const src = internetSources(rule, allow);
+    if (rule.direction === "unknown" || rule.ports === "unknown") {
+      if (src.internet.length || src.unknown) emit.unknown(`rule${at(rule)}: direction or ports unknown during preview; checked again at update`);
+      continue;
+    }
+    const what = pick(rule.ports);
+    if (!what) continue;
+    for (const v of src.internet) {
+      emit.fail(`rule${at(rule)} allows ${what} from ${v.cidr}${v.invalid ? " (unparseable, treated as the internet)" : " (internet)"}`);
+    }
+    if (src.unknown) emit.unknown(`rule${at(rule)} opens ${what} to a source unknown during preview; checked again at update`);
+  }
+  void ctx;
+}
+
+export const networkPolicies: PolicyDef[] = [
+  {
+    name: PolicyNames.sgInternetAdminIngress,
+    description: "Security groups must not allow ingress from the internet to admin or high-risk ports (SSH, RDP, MySQL, EC2.19 list).",
+    severity: "critical",
+    enforcement: "mandatory",
+    family: "network",
+    securityHub: ["EC2.13", "EC2.14", "EC2.19", "EC2.53", "EC2.54"],
+    cis: ["5.2", "5.3", "5.4"],
+    remediation: "Restrict the source to the admin CIDR allowlist, a security group or a prefix list; reach servers with SSM Session Manager instead of opening SSH/RDP.",
+    unknowns: "An unknown source, protocol or port range is reported as advisory in preview and decided at update; a known internet source next to an unknown one still fails.",
+    types: RULE_TYPES,
+    check(r, ctx, emit) {
+      const risky = ctx.cfg.highRiskPorts;
+      ingressFindings(
+        r,
+        ctx,
+        emit,
+        (ps) => {
+          if (ps.all) return `${ps.label} (includes admin ports ${risky.slice(0, 4).join(", ")}…)`;
+          const hit = risky.filter((p) => portsInclude(ps, p));
+          return hit.length ? `${ps.label} (admin/high-risk port${hit.length > 1 ? "s" : ""} ${hit.join(", ")})` : undefined;
+        },
+        ctx.cfg.adminCidrs,
+      );
+    },
+  },
+  {
+    name: PolicyNames.sgInternetIngress,
+    description: "Security groups must not allow ingress from the internet to ports outside the authorized list, nor all-traffic ingress.",
+    severity: "high",
+    enforcement: "mandatory",
+    family: "network",
+    securityHub: ["EC2.18", "EC2.2"],
+    cis: ["5.3"],
+    remediation: "Open only authorized ports (default 80 and 443) to the internet; put everything else behind a security-group, prefix-list or private CIDR source.",
+    unknowns: "Unknown sources, protocols or ports are advisory in preview and decided at update.",
+    types: RULE_TYPES,
+    check(r, ctx, emit) {
+      ingressFindings(r, ctx, emit, (ps) => (portsBeyond(ps, ctx.cfg.authorizedPorts) ? `${ps.label} (not in authorized ports ${ctx.cfg.authorizedPorts.join(", ")})` : undefined), []);
+    },
+  },
+  {
+    name: PolicyNames.sgUnrestrictedEgress,
+    description: "Security groups should not allow all traffic to the internet (egress).",
+    severity: "medium",
+    enforcement: "advisory",
+    family: "network",
+    securityHub: ["EC2.2"],
+    cis: [],
+    remediation: "Allow egress only to the ports and destinations a server needs (e.g. HTTPS to the internet, the database port to its subnet).",
+    unknowns: "Unknown destinations or ports are not reported.",
+    types: RULE_TYPES,
+    check(r, _ctx, emit) {
+      for (const rule of rulesOf(r.type, r.props)) {
+        if (rule.direction !== "egress" || rule.ports === "unknown" || !rule.ports.all) continue;
+        for (const v of internetSources(rule, []).internet) emit.fail(`egress rule${at(rule)} allows ${rule.ports.label} to ${v.cidr}`);
+      }
+    },
+  },
+  {
+    name: "ec2-security-group-require-rule-descriptions",
+    description: "Every security group rule should say why it exists.",
+    severity: "low",
+    enforcement: "advisory",
+    family: "network",
+    securityHub: [],
+    cis: [],
+    remediation: "Give every rule a description naming who needs it and why.",
+    unknowns: "An unknown description counts as present.",
+    types: RULE_TYPES,
+    check(r, _ctx, emit) {
+      for (const rule of rulesOf(r.type, r.props)) {
+        const d = str(rule.description);
+        if (d === undefined || d.trim() === "") emit.fail(`${rule.direction} rule${at(rule)} has no description`);
+      }
+    },
+  },
+  {
+    name: "ec2-network-acl-disallow-internet-admin-ingress",
+    description: "Network ACLs must not allow ingress from the internet to SSH (22) or RDP (3389).",
+    severity: "high",
+    enforcement: "mandatory",
+    family: "network",
+    securityHub: ["EC2.21"],
+    cis: ["5.1"],
+    remediation: "Remove the allow entry or restrict its CIDR to private or admin ranges.",
+    unknowns: "Unknown CIDRs, actions or ports are advisory in preview.",
+    types: [NACL_TYPES.acl, NACL_TYPES.defaultAcl, NACL_TYPES.rule],
+    check(r, ctx, emit) {
+      for (const e of naclEntriesOf(r.type, r.props)) {
+        if (e.ingress === false || e.allow === false) continue;
+        const verdicts = e.cidrs.map((c) => classifyCidr(c, ctx.cfg.adminCidrs));
+        const internet = verdicts.filter((v) => v.internet);
+        const unknown = e.ingress === "unknown" || e.allow === "unknown" || e.ports === "unknown" || verdicts.some((v) => v.unknown);
+        if (e.ports !== "unknown" && e.ingress === true && e.allow === true) {
+          const hit = [22, 3389].filter((p) => portsInclude(e.ports as Exclude<typeof e.ports, "unknown">, p));
+          if (hit.length) for (const v of internet) emit.fail(`entry${e.where ? " " + e.where : ""} allows port ${hit.join(" and ")} from ${v.cidr}`);
+        }
+        if (unknown && (internet.length || verdicts.some((v) => v.unknown))) emit.unknown(`entry${e.where ? " " + e.where : ""} has values unknown during preview`);
+      }
+    },
+  },
+  {
+    name: "ec2-subnet-disallow-public-ip-on-launch",
+    description: "Subnets must not assign public IPv4 addresses to instances on launch.",
+    severity: "high",
+    enforcement: "mandatory",
+    family: "network",
+    securityHub: ["EC2.15"],
+    cis: [],
+    remediation: "Set mapPublicIpOnLaunch: false; publish services through a load balancer instead.",
+    unknowns: "An unknown value is advisory in preview.",
+    types: ["aws:ec2/subnet:Subnet", "aws:ec2/defaultSubnet:DefaultSubnet"],
+    check(r, _ctx, emit) {
+      const v = bool(r.props.mapPublicIpOnLaunch);
+      // A default subnet maps public IPs unless told otherwise.
+      const on = v === undefined ? r.type === "aws:ec2/defaultSubnet:DefaultSubnet" : v;
+      if (on === true) emit.fail("mapPublicIpOnLaunch is true");
+      else if (on === "unknown") emit.unknown("mapPublicIpOnLaunch is unknown during preview");
+    },
+  },
+  {
+    name: "ec2-vpc-require-flow-logs",
+    description: "Every VPC must have a flow log.",
+    severity: "medium",
+    enforcement: "mandatory",
+    family: "network",
+    securityHub: ["EC2.6"],
+    cis: ["3.7"],
+    remediation: "Add an aws.ec2.FlowLog for the VPC (trafficType ALL) to an encrypted log group or bucket.",
+    unknowns: "Links follow ids in update and propertyDependencies in preview; a flow log whose VPC cannot be resolved does not count.",
+    types: VPC_TYPES,
+    check(r, ctx, emit) {
+      const covered = ctx.idx.memo("vpcsWithFlowLogs", () => {
+        const s = new Set<string>();
+        for (const fl of ctx.idx.ofType("aws:ec2/flowLog:FlowLog")) {
+          for (const key of ["vpcId"]) {
+            const l = ctx.idx.resolve(fl, key, fl.props[key], VPC_TYPES);
+            if (l.status === "found") for (const v of l.res) s.add(v.urn);
+          }
+        }
+        return s;
+      });
+      if (!ctx.idx.partial && !covered.has(r.urn)) emit.fail("no flow log in this stack targets this VPC");
+    },
+  },
+  {
+    name: "ec2-vpc-require-restricted-default-security-group",
+    description: "Every VPC must adopt its default security group and leave it with no rules.",
+    severity: "medium",
+    enforcement: "mandatory",
+    family: "network",
+    securityHub: ["EC2.2"],
+    cis: ["5.4"],
+    remediation: "Declare aws.ec2.DefaultSecurityGroup for the VPC with no ingress or egress, and attach no rule resources to it.",
+    unknowns: "Links follow ids in update and propertyDependencies in preview.",
+    types: [...VPC_TYPES, SG_TYPES.defaultGroup, SG_TYPES.rule, SG_TYPES.ingress, SG_TYPES.egress],
+    check(r, ctx, emit) {
+      if (r.type === SG_TYPES.defaultGroup) {
+        for (const dir of ["ingress", "egress"]) {
+          const l = r.props[dir];
+          if (Array.isArray(l) && l.length) emit.fail(`the adopted default security group has ${l.length} ${dir} rule(s)`);
+        }
+        return;
+      }
+      if (VPC_TYPES.includes(r.type)) {
+        const adopted = ctx.idx.memo("vpcsWithDefaultSg", () => {
+          const s = new Set<string>();
+          for (const g of ctx.idx.ofType(SG_TYPES.defaultGroup)) {
+            const l = ctx.idx.resolve(g, "vpcId", g.props.vpcId, VPC_TYPES);
+            if (l.status === "found") for (const v of l.res) s.add(v.urn);
+            // A default SG without vpcId adopts the default VPC's group.
+            if (l.status === "none") for (const v of ctx.idx.ofType("aws:ec2/defaultVpc:DefaultVpc")) s.add(v.urn);
+          }
+          return s;
+        });
+        if (!ctx.idx.partial && !adopted.has(r.urn)) emit.fail("the VPC's default security group is not adopted (aws.ec2.DefaultSecurityGroup) and keeps AWS's default rules");
+        return;
+      }
+      // A rule resource attached to the adopted default group.
+      const g = ctx.idx.resolve(r, "securityGroupId", r.props.securityGroupId, [SG_TYPES.defaultGroup]);
+      if (g.status === "found") emit.fail(`rule attaches to the default security group ${g.res[0].name}`);
+    },
+  },
+];
+
+export { GROUP_TYPES };
