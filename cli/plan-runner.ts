@@ -339,6 +339,27 @@ function mask(value: unknown, at: string, secretPaths: string[]): unknown {
   return value;
 }
 
+/**
+ * Runs a program as the root stack, as the language host does. A program that throws (bad config, a component
+ * refusing unsafe args) rejects here with its own error; the stack itself completes empty, so no stray rejection
+ * is left inside the runtime.
+ */
+export async function runProgram(program: () => Promise<unknown>): Promise<unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { runInPulumiStack } = require("@pulumi/pulumi/runtime/stack") as { runInPulumiStack(init: () => Promise<unknown>): Promise<unknown> };
+  let failure: { error: unknown } | undefined;
+  const outputs = await runInPulumiStack(async () => {
+    try {
+      return await program();
+    } catch (error) {
+      failure = { error };
+      return {};
+    }
+  });
+  if (failure) throw failure.error;
+  return outputs;
+}
+
 let queue: Promise<unknown> = Promise.resolve();
 
 /** Runs the estate program offline. Throws ConfigError (before any resource exists) on bad config. */
@@ -376,9 +397,7 @@ async function runPlanNow(opts: RunPlanOptions): Promise<PlanResult> {
   const loaded = require(opts.program ?? path.join(REPO_ROOT, "index.ts")) as unknown;
   const program = (typeof loaded === "function" ? loaded : (loaded as { default?: unknown }).default) as () => Promise<unknown>;
   if (typeof program !== "function") throw new Error("index.ts must export its program as a function (export = async () => ...)");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { runInPulumiStack } = require("@pulumi/pulumi/runtime/stack") as { runInPulumiStack(init: () => Promise<unknown>): Promise<unknown> };
-  await runInPulumiStack(program);
+  await runProgram(program);
   const resources = await recorder.finish();
   return { resources, outputs: recorder.stackOutputs() };
 }

@@ -340,8 +340,12 @@ function toConfigIssue(issue: z.core.$ZodIssue, fmt: (p: readonly PropertyKey[])
   const path = fmt(issue.path);
   const value = render(issue.input);
   switch (issue.code) {
-    case "invalid_value":
-      return { path, value, problem: "not an allowed value", fix: `use one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` };
+    case "invalid_value": {
+      const choices = issue.values.map((v) => JSON.stringify(v)).join(", ");
+      return issue.input === undefined
+        ? { path, value, problem: "required", fix: `set it to one of ${choices}` }
+        : { path, value, problem: "not an allowed value", fix: `use one of ${choices}` };
+    }
     case "invalid_type":
       return issue.input === undefined
         ? { path, value, problem: "required", fix: `set it (a ${issue.expected})` }

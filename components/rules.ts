@@ -71,6 +71,8 @@ function slug(s: string): string {
 export function parseCidr(cidr: string, family: "ipv4" | "ipv6" | "any" = "any"): string {
   let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];
   try {
+    // ipaddr.js accepts "10.0.0/8" and octal/hex forms; AWS does not.
+    if (!cidr.includes(":") && !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr)) throw new Error("not four-part decimal");
     parsed = ipaddr.parseCIDR(cidr);
   } catch {
     throw new RangeError(`"${cidr}" is not a CIDR block: write it as address/prefix, e.g. 10.20.0.0/16`);

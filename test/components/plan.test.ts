@@ -1,0 +1,139 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parseStackConfig } from "../../components/config";
+import { main } from "../../cli/index";
+import { groupByComponent, serverHardening } from "../../cli/plan";
+import { type PlanResult, SECRET_MASK, readStackFile, runPlan, runProgram, startRecording } from "../../cli/plan-runner";
+import { smallConfig } from "./fixtures/estate";
+
+const ROOT = path.join(__dirname, "../..");
+
+describe("offline plan of Pulumi.prod.yaml", () => {
+  let plan: PlanResult;
+  beforeAll(async () => {
+    plan = await runPlan({ stack: "prod" });
+  }, 60000);
+
+  test("every configured server is planned with IMDSv2, an encrypted root, no public IP, SSM and no internet admin port", () => {
+    const cfg = parseStackConfig(readStackFile(path.join(ROOT, "Pulumi.prod.yaml")).config);
+    const expected = cfg.sites.flatMap((s) => s.servers.map((v) => `${s.name}-${v.name}`)).sort();
+    const servers = serverHardening(plan);
+    expect(servers.map((s) => s.name).sort()).toEqual(expected);
+    for (const s of servers) {
+      expect(s).toMatchObject({ imdsv2: true, imdsHopLimit: 1, rootEncrypted: true, rootKms: "cmk", publicIp: false, ssmManaged: true, internetAdminPorts: [], adminIngress: [], terminationProtection: true, replaceOnUserDataChange: true });
+    }
+  });
+
+  test("resources follow the contract shape: URNs, parents, property dependencies", () => {
+    const stack = plan.resources.find((r) => r.type === "pulumi:pulumi:Stack")!;
+    expect(stack.urn).toBe("urn:pulumi:prod::bulwark::pulumi:pulumi:Stack::bulwark-prod");
+    const urns = new Set(plan.resources.map((r) => r.urn));
+    for (const r of plan.resources) {
+      expect(r.urn).toMatch(/^urn:pulumi:prod::bulwark::/);
+      if (r.parent) expect(urns.has(r.parent)).toBe(true);
+      for (const deps of Object.values(r.propertyDependencies)) for (const d of deps) expect(urns.has(d)).toBe(true);
+    }
+    const groups = groupByComponent(plan);
+    expect([...groups.keys()]).toEqual(expect.arrayContaining(["bulwark:network:SecureNetwork head-office", "bulwark:security:SecurityBaseline account", "bulwark:access:RemoteAccess admin", "bulwark:patching:PatchManagement patching"]));
+    expect(plan.resources.filter((r) => r.type === "bulwark:network:SecureNetwork")).toHaveLength(11);
+  });
+
+  test("outputs give instance ids, endpoints and topic ARNs", () => {
+    const ids = plan.outputs.instanceIds as Record<string, string>;
+    expect(ids["head-office/web-1"]).toMatch(/^i-[0-9a-f]{17}$/);
+    expect(Object.keys(plan.outputs.endpoints as object)).toEqual(Object.keys(ids));
+    expect(plan.outputs.alertTopicArn).toMatch(/^arn:aws:sns:eu-west-1:/);
+  });
+});
+
+describe("runPlan", () => {
+  test("bad config throws ConfigError naming path, value and fix, before any resource is registered", async () => {
+    const cfg = smallConfig();
+    cfg["bulwark:environment"] = "live";
+    await expect(runPlan({ config: cfg })).rejects.toThrow(ConfigError);
+    await expect(runPlan({ config: cfg })).rejects.toThrow(/bulwark:environment: got "live".*Fix: use one of "prod"/);
+  });
+
+  test("the program itself refuses bad config: only the stack resource is ever registered", async () => {
+    const cfg = smallConfig();
+    (cfg["bulwark:sites"] as { cidr: string }[])[0].cidr = "8.8.0.0/16";
+    pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(cfg).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])));
+    const rec = await startRecording();
+    const program = require("../../index") as () => Promise<unknown>;
+    await expect(runProgram(program)).rejects.toThrow(/bulwark:sites\[0\]\.cidr: got "8.8.0.0\/16"/);
+    const resources = await rec.finish();
+    expect(resources.map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
+  });
+
+  test("secrets are masked in inputs and outputs, with their paths listed", async () => {
+    const plan = await runPlan({ config: smallConfig(), program: path.join(__dirname, "fixtures/secret-program.ts") });
+    const param = plan.resources.find((r) => r.type === "aws:ssm/parameter:Parameter")!;
+    expect(param.secretPaths).toEqual(["value"]);
+    expect(param.inputs.value).toBe(SECRET_MASK);
+    expect(plan.outputs.password).toBe(SECRET_MASK);
+    expect(JSON.stringify(plan)).not.toContain("hunter2-correct-horse-battery");
+  });
+
+  test("secure config values are never read offline: they become a placeholder and the key is marked secret", () => {
+    const file = path.join(os.tmpdir(), `bulwark-secure-${process.pid}.yaml`);
+    fs.writeFileSync(file, "config:\n  bulwark:environment: dev\n  bulwark:token:\n    secure: v1:abc:def\n  bulwark:baseline:\n    enabled: false\n    other:\n      secure: v1:x:y\n");
+    const { config, secretKeys } = readStackFile(file);
+    expect(secretKeys.sort()).toEqual(["bulwark:baseline", "bulwark:token"]);
+    expect(JSON.stringify(config)).not.toContain("v1:abc:def");
+    fs.unlinkSync(file);
+  });
+
+  test("bastion mode: one bastion per site, targets accept SSH only from the bastion group", async () => {
+    const cfg = smallConfig();
+    cfg["bulwark:environment"] = "dev";
+    cfg["bulwark:adminAccess"] = { mode: "bastion", bastion: { allowedCidrs: ["192.168.50.0/24"] } };
+    cfg["bulwark:baseline"] = { enabled: false };
+    const plan = await runPlan({ config: cfg, stack: "dev" });
+    const servers = serverHardening(plan);
+    expect(servers.filter((s) => s.role === "bastion").map((s) => s.site).sort()).toEqual(["branch-a", "hq"]);
+    for (const s of servers) {
+      expect(s.internetAdminPorts).toEqual([]);
+      expect(s.terminationProtection).toBe(false);
+      if (s.role === "bastion") expect(s.adminIngress).toEqual(["22 from 192.168.50.0/24"]);
+      else expect(s.adminIngress.every((a) => a.startsWith("22 from sg "))).toBe(true);
+    }
+    expect(plan.resources.some((r) => r.type === "aws:guardduty/detector:Detector")).toBe(false);
+    expect(plan.outputs.alertTopicArn).toBeUndefined();
+  }, 30000);
+});
+
+describe("bulwark plan CLI", () => {
+  let out: string[];
+  let err: string[];
+  beforeEach(() => {
+    out = [];
+    err = [];
+    jest.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => (out.push(String(s)), true));
+    jest.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  test("exit 2 with the zod message on a config error", async () => {
+    const file = path.join(os.tmpdir(), `bulwark-bad-${process.pid}.yaml`);
+    fs.writeFileSync(file, "config:\n  bulwark:environment: prod\n  bulwark:sites:\n    - {name: hq, kind: head-office, cidr: 10.0.0.0/16, servers: [{name: w, role: web, rootVolumeGiB: 2}]}\n");
+    expect(await main(["node", "bulwark", "plan", "--config-file", file])).toBe(2);
+    expect(err.join("\n")).toMatch(/bulwark:sites\[0\]\.servers\[0\]\.rootVolumeGiB: got 2.*at least 8 GiB/);
+    expect(await main(["node", "bulwark", "plan", "--stack", "nosuchstack"])).toBe(2);
+    expect(await main(["node", "bulwark", "plan", "--format", "xml"])).toBe(2);
+    fs.unlinkSync(file);
+  });
+
+  test("--format json prints the plan with the server hardening facts", async () => {
+    const file = path.join(os.tmpdir(), `bulwark-ok-${process.pid}.yaml`);
+    fs.writeFileSync(file, `config:\n${Object.entries(smallConfig()).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join("\n")}\n`);
+    expect(await main(["node", "bulwark", "plan", "--config-file", file, "--format", "json"])).toBe(0);
+    const doc = JSON.parse(out.join(""));
+    expect(doc.servers).toHaveLength(4);
+    expect(doc.resources.length).toBeGreaterThan(50);
+    expect(await main(["node", "bulwark", "plan", "--config-file", file])).toBe(0);
+    expect(out.join("")).toMatch(/4 servers; IMDSv2 4\/4, encrypted root 4\/4, no public IP 4\/4, SSM-managed 4\/4, internet-facing admin ports 0/);
+    fs.unlinkSync(file);
+  }, 30000);
+});
