@@ -176,5 +176,5 @@ export function errorCode(r: SpawnSyncReturns<string>): number | undefined {
 }
 
 export function runScript(script: string, env: Record<string, string>): SpawnSyncReturns<string> {
-  return run("bash", ["-c", script], { env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", ...env } });
+  return run("bash", ["--norc", "--noprofile", "-c", script], { env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", ...env } });
 }

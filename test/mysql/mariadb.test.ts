@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderMysqlHardening, type MysqlRoleInput } from "../../components/host/mysql";
+import { renderApplyScript } from "../../components/mysql-apply";
 import { MysqlArgsError, renderUserSql } from "../../components/mysql-sql";
 import { assertPrerequisites, errorCode, freePort, makeTestTree, runScript, TestMariadb, type TestPaths } from "./mariadb-server";
 
@@ -122,7 +123,7 @@ describe("hardening and secure installation", () => {
 
 describe("passwords", () => {
   test.each([
-    ["password", "too simple (cracklib-style word)"],
+    ["password", "no digit, capital or symbol"],
     ["Summer2024!", "shorter than 14"],
     ["alllowercaseletters1!", "one letter case only"],
   ])("weak password %j is rejected by the server (%s)", (pw) => {
@@ -256,5 +257,73 @@ describe("SQL injection through config names is rejected before any SQL exists",
     expect(() => renderUserSql({ name: "x' OR 1=1", host: "127.0.0.1", database: "d", privileges: ["SELECT"], scope: "database", auth: { kind: "password" } }, "mariadb")).toThrow();
     expect(() => renderUserSql({ name: "x", host: "%' --", database: "d", privileges: ["SELECT"], scope: "database", auth: { kind: "password" } }, "mariadb")).toThrow();
     expect(schemasNow()).toContain("hr");
+  });
+});
+
+describe("the RDS apply path (components/mysql-apply.ts) run against this server", () => {
+  // Stands in for the RDS master user (AWS parts, the SSM port-forward and the secret fetch, are not reachable here).
+  const adminPassword = "Adm1n-Stand-in-for-RDS-master";
+  const appPassword = "Str0ng-'quote$HOME%s-pw-`x`";
+  let adminFile = "";
+  const script = () =>
+    renderApplyScript({
+      users: [{ name: "billing", host: "127.0.0.1", database: "billing", privileges: ["SELECT", "INSERT", "CREATE"], scope: "database", auth: { kind: "password" } }],
+    }).script;
+  const runApply = (pw: string | undefined) =>
+    runScript(script(), {
+      DB_HOST: "127.0.0.1",
+      DB_PORT: String(db.port),
+      BULWARK_MYSQL_DEFAULTS_FILE: adminFile,
+      CA_BUNDLE: paths.tls.caFile,
+      MYSQL_CLIENT: "mariadb",
+      ...(pw === undefined ? {} : { BULWARK_PW_BILLING: pw }),
+    });
+
+  beforeAll(() => {
+    const r = db.rootSql(`CREATE USER 'rds_admin'@'127.0.0.1' IDENTIFIED BY '${adminPassword}' REQUIRE SSL; GRANT ALL PRIVILEGES ON *.* TO 'rds_admin'@'127.0.0.1' WITH GRANT OPTION`);
+    if (r.status !== 0) throw new Error(r.stderr);
+    adminFile = path.join(paths.root, "admin.cnf");
+    fs.writeFileSync(adminFile, `[client]\nuser=rds_admin\npassword=${adminPassword}\n`, { mode: 0o600 });
+  });
+  afterAll(() => {
+    db.rootSql("DROP USER IF EXISTS 'rds_admin'@'127.0.0.1'; DROP USER IF EXISTS 'billing'@'127.0.0.1'");
+  });
+
+  test("a missing password variable stops the run before any SQL", () => {
+    const r = runApply(undefined);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/BULWARK_PW_BILLING is not set/);
+    expect(db.rootSql("SELECT COUNT(*) FROM mysql.user WHERE User='billing'").stdout.trim()).toBe("0");
+  });
+
+  test("creates the user over verified TLS, prints no credential, and the password (quotes, $, %) works", () => {
+    const r = runApply(appPassword);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/applied 1 application user\(s\): billing/);
+    for (const secret of [adminPassword, appPassword, Buffer.from(appPassword).toString("hex")]) {
+      expect(r.stdout + r.stderr).not.toContain(secret);
+      expect(script()).not.toContain(secret);
+    }
+    const work = db.tcpSql("billing", appPassword, "CREATE TABLE billing.inv (n INT); INSERT INTO billing.inv VALUES (7); SELECT n FROM billing.inv", { tls: true });
+    expect(work.stderr).toBe("");
+    expect(work.stdout.trim()).toBe("7");
+    expect(errorCode(db.tcpSql("billing", appPassword, "SELECT 1", { tls: false }))).toBe(1045);
+    expect(errorCode(db.tcpSql("billing", appPassword, "CREATE USER 'x'@'127.0.0.1' IDENTIFIED BY 'correct-Horse-battery-9-staple'", { tls: true }))).toBe(1227);
+    expect(errorCode(db.tcpSql("billing", appPassword, "SELECT * FROM shop_db.orders", { tls: true }))).toBe(1142);
+  });
+
+  test("a re-run keeps the current password (after the first run, rotation owns it)", () => {
+    const r = runApply("Different-Passw0rd-from-state!");
+    expect(r.status).toBe(0);
+    expect(db.tcpSql("billing", appPassword, "SELECT CURRENT_USER()", { tls: true }).stdout.trim()).toBe("billing@127.0.0.1");
+  });
+
+  test("the server enforces the password policy on this path too", () => {
+    db.rootSql("DROP USER IF EXISTS 'billing'@'127.0.0.1'");
+    const r = runApply("short1!A");
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/ERROR 1819/);
+    expect(r.stderr).not.toContain("short1!A");
   });
 });

@@ -1,0 +1,111 @@
+/**
+ * The plain (non-Output) part of ManagedMySql's args, as one zod schema: used by the component and by the stack
+ * config's `databases` key, so a bad value fails the same way in code and in config. Pure: zod only.
+ */
+import { z } from "zod";
+import { appGrantFields, accountHostSchema, checkGrant } from "./mysql-sql";
+
+/** RDS's current certificate authorities (rds-ca-2019 expired in 2024). */
+export const RDS_CURRENT_CAS = ["rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"] as const;
+export const RDS_MONITORING_INTERVALS = [1, 5, 10, 15, 30, 60] as const;
+export const MYSQL_DEFAULT_PORT = 3306;
+/** Master user names scanners and attackers try first. */
+export const GUESSABLE_ADMIN_NAMES = ["admin", "root", "mysql", "master", "administrator", "dbadmin", "sa", "user", "test", "rdsadmin"];
+
+const arn = (service: string, what: string) =>
+  z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `use the ${what} ARN (arn:aws:${service}:<region>:<account>:...)`);
+
+/** RDS IAM authentication: the app signs a 15-minute token with rds-db:connect; the server stores no password. */
+const iamAuthSchema = z.object({ type: z.literal("iam") }).strict();
+
+/** A generated password (Pulumi secret) in Secrets Manager, rotated by the given function at most every 30 days. */
+const passwordAuthSchema = z
+  .object({
+    type: z.literal("password"),
+    rotationLambdaArn: arn("lambda", "rotation Lambda function"),
+    rotationDays: z.number().int("use a whole number of days").min(1, "rotate every 1 to 30 days").max(30, "rotate at least every 30 days (1-30)").default(30),
+    length: z.number().int().min(32, "use a password length of at least 32").max(128, "use a password length of at most 128").default(40),
+  })
+  .strict();
+
+export const managedAppSchema = z
+  .object({
+    ...appGrantFields,
+    /** Where the app connects from. `%` is fine on RDS: the security group and TLS/IAM are the boundary. */
+    host: accountHostSchema.default("%"),
+    auth: z.discriminatedUnion("type", [iamAuthSchema, passwordAuthSchema]).default({ type: "iam" }),
+  })
+  .strict()
+  .superRefine(checkGrant);
+
+export type ManagedApp = z.output<typeof managedAppSchema>;
+
+export const managedMysqlSettingsShape = {
+    environment: z.enum(["prod", "staging", "dev"]),
+    engineVersion: z.enum(["8.0", "8.4"]).default("8.0"),
+    instanceClass: z
+      .string()
+      .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "use an RDS instance class such as db.t4g.medium or db.r6g.large")
+      .default("db.t4g.medium"),
+    allocatedStorageGiB: z.number().int("use whole GiB").min(20, "gp3 needs at least 20 GiB").max(65536, "RDS allows at most 65536 GiB").default(50),
+    maxAllocatedStorageGiB: z.number().int().max(65536, "RDS allows at most 65536 GiB").optional(),
+    /** Non-default and not guessable (no admin/root). */
+    adminUsername: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,15}$/, "use 1-16 characters: a lowercase letter, then lowercase letters, digits or _")
+      .refine((u) => !GUESSABLE_ADMIN_NAMES.includes(u), `must not be a guessable name (${GUESSABLE_ADMIN_NAMES.join(", ")})`)
+      .default("bulwark_dba"),
+    port: z
+      .number()
+      .int()
+      .min(1150, "RDS MySQL ports are 1150-65535")
+      .max(65535, "RDS MySQL ports are 1150-65535")
+      .refine((p) => p !== MYSQL_DEFAULT_PORT, "use a non-default port (not 3306), e.g. 3307")
+      .default(3307),
+    /** Prod defaults to 14 days, others to 7; never fewer than 7. */
+    backupRetentionDays: z.number().int().min(7, "keep backups at least 7 days").max(35, "RDS keeps backups at most 35 days").optional(),
+    /** Prod defaults to true. */
+    multiAz: z.boolean().optional(),
+    monitoringIntervalSeconds: z
+      .number()
+      .refine((n) => (RDS_MONITORING_INTERVALS as readonly number[]).includes(n), `use one of ${RDS_MONITORING_INTERVALS.join(", ")} (0 would turn enhanced monitoring off)`)
+      .default(15),
+    caCertIdentifier: z.enum(RDS_CURRENT_CAS).default("rds-ca-rsa2048-g1"),
+    /** How often RDS rotates the master password it manages (Secrets Manager managed rotation). */
+    masterRotationDays: z.number().int().min(1, "rotate every 1 to 30 days").max(30, "rotate the master password at least every 30 days").default(7),
+    tlsVersions: z.array(z.enum(["TLSv1.2", "TLSv1.3"])).min(1, "allow TLSv1.2 and/or TLSv1.3").default(["TLSv1.2", "TLSv1.3"]),
+    logRetentionDays: z.number().int().min(1).default(365),
+    slowQuerySeconds: z.number().min(0.1).max(60).default(2),
+    apps: z.array(managedAppSchema).max(64, "declare at most 64 application users").default([]),
+};
+
+type SettingsOut = z.output<z.ZodObject<typeof managedMysqlSettingsShape>>;
+
+/** Cross-field rules (also applied by ManagedMySql's full args schema). */
+export function checkSettings(s: SettingsOut, ctx: z.RefinementCtx): void {
+    if (s.maxAllocatedStorageGiB !== undefined && s.maxAllocatedStorageGiB <= s.allocatedStorageGiB) {
+      ctx.addIssue({ code: "custom", path: ["maxAllocatedStorageGiB"], message: `must be above allocatedStorageGiB (${s.allocatedStorageGiB}) for storage autoscaling, or omit it`, input: s.maxAllocatedStorageGiB });
+    }
+    if (s.environment === "prod" && s.multiAz === false) {
+      ctx.addIssue({ code: "custom", path: ["multiAz"], message: "prod databases run Multi-AZ: remove multiAz: false", input: false });
+    }
+    const seen = new Map<string, number>();
+    s.apps.forEach((a, i) => {
+      if (a.name === s.adminUsername) ctx.addIssue({ code: "custom", path: ["apps", i, "name"], message: "must differ from adminUsername", input: a.name });
+      if (seen.has(a.name)) ctx.addIssue({ code: "custom", path: ["apps", i, "name"], message: `repeats apps[${seen.get(a.name)}]: give each application its own user`, input: a.name });
+      seen.set(a.name, i);
+    });
+}
+
+export const managedMysqlSettingsSchema = z.object(managedMysqlSettingsShape).strict().superRefine(checkSettings);
+
+export type ManagedMysqlSettingsInput = z.input<typeof managedMysqlSettingsSchema>;
+export type ManagedMysqlSettings = z.output<typeof managedMysqlSettingsSchema>;
+
+/** The defaults that depend on the environment. */
+export function effectiveDefaults(s: ManagedMysqlSettings): { backupRetentionDays: number; multiAz: boolean } {
+  return {
+    backupRetentionDays: s.backupRetentionDays ?? (s.environment === "prod" ? 14 : 7),
+    multiAz: s.multiAz ?? s.environment === "prod",
+  };
+}
