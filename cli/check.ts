@@ -1,5 +1,177 @@
-import type { Command } from "commander";
+/**
+ * `bulwark check --preview FILE | --events FILE | --state FILE [--policy-config FILE] [--format ...]`: the policy
+ * pack's controls, evaluated in-process (policies/src/engine.ts) on what the Pulumi CLI wrote.
+ * Exit 0 clean, 1 a mandatory violation that is not waived, 2 usage / policy config / bad input.
+ */
+import { Option, type Command } from "commander";
+import { evaluate, policyMetadata, UNKNOWN, type EnforcementLevel, type Finding } from "../policies/src/engine";
 import type { ExitHolder } from "./index";
+import { changesFromDigest, changesFromEvents } from "./inputs/changes";
+import { InputError, parseDeployment, parseEventLog, parsePreviewDigest, readInputFile, type InputKind } from "./inputs/load";
+import { resourcesFromChanges, resourcesFromDeployment, type InputResource } from "./inputs/resources";
+import { buildCheckReport, CHECK_FORMATS, formatCheckReport, type CheckFormat, type CheckReport, type PolicyInfo, type ReportFinding } from "./report";
+import { emit, toolVersion } from "./report/io";
 
-// Not built yet: see the issue that owns `bulwark check`.
-export function register(_program: Command, _exit: ExitHolder): void {}
+const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
+
+/** A `--policy-pack-config` file, split the way the pack reads it: levels per policy, one property object. */
+export interface PolicyConfig {
+  levels: Record<string, EnforcementLevel>;
+  properties: Record<string, unknown> | undefined;
+}
+
+/**
+ * Parses a `--policy-pack-config` file (pulumi-cli-formats §3.4): keys are policy names or `all` (plus ESC
+ * `environments`); a value is a level or `{enforcementLevel?, ...properties}`. Properties are merged (`all` first)
+ * and validated by the pack's own config schema.
+ */
+export function parsePolicyConfig(text: string, file: string): PolicyConfig {
+  let doc: unknown;
+  if (text.trim() === "") doc = {};
+  else {
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      throw new InputError(`${file}: not valid JSON (${(e as Error).message})`);
+    }
+  }
+  if (!doc || typeof doc !== "object" || Array.isArray(doc))
+    throw new InputError(`${file}: a policy config is a JSON object of policy name (or "all") -> level or settings`);
+  const known = new Set(policyMetadata.map((p) => p.name));
+  const levels: Record<string, EnforcementLevel> = {};
+  let properties: Record<string, unknown> | undefined;
+  const entries = Object.entries(doc as Record<string, unknown>).filter(([k]) => k !== "environments");
+  // `all` first, then per policy, as the engine applies them.
+  entries.sort(([a], [b]) => Number(b === "all") - Number(a === "all"));
+  for (const [key, value] of entries) {
+    if (key !== "all" && !known.has(key))
+      throw new InputError(`${file}: "${key}" is not a policy of the pack; use "all" or one of: ${[...known].sort().join(", ")}`);
+    const names = key === "all" ? [...known] : [key];
+    let level: unknown;
+    if (typeof value === "string") level = value;
+    else if (value && typeof value === "object" && !Array.isArray(value)) {
+      const { enforcementLevel, ...props } = value as Record<string, unknown>;
+      level = enforcementLevel;
+      if (Object.keys(props).length) properties = { ...properties, ...props };
+    } else throw new InputError(`${file}: ${key} = ${JSON.stringify(value)}: use a level (${LEVELS.join(", ")}) or an object`);
+    if (level !== undefined) {
+      if (!LEVELS.includes(level as EnforcementLevel))
+        throw new InputError(`${file}: ${key}.enforcementLevel = ${JSON.stringify(level)}: use one of ${LEVELS.join(", ")}`);
+      for (const n of names) levels[n] = level as EnforcementLevel;
+    }
+  }
+  return { levels, properties };
+}
+
+function policyInfos(levels: Record<string, EnforcementLevel>): PolicyInfo[] {
+  return policyMetadata.flatMap((p) => {
+    const level = levels[p.name] ?? p.enforcement;
+    if (level === "disabled") return [];
+    return [
+      {
+        name: p.name,
+        description: p.description,
+        remediation: p.remediation,
+        severity: p.severity,
+        enforcement: level === "advisory" ? ("advisory" as const) : ("mandatory" as const),
+        controls: [...p.securityHub.map((id) => `FSBP ${id}`), ...p.cis.map((id) => `CIS ${id}`)],
+      },
+    ];
+  });
+}
+
+function toReportFinding(f: Finding, byUrn: Map<string, InputResource>): ReportFinding {
+  const r = f.urn ? byUrn.get(f.urn) : undefined;
+  return {
+    policy: f.policy,
+    severity: f.severity,
+    enforcement: f.enforcement,
+    ...(f.urn ? { urn: f.urn } : {}),
+    ...(f.type ?? r?.type ? { resourceType: f.type ?? r?.type } : {}),
+    ...(f.name ?? r?.name ? { resourceName: f.name ?? r?.name } : {}),
+    message: f.message,
+    ...(f.waived ? { waived: f.waived } : {}),
+    ...(r?.source ? { source: r.source } : {}),
+  };
+}
+
+/** Reads an input file into policy-input resources (secrets masked, unknowns as the engine's sentinel). */
+export function loadResources(kind: InputKind, file: string): InputResource[] {
+  const text = readInputFile(file);
+  switch (kind) {
+    case "state":
+      return resourcesFromDeployment(parseDeployment(text, file), UNKNOWN);
+    case "preview":
+      return resourcesFromChanges(changesFromDigest(parsePreviewDigest(text, file)), UNKNOWN);
+    case "events":
+      return resourcesFromChanges(changesFromEvents(parseEventLog(text, file)), UNKNOWN);
+  }
+}
+
+/** Evaluates the pack on resources and builds the report (shared by `check` and `plan`). */
+export function checkResources(
+  resources: InputResource[],
+  input: CheckReport["input"],
+  config: PolicyConfig = { levels: {}, properties: undefined },
+  today?: Date,
+): CheckReport {
+  let findings: Finding[];
+  try {
+    findings = evaluate(resources, config.properties, { levels: config.levels, today });
+  } catch (e) {
+    // The pack's config validation names field, value and fix.
+    if (/policy config/i.test((e as Error).message)) throw new InputError((e as Error).message);
+    throw e;
+  }
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  return buildCheckReport(input, resources.length, findings.map((f) => toReportFinding(f, byUrn)), policyInfos(config.levels), toolVersion());
+}
+
+export function runCheck(kind: InputKind, file: string, policyConfigFile?: string, today?: Date): CheckReport {
+  const config = policyConfigFile ? parsePolicyConfig(readInputFileAllowEmpty(policyConfigFile), policyConfigFile) : undefined;
+  return checkResources(loadResources(kind, file), { kind, file }, config, today);
+}
+
+function readInputFileAllowEmpty(file: string): string {
+  try {
+    return readInputFile(file);
+  } catch (e) {
+    if (e instanceof InputError && /empty/.test(e.message)) return "";
+    throw e;
+  }
+}
+
+export function register(program: Command, exit: ExitHolder): void {
+  program
+    .command("check")
+    .description(
+      "Run the policy pack on a `pulumi preview --json` digest, an engine event log or a `pulumi stack export`. " +
+        "Exit 0: clean; 1: mandatory violation; 2: usage, policy config or bad input.",
+    )
+    .option("--preview <file>", "`pulumi preview --json [--show-sames]` output (the digest)")
+    .option("--events <file>", "engine event log, JSON lines (`PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true ... --json`)")
+    .option("--state <file>", "`pulumi stack export` deployment (version 3 or 4)")
+    .option("--policy-config <file>", "policy config, same format as `pulumi --policy-pack-config`")
+    .addOption(new Option("--format <format>", "output format").choices([...CHECK_FORMATS]).default("text"))
+    .option("-o, --output <file>", "write the report to a file instead of stdout")
+    .action((o: { preview?: string; events?: string; state?: string; policyConfig?: string; format: CheckFormat; output?: string }) => {
+      const given = (["preview", "events", "state"] as const).filter((k) => o[k] !== undefined);
+      if (given.length !== 1) {
+        process.stderr.write(
+          `bulwark check: give exactly one input: --preview FILE, --events FILE or --state FILE${given.length ? ` (got ${given.map((g) => `--${g}`).join(", ")})` : ""}\n`,
+        );
+        exit.code = 2;
+        return;
+      }
+      const kind = given[0];
+      try {
+        const report = runCheck(kind, o[kind]!, o.policyConfig);
+        emit(formatCheckReport(report, o.format), o.output);
+        exit.code = report.verdict === "pass" ? 0 : 1;
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        process.stderr.write(`bulwark check: ${err.message}\n`);
+        exit.code = 2;
+      }
+    });
+}

@@ -7,6 +7,8 @@ export interface InputResource {
   urn: string;
   type: string;
   name: string;
+  /** Provider id, when the resource exists (policies follow links by id/ARN). */
+  id?: string;
   custom: boolean;
   props: Record<string, unknown>;
   parent?: string;
@@ -28,6 +30,7 @@ export function toInputResource(s: RawState, from: PropsFrom, unknown: unknown):
     urn: s.urn,
     type: s.type,
     name: nameFromUrn(s.urn),
+    id: s.id || undefined,
     custom: s.custom ?? true,
     props: value as Record<string, unknown>,
     parent: s.parent || undefined,

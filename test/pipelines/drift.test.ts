@@ -37,7 +37,7 @@ describe("drift on the drifted estate (refresh --preview-only)", () => {
 
   test("verdict and summary", () => {
     expect(report.verdict).toBe("control-broken");
-    expect(report.summary).toEqual({ resources: 6, drifted: 3, critical: 2, warning: 0, info: 1 });
+    expect(report.summary).toEqual({ resources: 14, drifted: 3, critical: 2, warning: 0, info: 1 });
     expect(report.resources.map((r) => r.severity)).toEqual(["critical", "critical", "info"]);
   });
 

@@ -28,12 +28,12 @@ describe("stack export (deployment v3 and v4)", () => {
       type: "aws:ec2/instance:Instance",
       name: "web-1",
       custom: true,
-      parent: "urn:pulumi:prod::bulwark::bulwark:index:HardenedServer::web-1",
+      parent: "urn:pulumi:prod::bulwark::bulwark:compute:HardenedServer::web-1",
       provider: "urn:pulumi:prod::bulwark::pulumi:providers:aws::default_7_48_0",
       source: { uri: "components/server.ts", line: 112, column: 22 },
     });
-    expect(inst.dependencies).toEqual([expect.stringContaining("SecurityGroup::web-1-sg")]);
-    expect(inst.propertyDependencies.vpcSecurityGroupIds).toEqual(inst.dependencies);
+    expect(inst.dependencies).toEqual([expect.stringContaining("SecurityGroup::web-1-sg"), expect.stringContaining("InstanceProfile::web-1-profile")]);
+    expect(inst.propertyDependencies.vpcSecurityGroupIds).toEqual([inst.dependencies[0]]);
     // outputs over inputs: the state's read-back values
     expect(inst.props.publicIp).toBe("");
     expect(inst.props.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });

@@ -1,0 +1,81 @@
+/**
+ * `bulwark check --state` on generated 1,000- and 10,000-resource stack exports, run side by side (alternating, as
+ * subprocesses exactly as a pipeline runs them). Prints the median wall times, the ratio, and the ratio after
+ * subtracting the start-up cost measured on a 2-resource export. Target: 10,000 resources in <= 2 s, linear.
+ *
+ *   npm run bench:check [-- --runs 5]
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  database, exportEnvelope, hardenedWeb, postmortemServer, providerResource, stackResource, type ResourceV3,
+} from "../test/fixtures/estate";
+
+const ROOT = join(__dirname, "..");
+const runsArg = process.argv.indexOf("--runs");
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
+
+/** An estate of exactly `n` resources: hardened servers and databases, one postmortem-style server in 50. */
+export function estate(n: number): ResourceV3[] {
+  const out: ResourceV3[] = [stackResource(), providerResource()];
+  for (let i = 0; out.length < n; i++) {
+    if (i % 50 === 49) {
+      out.push(...postmortemServer().map((r) => ({ ...r, urn: `${r.urn}-${i}` })));
+    } else if (i % 10 === 9) {
+      out.push(...database({ name: `db-${i}`, publiclyAccessible: false, iamAuth: true, encrypted: true, managedPassword: true, clientSg: "sg-0a1b" }));
+    } else {
+      out.push(...hardenedWeb(i, `web-${i}`));
+    }
+  }
+  return out.slice(0, n);
+}
+
+function run(file: string): { ms: number; code: number | null } {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [join(ROOT, "bin", "bulwark"), "check", "--state", file, "--format", "json"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`bulwark check exited ${r.status}: ${r.stderr}`);
+  return { ms, code: r.status };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function main(): void {
+  const dir = mkdtempSync(join(tmpdir(), "bulwark-bench-check-"));
+  try {
+    const sizes = [2, 1000, 10000];
+    const files = new Map<number, string>();
+    for (const n of sizes) {
+      const f = join(dir, `state-${n}.json`);
+      writeFileSync(f, JSON.stringify(exportEnvelope(estate(n), 3), null, 4));
+      files.set(n, f);
+    }
+    const times = new Map<number, number[]>(sizes.map((n) => [n, []]));
+    run(files.get(1000)!); // warm the file cache and swc's
+    for (let i = 0; i < RUNS; i++) for (const n of sizes) times.get(n)!.push(run(files.get(n)!).ms);
+
+    const m = new Map(sizes.map((n) => [n, median(times.get(n)!)]));
+    console.log(`bulwark check --state, ${RUNS} alternating runs each (median wall time, subprocess incl. node start-up)`);
+    for (const n of sizes) {
+      const mb = (statSync(files.get(n)!).size / 1e6).toFixed(1);
+      console.log(`  ${String(n).padStart(6)} resources (${mb.padStart(5)} MB): ${m.get(n)!.toFixed(0).padStart(6)} ms   runs: ${times.get(n)!.map((t) => t.toFixed(0)).join(", ")}`);
+    }
+    const base = m.get(2)!;
+    const r = m.get(10000)! / m.get(1000)!;
+    const rWork = (m.get(10000)! - base) / Math.max(1, m.get(1000)! - base);
+    console.log(`  ratio 10k/1k: ${r.toFixed(2)} (wall)   ${rWork.toFixed(2)} (after start-up ${base.toFixed(0)} ms; 10.0 = linear)`);
+    console.log(`  per resource at 10k: ${(((m.get(10000)! - base) * 1000) / 10000).toFixed(1)} us`);
+    const ok = m.get(10000)! <= 2000;
+    console.log(`  target 10k <= 2000 ms: ${ok ? "MET" : "NOT MET"} (${m.get(10000)!.toFixed(0)} ms)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) main();
