@@ -3,9 +3,11 @@
  * The same bundle is written by the CLI, shipped as EC2 user data (cloud-init) and copied by HardenedHost.
  */
 import { createHash } from "crypto";
+import { gzipSync } from "zlib";
 import * as fs from "fs";
 import * as path from "path";
 import * as ipaddr from "ipaddr.js";
+import * as YAML from "yaml";
 import {
   AUDITD_CONF,
   AUDITED_TOOLS,
@@ -47,6 +49,8 @@ export interface HostBundle {
   files: BundleFile[];
   apply: string;
   verify: string;
+  /** Settings both scripts source (bundle.env). */
+  env: string;
   /** Generated hooks run by apply/verify (lib/<name>). */
   hooks: { name: string; content: string }[];
   /** sha256 over every entry: HardenedHost re-applies when it changes. */
@@ -67,7 +71,7 @@ interface OsProfile {
   distroName: string;
 }
 
-const DEBIAN_PKGS = ["openssh-server", "nftables", "fail2ban", "python3-systemd", "auditd", "aide", "unattended-upgrades", "libpam-pwquality", "sudo", "iproute2", "rsyslog"];
+const DEBIAN_PKGS = ["openssh-server", "nftables", "fail2ban", "python3-systemd", "auditd", "aide", "unattended-upgrades", "libpam-pwquality", "cracklib-runtime", "sudo", "iproute2", "rsyslog"];
 
 const OS_PROFILES: Record<HostOs, OsProfile> = {
   "ubuntu-24.04": {
@@ -85,7 +89,7 @@ const OS_PROFILES: Record<HostOs, OsProfile> = {
   "amazonlinux-2023": {
     family: "amazon", osRelease: "amzn-2023", sshUnit: "sshd", nftConf: "/etc/sysconfig/nftables.conf", aideBin: "/usr/sbin/aide",
     shadowMode: "0000", shadowGroup: "root", sshKeyGroup: "ssh_keys",
-    packages: ["openssh-server", "nftables", "fail2ban", "python3-systemd", "audit", "aide", "dnf-automatic", "libpwquality", "sudo", "iproute", "rsyslog"],
+    packages: ["openssh-server", "nftables", "fail2ban", "python3-systemd", "audit", "aide", "dnf-automatic", "libpwquality", "cracklib-dicts", "sudo", "iproute", "rsyslog"],
     distroName: "Amazon Linux",
   },
 };
@@ -466,8 +470,8 @@ suricata -T -c /etc/suricata/suricata.yaml >/dev/null
 `;
 }
 
-function header(m: HostModel, os: HostOs, p: OsProfile, settings: SshSetting[], extra: { kind: "apply" | "verify" }): string {
-  const effective = [...sshEffective(settings)].map(([k, v]) => `${k} ${(SSHD_T_CASE[k] ?? ((x: string) => x))(v)}`);
+function bundleEnv(m: HostModel, os: HostOs, p: OsProfile, settings: SshSetting[]): string {
+  const effMap = new Map([...sshEffective(settings)].map(([k, v]) => [k, (SSHD_T_CASE[k] ?? ((x: string) => x))(v)]));
   const fileFirst = new Map<string, string>();
   for (const s of settings) fileFirst.set(s.key, fileFirst.has(s.key) ? `${fileFirst.get(s.key)},${s.value}` : s.value);
   const ids = m.ids;
@@ -491,13 +495,8 @@ function header(m: HostModel, os: HostOs, p: OsProfile, settings: SshSetting[], 
   if (m.mysql) allowedTcp.push(m.mysql.port);
   const waiver = (w?: { reason: string; approver: string; expires: string }) => (w ? `${w.reason}|${w.approver}|${w.expires}` : "");
   const lines = [
-    "#!/usr/bin/env bash",
-    `# Bulwark host hardening: ${extra.kind} for ${os}, role ${m.role}. Generated from the host model: do not edit.`,
-    "# shellcheck disable=SC2034,SC2016,SC2317 # values are literal; the static body reads them and calls helpers indirectly",
-    "set -euo pipefail",
-    "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C",
-    'BUNDLE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)',
-    `BUNDLE_HASH=$(cat "$BUNDLE_DIR/BUNDLE_HASH" 2>/dev/null || echo unknown)`,
+    "# Bulwark host bundle settings, sourced by apply and verify. Generated from the host model: do not edit.",
+    "# shellcheck shell=bash disable=SC2034,SC2016 # literal values, read by the scripts that source this",
     `BULWARK_OS=${q(os)}`,
     `EXPECT_OS_RELEASE=${q(p.osRelease)}`,
     `FAMILY=${q(p.family)}`,
@@ -511,8 +510,11 @@ function header(m: HostModel, os: HostOs, p: OsProfile, settings: SshSetting[], 
     `SSH_KEY_GROUP=${q(p.sshKeyGroup)}`,
     `SSH_RSA_MIN_BITS=${SSH_CRYPTO.rsaMinBits}`,
     `SSH_MODULI_MIN_BITS=${SSH_CRYPTO.moduliMinBits}`,
-    `SSH_EFFECTIVE=${arr(effective)}`,
-    `SSH_FILE=${arr([...fileFirst].map(([k, v]) => `${k} ${v}`))}`,
+    // KEY|file value|sshd -T value ("=" same, "-" not printed by -T)
+    `SSH_SETTINGS=${arr([...fileFirst].map(([k, v]) => {
+      const e = effMap.get(k.toLowerCase());
+      return `${k}|${v}|${e === undefined ? "-" : e === v ? "=" : e}`;
+    }))}`,
     `NFT_CONF=${q(p.nftConf)}`,
     `FW_ROLLBACK_SECONDS=\${BULWARK_FW_ROLLBACK_SECONDS:-180}`,
     `ALLOWED_TCP=${q([...new Set(allowedTcp)].join(" "))}`,
@@ -566,7 +568,14 @@ function authorizedKeys(keys: string[]): string {
 }
 
 const SCRIPTS_DIR = path.join(__dirname, "scripts");
-const staticBody = (name: "apply" | "verify"): string => fs.readFileSync(path.join(SCRIPTS_DIR, `${name}.sh`), "utf8");
+/** The static script bodies, without their comment-only lines (the commented source is in the repo; EC2 user
+ * data is limited to 16 KiB). */
+const staticBody = (name: "apply" | "verify"): string =>
+  fs
+    .readFileSync(path.join(SCRIPTS_DIR, `${name}.sh`), "utf8")
+    .split("\n")
+    .filter((l) => !/^\s*#(?! shellcheck)/.test(l))
+    .join("\n");
 
 /** Renders the bundle for `os`. Accepts raw input (validated here) or an already parsed model. */
 export function renderBundle(input: unknown, os: HostOs): HostBundle {
@@ -650,9 +659,22 @@ export function renderBundle(input: unknown, os: HostOs): HostBundle {
     hooks.push({ name: "mysql.verify.sh", content: my.verify });
   }
   files.push({ path: "/etc/bulwark/bundle.json", content: JSON.stringify({ os, role: m.role, controls: Object.keys(HOST_CONTROLS) }, null, 2) + "\n", mode: 0o644 });
-  const apply = header(m, os, p, settings, { kind: "apply" }) + staticBody("apply");
-  const verify = header(m, os, p, settings, { kind: "verify" }) + staticBody("verify");
-  const partial: Omit<HostBundle, "hash"> = { os, model: m, files, apply, verify, hooks };
+  const env = bundleEnv(m, os, p, settings);
+  const script = (kind: "apply" | "verify") => [
+    "#!/usr/bin/env bash",
+    `# Bulwark host hardening: ${kind} for ${os}, role ${m.role}. Generated from the host model: do not edit.`,
+    "# shellcheck disable=SC2317 # helpers are called indirectly",
+    "set -euo pipefail",
+    "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C",
+    'BUNDLE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)',
+    'BUNDLE_HASH=$(cat "$BUNDLE_DIR/BUNDLE_HASH" 2>/dev/null || echo unknown)',
+    "# shellcheck source=bundle.env",
+    '. "$BUNDLE_DIR/bundle.env"',
+    "",
+  ].join("\n") + staticBody(kind);
+  const apply = script("apply");
+  const verify = script("verify");
+  const partial: Omit<HostBundle, "hash"> = { os, model: m, files, apply, verify, env, hooks };
   return { ...partial, hash: sha256(JSON.stringify(bundleEntries({ ...partial, hash: "" }).filter((e) => e.rel !== "BUNDLE_HASH"))) };
 }
 
@@ -664,6 +686,7 @@ export function bundleEntries(b: HostBundle): BundleEntry[] {
   return [
     { rel: "apply", content: b.apply, mode: 0o755 },
     { rel: "verify", content: b.verify, mode: 0o755 },
+    { rel: "bundle.env", content: b.env, mode: 0o644 },
     { rel: "manifest", content: manifest + "\n", mode: 0o644 },
     { rel: "BUNDLE_HASH", content: b.hash + "\n", mode: 0o644 },
     ...b.hooks.map((h) => ({ rel: `lib/${h.name}`, content: h.content, mode: 0o755 })),
@@ -683,4 +706,30 @@ export function writeBundle(b: HostBundle, dir: string): string[] {
     written.push(e.rel);
   }
   return written;
+}
+
+/**
+ * EC2 user data: cloud-init writes the bundle to /opt/bulwark/bundle, then runs apply and verify at first boot
+ * (a failing verify fails cloud-init's final stage and is in /var/log/cloud-init-output.log).
+ * Holds no secret: the Wazuh enrolment password is fetched from SSM on the host.
+ */
+export function renderCloudInit(b: HostBundle): string {
+  const doc = {
+    write_files: bundleEntries(b).map((e) => ({
+      path: `${BUNDLE_ON_HOST}/${e.rel}`,
+      permissions: `0${e.mode.toString(8)}`,
+      owner: "root:root",
+      content: e.content,
+    })),
+    runcmd: [[`${BUNDLE_ON_HOST}/apply`], [`${BUNDLE_ON_HOST}/verify`]],
+  };
+  return `#cloud-config\n# Bulwark host bundle ${b.hash} for ${b.os}, role ${b.model.role}\n` +
+    YAML.stringify(doc, { lineWidth: 0, blockQuote: "literal" });
+}
+
+/** EC2 limits user data to 16 KiB: the cloud-config gzipped (cloud-init detects gzip), base64 for userDataBase64. */
+export function renderUserDataBase64(b: HostBundle): string {
+  const gz = gzipSync(Buffer.from(renderCloudInit(b)), { level: 9 });
+  if (gz.length > 16384) throw new Error(`host bundle user data is ${gz.length} bytes gzipped; EC2 allows 16384`);
+  return gz.toString("base64");
 }

@@ -14,7 +14,7 @@ UBUNTU_KEY_FPRS="F6ECB3762474EDA9D21B7022871920D1991BC93C 790BC7277767219C42C86F
 
 # What the bundle needs on the host (netbase deliberately absent: minimal images lack /etc/protocols, /etc/services).
 PKGS="openssh-server,openssh-client,nftables,fail2ban,python3-systemd,auditd,aide,aide-common,unattended-upgrades"
-PKGS="$PKGS,sudo,iproute2,procps,libpam-pwquality,ca-certificates,rsyslog,rsyslog-gnutls,systemd,systemd-sysv"
+PKGS="$PKGS,sudo,iproute2,procps,libpam-pwquality,cracklib-runtime,ca-certificates,rsyslog,rsyslog-gnutls,systemd,systemd-sysv"
 
 log() { echo "[prepare-rootfs $(date +%H:%M:%S)] $*" >&2; }
 

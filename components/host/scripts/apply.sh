@@ -51,13 +51,20 @@ put() {
   changed "$dst"
 }
 
-# put_text DEST MODE OWNER GROUP < content
+# put_text DEST MODE OWNER GROUP < content. No temporary file unless something changes (a re-run writes nothing).
 put_text() {
-  local tmp
-  tmp=$(mktemp)
-  cat >"$tmp"
-  put "$tmp" "$@"
-  rm -f "$tmp"
+  local content dst=$1 mode=$2 owner=$3 group=$4
+  content=$(cat; echo x)
+  content=${content%x}
+  if [ -f "$dst" ] && printf '%s' "$content" | cmp -s - "$dst"; then
+    fix_perm "$dst" "$mode" "$owner" "$group"
+    return 0
+  fi
+  mkdir -p "$(dirname "$dst")"
+  printf '%s' "$content" >"$dst.bulwark-new"
+  chmod "$mode" "$dst.bulwark-new" && chown "$owner:$group" "$dst.bulwark-new"
+  mv -f "$dst.bulwark-new" "$dst"
+  changed "$dst"
 }
 
 # fix_perm PATH MODE OWNER GROUP: only when PATH exists.
@@ -72,9 +79,8 @@ fix_perm() {
 
 # set_kv FILE SEP KEY VALUE: set `KEY<SEP>VALUE` in place (first occurrence), append if absent.
 set_kv() {
-  local file=$1 sep=$2 key=$3 value=$4 tmp
-  tmp=$(mktemp)
-  awk -v k="$key" -v v="$value" -v sep="$sep" '
+  local file=$1 sep=$2 key=$3 value=$4 out
+  out=$(awk -v k="$key" -v v="$value" -v sep="$sep" '
     BEGIN { done = 0 }
     {
       line = $0; sub(/^[ \t]+/, "", line)
@@ -82,9 +88,10 @@ set_kv() {
       if (!done && a[1] == k && line !~ /^#/) { print k sep v; done = 1; next }
       print
     }
-    END { if (!done) print k sep v }' "$file" >"$tmp"
-  if cmp -s "$tmp" "$file"; then rm -f "$tmp"; return 0; fi
-  cat "$tmp" >"$file" && rm -f "$tmp"
+    END { if (!done) print k sep v }' "$file"; echo x)
+  out=${out%x}
+  printf '%s' "$out" | cmp -s - "$file" && return 0
+  printf '%s' "$out" >"$file"
   changed "$file:$key"
 }
 
@@ -229,8 +236,10 @@ if runtime; then
     mkdir -p /run/bulwark
     { echo "table inet bulwark"; echo "delete table inet bulwark"; nft list table inet bulwark 2>/dev/null || true; } >/var/lib/bulwark/fw-rollback.nft
     nft -f "$NFT_CONF" || die "nft -f $NFT_CONF failed; previous ruleset kept"
-    if [ -n "${SSH_CONNECTION:-}" ] || [ "${BULWARK_FW_CONFIRM:-0}" = 1 ]; then
+    # Armed when applied by a person or HardenedHost (SSH, sudo, or BULWARK_FW_CONFIRM=1); not from cloud-init.
+    if [ -n "${SSH_CONNECTION:-}${SUDO_USER:-}" ] || [ "${BULWARK_FW_CONFIRM:-0}" = 1 ]; then
       touch /run/bulwark/fw-pending
+      # shellcheck disable=SC2016 # expanded by the inner sh
       setsid sh -c 'sleep "$1"; if [ -f /run/bulwark/fw-pending ]; then nft -f /var/lib/bulwark/fw-rollback.nft; rm -f /run/bulwark/fw-pending; logger -t bulwark "firewall not confirmed: previous ruleset restored"; fi' \
         bulwark-fw-rollback "$FW_ROLLBACK_SECONDS" </dev/null >/dev/null 2>&1 &
       log "firewall loaded; rolls back in ${FW_ROLLBACK_SECONDS}s unless confirmed by verify --confirm-firewall"
@@ -271,4 +280,4 @@ if [ ! -s "$AIDE_DB" ] || [ "$CHANGES" -gt 0 ]; then
   log "AIDE database initialised"
 fi
 
-log "done: $CHANGES change(s)"
+log "done: $CHANGES change(s), bundle $BUNDLE_HASH"

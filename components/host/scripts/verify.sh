@@ -66,20 +66,27 @@ done
 # --- ssh: the effective config (sshd -T) AND the main file's first values (what ssh-baseline reads) ---
 if effective=$(sshd -T -C user=root,host=localhost,addr=127.0.0.1,lport="$SSH_PORT" 2>&1); then
   bad=""
-  for kv in "${SSH_EFFECTIVE[@]}"; do
-    k=${kv%% *} want=${kv#* }
+  n=0
+  for entry in "${SSH_SETTINGS[@]}"; do
+    IFS='|' read -r key value want <<<"$entry"
+    [ "$want" != - ] || continue
+    [ "$want" != = ] || want=$value
+    k=$(printf '%s' "$key" | tr '[:upper:]' '[:lower:]')
+    n=$((n + 1))
     got=$(printf '%s\n' "$effective" | awk -v k="$k" '$1 == k { $1 = ""; sub(/^ /, ""); out = out (out ? "," : "") $0 } END { print out }')
     [ "$got" = "$want" ] || bad="$bad $k=${got:-unset}(want $want)"
   done
-  if [ -z "$bad" ]; then pass ssh "sshd -T: ${#SSH_EFFECTIVE[@]} hardened values in effect"; else fail ssh "sshd -T:$bad"; fi
+  got=$(printf '%s\n' "$effective" | awk '$1 == "authorizedkeysfile" { print $2 }')
+  [ "$got" = /etc/ssh/authorized_keys/%u ] || bad="$bad authorizedkeysfile=$got"
+  if [ -z "$bad" ]; then pass ssh "sshd -T: $n hardened values in effect"; else fail ssh "sshd -T:$bad"; fi
 else
   fail ssh "sshd -T fails: $(printf '%s' "$effective" | head -1)"
 fi
 bad=""
-for kv in "${SSH_FILE[@]}"; do
-  k=${kv%% *} want=${kv#* }
-  got=$(first_value /etc/ssh/sshd_config "$k")
-  [ "$got" = "$want" ] || bad="$bad $k=${got:-unset}(want $want)"
+for entry in "${SSH_SETTINGS[@]}"; do
+  IFS='|' read -r key value _ <<<"$entry"
+  got=$(first_value /etc/ssh/sshd_config "$key")
+  [ "$got" = "$value" ] || bad="$bad $key=${got:-unset}(want $value)"
 done
 if [ -z "$bad" ]; then pass ssh "sshd_config states every hardened value before any Include"; else fail ssh "sshd_config:$bad"; fi
 check ssh "sshd_config is root:root 0600 (SB sshd-05)" mode_is /etc/ssh/sshd_config 0600 root root
@@ -179,6 +186,7 @@ for kv in "${LOGIN_DEFS[@]}"; do
   [ "$got" = "$want" ] || bad="$bad $k=${got:-unset}"
 done
 if [ -z "$bad" ]; then pass accounts "login.defs values (LB os-05)"; else fail accounts "login.defs:$bad"; fi
+check accounts "cracklib dictionary present (pwquality dictcheck needs it)" sh -c "ls /var/cache/cracklib/cracklib_dict.pwd /usr/share/cracklib/pw_dict.pwd* 2>/dev/null | grep -q ."
 check accounts "pwquality policy in place" sh -c "grep -qx 'minlen = 14' /etc/security/pwquality.conf.d/50-bulwark.conf"
 check accounts "sudo logs to /var/log/sudo.log and uses a pty" sh -c "grep -q '^Defaults use_pty' /etc/sudoers.d/50-bulwark && grep -q '^Defaults logfile=' /etc/sudoers.d/50-bulwark"
 

@@ -1,0 +1,276 @@
+/**
+ * End to end on real root filesystems (debootstrap Debian 12 / Ubuntu 24.04 / 22.04): the bundle is applied in a
+ * chroot with no network, the rootfs is booted under systemd-nspawn in a network namespace, and a second namespace
+ * attacks it with the host's OpenSSH client. Addresses exist only inside the namespaces the harness creates.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { sshEffective, bundleEntries, renderBundle, writeBundle } from "../../components/host/render";
+import { sshSettings, SSH_WEAK_ALGORITHMS } from "../../components/host/baseline";
+import type { HostOs } from "../../components/host/model";
+import { clientKey, describeHost, harness, listenIn, probe, run, sleep, TEST_DIR, tmpDir } from "./helpers";
+
+const ALL: { suite: string; os: HostOs; net: number }[] = [
+  { suite: "bookworm", os: "debian-12", net: 11 },
+  { suite: "noble", os: "ubuntu-24.04", net: 12 },
+  { suite: "jammy", os: "ubuntu-22.04", net: 13 },
+];
+const SUITES = ALL.filter((s) => !process.env.BULWARK_HOST_SUITES || process.env.BULWARK_HOST_SUITES.split(",").includes(s.suite));
+
+const CA = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----";
+
+function model(net: number, pub: string, extraInbound: object[] = [], mgmt = `10.231.${net}.0/25`) {
+  return {
+    role: "web",
+    admins: [{ name: "alice", sshKeys: [pub] }],
+    ssh: { managementSources: [mgmt, `fd00:231:${net}::/64`] },
+    inbound: [{ port: 443, sources: ["0.0.0.0/0", "::/0"], description: "HTTPS" }, ...extraInbound],
+    ids: { kind: "none", waiver: { reason: "test rootfs: agent repositories unreachable", approver: "security@example.com", expires: "2099-12-31" } },
+    logs: { kind: "rsyslog-tls", target: "logs.example.internal", caPem: CA },
+  };
+}
+
+for (const { suite, os, net } of SUITES) {
+  describeHost(`host bundle on a real ${os} rootfs (${suite})`, [suite], () => {
+    jest.setTimeout(240_000);
+    const id = `e${net}`;
+    const srv = `10.231.${net}.1`;
+    const good = `10.231.${net}.2`;
+    const brute = `10.231.${net}.3`;
+    const probeAddr = `10.231.${net}.4`;
+    const outside = `10.231.${net}.200`;
+    const m = path.join(TEST_DIR, id, "m");
+    let key: { priv: string; pub: string };
+    let work: string;
+
+    const ssh = (from: string, user: string, extra: string[], command = "true") =>
+      harness("client", id, "timeout", "20", "ssh", "-F", "/dev/null", "-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no",
+        "-o", "ConnectTimeout=4", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i", key.priv, "-b", from, ...extra, `${user}@${srv}`, command);
+
+    beforeAll(() => {
+      harness("down", id);
+      key = clientKey();
+      work = tmpDir(`bulwark-${suite}-`);
+      const bundle = renderBundle(model(net, key.pub), os);
+      writeBundle(bundle, path.join(work, "bundle"));
+      // A changed bundle (one more port) for the over-SSH re-apply, and one whose management range excludes the
+      // operator, to prove the timed rollback.
+      writeBundle(renderBundle(model(net, key.pub, [{ port: 8443, sources: [`10.231.${net}.0/24`] }]), os), path.join(work, "bundle-8443"));
+      writeBundle(renderBundle(model(net, key.pub, [], `10.231.${net}.128/25`), os), path.join(work, "bundle-lockout"));
+      const up = harness("up", id, suite, String(net), path.join(work, "bundle"));
+      if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
+    });
+
+    afterAll(() => {
+      const down = harness("down", id);
+      if (work) fs.rmSync(work, { recursive: true, force: true });
+      if (down.code !== 0) throw new Error(`harness down failed: ${down.out}`);
+    });
+
+    test("apply succeeds in a chroot with the network cut off", () => {
+      const links = harness("chroot", id, "ip", "-o", "link", "show");
+      expect(links.stdout.trim().split("\n").map((l) => l.split(":")[1].trim())).toEqual(["lo"]);
+      const r = harness("chroot", id, "/opt/bulwark/bundle/apply");
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/done: [1-9]\d* change\(s\)/);
+    });
+
+    test("a second apply changes nothing (same files, modes and times)", () => {
+      const snapshot = () => run("sh", ["-c", `cd ${path.join(TEST_DIR, id, "upper")} && find . -printf '%p %s %m %U %G %T@\\n' | sort | md5sum`]).stdout;
+      const before = snapshot();
+      const r = harness("chroot", id, "/opt/bulwark/bundle/apply");
+      expect(r.code).toBe(0);
+      expect(r.stdout.trim()).toMatch(/^bulwark-apply: done: 0 change\(s\), bundle [0-9a-f]{64}$/);
+      expect(snapshot()).toBe(before);
+    });
+
+    test("sshd -t passes and sshd -T shows the intended values despite the cloud-init drop-in", () => {
+      expect(fs.readFileSync(path.join(m, "etc/ssh/sshd_config.d/50-cloud-init.conf"), "utf8")).toContain("PasswordAuthentication yes");
+      expect(harness("chroot", id, "sh", "-c", "mkdir -p /run/sshd && sshd -t").code).toBe(0);
+      const t = harness("chroot", id, "sshd", "-T", "-C", "user=root,host=localhost,addr=127.0.0.1,lport=22");
+      expect(t.code).toBe(0);
+      const got = new Map<string, string>();
+      for (const line of t.stdout.trim().split("\n")) {
+        const [k, ...v] = line.split(" ");
+        got.set(k, got.has(k) ? `${got.get(k)},${v.join(" ")}` : v.join(" "));
+      }
+      const intended = sshEffective(sshSettings({ port: 22, allowGroup: "bulwark-admins", debianFamily: true, bastion: false }));
+      for (const [k, v] of intended) expect(`${k} ${got.get(k)}`.toLowerCase()).toBe(`${k} ${v}`.toLowerCase());
+      expect(got.get("passwordauthentication")).toBe("no");
+      expect(got.get("permitrootlogin")).toBe("no");
+    });
+
+    test("verify --static passes on the hardened rootfs", () => {
+      const r = harness("chroot", id, "/opt/bulwark/bundle/verify", "--static");
+      expect(r.stdout).toMatch(/^verify: PASSED/m);
+      expect(r.code).toBe(0);
+    });
+
+    test("audit rules compile with augenrules, end immutable, and AIDE's config checks out", () => {
+      const rules = fs.readFileSync(path.join(m, "etc/audit/audit.rules"), "utf8").trim().split("\n");
+      expect(rules[rules.length - 1]).toBe("-e 2");
+      expect(rules.filter((l) => l.startsWith("-a ") || l.startsWith("-w ")).length).toBeGreaterThanOrEqual(40);
+      expect(harness("chroot", id, "augenrules", "--check").out).toMatch(/No change/);
+      expect(harness("chroot", id, "aide", "--config", "/etc/bulwark/aide.conf", "--config-check").code).toBe(0);
+    });
+
+    test("boots under systemd: nftables, fail2ban and ssh come up and the ruleset is loaded at boot", async () => {
+      harness("boot", id);
+      let active = "";
+      for (let i = 0; i < 60; i++) {
+        active = harness("exec", id, "systemctl", "is-active", "nftables", "fail2ban", "ssh").stdout.trim();
+        if (active === "active\nactive\nactive") break;
+        await sleep(500);
+      }
+      expect(active).toBe("active\nactive\nactive");
+      // dev-sec: the socket unit would bypass sshd_config's MaxStartups; ssh.service listens itself.
+      expect(harness("exec", id, "systemctl", "is-enabled", "ssh.socket").stdout.trim()).toBe("masked");
+      const table = harness("exec", id, "nft", "list", "table", "inet", "bulwark");
+      expect(table.stdout).toContain("hook input priority filter; policy drop;");
+      expect(table.stdout).toContain(`elements = { 10.231.${net}.0/25 }`);
+      // auditd cannot run in a container (audit is not namespaced): its rules are checked with augenrules above
+      // and loaded into the kernel with auditctl in render.test.ts.
+    });
+
+    test("verify passes on the booted host", () => {
+      const r = harness("exec", id, "/opt/bulwark/bundle/verify");
+      expect(r.stdout).toMatch(/^PASS +firewall +input and forward policy drop loaded/m);
+      expect(r.stdout).toMatch(/^PASS +fail2ban +sshd jail running/m);
+      expect(r.stdout).toMatch(/^verify: PASSED/m);
+      expect(r.code).toBe(0);
+    });
+
+    test("key login works for the admin, with sudo", () => {
+      const r = ssh(good, "alice", [], "id -un; sudo -n id -u");
+      expect(r.stdout.trim()).toBe("alice\n0");
+      expect(r.code).toBe(0);
+    });
+
+    test("password and root logins are refused, even with correct credentials", () => {
+      // pwquality refuses a weak password; a strong one is set so the refusal below is sshd's doing.
+      expect(harness("exec", id, "sh", "-c", "echo alice:password1 | chpasswd").code).not.toBe(0);
+      expect(harness("exec", id, "sh", "-c", "echo 'alice:Tr0ub4dor&3-xyzzy-Q' | chpasswd").code).toBe(0);
+      const pw = harness("client", id, "timeout", "20", "sshpass", "-p", "Tr0ub4dor&3-xyzzy-Q", "ssh", "-F", "/dev/null", "-v",
+        "-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "ConnectTimeout=4", "-o", "PubkeyAuthentication=no",
+        "-o", "PreferredAuthentications=password,keyboard-interactive", "-b", probeAddr, `alice@${srv}`, "true");
+      expect(pw.code).toBe(255);
+      expect(pw.out).toMatch(/Authentications that can continue: publickey\r?\n/);
+      expect(pw.out).toMatch(/Permission denied \(publickey\)/);
+      const rootPw = harness("client", id, "timeout", "20", "sshpass", "-p", "Root-Passw0rd-Test", "ssh", "-F", "/dev/null",
+        "-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "ConnectTimeout=4", "-o", "PubkeyAuthentication=no",
+        "-b", probeAddr, `root@${srv}`, "true");
+      expect(rootPw.code).toBe(255);
+      expect(rootPw.out).toMatch(/Permission denied/);
+      // The image planted root's authorized_keys with this very key: still refused.
+      const rootKey = ssh(probeAddr, "root", []);
+      expect(rootKey.code).toBe(255);
+      expect(rootKey.out).toMatch(/Permission denied \(publickey\)/);
+    });
+
+    test("weak ciphers, key exchanges, MACs and host key types are refused", () => {
+      const cases: [string[], RegExp][] = [
+        ...SSH_WEAK_ALGORITHMS.ciphers.map((c): [string[], RegExp] => [["-o", `Ciphers=${c}`], /no matching cipher found/]),
+        ...SSH_WEAK_ALGORITHMS.kex.map((k): [string[], RegExp] => [["-o", `KexAlgorithms=${k}`], /no matching key exchange method found/]),
+        // With an AEAD cipher no MAC is negotiated, so force a CTR cipher to test the MAC list.
+        ...SSH_WEAK_ALGORITHMS.macs.map((x): [string[], RegExp] => [["-o", "Ciphers=aes128-ctr", "-o", `MACs=${x}`], /no matching MAC found/]),
+        ...SSH_WEAK_ALGORITHMS.hostKeyAlgorithms.map((h): [string[], RegExp] => [["-o", `HostKeyAlgorithms=${h}`], /no matching host key type found/]),
+      ];
+      for (const [opts, why] of cases) {
+        const r = ssh(probeAddr, "alice", opts);
+        expect([opts.join(" "), r.code, why.test(r.out)]).toEqual([opts.join(" "), 255, true]);
+      }
+    });
+
+    test("TCP, stdio and remote forwarding are refused for an authenticated admin", () => {
+      const w = ssh(good, "alice", ["-W", "127.0.0.1:22"]);
+      expect(w.code).toBe(255);
+      expect(w.out).toMatch(/administratively prohibited/);
+      const rf = ssh(good, "alice", ["-o", "ExitOnForwardFailure=yes", "-R", "127.0.0.1:20022:127.0.0.1:22"], "sleep 1");
+      expect(rf.code).toBe(255);
+      expect(rf.out).toMatch(/remote port forwarding failed/);
+    });
+
+    test("only the declared ports answer, SSH only from management sources (v4 and v6)", async () => {
+      const l = listenIn(["ip", "netns", "exec", `bw-s-${id}`], [443, 3306, 8080]);
+      try {
+        await sleep(700);
+        expect(probe(id, srv, 443, good)).toBe("open");
+        expect(probe(id, srv, 22, good)).toBe("open");
+        expect(probe(id, srv, 3306, good)).toBe("timeout");
+        expect(probe(id, srv, 8080, good)).toBe("timeout");
+        expect(probe(id, srv, 443, outside)).toBe("open");
+        expect(probe(id, srv, 22, outside)).toBe("timeout");
+        expect(probe(id, `fd00:231:${net}::1`, 443, `fd00:231:${net}::2`)).toBe("open");
+        expect(probe(id, `fd00:231:${net}::1`, 22, `fd00:231:${net}::2`)).toBe("open");
+        expect(probe(id, `fd00:231:${net}::1`, 3306, `fd00:231:${net}::2`)).toBe("timeout");
+      } finally {
+        l.kill("SIGKILL");
+      }
+    });
+
+    test("fail2ban bans a brute force while a good address keeps working", async () => {
+      for (let i = 0; i < 8; i++) ssh(brute, ["admin", "oracle", "test", "ubuntu"][i % 4], []);
+      let status = "";
+      for (let i = 0; i < 40; i++) {
+        status = harness("exec", id, "fail2ban-client", "status", "sshd").stdout;
+        if (status.includes(brute)) break;
+        await sleep(500);
+      }
+      expect(status).toMatch(new RegExp(`Banned IP list:.*${brute.replace(/\./g, "\\.")}`));
+      expect(harness("exec", id, "nft", "list", "set", "inet", "f2b-table", "addr-set-sshd").stdout).toContain(brute);
+      expect(probe(id, srv, 22, brute)).not.toBe("open");
+      const ok = ssh(good, "alice", [], "id -un");
+      expect(ok.stdout.trim()).toBe("alice");
+    });
+
+    test("re-applying over SSH keeps the session; a new connection confirms the firewall", () => {
+      fs.cpSync(path.join(work, "bundle-8443"), path.join(m, "opt/bulwark/bundle-8443"), { recursive: true });
+      const apply = ssh(good, "alice", [], "sudo -n BULWARK_FW_ROLLBACK_SECONDS=30 /opt/bulwark/bundle-8443/apply && echo SESSION-SURVIVED");
+      expect(apply.stdout).toMatch(/rolls back in 30s unless confirmed/);
+      expect(apply.stdout).toContain("SESSION-SURVIVED");
+      const confirm = ssh(good, "alice", [], "sudo -n /opt/bulwark/bundle-8443/verify --confirm-firewall");
+      expect(confirm.stdout).toMatch(/rollback cancelled/);
+      expect(confirm.code).toBe(0);
+      expect(harness("exec", id, "nft", "list", "table", "inet", "bulwark").stdout).toContain("tcp dport 8443 accept");
+    });
+
+    test("a ruleset that would lock the operator out is rolled back unless confirmed", async () => {
+      fs.cpSync(path.join(work, "bundle-lockout"), path.join(m, "opt/bulwark/bundle-lockout"), { recursive: true });
+      const apply = ssh(good, "alice", [], "sudo -n BULWARK_FW_ROLLBACK_SECONDS=6 /opt/bulwark/bundle-lockout/apply && echo SESSION-SURVIVED");
+      expect(apply.stdout).toContain("SESSION-SURVIVED");
+      expect(probe(id, srv, 22, good)).toBe("timeout"); // a new connection cannot get in...
+      await sleep(7000);
+      let back = "";
+      for (let i = 0; i < 10 && back !== "open"; i++) {
+        back = probe(id, srv, 22, good);
+        if (back !== "open") await sleep(500);
+      }
+      expect(back).toBe("open"); // ...until the unconfirmed ruleset rolls back.
+      expect(harness("exec", id, "nft", "list", "table", "inet", "bulwark").stdout).toContain(`elements = { 10.231.${net}.0/25 }`);
+    });
+
+    test("verify fails on a tampered host and names each broken control; AIDE sees the change", () => {
+      const tamper = harness("exec", id, "sh", "-c", [
+        "sed -i 's/^PasswordAuthentication no/PasswordAuthentication yes/' /etc/ssh/sshd_config",
+        "nft flush ruleset",
+        "rm -f /etc/audit/rules.d/50-bulwark.rules /etc/audit/rules.d/51-bulwark-privileged.rules /etc/audit/audit.rules",
+      ].join(" && "));
+      expect(tamper.code).toBe(0);
+      const r = harness("exec", id, "/opt/bulwark/bundle-8443/verify");
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/^FAIL +ssh +sshd -T:.*passwordauthentication=yes\(want no\)/m);
+      expect(r.stdout).toMatch(/^FAIL +firewall +table inet bulwark is not loaded/m);
+      expect(r.stdout).toMatch(/^FAIL +auditd +/m);
+      expect(r.stdout).toMatch(/^verify: FAILED controls: ssh firewall auditd /m);
+      const aide = harness("exec", id, "aide", "--config", "/etc/bulwark/aide.conf", "--check");
+      expect(aide.code).not.toBe(0);
+      expect(aide.stdout).toContain("/etc/ssh/sshd_config");
+    });
+
+    test("the rendered bundle holds no secret material", () => {
+      const all = bundleEntries(renderBundle(model(net, key.pub), os)).map((e) => e.content).join("\n");
+      expect(all).not.toMatch(/PRIVATE KEY/);
+      expect(all).not.toContain("Root-Passw0rd-Test");
+    });
+  });
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Real-host test harness (root): an overlay of a cached debootstrap rootfs, hardened offline in a chroot with no
+# network, then booted under systemd-nspawn inside a network namespace joined by veth to a client namespace.
+# Addresses exist only inside the namespaces created here. Every resource is named after ID so `down` can remove
+# exactly what `up` made, even after a failed test.
+#   harness.sh up ID SUITE NET BUNDLE_DIR     NET: third octet of 10.231.NET.0/24 (1-250)
+#   harness.sh chroot ID CMD...               offline chroot (no network, private mounts and pids)
+#   harness.sh boot ID                         boot with systemd as PID 1; waits for the system to settle
+#   harness.sh exec ID CMD...                 run inside the booted host
+#   harness.sh client ID CMD...               run in the client namespace
+#   harness.sh serverns ID CMD...             run a host tool inside the server's network namespace
+#   harness.sh down ID                         stop everything, remove mounts, namespaces and files
+set -euo pipefail
+CACHE=${BULWARK_ROOTFS_CACHE:-/var/cache/bulwark/rootfs}
+BASE=${BULWARK_TEST_DIR:-/tmp/bulwark-host-test}
+ENVP=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C HOME=/root TERM=dumb)
+
+cmd=$1 id=$2
+shift 2
+dir="$BASE/$id"
+m="$dir/m"
+srv="bw-s-$id"
+cli="bw-c-$id"
+
+leader() {
+  local np
+  np=$(cat "$dir/nspawn.pid")
+  pgrep -P "$np" | head -1
+}
+
+case "$cmd" in
+  up)
+    suite=$1 net=$2 bundle=$3
+    [ -f "$CACHE/$suite/.bulwark-rootfs" ] || { echo "no cached rootfs for $suite: run test/host/prepare-rootfs.sh $suite" >&2; exit 1; }
+    mkdir -p "$dir/upper" "$dir/work" "$m"
+    echo "$net" >"$dir/net"
+    mount -t overlay overlay -o "lowerdir=$CACHE/$suite,upperdir=$dir/upper,workdir=$dir/work" "$m"
+    # What a cloud image brings: a cloud-init drop-in re-enabling passwords and root, a root password and key.
+    mkdir -p "$m/etc/ssh/sshd_config.d" "$m/root/.ssh" "$m/opt/bulwark"
+    printf 'PasswordAuthentication yes\nPermitRootLogin yes\nKbdInteractiveAuthentication yes\n' >"$m/etc/ssh/sshd_config.d/50-cloud-init.conf"
+    [ ! -f "$BASE/client_key.pub" ] || install -m 0600 "$BASE/client_key.pub" "$m/root/.ssh/authorized_keys"
+    cp -a "$bundle" "$m/opt/bulwark/bundle"
+    echo "bulwark-$id" >"$m/etc/hostname"
+    "$0" chroot "$id" sh -c 'echo root:Root-Passw0rd-Test | chpasswd && systemd-machine-id-setup >/dev/null 2>&1'
+    ip netns add "$srv"
+    ip netns add "$cli"
+    ip link add "bws$id" type veth peer name "bwc$id"
+    ip link set "bws$id" netns "$srv"
+    ip link set "bwc$id" netns "$cli"
+    ip -n "$srv" link set lo up
+    ip -n "$cli" link set lo up
+    ip -n "$srv" addr add "10.231.$net.1/24" dev "bws$id"
+    ip -n "$srv" addr add "fd00:231:$net::1/64" dev "bws$id" nodad
+    for a in 2 3 4 5 6 7 8 9 10 11 12 13 200; do ip -n "$cli" addr add "10.231.$net.$a/24" dev "bwc$id"; done
+    ip -n "$cli" addr add "fd00:231:$net::2/64" dev "bwc$id" nodad
+    ip -n "$srv" link set "bws$id" up
+    ip -n "$cli" link set "bwc$id" up
+    ;;
+  chroot)
+    # shellcheck disable=SC2016 # expanded by the inner sh
+    unshare --net --mount --pid --fork --kill-child sh -c '
+      mount -t proc proc "$0/proc" && mount --rbind /dev "$0/dev" && mount --make-rslave "$0/dev" && exec chroot "$0" "$@"' \
+      "$m" "${ENVP[@]}" "$@"
+    ;;
+  boot)
+    # --register=no --keep-unit: this machine has no systemd/D-Bus; CAP_NET_ADMIN lets nftables.service load.
+    setsid systemd-nspawn -q --register=no --keep-unit --console=passive --capability=CAP_NET_ADMIN \
+      -D "$m" --network-namespace-path="/run/netns/$srv" -b >"$dir/boot.log" 2>&1 </dev/null &
+    echo $! >"$dir/nspawn.pid"
+    for _ in $(seq 1 100); do
+      l=$(leader || true)
+      [ -z "$l" ] || [ ! -S "/proc/$l/root/run/systemd/private" ] || break
+      sleep 0.2
+    done
+    l=$(leader)
+    state=$(timeout 90 nsenter -t "$l" -m -u -i -n -p -- "${ENVP[@]}" systemctl is-system-running --wait 2>/dev/null || true)
+    echo "$state"
+    ;;
+  exec)
+    l=$(leader)
+    nsenter -t "$l" -m -u -i -n -p -- "${ENVP[@]}" "$@"
+    ;;
+  client) ip netns exec "$cli" "$@" ;;
+  serverns) ip netns exec "$srv" "$@" ;;
+  down)
+    if [ -f "$dir/nspawn.pid" ]; then
+      np=$(cat "$dir/nspawn.pid")
+      l=$(pgrep -P "$np" | head -1 || true)
+      # Killing the container's PID 1 ends its PID namespace and every process in it.
+      [ -z "$l" ] || kill -KILL "$l" 2>/dev/null || true
+      for _ in $(seq 1 50); do kill -0 "$np" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$np" 2>/dev/null || true
+      rm -f "$dir/nspawn.pid"
+    fi
+    for ns in "$srv" "$cli"; do
+      if [ -e "/run/netns/$ns" ]; then
+        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+        ip netns del "$ns" 2>/dev/null || true
+      fi
+    done
+    if mountpoint -q "$m"; then umount -R "$m" 2>/dev/null || umount -l "$m"; fi
+    rm -rf "$dir"
+    ;;
+  *) echo "unknown command $cmd" >&2; exit 2 ;;
+esac
