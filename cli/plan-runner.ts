@@ -348,16 +348,31 @@ export async function runProgram(program: () => Promise<unknown>): Promise<unkno
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { runInPulumiStack } = require("@pulumi/pulumi/runtime/stack") as { runInPulumiStack(init: () => Promise<unknown>): Promise<unknown> };
   let failure: { error: unknown } | undefined;
-  const outputs = await runInPulumiStack(async () => {
-    try {
-      return await program();
-    } catch (error) {
-      failure = { error };
-      return {};
-    }
-  });
-  if (failure) throw failure.error;
-  return outputs;
+  // The SDK records a stack trace for every promise and resource; source-map remapping of those traces (installed
+  // by the TypeScript loader) costs more than the whole plan. Plain V8 traces while the program runs.
+  // BULWARK_PLAN_TRACES=1 keeps full traces (and source positions) for debugging a component.
+  const errorCtor = Error as { prepareStackTrace?: ErrorConstructor["prepareStackTrace"]; stackTraceLimit: number };
+  const saved = errorCtor.prepareStackTrace;
+  const savedLimit = errorCtor.stackTraceLimit;
+  if (!process.env.BULWARK_PLAN_TRACES) {
+    errorCtor.prepareStackTrace = undefined;
+    errorCtor.stackTraceLimit = 0;
+  }
+  try {
+    const outputs = await runInPulumiStack(async () => {
+      try {
+        return await program();
+      } catch (error) {
+        failure = { error };
+        return {};
+      }
+    });
+    if (failure) throw failure.error;
+    return outputs;
+  } finally {
+    errorCtor.prepareStackTrace = saved;
+    errorCtor.stackTraceLimit = savedLimit;
+  }
 }
 
 let queue: Promise<unknown> = Promise.resolve();
