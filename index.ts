@@ -6,9 +6,11 @@
  */
 import { loadStackConfig } from "./components/config";
 import { buildEstate } from "./components/estate";
+import { buildDatabases } from "./components/database";
 
 export = async () => {
   const cfg = loadStackConfig();
   const estate = buildEstate(cfg);
-  return estate.outputs;
+  const databases = buildDatabases(cfg, estate);
+  return { ...estate.outputs, databases: databases.outputs };
 };

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { waiverSchema, type Waiver } from "../policies/src/waiver";
 import { ADMIN_PORTS, DEFAULT_AUTHORIZED_WEB_PORTS, LOG_RETENTION_DAYS } from "./controls";
 import { coversInternet, isAnywhere, judgeIngress, normaliseRules, parseCidr } from "./rules";
+import { databaseConfigSchema, databaseCrossChecks } from "./database-args";
 
 /** Config namespace: the Pulumi project name. */
 export const PROJECT = "bulwark";
@@ -167,6 +168,8 @@ const baseSchema = z
       .strict()
       .default({ approveAfterDays: 7, schedule: "cron(0 3 ? * SUN *)", durationHours: 3, cutoffHours: 1, scanSchedule: "rate(1 day)" }),
     sites: z.array(siteSchema).min(1, "declare at least the head office"),
+    /** Managed RDS MySQL databases (ManagedMySql); see components/database-args.ts. */
+    databases: z.array(databaseConfigSchema).default([]),
   })
   .strict();
 
@@ -200,6 +203,7 @@ function crossFieldChecks(c: z.output<typeof baseSchema>, ctx: z.RefinementCtx):
     }
   });
 
+  databaseCrossChecks(c, add);
   const heads = c.sites.filter((s) => s.kind === "head-office").length;
   if (heads !== 1) add(["sites"], `declare exactly one site with kind: head-office (found ${heads})`, heads);
 

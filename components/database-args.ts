@@ -71,6 +71,8 @@ export const managedMysqlSettingsShape = {
       .refine((n) => (RDS_MONITORING_INTERVALS as readonly number[]).includes(n), `use one of ${RDS_MONITORING_INTERVALS.join(", ")} (0 would turn enhanced monitoring off)`)
       .default(15),
     caCertIdentifier: z.enum(RDS_CURRENT_CAS).default("rds-ca-rsa2048-g1"),
+    /** Performance Insights under the database key (not available on the smallest classes). */
+    performanceInsights: z.boolean().default(true),
     /** How often RDS rotates the master password it manages (Secrets Manager managed rotation). */
     masterRotationDays: z.number().int().min(1, "rotate every 1 to 30 days").max(30, "rotate the master password at least every 30 days").default(7),
     tlsVersions: z.array(z.enum(["TLSv1.2", "TLSv1.3"])).min(1, "allow TLSv1.2 and/or TLSv1.3").default(["TLSv1.2", "TLSv1.3"]),
@@ -79,9 +81,9 @@ export const managedMysqlSettingsShape = {
     apps: z.array(managedAppSchema).max(64, "declare at most 64 application users").default([]),
 };
 
-type SettingsOut = z.output<z.ZodObject<typeof managedMysqlSettingsShape>>;
+type SettingsOut = Omit<z.output<z.ZodObject<typeof managedMysqlSettingsShape>>, "environment"> & { environment?: string };
 
-/** Cross-field rules (also applied by ManagedMySql's full args schema). */
+/** Cross-field rules (also applied by ManagedMySql's full args schema and the `databases` config key). */
 export function checkSettings(s: SettingsOut, ctx: z.RefinementCtx): void {
     if (s.maxAllocatedStorageGiB !== undefined && s.maxAllocatedStorageGiB <= s.allocatedStorageGiB) {
       ctx.addIssue({ code: "custom", path: ["maxAllocatedStorageGiB"], message: `must be above allocatedStorageGiB (${s.allocatedStorageGiB}) for storage autoscaling, or omit it`, input: s.maxAllocatedStorageGiB });
@@ -108,4 +110,59 @@ export function effectiveDefaults(s: ManagedMysqlSettings): { backupRetentionDay
     backupRetentionDays: s.backupRetentionDays ?? (s.environment === "prod" ? 14 : 7),
     multiAz: s.multiAz ?? s.environment === "prod",
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The `databases` stack config key: ManagedMySql settings plus where the database lives in the estate.
+
+const { environment: _environment, ...settingsWithoutEnvironment } = managedMysqlSettingsShape;
+void _environment;
+
+export const CLIENT_ROLES = ["web", "app", "db"] as const;
+
+export const databaseConfigSchema = z
+  .object({
+    /** The RDS identifier. */
+    name: z
+      .string()
+      .regex(/^[a-z](?!.*--)[a-z0-9-]{0,61}[a-z0-9]$/, "use 2-63 characters: lowercase letters, digits and single hyphens, starting with a letter"),
+    /** The site whose VPC and private subnets hold the database. */
+    site: z.string().min(1, "name the site (sites[].name) the database lives in"),
+    /** Roles in that site whose firewall may reach the database port. */
+    clients: z.array(z.enum(CLIENT_ROLES)).min(1, "name at least one client role, e.g. [app]").default(["app"]),
+    /** A server in that site (of a client role) that SSM port-forwards through to apply application users. */
+    applyVia: z.string().optional(),
+    ...settingsWithoutEnvironment,
+  })
+  .strict()
+  .superRefine(checkSettings);
+
+export type DatabaseConfig = z.output<typeof databaseConfigSchema>;
+
+/** Checks against the rest of the stack config; `add(path, message, value)` reports at a config path. */
+export function databaseCrossChecks(
+  cfg: { environment: string; sites: readonly { name: string; servers: readonly { name: string; role: string }[] }[]; databases: readonly DatabaseConfig[] },
+  add: (path: (string | number)[], message: string, input: unknown) => void,
+): void {
+  const seen = new Set<string>();
+  cfg.databases.forEach((d, i) => {
+    const at = ["databases", i];
+    if (seen.has(d.name)) add([...at, "name"], "database name repeats: use a unique name", d.name);
+    seen.add(d.name);
+    if (cfg.environment === "prod" && d.multiAz === false) add([...at, "multiAz"], "prod databases run Multi-AZ: remove multiAz: false", false);
+    const site = cfg.sites.find((s) => s.name === d.site);
+    if (!site) {
+      add([...at, "site"], `no site named ${d.site}: use one of ${cfg.sites.map((s) => s.name).join(", ")}`, d.site);
+      return;
+    }
+    if (d.applyVia === undefined) {
+      if (d.apps.length > 0) add([...at, "applyVia"], "application users need an apply path: name a server of a client role in this site", undefined);
+      return;
+    }
+    const server = site.servers.find((s) => s.name === d.applyVia);
+    if (!server) add([...at, "applyVia"], `no server ${d.applyVia} in site ${d.site}: name one of ${site.servers.map((s) => s.name).join(", ") || "(none)"}`, d.applyVia);
+    else if (!(d.clients as readonly string[]).includes(server.role)) {
+      add([...at, "applyVia"], `server ${d.applyVia} is a ${server.role} server, not a client (${d.clients.join(", ")}): it could not reach the database`, d.applyVia);
+    }
+  });
 }

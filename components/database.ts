@@ -16,7 +16,8 @@ import { PolicyNames } from "../policies/src/names";
 import type { Waiver } from "../policies/src/waiver";
 import { input, mergeTags, tagsField } from "./common";
 import { parseArgs } from "./config";
-import { checkSettings, effectiveDefaults, managedMysqlSettingsShape, type ManagedApp } from "./database-args";
+import { checkSettings, effectiveDefaults, managedMysqlSettingsShape, type DatabaseConfig, type ManagedApp } from "./database-args";
+import type { Estate } from "./estate";
 import { Firewall, Peer, Port } from "./firewall";
 import { passwordEnvVar, renderApplyScript } from "./mysql-apply";
 import { MYSQL_PRIVILEGE_WAIVER_POLICY } from "./mysql-sql";
@@ -190,6 +191,9 @@ export class ManagedMySql extends pulumi.ComponentResource {
       finalSnapshotIdentifier: `${name}-final`,
       autoMinorVersionUpgrade: true,
       caCertIdentifier: a.caCertIdentifier,
+      performanceInsightsEnabled: a.performanceInsights,
+      performanceInsightsKmsKeyId: a.performanceInsights ? this.key.arn : undefined,
+      performanceInsightsRetentionPeriod: a.performanceInsights ? 7 : undefined,
       tags,
     }, { parent: this, dependsOn: [...logGroups, monitoringPolicy] });
 
@@ -299,3 +303,41 @@ function privilegeWaivers(apps: readonly ManagedApp[]): Waiver[] {
 
 // Referenced so readers find the policy names this component satisfies by construction.
 export const MANAGED_MYSQL_POLICIES = [PolicyNames.rdsPublic, PolicyNames.rdsIamAuth, PolicyNames.rdsManagedPassword, PolicyNames.secretRotation] as const;
+
+/**
+ * The stack config's `databases`: one ManagedMySql per entry, in its site's private subnets, reachable from the
+ * named role firewalls, users applied through the named server. Returns the stack outputs (no secrets).
+ */
+export function buildDatabases(
+  cfg: { environment: "prod" | "staging" | "dev"; databases: readonly DatabaseConfig[] },
+  estate: Pick<Estate, "sites" | "kmsKeyArn">,
+  opts: pulumi.ComponentResourceOptions = {},
+): { databases: Record<string, ManagedMySql>; outputs: Record<string, pulumi.Input<unknown>> } {
+  const databases: Record<string, ManagedMySql> = {};
+  const outputs: Record<string, pulumi.Input<unknown>> = {};
+  for (const d of cfg.databases) {
+    const site = estate.sites[d.site];
+    if (!site) throw new Error(`databases ${d.name}: no site ${d.site} (the config layer checks this first)`);
+    const { name, site: siteName, clients, applyVia, ...settings } = d;
+    const via = applyVia ? site.servers[applyVia] : undefined;
+    const db = new ManagedMySql(name, {
+      ...settings,
+      environment: cfg.environment,
+      vpcId: site.network.vpcId,
+      privateSubnetIds: site.network.privateSubnetIds,
+      clients: clients.map((role) => ({ label: `${siteName}-${role}`, firewall: site.firewalls[role] })),
+      logKmsKeyArn: estate.kmsKeyArn,
+      apply: via ? { ssmTargetInstanceId: via.instanceId } : undefined,
+      tags: { "bulwark:site": siteName },
+    }, opts);
+    databases[name] = db;
+    outputs[name] = {
+      address: db.address,
+      port: db.port,
+      masterUserSecretArn: db.masterUserSecretArn,
+      iamConnectArns: db.iamConnectArns,
+      appSecretArns: db.appSecretArns,
+    };
+  }
+  return { databases, outputs };
+}
