@@ -12,6 +12,7 @@ import type { EnforcementLevel, Policies, PolicyResource, ReportViolation, Resou
 import { PolicyPack } from "@pulumi/policy";
 import { packConfigJsonSchema } from "./config-schema";
 import { evaluate, evaluateResource, policies, remediate, type Finding, type PolicyInputResource } from "./engine";
+import type { PolicyDef } from "./framework";
 
 export const PACK_NAME = "bulwark";
 export const STACK_POLICY = "bulwark-stack-evaluate-cross-resource-controls";
@@ -76,9 +77,34 @@ function report(reportViolation: ReportViolation, f: Finding, stack: boolean): v
 
 const severities = (s: string) => s as "low" | "medium" | "high" | "critical";
 
-const resourcePolicies: Policies = policies
-  .filter((p) => p.check)
-  .map((p) => {
+/** Metadata every registered control carries in GetAnalyzerInfo. */
+function common(p: PolicyDef) {
+  return {
+    name: p.name,
+    description: p.description,
+    enforcementLevel: p.enforcement,
+    severity: severities(p.severity),
+    remediationSteps: p.remediation,
+    tags: [p.family, ...p.securityHub.map((id) => `securityhub:${id}`), ...p.cis.map((id) => `cis:${id}`)],
+    framework: {
+      name: "aws-foundational-security-best-practices",
+      version: "1.0.0",
+      reference: p.securityHub.join(", "),
+      specification: p.cis.length ? `CIS AWS Foundations Benchmark ${p.cis.join(", ")}` : "",
+    },
+    configSchema: { properties: packConfigJsonSchema as never },
+  };
+}
+
+const resourcePolicies: Policies = policies.map((p) => {
+    if (!p.check) {
+      // A whole-stack control: the stack policy below evaluates it. It is registered so its level and config
+      // can be set like any other; per resource it only sees the root stack and does nothing there.
+      return {
+        ...common(p),
+        validateResource: Object.assign(() => undefined, { __pulumiType: "pulumi:pulumi:Stack" }),
+      };
+    }
     const types = new Set(p.types);
     const any = types.has("*");
     const validateResource = Object.assign(
@@ -95,14 +121,7 @@ const resourcePolicies: Policies = policies
       !any && types.size === 1 ? { __pulumiType: p.types[0] } : {},
     );
     return {
-      name: p.name,
-      description: p.description,
-      enforcementLevel: p.enforcement,
-      severity: severities(p.severity),
-      remediationSteps: p.remediation,
-      tags: [p.family, ...p.securityHub.map((id) => `securityhub:${id}`), ...p.cis.map((id) => `cis:${id}`)],
-      framework: { name: "aws-foundational-security-best-practices", version: "1.0.0", reference: p.securityHub.join(", "), specification: p.cis.length ? `CIS AWS Foundations ${p.cis.join(", ")}` : "" },
-      configSchema: { properties: packConfigJsonSchema as never },
+      ...common(p),
       validateResource,
       ...(p.remediate
         ? {

@@ -261,18 +261,21 @@ export const NACL_TYPES = {
 export interface NormNaclEntry {
   ingress: boolean | "unknown";
   allow: boolean | "unknown";
+  ruleNo: number;
   ports: PortSet | "unknown";
   cidrs: unknown[];
   where: string;
 }
 
-/** NACL entries from inline `ingress`/`egress` lists or a standalone rule. */
+/** NACL entries from inline `ingress` lists or a standalone rule. */
 export function naclEntriesOf(type: string, props: Obj): NormNaclEntry[] {
   const entry = (r: unknown, ingress: boolean | "unknown", actionKey: string, where: string): NormNaclEntry => {
     const action = str(get(r, actionKey));
+    const n = num(get(r, "ruleNo")) ?? num(get(r, "ruleNumber"));
     return {
       ingress,
       allow: action === "unknown" ? "unknown" : (action ?? "").toLowerCase() === "allow",
+      ruleNo: typeof n === "number" ? n : Number.MAX_SAFE_INTEGER,
       ports: portsOf(get(r, "protocol"), get(r, "fromPort"), get(r, "toPort")),
       cidrs: [get(r, "cidrBlock"), get(r, "ipv6CidrBlock")].filter((c) => c !== undefined && c !== null && c !== ""),
       where,
@@ -285,11 +288,91 @@ export function naclEntriesOf(type: string, props: Obj): NormNaclEntry[] {
   if (type === NACL_TYPES.acl || type === NACL_TYPES.defaultAcl) {
     const out: NormNaclEntry[] = [];
     const l = arr(props.ingress);
-    if (l === "unknown") out.push({ ingress: true, allow: "unknown", ports: "unknown", cidrs: [], where: "ingress" });
+    if (l === "unknown") out.push({ ingress: true, allow: "unknown", ruleNo: 0, ports: "unknown", cidrs: [], where: "ingress" });
     else (l ?? []).forEach((r, i) => out.push(entry(r, true, "action", `ingress[${i}]`)));
     return out;
   }
   return [];
+}
+
+type Interval = [bigint, bigint];
+
+function subtract(list: Interval[], blk: Block): Interval[] {
+  const out: Interval[] = [];
+  for (const [lo, hi] of list) {
+    if (hi < blk.lo || lo > blk.hi) out.push([lo, hi]);
+    else {
+      if (lo < blk.lo) out.push([lo, blk.lo - 1n]);
+      if (hi > blk.hi) out.push([blk.hi + 1n, hi]);
+    }
+  }
+  return out;
+}
+
+/** Whether [lo, hi] holds a public address: split into CIDR blocks and test each. */
+function intervalPublic(v6: boolean, lo: bigint, hi: bigint): boolean {
+  const bits = v6 ? 128n : 32n;
+  while (lo <= hi) {
+    let size = 1n;
+    let host = 0n;
+    while (host < bits && lo % (size * 2n) === 0n && lo + size * 2n - 1n <= hi) {
+      size *= 2n;
+      host++;
+    }
+    const blk: Block = { v6, lo, hi: lo + size - 1n };
+    if (v6 ? v6Public(blk) : v4Public(blk)) return true;
+    lo += size;
+  }
+  return false;
+}
+
+export interface NaclVerdict {
+  /** Allow entries that are the first match for some internet source on the port. */
+  offending: { entry: NormNaclEntry; cidr: string }[];
+  unknown: boolean;
+}
+
+/**
+ * Evaluates ingress entries in rule-number order, as AWS does: the first matching entry decides. An allow entry
+ * offends when some public address (outside `allow`) reaches it before any deny covers it.
+ */
+export function naclInternetAllows(entries: readonly NormNaclEntry[], port: number, allowlist: readonly string[]): NaclVerdict {
+  const v: NaclVerdict = { offending: [], unknown: false };
+  const full = (v6: boolean): Interval[] => [[0n, (1n << (v6 ? 128n : 32n)) - 1n]];
+  const undecided = { v4: full(false), v6: full(true) };
+  for (const a of allowlist) {
+    const b = parseBlock(a);
+    if (b) undecided[b.v6 ? "v6" : "v4"] = subtract(undecided[b.v6 ? "v6" : "v4"], b);
+  }
+  const sorted = [...entries].sort((a, b) => a.ruleNo - b.ruleNo);
+  for (const e of sorted) {
+    if (e.ingress === false) continue;
+    if (e.ingress === "unknown" || e.allow === "unknown" || e.ports === "unknown") {
+      v.unknown = true;
+      continue;
+    }
+    if (!portsInclude(e.ports, port)) continue;
+    for (const c of e.cidrs) {
+      const s = str(c);
+      if (s === "unknown") {
+        v.unknown = true;
+        continue;
+      }
+      const blk = s === undefined ? undefined : parseBlock(s);
+      // Unparseable: fail closed as the whole IPv4 internet.
+      const b = blk ?? parseBlock("0.0.0.0/0")!;
+      const fam = b.v6 ? "v6" : "v4";
+      if (e.allow) {
+        const hit = undecided[fam].some(([lo, hi]) => {
+          const l = lo > b.lo ? lo : b.lo;
+          const h = hi < b.hi ? hi : b.hi;
+          return l <= h && intervalPublic(b.v6, l, h);
+        });
+        if (hit) v.offending.push({ entry: e, cidr: s ?? String(c) });
+      } else undecided[fam] = subtract(undecided[fam], b);
+    }
+  }
+  return v;
 }
 
 export { isUnknown };

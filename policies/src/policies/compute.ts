@@ -104,7 +104,7 @@ function volumeProblems(r: Res, ctx: Ctx): { bad: string[]; unknown: string[] } 
           bad.push(...lt.bad.map((w) => `launch template ${w}`));
           unknown.push(...lt.unknown.map((w) => `launch template ${w}`));
         } else bad.push("root volume (no encryption set on the instance or its launch template)");
-      } else if (l.status === "none") bad.push("rootBlockDevice (encrypted not set)");
+      } else if (l.status === "none") bad.push("root volume (rootBlockDevice.encrypted not set)");
       else unknown.push("root volume (launch template not resolvable)");
     }
   } else judge("rootBlockDevice", get(r.props, "rootBlockDevice", "encrypted"));
@@ -278,7 +278,7 @@ export const computePolicies: PolicyDef[] = [
           : volumeProblems(r, ctx);
       if (!p.bad.length && !p.unknown.length) return;
       if (ebsDefaultOn(ctx)) return;
-      for (const w of p.bad) emit.fail(`${w} is not encrypted`);
+      for (const w of p.bad) emit.fail(`not encrypted: ${w}`);
       for (const w of p.unknown) emit.unknown(`${w} encryption is unknown during preview`);
     },
   },
@@ -405,6 +405,9 @@ export const computePolicies: PolicyDef[] = [
       "aws:iam/groupPolicy:GroupPolicy",
       "aws:iam/role:Role",
       "aws:iam/policy:Policy",
+      "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+      "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
+      "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
     ],
     check(r, ctx, emit) {
       const judgeDoc = (doc: unknown, where: string) => {
@@ -434,6 +437,10 @@ export const computePolicies: PolicyDef[] = [
         case "aws:iam/groupPolicy:GroupPolicy":
           return judgeDoc(r.props.policy, "the inline policy");
         default:
+          if (r.type.includes("AttachmentsExclusive")) {
+            const l = arr(r.props.policyArns);
+            return (l === "unknown" ? [] : l ?? []).forEach((a, i) => judgeArn(a, `policyArns[${i}]`, r, "policyArns"));
+          }
           return judgeArn(r.props.policyArn, "the attachment", r, "policyArn");
       }
     },

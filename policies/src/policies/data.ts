@@ -265,7 +265,7 @@ export const dataPolicies: PolicyDef[] = [
       family: "database",
       securityHub: ["RDS.5"],
       cis: [],
-      remediation: "Set multiAz: true.",
+      remediation: "Set multiAz: true (a synchronous standby in a second zone).",
       unknowns: "An unknown flag is advisory.",
       types: [R.instance],
     },

@@ -9,7 +9,8 @@ import {
   portsInclude,
   rulesOf,
   SG_TYPES,
-  classifyCidr,
+  naclInternetAllows,
+  type NormNaclEntry,
   type NormRule,
 } from "../net";
 import { bool, str } from "../values";
@@ -39,6 +40,26 @@ function ingressFindings(r: Res, ctx: Ctx, emit: Emit, pick: (ps: Exclude<NormRu
     if (src.unknown) emit.unknown(`rule${at(rule)} opens ${what} to a source unknown during preview; checked again at update`);
   }
   void ctx;
+}
+
+/** One message per offending entry and source, naming every admin port it lets through. */
+function reportNacl(entries: NormNaclEntry[], own: Set<NormNaclEntry>, ctx: Ctx, emit: Emit): void {
+  const hits = new Map<NormNaclEntry, Map<string, number[]>>();
+  let unknown = false;
+  for (const port of [22, 3389]) {
+    const v = naclInternetAllows(entries, port, ctx.cfg.adminCidrs);
+    unknown ||= v.unknown;
+    for (const o of v.offending) {
+      if (!own.has(o.entry)) continue;
+      const m = hits.get(o.entry) ?? new Map<string, number[]>();
+      m.set(o.cidr, [...(m.get(o.cidr) ?? []), port]);
+      hits.set(o.entry, m);
+    }
+  }
+  for (const [e, m] of hits) {
+    for (const [cidr, ports] of m) emit.fail(`entry${e.where ? " " + e.where : ""} (rule ${e.ruleNo}) allows port ${ports.join(" and ")} from ${cidr} before any deny`);
+  }
+  if (unknown) emit.unknown("ACL entries are unknown during preview");
 }
 
 export const networkPolicies: PolicyDef[] = [
@@ -80,7 +101,20 @@ export const networkPolicies: PolicyDef[] = [
     unknowns: "Unknown sources, protocols or ports are advisory in preview and decided at update.",
     types: RULE_TYPES,
     check(r, ctx, emit) {
-      ingressFindings(r, ctx, emit, (ps) => (portsBeyond(ps, ctx.cfg.authorizedPorts) ? `${ps.label} (not in authorized ports ${ctx.cfg.authorizedPorts.join(", ")})` : undefined), []);
+      // Admin/high-risk ports have their own control: one message per missing control.
+      const known = [...ctx.cfg.authorizedPorts, ...ctx.cfg.highRiskPorts];
+      ingressFindings(
+        r,
+        ctx,
+        emit,
+        (ps) =>
+          ps.all
+            ? `${ps.label} (all-traffic ingress)`
+            : portsBeyond(ps, known)
+              ? `${ps.label} (not in authorized ports ${ctx.cfg.authorizedPorts.join(", ")})`
+              : undefined,
+        [],
+      );
     },
   },
   {
@@ -131,17 +165,28 @@ export const networkPolicies: PolicyDef[] = [
     unknowns: "Unknown CIDRs, actions or ports are advisory in preview.",
     types: [NACL_TYPES.acl, NACL_TYPES.defaultAcl, NACL_TYPES.rule],
     check(r, ctx, emit) {
-      for (const e of naclEntriesOf(r.type, r.props)) {
-        if (e.ingress === false || e.allow === false) continue;
-        const verdicts = e.cidrs.map((c) => classifyCidr(c, ctx.cfg.adminCidrs));
-        const internet = verdicts.filter((v) => v.internet);
-        const unknown = e.ingress === "unknown" || e.allow === "unknown" || e.ports === "unknown" || verdicts.some((v) => v.unknown);
-        if (e.ports !== "unknown" && e.ingress === true && e.allow === true) {
-          const hit = [22, 3389].filter((p) => portsInclude(e.ports as Exclude<typeof e.ports, "unknown">, p));
-          if (hit.length) for (const v of internet) emit.fail(`entry${e.where ? " " + e.where : ""} allows port ${hit.join(" and ")} from ${v.cidr}`);
-        }
-        if (unknown && (internet.length || verdicts.some((v) => v.unknown))) emit.unknown(`entry${e.where ? " " + e.where : ""} has values unknown during preview`);
+      // Inline entries stand alone (the provider forbids mixing them with NetworkAclRule resources); rule
+      // resources are judged together with the other rules of their ACL, in rule-number order.
+      let entries = naclEntriesOf(r.type, r.props);
+      if (r.type === NACL_TYPES.rule) {
+        const byAcl = ctx.idx.memo("naclRules", () => {
+          const m = new Map<string, Res[]>();
+          for (const x of ctx.idx.ofType(NACL_TYPES.rule)) {
+            const l = ctx.idx.resolve(x, "networkAclId", x.props.networkAclId, [NACL_TYPES.acl, NACL_TYPES.defaultAcl]);
+            const key = l.status === "found" ? l.res[0].urn : `ref:${String(x.props.networkAclId)}`;
+            const list = m.get(key) ?? [];
+            list.push(x);
+            m.set(key, list);
+          }
+          return m;
+        });
+        const l = ctx.idx.resolve(r, "networkAclId", r.props.networkAclId, [NACL_TYPES.acl, NACL_TYPES.defaultAcl]);
+        const key = l.status === "found" ? l.res[0].urn : `ref:${String(r.props.networkAclId)}`;
+        const own = new Set(entries);
+        entries = (byAcl.get(key) ?? [r]).flatMap((x) => (x === r ? [...own] : naclEntriesOf(x.type, x.props)));
+        return reportNacl(entries, own, ctx, emit);
       }
+      reportNacl(entries, new Set(entries), ctx, emit);
     },
   },
   {
@@ -156,9 +201,8 @@ export const networkPolicies: PolicyDef[] = [
     unknowns: "An unknown value is advisory in preview.",
     types: ["aws:ec2/subnet:Subnet", "aws:ec2/defaultSubnet:DefaultSubnet"],
     check(r, _ctx, emit) {
-      const v = bool(r.props.mapPublicIpOnLaunch);
-      // A default subnet maps public IPs unless told otherwise.
-      const on = v === undefined ? r.type === "aws:ec2/defaultSubnet:DefaultSubnet" : v;
+      // Unset means false for both (the provider turns it off when it adopts a default subnet).
+      const on = bool(r.props.mapPublicIpOnLaunch);
       if (on === true) emit.fail("mapPublicIpOnLaunch is true");
       else if (on === "unknown") emit.unknown("mapPublicIpOnLaunch is unknown during preview");
     },
