@@ -63,7 +63,7 @@ export function parsePolicyConfig(text: string, file: string): PolicyConfig {
   return { levels, properties };
 }
 
-function policyInfos(levels: Record<string, EnforcementLevel>): PolicyInfo[] {
+export function policyInfos(levels: Record<string, EnforcementLevel>): PolicyInfo[] {
   return policyMetadata.flatMap((p) => {
     const level = levels[p.name] ?? p.enforcement;
     if (level === "disabled") return [];

@@ -7,7 +7,8 @@ import { ConfigError } from "../components/config";
 import { ADMIN_PORTS, INSTANCE_MANAGED_POLICIES } from "../components/controls";
 import { coversInternet } from "../components/rules";
 import type { ExitHolder } from "./index";
-import { type PlanResult, type PlannedResource, runPlan } from "./plan-runner";
+// plan-runner loads @pulumi/pulumi: imported when `plan` runs, so `check`/`drift` start fast.
+import type { PlanResult, PlannedResource } from "./plan-runner";
 
 const T = {
   instance: "aws:ec2/instance:Instance",
@@ -163,7 +164,8 @@ export function register(program: Command, exit: ExitHolder): void {
     .option("--stack <name>", "stack whose Pulumi.<stack>.yaml to read", "prod")
     .option("--config-file <path>", "read config from this stack file instead")
     .option("--format <format>", "text or json", "text")
-    .action(async (o: { stack: string; configFile?: string; format: string }) => {
+    .option("--policy-config <file>", "policy pack config, same format as `pulumi --policy-pack-config`")
+    .action(async (o: { stack: string; configFile?: string; format: string; policyConfig?: string }) => {
       if (o.format !== "text" && o.format !== "json") {
         console.error(`bulwark plan: --format ${o.format} is not supported: use text or json`);
         exit.code = 2;
@@ -171,6 +173,7 @@ export function register(program: Command, exit: ExitHolder): void {
       }
       let plan: PlanResult;
       try {
+        const { runPlan } = await import("./plan-runner");
         plan = await runPlan({ stack: o.stack, configFile: o.configFile });
       } catch (e) {
         if (e instanceof ConfigError) {
@@ -180,11 +183,19 @@ export function register(program: Command, exit: ExitHolder): void {
         }
         throw e;
       }
-      if (o.format === "json") {
-        process.stdout.write(`${JSON.stringify({ stack: o.stack, servers: serverHardening(plan), ...plan }, null, 2)}\n`);
-      } else {
-        process.stdout.write(`${renderText(plan, o.stack)}\n`);
+      // The pack's verdict through the engine's analyzer path (PIPELINES, cli/report/pack-verdict.ts).
+      const { packVerdictForPlan } = await import("./report/pack-verdict");
+      const verdict = await packVerdictForPlan(plan.resources, o.policyConfig);
+      if (!verdict.ok) {
+        console.error(verdict.error);
+        exit.code = 2;
+        return;
       }
-      exit.code = 0;
+      if (o.format === "json") {
+        process.stdout.write(`${JSON.stringify({ stack: o.stack, servers: serverHardening(plan), ...plan, policy: verdict.report }, null, 2)}\n`);
+      } else {
+        process.stdout.write(`${renderText(plan, o.stack)}\n\n${verdict.text}`);
+      }
+      exit.code = verdict.report.verdict === "pass" ? 0 : 1;
     });
 }

@@ -1,0 +1,120 @@
+/**
+ * The pack's verdict on planned resources through the real engine path (cli/analyzer.ts): the pack is started as
+ * the Pulumi CLI starts it, configured like `--policy-pack-config`, then every resource goes through `Analyze`
+ * (its inputs) and the whole estate, with parents and property dependencies, through `AnalyzeStack`.
+ */
+import * as path from "node:path";
+import { AnalyzerClient, secret, type AnalyzerDiagnostic, type AnalyzerResourceInput } from "../analyzer";
+import type { PlannedResource } from "../plan-runner";
+import { policyMetadata } from "../../policies/src/engine";
+import { InputError } from "../inputs/load";
+import { parsePath, type PathSegment } from "../inputs/paths";
+import { buildCheckReport, type CheckReport, type ReportFinding, type Severity } from "./model";
+import { policyInfos, type PolicyConfig } from "../check";
+import { toolVersion } from "./io";
+
+export const PACK_DIR = path.join(__dirname, "..", "..", "policies");
+
+/** Marks the masked secret paths as secrets again, so the wire carries secret objects as the engine sends them. */
+function withSecrets(inputs: Record<string, unknown>, secretPaths: readonly string[] = []): Record<string, unknown> {
+  if (secretPaths.length === 0) return inputs;
+  const copy = structuredClone(inputs);
+  for (const p of secretPaths) {
+    const segs: PathSegment[] = parsePath(p);
+    let cur: unknown = copy;
+    for (let i = 0; i < segs.length - 1 && cur && typeof cur === "object"; i++) cur = (cur as Record<string | number, unknown>)[segs[i]];
+    const last = segs[segs.length - 1];
+    if (cur && typeof cur === "object" && last !== undefined && last in (cur as object))
+      (cur as Record<string | number, unknown>)[last] = secret((cur as Record<string | number, unknown>)[last]);
+  }
+  return copy;
+}
+
+function toAnalyzerResource(r: PlannedResource): AnalyzerResourceInput {
+  return {
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    props: withSecrets(r.inputs, r.secretPaths),
+    parent: r.parent,
+    dependencies: r.dependencies,
+    propertyDependencies: r.propertyDependencies,
+  };
+}
+
+const SEVERITIES = new Set<Severity>(["low", "medium", "high", "critical"]);
+
+function toFinding(d: AnalyzerDiagnostic, byUrn: Map<string, PlannedResource>): ReportFinding {
+  const meta = policyMetadata.find((p) => p.name === d.policyName);
+  const severity: Severity = SEVERITIES.has(d.severity as Severity) ? (d.severity as Severity) : (meta?.severity ?? "medium");
+  const r = d.urn ? byUrn.get(d.urn) : undefined;
+  return {
+    policy: d.policyName,
+    severity,
+    enforcement: d.enforcementLevel === "mandatory" || d.enforcementLevel === "remediate" ? "mandatory" : "advisory",
+    ...(d.urn ? { urn: d.urn } : {}),
+    ...(r ? { resourceType: r.type, resourceName: r.name } : {}),
+    // The SDK sends `description\nmessage`; keep the violation itself.
+    message: d.message.startsWith(`${d.description}\n`) ? d.message.slice(d.description.length + 1).trim() : d.message.trim(),
+  };
+}
+
+/** Runs the pack over a plan; throws InputError when the pack cannot start or rejects the config. */
+export async function packVerdict(resources: PlannedResource[], config?: PolicyConfig, rawConfig?: Record<string, unknown>): Promise<CheckReport> {
+  let client: AnalyzerClient;
+  try {
+    client = await AnalyzerClient.start(PACK_DIR, { mode: "preview", stack: "plan", project: "bulwark" });
+  } catch (e) {
+    throw new InputError(`cannot start the policy pack in ${PACK_DIR}: ${(e as Error).message.split("\n")[0]} (run: npm ci --prefix policies)`);
+  }
+  try {
+    try {
+      await client.configureFromFile((rawConfig ?? {}) as Parameters<AnalyzerClient["configureFromFile"]>[0]);
+    } catch (e) {
+      throw new InputError(`policy config rejected by the pack: ${(e as Error).message}`);
+    }
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const inputs = resources.map(toAnalyzerResource);
+    const diags: AnalyzerDiagnostic[] = [];
+    for (const r of inputs) diags.push(...(await client.analyze(r)).diagnostics.map((d) => ({ ...d, urn: d.urn || r.urn })));
+    diags.push(...(await client.analyzeStack(inputs)).diagnostics);
+    // A control can report through Analyze and again through AnalyzeStack: one finding each.
+    const seen = new Set<string>();
+    const findings = diags
+      .filter((d) => d.enforcementLevel !== "disabled")
+      .map((d) => toFinding(d, byUrn))
+      .filter((f) => {
+        const k = `${f.policy}\u0000${f.urn ?? ""}\u0000${f.message}`;
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      });
+    return buildCheckReport({ kind: "plan" }, resources.length, findings, policyInfos(config?.levels ?? {}), toolVersion());
+  } finally {
+    await client.close();
+  }
+}
+
+/** `bulwark plan`'s hook: reads `--policy-config`, runs the pack, renders the text verdict; errors become exit 2. */
+export async function packVerdictForPlan(
+  resources: PlannedResource[],
+  policyConfigFile?: string,
+): Promise<{ ok: true; report: CheckReport; text: string } | { ok: false; error: string }> {
+  const { parsePolicyConfig } = await import("../check");
+  const { readInputFile } = await import("../inputs/load");
+  const { formatText } = await import("./text");
+  try {
+    let config: PolicyConfig | undefined;
+    let raw: Record<string, unknown> | undefined;
+    if (policyConfigFile) {
+      const text = readInputFile(policyConfigFile);
+      config = parsePolicyConfig(text, policyConfigFile);
+      raw = JSON.parse(text) as Record<string, unknown>;
+    }
+    const report = await packVerdict(resources, config, raw);
+    return { ok: true, report, text: formatText(report).replace(/^bulwark check:/, "policy pack (analyzer):") };
+  } catch (e) {
+    if (e instanceof InputError) return { ok: false, error: `bulwark plan: ${e.message}` };
+    throw e;
+  }
+}
