@@ -4,7 +4,7 @@
  */
 import * as path from "path";
 import { runPlan, type PlannedResource } from "../../cli/plan-runner";
-import { AnalyzerClient } from "../../cli/analyzer";
+import { AnalyzerClient, type AnalyzerResourceInput } from "../../cli/analyzer";
 import { evaluate, type PolicyInputResource } from "../../policies/src/engine";
 
 jest.setTimeout(300_000);
@@ -39,9 +39,18 @@ it("has no mandatory violation through the pack (Analyze each resource, then Ana
   const c = await AnalyzerClient.start(path.resolve(__dirname, "../../policies"), { mode: "preview", stack: "prod" });
   try {
     await c.configureFromFile({});
+    const wire = (r: PolicyInputResource): AnalyzerResourceInput => ({
+      urn: r.urn,
+      type: r.type,
+      name: r.name,
+      props: r.props,
+      parent: r.parent,
+      dependencies: [...(r.dependencies ?? [])],
+      propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies ?? {}).map(([k, v]) => [k, [...v]])),
+    });
     const diags = [];
-    for (const r of resources) diags.push(...(await c.analyze({ ...r, dependencies: [...(r.dependencies ?? [])], propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies ?? {}).map(([k, v]) => [k, [...v]])) })).diagnostics);
-    const st = await c.analyzeStack(resources.map((r) => ({ ...r, dependencies: [...(r.dependencies ?? [])], propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies ?? {}).map(([k, v]) => [k, [...v]])) })));
+    for (const r of resources) diags.push(...(await c.analyze(wire(r))).diagnostics);
+    const st = await c.analyzeStack(resources.map(wire));
     diags.push(...st.diagnostics);
     expect(diags.filter((d) => d.enforcementLevel === "mandatory").map((d) => `${d.policyName}: ${d.message}`)).toEqual([]);
   } finally {
