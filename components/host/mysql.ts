@@ -55,6 +55,8 @@ const selfHostedAppSchema = z
 export const mysqlRoleSchema = z
   .object({
     flavor: z.enum(["mariadb", "mysql"]).default("mariadb"),
+    /** File layout: Debian/Ubuntu (`/etc/mysql/...`) or Amazon Linux / RHEL (`/etc/my.cnf.d`, socket in the datadir). */
+    platform: z.enum(["debian", "amazon"]).default("debian"),
     bindAddress: bindAddressSchema,
     port: z.number().int().min(1, "use a port from 1 to 65535").max(65535, "use a port from 1 to 65535").default(3306),
     /** systemd unit; defaults to the flavor's Debian/Ubuntu name. */
@@ -63,7 +65,8 @@ export const mysqlRoleSchema = z
       .object({
         configFile: absPath.optional(),
         datadir: absPath.default("/var/lib/mysql"),
-        socket: absPath.default("/run/mysqld/mysqld.sock"),
+        /** Default: /run/mysqld/mysqld.sock (debian), /var/lib/mysql/mysql.sock (amazon). */
+        socket: absPath.optional(),
         pidFile: absPath.optional(),
         /** mysql-conf-03: where FILE operations may read/write; nothing else. */
         secureFilePriv: absPath.default("/var/lib/mysql-files"),
@@ -130,7 +133,11 @@ export function renderMysqlHardening(input: unknown): MysqlHardening {
   const cfg = parseMysqlRole(input);
   const maria = cfg.flavor === "mariadb";
   const service = cfg.service ?? (maria ? "mariadb" : "mysql");
-  const confPath = cfg.paths.configFile ?? (maria ? "/etc/mysql/mariadb.conf.d/99-bulwark-hardening.cnf" : "/etc/mysql/mysql.conf.d/99-bulwark-hardening.cnf");
+  const amazon = cfg.platform === "amazon";
+  const confPath =
+    cfg.paths.configFile ??
+    (amazon ? "/etc/my.cnf.d/99-bulwark-hardening.cnf" : maria ? "/etc/mysql/mariadb.conf.d/99-bulwark-hardening.cnf" : "/etc/mysql/mysql.conf.d/99-bulwark-hardening.cnf");
+  const socket = cfg.paths.socket ?? (amazon ? "/var/lib/mysql/mysql.sock" : "/run/mysqld/mysqld.sock");
   const client = maria ? "mariadb" : "mysql";
   const admin = maria ? "mariadb-admin" : "mysqladmin";
   // MySQL 8 dropped some dev-sec options; `loose-` makes the server ignore an option it does not know.
@@ -142,7 +149,7 @@ export function renderMysqlHardening(input: unknown): MysqlHardening {
     "# mysql-conf-03: run as the mysql user",
     "user = mysql",
     `datadir = ${cfg.paths.datadir}`,
-    `socket = ${cfg.paths.socket}`,
+    `socket = ${socket}`,
     ...(cfg.paths.pidFile ? [`pid-file = ${cfg.paths.pidFile}`] : []),
     `port = ${cfg.port}`,
     "# Listen on one private address only; host parts are IPs, never resolved names",
@@ -196,7 +203,7 @@ export function renderMysqlHardening(input: unknown): MysqlHardening {
 set -euo pipefail
 umask 077
 CONF=${sh(confPath)}
-SOCKET="\${BULWARK_MYSQL_SOCKET:-${cfg.paths.socket}}"
+SOCKET="\${BULWARK_MYSQL_SOCKET:-${socket}}"
 SECRETS=${sh(cfg.paths.secretsDir)}
 
 STAGE="\${BULWARK_MYSQL_STAGE:-all}" # prepare | sql | all (prepare: files and directories; sql: the server is up)
@@ -285,7 +292,7 @@ echo "bulwark-mysql: applied (${cfg.apps.length} application user(s))"
   const verify = `#!/usr/bin/env bash
 # Bulwark mysql role: verify. Prints one line per control; exits 1 if any fails.
 set -uo pipefail
-SOCKET="\${BULWARK_MYSQL_SOCKET:-${cfg.paths.socket}}"
+SOCKET="\${BULWARK_MYSQL_SOCKET:-${socket}}"
 fail=0
 check() { # id expected actual
   if [ "$3" = "$2" ]; then echo "ok   $1"; else echo "FAIL $1: expected '$2', got '$3'"; fail=1; fi
