@@ -12,8 +12,8 @@ import * as path from "node:path";
 export const REQUIRED_BINARIES = ["mariadbd", "mariadb-install-db", "mariadb", "mariadb-admin", "openssl"];
 
 /** Throws (never skips) when the server cannot be started here: CI must fail loudly, not pass quietly. */
-export function assertPrerequisites(): void {
-  const missing = REQUIRED_BINARIES.filter((b) => spawnSync("sh", ["-c", `command -v ${b}`]).status !== 0);
+export function assertPrerequisites(env: NodeJS.ProcessEnv = process.env): void {
+  const missing = REQUIRED_BINARIES.filter((b) => spawnSync("/bin/sh", ["-c", `command -v ${b}`], { env }).status !== 0);
   const problems: string[] = [];
   if (missing.length > 0) problems.push(`missing ${missing.join(", ")}: apt-get install mariadb-server mariadb-client openssl`);
   if (process.getuid?.() !== 0) problems.push("must run as root (mariadbd switches to the mysql user; unix_socket root login)");
