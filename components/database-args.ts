@@ -130,6 +130,17 @@ export const databaseConfigSchema = z
     site: z.string().min(1, "name the site (sites[].name) the database lives in"),
     /** Roles in that site whose firewall may reach the database port. */
     clients: z.array(z.enum(CLIENT_ROLES)).min(1, "name at least one client role, e.g. [app]").default(["app"]),
+    /** Other security groups that may reach it (e.g. the rotation Lambda's), by id, each with a label. */
+    extraClients: z
+      .array(
+        z
+          .object({
+            label: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, "use a short lowercase label such as rotation-lambda"),
+            securityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, "use a security group id such as sg-0123456789abcdef0"),
+          })
+          .strict(),
+      )
+      .default([]),
     /** A server in that site (of a client role) that SSM port-forwards through to apply application users. */
     applyVia: z.string().optional(),
     ...settingsWithoutEnvironment,

@@ -318,14 +318,17 @@ export function buildDatabases(
   for (const d of cfg.databases) {
     const site = estate.sites[d.site];
     if (!site) throw new Error(`databases ${d.name}: no site ${d.site} (the config layer checks this first)`);
-    const { name, site: siteName, clients, applyVia, ...settings } = d;
+    const { name, site: siteName, clients, extraClients, applyVia, ...settings } = d;
     const via = applyVia ? site.servers[applyVia] : undefined;
     const db = new ManagedMySql(name, {
       ...settings,
       environment: cfg.environment,
       vpcId: site.network.vpcId,
       privateSubnetIds: site.network.privateSubnetIds,
-      clients: clients.map((role) => ({ label: `${siteName}-${role}`, firewall: site.firewalls[role] })),
+      clients: [
+        ...clients.map((role) => ({ label: `${siteName}-${role}`, firewall: site.firewalls[role] })),
+        ...extraClients.map((c) => ({ label: c.label, securityGroupId: c.securityGroupId })),
+      ],
       logKmsKeyArn: estate.kmsKeyArn,
       apply: via ? { ssmTargetInstanceId: via.instanceId } : undefined,
       tags: { "bulwark:site": siteName },

@@ -71,3 +71,17 @@ describe("the prod estate uses ManagedMySql", () => {
     expect(Object.keys(out.orders!.iamConnectArns).sort()).toEqual(["reporting", "shop"]);
   }, 120_000);
 });
+
+describe("extra clients by security group id", () => {
+  test("a rotation Lambda's group gets its own ingress rule; a malformed id is a ConfigError", async () => {
+    const list = dbs();
+    list[0] = { ...list[0], extraClients: [{ label: "rotation-lambda", securityGroupId: "sg-0123456789abcdef0" }] };
+    const plan = await runPlan({ stack: "prod", config: { ...prod, "bulwark:databases": list } });
+    const rules = plan.resources.filter((r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.parent?.includes("orders-mysql"));
+    expect(rules.map((r) => r.inputs.referencedSecurityGroupId)).toContain("sg-0123456789abcdef0");
+    expect(rules).toHaveLength(2);
+    list[0] = { ...list[0], extraClients: [{ label: "x", securityGroupId: "0.0.0.0/0" }] };
+    const err = configError(list);
+    expect(err.issues.find((i) => i.path === "bulwark:databases[0].extraClients[0].securityGroupId")?.fix).toMatch(/security group id/);
+  }, 120_000);
+});
