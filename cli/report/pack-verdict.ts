@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import { AnalyzerClient, secret, type AnalyzerDiagnostic, type AnalyzerResourceInput } from "../analyzer";
 import type { PlannedResource } from "../plan-runner";
-import { policyMetadata } from "../../policies/src/engine";
+import { policyMetadata, resolveConfig } from "../../policies/src/engine";
 import { InputError } from "../inputs/load";
 import { parsePath, type PathSegment } from "../inputs/paths";
 import { buildCheckReport, type CheckReport, type ReportFinding, type Severity } from "./model";
@@ -76,7 +76,17 @@ export async function packVerdict(resources: PlannedResource[], config?: PolicyC
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const inputs = resources.map(toAnalyzerResource);
     const diags: AnalyzerDiagnostic[] = [];
-    for (const r of inputs) diags.push(...(await client.analyze(r)).diagnostics.map((d) => ({ ...d, urn: d.urn || r.urn })));
+    // Several Analyze calls in flight (the engine, too, analyses resources as steps are generated in parallel).
+    const perResource: AnalyzerDiagnostic[][] = new Array(inputs.length);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < inputs.length; i = next++) {
+        const r = inputs[i];
+        perResource[i] = (await client.analyze(r)).diagnostics.map((d) => ({ ...d, urn: d.urn || r.urn }));
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    for (const d of perResource) diags.push(...d);
     diags.push(...(await client.analyzeStack(inputs)).diagnostics);
     // A control can report through Analyze and again through AnalyzeStack: one finding each.
     const seen = new Set<string>();
@@ -109,7 +119,14 @@ export async function packVerdictForPlan(
     if (policyConfigFile) {
       const text = readInputFile(policyConfigFile);
       config = parsePolicyConfig(text, policyConfigFile);
-      raw = JSON.parse(text) as Record<string, unknown>;
+      raw = text.trim() ? (JSON.parse(text) as Record<string, unknown>) : {};
+      // The engine validates properties against the policies' schemas before Configure; the pack's own rules
+      // (the same ones, in zod) give the message naming field, value and fix.
+      try {
+        resolveConfig(config.properties);
+      } catch (e) {
+        throw new InputError(`${policyConfigFile}: ${(e as Error).message}`);
+      }
     }
     const report = await packVerdict(resources, config, raw);
     return { ok: true, report, text: formatText(report).replace(/^bulwark check:/, "policy pack (analyzer):") };

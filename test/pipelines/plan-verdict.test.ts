@@ -1,0 +1,61 @@
+/**
+ * `bulwark plan`'s verdict goes through the real engine path: the pack started by run-policy-pack, gRPC Analyze and
+ * AnalyzeStack. It must agree with the in-process evaluator `bulwark check` uses.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { checkResources, loadResources } from "../../cli/check";
+import type { PlannedResource } from "../../cli/plan-runner";
+import { packVerdict } from "../../cli/report/pack-verdict";
+
+const ROOT = join(__dirname, "..", "..");
+const fx = (f: string) => join(ROOT, "test", "fixtures", f);
+
+function asPlanned(file: string): PlannedResource[] {
+  return loadResources("state", file).map((r) => ({
+    urn: r.urn, type: r.type, name: r.name, custom: r.custom, parent: r.parent, provider: r.provider,
+    inputs: r.props, dependencies: r.dependencies, propertyDependencies: r.propertyDependencies, secretPaths: r.secretPaths,
+  }));
+}
+const key = (f: { policy: string; urn?: string; enforcement: string; waived?: unknown }) => `${f.enforcement}${f.waived ? "(waived)" : ""} ${f.policy} ${f.urn ?? "(stack)"}`;
+const keys = (fs: { policy: string; urn?: string; enforcement: string; waived?: unknown }[]) => [...new Set(fs.filter((f) => f.enforcement === "mandatory").map(key))].sort();
+
+test("postmortem estate: the analyzer path and the in-process evaluator block on the same controls", async () => {
+  const planned = asPlanned(fx("state-postmortem.v4.json"));
+  const viaPack = await packVerdict(planned);
+  const inProcess = checkResources(loadResources("state", fx("state-postmortem.v4.json")), { kind: "state" });
+  expect(viaPack.verdict).toBe("fail");
+  expect(keys(viaPack.findings).length).toBeGreaterThanOrEqual(5);
+  expect(keys(viaPack.findings)).toEqual(keys(inProcess.findings));
+}, 120000);
+
+test("clean estate passes through the pack", async () => {
+  const r = await packVerdict(asPlanned(fx("state-clean.v3.json")));
+  expect(r).toMatchObject({ verdict: "pass", summary: { mandatory: 0 } });
+}, 120000);
+
+test("bulwark plan exits 1 when the pack finds a mandatory violation, 2 on a bad policy config", async () => {
+  const tmp = mkdtempSync(join(tmpdir(), "bulwark-plan-"));
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const p = spawn(process.execPath, [join(ROOT, "bin", "bulwark"), "plan", ...args], { cwd: ROOT });
+      let out = "";
+      let err = "";
+      p.stdout.on("data", (b) => (out += b));
+      p.stderr.on("data", (b) => (err += b));
+      p.on("close", (code) => resolve({ code, out, err }));
+    });
+  const strict = join(tmp, "strict.json");
+  writeFileSync(strict, JSON.stringify({ "rds-database-require-backup-retention": { backupDays: 35 } }));
+  const bad = join(tmp, "bad.json");
+  writeFileSync(bad, JSON.stringify({ all: { hopLimit: "one" } }));
+  const [fail, usage] = await Promise.all([run(["--policy-config", strict]), run(["--policy-config", bad])]);
+  expect(fail.code).toBe(1);
+  expect(fail.out).toMatch(/policy pack \(analyzer\): \d+ resources from plan/);
+  expect(fail.out).toMatch(/\[MANDATORY\] rds-database-require-backup-retention/);
+  expect(usage.code).toBe(2);
+  expect(usage.err).toMatch(/hopLimit/);
+  expect(usage.err).not.toMatch(/\n\s+at .+:\d+:\d+/);
+}, 180000);
