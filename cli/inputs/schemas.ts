@@ -7,7 +7,11 @@ import { z } from "zod";
  */
 
 const urn = z.string().startsWith("urn:pulumi:", "must be a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>)");
-const propertyMap = z.record(z.string(), z.unknown());
+// Property maps are arbitrary provider data: checked to be objects, not copied key by key (10k-resource states).
+const propertyMap = z.custom<Record<string, unknown>>(
+  (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+  { message: "must be an object of property values" },
+);
 
 /** apitype.ResourceV3 (stack export resources, digest oldState/newState). */
 export const resourceV3Schema = z.looseObject({
