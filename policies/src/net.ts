@@ -23,7 +23,20 @@ function blockOf(addr: ipaddr.IPv4 | ipaddr.IPv6, prefix: number): Block {
   return { v6: bytes.length === 16, lo, hi: lo + (1n << host) - 1n };
 }
 
+const blockCache = new Map<string, Block | undefined>();
+
+/** Parses a CIDR (or a bare address); memoised, since stacks repeat the same few sources many times. */
 function parseBlock(cidr: string): Block | undefined {
+  let b = blockCache.get(cidr);
+  if (b === undefined && !blockCache.has(cidr)) {
+    b = parseBlockUncached(cidr);
+    if (blockCache.size > 10_000) blockCache.clear();
+    blockCache.set(cidr, b);
+  }
+  return b;
+}
+
+function parseBlockUncached(cidr: string): Block | undefined {
   const s = cidr.trim();
   try {
     const [addr, prefix] = s.includes("/") ? ipaddr.parseCIDR(s) : [ipaddr.parse(s), ipaddr.parse(s).kind() === "ipv4" ? 32 : 128];
@@ -67,6 +80,8 @@ function v6Public(blk: Block): boolean {
   return true;
 }
 
+const publicCache = new WeakMap<Block, boolean>();
+
 export interface CidrVerdict {
   cidr: string;
   /** Covers public (internet-routable) address space, and is not inside the admin allowlist. */
@@ -83,7 +98,8 @@ export function classifyCidr(cidr: unknown, allow: readonly string[] = []): Cidr
   if (s === undefined) return { cidr: String(cidr), internet: true, invalid: true };
   const blk = parseBlock(s);
   if (!blk) return { cidr: s, internet: true, invalid: true };
-  const pub = blk.v6 ? v6Public(blk) : v4Public(blk);
+  let pub = publicCache.get(blk);
+  if (pub === undefined) publicCache.set(blk, (pub = blk.v6 ? v6Public(blk) : v4Public(blk)));
   if (!pub) return { cidr: s, internet: false };
   for (const a of allow) {
     const ab = parseBlock(a);
