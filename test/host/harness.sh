@@ -41,7 +41,7 @@ case "$cmd" in
     [ ! -f "$BASE/client_key.pub" ] || install -m 0600 "$BASE/client_key.pub" "$m/root/.ssh/authorized_keys"
     cp -a "$bundle" "$m/opt/bulwark/bundle"
     echo "bulwark-$id" >"$m/etc/hostname"
-    "$0" chroot "$id" sh -c 'echo root:Root-Passw0rd-Test | chpasswd && systemd-machine-id-setup >/dev/null 2>&1'
+    "$0" chroot "$id" sh -c 'echo root:Tr1cky-Horse-Battery-9 | chpasswd && systemd-machine-id-setup >/dev/null 2>&1'
     ip netns add "$srv"
     ip netns add "$cli"
     ip link add "bws$id" type veth peer name "bwc$id"

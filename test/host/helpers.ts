@@ -79,7 +79,7 @@ export function tmpDir(prefix: string): string {
 
 /** TCP listeners started by a host `node` inside a network namespace (killed by the caller). */
 export function listenIn(netnsCmd: string[], ports: number[]): ChildProcess {
-  const code = `const net=require("net");for(const p of ${JSON.stringify(ports)})net.createServer(s=>s.end("x")).listen(p,"::");setInterval(()=>{},1e6)`;
+  const code = `const net=require("net");for(const p of ${JSON.stringify(ports)})net.createServer(s=>{s.on("error",()=>{});s.end("x")}).listen(p,"::");setInterval(()=>{},1e6)`;
   return spawn(netnsCmd[0], [...netnsCmd.slice(1), process.execPath, "-e", code], { stdio: "ignore", detached: false });
 }
 
