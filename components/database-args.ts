@@ -42,6 +42,8 @@ export type ManagedApp = z.output<typeof managedAppSchema>;
 
 export const managedMysqlSettingsShape = {
     environment: z.enum(["prod", "staging", "dev"]),
+    /** RDS MySQL, or Aurora MySQL 3 (MySQL 8.0 compatible). */
+    engine: z.enum(["mysql", "aurora-mysql"]).default("mysql"),
     engineVersion: z.enum(["8.0", "8.4"]).default("8.0"),
     instanceClass: z
       .string()
@@ -87,6 +89,9 @@ type SettingsOut = Omit<z.output<z.ZodObject<typeof managedMysqlSettingsShape>>,
 export function checkSettings(s: SettingsOut, ctx: z.RefinementCtx): void {
     if (s.maxAllocatedStorageGiB !== undefined && s.maxAllocatedStorageGiB <= s.allocatedStorageGiB) {
       ctx.addIssue({ code: "custom", path: ["maxAllocatedStorageGiB"], message: `must be above allocatedStorageGiB (${s.allocatedStorageGiB}) for storage autoscaling, or omit it`, input: s.maxAllocatedStorageGiB });
+    }
+    if (s.engine === "aurora-mysql" && s.engineVersion !== "8.0") {
+      ctx.addIssue({ code: "custom", path: ["engineVersion"], message: "Aurora MySQL 3 is MySQL 8.0 compatible: use engineVersion 8.0 or engine mysql", input: s.engineVersion });
     }
     if (s.environment === "prod" && s.multiAz === false) {
       ctx.addIssue({ code: "custom", path: ["multiAz"], message: "prod databases run Multi-AZ: remove multiAz: false", input: false });

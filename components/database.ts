@@ -62,10 +62,16 @@ export type ManagedMysqlArgs = z.input<typeof managedMysqlArgsSchema>;
 
 export class ManagedMySql extends pulumi.ComponentResource {
   readonly key: aws.kms.Key;
-  readonly instance: aws.rds.Instance;
+  /** RDS MySQL (engine mysql). */
+  readonly instance?: aws.rds.Instance;
+  /** Aurora MySQL (engine aurora-mysql): the cluster and its instances (two, in different AZs, when Multi-AZ). */
+  readonly cluster?: aws.rds.Cluster;
+  readonly clusterInstances: aws.rds.ClusterInstance[] = [];
+  readonly clusterParameterGroup?: aws.rds.ClusterParameterGroup;
   readonly firewall: Firewall;
   readonly parameterGroup: aws.rds.ParameterGroup;
-  readonly optionGroup: aws.rds.OptionGroup;
+  /** The MariaDB audit plugin (RDS MySQL; Aurora audits through its cluster parameter group). */
+  readonly optionGroup?: aws.rds.OptionGroup;
   readonly address: pulumi.Output<string>;
   readonly port: number;
   /** The RDS-managed master secret (readers need secretsmanager:GetSecretValue and kms:Decrypt on `key`). */
@@ -111,34 +117,6 @@ export class ManagedMySql extends pulumi.ComponentResource {
 
     const subnets = new aws.rds.SubnetGroup(`${name}-db`, { subnetIds: a.privateSubnetIds, description: `${name}: private subnets only`, tags }, parent);
 
-    this.parameterGroup = new aws.rds.ParameterGroup(`${name}-db`, {
-      family,
-      description: `${name}: TLS only, no LOCAL INFILE`,
-      parameters: [
-        { name: "require_secure_transport", value: "1" },
-        { name: "tls_version", value: a.tlsVersions.join(","), applyMethod: "pending-reboot" },
-        { name: "local_infile", value: "0" },
-        { name: "log_output", value: "FILE" },
-        { name: "slow_query_log", value: "1" },
-        { name: "long_query_time", value: String(a.slowQuerySeconds) },
-      ],
-      tags,
-    }, parent);
-
-    this.optionGroup = new aws.rds.OptionGroup(`${name}-db`, {
-      engineName: "mysql",
-      majorEngineVersion: a.engineVersion,
-      optionGroupDescription: `${name}: MariaDB audit plugin (connections, DDL, DCL)`,
-      options: [{
-        optionName: "MARIADB_AUDIT_PLUGIN",
-        optionSettings: [
-          { name: "SERVER_AUDIT_EVENTS", value: "CONNECT,QUERY_DDL,QUERY_DCL" },
-          { name: "SERVER_AUDIT_EXCL_USERS", value: "rdsadmin" },
-        ],
-      }],
-      tags,
-    }, parent);
-
     const monitoringRole = new aws.iam.Role(`${name}-db-monitoring`, {
       assumeRolePolicy: JSON.stringify({
         Version: "2012-10-17",
@@ -151,54 +129,141 @@ export class ManagedMySql extends pulumi.ComponentResource {
       policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
     }, parent);
 
+    const aurora = a.engine === "aurora-mysql";
     // Created first so RDS never makes them itself (unencrypted, kept forever).
     const logExports = ["audit", "error", "slowquery"];
     const logGroups = logExports.map((log) => new aws.cloudwatch.LogGroup(`${name}-db-${log}`, {
-      name: `/aws/rds/instance/${name}/${log}`,
+      name: `/aws/rds/${aurora ? "cluster" : "instance"}/${name}/${log}`,
       retentionInDays: a.logRetentionDays,
       kmsKeyId: a.logKmsKeyArn,
       tags,
     }, parent));
-
-    this.instance = new aws.rds.Instance(`${name}-db`, {
-      identifier: name,
-      engine: "mysql",
-      engineVersion: a.engineVersion,
+    const tlsParams = [
+      { name: "require_secure_transport", value: "1" },
+      { name: "tls_version", value: a.tlsVersions.join(","), applyMethod: "pending-reboot" },
+    ];
+    const fileParams = [
+      { name: "local_infile", value: "0" },
+      { name: "slow_query_log", value: "1" },
+      { name: "long_query_time", value: String(a.slowQuerySeconds) },
+    ];
+    // What every DB instance (RDS, or each Aurora member) carries.
+    const instanceBase = {
       instanceClass: a.instanceClass,
-      allocatedStorage: a.allocatedStorageGiB,
-      maxAllocatedStorage: a.maxAllocatedStorageGiB,
-      storageType: "gp3",
-      storageEncrypted: true,
-      kmsKeyId: this.key.arn,
-      username: a.adminUsername,
-      manageMasterUserPassword: true,
-      masterUserSecretKmsKeyId: this.key.arn,
-      iamDatabaseAuthenticationEnabled: true,
-      port: a.port,
-      dbSubnetGroupName: subnets.name,
-      vpcSecurityGroupIds: [this.firewall.securityGroupId],
       publiclyAccessible: false,
-      multiAz,
-      parameterGroupName: this.parameterGroup.name,
-      optionGroupName: this.optionGroup.name,
-      enabledCloudwatchLogsExports: logExports,
       monitoringInterval: a.monitoringIntervalSeconds,
       monitoringRoleArn: monitoringRole.arn,
-      backupRetentionPeriod: backupRetentionDays,
-      copyTagsToSnapshot: true,
-      deletionProtection: true,
-      skipFinalSnapshot: false,
-      finalSnapshotIdentifier: `${name}-final`,
       autoMinorVersionUpgrade: true,
       caCertIdentifier: a.caCertIdentifier,
       performanceInsightsEnabled: a.performanceInsights,
       performanceInsightsKmsKeyId: a.performanceInsights ? this.key.arn : undefined,
       performanceInsightsRetentionPeriod: a.performanceInsights ? 7 : undefined,
+      copyTagsToSnapshot: true,
       tags,
-    }, { parent: this, dependsOn: [...logGroups, monitoringPolicy] });
+    };
+    let masterSecrets: pulumi.Output<{ secretArn: string }[]>;
+    let resourceId: pulumi.Output<string>;
 
-    this.address = this.instance.address;
-    this.masterUserSecretArn = this.instance.masterUserSecrets.apply((s) => s?.[0]?.secretArn ?? "");
+    if (aurora) {
+      // Aurora MySQL 3 (8.0): TLS and the built-in advanced auditing in the cluster parameter group.
+      this.clusterParameterGroup = new aws.rds.ClusterParameterGroup(`${name}-db`, {
+        family: "aurora-mysql8.0",
+        description: `${name}: TLS only, advanced auditing`,
+        parameters: [
+          ...tlsParams,
+          { name: "server_audit_logging", value: "1" },
+          { name: "server_audit_events", value: "CONNECT,QUERY_DCL,QUERY_DDL" },
+          { name: "server_audit_excl_users", value: "rdsadmin" },
+        ],
+        tags,
+      }, parent);
+      this.parameterGroup = new aws.rds.ParameterGroup(`${name}-db`, { family: "aurora-mysql8.0", description: `${name}: no LOCAL INFILE, slow log`, parameters: fileParams, tags }, parent);
+      this.cluster = new aws.rds.Cluster(`${name}-db`, {
+        clusterIdentifier: name,
+        engine: "aurora-mysql",
+        masterUsername: a.adminUsername,
+        manageMasterUserPassword: true,
+        masterUserSecretKmsKeyId: this.key.arn,
+        iamDatabaseAuthenticationEnabled: true,
+        storageEncrypted: true,
+        kmsKeyId: this.key.arn,
+        port: a.port,
+        dbSubnetGroupName: subnets.name,
+        vpcSecurityGroupIds: [this.firewall.securityGroupId],
+        dbClusterParameterGroupName: this.clusterParameterGroup.name,
+        enabledCloudwatchLogsExports: logExports,
+        backupRetentionPeriod: backupRetentionDays,
+        copyTagsToSnapshot: true,
+        deletionProtection: true,
+        skipFinalSnapshot: false,
+        finalSnapshotIdentifier: `${name}-final`,
+        tags,
+      }, { parent: this, dependsOn: logGroups });
+      const cluster = this.cluster;
+      // Multi-AZ for Aurora is a second instance (a reader in another AZ that takes over).
+      for (let i = 1; i <= (multiAz ? 2 : 1); i++) {
+        this.clusterInstances.push(new aws.rds.ClusterInstance(`${name}-db-${i}`, {
+          ...instanceBase,
+          identifier: `${name}-${i}`,
+          clusterIdentifier: cluster.id,
+          engine: "aurora-mysql",
+          dbParameterGroupName: this.parameterGroup.name,
+        }, { parent: this, dependsOn: [monitoringPolicy] }));
+      }
+      this.address = cluster.endpoint;
+      masterSecrets = cluster.masterUserSecrets;
+      resourceId = cluster.clusterResourceId;
+    } else {
+      this.parameterGroup = new aws.rds.ParameterGroup(`${name}-db`, {
+        family,
+        description: `${name}: TLS only, no LOCAL INFILE`,
+        parameters: [...tlsParams, ...fileParams, { name: "log_output", value: "FILE" }],
+        tags,
+      }, parent);
+      this.optionGroup = new aws.rds.OptionGroup(`${name}-db`, {
+        engineName: "mysql",
+        majorEngineVersion: a.engineVersion,
+        optionGroupDescription: `${name}: MariaDB audit plugin (connections, DDL, DCL)`,
+        options: [{
+          optionName: "MARIADB_AUDIT_PLUGIN",
+          optionSettings: [
+            { name: "SERVER_AUDIT_EVENTS", value: "CONNECT,QUERY_DDL,QUERY_DCL" },
+            { name: "SERVER_AUDIT_EXCL_USERS", value: "rdsadmin" },
+          ],
+        }],
+        tags,
+      }, parent);
+      this.instance = new aws.rds.Instance(`${name}-db`, {
+        ...instanceBase,
+        identifier: name,
+        engine: "mysql",
+        engineVersion: a.engineVersion,
+        allocatedStorage: a.allocatedStorageGiB,
+        maxAllocatedStorage: a.maxAllocatedStorageGiB,
+        storageType: "gp3",
+        storageEncrypted: true,
+        kmsKeyId: this.key.arn,
+        username: a.adminUsername,
+        manageMasterUserPassword: true,
+        masterUserSecretKmsKeyId: this.key.arn,
+        iamDatabaseAuthenticationEnabled: true,
+        port: a.port,
+        dbSubnetGroupName: subnets.name,
+        vpcSecurityGroupIds: [this.firewall.securityGroupId],
+        multiAz,
+        parameterGroupName: this.parameterGroup.name,
+        optionGroupName: this.optionGroup.name,
+        enabledCloudwatchLogsExports: logExports,
+        backupRetentionPeriod: backupRetentionDays,
+        deletionProtection: true,
+        skipFinalSnapshot: false,
+        finalSnapshotIdentifier: `${name}-final`,
+      }, { parent: this, dependsOn: [...logGroups, monitoringPolicy] });
+      this.address = this.instance.address;
+      masterSecrets = this.instance.masterUserSecrets;
+      resourceId = this.instance.resourceId;
+    }
+    this.masterUserSecretArn = masterSecrets.apply((s) => s?.[0]?.secretArn ?? "");
     // RDS rotates its managed secret itself; this sets how often.
     new aws.secretsmanager.SecretRotation(`${name}-db-master`, {
       secretId: this.masterUserSecretArn,
@@ -210,7 +275,7 @@ export class ManagedMySql extends pulumi.ComponentResource {
     const env: Record<string, pulumi.Input<string>> = {};
     for (const app of a.apps) {
       if (app.auth.type === "iam") {
-        this.iamConnectArns[app.name] = pulumi.interpolate`arn:aws:rds-db:${region}:${account}:dbuser:${this.instance.resourceId}/${app.name}`;
+        this.iamConnectArns[app.name] = pulumi.interpolate`arn:aws:rds-db:${region}:${account}:dbuser:${resourceId}/${app.name}`;
         continue;
       }
       const pw = new random.RandomPassword(`${name}-${app.name}`, {
@@ -236,7 +301,7 @@ export class ManagedMySql extends pulumi.ComponentResource {
         secretId: secret.id,
         secretString: pulumi.secret(pulumi.jsonStringify({
           engine: "mysql",
-          host: this.instance.address,
+          host: this.address,
           port: a.port,
           username: app.name,
           password,
@@ -268,7 +333,7 @@ export class ManagedMySql extends pulumi.ComponentResource {
         create: rendered.script,
         interpreter: ["/bin/bash", "-c"],
         environment: {
-          DB_HOST: this.instance.address,
+          DB_HOST: this.address,
           DB_PORT: String(a.port),
           AWS_REGION: region,
           MASTER_SECRET_ARN: this.masterUserSecretArn,
@@ -279,7 +344,7 @@ export class ManagedMySql extends pulumi.ComponentResource {
         // Output could echo server errors: never keep it.
         logging: "none",
         triggers: [createHash("sha256").update(rendered.sql).digest("hex")],
-      }, { parent: this, dependsOn: [this.instance], additionalSecretOutputs: ["environment", "stdout", "stderr"] });
+      }, { parent: this, dependsOn: [...(this.instance ? [this.instance] : []), ...this.clusterInstances], additionalSecretOutputs: ["environment", "stdout", "stderr"] });
     }
 
     this.registerOutputs({

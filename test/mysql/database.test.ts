@@ -50,6 +50,13 @@ function mocks(): pulumi.runtime.Mocks {
           masterUserSecrets: [{ secretArn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1234`, kmsKeyId: "k", secretStatus: "active" }],
         });
       }
+      if (args.type === "aws:rds/cluster:Cluster") {
+        Object.assign(r.state, {
+          endpoint: `${args.inputs.clusterIdentifier}.cluster-abc.eu-west-1.rds.amazonaws.com`,
+          clusterResourceId: "cluster-QRSTUVWXYZ",
+          masterUserSecrets: [{ secretArn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-1234`, kmsKeyId: "k", secretStatus: "active" }],
+        });
+      }
       if (args.type === T.password) return { id: r.id, state: { ...args.inputs, result: MOCK_PASSWORD } };
       return r;
     },
@@ -376,4 +383,69 @@ describe("bad args fail with field, value and fix, and create nothing", () => {
     });
   });
 
+});
+
+describe("Aurora MySQL (engine: aurora-mysql)", () => {
+  const C = {
+    cluster: "aws:rds/cluster:Cluster",
+    member: "aws:rds/clusterInstance:ClusterInstance",
+    cpg: "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+  };
+  let run: Run;
+  let db: ManagedMySql;
+  beforeAll(async () => {
+    run = await record(() => {
+      db = new ManagedMySql("ledger", baseArgs({ engine: "aurora-mysql" }));
+    });
+  });
+
+  test("the cluster: managed master secret under the DB key, IAM auth, encrypted, protected, logs exported", () => {
+    const c = run.one(C.cluster).inputs;
+    expect(c).toMatchObject({
+      clusterIdentifier: "ledger",
+      engine: "aurora-mysql",
+      masterUsername: "bulwark_dba",
+      manageMasterUserPassword: true,
+      iamDatabaseAuthenticationEnabled: true,
+      storageEncrypted: true,
+      port: 3307,
+      backupRetentionPeriod: 14,
+      deletionProtection: true,
+      skipFinalSnapshot: false,
+      enabledCloudwatchLogsExports: ["audit", "error", "slowquery"],
+    });
+    expect(c.masterPassword).toBeUndefined();
+    expect(c.masterUserSecretKmsKeyId).toBe(c.kmsKeyId);
+    expect(run.ofType(T.instance)).toHaveLength(0);
+    expect(run.ofType(T.options)).toHaveLength(0); // Aurora audits through the cluster parameter group
+    expect(run.ofType(T.logGroup).map((g) => g.inputs.name)).toContain("/aws/rds/cluster/ledger/audit");
+  });
+
+  test("TLS and advanced auditing in the cluster parameter group; LOCAL INFILE off per instance", () => {
+    const cpg = run.one(C.cpg).inputs;
+    expect(cpg.family).toBe("aurora-mysql8.0");
+    const params = Object.fromEntries((cpg.parameters as { name: string; value: string }[]).map((x) => [x.name, x.value]));
+    expect(params).toMatchObject({ require_secure_transport: "1", tls_version: "TLSv1.2,TLSv1.3", server_audit_logging: "1", server_audit_events: "CONNECT,QUERY_DCL,QUERY_DDL" });
+    expect(run.one(C.cluster).propertyDependencies.dbClusterParameterGroupName).toEqual([run.one(C.cpg).urn]);
+    const pg = Object.fromEntries((run.one(T.params).inputs.parameters as { name: string; value: string }[]).map((x) => [x.name, x.value]));
+    expect(pg.local_infile).toBe("0");
+  });
+
+  test("prod: two private, monitored members (Multi-AZ) on the current CA", () => {
+    const members = run.ofType(C.member).map((m) => m.inputs);
+    expect(members).toHaveLength(2);
+    for (const m of members) {
+      expect(m).toMatchObject({ engine: "aurora-mysql", publiclyAccessible: false, monitoringInterval: 15, autoMinorVersionUpgrade: true, caCertIdentifier: "rds-ca-rsa2048-g1" });
+      expect(m.monitoringRoleArn).toMatch(/^arn:aws:iam::/);
+    }
+  });
+
+  test("IAM connect ARN uses the cluster resource id; 8.4 is refused", async () => {
+    expect((await outputOf(db.iamConnectArns.shop!)).value).toBe("arn:aws:rds-db:eu-west-1:123456789012:dbuser:cluster-QRSTUVWXYZ/shop");
+    expect((await outputOf(db.address)).value).toBe("ledger.cluster-abc.eu-west-1.rds.amazonaws.com");
+    expect((await outputOf(db.masterUserSecretArn)).value).toMatch(/secret:rds!cluster-1234$/);
+    await record(() => {
+      expect(() => new ManagedMySql("ledger2", baseArgs({ engine: "aurora-mysql", engineVersion: "8.4" }))).toThrow(/args\.engineVersion: got "8\.4".*8\.0/s);
+    });
+  });
 });
