@@ -119,15 +119,18 @@ export function isCidr(s: string): boolean {
 export type PortSet = { all: true; label: string } | { all: false; ranges: [number, number][]; label: string };
 
 const TCP_UDP: Record<string, string> = { tcp: "tcp", "6": "tcp", udp: "udp", "17": "udp" };
+const ICMP = new Set(["icmp", "1", "icmpv6", "58"]);
 
 /**
- * Ports a rule opens. Protocol -1/"all"/any non-TCP/UDP protocol (by name or number) covers every port; TCP/UDP
- * ranges count in full (missing or -1 bounds mean every port).
+ * Ports a rule opens. Protocol -1/"all" and any protocol other than TCP, UDP and ICMP (by name or number) cover
+ * every port, as AWS applies them; TCP/UDP ranges count in full (missing or -1 bounds mean every port).
  */
 export function portsOf(protocol: unknown, from: unknown, to: unknown): PortSet | "unknown" {
   const p = str(protocol);
   if (p === "unknown") return "unknown";
   const proto = (p ?? "-1").trim().toLowerCase();
+  // ICMP carries types and codes, not ports: it reaches no TCP/UDP service.
+  if (ICMP.has(proto)) return { all: false, ranges: [], label: proto.startsWith("icmp") ? proto : `protocol ${proto} (ICMP)` };
   const tcpUdp = TCP_UDP[proto];
   if (!tcpUdp) return { all: true, label: proto === "-1" || proto === "all" ? "all traffic" : `protocol ${proto} (all ports)` };
   const f = num(from);

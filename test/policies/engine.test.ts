@@ -54,6 +54,7 @@ const m: Mutation[] = [
   { what: "VPC without adopted default SG", type: T.defaultSg, name: "main-default", change: (p) => (p.vpcId = "vpc-other"), expect: ["ec2-vpc-require-restricted-default-security-group"], on: [T.vpc, "main"] },
   // Compute
   { what: "instance public IP", type: T.instance, name: "web-1", change: (p) => (p.associatePublicIpAddress = true), expect: [PolicyNames.instancePublicIp] },
+  { what: "Elastic IP on the instance", type: T.instance, name: "web-1", change: (_p, s) => s.push(res("aws:ec2/eip:Eip", "web-1", { domain: "vpc", instance: "i-1" })), expect: [PolicyNames.instancePublicIp], on: ["aws:ec2/eip:Eip", "web-1"] },
   { what: "launch template public IP (string)", type: T.lt, name: "web", change: (p) => ((p.networkInterfaces as Record<string, unknown>[])[0].associatePublicIpAddress = "true"), expect: ["ec2-launch-template-disallow-public-ip", PolicyNames.instancePublicIp] },
   { what: "IMDSv1 allowed", type: T.instance, name: "web-1", change: (p) => ((p.metadataOptions as Record<string, unknown>).httpTokens = "optional"), expect: [PolicyNames.instanceImdsv2] },
   { what: "hop limit 2", type: T.instance, name: "web-1", change: (p) => ((p.metadataOptions as Record<string, unknown>).httpPutResponseHopLimit = 2), expect: [PolicyNames.instanceImdsv2] },
@@ -136,6 +137,7 @@ describe("security-group rule shapes and sources", () => {
     ["RFC1918 + CGNAT + ULA", { protocol: "tcp", fromPort: 3306, toPort: 3306, cidrBlocks: ["172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"], ipv6CidrBlocks: ["fd00::/8"] }],
     ["443 from the world", { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }],
     ["documentation range", { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["203.0.113.0/24"] }],
+    ["ICMP echo from the world (no ports)", { protocol: "icmp", fromPort: 8, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
   ];
   for (const [shape, build] of [["inline", sgInline], ["SecurityGroupRule", sgRule], ["vpc ingress rules", vpcRule]] as const) {
     it.each(open)(`${shape}: %s is blocked`, (_n, rule, want) => expect(verdict(build(rule))).toEqual([...want].sort()));

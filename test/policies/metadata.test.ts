@@ -103,8 +103,11 @@ describe("normalisers", () => {
   it.each([
     ["-1", 0, 0, true],
     ["all", undefined, undefined, true],
-    ["58", -1, -1, true],
-    ["icmp", 8, 0, true],
+    ["58", -1, -1, false],
+    ["50", 0, 0, true],
+    ["icmp", 8, 0, false],
+    ["1", -1, -1, false],
+    ["132", 22, 22, true],
     ["tcp", 0, 65535, true],
     ["tcp", -1, -1, true],
     ["tcp", 22, 22, false],

@@ -169,8 +169,16 @@ export const computePolicies: PolicyDef[] = [
     cis: [],
     remediation: "Set associatePublicIpAddress: false, launch into a private subnet, and publish through a load balancer; administer with SSM.",
     unknowns: "In preview the template and subnet are followed through propertyDependencies; a subnet outside the stack, or an unknown flag, is advisory.",
-    types: [T.instance],
+    types: [T.instance, "aws:ec2/eip:Eip", "aws:ec2/eipAssociation:EipAssociation"],
     check(r, ctx, emit) {
+      if (r.type !== T.instance) {
+        // An Elastic IP bound to an instance (directly or through its interface) is a public IP too.
+        for (const k of r.type === "aws:ec2/eip:Eip" ? ["instance", "associateWithPrivateIp"] : ["instanceId"]) {
+          const v = get(r.props, k);
+          if (isSet(v) && v !== "" && k !== "associateWithPrivateIp") return emit.fail(`an Elastic IP is attached to instance ${isUnknown(v) ? "(unknown during preview)" : String(v)}`);
+        }
+        return;
+      }
       const own = bool(r.props.associatePublicIpAddress);
       if (own === true) return emit.fail("associatePublicIpAddress is true");
       if (own === false) return;
