@@ -90,7 +90,7 @@ export function serverHardening(plan: PlanResult): ServerHardening[] {
       adminIngress,
       internetAdminPorts,
       terminationProtection: i.disableApiTermination === true,
-      replaceOnUserDataChange: i.userDataReplaceOnChange === true || (r.replaceOnChanges ?? []).includes("userData"),
+      replaceOnUserDataChange: i.userDataReplaceOnChange === true || (r.replaceOnChanges ?? []).some((k) => k === "userData" || k === "userDataBase64"),
     };
   });
 }

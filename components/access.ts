@@ -159,6 +159,7 @@ const bastionArgsSchema = z
     instanceType: z.string().default("t3.micro"),
     rootKmsKeyArn: input<string>("a KMS key ARN").optional(),
     userData: input<string>("user data").optional(),
+    userDataBase64: input<string>("base64 user data").optional(),
     patchGroup: z.string().optional(),
     waivers: waiversField,
     tags: tagsField,
@@ -200,6 +201,7 @@ export class Bastion extends pulumi.ComponentResource {
       instanceProfileName: a.instanceProfileName,
       rootVolume: { sizeGiB: 16, kmsKeyArn: a.rootKmsKeyArn },
       userData: a.userData,
+      userDataBase64: a.userDataBase64,
       patchGroup: a.patchGroup,
       tags: a.tags,
     }, { parent: this });

@@ -30,11 +30,20 @@ export const AMI_SOURCES: Record<OperatingSystem, { owner: string; namePattern: 
 };
 
 /**
- * The user-data seam: the host hardening bundle (cloud-init) for one server. HOST wires the real renderer here;
- * until then servers boot the stock image, still hardened by everything around them.
+ * The user-data seam: the host hardening bundle for one server, as cloud-init text or already base64-encoded
+ * (`{base64}`, e.g. gzipped to fit EC2's 16 KiB). The host bundle is wired in here; without a renderer servers boot
+ * the stock image, still hardened by everything around them. A change to the bundle replaces the server.
  */
-export type UserDataRenderer = (site: SiteConfig, server: ServerConfig | { name: string; role: "bastion"; os: OperatingSystem }) => pulumi.Input<string> | undefined;
+export type UserData = pulumi.Input<string> | { base64: pulumi.Input<string> } | undefined;
+export type UserDataRenderer = (site: SiteConfig, server: ServerConfig | { name: string; role: "bastion"; os: OperatingSystem }) => UserData;
 export const noUserData: UserDataRenderer = () => undefined;
+
+/** Spreads a renderer's result into HardenedServer/Bastion args. */
+export function userDataArgs(u: UserData): { userData?: pulumi.Input<string>; userDataBase64?: pulumi.Input<string> } {
+  if (u === undefined) return {};
+  if (typeof u === "object" && u !== null && !pulumi.Output.isInstance(u) && "base64" in u) return { userDataBase64: u.base64 };
+  return { userData: u };
+}
 
 export interface SiteEstate {
   network: SecureNetwork;
@@ -155,7 +164,7 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
         environment: cfg.environment,
         instanceType: cfg.adminAccess.bastion.instanceType,
         rootKmsKeyArn: volumeKey,
-        userData: renderUserData(site, { name: "bastion", role: "bastion", os }),
+        ...userDataArgs(renderUserData(site, { name: "bastion", role: "bastion", os })),
         patchGroup,
         waivers: cfg.adminAccess.bastion.waivers,
         tags: siteTags,
@@ -176,7 +185,7 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
         securityGroupIds: [firewalls[server.role].securityGroupId],
         instanceProfileName: identity.profileName,
         rootVolume: { sizeGiB: server.rootVolumeGiB, kmsKeyArn: volumeKey },
-        userData: renderUserData(site, server),
+        ...userDataArgs(renderUserData(site, server)),
         publicIp: server.publicIp ? { waiver: waiverFor(server, "ec2-instance-disallow-public-ip") } : undefined,
         patchGroup,
         waivers: server.waivers.filter((w) => w.policy !== "ec2-instance-disallow-public-ip"),

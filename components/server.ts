@@ -89,8 +89,10 @@ const serverArgsSchema = z
       })
       .strict()
       .default({ sizeGiB: 30 }),
-    /** The host hardening bundle (cloud-init). Changing it replaces the instance. */
+    /** The host hardening bundle (cloud-init text). Changing it replaces the instance. */
     userData: input<string>("user data text").optional(),
+    /** The same seam for a bundle already base64-encoded (e.g. gzipped cloud-config to fit EC2's 16 KiB limit). */
+    userDataBase64: input<string>("base64 user data").optional(),
     detailedMonitoring: z.boolean().default(true),
     /** Defaults to true on prod. */
     terminationProtection: z.boolean().optional(),
@@ -102,7 +104,11 @@ const serverArgsSchema = z
     waivers: waiversField,
     tags: tagsField,
   })
-  .strict();
+  .strict()
+  .refine((a) => a.userData === undefined || a.userDataBase64 === undefined, {
+    path: ["userDataBase64"],
+    message: "give the bundle once: userData (text) or userDataBase64, not both",
+  });
 
 export type HardenedServerArgs = z.input<typeof serverArgsSchema>;
 
@@ -156,9 +162,10 @@ export class HardenedServer extends pulumi.ComponentResource {
       monitoring: a.detailedMonitoring,
       disableApiTermination: a.terminationProtection ?? a.environment === "prod",
       userData: a.userData,
+      userDataBase64: a.userDataBase64,
       userDataReplaceOnChange: true,
       tags,
-    }, { parent: this, replaceOnChanges: ["userData"] });
+    }, { parent: this, replaceOnChanges: ["userData", "userDataBase64"] });
 
     this.instanceId = this.instance.id;
     this.privateIp = this.instance.privateIp;

@@ -69,8 +69,20 @@ describe("HardenedServer", () => {
     expect(ia.urn).toBe(ib.urn);
     for (const i of [ia, ib]) {
       expect(i.inputs.userDataReplaceOnChange).toBe(true);
-      expect(i.replaceOnChanges).toEqual(["userData"]);
+      expect(i.replaceOnChanges).toEqual(["userData", "userDataBase64"]);
     }
+  });
+
+  test("a base64 bundle (gzipped cloud-config) takes the same seam; giving both forms is refused", async () => {
+    const b64 = Buffer.from("#cloud-config\nruncmd: [bundle]\n").toString("base64");
+    const r = await record(() => new HardenedServer("web-1", base({ userDataBase64: b64 })));
+    const i = r.one(T.instance);
+    expect(i.inputs.userDataBase64).toBe(b64);
+    expect(i.inputs.userData).toBeUndefined();
+    expect(i.replaceOnChanges).toContain("userDataBase64");
+    await record(() => {
+      expect(() => new HardenedServer("both", base({ userData: "x", userDataBase64: b64 }))).toThrow(/args\.userDataBase64.*not both/);
+    });
   });
 
   test("a secret bundle stays secret: masked in the plan and secret on the instance's output", async () => {
