@@ -84,6 +84,12 @@ export const mysqlRoleSchema = z
           .array(z.enum(["TLSv1.2", "TLSv1.3"]))
           .min(1, "allow TLSv1.2 and/or TLSv1.3")
           .default(["TLSv1.2", "TLSv1.3"]),
+        /**
+         * When none of the three files exists, apply creates a host-local CA (key kept in secretsDir, root 0600) and
+         * a server certificate for bindAddress, as MySQL's auto_generate_certs does; clients verify with caFile.
+         * Set false to require certificates from your own PKI.
+         */
+        generateIfMissing: z.boolean().default(true),
       })
       .strict()
       .prefault({}),
@@ -214,8 +220,23 @@ chown root:mysql "$CONF" && chmod 0640 "$CONF"
 [ -d ${sh(cfg.paths.datadir)} ] && chown mysql:mysql ${sh(cfg.paths.datadir)} && chmod 0750 ${sh(cfg.paths.datadir)}
 install -d -o mysql -g mysql -m 0750 ${sh(cfg.paths.secureFilePriv)}
 install -d -o root -g root -m 0700 "$SECRETS"
-for f in ${sh(cfg.tls.caFile)} ${sh(cfg.tls.certFile)} ${sh(cfg.tls.keyFile)}; do
-  [ -s "$f" ] || { echo "bulwark-mysql: TLS file $f is missing: provision the server certificate first" >&2; exit 1; }
+CA=${sh(cfg.tls.caFile)}; CERT=${sh(cfg.tls.certFile)}; KEY=${sh(cfg.tls.keyFile)}
+if [ ! -e "$CA" ] && [ ! -e "$CERT" ] && [ ! -e "$KEY" ] && [ ${cfg.tls.generateIfMissing ? 1 : 0} = 1 ]; then
+  command -v openssl >/dev/null || { echo "bulwark-mysql: no server certificate and no openssl to make one: install openssl" >&2; exit 1; }
+  install -d -m 0755 "$(dirname "$CA")" "$(dirname "$CERT")" "$(dirname "$KEY")"
+  tmp="$(mktemp -d)"
+  ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  openssl req -x509 "\${ec[@]}" -keyout "$SECRETS/tls-ca-key.pem" -out "$CA" -days 3650 -subj "/CN=bulwark-mysql-ca-$(hostname)" 2>/dev/null
+  openssl req "\${ec[@]}" -keyout "$KEY" -out "$tmp/server.csr" -subj ${sh(`/CN=${cfg.bindAddress}`)} 2>/dev/null
+  printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' ${sh(cfg.bindAddress)} > "$tmp/san.ext"
+  openssl x509 -req -in "$tmp/server.csr" -CA "$CA" -CAkey "$SECRETS/tls-ca-key.pem" -days 825 \
+    -set_serial "0x$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" -extfile "$tmp/san.ext" -out "$CERT" 2>/dev/null
+  rm -rf "$tmp"
+  chmod 0600 "$SECRETS/tls-ca-key.pem"; chmod 0644 "$CA" "$CERT"
+  echo "bulwark-mysql: generated a host CA ($CA) and a server certificate for ${cfg.bindAddress}"
+fi
+for f in "$CA" "$CERT" "$KEY"; do
+  [ -s "$f" ] || { echo "bulwark-mysql: TLS file $f is missing: provision the server certificate (or remove all three to generate)" >&2; exit 1; }
 done
 chown root:mysql ${sh(cfg.tls.keyFile)} && chmod 0640 ${sh(cfg.tls.keyFile)}
 

@@ -40,7 +40,7 @@ function run(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.P
   return r;
 }
 
-function must(cmd: string, args: string[], opts: { input?: string; cwd?: string } = {}): string {
+export function must(cmd: string, args: string[], opts: { input?: string; cwd?: string } = {}): string {
   const r = run(cmd, args, opts);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
   return r.stdout;
@@ -58,21 +58,15 @@ export interface TestPaths {
   tls: { caFile: string; certFile: string; keyFile: string };
 }
 
-/** A temp tree the mysql user can traverse, with a CA and a server certificate for 127.0.0.1. */
+/** A temp tree the mysql user can traverse. TLS paths are empty: the role's apply generates the CA and certificate. */
 export function makeTestTree(): TestPaths {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "bulwark-mariadb-"));
   fs.chmodSync(root, 0o755);
   const p = (...s: string[]) => path.join(root, ...s);
-  for (const d of ["run", "etc", "tls"]) fs.mkdirSync(p(d), { mode: 0o755 });
+  for (const d of ["run", "etc"]) fs.mkdirSync(p(d), { mode: 0o755 });
   fs.chmodSync(p("run"), 0o755);
   must("chown", ["mysql:mysql", p("run")]);
   const tls = { caFile: p("tls", "ca.pem"), certFile: p("tls", "server-cert.pem"), keyFile: p("tls", "server-key.pem") };
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  must("openssl", ["req", "-x509", ...ec, "-keyout", p("tls", "ca.key"), "-out", tls.caFile, "-days", "2", "-subj", "/CN=bulwark-test-ca"]);
-  must("openssl", ["req", ...ec, "-keyout", tls.keyFile, "-out", p("tls", "server.csr"), "-subj", "/CN=127.0.0.1"]);
-  fs.writeFileSync(p("tls", "san.ext"), "subjectAltName=IP:127.0.0.1\n");
-  must("openssl", ["x509", "-req", "-in", p("tls", "server.csr"), "-CA", tls.caFile, "-CAkey", p("tls", "ca.key"), "-CAcreateserial",
-    "-out", tls.certFile, "-days", "2", "-extfile", p("tls", "san.ext")]);
   return {
     root,
     datadir: p("data"),

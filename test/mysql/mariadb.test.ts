@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { renderMysqlHardening, type MysqlRoleInput } from "../../components/host/mysql";
 import { renderApplyScript } from "../../components/mysql-apply";
 import { MysqlArgsError, renderUserSql } from "../../components/mysql-sql";
-import { assertPrerequisites, errorCode, freePort, makeTestTree, runScript, TestMariadb, type TestPaths } from "./mariadb-server";
+import { assertPrerequisites, errorCode, freePort, makeTestTree, must, runScript, TestMariadb, type TestPaths } from "./mariadb-server";
 
 jest.setTimeout(120_000);
 
@@ -19,6 +19,7 @@ let role: MysqlRoleInput;
 let rendered: ReturnType<typeof renderMysqlHardening>;
 const before: { anonSocket?: ReturnType<TestMariadb["rootSql"]>; verify?: ReturnType<typeof runScript>; testDb?: string } = {};
 let applyRun: ReturnType<typeof runScript>;
+let prepareRun: ReturnType<typeof runScript>;
 let shopPassword = "";
 const timings: Record<string, number> = {};
 
@@ -50,8 +51,8 @@ beforeAll(async () => {
   rendered = renderMysqlHardening(role);
   for (const f of rendered.files) fs.writeFileSync(f.path, f.content, { mode: f.mode });
   timings.installDb = db.installDb();
-  const prepare = runScript(rendered.apply, env("prepare"));
-  if (prepare.status !== 0) throw new Error(`apply (prepare) failed: ${prepare.stderr}`);
+  prepareRun = runScript(rendered.apply, env("prepare"));
+  if (prepareRun.status !== 0) throw new Error(`apply (prepare) failed: ${prepareRun.stderr}`);
   timings.start = await db.start();
 
   // Before the apply: what a fresh install looks like (the controls below must be able to fail).
@@ -84,6 +85,15 @@ describe("hardening and secure installation", () => {
     expect(after.stdout).not.toMatch(/FAIL/);
     expect(after.status).toBe(0);
     expect(after.stdout.match(/^ok /gm)?.length).toBeGreaterThanOrEqual(20);
+  });
+
+  test("apply made a host CA and a server certificate for the bind address (no PKI given)", () => {
+    expect(prepareRun.stdout).toMatch(/generated a host CA .* for 127\.0\.0\.1/);
+    expect(must("openssl", ["verify", "-CAfile", paths.tls.caFile, paths.tls.certFile]).trim()).toBe(`${paths.tls.certFile}: OK`);
+    expect(must("openssl", ["x509", "-in", paths.tls.certFile, "-noout", "-ext", "subjectAltName"])).toMatch(/IP Address:127\.0\.0\.1/);
+    const key = fs.statSync(paths.tls.keyFile);
+    expect([key.mode & 0o777, key.uid]).toEqual([0o640, 0]);
+    expect(fs.statSync(path.join(paths.secretsDir, "tls-ca-key.pem")).mode & 0o777).toBe(0o600);
   });
 
   test("the server runs with the rendered settings", () => {
