@@ -3,7 +3,7 @@
  * all three shapes. Policies never read rule properties themselves.
  */
 import * as ipaddr from "ipaddr.js";
-import { arr, bool, get, isUnknown, num, str, type Obj } from "./values";
+import { arr, bool, get, isUnknown, num, str, UNKNOWN, type Obj } from "./values";
 
 // ---------------------------------------------------------------------------------------------------- CIDRs
 
@@ -173,7 +173,9 @@ export const SG_TYPES = {
 
 export type Source =
   | { kind: "cidr"; value: unknown }
-  | { kind: "securityGroup" | "prefixList" | "self"; value: string };
+  | { kind: "securityGroup" | "self"; value: string }
+  /** `prop`: the top-level input holding it, for propertyDependencies. */
+  | { kind: "prefixList"; value: string; prop: string };
 
 export interface NormRule {
   direction: "ingress" | "egress" | "unknown";
@@ -194,11 +196,10 @@ function inlineRule(r: unknown, direction: "ingress" | "egress", where: string):
     if (l === "unknown") sourcesUnknown = true;
     else for (const c of l ?? []) sources.push({ kind: "cidr", value: c });
   }
-  for (const [key, kind] of [["prefixListIds", "prefixList"], ["securityGroups", "securityGroup"]] as const) {
-    const l = arr(get(r, key));
-    if (l === "unknown") continue;
-    for (const x of l ?? []) sources.push({ kind, value: String(x) });
-  }
+  const pl = arr(get(r, "prefixListIds"));
+  if (pl === "unknown" || (Array.isArray(pl) && pl.length)) sources.push(...(pl === "unknown" ? [UNKNOWN] : pl ?? []).map((x) => ({ kind: "prefixList" as const, value: String(x), prop: where.split("[")[0] || "prefixListIds" })));
+  const sgs = arr(get(r, "securityGroups"));
+  for (const x of sgs === "unknown" ? [] : sgs ?? []) sources.push({ kind: "securityGroup", value: String(x) });
   if (bool(get(r, "self")) === true) sources.push({ kind: "self", value: "self" });
   return {
     direction,
@@ -238,7 +239,7 @@ export function rulesOf(type: string, props: Obj): NormRule[] {
     case SG_TYPES.egress: {
       const sources: Source[] = [];
       for (const key of ["cidrIpv4", "cidrIpv6"]) if (props[key] !== undefined && props[key] !== null) sources.push({ kind: "cidr", value: props[key] });
-      if (props.prefixListId) sources.push({ kind: "prefixList", value: String(props.prefixListId) });
+      if (props.prefixListId) sources.push({ kind: "prefixList", value: String(props.prefixListId), prop: "prefixListId" });
       if (props.referencedSecurityGroupId) sources.push({ kind: "securityGroup", value: String(props.referencedSecurityGroupId) });
       return [
         {

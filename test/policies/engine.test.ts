@@ -148,6 +148,17 @@ describe("security-group rule shapes and sources", () => {
     const s = [res(T.sg, "g", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, self: true, securityGroups: ["sg-2"], prefixListIds: ["pl-1"], cidrBlocks: ["10.0.0.0/8", "0.0.0.0/0"], description: "d" }] })];
     expect(verdict(s)).toEqual([PolicyNames.sgInternetAdminIngress]);
   });
+  it("a prefix list declared in the stack is followed to its CIDRs (inline entries and entry resources)", () => {
+    const pl = (entries: string[]) => res("aws:ec2/managedPrefixList:ManagedPrefixList", "pl", { id: "pl-1", name: "admins", addressFamily: "IPv4", maxEntries: 5, entries: entries.map((cidr) => ({ cidr })) });
+    const rule = res(T.sgRule, "r", { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 22, toPort: 22, prefixListIds: ["pl-1"], description: "d" });
+    expect(verdict([pl(["10.0.0.0/8"]), rule])).toEqual([]);
+    expect(verdict([pl(["10.0.0.0/8", "0.0.0.0/0"]), rule])).toEqual([PolicyNames.sgInternetAdminIngress]);
+    const entry = res("aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry", "e", { prefixListId: "pl-1", cidr: "::/0" });
+    expect(verdict([pl([]), entry, rule])).toEqual([PolicyNames.sgInternetAdminIngress]);
+    expect(verdict(asPreview([pl(["0.0.0.0/0"]), rule]))).toEqual([PolicyNames.sgInternetAdminIngress]);
+    // An AWS-managed list outside the stack is a safe source.
+    expect(verdict([rule])).toEqual([]);
+  });
   it("the admin CIDR allowlist excuses admin ports only, and only sources inside it", () => {
     const cfg = { adminCidrs: ["198.51.100.0/24", "81.2.69.0/24"] };
     const ok = [res(T.sg, "g", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["81.2.69.160/27"], description: "office" }] })];

@@ -169,18 +169,18 @@ export function baseline(): PolicyInputResource[] {
 export function asPreview(stack: PolicyInputResource[]): PolicyInputResource[] {
   const byRef = new Map<string, string>();
   for (const r of stack) for (const k of ["id", "arn", "name"]) if (typeof r.props[k] === "string") byRef.set(r.props[k] as string, r.urn);
-  const refKeys = new Set(["vpcId", "subnetId", "securityGroupId", "sourceSecurityGroupId", "role", "iamInstanceProfile", "parameterGroupName", "secretId", "launchTemplate", "networkAclId"]);
+  const refKeys = new Set(["vpcId", "subnetId", "securityGroupId", "sourceSecurityGroupId", "role", "iamInstanceProfile", "parameterGroupName", "secretId", "launchTemplate", "networkAclId", "prefixListIds", "prefixListId"]);
   return stack.map((r) => {
     const props: Record<string, unknown> = {};
     const pd: Record<string, string[]> = {};
     for (const [k, v] of Object.entries(r.props)) {
       if (k === "id" || k === "arn") continue;
       if (refKeys.has(k)) {
-        const ref = typeof v === "string" ? v : k === "launchTemplate" ? ((v as { id?: string }).id ?? "") : "";
+        const ref = typeof v === "string" ? v : Array.isArray(v) ? String(v[0]) : k === "launchTemplate" ? ((v as { id?: string }).id ?? "") : "";
         const target = byRef.get(ref);
         if (target) {
           pd[k] = [target];
-          props[k] = k === "launchTemplate" ? { id: UNKNOWN, version: "$Latest" } : UNKNOWN;
+          props[k] = k === "launchTemplate" ? { id: UNKNOWN, version: "$Latest" } : Array.isArray(v) ? [UNKNOWN] : UNKNOWN;
           continue;
         }
       }

@@ -10,10 +10,11 @@ import {
   rulesOf,
   SG_TYPES,
   naclInternetAllows,
+  classifyCidr,
   type NormNaclEntry,
   type NormRule,
 } from "../net";
-import { bool, str } from "../values";
+import { arr, bool, get, str } from "../values";
 
 const RULE_TYPES = [SG_TYPES.group, SG_TYPES.defaultGroup, SG_TYPES.rule, SG_TYPES.ingress, SG_TYPES.egress];
 const VPC_TYPES = ["aws:ec2/vpc:Vpc", "aws:ec2/defaultVpc:DefaultVpc"];
@@ -24,10 +25,44 @@ function at(rule: NormRule): string {
 }
 
 /** Each ingress rule's internet sources, with the unknown flag; shared by both ingress policies. */
+const PL_TYPES = ["aws:ec2/managedPrefixList:ManagedPrefixList"];
+const PL_ENTRY = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry";
+
+/** CIDRs of a prefix list declared in this stack (inline entries and entry resources); [] when external. */
+function prefixListCidrs(r: Res, prop: string, value: string, ctx: Ctx): unknown[] {
+  const l = ctx.idx.resolve(r, prop, isUnknownRef(value) ? undefined : value, PL_TYPES);
+  if (l.status !== "found") return [];
+  const entries = ctx.idx.memo("prefixListEntries", () => {
+    const m = new Map<string, unknown[]>();
+    for (const e of ctx.idx.ofType(PL_ENTRY)) {
+      const t = ctx.idx.resolve(e, "prefixListId", e.props.prefixListId, PL_TYPES);
+      if (t.status === "found") for (const x of t.res) m.set(x.urn, [...(m.get(x.urn) ?? []), e.props.cidr]);
+    }
+    return m;
+  });
+  const out: unknown[] = [];
+  for (const x of l.res) {
+    const inline = arr(x.props.entries);
+    if (inline === "unknown") out.push(inline);
+    else for (const e of inline ?? []) out.push(get(e, "cidr"));
+    out.push(...(entries.get(x.urn) ?? []));
+  }
+  return out;
+}
+const isUnknownRef = (v: string) => v === "04da6b54-80e4-46f7-96ec-b56ff0331ba9" || v === "<unknown>";
+
 function ingressFindings(r: Res, ctx: Ctx, emit: Emit, pick: (ps: Exclude<NormRule["ports"], "unknown">) => string | undefined, allow: readonly string[]) {
   for (const rule of rulesOf(r.type, r.props)) {
     if (rule.direction === "egress") continue;
     const src = internetSources(rule, allow);
+    // A prefix list is a safe source only if what it holds is: follow it when it is declared here.
+    for (const s of rule.sources) {
+      if (s.kind !== "prefixList") continue;
+      for (const c of prefixListCidrs(r, s.prop, s.value, ctx)) {
+        const v = classifyCidr(c, allow);
+        if (v.internet) src.internet.push({ ...v, cidr: `${v.cidr} (in prefix list)` });
+      }
+    }
     if (rule.direction === "unknown" || rule.ports === "unknown") {
       if (src.internet.length || src.unknown) emit.unknown(`rule${at(rule)}: direction or ports unknown during preview; checked again at update`);
       continue;
