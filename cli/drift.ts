@@ -1,13 +1,18 @@
 import { Option, type Command } from "commander";
 import type { ExitHolder } from "./index";
 import { changesFromDigest, changesFromEvents, type Change } from "./inputs/changes";
-import { detectDrift, type DriftSource } from "./inputs/drift";
+import { addPolicyBreaks, detectDrift, driftSides, type DriftSource } from "./inputs/drift";
+import { toInputResource } from "./inputs/resources";
+import { evaluate, UNKNOWN } from "../policies/src/engine";
+import { parsePolicyConfig, type PolicyConfig } from "./check";
 import { InputError, parseEventLog, parsePreviewDigest, readInputFile } from "./inputs/load";
 import { buildDriftReport, DRIFT_EXIT, formatDriftMarkdown, formatDriftText, type DriftReport } from "./report/drift";
 import { emit, toolVersion } from "./report/io";
 
 export interface DriftOptions {
   source?: DriftSource;
+  /** `--policy-config`: the pack config the policy side of the classification uses. */
+  policyConfig?: PolicyConfig;
 }
 
 /** A digest is one JSON document; an event stream is one JSON object per line. */
@@ -29,7 +34,24 @@ export function runDrift(file: string, opts: DriftOptions = {}): DriftReport {
   const source = opts.source ?? "refresh";
   const { format, changes } = loadDriftInput(file);
   const checked = changes.filter((c) => c.type !== "pulumi:pulumi:Stack" && !c.type.startsWith("pulumi:providers:")).length;
-  return buildDriftReport({ file, format, source }, checked, detectDrift(changes, source), toolVersion());
+  const drifted = detectDrift(changes, source);
+  if (drifted.length > 0) {
+    // Besides the per-property rules, the pack itself judges both sides: a new mandatory finding is a broken control.
+    const { expected, actual } = driftSides(changes, source);
+    const side = (states: typeof expected) => states.map((s) => toInputResource(s, "outputs-over-inputs", UNKNOWN));
+    const cfg = opts.policyConfig;
+    const run = (states: typeof expected) => evaluate(side(states), cfg?.properties, { levels: cfg?.levels });
+    let fe, fa;
+    try {
+      fe = run(expected);
+      fa = run(actual);
+    } catch (e) {
+      if (/policy config/i.test((e as Error).message)) throw new InputError((e as Error).message);
+      throw e;
+    }
+    addPolicyBreaks(drifted, fe, fa);
+  }
+  return buildDriftReport({ file, format, source }, checked, drifted, toolVersion());
 }
 
 export function register(program: Command, exit: ExitHolder): void {
@@ -47,10 +69,12 @@ export function register(program: Command, exit: ExitHolder): void {
         .default("refresh"),
     )
     .addOption(new Option("--format <format>", "output format").choices(["text", "json", "markdown"]).default("text"))
+    .option("--policy-config <file>", "policy pack config (same format as `pulumi --policy-pack-config`)")
     .option("-o, --output <file>", "write the report to a file instead of stdout")
-    .action((file: string, o: { source: DriftSource; format: "text" | "json" | "markdown"; output?: string }) => {
+    .action((file: string, o: { source: DriftSource; format: "text" | "json" | "markdown"; output?: string; policyConfig?: string }) => {
       try {
-        const report = runDrift(file, { source: o.source });
+        const policyConfig = o.policyConfig ? parsePolicyConfig(readInputFile(o.policyConfig), o.policyConfig) : undefined;
+        const report = runDrift(file, { source: o.source, policyConfig });
         const text =
           o.format === "json" ? JSON.stringify(report, null, 2) + "\n" : o.format === "markdown" ? formatDriftMarkdown(report) : formatDriftText(report);
         emit(text, o.output);

@@ -38,6 +38,8 @@ export interface DriftedResource {
   severity: DriftSeverity;
   controls: string[];
   changes: DriftChange[];
+  /** Mandatory policy findings the resource has in the cloud but not in the recorded/desired state. */
+  violations: { policy: string; message: string }[];
 }
 
 const RANK: Record<DriftSeverity, number> = { critical: 0, warning: 1, info: 2 };
@@ -230,6 +232,42 @@ const INVERT: Record<string, string> = { add: "delete", "add-replace": "delete-r
  * Drifted resources of a refresh preview (or of `preview --refresh`), classified. Unchanged resources, the root
  * stack and providers are left out.
  */
+/** The states on each side of a drift: what was expected (recorded or desired) and what runs in the cloud. */
+export function driftSides(changes: Change[], source: DriftSource): { expected: RawState[]; actual: RawState[] } {
+  const expected: RawState[] = [];
+  const actual: RawState[] = [];
+  for (const c of changes) {
+    const [exp, act] = source === "refresh" ? [c.old, c.op === "delete" ? undefined : c.new] : [c.new, c.op === "create" ? undefined : c.old];
+    if (exp && !REMOVING.has(c.op)) expected.push(exp);
+    if (act) actual.push(act);
+  }
+  return { expected, actual };
+}
+const REMOVING = new Set(["delete-replaced", "discard", "discard-replaced", "remove-pending-replace"]);
+
+/**
+ * Escalates drifted resources that now break a mandatory policy of the pack: findings present on the cloud side but
+ * not on the expected side (by policy and resource), as evaluated by `evaluate` on each whole side.
+ */
+export function addPolicyBreaks(
+  drifted: DriftedResource[],
+  findingsExpected: readonly { policy: string; urn?: string; enforcement: string; waived?: unknown }[],
+  findingsActual: readonly { policy: string; urn?: string; enforcement: string; waived?: unknown; message: string }[],
+): void {
+  const blocks = (f: { enforcement: string; waived?: unknown }) => f.enforcement === "mandatory" && !f.waived;
+  const before = new Set(findingsExpected.filter(blocks).map((f) => `${f.policy}\u0000${f.urn ?? ""}`));
+  const byUrn = new Map(drifted.map((d) => [d.urn, d]));
+  for (const f of findingsActual) {
+    if (!blocks(f) || !f.urn || before.has(`${f.policy}\u0000${f.urn}`)) continue;
+    const d = byUrn.get(f.urn);
+    if (!d || d.violations.some((v) => v.policy === f.policy && v.message === f.message)) continue;
+    d.violations.push({ policy: f.policy, message: f.message });
+    d.severity = "critical";
+    if (!d.controls.includes(f.policy)) d.controls.push(f.policy);
+  }
+  drifted.sort((a, b) => RANK[a.severity] - RANK[b.severity] || a.urn.localeCompare(b.urn));
+}
+
 export function detectDrift(changes: Change[], source: DriftSource): DriftedResource[] {
   const out: DriftedResource[] = [];
   for (const ch of changes) {
@@ -254,7 +292,7 @@ export function detectDrift(changes: Change[], source: DriftSource): DriftedReso
     const base = { urn: ch.urn, type, name: nameFromUrn(ch.urn) };
     if (gone) {
       const v = DELETION_CONTROLS[type] ?? { severity: "warning" as const, reason: "resource deleted outside Pulumi" };
-      out.push({ ...base, drift: "delete", severity: v.severity, controls: v.control ? [v.control] : [], changes: [{ path: "", kind: "delete", ...v }] });
+      out.push({ ...base, drift: "delete", severity: v.severity, controls: v.control ? [v.control] : [], changes: [{ path: "", kind: "delete", ...v }], violations: [] });
       continue;
     }
     const before = props(expected) ?? {};
@@ -272,7 +310,7 @@ export function detectDrift(changes: Change[], source: DriftSource): DriftedReso
     });
     const severity = changes.map((c) => c.severity).reduce(worst, "info" as DriftSeverity);
     const controls = [...new Set(changes.flatMap((c) => (c.control ? [c.control] : [])))];
-    out.push({ ...base, drift: "update", severity, controls, changes });
+    out.push({ ...base, drift: "update", severity, controls, changes, violations: [] });
   }
   return out.sort((a, b) => RANK[a.severity] - RANK[b.severity] || a.urn.localeCompare(b.urn));
 }

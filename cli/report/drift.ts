@@ -53,6 +53,7 @@ export function formatDriftText(r: DriftReport): string {
       lines.push(`      ${c.path} (${c.kind}): ${show(c.before)} -> ${show(c.after)}`);
       lines.push(`        ${LABEL[c.severity]}: ${c.reason}${c.control ? ` [${c.control}]` : ""}`);
     }
+    for (const v of res.violations) lines.push(`      now breaks ${v.policy}: ${v.message}`);
   }
   const s = r.summary;
   const head = r.verdict === "none" ? "NO DRIFT" : r.verdict === "drift" ? "DRIFT (no control broken)" : "DRIFT BREAKS CONTROLS";
@@ -77,6 +78,11 @@ export function formatDriftMarkdown(r: DriftReport): string {
     for (const change of res.changes) {
       const k = change.control ?? "(no control)";
       byControl.set(k, [...(byControl.get(k) ?? []), { res, change }]);
+    }
+  for (const res of r.resources)
+    for (const v of res.violations) {
+      const change = { path: "", kind: "policy", severity: "critical" as const, reason: `the pack now fails: ${v.message}`, control: v.policy };
+      byControl.set(v.policy, [...(byControl.get(v.policy) ?? []), { res, change }]);
     }
   const cell = (x: string) => x.replace(/\|/g, "\\|");
   for (const [control, items] of [...byControl.entries()].sort(([a], [b]) => (a === "(no control)" ? 1 : b === "(no control)" ? -1 : a.localeCompare(b)))) {

@@ -124,3 +124,42 @@ test("a resource deleted out of band, and one drifted without a detailedDiff", (
   expect(drift.find((d) => d.name === "web-1")).toMatchObject({ severity: "critical", controls: [PolicyNames.instanceImdsv2] });
   expect(drift.find((d) => d.name === "web-1")!.changes.map((c) => c.path)).toEqual(expect.arrayContaining(["metadataOptions.httpTokens"]));
 });
+
+describe("the pack judges both sides of the drift", () => {
+  const digestWith = (mutate: (changes: Change[]) => void): string => {
+    const changes = changesFromDigest(parsePreviewDigest(readFileSync(fx("drift-none.json"), "utf8"), "d.json"));
+    mutate(changes);
+    const dir = require("node:fs").mkdtempSync(join(require("node:os").tmpdir(), "bulwark-drift-"));
+    const file = join(dir, "drift.json");
+    const steps = changes.map((c) => ({ op: c.op, urn: c.urn, oldState: c.old, newState: c.new, detailedDiff: null }));
+    require("node:fs").writeFileSync(file, JSON.stringify({ steps, changeSummary: { update: 1 } }));
+    return file;
+  };
+
+  test("a change the property rules only see as touching a control, the pack sees as breaking it", () => {
+    // SSH source moved from the office range to a public range that is not 0.0.0.0/0.
+    const file = digestWith((changes) => {
+      const sg = changes.find((c) => c.urn.endsWith("::web-2-sg"))!;
+      const out = structuredClone(sg.new!.outputs!) as { ingress: Record<string, unknown>[] };
+      out.ingress.push({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["81.2.69.0/24"], ipv6CidrBlocks: [], description: "vendor", securityGroups: [], prefixListIds: [], self: false });
+      sg.op = "update";
+      sg.new = { ...sg.new!, outputs: out };
+    });
+    const r = runDrift(file);
+    const sg = r.resources.find((x) => x.name === "web-2-sg")!;
+    expect(sg.changes[0]).toMatchObject({ severity: "warning", control: PolicyNames.sgInternetIngress });
+    expect(sg.severity).toBe("critical");
+    expect(sg.violations).toEqual([expect.objectContaining({ policy: PolicyNames.sgInternetAdminIngress, message: expect.stringMatching(/81\.2\.69\.0\/24/) })]);
+    expect(r.verdict).toBe("control-broken");
+  });
+
+  test("a property with no rule of its own: backup retention cut by hand", () => {
+    const file = digestWith((changes) => {
+      const db = changes.find((c) => c.type === "aws:rds/instance:Instance")!;
+      db.new = { ...db.new!, outputs: { ...db.new!.outputs, backupRetentionPeriod: 1 } };
+    });
+    const r = runDrift(file);
+    expect(r.resources[0]).toMatchObject({ name: "orders-db", severity: "critical", controls: ["rds-database-require-backup-retention"] });
+    expect(r.resources[0].changes[0]).toMatchObject({ path: "backupRetentionPeriod", before: 14, after: 1, severity: "info" });
+  });
+});
