@@ -400,7 +400,7 @@ async function runPlanNow(opts: RunPlanOptions): Promise<PlanResult> {
   }
   config = { ...projectDefaults(), ...config };
   // Validate first: a bad config creates nothing.
-  parseStackConfig(config);
+  parseStackConfig(config, { secretKeys });
 
   const engineConfig: Record<string, string> = {};
   for (const [k, v] of Object.entries(config)) engineConfig[k] = typeof v === "string" ? v : JSON.stringify(v);

@@ -59,7 +59,7 @@ const retention = z
 export const ROLES = ["web", "app", "db", "bastion"] as const;
 export type Role = (typeof ROLES)[number];
 
-export const OPERATING_SYSTEMS = ["ubuntu-24.04", "ubuntu-22.04", "debian-12"] as const;
+export const OPERATING_SYSTEMS = ["ubuntu-24.04", "ubuntu-22.04", "debian-12", "amazonlinux-2023"] as const;
 export type OperatingSystem = (typeof OPERATING_SYSTEMS)[number];
 
 const ruleSchema = z
@@ -277,8 +277,10 @@ export const CONFIG_KEYS = Object.keys(baseSchema.shape) as (keyof StackConfig)[
  * as the Pulumi language host passes structured config. Foreign namespaces (`aws:region`) are read for the region
  * and otherwise ignored.
  */
-export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+export function parseStackConfig(raw: Record<string, unknown>, opts: { secretKeys?: readonly string[] } = {}): StackConfig {
   const input: Record<string, unknown> = {};
+  // Bad secret values are reported by path only: the error text goes to logs.
+  const secretNames = new Set((opts.secretKeys ?? []).map((k) => (k.includes(":") ? k.slice(k.indexOf(":") + 1) : k)));
   for (const [key, value] of Object.entries(raw)) {
     const cut = key.indexOf(":");
     const ns = cut < 0 ? PROJECT : key.slice(0, cut);
@@ -291,7 +293,12 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     input[name] = typeof value === "string" && /^[[{]/.test(value.trim()) ? tryJson(value) : value;
   }
   const result = stackConfigSchema.safeParse(input, { reportInput: true });
-  if (!result.success) throw new ConfigError(result.error.issues.map((i) => toConfigIssue(i)));
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => {
+      const issue = toConfigIssue(i);
+      return secretNames.has(String(i.path[0])) ? { ...issue, value: "[secret]" } : issue;
+    }));
+  }
   return result.data;
 }
 
@@ -376,6 +383,10 @@ export type { Waiver };
 /** Reads and validates the running stack's config (the program's first step: bad config creates nothing). */
 export function loadStackConfig(): StackConfig {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { allConfig } = require("@pulumi/pulumi/runtime/config") as { allConfig(): Record<string, string> };
-  return parseStackConfig(allConfig());
+  const { allConfig, isConfigSecret } = require("@pulumi/pulumi/runtime/config") as {
+    allConfig(): Record<string, string>;
+    isConfigSecret(k: string): boolean;
+  };
+  const raw = allConfig();
+  return parseStackConfig(raw, { secretKeys: Object.keys(raw).filter((k) => isConfigSecret(k)) });
 }

@@ -27,6 +27,7 @@ export const AMI_SOURCES: Record<OperatingSystem, { owner: string; namePattern: 
   "ubuntu-24.04": { owner: "099720109477", namePattern: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*", patchOs: "UBUNTU" },
   "ubuntu-22.04": { owner: "099720109477", namePattern: "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*", patchOs: "UBUNTU" },
   "debian-12": { owner: "136693071363", namePattern: "debian-12-amd64-*", patchOs: "DEBIAN" },
+  "amazonlinux-2023": { owner: "137112412989", namePattern: "al2023-ami-2023.*-x86_64", patchOs: "AMAZON_LINUX_2023" },
 };
 
 /**

@@ -119,6 +119,28 @@ describe("stack config", () => {
     expectIssue(mutate, p, value, fix);
   });
 
+  test("a bad secret value is reported by path, never by value", () => {
+    const c = smallConfig() as Record<string, any>;
+    c["bulwark:baseline"] = { alertEmails: ["s3cr3t-not-an-email"] };
+    let err: ConfigError | undefined;
+    try {
+      parseStackConfig(c, { secretKeys: ["bulwark:baseline"] });
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err?.issues[0]).toMatchObject({ path: "bulwark:baseline.alertEmails[0]", value: "[secret]" });
+    expect(err?.message).not.toContain("s3cr3t");
+  });
+
+  test("the program reads secretness from the engine's config (loadStackConfig)", () => {
+    const pulumi = require("@pulumi/pulumi");
+    const { loadStackConfig } = require("../../components/config");
+    const c = smallConfig() as Record<string, any>;
+    c["bulwark:baseline"] = { alertEmails: ["s3cr3t-not-an-email"] };
+    pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(c).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])), ["bulwark:baseline"]);
+    expect(() => loadStackConfig()).toThrow(/bulwark:baseline\.alertEmails\[0\]: got \[secret\]/);
+  });
+
   test("a public IP or an internet rule with its waiver is accepted", () => {
     const c = smallConfig() as Record<string, any>;
     server(c).publicIp = true;
