@@ -25,12 +25,12 @@ ubuntu_keyring() { # $1 suite -> prints path of a verified keyring
     echo "$dir/ubuntu-archive-keyring.gpg"; return
   fi
   rel="$dir/$suite.InRelease"
-  curl -fsSL "$UBUNTU_MIRROR/dists/$suite/InRelease" -o "$rel"
-  curl -fsSL "$UBUNTU_MIRROR/dists/$suite/main/binary-amd64/Packages.xz" -o "$dir/$suite.Packages.xz"
+  wget -q -O "$rel" "$UBUNTU_MIRROR/dists/$suite/InRelease"
+  wget -q -O "$dir/$suite.Packages.xz" "$UBUNTU_MIRROR/dists/$suite/main/binary-amd64/Packages.xz"
   fname=$(xz -dc "$dir/$suite.Packages.xz" | awk '/^Package: ubuntu-keyring$/{p=1} p&&/^Filename:/{print $2; exit}')
   sha=$(xz -dc "$dir/$suite.Packages.xz" | awk '/^Package: ubuntu-keyring$/{p=1} p&&/^SHA256:/{print $2; exit}')
   if [ -z "$fname" ] || [ -z "$sha" ]; then log "ubuntu-keyring not found in $suite Packages"; exit 1; fi
-  curl -fsSL "$UBUNTU_MIRROR/$fname" -o "$dir/ubuntu-keyring.deb"
+  wget -q -O "$dir/ubuntu-keyring.deb" "$UBUNTU_MIRROR/$fname"
   echo "$sha  $dir/ubuntu-keyring.deb" | sha256sum -c --quiet -
   rm -rf "$dir/x" && dpkg-deb -x "$dir/ubuntu-keyring.deb" "$dir/x"
   local kr="$dir/x/usr/share/keyrings/ubuntu-archive-keyring.gpg" f
