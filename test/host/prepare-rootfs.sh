@@ -27,19 +27,22 @@ ubuntu_keyring() { # $1 suite -> prints path of a verified keyring
   rel="$dir/$suite.InRelease"
   wget -q -O "$rel" "$UBUNTU_MIRROR/dists/$suite/InRelease"
   wget -q -O "$dir/$suite.Packages.xz" "$UBUNTU_MIRROR/dists/$suite/main/binary-amd64/Packages.xz"
-  fname=$(xz -dc "$dir/$suite.Packages.xz" | awk '/^Package: ubuntu-keyring$/{p=1} p&&/^Filename:/{print $2; exit}')
-  sha=$(xz -dc "$dir/$suite.Packages.xz" | awk '/^Package: ubuntu-keyring$/{p=1} p&&/^SHA256:/{print $2; exit}')
+  xz -dc "$dir/$suite.Packages.xz" >"$dir/$suite.Packages" # no early-exit pipe: pipefail would see SIGPIPE
+  fname=$(awk '/^Package: ubuntu-keyring$/{p=1} p&&/^Filename:/{print $2; exit}' "$dir/$suite.Packages")
+  sha=$(awk '/^Package: ubuntu-keyring$/{p=1} p&&/^SHA256:/{print $2; exit}' "$dir/$suite.Packages")
   if [ -z "$fname" ] || [ -z "$sha" ]; then log "ubuntu-keyring not found in $suite Packages"; exit 1; fi
   wget -q -O "$dir/ubuntu-keyring.deb" "$UBUNTU_MIRROR/$fname"
   echo "$sha  $dir/ubuntu-keyring.deb" | sha256sum -c --quiet -
   rm -rf "$dir/x" && dpkg-deb -x "$dir/ubuntu-keyring.deb" "$dir/x"
   local kr="$dir/x/usr/share/keyrings/ubuntu-archive-keyring.gpg" f
   # Every key in the keyring must be one of the pinned fingerprints, and each pinned key must be present.
-  for f in $(gpg --show-keys --with-colons "$kr" 2>/dev/null | awk -F: '$1=="pub"{getline; print $10}'); do
+  local keys
+  keys=$(gpg --show-keys --with-colons "$kr" 2>/dev/null)
+  for f in $(printf '%s\n' "$keys" | awk -F: '$1=="pub"{getline; print $10}'); do
     case " $UBUNTU_KEY_FPRS " in *" $f "*) ;; *) log "unexpected key $f in ubuntu-keyring"; exit 1;; esac
   done
   f=F6ECB3762474EDA9D21B7022871920D1991BC93C # the key that signs current releases must be there
-  gpg --show-keys --with-colons "$kr" 2>/dev/null | grep -q "^fpr:::::::::$f:" || { log "pinned key $f missing"; exit 1; }
+  case "$keys" in *"fpr:::::::::$f:"*) ;; *) log "pinned key $f missing"; exit 1 ;; esac
   gpgv --keyring "$kr" "$rel" >/dev/null 2>&1 || { log "InRelease signature check failed"; exit 1; }
   # Close the loop: the Packages.xz we read the deb's hash from is the one the signed InRelease lists.
   pkgs_sha=$(awk '/^SHA256:/{s=1;next} /^[A-Za-z]/{s=0} s&&$3=="main/binary-amd64/Packages.xz"{print $1}' "$rel")
