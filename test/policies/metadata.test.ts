@@ -46,9 +46,10 @@ describe("policy metadata", () => {
   });
 });
 
+const ajv = new Ajv({ useDefaults: true, strict: false });
+const validate = ajv.compile({ type: "object", properties: packConfigJsonSchema });
+
 describe("config schema", () => {
-  const ajv = new Ajv({ useDefaults: true, strict: false });
-  const validate = ajv.compile({ type: "object", properties: packConfigJsonSchema });
   const good = {
     authorizedPorts: [443],
     highRiskPorts: [22, 3389],
@@ -74,6 +75,18 @@ describe("config schema", () => {
     expect(validate(JSON.parse(JSON.stringify(clean)))).toBe(ok);
     if (ok) expect(() => parseConfig(clean)).not.toThrow();
     else expect(() => parseConfig(clean)).toThrow(/invalid Bulwark policy config/);
+  });
+});
+
+describe("README", () => {
+  it("the documented --policy-pack-config example is valid", () => {
+    const readme = require("fs").readFileSync(require("path").resolve(__dirname, "../../README.md"), "utf8") as string;
+    const section = readme.slice(readme.indexOf("<!-- >>> policies -->"), readme.indexOf("<!-- <<< policies -->"));
+    const example = JSON.parse(section.split("```json")[1].split("```")[0]);
+    expect(validate(JSON.parse(JSON.stringify(example.all)))).toBe(true);
+    expect(() => parseConfig(example.all)).not.toThrow();
+    const names = new Set(policies.map((p) => p.name));
+    for (const k of Object.keys(example)) if (k !== "all") expect(names).toContain(k);
   });
 });
 
