@@ -88,7 +88,10 @@ export function formatDriftMarkdown(r: DriftReport): string {
   for (const [control, items] of [...byControl.entries()].sort(([a], [b]) => (a === "(no control)" ? 1 : b === "(no control)" ? -1 : a.localeCompare(b)))) {
     lines.push(`### \`${control}\``, "", "| Severity | Resource | Property | Change |", "| --- | --- | --- | --- |");
     for (const { res, change } of items)
-      lines.push(`| ${change.severity} | \`${res.name}\` (\`${res.type}\`) | \`${change.path || "(resource)"}\` | ${cell(change.reason)}: ${cell(show(change.before))} → ${cell(show(change.after))} |`);
+      lines.push(
+        `| ${change.severity} | \`${res.name}\` (\`${res.type}\`) | \`${change.path || "(resource)"}\` | ${cell(change.reason)}` +
+          `${change.kind === "policy" || res.drift === "delete" ? "" : `: ${cell(show(change.before))} → ${cell(show(change.after))}`} |`,
+      );
     lines.push("");
   }
   return lines.join("\n");
