@@ -173,7 +173,22 @@ const baseSchema = z
   })
   .strict();
 
-export const stackConfigSchema = baseSchema.superRefine(crossFieldChecks);
+/**
+ * Cross-field checks run even when other fields failed, so one pass reports every bad value. On a config that is
+ * malformed where a check reads it, that check stops quietly: the field's own error is already reported.
+ */
+export const stackConfigSchema = baseSchema.check(
+  z.superRefine(
+    (c: z.output<typeof baseSchema>, ctx) => {
+      try {
+        crossFieldChecks(c, ctx);
+      } catch {
+        // malformed input already reported by the base schema
+      }
+    },
+    { when: (payload) => typeof payload.value === "object" && payload.value !== null },
+  ),
+);
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 export type SiteConfig = StackConfig["sites"][number];
@@ -341,6 +356,8 @@ export function parseArgs<S extends z.ZodType>(schema: S, args: unknown, compone
   return result.data;
 }
 
+const article = (word: string) => (/^[aeiou]/i.test(word) ? "an" : "a");
+
 function render(value: unknown): string {
   if (value === undefined) return "nothing";
   const s = JSON.stringify(value);
@@ -359,8 +376,8 @@ function toConfigIssue(issue: z.core.$ZodIssue, fmt: (p: readonly PropertyKey[])
     }
     case "invalid_type":
       return issue.input === undefined
-        ? { path, value, problem: "required", fix: `set it (a ${issue.expected})` }
-        : { path, value, problem: `expected ${issue.expected}`, fix: `write a ${issue.expected}` };
+        ? { path, value, problem: "required", fix: `set it (${article(issue.expected)} ${issue.expected})` }
+        : { path, value, problem: `expected ${issue.expected}`, fix: `write ${article(issue.expected)} ${issue.expected}` };
     case "unrecognized_keys":
       return {
         path: issue.keys.length === 1 ? fmt([...issue.path, issue.keys[0]]) : path,

@@ -119,6 +119,24 @@ describe("stack config", () => {
     expectIssue(mutate, p, value, fix);
   });
 
+  test("one pass reports every bad value, cross-field ones included", () => {
+    const c = smallConfig() as Record<string, any>;
+    c["bulwark:environment"] = "production";
+    server(c).allow = [{ from: "internet", ports: [22] }];
+    site(c, 1).cidr = "10.10.0.0/20";
+    let err: ConfigError | undefined;
+    try {
+      parseStackConfig(c);
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err?.issues.map((i) => i.path).sort()).toEqual(["bulwark:environment", "bulwark:sites[0].servers[0].allow[0]", "bulwark:sites[1].cidr"]);
+  });
+
+  test("a config of the wrong shape fails on the shape alone", () => {
+    expect(() => parseStackConfig({ "bulwark:environment": "prod", "bulwark:sites": "nope" })).toThrow(/bulwark:sites: got "nope": expected array. Fix: write an array/);
+  });
+
   test("a bad secret value is reported by path, never by value", () => {
     const c = smallConfig() as Record<string, any>;
     c["bulwark:baseline"] = { alertEmails: ["s3cr3t-not-an-email"] };
