@@ -221,7 +221,8 @@ chown root:mysql "$CONF" && chmod 0640 "$CONF"
 install -d -o mysql -g mysql -m 0750 ${sh(cfg.paths.secureFilePriv)}
 install -d -o root -g root -m 0700 "$SECRETS"
 CA=${sh(cfg.tls.caFile)}; CERT=${sh(cfg.tls.certFile)}; KEY=${sh(cfg.tls.keyFile)}
-if [ ! -e "$CA" ] && [ ! -e "$CERT" ] && [ ! -e "$KEY" ] && [ ${cfg.tls.generateIfMissing ? 1 : 0} = 1 ]; then
+GENERATE_TLS=${cfg.tls.generateIfMissing ? 1 : 0}
+if [ ! -e "$CA" ] && [ ! -e "$CERT" ] && [ ! -e "$KEY" ] && [ "$GENERATE_TLS" = 1 ]; then
   command -v openssl >/dev/null || { echo "bulwark-mysql: no server certificate and no openssl to make one: install openssl" >&2; exit 1; }
   install -d -m 0755 "$(dirname "$CA")" "$(dirname "$CERT")" "$(dirname "$KEY")"
   tmp="$(mktemp -d)"
@@ -262,10 +263,13 @@ fi
 `}hexof() { tr -d '\\n' < "$1" | od -An -v -tx1 | tr -d ' \\n'; }
 
 {
-  printf '%s\\n' ${sh(SESSION_PRELUDE)}
-${installSql.map((s) => `  printf '%s\\n' ${sh(s)}`).join("\n")}
+  cat <<'BULWARK_SQL'
+${[SESSION_PRELUDE, ...installSql].join("\n")}
+BULWARK_SQL
 ${pwApps.map((a) => `  printf "SET ${passwordVariable(a.name)} = CONVERT(UNHEX('%s') USING utf8mb4);\\n" "$(hexof "$SECRETS/${a.name}.password")"`).join("\n")}
-${userSql.map((s) => `  printf '%s\\n' ${sh(s)}`).join("\n")}
+  cat <<'BULWARK_SQL'
+${userSql.join("\n")}
+BULWARK_SQL
 } | ${client} --no-defaults --protocol=socket -S "$SOCKET" -u root --batch
 echo "bulwark-mysql: applied (${cfg.apps.length} application user(s))"
 `;

@@ -121,3 +121,21 @@ describe("rendering", () => {
     expect(script).not.toMatch(/ -p["$]|--password/);
   });
 });
+
+describe("rendered scripts pass shellcheck", () => {
+  const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
+  const scripts: [string, string][] = [];
+  for (const flavor of ["mariadb", "mysql"] as const) {
+    for (const generate of [true, false]) {
+      const r = renderMysqlHardening({ flavor, bindAddress: "10.0.0.1", tls: { generateIfMissing: generate }, apps: [{ name: "a", database: "d", host: "10.0.0.2", privileges: ["SELECT"] }] });
+      scripts.push([`${flavor} apply (generate ${generate})`, r.apply], [`${flavor} verify`, r.verify]);
+    }
+  }
+  scripts.push(["RDS apply", renderApplyScript({ users: [{ name: "a", host: "%", database: "d", privileges: ["SELECT"], scope: "database", auth: { kind: "password" } }] }).script]);
+  test.each(scripts)("%s", (_name, script) => {
+    const r = spawnSync("shellcheck", ["-s", "bash", "-"], { input: script, encoding: "utf8" });
+    if (r.error) throw r.error; // shellcheck is a CI prerequisite (.ci/run installs it)
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(0);
+  });
+});
