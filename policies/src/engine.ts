@@ -41,6 +41,8 @@ export interface EvaluateOptions {
   today?: Date;
   /** Enforcement overrides by policy name (as from `--policy-pack-config`). */
   levels?: Readonly<Record<string, EnforcementLevel>>;
+  /** Per-policy config overriding `config` for that policy (the engine configures each policy separately). */
+  configs?: Readonly<Record<string, unknown>>;
 }
 
 export const WAIVER_POLICY = "bulwark-waiver-disallow-expired-or-incomplete";
@@ -256,6 +258,12 @@ function runCheck(p: PolicyDef, r: Res, ctx: EvalCtx): Raw[] {
 export function evaluate(resources: readonly PolicyInputResource[], config?: unknown, opts: EvaluateOptions = {}): Finding[] {
   const res = resources.map(toRes);
   const ctx: EvalCtx = { cfg: resolveConfig(config), idx: new Index(res), today: opts.today ?? new Date() };
+  // One context per policy with its own config (same index and memos); built once, not per resource.
+  const ctxOf = new Map<PolicyDef, EvalCtx>();
+  for (const p of policies) {
+    const own = opts.configs?.[p.name];
+    ctxOf.set(p, own === undefined ? ctx : { ...ctx, cfg: resolveConfig(own) });
+  }
   const out: Finding[] = [];
   for (const r of res) {
     const ps = byType.get(r.type);
@@ -263,8 +271,9 @@ export function evaluate(resources: readonly PolicyInputResource[], config?: unk
       for (const p of list) {
         const level = levelOf(p, opts);
         if (level === "disabled" || !p.check) continue;
-        const raws = runCheck(p, r, ctx);
-        if (raws.length) out.push(...finalize(p, level, r, raws, ctx));
+        const pctx = ctxOf.get(p)!;
+        const raws = runCheck(p, r, pctx);
+        if (raws.length) out.push(...finalize(p, level, r, raws, pctx));
       }
     }
   }
@@ -272,8 +281,9 @@ export function evaluate(resources: readonly PolicyInputResource[], config?: unk
     const level = levelOf(p, opts);
     if (level === "disabled" || !p.stack) continue;
     const raws: Raw[] = [];
-    p.stack(ctx, (urn, message) => raws.push({ kind: "fail", message, urn }));
-    if (raws.length) out.push(...finalize(p, level, undefined, raws, ctx));
+    const pctx = ctxOf.get(p)!;
+    p.stack(pctx, (urn, message) => raws.push({ kind: "fail", message, urn }));
+    if (raws.length) out.push(...finalize(p, level, undefined, raws, pctx));
   }
   return out;
 }

@@ -17,8 +17,9 @@ import type { PolicyDef } from "./framework";
 export const PACK_NAME = "bulwark";
 export const STACK_POLICY = "bulwark-stack-evaluate-cross-resource-controls";
 
-/** Enforcement levels the engine sent in `Configure`, by policy (the stack policy reports under other names). */
+/** Levels and properties the engine sent in `Configure`, by policy (the stack policy reports under other names). */
 const configuredLevels: Record<string, EnforcementLevel> = {};
+const configuredProps: Record<string, unknown> = {};
 /** What `Analyze` reported in this run, so `AnalyzeStack` does not repeat it. */
 const reported = new Set<string>();
 const keyOf = (f: Finding) => `${f.policy}\u0000${f.urn ?? ""}\u0000${f.message}`;
@@ -36,10 +37,20 @@ function observeConfigure(): void {
         const inner = impl.configure as (call: unknown, cb: unknown) => unknown;
         impl = {
           ...impl,
-          configure(call: { request: { getPolicyconfigMap(): { forEach(fn: (v: { getEnforcementlevel(): number }, k: string) => void): void } } }, cb: unknown) {
+          configure(
+            call: {
+              request: {
+                getPolicyconfigMap(): {
+                  forEach(fn: (v: { getEnforcementlevel(): number; getProperties(): { toJavaScript(): unknown } | undefined }, k: string) => void): void;
+                };
+              };
+            },
+            cb: unknown,
+          ) {
             try {
               call.request.getPolicyconfigMap().forEach((v, k) => {
                 configuredLevels[k] = LEVELS[v.getEnforcementlevel()] ?? "advisory";
+                configuredProps[k] = v.getProperties()?.toJavaScript() ?? {};
               });
             } catch {
               /* keep defaults */
@@ -156,8 +167,10 @@ const stackPolicy = {
   validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
     const levels: Record<string, EnforcementLevel> = { ...configuredLevels };
     delete levels[STACK_POLICY];
-    const findings = evaluate(args.resources.map(toInput), args.getConfig(), { levels });
+    const findings = evaluate(args.resources.map(toInput), args.getConfig(), { levels, configs: configuredProps });
     for (const f of findings) if (!reported.has(keyOf(f))) report(reportViolation, f, true);
+    // AnalyzeStack ends a preview or update: the next run starts afresh.
+    reported.clear();
   },
 };
 

@@ -176,6 +176,14 @@ describe("policy pack in update mode", () => {
     expect(ssm.every((d) => d.enforcementLevel === "advisory")).toBe(true);
   });
 
+  it("per-policy config reaches cross-resource verdicts made at AnalyzeStack", async () => {
+    await c.configureFromFile({ [PolicyNames.instanceSsmManaged]: "advisory", [PolicyNames.secretRotation]: { rotationDays: 14 } });
+    const out = await run(c, baseline());
+    expect(mandatory(out.analyze)).toEqual([]);
+    expect(mandatory(out.stack).map((d) => [d.policyName, d.message.split("\n").pop()])).toEqual([[PolicyNames.secretRotation, "rotates every 30 days (maximum 14)"]]);
+    await c.configureFromFile({ [PolicyNames.instanceSsmManaged]: "advisory" });
+  });
+
   it("a tag waiver turns the finding advisory with reason and expiry; an expired one blocks", async () => {
     const tags = (expires: string) => ({
       [`bulwark:waiver:${PolicyNames.sgInternetAdminIngress}:reason`]: "vendor support window for the migration",
