@@ -1,5 +1,6 @@
 import { PolicyNames } from "../../policies/src/names";
-import { WAIVER_TAG_PREFIX } from "../../policies/src/waiver";
+import { classifyCidr } from "../../policies/src/net";
+import { WAIVER_TAG_PREFIX } from "../../policies/src/waiver-prefix";
 import { nameFromUrn, normaliseProps, UNKNOWN_STATE_VALUE } from "./encoding";
 import type { Change, RawState } from "./changes";
 import { diffProps, getPath, parsePath, type PathSegment } from "./paths";
@@ -45,7 +46,8 @@ export interface DriftedResource {
 const RANK: Record<DriftSeverity, number> = { critical: 0, warning: 1, info: 2 };
 const worst = (a: DriftSeverity, b: DriftSeverity): DriftSeverity => (RANK[a] <= RANK[b] ? a : b);
 
-const WORLD = new Set(["0.0.0.0/0", "::/0"]);
+/** Public (internet-routable) source, judged exactly as the pack judges it. */
+const internet = (cidr: string): boolean => classifyCidr(cidr).internet;
 const ADMIN_PORTS = [22, 3389];
 
 function props(s: RawState | undefined): Record<string, unknown> | undefined {
@@ -75,15 +77,15 @@ const allPorts = (r: Rule) => r.protocol === "-1" || r.protocol === "all";
 const coversAdmin = (r: Rule) => allPorts(r) || ADMIN_PORTS.some((p) => r.from <= p && p <= r.to);
 const key = (r: Rule, c: string) => `${r.protocol}/${r.from}-${r.to}/${c}`;
 
-/** World-open rules present after but not before. */
+/** Internet-open rules present after but not before. */
 function newlyOpen(before: Rule[], after: Rule[]): Rule[] {
-  const had = new Set(before.flatMap((r) => r.cidrs.filter((c) => WORLD.has(c)).map((c) => key(r, c))));
-  return after.filter((r) => r.cidrs.some((c) => WORLD.has(c) && !had.has(key(r, c))));
+  const had = new Set(before.flatMap((r) => r.cidrs.filter(internet).map((c) => key(r, c))));
+  return after.filter((r) => r.cidrs.some((c) => internet(c) && !had.has(key(r, c))));
 }
 
 function describeRule(r: Rule): string {
   const ports = allPorts(r) ? "all ports" : r.from === r.to ? `port ${r.from}` : `ports ${r.from}-${r.to}`;
-  return `${ports}/${allPorts(r) ? "any" : r.protocol} from ${r.cidrs.filter((c) => WORLD.has(c)).join(", ")}`;
+  return `${ports}/${allPorts(r) ? "any" : r.protocol} from ${r.cidrs.filter(internet).join(", ")}`;
 }
 
 interface Ctx {
@@ -119,7 +121,7 @@ function standaloneRule(c: Ctx, ingressFields: string[]): Verdict | undefined {
   if (!ingressFields.includes(c.top)) return undefined;
   const isIngress = c.type !== "aws:ec2/securityGroupRule:SecurityGroupRule" || c.after.type === "ingress";
   const world = (p: Record<string, unknown>) =>
-    [p.cidrBlocks, p.ipv6CidrBlocks, p.cidrIpv4, p.cidrIpv6].flat().some((x) => typeof x === "string" && WORLD.has(x));
+    [p.cidrBlocks, p.ipv6CidrBlocks, p.cidrIpv4, p.cidrIpv6].flat().some((x) => typeof x === "string" && internet(x));
   if (isIngress && world(c.after) && !world(c.before))
     return { severity: "critical", control: PolicyNames.sgInternetIngress, reason: "security group rule opened to the internet" };
   return { severity: "warning", control: PolicyNames.sgInternetIngress, reason: "security group rule changed" };

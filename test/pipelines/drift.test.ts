@@ -136,7 +136,7 @@ describe("the pack judges both sides of the drift", () => {
     return file;
   };
 
-  test("a change the property rules only see as touching a control, the pack sees as breaking it", () => {
+  test("SSH opened to a public range that is not 0.0.0.0/0: the rule and the pack both call it broken", () => {
     // SSH source moved from the office range to a public range that is not 0.0.0.0/0.
     const file = digestWith((changes) => {
       const sg = changes.find((c) => c.urn.endsWith("::web-2-sg"))!;
@@ -147,7 +147,7 @@ describe("the pack judges both sides of the drift", () => {
     });
     const r = runDrift(file);
     const sg = r.resources.find((x) => x.name === "web-2-sg")!;
-    expect(sg.changes[0]).toMatchObject({ severity: "warning", control: PolicyNames.sgInternetIngress });
+    expect(sg.changes[0]).toMatchObject({ severity: "critical", control: PolicyNames.sgInternetAdminIngress, reason: expect.stringMatching(/port 22\/tcp from 81\.2\.69\.0\/24/) });
     expect(sg.severity).toBe("critical");
     expect(sg.violations).toEqual([expect.objectContaining({ policy: PolicyNames.sgInternetAdminIngress, message: expect.stringMatching(/81\.2\.69\.0\/24/) })]);
     expect(r.verdict).toBe("control-broken");
