@@ -9,6 +9,7 @@ import { ArgsError } from "../../components/config";
 import { ManagedMySql, type ManagedMysqlArgs } from "../../components/database";
 import { Firewall } from "../../components/firewall";
 import { renderMysqlHardening } from "../../components/host/mysql";
+import { renderBundle, renderCloudInit } from "../../components/host/render";
 import { MYSQL_PRIVILEGE_WAIVER_POLICY } from "../../components/mysql-sql";
 import { waiversFromTags } from "../../policies/src/waiver";
 
@@ -299,6 +300,30 @@ describe("password-auth apps", () => {
     expect(db.sql.match(/IDENTIFIED BY /g)).toHaveLength(1);
     expect(db.sql).toContain("IDENTIFIED BY ', QUOTE(@bulwark_pw_erp)");
     expect(run.one(T.command).inputs.create).not.toContain(MOCK_PASSWORD);
+  });
+
+  test("the host bundle's EC2 user data for a db server (HOST's renderer) carries no password", () => {
+    const model = {
+      role: "db",
+      admins: [{ name: "alice", sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJx0Bw5ZqZ0eZq6mD7m0Xo0vW2V0m7D1b3qj2cJ8ZkXg alice@laptop"] }],
+      ssh: { managementSources: ["10.20.0.0/16"] },
+      ids: { manager: "wazuh.corp.internal", enrolmentSecretParameter: "/bulwark/wazuh/enrolment" },
+      logs: { kind: "cloudwatch" },
+      mysql: {
+        bindAddress: "10.20.1.10",
+        apps: [
+          { name: "erp", database: "erp", host: "10.20.2.0/24", privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"] },
+          { name: "bi", database: "erp", host: "10.20.3.15", privileges: ["SELECT"] },
+        ],
+      },
+    };
+    const bundle = renderBundle(model, "debian-12");
+    const userData = renderCloudInit(bundle);
+    expect(userData).toContain("simple_password_check_minimal_length = 14");
+    expect(userData).toContain("QUOTE(@bulwark_pw_erp)");
+    expect(userData.match(/IDENTIFIED BY /g)).toHaveLength(2); // both are the QUOTE(@variable) construct
+    expect(userData).not.toMatch(/IDENTIFIED BY '[^,]/);
+    expect(userData).not.toMatch(/^\s*password\s*=/im);
   });
 
   test("rendered self-hosted user data has no password and no IDENTIFIED BY literal", () => {
