@@ -108,39 +108,39 @@ function common(p: PolicyDef) {
 }
 
 const resourcePolicies: Policies = policies.map((p) => {
-    if (!p.check) {
-      // A whole-stack control: the stack policy below evaluates it. It is registered so its level and config
-      // can be set like any other; per resource it only sees the root stack and does nothing there.
-      return {
-        ...common(p),
-        validateResource: Object.assign(() => undefined, { __pulumiType: "pulumi:pulumi:Stack" }),
-      };
-    }
-    const types = new Set(p.types);
-    const any = types.has("*");
-    const validateResource = Object.assign(
-      (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
-        if (!any && !types.has(args.type)) return;
-        const r: PolicyInputResource = { urn: args.urn, type: args.type, name: args.name, props: rawProps(args.props) };
-        const { findings } = evaluateResource(p.name, r, args.getConfig(), { levels: { [p.name]: "mandatory" } });
-        for (const f of findings) {
-          reported.add(keyOf(f));
-          report(reportViolation, f, false);
-        }
-      },
-      // Lets the SDK skip other types without deserialising.
-      !any && types.size === 1 ? { __pulumiType: p.types[0] } : {},
-    );
+  if (!p.check) {
+    // A whole-stack control: the stack policy below evaluates it. It is registered so its level and config
+    // can be set like any other; per resource it only sees the root stack and does nothing there.
     return {
       ...common(p),
-      validateResource,
-      ...(p.remediate
-        ? {
-            remediateResource: (args: ResourceValidationArgs) => remediate(p.name, args.type, rawProps(args.props), args.getConfig()),
-          }
-        : {}),
+      validateResource: Object.assign(() => undefined, { __pulumiType: "pulumi:pulumi:Stack" }),
     };
-  });
+  }
+  const types = new Set(p.types);
+  const any = types.has("*");
+  const validateResource = Object.assign(
+    (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+      if (!any && !types.has(args.type)) return;
+      const r: PolicyInputResource = { urn: args.urn, type: args.type, name: args.name, props: rawProps(args.props) };
+      const { findings } = evaluateResource(p.name, r, args.getConfig(), { levels: { [p.name]: "mandatory" } });
+      for (const f of findings) {
+        reported.add(keyOf(f));
+        report(reportViolation, f, false);
+      }
+    },
+    // Lets the SDK skip other types without deserialising.
+    !any && types.size === 1 ? { __pulumiType: p.types[0] } : {},
+  );
+  return {
+    ...common(p),
+    validateResource,
+    ...(p.remediate
+      ? {
+          remediateResource: (args: ResourceValidationArgs) => remediate(p.name, args.type, rawProps(args.props), args.getConfig()),
+        }
+      : {}),
+  };
+});
 
 function toInput(r: PolicyResource): PolicyInputResource {
   const pd: Record<string, string[]> = {};

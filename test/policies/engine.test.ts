@@ -5,7 +5,7 @@
 import { blocks, evaluate, evaluateResource, remediate, UNKNOWN, UNKNOWN_SENTINELS, type Finding } from "../../policies/src/engine";
 import type { PolicyInputResource } from "../../policies/src/engine";
 import { PolicyNames } from "../../policies/src/names";
-import { asPreview, baseline, res, T, urnOf } from "./fixtures";
+import { asPreview, baseline, postmortem, res, T, urnOf } from "./fixtures";
 
 type Stack = PolicyInputResource[];
 
@@ -337,5 +337,32 @@ describe("remediate", () => {
   });
   it("leaves compliant inputs alone", () => {
     expect(remediate(PolicyNames.instanceImdsv2, T.instance, { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 } })).toBeUndefined();
+  });
+});
+
+describe("the postmortem server as a plain Pulumi stack", () => {
+  it.each([
+    ["update", (s: Stack) => s],
+    ["preview", asPreview],
+  ])("is blocked with one clear message per missing control (%s)", (_n, shape) => {
+    const fs = evaluate(shape(postmortem()));
+    expect(blocks(fs)).toBe(true);
+    const count = new Map<string, number>();
+    for (const f of mandatory(fs)) count.set(f.policy, (count.get(f.policy) ?? 0) + 1);
+    expect(Object.fromEntries(count)).toEqual({
+      [PolicyNames.sgInternetAdminIngress]: 2, // SSH and MySQL, one message each
+      [PolicyNames.instancePublicIp]: 1,
+      [PolicyNames.instanceImdsv2]: 1,
+      [PolicyNames.instanceEncryptedVolumes]: 1,
+      [PolicyNames.instanceSsmManaged]: 1,
+      "ec2-instance-disallow-secrets-in-user-data": 1,
+      "ec2-instance-disallow-ssh-password-auth": 1,
+      "ec2-subnet-disallow-public-ip-on-launch": 1,
+      "ec2-vpc-require-flow-logs": 1,
+      "ec2-vpc-require-restricted-default-security-group": 1,
+    });
+    const baselineMsg = fs.find((f) => f.policy === "bulwark-stack-require-security-baseline");
+    expect(baselineMsg?.message).toMatch(/no intrusion detection/);
+    expect(evaluate(shape(postmortem()), undefined, { levels: { "bulwark-stack-require-security-baseline": "mandatory" } }).find((f) => f.policy === "bulwark-stack-require-security-baseline")?.enforcement).toBe("mandatory");
   });
 });

@@ -339,7 +339,7 @@ export const computePolicies: PolicyDef[] = [
       const ud = userDataTexts(r);
       const hits = new Set<string>();
       for (const t of ud.text) for (const h of credentialsIn(t)) hits.add(h);
-      for (const h of hits) emit.fail(`user data contains ${h}`);
+      if (hits.size) emit.fail(`user data contains ${[...hits].join(", ")}`);
       if (ud.unknown) emit.unknown("user data is unknown during preview");
     },
   },
