@@ -101,8 +101,17 @@ export function loadResources(kind: InputKind, file: string): InputResource[] {
   switch (kind) {
     case "state":
       return resourcesFromDeployment(parseDeployment(text, file), UNKNOWN);
-    case "preview":
-      return resourcesFromChanges(changesFromDigest(parsePreviewDigest(text, file)), UNKNOWN);
+    case "preview": {
+      const digest = parsePreviewDigest(text, file);
+      const shown = (digest.steps ?? []).filter((st) => st.op === "same").length;
+      const same = digest.changeSummary?.same ?? 0;
+      // Without --show-sames the digest holds only the root stack of the unchanged resources: say so.
+      if (same > shown + 1)
+        process.stderr.write(
+          `bulwark check: note: ${same - shown} unchanged resources are not in ${file}; run \`pulumi preview --json --show-sames\` to check the whole estate\n`,
+        );
+      return resourcesFromChanges(changesFromDigest(digest), UNKNOWN);
+    }
     case "events":
       return resourcesFromChanges(changesFromEvents(parseEventLog(text, file)), UNKNOWN);
   }

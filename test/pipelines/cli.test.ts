@@ -86,6 +86,9 @@ describe("bulwark check exit codes", () => {
 
   test("the postmortem server: 1, from every input kind", () => {
     for (const k of ["postmortemState", "postmortemStateText", "postmortemPreview", "postmortemEvents"]) expect([k, results[k].code]).toEqual([k, 1]);
+    // a digest without --show-sames covers only the change: the user is told
+    expect(results.postmortemPreview.stderr).toMatch(/19 unchanged resources are not in .*--show-sames/);
+    expect(results.cleanPreview.stderr).toBe("");
   });
 
   test("secrets are never printed, not even plaintext from an export made with --show-secrets", () => {
