@@ -146,10 +146,15 @@ function fakeId(type: string, name: string): string {
   return prefix ? `${prefix}-${hash.slice(0, 17)}` : `${name}-${hash.slice(0, 8)}`;
 }
 
-/** The mocks: echo inputs, add the computed outputs Bulwark's components read (ids, ARNs, names, IPs). */
-export function planMocks(region: string = MOCK_REGION): pulumi.runtime.Mocks {
+/**
+ * The mocks: echo inputs, add the computed outputs Bulwark's components read (ids, ARNs, names, IPs).
+ * In preview mode they behave like a first `pulumi preview`: inputs (and auto-names) are known, ids and every
+ * computed output are unknown, so inputs that depend on them carry the engine's unknown sentinel.
+ */
+export function planMocks(region: string = MOCK_REGION, preview = false): pulumi.runtime.Mocks {
   return {
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+      if (preview) return { id: undefined, state: { ...args.inputs, ...(args.custom && args.type.startsWith("aws:") ? { name: args.inputs.name ?? args.name } : {}) } };
       const id = fakeId(args.type, args.name);
       const [pkg, mod] = args.type.split(":");
       const service = (mod ?? "").split("/")[0];
@@ -407,7 +412,7 @@ async function runPlanNow(opts: RunPlanOptions): Promise<PlanResult> {
   pulumi.runtime.setAllConfig(engineConfig, secretKeys);
   const region = typeof config["aws:region"] === "string" ? (config["aws:region"] as string) : MOCK_REGION;
 
-  const recorder = await startRecording({ stack, preview: opts.preview, mocks: planMocks(region) });
+  const recorder = await startRecording({ stack, preview: opts.preview, mocks: planMocks(region, opts.preview ?? false) });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const loaded = require(opts.program ?? path.join(REPO_ROOT, "index.ts")) as unknown;
   const program = (typeof loaded === "function" ? loaded : (loaded as { default?: unknown }).default) as () => Promise<unknown>;

@@ -85,6 +85,19 @@ describe("runPlan", () => {
     fs.unlinkSync(file);
   });
 
+  test("preview mode: ids and computed outputs are unknown (the engine's sentinel), the hardening inputs are known", async () => {
+    const plan = await runPlan({ config: smallConfig(), preview: true });
+    const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const inst = plan.resources.find((r) => r.type === "aws:ec2/instance:Instance")!;
+    expect(inst.inputs.subnetId).toBe(UNKNOWN);
+    expect(inst.inputs.vpcSecurityGroupIds).toEqual([UNKNOWN]);
+    expect(inst.inputs.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
+    expect(inst.inputs.associatePublicIpAddress).toBe(false);
+    expect(inst.propertyDependencies.subnetId).toHaveLength(1);
+    for (const s of serverHardening(plan)) expect(s).toMatchObject({ imdsv2: true, rootEncrypted: true, publicIp: false, ssmManaged: true, internetAdminPorts: [] });
+    expect(plan.outputs.alertTopicArn).toBe(UNKNOWN);
+  }, 30000);
+
   test("bastion mode: one bastion per site, targets accept SSH only from the bastion group", async () => {
     const cfg = smallConfig();
     cfg["bulwark:environment"] = "dev";
