@@ -114,10 +114,16 @@ export class SecurityBaseline extends pulumi.ComponentResource {
       tags: tags(`${name}-trail`),
     }, { parent: this });
     const trailRole = new aws.iam.Role(`${name}-trail`, {
-      assumeRolePolicy: JSON.stringify({
+      // Only this account's CloudTrail may assume it (confused-deputy guard).
+      assumeRolePolicy: account.apply((acct) => JSON.stringify({
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "sts:AssumeRole" }],
-      }),
+        Statement: [{
+          Effect: "Allow",
+          Principal: { Service: "cloudtrail.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": acct } },
+        }],
+      })),
       tags: tags(`${name}-trail`),
     }, { parent: this });
     const trailRolePolicy = new aws.iam.RolePolicy(`${name}-trail`, {

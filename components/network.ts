@@ -150,11 +150,18 @@ export class SecureNetwork extends pulumi.ComponentResource {
       kmsKeyId: a.logKmsKeyArn,
       tags: tags(`${name}-flow`),
     }, { parent: this });
+    const account = aws.getCallerIdentityOutput({}, invokeOpts(this)).accountId;
     const flowRole = new aws.iam.Role(`${name}-flow`, {
-      assumeRolePolicy: JSON.stringify({
+      // Only this account's flow logs may assume it (confused-deputy guard).
+      assumeRolePolicy: account.apply((acct) => JSON.stringify({
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" }],
-      }),
+        Statement: [{
+          Effect: "Allow",
+          Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": acct } },
+        }],
+      })),
       tags: tags(`${name}-flow`),
     }, { parent: this });
     new aws.iam.RolePolicy(`${name}-flow`, {

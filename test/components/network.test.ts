@@ -38,6 +38,9 @@ describe("SecureNetwork", () => {
     expect(fl.inputs).toMatchObject({ trafficType: "ALL", logDestinationType: "cloud-watch-logs" });
     expect(fl.propertyDependencies.logDestination).toEqual([lg.urn]);
     expect(fl.propertyDependencies.vpcId).toEqual([r.one(T.vpc).urn]);
+    const trust = JSON.parse(String(r.one(T.role).inputs.assumeRolePolicy));
+    expect(trust.Statement).toEqual([expect.objectContaining({ Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } })]);
+    expect(fl.propertyDependencies.iamRoleArn).toEqual([r.one(T.role).urn]);
   });
 
   test("the default security group is adopted with no rules", async () => {
