@@ -7,6 +7,8 @@ import { arr, bool, get, isObj, isSet, num, str, type Tri } from "./values";
 
 export const COMPUTE_TYPES = {
   instance: "aws:ec2/instance:Instance",
+  /** Same inputs as an instance (it launches one). */
+  spot: "aws:ec2/spotInstanceRequest:SpotInstanceRequest",
   launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
   launchConfiguration: "aws:ec2/launchConfiguration:LaunchConfiguration",
   volume: "aws:ebs/volume:Volume",
@@ -18,6 +20,9 @@ export const COMPUTE_TYPES = {
   rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   policyAttachment: "aws:iam/policyAttachment:PolicyAttachment",
 } as const;
+
+export const INSTANCE_TYPES: readonly string[] = [COMPUTE_TYPES.instance, COMPUTE_TYPES.spot];
+export const isInstance = (r: { type: string }) => INSTANCE_TYPES.includes(r.type);
 
 /** The launch template an instance names (by id or name), if any. */
 export function templateOf(r: Res, ctx: Ctx): Link {
@@ -65,7 +70,7 @@ export function imdsOf(props: Record<string, unknown>): Imds | undefined {
 
 /** Effective IMDS settings: each field inherits separately (an instance may set only the hop limit). */
 export function effectiveImds(r: Res, ctx: Ctx): { imds: Imds; from: string } {
-  if (r.type !== COMPUTE_TYPES.instance) return { imds: imdsOf(r.props) ?? { tokens: undefined, hop: undefined, endpoint: undefined }, from: "resource" };
+  if (!isInstance(r)) return { imds: imdsOf(r.props) ?? { tokens: undefined, hop: undefined, endpoint: undefined }, from: "resource" };
   const own = imdsOf(r.props);
   const t = inherit<string>(r, ctx, () => own?.tokens, (lt) => imdsOf(lt.props)?.tokens);
   const h = inherit<number>(r, ctx, () => own?.hop, (lt) => imdsOf(lt.props)?.hop);

@@ -209,6 +209,12 @@ describe("launch-template inheritance", () => {
     s.push(res(T.ebsDefault, "account", { enabled: true }));
     expect(mandatory(evaluate(s))).toEqual([]);
   });
+  it("a spot instance request is held to the instance controls", () => {
+    const s = baseline();
+    const i = find(s, T.instance, "web-1");
+    s.push(res("aws:ec2/spotInstanceRequest:SpotInstanceRequest", "spot", { ...i.props, metadataOptions: { httpTokens: "optional" } }));
+    expect(names(mandatory(evaluate(s)))).toEqual([PolicyNames.instanceImdsv2]);
+  });
   it("an instance without a subnet launches into the default VPC and gets a public IP", () => {
     const s = baseline();
     const i = find(s, T.instance, "web-1");

@@ -1,10 +1,10 @@
 /** Compute controls: public IPs, IMDSv2, encrypted volumes, SSM management, user data, key pairs, monitoring. */
 import type { Ctx, PolicyDef, Res } from "../framework";
-import { COMPUTE_TYPES as T, effectiveImds, imdsOf, inherit, templateOf, templatePublicIp, templateSubnet } from "../launch";
+import { COMPUTE_TYPES as T, INSTANCE_TYPES, isInstance, effectiveImds, imdsOf, inherit, templateOf, templatePublicIp, templateSubnet } from "../launch";
 import { PolicyNames } from "../names";
 import { arr, bool, get, isObj, isSet, isUnknown, str, strs, type Obj } from "../values";
 
-const SERVER_TYPES = [T.instance, T.launchTemplate, T.launchConfiguration];
+const SERVER_TYPES = [...INSTANCE_TYPES, T.launchTemplate, T.launchConfiguration];
 const SUBNET_TYPES = [T.subnet, T.defaultSubnet];
 const SSM_CORE = /:policy\/AmazonSSMManagedInstanceCore$/;
 
@@ -92,7 +92,7 @@ function volumeProblems(r: Res, ctx: Ctx): { bad: string[]; unknown: string[] } 
     return { bad, unknown };
   }
   // Instance root volume: own setting, else the template's mappings, else unencrypted (AWS default).
-  if (r.type === T.instance) {
+  if (isInstance(r)) {
     const own = get(r.props, "rootBlockDevice", "encrypted");
     if (isSet(own)) judge("rootBlockDevice", own);
     else {
@@ -147,7 +147,7 @@ function rolesWithSsm(ctx: Ctx): Set<string> {
 // ------------------------------------------------------------------------------------------- IMDS remediation
 
 function remediateImds(type: string, props: Obj, hopLimit: number): Obj | undefined {
-  if (![T.instance, T.launchTemplate, T.launchConfiguration].includes(type as never)) return undefined;
+  if (!SERVER_TYPES.includes(type as never)) return undefined;
   const cur = imdsOf(props);
   if (cur?.endpoint === "disabled") return undefined;
   const hop = typeof cur?.hop === "number" ? Math.min(cur.hop, hopLimit) : hopLimit;
@@ -169,14 +169,12 @@ export const computePolicies: PolicyDef[] = [
     cis: [],
     remediation: "Set associatePublicIpAddress: false, launch into a private subnet, and publish through a load balancer; administer with SSM.",
     unknowns: "In preview the template and subnet are followed through propertyDependencies; a subnet outside the stack, or an unknown flag, is advisory.",
-    types: [T.instance, "aws:ec2/eip:Eip", "aws:ec2/eipAssociation:EipAssociation"],
+    types: [...INSTANCE_TYPES, "aws:ec2/eip:Eip", "aws:ec2/eipAssociation:EipAssociation"],
     check(r, ctx, emit) {
-      if (r.type !== T.instance) {
+      if (!isInstance(r)) {
         // An Elastic IP bound to an instance (directly or through its interface) is a public IP too.
-        for (const k of r.type === "aws:ec2/eip:Eip" ? ["instance", "associateWithPrivateIp"] : ["instanceId"]) {
-          const v = get(r.props, k);
-          if (isSet(v) && v !== "" && k !== "associateWithPrivateIp") return emit.fail(`an Elastic IP is attached to instance ${isUnknown(v) ? "(unknown during preview)" : String(v)}`);
-        }
+        const v = get(r.props, r.type === "aws:ec2/eip:Eip" ? "instance" : "instanceId");
+        if (isSet(v) && v !== "") emit.fail(`an Elastic IP is attached to instance ${isUnknown(v) ? "(unknown during preview)" : String(v)}`);
         return;
       }
       const own = bool(r.props.associatePublicIpAddress);
@@ -300,7 +298,7 @@ export const computePolicies: PolicyDef[] = [
     cis: [],
     remediation: "Give the instance (or its launch template) an instance profile whose role attaches arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore.",
     unknowns: "Profile, role and attachments are followed by name/ARN in update and propertyDependencies in preview; a profile or role outside the stack is advisory.",
-    types: [T.instance],
+    types: INSTANCE_TYPES,
     check(r, ctx, emit) {
       const inh = inherit<string>(
         r,
@@ -368,7 +366,7 @@ export const computePolicies: PolicyDef[] = [
     cis: [],
     remediation: "Remove keyName; use SSM Session Manager (audited, no inbound port).",
     unknowns: "An unknown key name counts as set.",
-    types: [T.instance, T.launchTemplate, T.launchConfiguration],
+    types: SERVER_TYPES,
     check(r, _ctx, emit) {
       const k = get(r.props, "keyName");
       if (isSet(k) && k !== "") emit.fail(`keyName is ${isUnknown(k) ? "set (unknown during preview)" : `"${String(k)}"`}`);
@@ -384,7 +382,7 @@ export const computePolicies: PolicyDef[] = [
     cis: [],
     remediation: "Set monitoring: true (launch templates: monitoring.enabled).",
     unknowns: "Unknown values are not reported.",
-    types: [T.instance, T.launchTemplate],
+    types: [...INSTANCE_TYPES, T.launchTemplate],
     check(r, ctx, emit) {
       const v =
         r.type === T.launchTemplate

@@ -77,7 +77,7 @@ export function rotationInterval(rules: unknown): number {
   return d === "unknown" || sched ? 0 : Infinity;
 }
 
-const SERVER_TYPES = ["aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/launchConfiguration:LaunchConfiguration", "aws:autoscaling/group:Group"];
+const SERVER_TYPES = ["aws:ec2/instance:Instance", "aws:ec2/spotInstanceRequest:SpotInstanceRequest", "aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/launchConfiguration:LaunchConfiguration", "aws:autoscaling/group:Group"];
 export const SECURITY_BASELINE_TYPE = "bulwark:security:SecurityBaseline";
 
 export const dataPolicies: PolicyDef[] = [
