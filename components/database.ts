@@ -1,8 +1,9 @@
 /**
- * ManagedMySql: RDS MySQL where no human holds a password.
+ * ManagedMySql: RDS MySQL (or Aurora MySQL) where no human holds a password.
  *  - master password generated, stored and rotated by RDS in Secrets Manager under a customer-managed key;
  *  - IAM database authentication on; application users default to it (no stored password);
- *  - TLS forced by the parameter group, audit plugin in the option group, logs exported to CloudWatch;
+ *  - TLS forced by the parameter group, audit plugin in the option group (Aurora: advanced auditing in the cluster
+ *    parameter group), logs exported to CloudWatch;
  *  - private subnets only, one security group admitting the DB port from named client groups only.
  * Application users are applied over an SSM port-forward by components/mysql-apply.ts (see README "mysql").
  */
@@ -47,7 +48,7 @@ const managedMysqlArgsSchema = z
       /** Key for the CloudWatch log groups (its policy must admit CloudWatch Logs); the DB's own key is not. */
       logKmsKeyArn: input<string>("a KMS key ARN").optional(),
       /** How application users are applied: port-forward through this SSM-managed instance (a client of the DB). */
-      apply: z.object({ ssmTargetInstanceId: input<string>("an SSM-managed instance id"), caBundlePath: z.string().optional() }).strict().optional(),
+      apply: z.object({ ssmTargetInstanceId: input<string>("an SSM-managed instance id"), caBundlePath: z.string().regex(/^\/[A-Za-z0-9._\/-]+$/, "use an absolute path to the RDS CA bundle").optional() }).strict().optional(),
       tags: tagsField,
     })
     .strict()
