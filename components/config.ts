@@ -8,6 +8,7 @@ import { waiverSchema, type Waiver } from "../policies/src/waiver";
 import { ADMIN_PORTS, DEFAULT_AUTHORIZED_WEB_PORTS, LOG_RETENTION_DAYS } from "./controls";
 import { coversInternet, isAnywhere, judgeIngress, normaliseRules, parseCidr } from "./rules";
 import { databaseConfigSchema, databaseCrossChecks } from "./database-args";
+import { hostStackSchema } from "./host/stack";
 
 /** Config namespace: the Pulumi project name. */
 export const PROJECT = "bulwark";
@@ -62,7 +63,8 @@ export type Role = (typeof ROLES)[number];
 export const OPERATING_SYSTEMS = ["ubuntu-24.04", "ubuntu-22.04", "debian-12", "amazonlinux-2023"] as const;
 export type OperatingSystem = (typeof OPERATING_SYSTEMS)[number];
 
-const ruleSchema = z
+/** Bulwark's own ingress rule spelling, shared by the config and Firewall's `ingress` arg. */
+export const ruleSchema = z
   .object({
     from: z.union([z.literal("internet"), cidrSchema]).describe("a CIDR or 'internet'"),
     ports: z
@@ -170,6 +172,8 @@ const baseSchema = z
     sites: z.array(siteSchema).min(1, "declare at least the head office"),
     /** Managed RDS MySQL databases (ManagedMySql); see components/database-args.ts. */
     databases: z.array(databaseConfigSchema).default([]),
+    /** On-host hardening for every server, delivered as user data (components/host/stack.ts). */
+    host: hostStackSchema.optional(),
   })
   .strict();
 

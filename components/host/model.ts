@@ -149,7 +149,8 @@ const patchSchema = z
     }
   });
 
-export const hostModelSchema = z
+/** The model's fields without the cross-field checks (for schemas built from parts of it). */
+export const hostModelBase = z
   .object({
     role: z.enum(["web", "app", "db", "bastion"]),
     admins: z.array(adminSchema).min(1, "declare at least one admin user with an SSH key"),
@@ -167,11 +168,12 @@ export const hostModelSchema = z
     ids: idsSchema,
     logs: logsSchema,
     patch: patchSchema.prefault({}),
-    /** Required for role db: the self-hosted MySQL/MariaDB hardening (components/host/mysql.ts). */
+    /** Role db: the self-hosted MySQL/MariaDB hardening (components/host/mysql.ts), when this host runs one. */
     mysql: mysqlRoleSchema.optional(),
   })
-  .strict()
-  .superRefine((m, ctx) => {
+  .strict();
+
+export const hostModelSchema = hostModelBase.superRefine((m, ctx) => {
     m.inbound.forEach((r, i) => {
       const from = typeof r.port === "number" ? r.port : r.port.from;
       const to = typeof r.port === "number" ? r.port : r.port.to;
@@ -190,9 +192,6 @@ export const hostModelSchema = z
       if (names.has(a.name)) ctx.addIssue({ code: "custom", path: ["admins", i, "name"], input: a.name, message: "admin names must be unique" });
       names.add(a.name);
     });
-    if (m.role === "db" && !m.mysql) {
-      ctx.addIssue({ code: "custom", path: ["mysql"], input: undefined, message: "role db needs a mysql section (bindAddress at least)" });
-    }
     if (m.role !== "db" && m.mysql) {
       ctx.addIssue({ code: "custom", path: ["role"], input: m.role, message: "a mysql section needs role: db" });
     }

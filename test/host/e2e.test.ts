@@ -245,13 +245,12 @@ for (const { suite, os, net } of SUITES) {
 
     test("a ruleset that would lock the operator out is rolled back unless confirmed", async () => {
       fs.cpSync(path.join(work, "bundle-lockout"), path.join(m, "opt/bulwark/bundle-lockout"), { recursive: true });
-      const apply = ssh(good, "alice", [], "sudo -n BULWARK_FW_ROLLBACK_SECONDS=6 /opt/bulwark/bundle-lockout/apply && echo SESSION-SURVIVED");
+      const apply = ssh(good, "alice", [], "sudo -n BULWARK_FW_ROLLBACK_SECONDS=20 /opt/bulwark/bundle-lockout/apply && echo SESSION-SURVIVED");
       expect(apply.stdout).toContain("SESSION-SURVIVED");
       expect(probe(id, srv, 22, good)).toBe("timeout"); // a new connection cannot get in...
-      await sleep(7000);
       let back = "";
-      for (let i = 0; i < 10 && back !== "open"; i++) {
-        back = probe(id, srv, 22, good);
+      for (let i = 0; i < 40 && back !== "open"; i++) {
+        back = probe(id, srv, 22, good, 500);
         if (back !== "open") await sleep(500);
       }
       expect(back).toBe("open"); // ...until the unconfirmed ruleset rolls back.

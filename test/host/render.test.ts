@@ -61,7 +61,7 @@ describe("host model (zod)", () => {
     [{ patch: { automatic: false } }, /^patch\.automatic = false: automatic security updates are the default; to turn them off add patch\.waiver/],
     [{ admins: [{ name: "root", sshKeys: [KEY] }] }, /^admins\[0\]\.name = "root": root cannot log in over SSH/],
     [{ admins: [{ name: "alice", sshKeys: ["hunter2"] }] }, /^admins\[0\]\.sshKeys\[0\] = "hunter2": paste one OpenSSH public key line/],
-    [{ role: "db" }, /^mysql = \(missing\): role db needs a mysql section/],
+    [{ role: "web", mysql: { bindAddress: "10.20.1.10" } }, /^role = "web": a mysql section needs role: db/],
     [{ ids: { manager: "w", enrolmentSecretParameter: "/p", enrolmentPassword: "s3cret" } }, /ids.*enrolmentPassword/],
     [{ sshPasswordAuthentication: true }, /sshPasswordAuthentication/],
   ])("bad input %# is refused naming field, value and fix", (patch, message) => {

@@ -1,0 +1,70 @@
+/**
+ * The estate-wide host hardening config (`bulwark:host`) and the user-data renderer that turns it, with each
+ * server's site and role, into that server's host model and cloud-init bundle (EC2 user data, gzipped).
+ */
+import { z } from "zod";
+import { hostModelBase, type HostModelInput, type HostOs } from "./model";
+import { renderBundle, renderUserDataBase64 } from "./render";
+
+/** The parts of the host model that are the same across the estate; role and inbound come from each server. */
+export const hostStackSchema = hostModelBase
+  .pick({ admins: true, adminGroup: true, ids: true, logs: true, patch: true })
+  .extend({
+    /** SSH management sources; defaults to each server's site CIDR (bastion and VPN reach it from inside). */
+    managementSources: z.array(z.string()).optional(),
+  })
+  .strict();
+export type HostStackConfig = z.input<typeof hostStackSchema>;
+
+export interface EstateServer {
+  name: string;
+  role: "web" | "app" | "db" | "bastion";
+  os: HostOs;
+  allow?: { from: string; ports: (number | string)[]; protocol?: "tcp" | "udp"; description?: string }[];
+}
+export interface EstateSite {
+  name: string;
+  cidr: string;
+}
+
+/** The tier ports the estate's firewalls open (components/estate.ts), all from inside the site. */
+export interface TierPorts {
+  webPorts: number[];
+  appPort: number;
+  dbPort: number;
+}
+
+const portOf = (p: number | string) => {
+  if (typeof p === "number") return p;
+  const [from, to] = p.split("-").map(Number);
+  return to === undefined ? from : { from, to };
+};
+
+/** One server's host model: the estate section plus its role, site and declared ingress. */
+export function serverHostModel(host: HostStackConfig, site: EstateSite, server: EstateServer, tiers: TierPorts): HostModelInput {
+  const internet = ["0.0.0.0/0", "::/0"];
+  const roleInbound =
+    // Mirrors the tier security groups: web ports from the site (its load balancer), app from web, db from app.
+    server.role === "web" ? tiers.webPorts.map((port) => ({ port, sources: [site.cidr], description: "web tier" }))
+      : server.role === "app" ? [{ port: tiers.appPort, sources: [site.cidr], description: "app tier (from web)" }]
+        : server.role === "db" ? [{ port: tiers.dbPort, sources: [site.cidr], description: "MySQL (from app)" }]
+          : [];
+  const extra = (server.allow ?? []).flatMap((r) =>
+    r.ports.map((p) => ({ port: portOf(p), protocol: r.protocol ?? "tcp", sources: r.from === "internet" ? internet : [r.from], description: r.description })),
+  );
+  const { managementSources, ...rest } = host;
+  return {
+    ...rest,
+    role: server.role,
+    ssh: { managementSources: managementSources ?? [site.cidr] },
+    inbound: [...roleInbound, ...extra].filter((r) => r.port !== 22),
+  } as HostModelInput;
+}
+
+/** A user-data renderer for buildEstate: every server boots with the bundle for its OS and role. */
+export function hostUserData(host: HostStackConfig, tiers: TierPorts) {
+  return (site: EstateSite, server: EstateServer): { base64: string } => {
+    const bundle = renderBundle(serverHostModel(host, site, server, tiers), server.os);
+    return { base64: renderUserDataBase64(bundle) };
+  };
+}
