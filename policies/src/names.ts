@@ -10,10 +10,14 @@ export const PolicyNames = {
   instanceImdsv2: "ec2-instance-require-imdsv2",
   instanceEncryptedVolumes: "ec2-instance-require-encrypted-volumes",
   instanceSsmManaged: "ec2-instance-require-ssm-managed",
+  instanceKeyPair: "ec2-instance-disallow-key-pair",
+  instanceUserDataSecrets: "ec2-instance-disallow-secrets-in-user-data",
   rdsPublic: "rds-instance-disallow-public-access",
   rdsIamAuth: "rds-instance-require-iam-auth",
   rdsManagedPassword: "rds-instance-require-managed-master-password",
   secretRotation: "secretsmanager-secret-require-rotation",
+  rdsTls: "rds-database-require-tls",
+  stackSecurityBaseline: "bulwark-stack-require-security-baseline",
 } as const;
 
 export type PolicyName = (typeof PolicyNames)[keyof typeof PolicyNames];
