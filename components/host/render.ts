@@ -189,7 +189,7 @@ export function renderSshdConfig(settings: SshSetting[], os: HostOs): string {
   return [
     `# Bulwark sshd_config for ${os} (dev-sec ssh-baseline parity, crypto profile bulwark-strict). Generated.`,
     "# sshd keeps the FIRST value it reads: every hardened value is stated here, before the Include, so a",
-    "# cloud-init or vendor drop-in (e.g. PasswordAuthentication yes) cannot override it.",
+    "# cloud-init or vendor drop-in cannot override it.",
     ...settings.flatMap((s) => [`# ${s.anchor}`, `${s.key} ${s.value}`]),
     "AuthorizedKeysFile /etc/ssh/authorized_keys/%u",
     "Subsystem sftp internal-sftp -l INFO -f LOCAL6 -u 0027",
@@ -510,10 +510,11 @@ function bundleEnv(m: HostModel, os: HostOs, p: OsProfile, settings: SshSetting[
     `SSH_KEY_GROUP=${q(p.sshKeyGroup)}`,
     `SSH_RSA_MIN_BITS=${SSH_CRYPTO.rsaMinBits}`,
     `SSH_MODULI_MIN_BITS=${SSH_CRYPTO.moduliMinBits}`,
-    // KEY|file value|sshd -T value ("=" same, "-" not printed by -T)
-    `SSH_SETTINGS=${arr([...fileFirst].map(([k, v]) => {
+    // verify reads the expected sshd values from the bundle's own sshd_config; these differ under `sshd -T`
+    // (KEY|value as -T prints it, "-" when -T omits the key).
+    `SSH_T_OVERRIDES=${arr([...fileFirst].flatMap(([k, v]) => {
       const e = effMap.get(k.toLowerCase());
-      return `${k}|${v}|${e === undefined ? "-" : e === v ? "=" : e}`;
+      return e === undefined ? [`${k}|-`] : e === v ? [] : [`${k}|${e}`];
     }))}`,
     `NFT_CONF=${q(p.nftConf)}`,
     `FW_ROLLBACK_SECONDS=\${BULWARK_FW_ROLLBACK_SECONDS:-180}`,
@@ -522,7 +523,6 @@ function bundleEnv(m: HostModel, os: HostOs, p: OsProfile, settings: SshSetting[
     `AUDIT_RULE_COUNT=${AUDIT_RULES.filter((r) => /^-[aw] /.test(r)).length}`,
     `AUDITD_CONF=${arr(AUDITD_CONF.map((c) => `${c.key} ${c.value}`))}`,
     `LOGIN_DEFS=${arr(loginDefs(p.family === "amazon").map((c) => `${c.key} ${c.value}`))}`,
-    `SYSCTL=${arr(SYSCTL.map((c) => `${c.key} ${c.value}`))}`,
     `SHADOW_MODE=${q(p.shadowMode)}`,
     `SHADOW_GROUP=${q(p.shadowGroup)}`,
     `UNUSED_UNITS=${q(UNUSED_UNITS.join(" "))}`,
