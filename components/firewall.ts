@@ -9,10 +9,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { PolicyNames } from "../policies/src/names";
-import { parseArgs } from "./config";
+import { parseArgs, ruleSchema } from "./config";
 import { DEFAULT_AUTHORIZED_WEB_PORTS, DEFAULT_EGRESS_PORTS } from "./controls";
 import { input, mergeTags, tagsField, waiversField, type Waiver } from "./common";
-import { type ConfigRule, type NormalisedRule, type PeerSpec, type PortSpec, Peer, Port, judgeIngress, normaliseRules } from "./rules";
+import { type NormalisedRule, type PeerSpec, type PortSpec, Peer, Port, judgeIngress, normaliseRules } from "./rules";
 
 export { Peer, Port };
 
@@ -23,7 +23,7 @@ const firewallArgsSchema = z
     authorizedWebPorts: z.array(z.number().int().min(1).max(65535)).default([...DEFAULT_AUTHORIZED_WEB_PORTS]),
     /** `https`: TCP 443 out only (default). `none`: no egress. `all`: everything, needs a sgUnrestrictedEgress waiver. */
     egress: z.enum(["https", "none", "all"]).default("https"),
-    ingress: z.array(z.custom<ConfigRule>((v) => typeof v === "object" && v !== null && "from" in v, "write a rule as {from, ports}")).default([]),
+    ingress: z.array(ruleSchema).default([]),
     waivers: waiversField,
     tags: tagsField,
   })

@@ -106,6 +106,8 @@ describe("Firewall", () => {
       expect(() => new Firewall("b", { vpcId: "vpc-1", description: "caf\u00e9" })).toThrow(/args\.description.*printable ASCII/);
       expect(() => new Firewall("c", { vpcId: "vpc-1", egress: "open" as "https" })).toThrow(/args\.egress: got "open"/);
       expect(() => new Firewall("d", { vpcId: "vpc-1", waivers: [{ ...waiver("x-y-z"), reason: "because" }] })).toThrow(/args\.waivers\[0\]\.reason/);
+      expect(() => new Firewall("e", { vpcId: "vpc-1", ingress: [{ from: "10.0.0.0/8", ports: ["ssh"] }] })).toThrow(/args\.ingress\[0\]\.ports\[0\]: got "ssh"/);
+      expect(() => new Firewall("f", { vpcId: "vpc-1", ingress: [{ from: "anywhere", ports: [443] }] })).toThrow(/args\.ingress\[0\]\.from/);
     });
     expect(r.resources).toHaveLength(0);
   });
