@@ -35,6 +35,13 @@ describe("RemoteAccess (Session Manager)", () => {
     expect(policy.Statement[0]).toMatchObject({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } });
   });
 
+  test("options: session length and log retention", async () => {
+    const r = await record(() => new RemoteAccess("admin", { kmsKeyArn: KEY, maxSessionMinutes: 60, logRetentionDays: 731, mode: "bastion" }));
+    expect(JSON.parse(String(r.one(T.document).inputs.content)).inputs.maxSessionDuration).toBe("60");
+    expect(r.one(T.logGroup).inputs.retentionInDays).toBe(731);
+    expect(r.value.mode).toBe("bastion");
+  });
+
   test("bad args: root run-as, idle timeout out of range, no key", async () => {
     const r = await record(() => {
       expect(() => new RemoteAccess("a", { kmsKeyArn: KEY, runAsUser: "root" })).toThrow(/args\.runAsUser.*never run sessions as root/);

@@ -60,6 +60,15 @@ describe("SecurityBaseline", () => {
     expect(tp.Statement[0].Principal.Service).toEqual(["events.amazonaws.com", "cloudwatch.amazonaws.com"]);
   });
 
+  test("options: runtime monitoring and malware protection can be left to another stack; no EBS CMK means the AWS key", async () => {
+    const r = await record(() => new SecurityBaseline("account", { kmsKeyArn: KEY, runtimeMonitoring: false, malwareProtection: false }));
+    expect(r.ofType("aws:guardduty/detectorFeature:DetectorFeature")).toHaveLength(0);
+    expect(r.one("aws:guardduty/detector:Detector").inputs.enable).toBe(true);
+    expect(r.ofType("aws:ebs/defaultKmsKey:DefaultKmsKey")).toHaveLength(0);
+    expect(r.one("aws:ebs/encryptionByDefault:EncryptionByDefault").inputs.enabled).toBe(true);
+    expect(r.ofType("aws:sns/topicSubscription:TopicSubscription")).toHaveLength(0);
+  });
+
   test("bad args name the field and create nothing", async () => {
     const r = await record(() => {
       expect(() => new SecurityBaseline("a", { kmsKeyArn: KEY, alertEmails: ["not-an-email"] })).toThrow(/args\.alertEmails\[0\]: got "not-an-email"/);
@@ -85,6 +94,15 @@ describe("PatchManagement", () => {
     const assoc = r.one("aws:ssm/association:Association");
     expect(assoc.inputs).toMatchObject({ name: "AWS-RunPatchBaseline", parameters: { Operation: "Scan" }, targets: target, scheduleExpression: "rate(1 day)" });
     expect(r.one("aws:ssm/maintenanceWindow:MaintenanceWindow").inputs).toMatchObject({ schedule: "cron(0 3 ? * SUN *)", duration: 3, cutoff: 1, allowUnassociatedTargets: false });
+  });
+
+  test("options: Debian, time zone, schedules", async () => {
+    const r = await record(() => new PatchManagement("p", { patchGroup: "g", operatingSystems: ["DEBIAN", "DEBIAN"], schedule: "cron(0 1 ? * SAT *)", scheduleTimezone: "Europe/London", durationHours: 5, cutoffHours: 2, scanSchedule: "rate(12 hours)" }));
+    const b = r.one("aws:ssm/patchBaseline:PatchBaseline");
+    expect(b.inputs.operatingSystem).toBe("DEBIAN");
+    expect((b.inputs.approvalRules as Record<string, unknown>[])[0].approveAfterDays).toBeUndefined();
+    expect(r.one("aws:ssm/maintenanceWindow:MaintenanceWindow").inputs).toMatchObject({ schedule: "cron(0 1 ? * SAT *)", scheduleTimezone: "Europe/London", duration: 5, cutoff: 2 });
+    expect(r.one("aws:ssm/association:Association").inputs.scheduleExpression).toBe("rate(12 hours)");
   });
 
   test("bad args name the field and create nothing", async () => {

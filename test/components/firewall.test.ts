@@ -100,6 +100,15 @@ describe("Firewall", () => {
     expect(waiversFromTags(r.one(T.egress).inputs.tags).waivers[0].policy).toBe(PolicyNames.sgUnrestrictedEgress);
   });
 
+  test("options: authorized web ports are per firewall; ingress given at construction; tags", async () => {
+    const r = await record(() => {
+      const fw = new Firewall("api", { vpcId: "vpc-1", authorizedWebPorts: [8443], ingress: [{ from: "internet", ports: [8443] }], tags: { team: "api" } });
+      expect(() => fw.allowFrom(Peer.anyIpv4(), Port.tcp(443), "443 is not authorized here")).toThrow(/not an authorized web port \(8443\)/);
+    });
+    expect(r.one(T.ingress).inputs).toMatchObject({ fromPort: 8443, cidrIpv4: "0.0.0.0/0" });
+    expect(r.one(T.sg).inputs.tags).toMatchObject({ team: "api", Name: "api" });
+  });
+
   test("bad args name the field and create nothing", async () => {
     const r = await record(() => {
       expect(() => new Firewall("a", { vpcId: "" })).toThrow(ArgsError);

@@ -17,6 +17,11 @@ describe("EncryptionKey", () => {
     for (const s of policy.Statement.slice(2)) expect(s.Condition.StringEquals["aws:SourceAccount"]).toBe("123456789012");
   });
 
+  test("options: description, deletion window, tags", async () => {
+    const r = await record(() => new EncryptionKey("logs", { description: "log key", deletionWindowInDays: 7, tags: { team: "sec" } }));
+    expect(r.one("aws:kms/key:Key").inputs).toMatchObject({ description: "log key", deletionWindowInDays: 7, tags: expect.objectContaining({ team: "sec" }) });
+  });
+
   test("bad args name the field and create nothing", async () => {
     const r = await record(() => {
       expect(() => new EncryptionKey("a", { deletionWindowInDays: 3 })).toThrow(/args\.deletionWindowInDays: got 3.*7 to 30 days/);

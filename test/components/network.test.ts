@@ -89,6 +89,13 @@ describe("SecureNetwork", () => {
     expect(r.resources).toHaveLength(0);
   });
 
+  test("options: three AZs, a custom endpoint list, caller tags on every resource", async () => {
+    const r = await record(() => new SecureNetwork("hq", { cidr: "10.10.0.0/16", logKmsKeyArn: KEY, availabilityZoneCount: 3, interfaceEndpoints: ["ssm", "kms"], tags: { team: "platform" } }));
+    expect(r.ofType(T.subnet).map((s) => s.inputs.availabilityZone)).toEqual(["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
+    expect(r.ofType(T.endpoint).filter((e) => e.inputs.vpcEndpointType === "Interface").map((e) => e.inputs.serviceName)).toEqual(["com.amazonaws.eu-west-1.ssm", "com.amazonaws.eu-west-1.kms"]);
+    expect(r.one(T.vpc).inputs.tags).toMatchObject({ team: "platform", "bulwark:managed-by": "bulwark", Name: "hq" });
+  });
+
   test("splitCidr", () => {
     expect(splitCidr("10.20.0.0/20", 2)).toEqual(["10.20.0.0/21", "10.20.8.0/21"]);
     expect(splitCidr("192.168.0.0/24", 3)).toEqual(["192.168.0.0/26", "192.168.0.64/26", "192.168.0.128/26"]);

@@ -108,6 +108,23 @@ describe("HardenedServer", () => {
     expect(policies).toEqual([KEY_PAIR_POLICY, PolicyNames.instancePublicIp].sort());
   });
 
+  test("options: monitoring off, explicit protection, gp3 performance, patch group and caller tags", async () => {
+    const r = await record(() => new HardenedServer("db-1", base({
+      role: "db",
+      environment: "dev",
+      detailedMonitoring: false,
+      terminationProtection: true,
+      rootVolume: { sizeGiB: 50, iops: 6000, throughput: 250 },
+      patchGroup: "bulwark-dev",
+      tags: { team: "data" },
+      instanceType: "r6i.large",
+    })));
+    const i = r.one(T.instance).inputs;
+    expect(i).toMatchObject({ monitoring: false, disableApiTermination: true, instanceType: "r6i.large" });
+    expect(i.rootBlockDevice).toMatchObject({ volumeSize: 50, iops: 6000, throughput: 250, encrypted: true });
+    expect(i.tags).toMatchObject({ "Patch Group": "bulwark-dev", team: "data", "bulwark:role": "db" });
+  });
+
   test("bad args name the field and create nothing", async () => {
     const r = await record(() => {
       expect(() => new HardenedServer("a", base({ securityGroupIds: [] }))).toThrow(/args\.securityGroupIds.*at least one Firewall/);
