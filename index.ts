@@ -12,7 +12,7 @@ import { buildDatabases } from "./components/database";
 export = async () => {
   const cfg = loadStackConfig();
   // Every server boots with the host hardening bundle for its OS and role when `bulwark:host` is configured.
-  const userData = cfg.host ? hostUserData(cfg.host, { webPorts: cfg.authorizedWebPorts, appPort: APP_PORT, dbPort: DB_PORT }) : undefined;
+  const userData = cfg.host ? hostUserData(cfg.host, { sshFromSite: cfg.adminAccess.mode === "bastion", webPorts: cfg.authorizedWebPorts, appPort: APP_PORT, dbPort: DB_PORT }) : undefined;
   const estate = buildEstate(cfg, { userData });
   const databases = buildDatabases(cfg, estate);
   return { ...estate.outputs, databases: databases.outputs };

@@ -35,7 +35,10 @@ const hardenedHostArgsSchema = z
     /** Bastion (jump host) in front of the server. */
     bastion: sshConnectionSchema.partial({ privateKey: true }).optional(),
     /** The host model (components/host/model.ts). */
-    host: hostModelSchema,
+    host: hostModelSchema.refine((h) => h.ssh.managementSources.length > 0, {
+      path: ["ssh", "managementSources"],
+      message: "HardenedHost applies over SSH: list the network it connects from in ssh.managementSources",
+    }),
     /** Seconds before an unconfirmed firewall change is rolled back. */
     firewallRollbackSeconds: z.number().int().min(30, "give the verify step at least 30 s to confirm").max(3600).default(180),
   })

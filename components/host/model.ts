@@ -161,7 +161,8 @@ export const hostModelBase = z
         port: portSchema.default(22),
         managementSources: z
           .array(cidrSchema.refine((c) => !isInternet(c), "SSH from the internet is refused: use your VPN, bastion or office CIDR"))
-          .min(1, "name the management networks that may reach SSH (VPN, bastion or office CIDR)"),
+          // Empty: no SSH from anywhere (Session Manager only); sshd stays hardened behind a closed port.
+          ,
       })
       .strict(),
     inbound: z.array(inboundRuleSchema).default([]),

@@ -10,7 +10,7 @@ import { renderBundle, renderUserDataBase64 } from "./render";
 export const hostStackSchema = hostModelBase
   .pick({ admins: true, adminGroup: true, ids: true, logs: true, patch: true })
   .extend({
-    /** SSH management sources; defaults to each server's site CIDR (bastion and VPN reach it from inside). */
+    /** SSH management sources; by default the site CIDR with a bastion, none with Session Manager only. */
     managementSources: z.array(z.string()).optional(),
   })
   .strict();
@@ -29,6 +29,8 @@ export interface EstateSite {
 
 /** The tier ports the estate's firewalls open (components/estate.ts), all from inside the site. */
 export interface TierPorts {
+  /** Session Manager only: no SSH into servers unless managementSources says otherwise. */
+  sshFromSite: boolean;
   webPorts: number[];
   appPort: number;
   dbPort: number;
@@ -56,7 +58,7 @@ export function serverHostModel(host: HostStackConfig, site: EstateSite, server:
   return {
     ...rest,
     role: server.role,
-    ssh: { managementSources: managementSources ?? [site.cidr] },
+    ssh: { managementSources: managementSources ?? (tiers.sshFromSite || server.role === "bastion" ? [site.cidr] : []) },
     inbound: [...roleInbound, ...extra].filter((r) => r.port !== 22),
   } as HostModelInput;
 }

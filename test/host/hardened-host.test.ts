@@ -83,6 +83,12 @@ describe("HardenedHost (mocks)", () => {
     expect(r.resources.filter((x) => x.custom)).toEqual([]);
   });
 
+  test("HardenedHost needs a management source: it applies over SSH", async () => {
+    await expect(record(() => new HardenedHost("h", args({ host: { ...host(), ssh: { managementSources: [] } } })))).rejects.toThrow(
+      /host\.ssh\.managementSources.*HardenedHost applies over SSH/,
+    );
+  });
+
   test("the rollback window is configurable and bounded", async () => {
     const r = await record(() => new HardenedHost("h", args({ firewallRollbackSeconds: 60 })));
     expect(r.one(CMD, "h-apply").inputs.create).toContain("BULWARK_FW_ROLLBACK_SECONDS=60 ");

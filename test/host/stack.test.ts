@@ -22,7 +22,7 @@ function bundleFiles(userDataBase64: string): Map<string, string> {
 describe("bulwark:host -> HardenedServer user data", () => {
   test("every server boots with the bundle for its OS and role; tier ports mirror the security groups", async () => {
     const cfg = parseStackConfig({ ...smallConfig(), "bulwark:host": HOST });
-    const r = await record(() => buildEstate(cfg, { userData: hostUserData(cfg.host!, { webPorts: cfg.authorizedWebPorts, appPort: APP_PORT, dbPort: DB_PORT }) }));
+    const r = await record(() => buildEstate(cfg, { userData: hostUserData(cfg.host!, { sshFromSite: true, webPorts: cfg.authorizedWebPorts, appPort: APP_PORT, dbPort: DB_PORT }) }));
     const instances = r.ofType(T.instance);
     expect(instances).toHaveLength(4);
     for (const i of instances) {
@@ -37,6 +37,18 @@ describe("bulwark:host -> HardenedServer user data", () => {
       const port = role === "web" ? 443 : role === "app" ? APP_PORT : DB_PORT;
       expect(nft).toContain(`ip saddr { ${site} } tcp dport ${port} accept`);
       expect(files.get("apply")).toContain(`role ${role}.`);
+    }
+  });
+
+  test("Session Manager only: no SSH into servers (empty management set), sshd still hardened", async () => {
+    const cfg = parseStackConfig({ ...smallConfig(), "bulwark:host": HOST });
+    const r = await record(() => buildEstate(cfg, { userData: hostUserData(cfg.host!, { sshFromSite: false, webPorts: [443], appPort: APP_PORT, dbPort: DB_PORT }) }));
+    for (const i of r.ofType(T.instance)) {
+      const files = bundleFiles(String(i.inputs.userDataBase64));
+      const nft = files.get("files/etc/nftables.conf")!;
+      expect(nft).toMatch(/set mgmt_v4 \{\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\tauto-merge\n\t\}/);
+      expect(nft).not.toMatch(/elements = \{ 10\./);
+      expect(files.get("files/etc/ssh/sshd_config")).toContain("PasswordAuthentication no");
     }
   });
 
