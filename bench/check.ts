@@ -33,16 +33,21 @@ export function estate(n: number): ResourceV3[] {
   return out.slice(0, n);
 }
 
-function run(file: string): { ms: number; code: number | null } {
+/** Preloaded into the child: prints its own CPU time (user + system) at exit, which other load barely skews. */
+const CPU_HOOK = `process.on("exit", () => { const u = process.cpuUsage(); process.stderr.write("\\nBULWARK_CPU_MS=" + ((u.user + u.system) / 1000) + "\\n"); });`;
+let hookFile = "";
+
+function run(file: string): { ms: number; cpu: number; code: number | null } {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [join(ROOT, "bin", "bulwark"), "check", "--state", file, "--format", "json"], {
+  const r = spawnSync(process.execPath, ["-r", hookFile, join(ROOT, "bin", "bulwark"), "check", "--state", file, "--format", "json"], {
     cwd: ROOT,
     encoding: "utf8",
     maxBuffer: 256 * 1024 * 1024,
   });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0 && r.status !== 1) throw new Error(`bulwark check exited ${r.status}: ${r.stderr}`);
-  return { ms, code: r.status };
+  const cpu = Number(/BULWARK_CPU_MS=([\d.]+)/.exec(r.stderr)?.[1] ?? NaN);
+  return { ms, cpu, code: r.status };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -57,9 +62,17 @@ function main(): void {
       writeFileSync(f, JSON.stringify(exportEnvelope(estate(n), 3), null, 4));
       files.set(n, f);
     }
+    hookFile = join(dir, "cpu-hook.js");
+    writeFileSync(hookFile, CPU_HOOK);
     const times = new Map<number, number[]>(sizes.map((n) => [n, []]));
+    const cpus = new Map<number, number[]>(sizes.map((n) => [n, []]));
     run(files.get(1000)!); // warm the file cache and swc's
-    for (let i = 0; i < RUNS; i++) for (const n of sizes) times.get(n)!.push(run(files.get(n)!).ms);
+    for (let i = 0; i < RUNS; i++)
+      for (const n of sizes) {
+        const r = run(files.get(n)!);
+        times.get(n)!.push(r.ms);
+        cpus.get(n)!.push(r.cpu);
+      }
 
     const m = new Map(sizes.map((n) => [n, median(times.get(n)!)]));
     console.log(`bulwark check --state, ${RUNS} alternating runs each (median wall time, subprocess incl. node start-up)`);
@@ -67,6 +80,10 @@ function main(): void {
       const mb = (statSync(files.get(n)!).size / 1e6).toFixed(1);
       console.log(`  ${String(n).padStart(6)} resources (${mb.padStart(5)} MB): ${m.get(n)!.toFixed(0).padStart(6)} ms   runs: ${times.get(n)!.map((t) => t.toFixed(0)).join(", ")}`);
     }
+    const c = new Map(sizes.map((n) => [n, median(cpus.get(n)!)]));
+    console.log(`same runs, CPU time of the bulwark process (user + system; less skewed by other load):`);
+    for (const n of sizes) console.log(`  ${String(n).padStart(6)} resources: ${c.get(n)!.toFixed(0).padStart(6)} ms`);
+    console.log(`  ratio 10k/1k: ${(c.get(10000)! / c.get(1000)!).toFixed(2)}   after start-up (${c.get(2)!.toFixed(0)} ms): ${((c.get(10000)! - c.get(2)!) / Math.max(1, c.get(1000)! - c.get(2)!)).toFixed(2)} (10.0 = linear)`);
     const base = m.get(2)!;
     const r = m.get(10000)! / m.get(1000)!;
     const rWork = (m.get(10000)! - base) / Math.max(1, m.get(1000)! - base);
