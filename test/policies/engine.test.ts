@@ -251,6 +251,11 @@ describe("unknown values (preview)", () => {
     const s = [res(T.sg, "g", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [UNKNOWN, "0.0.0.0/0"], description: "d" }] })];
     expect(blocks(evaluate(s))).toBe(true);
   });
+  it("scans adversarial user data in linear time (64 KB of repeated keywords finishes within the test timeout)", () => {
+    const s = baseline();
+    find(s, T.instance, "web-1").props.userData = "password".repeat(8192) + "\nexport DB_PASSWORD=hunter22\n" + "a".repeat(65536);
+    expect(names(mandatory(evaluate(s)))).toEqual(["ec2-instance-disallow-secrets-in-user-data"]);
+  });
   it("a plaintext password unknown in preview is still a password", () => {
     const s = baseline();
     find(s, T.db, "app").props.password = UNKNOWN;

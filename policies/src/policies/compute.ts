@@ -35,24 +35,51 @@ function decodeB64(v: string, sure: boolean): string | undefined {
   return s;
 }
 
-const PLACEHOLDER = /^(\$|<|\{\{|%\(|`)|^(yes|no|true|false|none|null|prompt|changeme_from_secret)$/i;
+const PLACEHOLDER = /^(\$|<|\{\{|%\(|`)|^(yes|no|true|false|none|null|prompt)$/i;
+const SECRET_KEY = /(password|passwd|pwd|secret|token|api[_-]?key)/i;
+const KEY_CHAR = /[\w.-]/;
+const MAX_LINE = 4096;
 
-/** Credentials written into user data (each finding names the kind, never the value). */
+/** `key = value` / `key: value` pairs, found by one linear scan (no backtracking regex over user data). */
+function assignments(line: string): { key: string; value: string }[] {
+  const out: { key: string; value: string }[] = [];
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] !== "=" && line[i] !== ":") continue;
+    let j = i - 1;
+    while (j >= 0 && (line[j] === " " || line[j] === "\t")) j--;
+    if (j >= 0 && (line[j] === '"' || line[j] === "'")) j--;
+    let k = j;
+    while (k >= 0 && j - k < 128 && KEY_CHAR.test(line[k])) k--;
+    const key = line.slice(k + 1, j + 1);
+    if (!key) continue;
+    let v = i + 1;
+    while (v < line.length && (line[v] === " " || line[v] === "\t")) v++;
+    if (line[v] === '"' || line[v] === "'") v++;
+    let e = v;
+    while (e < line.length && e - v < 256 && !/[\s"']/.test(line[e])) e++;
+    out.push({ key, value: line.slice(v, e) });
+  }
+  return out;
+}
+
+/** Credentials written into user data (each finding names the kind, never the value). Linear in the input. */
 export function credentialsIn(text: string): string[] {
   const found = new Set<string>();
-  if (/\b(AKIA|ASIA)[0-9A-Z]{16}\b/.test(text)) found.add("an AWS access key id");
-  if (/aws_secret_access_key\s*[=:]\s*\S{8,}/i.test(text)) found.add("an AWS secret access key");
-  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) found.add("a private key");
-  if (/IDENTIFIED\s+(WITH\s+\S+\s+)?BY\s+(PASSWORD\s+)?['"][^'"]+['"]/i.test(text)) found.add("a SQL password (IDENTIFIED BY)");
-  if (/\bmysql(admin|dump)?\b[^\n]*\s-p(?![\s-])\S+/.test(text)) found.add("a mysql -p password");
-  if (/\becho\s+["']?[\w.-]+:[^\s"'|]+["']?\s*\|\s*(sudo\s+)?chpasswd/.test(text)) found.add("a user password piped to chpasswd");
-  const assign = /([\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key)[\w.-]*)["']?\s*[:=]\s*(["']?)([^\s"'\n]+)\2/gi;
-  for (const m of text.matchAll(assign)) {
-    const key = m[1];
-    const value = m[3];
-    if (/authentication$/i.test(key) || /_file$|_path$|_arn$|_id$|_name$/i.test(key)) continue;
-    if (value.length < 4 || PLACEHOLDER.test(value)) continue;
-    found.add(`a value assigned to ${key.replace(/^-+/, "")}`);
+  for (let line of text.split("\n")) {
+    if (line.length > MAX_LINE) line = line.slice(0, MAX_LINE);
+    if (/\b(AKIA|ASIA)[0-9A-Z]{16}\b/.test(line)) found.add("an AWS access key id");
+    if (/aws_secret_access_key\s*[=:]\s*\S{8,}/i.test(line)) found.add("an AWS secret access key");
+    if (/-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----/.test(line)) found.add("a private key");
+    if (/IDENTIFIED\s+(WITH\s+\S{1,64}\s+)?BY\s+(PASSWORD\s+)?['"][^'"]+['"]/i.test(line)) found.add("a SQL password (IDENTIFIED BY)");
+    if (/\bmysql(admin|dump)?\s/.test(line) && /\s-p(?![\s-])\S+/.test(line)) found.add("a mysql -p password");
+    if (/\becho\s+["']?[\w.-]{1,64}:[^\s"'|]+["']?\s*\|\s*(sudo\s+)?chpasswd/.test(line)) found.add("a user password piped to chpasswd");
+    if (!SECRET_KEY.test(line)) continue;
+    for (const { key, value } of assignments(line)) {
+      if (!SECRET_KEY.test(key)) continue;
+      if (/authentication$/i.test(key) || /_file$|_path$|_arn$|_id$|_name$/i.test(key)) continue;
+      if (value.length < 4 || PLACEHOLDER.test(value)) continue;
+      found.add(`a value assigned to ${key.replace(/^-+/, "")}`);
+    }
   }
   return [...found];
 }
