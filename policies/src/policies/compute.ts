@@ -84,14 +84,18 @@ export function credentialsIn(text: string): string[] {
   return [...found];
 }
 
-/** SSH password authentication switched on by user data. */
+/** SSH password authentication switched on by user data (sshd_config lines, echo/heredoc, sed replacements, cloud-config). */
 export function enablesPasswordAuth(text: string): boolean {
-  return (
-    /^[ \t]*PasswordAuthentication[ \t]+yes\b/im.test(text) ||
-    /PasswordAuthentication\\?s\+?\.?\*?\/PasswordAuthentication yes/.test(text) ||
-    /s\/[^/\n]*PasswordAuthentication[^/\n]*\/PasswordAuthentication\s+yes/.test(text) ||
-    /^\s*ssh_pwauth\s*:\s*(true|yes|1|"true"|'true')\s*$/im.test(text)
-  );
+  if (/^\s*ssh_pwauth\s*:\s*(true|yes|1|"true"|'true')\s*$/im.test(text)) return true;
+  for (let line of text.split("\n")) {
+    if (!/PasswordAuthentication/i.test(line) || /^\s*#/.test(line)) continue;
+    if (line.length > MAX_LINE) line = line.slice(0, MAX_LINE);
+    // In `sed s/old/new/` only what is written (`new`) counts.
+    const sed = line.match(/\bs([/|#,])([^\n]*?)\1([^\n]*?)\1/);
+    const written = sed ? sed[3] : line;
+    if (/PasswordAuthentication["']?\s+["']?yes\b/i.test(written)) return true;
+  }
+  return false;
 }
 
 // ------------------------------------------------------------------------------------------- volumes
