@@ -11,7 +11,7 @@ import * as path from "path";
 import type { EnforcementLevel, Policies, PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { PolicyPack } from "@pulumi/policy";
 import { packConfigJsonSchema } from "./config-schema";
-import { evaluate, evaluateResource, policies, remediate, type Finding, type PolicyInputResource } from "./engine";
+import { evaluate, evaluateResource, policies, remediate, resolveConfig, type Finding, type PolicyInputResource } from "./engine";
 import type { PolicyDef } from "./framework";
 
 export const PACK_NAME = "bulwark";
@@ -54,6 +54,15 @@ function observeConfigure(): void {
               });
             } catch {
               /* keep defaults */
+            }
+            // Validate with zod now, so a bad config fails Configure (named field, value, fix) before any Analyze.
+            for (const [k, props] of Object.entries(configuredProps)) {
+              if (configuredLevels[k] === "disabled") continue;
+              try {
+                resolveConfig(props);
+              } catch (e) {
+                return (cb as (err: object) => void)({ code: grpc.status.INVALID_ARGUMENT, details: `${k}: ${(e as Error).message}` });
+              }
             }
             return inner.call(this, call, cb);
           },

@@ -146,10 +146,10 @@ describe("policy pack in preview mode", () => {
     expect(out.remediations[0].properties?.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
   });
 
-  it("a bad config value fails with the field, the value and the fix", async () => {
-    await c.configure({ [PolicyNames.sgInternetAdminIngress]: { enforcementLevel: "mandatory", properties: { adminCidrs: ["the office"] } } });
-    const sg = res(T.sg, "g", { ingress: [] });
-    await expect(c.analyze(wire(sg))).rejects.toThrow(/adminCidrs\.0 = "the office": use a CIDR/);
+  it("a bad config value fails Configure with the policy, the field, the value and the fix", async () => {
+    await expect(
+      c.configure({ [PolicyNames.sgInternetAdminIngress]: { enforcementLevel: "mandatory", properties: { adminCidrs: ["the office"] } } }),
+    ).rejects.toThrow(new RegExp(`${PolicyNames.sgInternetAdminIngress}: invalid Bulwark policy config:\\s+adminCidrs\\.0 = "the office": use a CIDR`));
   });
 });
 
