@@ -5,7 +5,6 @@
  */
 import type { Obj } from "./values";
 import { isUnknown, str } from "./values";
-import type { DEFAULTS } from "./config-schema";
 import type { ConfigWaiver } from "./config";
 
 export type Severity = "low" | "medium" | "high" | "critical";
@@ -61,7 +60,6 @@ export interface ResolvedConfig {
   rotationDays: number;
   waivers: readonly ConfigWaiver[];
 }
-export type _Defaults = typeof DEFAULTS;
 
 export interface Emit {
   /** A violation of the control. */

@@ -3,7 +3,7 @@
  * all three shapes. Policies never read rule properties themselves.
  */
 import * as ipaddr from "ipaddr.js";
-import { arr, bool, get, isUnknown, num, str, UNKNOWN, type Obj } from "./values";
+import { arr, bool, get, num, str, UNKNOWN, type Obj } from "./values";
 
 // ---------------------------------------------------------------------------------------------------- CIDRs
 
@@ -395,4 +395,3 @@ export function naclInternetAllows(entries: readonly NormNaclEntry[], port: numb
   return v;
 }
 
-export { isUnknown };

@@ -1,7 +1,7 @@
 /** MySQL/RDS, Secrets Manager, detection (GuardDuty, CloudTrail), KMS and stack-level governance controls. */
 import type { Ctx, PolicyDef, Res } from "../framework";
 import { PolicyNames } from "../names";
-import { arr, bool, get, isSet, isUnknown, num, str, strs } from "../values";
+import { arr, bool, get, isSet, num, str, strs } from "../values";
 
 const R = {
   instance: "aws:rds/instance:Instance",
@@ -412,4 +412,3 @@ export const dataPolicies: PolicyDef[] = [
   },
 ];
 
-export { isUnknown };

@@ -14,7 +14,7 @@ import {
   type NormNaclEntry,
   type NormRule,
 } from "../net";
-import { arr, bool, get, str } from "../values";
+import { arr, bool, get, isUnknown, str, UNKNOWN } from "../values";
 
 const RULE_TYPES = [SG_TYPES.group, SG_TYPES.defaultGroup, SG_TYPES.rule, SG_TYPES.ingress, SG_TYPES.egress];
 const VPC_TYPES = ["aws:ec2/vpc:Vpc", "aws:ec2/defaultVpc:DefaultVpc"];
@@ -30,7 +30,7 @@ const PL_ENTRY = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry";
 
 /** CIDRs of a prefix list declared in this stack (inline entries and entry resources); [] when external. */
 function prefixListCidrs(r: Res, prop: string, value: string, ctx: Ctx): unknown[] {
-  const l = ctx.idx.resolve(r, prop, isUnknownRef(value) ? undefined : value, PL_TYPES);
+  const l = ctx.idx.resolve(r, prop, isUnknown(value) ? undefined : value, PL_TYPES);
   if (l.status !== "found") return [];
   const entries = ctx.idx.memo("prefixListEntries", () => {
     const m = new Map<string, unknown[]>();
@@ -43,13 +43,12 @@ function prefixListCidrs(r: Res, prop: string, value: string, ctx: Ctx): unknown
   const out: unknown[] = [];
   for (const x of l.res) {
     const inline = arr(x.props.entries);
-    if (inline === "unknown") out.push(inline);
+    if (inline === "unknown") out.push(UNKNOWN);
     else for (const e of inline ?? []) out.push(get(e, "cidr"));
     out.push(...(entries.get(x.urn) ?? []));
   }
   return out;
 }
-const isUnknownRef = (v: string) => v === "04da6b54-80e4-46f7-96ec-b56ff0331ba9" || v === "<unknown>";
 
 function ingressFindings(r: Res, ctx: Ctx, emit: Emit, pick: (ps: Exclude<NormRule["ports"], "unknown">) => string | undefined, allow: readonly string[]) {
   for (const rule of rulesOf(r.type, r.props)) {
@@ -74,7 +73,6 @@ function ingressFindings(r: Res, ctx: Ctx, emit: Emit, pick: (ps: Exclude<NormRu
     }
     if (src.unknown) emit.unknown(`rule${at(rule)} opens ${what} to a source unknown during preview; checked again at update`);
   }
-  void ctx;
 }
 
 /** One message per offending entry and source, naming every admin port it lets through. */
