@@ -1,4 +1,5 @@
 /** Compute controls: public IPs, IMDSv2, encrypted volumes, SSM management, user data, key pairs, monitoring. */
+import { gunzipSync } from "zlib";
 import type { Ctx, PolicyDef, Res } from "../framework";
 import { COMPUTE_TYPES as T, INSTANCE_TYPES, isInstance, effectiveImds, imdsOf, inherit, templateOf, templatePublicIp, templateSubnet } from "../launch";
 import { PolicyNames } from "../names";
@@ -29,13 +30,23 @@ export function userDataTexts(r: Res): { text: string[]; unknown: boolean } {
 function decodeB64(v: string, sure: boolean): string | undefined {
   const t = v.replace(/\s+/g, "");
   if (!t || t.length % 4 !== 0 || !/^[A-Za-z0-9+/]+=*$/.test(t)) return undefined;
-  const s = Buffer.from(t, "base64").toString("utf8");
+  let bytes = Buffer.from(t, "base64");
+  // cloud-init accepts gzip-compressed user data (Bulwark's own bundle is shipped that way).
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes, { maxOutputLength: 4 * 1024 * 1024 });
+    } catch {
+      return undefined;
+    }
+  }
+  const s = bytes.toString("utf8");
   // Only trust a guess when the result is text.
   if (!sure && /[\u0000-\u0008\u000e-\u001f\ufffd]/.test(s)) return undefined;
   return s;
 }
 
-const PLACEHOLDER = /^(\$|<|\{\{|%\(|`)|^(yes|no|true|false|none|null|prompt)$/i;
+// References and placeholders, not secrets: variables, templates, file paths, ARNs and parameter names, URLs.
+const PLACEHOLDER = /^(\$|<|\{\{|%\(|`|\/|~\/|\.\/|arn:|ssm:|resolve:|https?:\/\/)|^(yes|no|true|false|none|null|prompt)$/i;
 const SECRET_KEY = /(password|passwd|pwd|secret|token|api[_-]?key)/i;
 const KEY_CHAR = /[\w.-]/;
 const MAX_LINE = 4096;
@@ -73,7 +84,8 @@ export function credentialsIn(text: string): string[] {
     if (/IDENTIFIED\s+(WITH\s+\S{1,64}\s+)?BY\s+(PASSWORD\s+)?['"][^'"]+['"]/i.test(line)) found.add("a SQL password (IDENTIFIED BY)");
     if (/\bmysql(admin|dump)?\s/.test(line) && /\s-p(?![\s-])\S+/.test(line)) found.add("a mysql -p password");
     if (/\becho\s+["']?[\w.-]{1,64}:[^\s"'|]+["']?\s*\|\s*(sudo\s+)?chpasswd/.test(line)) found.add("a user password piped to chpasswd");
-    if (!SECRET_KEY.test(line)) continue;
+    // Prose in comments ("# passwords: kept in root-only files") is not an assignment.
+    if (!SECRET_KEY.test(line) || /^\s*#/.test(line)) continue;
     for (const { key, value } of assignments(line)) {
       if (!SECRET_KEY.test(key)) continue;
       if (/authentication$/i.test(key) || /_file$|_path$|_arn$|_id$|_name$/i.test(key)) continue;
