@@ -201,6 +201,12 @@ describe("launch-template inheritance", () => {
     find(s, T.instance, "web-2").props.metadataOptions = { httpTokens: "optional" };
     expect(names(mandatory(evaluate(s)))).toEqual([PolicyNames.instanceImdsv2]);
   });
+  it("SSM core granted through an exclusive attachment set counts", () => {
+    const s = baseline().filter((r) => r.type !== T.rpa);
+    expect(names(mandatory(evaluate(s)))).toEqual([PolicyNames.instanceSsmManaged]);
+    s.push(res("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", "server", { roleName: "server-role", policyArns: ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"] }));
+    expect(mandatory(evaluate(s))).toEqual([]);
+  });
   it("EBS encryption by default in the stack satisfies unencrypted volumes", () => {
     const s = baseline();
     (find(s, T.instance, "web-1").props.rootBlockDevice as Record<string, unknown>).encrypted = false;

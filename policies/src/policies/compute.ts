@@ -171,6 +171,12 @@ function rolesWithSsm(ctx: Ctx): Set<string> {
       const l = ctx.idx.resolve(a, "role", a.props.role, [T.role]);
       if (l.status === "found") for (const r of l.res) s.add(r.urn);
     }
+    for (const a of ctx.idx.ofType("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive")) {
+      const arns = strs(a.props.policyArns);
+      if (arns === "unknown" || !arns.some((x) => SSM_CORE.test(x))) continue;
+      const l = ctx.idx.resolve(a, "roleName", a.props.roleName, [T.role]);
+      if (l.status === "found") for (const r of l.res) s.add(r.urn);
+    }
     for (const a of ctx.idx.ofType(T.policyAttachment)) {
       if (!SSM_CORE.test(str(a.props.policyArn) ?? "")) continue;
       const roles = arr(a.props.roles);
