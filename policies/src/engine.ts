@@ -141,20 +141,18 @@ export function resolveConfig(config?: unknown): ResolvedConfig {
 
 // ------------------------------------------------------------------------------------------------ waivers
 
+const TAG_KEYS = ["tagsAll", "tags"];
+
 function tagWaivers(props: Obj): TagWaiverRead | undefined {
-  let found = false;
-  const merged: Record<string, unknown> = {};
-  for (const key of ["tagsAll", "tags"]) {
-    const t = get(props, key);
+  let merged: Record<string, unknown> | undefined;
+  for (const key of TAG_KEYS) {
+    const t = props[key] === undefined ? undefined : get(props, key);
     if (!isObj(t)) continue;
-    for (const [k, v] of Object.entries(t)) {
-      if (k.startsWith(WAIVER_TAG_PREFIX)) {
-        found = true;
-        merged[k] = v;
-      }
+    for (const k in t) {
+      if (k.startsWith(WAIVER_TAG_PREFIX)) (merged ??= {})[k] = t[k];
     }
   }
-  return found ? waiverLib().waiversFromTags(merged) : undefined;
+  return merged ? waiverLib().waiversFromTags(merged) : undefined;
 }
 
 interface Raw {
@@ -245,13 +243,19 @@ export function toRes(r: PolicyInputResource): Res {
   };
 }
 
+// One emitter for every check (no closures allocated per policy and resource); results are copied out only when
+// a check reports something, which is rare.
+const scratch: Raw[] = [];
+const NONE: Raw[] = [];
+const EMIT = {
+  fail: (message: string) => void scratch.push({ kind: "fail", message }),
+  unknown: (message: string) => void scratch.push({ kind: "unknown", message }),
+};
+
 function runCheck(p: PolicyDef, r: Res, ctx: EvalCtx): Raw[] {
-  const raws: Raw[] = [];
-  p.check!(r, ctx, {
-    fail: (message) => raws.push({ kind: "fail", message }),
-    unknown: (message) => raws.push({ kind: "unknown", message }),
-  });
-  return raws;
+  scratch.length = 0;
+  p.check!(r, ctx, EMIT);
+  return scratch.length ? scratch.slice() : NONE;
 }
 
 /** Evaluates every control over a whole stack (the preview/update stack, a plan, or exported state). */

@@ -211,8 +211,16 @@ function inlineRule(r: unknown, direction: "ingress" | "egress", where: string):
   };
 }
 
-/** Every rule a resource declares, whatever its shape; [] for other types. */
+const rulesCache = new WeakMap<Obj, NormRule[]>();
+
+/** Every rule a resource declares, whatever its shape; [] for other types. Normalised once per props object. */
 export function rulesOf(type: string, props: Obj): NormRule[] {
+  let rules = rulesCache.get(props);
+  if (!rules) rulesCache.set(props, (rules = normaliseRules(type, props)));
+  return rules;
+}
+
+function normaliseRules(type: string, props: Obj): NormRule[] {
   switch (type) {
     case SG_TYPES.group:
     case SG_TYPES.defaultGroup: {
