@@ -3,7 +3,7 @@
  * policy mandatory), each started through run-policy-pack exactly as the engine does, side by side in one run.
  *
  *   npm run bench:policy            (installs bench/policy/{minimal,awsguard} on first run)
- *   BENCH_ROUNDS=7 npm run bench:policy
+ *   BENCH_ROUNDS=15 BENCH_STACK_ROUNDS=9 npm run bench:policy   (defaults 11 and 9)
  *
  * Measures: start (spawn → port line), AnalyzeStack on 1,000 and 10,000 resources, Analyze latency per resource,
  * and the in-process evaluator on 10,000 resources (what `bulwark check` uses). Requests are built and serialised
@@ -22,8 +22,8 @@ const PACKS = [
   { id: "awsguard", dir: path.join(ROOT, "bench/policy/awsguard") },
 ] as const;
 type PackId = (typeof PACKS)[number]["id"];
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const STACK_ROUNDS = Number(process.env.BENCH_STACK_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 11);
+const STACK_ROUNDS = Number(process.env.BENCH_STACK_ROUNDS ?? 9);
 const ANALYZE_CALLS = Number(process.env.BENCH_ANALYZE_CALLS ?? 300);
 
 function ensureInstalled(): void {
