@@ -47,23 +47,29 @@ function observeConfigure(): void {
             },
             cb: unknown,
           ) {
+            // Like the SDK, each Configure replaces the whole config.
+            const levels: Record<string, EnforcementLevel> = {};
+            const props: Record<string, unknown> = {};
             try {
               call.request.getPolicyconfigMap().forEach((v, k) => {
-                configuredLevels[k] = LEVELS[v.getEnforcementlevel()] ?? "advisory";
-                configuredProps[k] = v.getProperties()?.toJavaScript() ?? {};
+                levels[k] = LEVELS[v.getEnforcementlevel()] ?? "advisory";
+                props[k] = v.getProperties()?.toJavaScript() ?? {};
               });
             } catch {
-              /* keep defaults */
+              return inner.call(this, call, cb);
             }
             // Validate with zod now, so a bad config fails Configure (named field, value, fix) before any Analyze.
-            for (const [k, props] of Object.entries(configuredProps)) {
-              if (configuredLevels[k] === "disabled") continue;
+            for (const [k, p] of Object.entries(props)) {
+              if (levels[k] === "disabled") continue;
               try {
-                resolveConfig(props);
+                resolveConfig(p);
               } catch (e) {
                 return (cb as (err: object) => void)({ code: grpc.status.INVALID_ARGUMENT, details: `${k}: ${(e as Error).message}` });
               }
             }
+            for (const m of [configuredLevels, configuredProps]) for (const k of Object.keys(m)) delete m[k];
+            Object.assign(configuredLevels, levels);
+            Object.assign(configuredProps, props);
             return inner.call(this, call, cb);
           },
         };
