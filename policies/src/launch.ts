@@ -19,6 +19,7 @@ export const COMPUTE_TYPES = {
   role: "aws:iam/role:Role",
   rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   policyAttachment: "aws:iam/policyAttachment:PolicyAttachment",
+  asg: "aws:autoscaling/group:Group",
 } as const;
 
 export const INSTANCE_TYPES: readonly string[] = [COMPUTE_TYPES.instance, COMPUTE_TYPES.spot];

@@ -201,6 +201,21 @@ describe("launch-template inheritance", () => {
     find(s, T.instance, "web-2").props.metadataOptions = { httpTokens: "optional" };
     expect(names(mandatory(evaluate(s)))).toEqual([PolicyNames.instanceImdsv2]);
   });
+  it("an Auto Scaling group's instances take their SSM profile from its launch template or configuration", () => {
+    const asg = (props: Record<string, unknown>) => res("aws:autoscaling/group:Group", "web", { minSize: 1, maxSize: 2, vpcZoneIdentifiers: ["subnet-1"], ...props });
+    const s = baseline();
+    s.push(asg({ launchTemplate: { id: "lt-1", version: "$Latest" } }));
+    expect(mandatory(evaluate(s))).toEqual([]);
+    expect(mandatory(evaluate(asPreview(s)))).toEqual([]);
+    delete find(s, T.lt, "web").props.iamInstanceProfile;
+    const fs = mandatory(evaluate(s)).filter((f) => f.policy === PolicyNames.instanceSsmManaged);
+    // The group and web-2 (launched from the same template) both lose SSM management.
+    expect(fs.map((f) => f.type).sort()).toEqual(["aws:autoscaling/group:Group", T.instance]);
+    expect(fs.find((f) => f.type === "aws:autoscaling/group:Group")!.message).toMatch(/launch template web has no instance profile/);
+    const lc = res(T.lc, "web", { imageId: "ami-1", instanceType: "t3.micro", iamInstanceProfile: "server-profile", metadataOptions: { httpTokens: "required" }, rootBlockDevice: { encrypted: true } });
+    const withLc = [...baseline(), lc, asg({ launchConfiguration: "web" })];
+    expect(mandatory(evaluate(withLc))).toEqual([]);
+  });
   it("SSM core granted through an exclusive attachment set counts", () => {
     const s = baseline().filter((r) => r.type !== T.rpa);
     expect(names(mandatory(evaluate(s)))).toEqual([PolicyNames.instanceSsmManaged]);

@@ -1,6 +1,6 @@
 /** Compute controls: public IPs, IMDSv2, encrypted volumes, SSM management, user data, key pairs, monitoring. */
 import { gunzipSync } from "zlib";
-import type { Ctx, PolicyDef, Res } from "../framework";
+import type { Ctx, Emit, PolicyDef, Res } from "../framework";
 import { COMPUTE_TYPES as T, INSTANCE_TYPES, isInstance, effectiveImds, imdsOf, inherit, templateOf, templatePublicIp, templateSubnet } from "../launch";
 import { PolicyNames } from "../names";
 import { arr, bool, get, isObj, isSet, isUnknown, str, strs, type Obj } from "../values";
@@ -205,6 +205,43 @@ function remediateImds(type: string, props: Obj, hopLimit: number): Obj | undefi
   return { ...props, metadataOptions: { ...mo, httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: hop } };
 }
 
+/** The SSM verdict for an instance profile named (or linked) from `holder.iamInstanceProfile`. */
+function profileSsm(holder: Res, ref: string, ctx: Ctx, emit: Emit): void {
+  const p = ctx.idx.resolve(holder, "iamInstanceProfile", ref === "unknown" ? undefined : ref, [T.profile]);
+  if (p.status !== "found") return emit.unknown(`instance profile ${p.status === "external" ? p.ref + " is not in this stack" : "cannot be resolved"}; SSM management not verified`);
+  const profile = p.res[0];
+  const role = ctx.idx.resolve(profile, "role", profile.props.role, [T.role]);
+  if (role.status !== "found") {
+    if (role.status === "none") return emit.fail(`instance profile ${profile.name} has no role`);
+    return emit.unknown(`the role of instance profile ${profile.name} is not in this stack; SSM management not verified`);
+  }
+  const ssm = rolesWithSsm(ctx);
+  if (!role.res.some((x) => ssm.has(x.urn))) emit.fail(`role ${role.res[0].name} does not have AmazonSSMManagedInstanceCore`);
+}
+
+/** Instances an Auto Scaling group launches take their profile from its launch template or configuration. */
+function asgSsm(r: Res, ctx: Ctx, emit: Emit): void {
+  const lt = get(r.props, "launchTemplate");
+  const mixed = get(r.props, "mixedInstancesPolicy", "launchTemplate", "launchTemplateSpecification");
+  const ltRef = isSet(lt) ? (get(lt, "id") ?? get(lt, "name")) : isSet(mixed) ? (get(mixed, "launchTemplateId") ?? get(mixed, "launchTemplateName")) : undefined;
+  const ltProp = isSet(lt) ? "launchTemplate" : "mixedInstancesPolicy";
+  let holder: Res | undefined;
+  let ref: string | undefined;
+  if (isSet(ltRef) || (r.propertyDependencies[ltProp] ?? []).length) {
+    const l = ctx.idx.resolve(r, ltProp, ltRef, [T.launchTemplate]);
+    if (l.status !== "found") return emit.unknown("its launch template is not in this stack; SSM management not verified");
+    holder = l.res[0];
+    ref = str(get(holder.props, "iamInstanceProfile", "name")) ?? str(get(holder.props, "iamInstanceProfile", "arn"));
+  } else if (isSet(r.props.launchConfiguration) || (r.propertyDependencies.launchConfiguration ?? []).length) {
+    const l = ctx.idx.resolve(r, "launchConfiguration", r.props.launchConfiguration, [T.launchConfiguration]);
+    if (l.status !== "found") return emit.unknown("its launch configuration is not in this stack; SSM management not verified");
+    holder = l.res[0];
+    ref = str(holder.props.iamInstanceProfile);
+  } else return;
+  if (ref === undefined && !(holder.propertyDependencies.iamInstanceProfile ?? []).length) return emit.fail(`its ${holder.type === T.launchTemplate ? "launch template" : "launch configuration"} ${holder.name} has no instance profile`);
+  profileSsm(holder, ref ?? "unknown", ctx, emit);
+}
+
 // ------------------------------------------------------------------------------------------- policies
 
 export const computePolicies: PolicyDef[] = [
@@ -339,7 +376,7 @@ export const computePolicies: PolicyDef[] = [
   },
   {
     name: PolicyNames.instanceSsmManaged,
-    description: "EC2 instances must be SSM-managed: an instance profile whose role has AmazonSSMManagedInstanceCore.",
+    description: "EC2 instances (also those an Auto Scaling group launches) must be SSM-managed: an instance profile whose role has AmazonSSMManagedInstanceCore.",
     severity: "medium",
     enforcement: "mandatory",
     family: "compute",
@@ -347,8 +384,9 @@ export const computePolicies: PolicyDef[] = [
     cis: [],
     remediation: "Give the instance (or its launch template) an instance profile whose role attaches arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore.",
     unknowns: "Profile, role and attachments are followed by name/ARN in update and propertyDependencies in preview; a profile or role outside the stack is advisory.",
-    types: INSTANCE_TYPES,
+    types: [...INSTANCE_TYPES, T.asg],
     check(r, ctx, emit) {
+      if (r.type === T.asg) return asgSsm(r, ctx, emit);
       const inh = inherit<string>(
         r,
         ctx,
@@ -357,18 +395,8 @@ export const computePolicies: PolicyDef[] = [
       );
       if (inh.value === undefined) return emit.fail("no instance profile: the SSM agent cannot register");
       const holder = inh.from === "instance" ? r : (templateOf(r, ctx) as { res: Res[] }).res?.[0];
-      const prop = inh.from === "instance" ? "iamInstanceProfile" : "iamInstanceProfile";
       if (!holder) return emit.unknown("instance profile cannot be resolved during preview");
-      const p = ctx.idx.resolve(holder, prop, inh.value === "unknown" ? undefined : inh.value, [T.profile]);
-      if (p.status !== "found") return emit.unknown(`instance profile ${p.status === "external" ? p.ref + " is not in this stack" : "cannot be resolved"}; SSM management not verified`);
-      const profile = p.res[0];
-      const role = ctx.idx.resolve(profile, "role", profile.props.role, [T.role]);
-      if (role.status !== "found") {
-        if (role.status === "none") return emit.fail(`instance profile ${profile.name} has no role`);
-        return emit.unknown(`the role of instance profile ${profile.name} is not in this stack; SSM management not verified`);
-      }
-      const ssm = rolesWithSsm(ctx);
-      if (!role.res.some((x) => ssm.has(x.urn))) emit.fail(`role ${role.res[0].name} does not have AmazonSSMManagedInstanceCore`);
+      profileSsm(holder, inh.value, ctx, emit);
     },
   },
   {
