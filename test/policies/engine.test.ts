@@ -262,6 +262,27 @@ describe("unknown values (preview)", () => {
     }
     expect(runs).toBeGreaterThan(500);
   });
+  it("never crash any control: every nested value (leaf, object or list) replaced by every unknown sentinel", () => {
+    const sentinels = Object.values(UNKNOWN_SENTINELS);
+    const paths: (string | number)[][] = [];
+    const walk = (v: unknown, path: (string | number)[]) => {
+      if (path.length > 1) paths.push(path);
+      if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+      else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+    };
+    baseline().forEach((r, i) => walk(r.props, [i]));
+    for (const path of paths) {
+      for (const sentinel of sentinels) {
+        const stack = baseline();
+        let o: Record<string | number, unknown> = stack[path[0] as number].props;
+        for (const k of path.slice(1, -1)) o = o[k] as Record<string | number, unknown>;
+        o[path[path.length - 1]] = sentinel;
+        expect(() => evaluate(stack)).not.toThrow();
+        expect(() => evaluate(asPreview(stack))).not.toThrow();
+      }
+    }
+    expect(paths.length).toBeGreaterThan(150);
+  });
   it("an unknown source is advisory, not a pass and not a block", () => {
     const s = [res(T.sg, "g", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [UNKNOWN], description: "d" }] })];
     const fs = evaluate(s);
@@ -366,6 +387,11 @@ describe("remediate", () => {
     expect(out).toEqual({ ami: "a", metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 } });
     const fixed = res(T.instance, "vm", { ...out!, subnetId: "s", associatePublicIpAddress: false });
     expect(evaluate([fixed]).some((f) => f.policy === PolicyNames.instanceImdsv2)).toBe(false);
+  });
+  it("turns minor upgrades and GuardDuty back on (safe fixes); nothing else is remediated", () => {
+    expect(remediate("rds-database-disallow-disabled-minor-upgrades", T.db, { engine: "mysql", autoMinorVersionUpgrade: false })).toEqual({ engine: "mysql", autoMinorVersionUpgrade: true });
+    expect(remediate("guardduty-detector-require-enabled", T.detector, { enable: false })).toEqual({ enable: true });
+    expect(remediate(PolicyNames.rdsPublic, T.db, { publiclyAccessible: true })).toBeUndefined();
   });
   it("leaves compliant inputs alone", () => {
     expect(remediate(PolicyNames.instanceImdsv2, T.instance, { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 } })).toBeUndefined();

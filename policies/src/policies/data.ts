@@ -255,6 +255,8 @@ export const dataPolicies: PolicyDef[] = [
     check(r, _ctx, emit) {
       if (bool(r.props.autoMinorVersionUpgrade) === false) emit.fail("autoMinorVersionUpgrade is false");
     },
+    // Safe: minor versions are compatible and apply in the maintenance window.
+    remediate: (_type, props) => (bool(props.autoMinorVersionUpgrade) === false ? { ...props, autoMinorVersionUpgrade: true } : undefined),
   },
   boolPolicy(
     {
@@ -362,6 +364,8 @@ export const dataPolicies: PolicyDef[] = [
       if (v === false) emit.fail("the detector is disabled (enable: false)");
       else if (v === "unknown") emit.unknown("enable is unknown during preview");
     },
+    // Safe: turning detection on changes no workload.
+    remediate: (_type, props) => (bool(props.enable) === false ? { ...props, enable: true } : undefined),
   },
   {
     name: "cloudtrail-trail-require-secure-configuration",
