@@ -175,17 +175,19 @@ function waiversFor(policy: string, r: Res | undefined, ctx: EvalCtx): { valid?:
     if (r ? w.resource === r.urn || w.resource === r.name : w.resource === "stack") consider({ policy: w.policy, reason: w.reason, approver: w.approver, expires: w.expires });
   }
   if (!r) return out;
-  const sources: Obj[] = [r.props];
-  if (r.type === SG_TYPES.rule || r.type === SG_TYPES.ingress || r.type === SG_TYPES.egress) {
-    const g = ctx.idx.resolve(r, "securityGroupId", r.props.securityGroupId, [SG_TYPES.group, SG_TYPES.defaultGroup]);
-    if (g.status === "found") sources.push(g.res[0].props);
-  }
-  for (const props of sources) {
+  const fromTags = (props: Obj) => {
     const read = tagWaivers(props);
-    if (!read) continue;
+    if (!read) return;
     read.waivers.forEach(consider);
     const p = read.problems.find((x) => x.policy === policy);
     if (p) out.problem ??= p.message;
+  };
+  fromTags(r.props);
+  // A rule resource may rely on a waiver tagged on its group; look there only when it carries none itself
+  // (following the link defers a single-resource verdict to the stack evaluation).
+  if (!out.valid && (r.type === SG_TYPES.rule || r.type === SG_TYPES.ingress || r.type === SG_TYPES.egress)) {
+    const g = ctx.idx.resolve(r, "securityGroupId", r.props.securityGroupId, [SG_TYPES.group, SG_TYPES.defaultGroup]);
+    if (g.status === "found") fromTags(g.res[0].props);
   }
   return out;
 }

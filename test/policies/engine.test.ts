@@ -316,6 +316,17 @@ describe("single-resource evaluation (Analyze) defers what needs links", () => {
     const out = evaluateResource(PolicyNames.instanceImdsv2, find(baseline(), T.instance, "web-2"));
     expect(out).toEqual({ findings: [], deferred: true });
   });
+  it("decides a violating rule resource that carries its own valid waiver", () => {
+    const tags = {
+      [`bulwark:waiver:${PolicyNames.sgInternetAdminIngress}:reason`]: "vendor support window for the migration",
+      [`bulwark:waiver:${PolicyNames.sgInternetAdminIngress}:approver`]: "security@example.com",
+      [`bulwark:waiver:${PolicyNames.sgInternetAdminIngress}:expires`]: "2999-12-31",
+    };
+    const r = res(T.ingress, "r", { securityGroupId: "sg-1", ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0", description: "d", tags });
+    const out = evaluateResource(PolicyNames.sgInternetAdminIngress, r);
+    expect(out.deferred).toBe(false);
+    expect(out.findings.map((f) => [f.enforcement, f.waived?.expires])).toEqual([["advisory", "2999-12-31"]]);
+  });
   it("defers a violating rule resource whose waiver may sit on its group", () => {
     const r = res(T.sgRule, "r", { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"], description: "d" });
     expect(evaluateResource(PolicyNames.sgInternetAdminIngress, r).deferred).toBe(true);
