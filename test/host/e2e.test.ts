@@ -9,7 +9,7 @@ import { sshEffective, bundleEntries, renderBundle, writeBundle } from "../../co
 import { sshSettings, SSH_WEAK_ALGORITHMS } from "../../components/host/baseline";
 import type { HostOs } from "../../components/host/model";
 import { bundleInstaller, hardenedHostCommands } from "../../components/hardened-host";
-import { clientKey, describeHost, harness, listenIn, probe, run, sleep, TEST_DIR, tmpDir } from "./helpers";
+import { clientKey, describeHost, harness, listenIn, probe, run, sleep, TEST_DIR, testPki, tlsCollector, tmpDir } from "./helpers";
 
 const ALL: { suite: string; os: HostOs; net: number }[] = [
   { suite: "bookworm", os: "debian-12", net: 11 },
@@ -18,16 +18,17 @@ const ALL: { suite: string; os: HostOs; net: number }[] = [
 ];
 const SUITES = ALL.filter((s) => !process.env.BULWARK_HOST_SUITES || process.env.BULWARK_HOST_SUITES.split(",").includes(s.suite));
 
-const CA = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----";
+const LOG_PEER = "logs.bulwark.test";
 
-function model(net: number, pub: string, extraInbound: object[] = [], mgmt = `10.231.${net}.0/25`) {
+function model(net: number, pub: string, caPem: string, extraInbound: object[] = [], mgmt = `10.231.${net}.0/25`) {
   return {
     role: "web",
     admins: [{ name: "alice", sshKeys: [pub] }],
     ssh: { managementSources: [mgmt, `fd00:231:${net}::/64`] },
     inbound: [{ port: 443, sources: ["0.0.0.0/0", "::/0"], description: "HTTPS" }, ...extraInbound],
     ids: { kind: "none", waiver: { reason: "test rootfs: agent repositories unreachable", approver: "security@example.com", expires: "2099-12-31" } },
-    logs: { kind: "rsyslog-tls", target: "logs.example.internal", caPem: CA },
+    // The on-prem log collector listens in the client namespace, on the operator's address.
+    logs: { kind: "rsyslog-tls", target: `10.231.${net}.2`, permittedPeer: LOG_PEER, caPem },
   };
 }
 
@@ -43,6 +44,8 @@ for (const { suite, os, net } of SUITES) {
     const m = path.join(TEST_DIR, id, "m");
     let key: { priv: string; pub: string };
     let work: string;
+    let pki: ReturnType<typeof testPki>;
+    let collector: ReturnType<typeof tlsCollector> | undefined;
 
     const ssh = (from: string, user: string, extra: string[], command = "true") =>
       harness("client", id, "timeout", "20", "ssh", "-F", "/dev/null", "-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no",
@@ -52,16 +55,18 @@ for (const { suite, os, net } of SUITES) {
       harness("down", id);
       key = clientKey();
       work = tmpDir(`bulwark-${suite}-`);
-      const bundle = renderBundle(model(net, key.pub), os);
+      pki = testPki(work, LOG_PEER);
+      const bundle = renderBundle(model(net, key.pub, pki.caPem), os);
       writeBundle(bundle, path.join(work, "bundle"));
       // A changed bundle (one more port) for the over-SSH re-apply, and one whose management range excludes the
       // operator, to prove the timed rollback.
-      writeBundle(renderBundle(model(net, key.pub, [], `10.231.${net}.128/25`), os), path.join(work, "bundle-lockout"));
+      writeBundle(renderBundle(model(net, key.pub, pki.caPem, [], `10.231.${net}.128/25`), os), path.join(work, "bundle-lockout"));
       const up = harness("up", id, suite, String(net), path.join(work, "bundle"));
       if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
     });
 
     afterAll(() => {
+      collector?.stop();
       const down = harness("down", id);
       if (work) fs.rmSync(work, { recursive: true, force: true });
       if (down.code !== 0) throw new Error(`harness down failed: ${down.out}`);
@@ -115,6 +120,7 @@ for (const { suite, os, net } of SUITES) {
     });
 
     test("boots under systemd: nftables, fail2ban and ssh come up and the ruleset is loaded at boot", async () => {
+      collector = tlsCollector(id, good, 6514, pki.cert, pki.key);
       harness("boot", id);
       let active = "";
       for (let i = 0; i < 60; i++) {
@@ -138,6 +144,25 @@ for (const { suite, os, net } of SUITES) {
       expect(r.stdout).toMatch(/^PASS +fail2ban +sshd jail running/m);
       expect(r.stdout).toMatch(/^verify: PASSED/m);
       expect(r.code).toBe(0);
+    });
+
+    test("logs reach the on-prem collector over TLS; a collector with an untrusted certificate gets nothing", async () => {
+      const mark = `bulwark-e2e-${suite}-${Date.now()}`;
+      expect(harness("exec", id, "logger", "-t", "bulwarktest", mark).code).toBe(0);
+      for (let i = 0; i < 90 && !collector!.output().includes(mark); i++) await sleep(500);
+      expect(collector!.output()).toContain(`bulwarktest: ${mark}`);
+      // Same name, another CA: rsyslog must refuse the handshake and send nothing.
+      collector!.stop();
+      collector = tlsCollector(id, good, 6514, pki.impostorCert, pki.impostorKey);
+      const secret = `${mark}-for-the-real-collector-only`;
+      expect(harness("exec", id, "logger", "-t", "bulwarktest", secret).code).toBe(0);
+      const refused = () => harness("exec", id, "journalctl", "-u", "rsyslog", "--no-pager", "-o", "cat").stdout;
+      for (let i = 0; i < 90 && !/not permitted to talk to peer.*certificate invalid: signer not found/.test(refused()); i++) await sleep(500);
+      expect(refused()).toMatch(/not permitted to talk to peer.*certificate invalid: signer not found/);
+      expect(collector.output()).toMatch(/unexpected eof/); // rsyslog dropped the connection after checking the certificate
+      expect(collector.output()).not.toContain(secret);
+      collector.stop();
+      collector = undefined;
     });
 
     test("key login works for the admin, with sudo", () => {
@@ -226,7 +251,7 @@ for (const { suite, os, net } of SUITES) {
 
     test("HardenedHost's exact steps over SSH: copy, apply (session kept), verify from a new connection", () => {
       // What HardenedHost's CopyToRemote + remote.Command do, run with the real OpenSSH client.
-      const b = renderBundle(model(net, key.pub, [{ port: 8443, sources: [`10.231.${net}.0/24`] }]), os);
+      const b = renderBundle(model(net, key.pub, pki.caPem, [{ port: 8443, sources: [`10.231.${net}.0/24`] }]), os);
       const cmds = hardenedHostCommands(b, 30);
       fs.writeFileSync(path.join(work, "installer.sh"), bundleInstaller(b));
       const copy = harness("client", id, "sh", "-c", `timeout 20 ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -i ${key.priv} -b ${good} alice@${srv} 'cat > ${cmds.installerPath}' < ${path.join(work, "installer.sh")}`);
@@ -276,7 +301,7 @@ for (const { suite, os, net } of SUITES) {
     });
 
     test("the rendered bundle holds no secret material", () => {
-      const all = bundleEntries(renderBundle(model(net, key.pub), os)).map((e) => e.content).join("\n");
+      const all = bundleEntries(renderBundle(model(net, key.pub, pki.caPem), os)).map((e) => e.content).join("\n");
       expect(all).not.toMatch(/PRIVATE KEY/);
       expect(all).not.toContain("Tr1cky-Horse-Battery-9");
     });

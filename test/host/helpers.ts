@@ -92,3 +92,34 @@ export function probe(id: string, host: string, port: number, from: string, time
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A throwaway CA, a collector certificate for `name`, and an impostor with the same name from another CA. */
+export function testPki(dir: string, name: string): { caPem: string; cert: string; key: string; impostorCert: string; impostorKey: string } {
+  const sh = (cmd: string) => {
+    const r = run("sh", ["-c", `cd ${dir} && ${cmd}`]);
+    if (r.code !== 0) throw new Error(`${cmd}: ${r.out}`);
+  };
+  const ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+  sh(`openssl req -x509 ${ec} -keyout ca.key -out ca.pem -days 2 -subj "/CN=Bulwark Test CA"`);
+  sh(`openssl req ${ec} -keyout srv.key -out srv.csr -subj "/CN=${name}" && printf 'subjectAltName=DNS:${name}\\n' >ext`);
+  sh("openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile ext");
+  sh(`openssl req -x509 ${ec} -keyout imp.key -out imp.pem -days 2 -subj "/CN=${name}" -addext "subjectAltName=DNS:${name}"`);
+  return {
+    caPem: fs.readFileSync(path.join(dir, "ca.pem"), "utf8"),
+    cert: path.join(dir, "srv.pem"),
+    key: path.join(dir, "srv.key"),
+    impostorCert: path.join(dir, "imp.pem"),
+    impostorKey: path.join(dir, "imp.key"),
+  };
+}
+
+/** An `openssl s_server` TLS collector in the client namespace; `output()` is everything it printed. */
+export function tlsCollector(id: string, addr: string, port: number, cert: string, key: string): { output: () => string; stop: () => void } {
+  let out = "";
+  const p = spawn("ip", ["netns", "exec", `bw-c-${id}`, "openssl", "s_server", "-accept", `${addr}:${port}`, "-cert", cert, "-key", key], {
+    stdio: ["pipe", "pipe", "pipe"], // stdin stays open: s_server stops at EOF
+  });
+  p.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  p.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  return { output: () => out, stop: () => void p.kill("SIGKILL") };
+}
