@@ -15,20 +15,9 @@ import * as pluginpb from "@pulumi/pulumi/proto/plugin_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { ListValue, NullValue, Struct, Value } from "google-protobuf/google/protobuf/struct_pb";
 
-/** The engine's typed unknown sentinels (sdk/go/common/resource/plugin/rpc.go). */
-export const UnknownSentinels = {
-  bool: "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
-  number: "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-  string: "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-  array: "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-  asset: "030794c1-ac77-496b-92df-f27374a8bd58",
-  archive: "e48ece36-62e2-4504-bad9-02848725956a",
-  object: "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
-} as const;
-
-/** Property-value signature key and the secret signature (sdk/go/common/resource/sig). */
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+// The engine's unknown sentinels and signatures are defined once, beside the policies that read them.
+export { UNKNOWN_SENTINELS as UnknownSentinels, SIG_KEY, SECRET_SIG } from "../policies/src/values";
+import { UNKNOWN_SENTINELS as UnknownSentinels, SIG_KEY, SECRET_SIG } from "../policies/src/values";
 
 /** A secret property value: sent as `{<sig>: <secret sig>, value}` with the plaintext inside, as the engine does. */
 export class SecretValue {

@@ -5,6 +5,7 @@
  *
  * Runs are serialised (the Pulumi runtime is process-global); a later run resets the mocks and config.
  */
+import { RESOURCE_REF_SIG as RESOURCE_SIG, SECRET_SIG, SIG_KEY } from "../policies/src/values";
 import * as fs from "fs";
 import * as path from "path";
 import * as crypto from "crypto";
@@ -46,9 +47,6 @@ export interface RunPlanOptions {
 }
 
 export const SECRET_MASK = "[secret]";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 

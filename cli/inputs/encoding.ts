@@ -4,14 +4,16 @@
  * `"[secret]"` (as `pulumi policy analyze` does for secrets it cannot decrypt); plaintext is never kept.
  */
 
-/** Signature key of every special object in state / event JSON. */
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SIG_SECRET = "1b47061264138c4ac30d75fd1eb44270";
-export const SIG_ASSET = "c44067f5952c0a294b673a41bacd8c17";
-export const SIG_ARCHIVE = "0def7320c3a5731c473e5ecbe6d01bc7";
-export const SIG_RESOURCE_REF = "5cf8f73096256a8f31e491e813e4eb8e";
+import { ARCHIVE_SIG, ASSET_SIG, RESOURCE_REF_SIG, SECRET_SIG, SIG_KEY, UNKNOWN_SENTINELS } from "../../policies/src/values";
+
+// Signatures of the special objects in state / event JSON, defined once in the pack's value module.
+export { SIG_KEY };
+export const SIG_SECRET = SECRET_SIG;
+export const SIG_ASSET = ASSET_SIG;
+export const SIG_ARCHIVE = ARCHIVE_SIG;
+export const SIG_RESOURCE_REF = RESOURCE_REF_SIG;
 /** An unknown (computed) value in state, digest and events. */
-export const UNKNOWN_STATE_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export const UNKNOWN_STATE_VALUE = UNKNOWN_SENTINELS.string;
 /** What the digest and the display print for a secret, and what Bulwark passes to policies instead of plaintext. */
 export const MASKED_SECRET = "[secret]";
 

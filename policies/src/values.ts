@@ -19,8 +19,12 @@ export const UNKNOWN = UNKNOWN_SENTINELS.string;
 
 const UNKNOWN_SET: ReadonlySet<unknown> = new Set(Object.values(UNKNOWN_SENTINELS));
 
+/** Signature key and values of the engine's special objects (sdk/go/common/resource/sig); the CLI reuses these. */
 export const SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
+export const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
+export const RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
 
 export function isUnknown(v: unknown): boolean {
   return typeof v === "string" && UNKNOWN_SET.has(v);
