@@ -69,6 +69,8 @@ interface OsProfile {
   packages: string[];
   securityOrigin?: string;
   distroName: string;
+  /** package:version floors; older installed versions are upgraded (known-broken releases). */
+  minVersions?: string[];
 }
 
 const DEBIAN_PKGS = ["openssh-server", "nftables", "fail2ban", "python3-systemd", "auditd", "aide", "unattended-upgrades", "libpam-pwquality", "cracklib-runtime", "sudo", "iproute2", "rsyslog"];
@@ -77,6 +79,8 @@ const OS_PROFILES: Record<HostOs, OsProfile> = {
   "ubuntu-24.04": {
     family: "debian", osRelease: "ubuntu-24.04", sshUnit: "ssh", nftConf: "/etc/nftables.conf", aideBin: "/usr/bin/aide",
     shadowMode: "0640", shadowGroup: "shadow", sshKeyGroup: "root", packages: DEBIAN_PKGS, securityOrigin: "origin=Ubuntu,archive=${distro_codename}-security", distroName: "Ubuntu",
+    // The release pocket's fail2ban 1.0.2-3 crashes on Python 3.12 (no asynchat); noble-updates fixes it.
+    minVersions: ["fail2ban:1.0.2-3ubuntu0.1"],
   },
   "ubuntu-22.04": {
     family: "debian", osRelease: "ubuntu-22.04", sshUnit: "ssh", nftConf: "/etc/nftables.conf", aideBin: "/usr/bin/aide",
@@ -502,6 +506,7 @@ function bundleEnv(m: HostModel, os: HostOs, p: OsProfile, settings: SshSetting[
     `FAMILY=${q(p.family)}`,
     `PACKAGES=${q(packages(m, os, p).join(" "))}`,
     `FORBIDDEN_PACKAGES=${q((p.family === "debian" ? FORBIDDEN_PACKAGES.deb : FORBIDDEN_PACKAGES.rpm).join(" "))}`,
+    `MIN_VERSIONS=${q((p.minVersions ?? []).join(" "))}`,
     `ADMIN_GROUP=${q(m.adminGroup)}`,
     `ADMINS=${q(m.admins.map((a) => a.name).join(" "))}`,
     `AUTHORIZED_KEYS_SHA=${q(m.admins.map((a) => `${a.name}:${sha256(authorizedKeys(a.sshKeys))}`).join(" "))}`,

@@ -153,6 +153,11 @@ describe("rendered bundles for every target OS", () => {
     ]);
   });
 
+  test("Ubuntu 24.04: a release-pocket fail2ban (broken on Python 3.12) is upgraded by apply", () => {
+    expect(renderBundle(base(), "ubuntu-24.04").env).toContain("MIN_VERSIONS='fail2ban:1.0.2-3ubuntu0.1'");
+    expect(renderBundle(base(), "debian-12").env).toContain("MIN_VERSIONS=''");
+  });
+
   test("a bastion relays ssh -J (local forwarding only); other roles forward nothing", () => {
     const eff = (bastion: boolean) => sshEffective(sshSettings({ port: 22, allowGroup: "g", debianFamily: true, bastion }));
     expect(eff(true).get("allowtcpforwarding")).toBe("local");

@@ -126,6 +126,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   pkg_install "${missing[@]}"
   changed "packages ${missing[*]}"
 fi
+# Known-broken package releases are upgraded (e.g. Ubuntu 24.04's release-pocket fail2ban on Python 3.12).
+for floor in $MIN_VERSIONS; do
+  p=${floor%%:*} min=${floor#*:}
+  have=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || true)
+  if [ -n "$have" ] && dpkg --compare-versions "$have" lt "$min"; then
+    log "upgrading $p $have (< $min)"
+    pkg_install "$p"
+    changed "upgraded $p"
+  fi
+done
 for p in $FORBIDDEN_PACKAGES; do
   if pkg_installed "$p"; then
     if [ "$FAMILY" = debian ]; then DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq "$p" >/dev/null; else dnf remove -y -q "$p"; fi
