@@ -3,7 +3,8 @@
  * server's site and role, into that server's host model and cloud-init bundle (EC2 user data, gzipped).
  */
 import { z } from "zod";
-import { hostModelBase, type HostModelInput, type HostOs } from "./model";
+import type { Waiver } from "../../policies/src/waiver";
+import { HOST_WAIVER_POLICIES, hostModelBase, type HostModelInput, type HostOs } from "./model";
 import { renderBundle, renderUserDataBase64 } from "./render";
 
 /** The parts of the host model that are the same across the estate; role and inbound come from each server. */
@@ -69,4 +70,15 @@ export function hostUserData(host: HostStackConfig, tiers: TierPorts) {
     const bundle = renderBundle(serverHostModel(host, site, server, tiers), server.os);
     return { base64: renderUserDataBase64(bundle) };
   };
+}
+
+/**
+ * The host opt-outs as pack waivers (no IDS agent, automatic patching off), for the server's tags
+ * (`waivers` of HardenedServer), so the policy pack sees them as it sees every other waiver.
+ */
+export function hostWaivers(host: z.output<typeof hostStackSchema>): Waiver[] {
+  const out: Waiver[] = [];
+  if (host.ids.kind === "none") out.push({ policy: HOST_WAIVER_POLICIES.ids, ...host.ids.waiver });
+  if (!host.patch.automatic && host.patch.waiver) out.push({ policy: HOST_WAIVER_POLICIES.patching, ...host.patch.waiver });
+  return out;
 }

@@ -3,7 +3,8 @@ import { gunzipSync } from "zlib";
 import * as YAML from "yaml";
 import { ConfigError, parseStackConfig } from "../../components/config";
 import { APP_PORT, DB_PORT, buildEstate } from "../../components/estate";
-import { hostUserData } from "../../components/host/stack";
+import { hostUserData, hostWaivers } from "../../components/host/stack";
+import { waiverTags, waiversFromTags } from "../../policies/src/waiver";
 import { smallConfig } from "../components/fixtures/estate";
 import { T, record } from "../components/harness";
 
@@ -50,6 +51,15 @@ describe("bulwark:host -> HardenedServer user data", () => {
       expect(nft).not.toMatch(/elements = \{ 10\./);
       expect(files.get("files/etc/ssh/sshd_config")).toContain("PasswordAuthentication no");
     }
+  });
+
+  test("host opt-outs become pack waivers (tag form round-trips)", () => {
+    const w = { reason: "branch hosts report to the regional SOC", approver: "ciso@example.com", expires: "2099-06-30" };
+    const cfg = parseStackConfig({ ...smallConfig(), "bulwark:host": { ...HOST, ids: { kind: "none", waiver: w }, patch: { automatic: false, waiver: w } } });
+    const waivers = hostWaivers(cfg.host!);
+    expect(waivers.map((x) => x.policy)).toEqual(["ec2-instance-require-host-ids", "ec2-instance-require-automatic-patching"]);
+    expect(waiversFromTags(waiverTags(waivers))).toEqual({ waivers, problems: [] });
+    expect(hostWaivers(parseStackConfig({ ...smallConfig(), "bulwark:host": HOST }).host!)).toEqual([]);
   });
 
   test("no host section: servers boot the stock image (seam unchanged)", async () => {
