@@ -35,9 +35,15 @@ export const waiverSchema = z
     expires: z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/, "use an ISO date, YYYY-MM-DD")
-      .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), "must be a real calendar date"),
+      .refine(isCalendarDate, "must be a real calendar date (e.g. not 2026-02-30)"),
   })
   .strict();
+
+/** Date.parse rolls 2026-02-30 over to March; a real date survives the round trip unchanged. */
+function isCalendarDate(s: string): boolean {
+  const t = Date.parse(`${s}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === s;
+}
 
 export type Waiver = z.infer<typeof waiverSchema>;
 

@@ -374,6 +374,11 @@ describe("waivers", () => {
     const fs = evaluate(openSsh(tags), undefined, { today });
     expect(names(mandatory(fs))).toEqual(["bulwark-waiver-disallow-expired-or-incomplete", PolicyNames.sgInternetAdminIngress]);
   });
+  it.each(["2026-02-30", "2026-13-01", "2026-12-32"])("a waiver expiring on an impossible date (%s) blocks as malformed", (expires) => {
+    const fs = evaluate(openSsh(w(PolicyNames.sgInternetAdminIngress, expires)), undefined, { today });
+    expect(names(mandatory(fs))).toEqual(["bulwark-waiver-disallow-expired-or-incomplete", PolicyNames.sgInternetAdminIngress]);
+    expect(fs.find((f) => f.policy === "bulwark-waiver-disallow-expired-or-incomplete")!.message).toContain("real calendar date");
+  });
   it("a waiver for another policy does not waive", () => {
     expect(blocks(evaluate(openSsh(w(PolicyNames.rdsPublic, "2026-12-31")), undefined, { today }))).toBe(true);
   });
