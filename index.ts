@@ -5,15 +5,13 @@
  * Exported as a function so the offline plan (cli/plan-runner.ts) can run it repeatedly in one process.
  */
 import { loadStackConfig } from "./components/config";
-import { APP_PORT, DB_PORT, buildEstate } from "./components/estate";
-import { hostUserData } from "./components/host/stack";
+import { buildEstate } from "./components/estate";
 import { buildDatabases } from "./components/database";
 
 export = async () => {
   const cfg = loadStackConfig();
-  // Every server boots with the host hardening bundle for its OS and role when `bulwark:host` is configured.
-  const userData = cfg.host ? hostUserData(cfg.host, { sshFromSite: cfg.adminAccess.mode === "bastion", webPorts: cfg.authorizedWebPorts, appPort: APP_PORT, dbPort: DB_PORT }) : undefined;
-  const estate = buildEstate(cfg, { userData });
+  // Every server boots with the host hardening bundle for its OS and role (buildEstate's default, from `bulwark:host`).
+  const estate = buildEstate(cfg);
   const databases = buildDatabases(cfg, estate);
   return { ...estate.outputs, databases: databases.outputs };
 };

@@ -3,6 +3,8 @@
  * Prints the resources grouped by component with the hardening settings that matter. Exit 0 ok, 2 on bad config.
  */
 import type { Command } from "commander";
+import { gunzipSync } from "zlib";
+import * as YAML from "yaml";
 import { ConfigError } from "../components/config";
 import { ADMIN_PORTS, INSTANCE_MANAGED_POLICIES } from "../components/controls";
 import { coversInternet } from "../components/rules";
@@ -35,6 +37,40 @@ export interface ServerHardening {
   internetAdminPorts: string[];
   terminationProtection: boolean;
   replaceOnUserDataChange: boolean;
+  /** The host hardening bundle the server boots with (read back from its user data), or undefined: none. */
+  hostBundle?: HostBundleRef;
+}
+
+export interface HostBundleRef {
+  /** sha256 of the bundle (BUNDLE_HASH). */
+  hash: string;
+  os: string;
+  role: string;
+}
+
+/**
+ * Reads the host bundle out of an instance's planned user data (gzipped cloud-config in userDataBase64, or plain
+ * userData): present only when the bundle's files are written AND its apply and verify entry points run at boot.
+ */
+export function hostBundleOf(inputs: Record<string, unknown>): HostBundleRef | undefined {
+  let text: string | undefined;
+  try {
+    if (typeof inputs.userDataBase64 === "string") {
+      const raw = Buffer.from(inputs.userDataBase64, "base64");
+      text = (raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw).toString("utf8");
+    } else if (typeof inputs.userData === "string") text = inputs.userData;
+    if (!text?.startsWith("#cloud-config")) return undefined;
+    const head = /^# Bulwark host bundle ([0-9a-f]{64}) for (\S+), role (\S+)$/m.exec(text);
+    const doc = YAML.parse(text) as { write_files?: { path?: string; content?: string }[]; runcmd?: unknown[] };
+    const written = new Map((doc.write_files ?? []).map((f) => [f.path, f.content]));
+    const runs = (doc.runcmd ?? []).map((c) => (Array.isArray(c) ? c.join(" ") : String(c)));
+    const dir = "/opt/bulwark/bundle";
+    const ok = head && written.get(`${dir}/BUNDLE_HASH`)?.trim() === head[1] &&
+      [`${dir}/apply`, `${dir}/verify`].every((e) => written.has(e) && runs.includes(e));
+    return ok ? { hash: head[1], os: head[2], role: head[3] } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function serverHardening(plan: PlanResult): ServerHardening[] {
@@ -91,6 +127,7 @@ export function serverHardening(plan: PlanResult): ServerHardening[] {
       internetAdminPorts,
       terminationProtection: i.disableApiTermination === true,
       replaceOnUserDataChange: i.userDataReplaceOnChange === true || (r.replaceOnChanges ?? []).some((k) => k === "userData" || k === "userDataBase64"),
+      hostBundle: hostBundleOf(i),
     };
   });
 }
@@ -130,7 +167,7 @@ export function renderText(plan: PlanResult, stack: string): string {
       } else if (r.type === T.instance) {
         const s = servers.find((x) => x.name === r.name);
         if (s) {
-          lines.push(`  server ${s.name} [${s.role ?? "?"} @ ${s.site ?? "?"}]: IMDSv2 ${yes(s.imdsv2)} (hop ${s.imdsHopLimit ?? "?"}), root encrypted ${yes(s.rootEncrypted)} (${s.rootKms}), public IP ${s.publicIp ? "YES" : "no"}, SSM ${yes(s.ssmManaged)}, admin ports ${s.adminIngress.length ? s.adminIngress.join("; ") : "none"}, termination protection ${s.terminationProtection ? "on" : "off"}`);
+          lines.push(`  server ${s.name} [${s.role ?? "?"} @ ${s.site ?? "?"}]: IMDSv2 ${yes(s.imdsv2)} (hop ${s.imdsHopLimit ?? "?"}), root encrypted ${yes(s.rootEncrypted)} (${s.rootKms}), public IP ${s.publicIp ? "YES" : "no"}, SSM ${yes(s.ssmManaged)}, admin ports ${s.adminIngress.length ? s.adminIngress.join("; ") : "none"}, termination protection ${s.terminationProtection ? "on" : "off"}, host bundle ${s.hostBundle ? `yes (sha256 ${s.hostBundle.hash.slice(0, 12)}, ${s.hostBundle.os})` : "NO"}`);
         }
       } else if (r.type === "aws:ec2/flowLog:FlowLog") {
         lines.push(`  flow log ${r.name}: ${String(i.trafficType)} traffic to ${String(i.logDestinationType)}`);
@@ -146,9 +183,9 @@ export function renderText(plan: PlanResult, stack: string): string {
     }
   }
   lines.push("", "Servers:");
-  const bad = servers.filter((s) => !s.imdsv2 || !s.rootEncrypted || s.publicIp || !s.ssmManaged || s.internetAdminPorts.length > 0);
-  lines.push(`  ${servers.length} servers; IMDSv2 ${servers.filter((s) => s.imdsv2).length}/${servers.length}, encrypted root ${servers.filter((s) => s.rootEncrypted).length}/${servers.length}, no public IP ${servers.filter((s) => !s.publicIp).length}/${servers.length}, SSM-managed ${servers.filter((s) => s.ssmManaged).length}/${servers.length}, internet-facing admin ports ${servers.reduce((n, s) => n + s.internetAdminPorts.length, 0)}`);
-  for (const s of bad) lines.push(`  ATTENTION ${s.name}: ${[!s.imdsv2 && "IMDSv1 allowed", !s.rootEncrypted && "unencrypted root", s.publicIp && "public IP", !s.ssmManaged && "not SSM-managed", ...s.internetAdminPorts.map((p) => `admin port ${p}`)].filter(Boolean).join(", ")}`);
+  const bad = servers.filter((s) => !s.imdsv2 || !s.rootEncrypted || s.publicIp || !s.ssmManaged || s.internetAdminPorts.length > 0 || !s.hostBundle);
+  lines.push(`  ${servers.length} servers; IMDSv2 ${servers.filter((s) => s.imdsv2).length}/${servers.length}, encrypted root ${servers.filter((s) => s.rootEncrypted).length}/${servers.length}, no public IP ${servers.filter((s) => !s.publicIp).length}/${servers.length}, SSM-managed ${servers.filter((s) => s.ssmManaged).length}/${servers.length}, internet-facing admin ports ${servers.reduce((n, s) => n + s.internetAdminPorts.length, 0)}, host bundle ${servers.filter((s) => s.hostBundle).length}/${servers.length}`);
+  for (const s of bad) lines.push(`  ATTENTION ${s.name}: ${[!s.imdsv2 && "IMDSv1 allowed", !s.rootEncrypted && "unencrypted root", s.publicIp && "public IP", !s.ssmManaged && "not SSM-managed", !s.hostBundle && "no host hardening bundle", ...s.internetAdminPorts.map((p) => `admin port ${p}`)].filter(Boolean).join(", ")}`);
   lines.push("", "Outputs:");
   for (const [k, v] of Object.entries(plan.outputs)) {
     const text = typeof v === "string" ? v : JSON.stringify(v);

@@ -172,8 +172,11 @@ const baseSchema = z
     sites: z.array(siteSchema).min(1, "declare at least the head office"),
     /** Managed RDS MySQL databases (ManagedMySql); see components/database-args.ts. */
     databases: z.array(databaseConfigSchema).default([]),
-    /** On-host hardening for every server, delivered as user data (components/host/stack.ts). */
-    host: hostStackSchema.optional(),
+    /**
+     * On-host hardening for every server, delivered as user data (components/host/stack.ts). Never optional: a
+     * missing section takes the safe defaults and still needs the IDS target (a server never boots unhardened).
+     */
+    host: hostStackSchema.prefault({ ids: undefined }),
   })
   .strict();
 
@@ -221,6 +224,12 @@ function crossFieldChecks(c: z.output<typeof baseSchema>, ctx: z.RefinementCtx):
       if (!v.ok) add(["adminAccess", "bastion", "allowedCidrs", i], `${v.message}; ${v.fix}`, cidr);
     }
   });
+
+  // Host SSH: open only when someone can log in with a key (bastion mode opens it from the site by default).
+  const sshSources = c.host.managementSources ?? (c.adminAccess.mode === "bastion" ? ["the site CIDR"] : []);
+  if (sshSources.length > 0 && c.host.admins.length === 0) {
+    add(["host", "admins"], `host SSH is open from ${sshSources.join(", ")} (${c.host.managementSources ? "host.managementSources" : "adminAccess.mode: bastion"}) but no admin can log in: add host.admins [{name, sshKeys}], or use adminAccess.mode: session-manager with host.managementSources: []`, c.host.admins);
+  }
 
   databaseCrossChecks(c, add);
   const heads = c.sites.filter((s) => s.kind === "head-office").length;
@@ -394,7 +403,7 @@ function toConfigIssue(issue: z.core.$ZodIssue, fmt: (p: readonly PropertyKey[])
       return { path, value, problem: "out of range", fix: issue.message };
     default: {
       // Custom and format messages are written as fixes ("use ...").
-      return { path, value, problem: "invalid", fix: issue.message };
+      return { path, value, problem: issue.input === undefined ? "required" : "invalid", fix: issue.message };
     }
   }
 }

@@ -15,6 +15,7 @@ import { SecureNetwork } from "./network";
 import { type PatchOs, PatchManagement } from "./patching";
 import { normaliseRules } from "./rules";
 import { HardenedServer, InstanceIdentity } from "./server";
+import { hostUserData, hostWaivers, type TierPorts } from "./host/stack";
 
 /** Default instance type per role. */
 export const ROLE_INSTANCE_TYPES: Record<Role, string> = { web: "t3.small", app: "t3.medium", db: "r6i.large", bastion: "t3.micro" };
@@ -32,12 +33,16 @@ export const AMI_SOURCES: Record<OperatingSystem, { owner: string; namePattern: 
 
 /**
  * The user-data seam: the host hardening bundle for one server, as cloud-init text or already base64-encoded
- * (`{base64}`, e.g. gzipped to fit EC2's 16 KiB). The host bundle is wired in here; without a renderer servers boot
- * the stock image, still hardened by everything around them. A change to the bundle replaces the server.
+ * (`{base64}`, e.g. gzipped to fit EC2's 16 KiB). By default every server gets the host bundle from `bulwark:host`
+ * (hostUserData); a renderer given here replaces it (tests). A change to the bundle replaces the server.
  */
 export type UserData = pulumi.Input<string> | { base64: pulumi.Input<string> } | undefined;
 export type UserDataRenderer = (site: SiteConfig, server: ServerConfig | { name: string; role: "bastion"; os: OperatingSystem }) => UserData;
-export const noUserData: UserDataRenderer = () => undefined;
+
+/** The tier ports the host firewalls mirror, from the same constants the security groups use. */
+export function estateTiers(cfg: StackConfig): TierPorts {
+  return { sshFromSite: cfg.adminAccess.mode === "bastion", webPorts: cfg.authorizedWebPorts, appPort: APP_PORT, dbPort: DB_PORT };
+}
 
 /** Spreads a renderer's result into HardenedServer/Bastion args. */
 export function userDataArgs(u: UserData): { userData?: pulumi.Input<string>; userDataBase64?: pulumi.Input<string> } {
@@ -65,7 +70,12 @@ export interface Estate {
 }
 
 export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRenderer; parent?: pulumi.Resource } = {}): Estate {
-  const renderUserData = opts.userData ?? noUserData;
+  // Hardened by default: no renderer given means the host bundle, never a stock image.
+  const renderUserData = opts.userData ?? hostUserData(cfg.host, estateTiers(cfg));
+  // Host opt-outs (no IDS, no automatic patching) ride on every server as waiver tags the pack reads.
+  const hostOptOuts = hostWaivers(cfg.host);
+  const withHostWaivers = (own: StackConfig["sites"][number]["servers"][number]["waivers"]) =>
+    [...own, ...hostOptOuts.filter((h) => !own.some((w) => w.policy === h.policy))];
   const parentOpts = opts.parent ? { parent: opts.parent } : {};
   const patchGroup = `bulwark-${cfg.environment}`;
   const baseTags = { "bulwark:environment": cfg.environment };
@@ -167,7 +177,7 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
         rootKmsKeyArn: volumeKey,
         ...userDataArgs(renderUserData(site, { name: "bastion", role: "bastion", os })),
         patchGroup,
-        waivers: cfg.adminAccess.bastion.waivers,
+        waivers: withHostWaivers(cfg.adminAccess.bastion.waivers),
         tags: siteTags,
       }, parentOpts);
       for (const f of Object.values(firewalls)) bastion.grantSsh(f);
@@ -189,7 +199,7 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
         ...userDataArgs(renderUserData(site, server)),
         publicIp: server.publicIp ? { waiver: waiverFor(server, "ec2-instance-disallow-public-ip") } : undefined,
         patchGroup,
-        waivers: server.waivers.filter((w) => w.policy !== "ec2-instance-disallow-public-ip"),
+        waivers: withHostWaivers(server.waivers.filter((w) => w.policy !== "ec2-instance-disallow-public-ip")),
         tags: siteTags,
       }, parentOpts);
     });

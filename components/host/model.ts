@@ -153,7 +153,8 @@ const patchSchema = z
 export const hostModelBase = z
   .object({
     role: z.enum(["web", "app", "db", "bastion"]),
-    admins: z.array(adminSchema).min(1, "declare at least one admin user with an SSH key"),
+    /** SSH admin accounts. Empty (the default) suits Session Manager estates: no one can log in over SSH. */
+    admins: z.array(adminSchema).default([]),
     /** The group sshd's AllowGroups admits; admins are put in it. */
     adminGroup: unixName.default("bulwark-admins"),
     ssh: z
@@ -188,6 +189,14 @@ export const hostModelSchema = hostModelBase.superRefine((m, ctx) => {
         });
       }
     });
+    if (m.admins.length === 0 && m.ssh.managementSources.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["admins"],
+        input: m.admins,
+        message: "SSH is opened from ssh.managementSources but no admin can log in: declare at least one admin user with an SSH key, or set managementSources: [] (Session Manager only)",
+      });
+    }
     const names = new Set<string>();
     m.admins.forEach((a, i) => {
       if (names.has(a.name)) ctx.addIssue({ code: "custom", path: ["admins", i, "name"], input: a.name, message: "admin names must be unique" });

@@ -7,10 +7,28 @@ import type { Waiver } from "../../policies/src/waiver";
 import { HOST_WAIVER_POLICIES, hostModelBase, type HostModelInput, type HostOs } from "./model";
 import { renderBundle, renderUserDataBase64 } from "./render";
 
-/** The parts of the host model that are the same across the estate; role and inbound come from each server. */
+/** Why a missing IDS is an error, not a silent default: Wazuh (the default) cannot enrol without its manager. */
+export const IDS_REQUIRED =
+  "every server runs an IDS agent, Wazuh by default, which needs its manager: set bulwark:host.ids to " +
+  "{manager: <Wazuh manager DNS name>, enrolmentSecretParameter: /bulwark/wazuh/enrolment (SSM SecureString)}, " +
+  "or {kind: suricata}, or opt out with {kind: none, waiver: {reason, approver, expires}}";
+
+/**
+ * The parts of the host model that are the same across the estate; role and inbound come from each server.
+ * Safe defaults: no SSH admin accounts (Session Manager), logs to CloudWatch, automatic security updates.
+ * The IDS has no default target, so it must be named (IDS_REQUIRED).
+ */
 export const hostStackSchema = hostModelBase
-  .pick({ admins: true, adminGroup: true, ids: true, logs: true, patch: true })
+  .pick({ admins: true, adminGroup: true, patch: true })
   .extend({
+    ids: z.preprocess((v, ctx) => {
+      if (v === undefined) {
+        ctx.addIssue({ code: "custom", message: IDS_REQUIRED, input: v });
+        return z.NEVER;
+      }
+      return v;
+    }, hostModelBase.shape.ids),
+    logs: hostModelBase.shape.logs.prefault({ kind: "cloudwatch" }),
     /** SSH management sources; by default the site CIDR with a bastion, none with Session Manager only. */
     managementSources: z.array(z.string()).optional(),
   })

@@ -4,7 +4,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig } from "../../components/config";
 import { main } from "../../cli/index";
-import { groupByComponent, serverHardening } from "../../cli/plan";
+import { groupByComponent, renderText, serverHardening } from "../../cli/plan";
 import { type PlanResult, SECRET_MASK, readStackFile, runPlan, runProgram, startRecording } from "../../cli/plan-runner";
 import { smallConfig } from "./fixtures/estate";
 
@@ -23,7 +23,18 @@ describe("offline plan of Pulumi.prod.yaml", () => {
     expect(servers.map((s) => s.name).sort()).toEqual(expected);
     for (const s of servers) {
       expect(s).toMatchObject({ imdsv2: true, imdsHopLimit: 1, rootEncrypted: true, rootKms: "cmk", publicIp: false, ssmManaged: true, internetAdminPorts: [], adminIngress: [], terminationProtection: true, replaceOnUserDataChange: true });
+      // The host bundle is read back from the planned user data: written, applied and verified at first boot.
+      expect(s.hostBundle).toEqual({ hash: expect.stringMatching(/^[0-9a-f]{64}$/), os: expect.any(String), role: s.role });
     }
+  });
+
+  test("the text plan shows the host bundle per server and in the summary", () => {
+    const text = renderText(plan, "prod");
+    const lines = text.split("\n").filter((l) => l.startsWith("  server "));
+    expect(lines).toHaveLength(25);
+    for (const l of lines) expect(l).toMatch(/host bundle yes \(sha256 [0-9a-f]{12}, (ubuntu-24\.04|debian-12)\)$/);
+    expect(text).toContain("host bundle 25/25");
+    expect(text).not.toContain("ATTENTION");
   });
 
   test("resources follow the contract shape: URNs, parents, property dependencies", () => {
@@ -103,6 +114,8 @@ describe("runPlan", () => {
     cfg["bulwark:environment"] = "dev";
     cfg["bulwark:adminAccess"] = { mode: "bastion", bastion: { allowedCidrs: ["192.168.50.0/24"] } };
     cfg["bulwark:baseline"] = { enabled: false };
+    // SSH through a bastion needs someone to log in as.
+    cfg["bulwark:host"] = { ...(cfg["bulwark:host"] as object), admins: [{ name: "alice", sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJx0Bw5ZqZ0eZq6mD7m0Xo0vW2V0m7D1b3qj2cJ8ZkXg alice@laptop"] }] };
     const plan = await runPlan({ config: cfg, stack: "dev" });
     const servers = serverHardening(plan);
     expect(servers.filter((s) => s.role === "bastion").map((s) => s.site).sort()).toEqual(["branch-a", "hq"]);

@@ -1,8 +1,11 @@
 /** The host bundle wired into the estate: `bulwark:host` -> each HardenedServer's user data (gzipped cloud-config). */
+import * as path from "path";
 import { gunzipSync } from "zlib";
 import * as YAML from "yaml";
-import { ConfigError, parseStackConfig } from "../../components/config";
-import { APP_PORT, DB_PORT, buildEstate } from "../../components/estate";
+import { ConfigError, OPERATING_SYSTEMS, parseStackConfig } from "../../components/config";
+import { type PlannedResource, readStackFile } from "../../cli/plan-runner";
+import { APP_PORT, DB_PORT, buildEstate, estateTiers } from "../../components/estate";
+import { hostBundleOf } from "../../cli/plan";
 import { hostUserData, hostWaivers } from "../../components/host/stack";
 import { waiverTags, waiversFromTags } from "../../policies/src/waiver";
 import { smallConfig } from "../components/fixtures/estate";
@@ -14,6 +17,16 @@ const HOST = {
   ids: { manager: "wazuh.corp.internal", enrolmentSecretParameter: "/bulwark/wazuh/enrolment" },
   logs: { kind: "cloudwatch" },
 };
+
+function configError(raw: Record<string, unknown>): ConfigError {
+  try {
+    parseStackConfig(raw);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error("expected a ConfigError");
+}
 
 function bundleFiles(userDataBase64: string): Map<string, string> {
   const doc = YAML.parse(gunzipSync(Buffer.from(userDataBase64, "base64")).toString()) as { write_files: { path: string; content: string }[] };
@@ -62,9 +75,78 @@ describe("bulwark:host -> HardenedServer user data", () => {
     expect(hostWaivers(parseStackConfig({ ...smallConfig(), "bulwark:host": HOST }).host!)).toEqual([]);
   });
 
-  test("no host section: servers boot the stock image (seam unchanged)", async () => {
+  test("no host section is a config error naming the IDS target and how to set it (never a stock image)", () => {
+    const raw = smallConfig();
+    delete raw["bulwark:host"];
+    const err = configError(raw);
+    expect(err.issues).toEqual([expect.objectContaining({ path: "bulwark:host.ids", value: "nothing", problem: "required" })]);
+    expect(err.message).toMatch(/bulwark:host\.ids: got nothing: required\. Fix: .*Wazuh.*manager.*enrolmentSecretParameter.*kind: none, waiver: \{reason, approver, expires\}/);
+  });
+
+  test("only the IDS target is needed: Session Manager defaults are no SSH admins, CloudWatch logs, automatic updates", () => {
     const cfg = parseStackConfig(smallConfig());
-    expect(cfg.host).toBeUndefined();
+    expect(cfg.host).toMatchObject({ admins: [], logs: { kind: "cloudwatch" }, patch: { automatic: true, securityOnly: true } });
+    expect(cfg.host.managementSources).toBeUndefined(); // Session Manager: no SSH source at all
+  });
+
+  test("invalid host sections: IDS off without a waiver, SSH open with no admin, an unknown key", () => {
+    const ids = configError({ ...smallConfig(), "bulwark:host": { ids: { kind: "none" } } });
+    expect(ids.message).toMatch(/bulwark:host\.ids\.waiver: got nothing: required/);
+    const bastion = configError({ ...smallConfig(), "bulwark:adminAccess": { mode: "bastion", bastion: { allowedCidrs: ["192.168.50.0/24"] } } });
+    expect(bastion.issues).toEqual([expect.objectContaining({ path: "bulwark:host.admins", value: "[]" })]);
+    expect(bastion.message).toMatch(/no admin can log in: add host\.admins/);
+    const mgmt = configError({ ...smallConfig(), "bulwark:host": { ...HOST, admins: [], managementSources: ["10.10.0.0/16"] } });
+    expect(mgmt.message).toMatch(/bulwark:host\.admins: got \[\].*host SSH is open from 10\.10\.0\.0\/16 \(host\.managementSources\)/);
+    const typo = configError({ ...smallConfig(), "bulwark:host": { ...HOST, fail2ban: false } });
+    expect(typo.message).toMatch(/bulwark:host\.fail2ban: got an unknown key: not a Bulwark setting/);
+  });
+
+  test("buildEstate hardens by default: no renderer given, every server still boots the bundle", async () => {
+    const cfg = parseStackConfig(smallConfig());
+    const r = await record(() => buildEstate(cfg));
+    const instances = r.ofType(T.instance);
+    expect(instances).toHaveLength(4);
+    for (const i of instances) {
+      const files = bundleFiles(String(i.inputs.userDataBase64));
+      expect(files.get("files/etc/nftables.conf")).toContain("table inet bulwark");
+      expect(hostBundleOf(i.inputs)).toMatchObject({ role: (i.inputs.tags as Record<string, string>)["bulwark:role"] });
+    }
+  });
+
+  test("host opt-outs reach every server as waiver tags; a server's own waiver for the same policy wins", async () => {
+    const w = { reason: "branch hosts report to the regional SOC", approver: "ciso@example.com", expires: "2099-06-30" };
+    const own = { policy: "ec2-instance-require-host-ids", reason: "vendor appliance ships its own agent", approver: "sec@example.com", expires: "2099-01-31" };
+    const raw = smallConfig();
+    raw["bulwark:host"] = { ...HOST, ids: { kind: "none", waiver: w }, patch: { automatic: false, waiver: w } };
+    (raw["bulwark:sites"] as { servers: { waivers?: unknown[] }[] }[])[0].servers[0].waivers = [own];
+    const cfg = parseStackConfig(raw);
+    const r = await record(() => buildEstate(cfg));
+    const instances = r.ofType(T.instance);
+    expect(instances).toHaveLength(4);
+    for (const i of instances) {
+      const { waivers, problems } = waiversFromTags(i.inputs.tags as Record<string, string>);
+      expect(problems).toEqual([]);
+      const ids = waivers.filter((x) => x.policy === "ec2-instance-require-host-ids");
+      expect(ids).toHaveLength(1);
+      expect(ids[0]).toMatchObject(i.name === "hq-web-1" ? own : w);
+      expect(waivers).toContainEqual({ policy: "ec2-instance-require-automatic-patching", ...w });
+      // IDS off: no Wazuh hook in the bundle.
+      expect([...bundleFiles(String(i.inputs.userDataBase64)).keys()].some((k) => k.includes("wazuh"))).toBe(false);
+    }
+    // Without opt-outs, no host waiver tag.
+    const clean = await record(() => buildEstate(parseStackConfig(smallConfig())));
+    for (const i of clean.ofType(T.instance)) expect(waiversFromTags(i.inputs.tags as Record<string, string>).waivers).toEqual([]);
+  });
+
+  test("hostBundleOf: only a cloud-config that writes AND runs apply and verify counts as the bundle", () => {
+    const cfg = parseStackConfig(smallConfig());
+    const b64 = hostUserData(cfg.host, estateTiers(cfg))({ name: "hq", cidr: "10.10.0.0/16" }, { name: "web-1", role: "web", os: "debian-12" }) as { base64: string };
+    expect(hostBundleOf({ userDataBase64: b64.base64 })).toEqual({ hash: expect.stringMatching(/^[0-9a-f]{64}$/), os: "debian-12", role: "web" });
+    const text = gunzipSync(Buffer.from(b64.base64, "base64")).toString();
+    expect(hostBundleOf({ userData: text })).toBeDefined();
+    expect(hostBundleOf({ userData: text.replace(/- - \/opt\/bulwark\/bundle\/verify\n/, "") })).toBeUndefined();
+    expect(hostBundleOf({ userData: "#!/bin/sh\necho hi\n" })).toBeUndefined();
+    expect(hostBundleOf({})).toBeUndefined();
   });
 
   test("a bad host section is a config error naming field, value and fix", () => {
@@ -77,5 +159,64 @@ describe("bulwark:host -> HardenedServer user data", () => {
     }
     expect(msg).toMatch(/host\.admins\[0\]\.name|host\.admins\.0\.name/);
     expect(msg).toMatch(/root cannot log in over SSH/);
+  });
+});
+
+describe("Pulumi.prod.yaml: every server boots the host bundle", () => {
+  const prod = parseStackConfig(readStackFile(path.join(__dirname, "../../Pulumi.prod.yaml")).config);
+  let instances: PlannedResource[];
+  beforeAll(async () => {
+    instances = (await record(() => buildEstate(prod))).ofType(T.instance);
+  }, 60000);
+
+  test("the prod host section is Session Manager only, Wazuh, CloudWatch, automatic security updates", () => {
+    expect(prod.adminAccess.mode).toBe("session-manager");
+    expect(prod.host).toMatchObject({ admins: [], managementSources: [], ids: { kind: "wazuh", manager: "wazuh.corp.example.com" }, logs: { kind: "cloudwatch" }, patch: { automatic: true } });
+  });
+
+  test("all 25 servers: gzipped cloud-config under 16 KiB that writes and runs apply + verify, nftables drops SSH", () => {
+    const expected = prod.sites.flatMap((s) => s.servers.map((v) => ({ name: `${s.name}-${v.name}`, os: v.os, role: v.role })));
+    expect(instances.map((i) => i.name).sort()).toEqual(expected.map((e) => e.name).sort());
+    expect(instances).toHaveLength(25);
+    for (const i of instances) {
+      const want = expected.find((e) => e.name === i.name)!;
+      const gz = Buffer.from(String(i.inputs.userDataBase64), "base64");
+      expect(gz.length).toBeLessThanOrEqual(16384);
+      const doc = YAML.parse(gunzipSync(gz).toString()) as { runcmd: string[][] };
+      expect(doc.runcmd).toEqual([["/opt/bulwark/bundle/apply"], ["/opt/bulwark/bundle/verify"]]);
+      const files = bundleFiles(String(i.inputs.userDataBase64));
+      expect(files.get("apply")).toContain(`for ${want.os}, role ${want.role}.`);
+      expect(files.get("verify")).toMatch(/^#!\/usr\/bin\/env bash/);
+      const nft = files.get(want.os === "amazonlinux-2023" ? "files/etc/sysconfig/nftables.conf" : "files/etc/nftables.conf")!;
+      expect(nft).toContain("table inet bulwark");
+      expect(nft).toMatch(/policy drop;/);
+      expect(nft).not.toMatch(/elements = \{/); // no management SSH source: 22 is closed on the host too
+      expect(files.get("files/etc/ssh/sshd_config")).toContain("PasswordAuthentication no");
+      expect([...files.keys()].filter((k) => k.startsWith("files/etc/ssh/authorized_keys/"))).toEqual([]);
+      expect(files.get("files/etc/audit/rules.d/99-bulwark-finalize.rules")).toContain("-e 2");
+      expect(files.get("bundle.env")).toContain("wazuh.corp.example.com");
+    }
+  });
+
+  test("no secret in user data: the Wazuh enrolment password is fetched on the host by its SSM parameter name", () => {
+    for (const i of instances) {
+      // User data is plaintext in state and on the instance (IMDS), so nothing in it may be secret.
+      expect(i.secretPaths ?? []).not.toContain("userDataBase64");
+      const text = gunzipSync(Buffer.from(String(i.inputs.userDataBase64), "base64")).toString();
+      expect(text).toContain("/bulwark/prod/wazuh/enrolment");
+      expect(text).not.toMatch(/PRIVATE KEY|AKIA[0-9A-Z]{16}|aws_secret_access_key|authd\.pass\b[^\n]*<</i);
+      const files = bundleFiles(String(i.inputs.userDataBase64));
+      expect([...files.keys()].filter((k) => /authd\.pass|\.password$|\.key$/.test(k))).toEqual([]);
+    }
+  });
+
+  test("every OS and role the estate can build stays under EC2's 16 KiB with the prod host section", () => {
+    const render = hostUserData(prod.host, estateTiers(prod));
+    for (const os of OPERATING_SYSTEMS) {
+      for (const role of ["web", "app", "db", "bastion"] as const) {
+        const u = render({ name: "head-office", cidr: "10.10.0.0/16" }, { name: `${role}-1`, role, os }) as { base64: string };
+        expect(Buffer.from(u.base64, "base64").length).toBeLessThanOrEqual(16384);
+      }
+    }
   });
 });
