@@ -713,6 +713,21 @@ export function writeBundle(b: HostBundle, dir: string): string[] {
   return written;
 }
 
+/** Lines spelled as comments that are directives: sudoers `#include`/`#includedir`, apt.conf `#clear`. */
+const COMMENT_DIRECTIVE = /^#(include|includedir|clear)\b/;
+
+/**
+ * The user-data form of a bundle entry: comment-only lines of the config files are dropped, nothing else, so
+ * every control fits EC2's 16 KiB (the commented bundle is what writeBundle and `bulwark host render` write, and
+ * BUNDLE_HASH names that). Scripts (`#!`), the bundle's own apply/verify/env/hooks (already comment-free or
+ * sourced bash) and comment-spelled directives are kept verbatim.
+ */
+export function compactEntry(e: BundleEntry): BundleEntry {
+  if (!e.rel.startsWith("files/") || e.content.startsWith("#!")) return e;
+  const kept = e.content.split("\n").filter((l) => !/^\s*#/.test(l) || COMMENT_DIRECTIVE.test(l));
+  return { ...e, content: kept.join("\n") };
+}
+
 /**
  * EC2 user data: cloud-init writes the bundle to /opt/bulwark/bundle, then runs apply and verify at first boot
  * (a failing verify fails cloud-init's final stage and is in /var/log/cloud-init-output.log).
@@ -720,7 +735,7 @@ export function writeBundle(b: HostBundle, dir: string): string[] {
  */
 export function renderCloudInit(b: HostBundle): string {
   const doc = {
-    write_files: bundleEntries(b).map((e) => ({
+    write_files: bundleEntries(b).map(compactEntry).map((e) => ({
       path: `${BUNDLE_ON_HOST}/${e.rel}`,
       permissions: `0${e.mode.toString(8)}`,
       owner: "root:root",

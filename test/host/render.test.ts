@@ -11,6 +11,7 @@ import { AUDIT_RULES, sshSettings, SSH_WEAK_ALGORITHMS, SSH_CRYPTO } from "../..
 import { HOST_OSES, HostConfigError, parseHostModel, type HostOs } from "../../components/host/model";
 import {
   bundleEntries,
+  compactEntry,
   collapseCidrs,
   renderBundle,
   renderCloudInit,
@@ -180,13 +181,29 @@ describe("rendered bundles for every target OS", () => {
     const doc = YAML.parse(text) as { write_files: { path: string; permissions: string; content: string }[]; runcmd: string[][] };
     const entries = bundleEntries(b);
     expect(doc.write_files.map((f) => [f.path, f.permissions, f.content])).toEqual(
-      entries.map((e) => [`/opt/bulwark/bundle/${e.rel}`, `0${e.mode.toString(8)}`, e.content]),
+      entries.map((e) => [`/opt/bulwark/bundle/${e.rel}`, `0${e.mode.toString(8)}`, compactEntry(e).content]),
     );
+    // The user-data form only drops config-file comment lines: every other line of every entry arrives, in order.
+    doc.write_files.forEach((f, i) => {
+      const full = entries[i].content.split("\n");
+      expect(f.content.split("\n")).toEqual(f.path.includes("/files/") && !entries[i].content.startsWith("#!") ? full.filter((l) => !/^\s*#/.test(l)) : full);
+    });
+    expect(doc.write_files.find((f) => f.path.endsWith("/files/etc/ssh/sshd_config"))!.content).toContain("PasswordAuthentication no");
     expect(doc.runcmd).toEqual([["/opt/bulwark/bundle/apply"], ["/opt/bulwark/bundle/verify"]]);
     const gz = Buffer.from(renderUserDataBase64(b), "base64");
     expect(gz.length).toBeLessThanOrEqual(16384);
     expect(gunzipSync(gz).toString()).toBe(text);
   });
+});
+
+test("compactEntry: comment lines go from config files only; scripts, bundle scripts and directives stay verbatim", () => {
+  const conf = { rel: "files/etc/sudoers.d/50-x", mode: 0o440, content: "# why\n#include /etc/sudoers.d/extra\n#includedir /etc/x\n  # indented\nDefaults use_pty\nx = 1 # trailing stays\n" };
+  expect(compactEntry(conf).content).toBe("#include /etc/sudoers.d/extra\n#includedir /etc/x\nDefaults use_pty\nx = 1 # trailing stays\n");
+  expect(compactEntry({ rel: "files/etc/apt/apt.conf.d/x", mode: 0o644, content: "#clear APT::X;\n" }).content).toBe("#clear APT::X;\n");
+  const script = { rel: "files/usr/local/sbin/tool", mode: 0o755, content: "#!/bin/sh\n# keep: may be inside a heredoc\necho\n" };
+  expect(compactEntry(script)).toEqual(script);
+  const env = { rel: "bundle.env", mode: 0o644, content: "# shellcheck shell=bash\nA=1\n" };
+  expect(compactEntry(env)).toEqual(env);
 });
 
 describeHost("rendered bundles pass the real tools", [], () => {

@@ -1,4 +1,5 @@
 /** The host bundle wired into the estate: `bulwark:host` -> each HardenedServer's user data (gzipped cloud-config). */
+import { randomBytes } from "crypto";
 import * as path from "path";
 import { gunzipSync } from "zlib";
 import * as YAML from "yaml";
@@ -215,6 +216,20 @@ describe("Pulumi.prod.yaml: every server boots the host bundle", () => {
     for (const os of OPERATING_SYSTEMS) {
       for (const role of ["web", "app", "db", "bastion"] as const) {
         const u = render({ name: "head-office", cidr: "10.10.0.0/16" }, { name: `${role}-1`, role, os }) as { base64: string };
+        expect(Buffer.from(u.base64, "base64").length).toBeLessThanOrEqual(16384);
+      }
+    }
+  });
+
+  test("still under 16 KiB with logs over TLS to a collector and its CA certificate (about 1.3 KB, incompressible)", () => {
+    const body = randomBytes(1000).toString("base64").replace(/(.{64})/g, "$1\n");
+    const caPem = `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
+    const host = parseStackConfig({ ...smallConfig(), "bulwark:host": { ...readStackFile(path.join(__dirname, "../../Pulumi.prod.yaml")).config["bulwark:host"] as object, logs: { kind: "rsyslog-tls", target: "logs.corp.example.com", caPem } } }).host;
+    const render = hostUserData(host, estateTiers(prod));
+    for (const os of OPERATING_SYSTEMS) {
+      for (const role of ["web", "app", "db", "bastion"] as const) {
+        const u = render({ name: "head-office", cidr: "10.10.0.0/16" }, { name: `${role}-1`, role, os }) as { base64: string };
+        expect(gunzipSync(Buffer.from(u.base64, "base64")).toString()).toContain(body.split("\n")[0]);
         expect(Buffer.from(u.base64, "base64").length).toBeLessThanOrEqual(16384);
       }
     }
