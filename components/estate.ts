@@ -41,7 +41,13 @@ export type UserDataRenderer = (site: SiteConfig, server: ServerConfig | { name:
 
 /** The tier ports the host firewalls mirror, from the same constants the security groups use. */
 export function estateTiers(cfg: StackConfig): TierPorts {
-  return { sshFromSite: cfg.adminAccess.mode === "bastion", webPorts: cfg.authorizedWebPorts, appPort: APP_PORT, dbPort: DB_PORT };
+  return {
+    sshFromSite: cfg.adminAccess.mode === "bastion",
+    bastionSources: cfg.adminAccess.bastion?.allowedCidrs,
+    webPorts: cfg.authorizedWebPorts,
+    appPort: APP_PORT,
+    dbPort: DB_PORT,
+  };
 }
 
 /** Spreads a renderer's result into HardenedServer/Bastion args. */

@@ -50,6 +50,8 @@ export interface EstateSite {
 export interface TierPorts {
   /** Session Manager only: no SSH into servers unless managementSources says otherwise. */
   sshFromSite: boolean;
+  /** Where the bastion itself takes SSH from (adminAccess.bastion.allowedCidrs); default the site CIDR. */
+  bastionSources?: string[];
   webPorts: number[];
   appPort: number;
   dbPort: number;
@@ -77,7 +79,10 @@ export function serverHostModel(host: HostStackConfig, site: EstateSite, server:
   return {
     ...rest,
     role: server.role,
-    ssh: { managementSources: managementSources ?? (tiers.sshFromSite || server.role === "bastion" ? [site.cidr] : []) },
+    ssh: {
+      managementSources: managementSources ??
+        (server.role === "bastion" ? (tiers.bastionSources?.length ? tiers.bastionSources : [site.cidr]) : tiers.sshFromSite ? [site.cidr] : []),
+    },
     inbound: [...roleInbound, ...extra].filter((r) => r.port !== 22),
   } as HostModelInput;
 }

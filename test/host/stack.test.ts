@@ -114,6 +114,21 @@ describe("bulwark:host -> HardenedServer user data", () => {
     }
   });
 
+  test("bastion mode: the bastion's host firewall takes SSH from adminAccess.bastion.allowedCidrs, servers from the site", async () => {
+    const raw = smallConfig();
+    raw["bulwark:adminAccess"] = { mode: "bastion", bastion: { allowedCidrs: ["192.168.50.0/24"] } };
+    raw["bulwark:host"] = HOST;
+    const r = await record(() => buildEstate(parseStackConfig(raw)));
+    const instances = r.ofType(T.instance);
+    expect(instances).toHaveLength(6);
+    for (const i of instances) {
+      const tags = i.inputs.tags as Record<string, string>;
+      const nft = bundleFiles(String(i.inputs.userDataBase64)).get("files/etc/nftables.conf")!;
+      const site = tags["bulwark:site"] === "hq" ? "10.10.0.0/16" : "10.20.0.0/20";
+      expect(nft).toContain(`elements = { ${tags["bulwark:role"] === "bastion" ? "192.168.50.0/24" : site} }`);
+    }
+  });
+
   test("host opt-outs reach every server as waiver tags; a server's own waiver for the same policy wins", async () => {
     const w = { reason: "branch hosts report to the regional SOC", approver: "ciso@example.com", expires: "2099-06-30" };
     const own = { policy: "ec2-instance-require-host-ids", reason: "vendor appliance ships its own agent", approver: "sec@example.com", expires: "2099-01-31" };
