@@ -18,19 +18,46 @@ import {
   SESSION_PRELUDE,
 } from "../mysql-sql";
 
+export const BIND_AUTO = "auto";
+
+/**
+ * bindAddress auto, in bash: prints the primary private IPv4 (the default route's source address, else the first
+ * global address on its device). Fails, printing why, when that is not RFC 1918 (public, loopback or none).
+ */
+export const BIND_AUTO_SH = `bind_auto() {
+  local r a d
+  r=$(ip -4 route show default 2>/dev/null | head -n 1)
+  a=$(awk '{for (i = 1; i < NF; i++) if ($i == "src") { print $(i + 1); exit }}' <<<"$r")
+  d=$(awk '{for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit }}' <<<"$r")
+  if [ -z "$a" ] && [ -n "$d" ]; then
+    a=$(ip -4 -o addr show dev "$d" scope global 2>/dev/null | awk '{sub(/\\/.*/, "", $4); print $4; exit}')
+  fi
+  if [[ $a =~ ^[0-9]{1,3}(\\.[0-9]{1,3}){3}$ ]]; then
+    case "$a" in
+      10.* | 192.168.* | 172.1[6-9].* | 172.2[0-9].* | 172.3[01].*) echo "$a"; return 0 ;;
+    esac
+  fi
+  echo "bulwark-mysql: bindAddress auto found '\${a:-no address}' (default route: \${r:-none}), not a private IPv4: refusing; give mysql.bindAddress explicitly" >&2
+  return 1
+}`;
+
 const absPath = z
   .string()
   .regex(/^\/[A-Za-z0-9._\/-]*$/, "use an absolute path of letters, digits and . _ / -")
   .refine((p) => !p.split("/").includes(".."), "use a path without '..'");
 
-/** The server listens on one private (RFC 1918 / unique-local) or loopback address, never a public one or all. */
+/**
+ * The server listens on one private (RFC 1918 / unique-local) or loopback address, never a public one or all.
+ * `auto`: the host's primary private IPv4, resolved by apply on the host (EC2 assigns it at launch).
+ */
 const bindAddressSchema = z.string().refine(
   (s) => {
+    if (s === BIND_AUTO) return true;
     if (!ipaddr.isValid(s)) return false;
     const range = ipaddr.process(s).range();
     return range === "private" || range === "loopback" || range === "uniqueLocal";
   },
-  "use one private address of this host (10/8, 172.16/12, 192.168/16, fc00::/7) or loopback, never 0.0.0.0 or a public one",
+  "use auto (this host's private IPv4, found at apply) or one private address of this host (10/8, 172.16/12, 192.168/16, fc00::/7) or loopback, never 0.0.0.0 or a public one",
 );
 
 const selfHostedAppSchema = z
@@ -148,6 +175,10 @@ export function renderMysqlHardening(input: unknown): MysqlHardening {
   const admin = maria ? "mariadb-admin" : "mysqladmin";
   // MySQL 8 dropped some dev-sec options; `loose-` makes the server ignore an option it does not know.
   const only = (flag: boolean, line: string) => (flag ? line : `loose-${line}`);
+  const auto = cfg.bindAddress === BIND_AUTO;
+  /** Sets BIND (auto: resolved on the host, failing the script when it is not private). */
+  const bindSh = auto ? `${BIND_AUTO_SH}\nBIND=$(bind_auto) || exit 1` : `BIND=${sh(cfg.bindAddress)}`;
+  const listen = auto || !cfg.bindAddress.includes(":") ? `"$BIND:${cfg.port}"` : `"[$BIND]:${cfg.port}"`;
 
   const cnf = [
     "# Bulwark mysql role: dev-sec mysql_hardening / mysql-baseline parity. Managed file: edits are overwritten.",
@@ -159,7 +190,8 @@ export function renderMysqlHardening(input: unknown): MysqlHardening {
     ...(cfg.paths.pidFile ? [`pid-file = ${cfg.paths.pidFile}`] : []),
     `port = ${cfg.port}`,
     "# Listen on one private address only; host parts are IPs, never resolved names",
-    `bind-address = ${cfg.bindAddress}`,
+    ...(auto ? ["# bindAddress auto: apply writes this host's private IPv4 here; until then loopback only"] : []),
+    `bind-address = ${auto ? "127.0.0.1" : cfg.bindAddress}`,
     "skip-name-resolve",
     "# mysql-conf-03: no client-side file reads, no symlinked tables, FILE confined to one directory",
     "local-infile = 0",
@@ -211,11 +243,14 @@ umask 077
 CONF=${sh(confPath)}
 SOCKET="\${BULWARK_MYSQL_SOCKET:-${socket}}"
 SECRETS=${sh(cfg.paths.secretsDir)}
+${bindSh}
 
 STAGE="\${BULWARK_MYSQL_STAGE:-all}" # prepare | sql | all (prepare: files and directories; sql: the server is up)
 
 if [ "$STAGE" != sql ]; then
-# mysql-conf-07/08: config root:mysql, not world-readable; mysql-conf-04: datadir mysql:mysql 0750
+${auto ? `sed -i "s/^bind-address = .*/bind-address = $BIND/" "$CONF"
+grep -qx "bind-address = $BIND" "$CONF" || { echo "bulwark-mysql: could not set bind-address in $CONF" >&2; exit 1; }
+` : ""}# mysql-conf-07/08: config root:mysql, not world-readable; mysql-conf-04: datadir mysql:mysql 0750
 chown root:mysql "$CONF" && chmod 0640 "$CONF"
 [ -d ${sh(cfg.paths.datadir)} ] && chown mysql:mysql ${sh(cfg.paths.datadir)} && chmod 0750 ${sh(cfg.paths.datadir)}
 install -d -o mysql -g mysql -m 0750 ${sh(cfg.paths.secureFilePriv)}
@@ -228,13 +263,13 @@ if [ ! -e "$CA" ] && [ ! -e "$CERT" ] && [ ! -e "$KEY" ] && [ "$GENERATE_TLS" = 
   tmp="$(mktemp -d)"
   ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
   openssl req -x509 "\${ec[@]}" -keyout "$SECRETS/tls-ca-key.pem" -out "$CA" -days 3650 -subj "/CN=bulwark-mysql-ca-$(hostname)" 2>/dev/null
-  openssl req "\${ec[@]}" -keyout "$KEY" -out "$tmp/server.csr" -subj ${sh(`/CN=${cfg.bindAddress}`)} 2>/dev/null
-  printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' ${sh(cfg.bindAddress)} > "$tmp/san.ext"
+  openssl req "\${ec[@]}" -keyout "$KEY" -out "$tmp/server.csr" -subj "/CN=$BIND" 2>/dev/null
+  printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' "$BIND" > "$tmp/san.ext"
   openssl x509 -req -in "$tmp/server.csr" -CA "$CA" -CAkey "$SECRETS/tls-ca-key.pem" -days 825 \
     -set_serial "0x$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" -extfile "$tmp/san.ext" -out "$CERT" 2>/dev/null
   rm -rf "$tmp"
   chmod 0600 "$SECRETS/tls-ca-key.pem"; chmod 0644 "$CA" "$CERT"
-  echo "bulwark-mysql: generated a host CA ($CA) and a server certificate for ${cfg.bindAddress}"
+  echo "bulwark-mysql: generated a host CA ($CA) and a server certificate for $BIND"
 fi
 for f in "$CA" "$CERT" "$KEY"; do
   [ -s "$f" ] || { echo "bulwark-mysql: TLS file $f is missing: provision the server certificate (or remove all three to generate)" >&2; exit 1; }
@@ -282,7 +317,6 @@ echo "bulwark-mysql: applied (${cfg.apps.length} application user(s))"
     ["mysql-conf-03 symbolic links", "SELECT @@GLOBAL.have_symlink", "DISABLED"],
     ["mysql-conf-03 secure_file_priv", "SELECT TRIM(TRAILING '/' FROM @@GLOBAL.secure_file_priv)", cfg.paths.secureFilePriv.replace(/\/+$/, "")],
     ["mysql-conf-03 skip_show_database", "SELECT @@GLOBAL.skip_show_database", "1"],
-    ["bulwark bind address", "SELECT @@GLOBAL.bind_address", cfg.bindAddress],
     ["bulwark skip_name_resolve", "SELECT @@GLOBAL.skip_name_resolve", "1"],
     ["bulwark require_secure_transport", "SELECT @@GLOBAL.require_secure_transport", "1"],
     ["bulwark TLS available", "SELECT @@GLOBAL.have_ssl", "YES"],
@@ -314,6 +348,9 @@ echo "bulwark-mysql: applied (${cfg.apps.length} application user(s))"
     ]),
   ];
 
+  for (const row of checks) {
+    if (row.some((f) => /[|\n]/.test(f)) || row[2].includes("BULWARK_CHECKS")) throw new Error(`mysql check ${row[0]}: a field holds | or a newline`);
+  }
   const verify = `#!/usr/bin/env bash
 # Bulwark mysql role: verify. Prints one line per control; exits 1 if any fails.
 set -uo pipefail
@@ -323,7 +360,12 @@ check() { # id expected actual
   if [ "$3" = "$2" ]; then echo "ok   $1"; else echo "FAIL $1: expected '$2', got '$3'"; fail=1; fi
 }
 q() { ${client} --no-defaults --protocol=socket -S "$SOCKET" -u root -N -B -e "$1" 2>&1 | head -n 1; }
-${checks.map(([id, query, want]) => `check ${sh(id)} ${sh(want)} "$(q ${sh(query)})"`).join("\n")}
+${bindSh.replace("|| exit 1", "|| { echo 'FAIL bulwark bind address: auto found no private IPv4'; exit 1; }")}
+check 'bulwark bind address' "$BIND" "$(q 'SELECT @@GLOBAL.bind_address')"
+check 'bulwark listens only on the bind address' ${listen} "$(ss -Hltn 'sport = :${cfg.port}' | awk '{print $4}' | sort -u | paste -sd ' ')"
+while IFS='|' read -r id want sql; do check "$id" "$want" "$(q "$sql")"; done <<'BULWARK_CHECKS'
+${checks.map(([id, query, want]) => [id, want, query].join("|")).join("\n")}
+BULWARK_CHECKS
 check 'mysql-conf-08 config root:mysql, not world-readable' 'root:mysql:640' "$(stat -c '%U:%G:%a' ${sh(confPath)} 2>&1)"
 check 'mysql-conf-04 datadir mysql:mysql' 'mysql:mysql' "$(stat -c '%U:%G' ${sh(cfg.paths.datadir)} 2>&1)"
 check 'mysql-conf-09 no MYSQL_PWD in the environment' '' "\${MYSQL_PWD:-}"

@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { gunzipSync } from "zlib";
+import { gunzipSync, gzipSync } from "zlib";
 import * as YAML from "yaml";
 import { AUDIT_RULES, sshSettings, SSH_WEAK_ALGORITHMS, SSH_CRYPTO } from "../../components/host/baseline";
 import { HOST_OSES, HostConfigError, parseHostModel, type HostOs } from "../../components/host/model";
@@ -13,6 +13,7 @@ import {
   bundleEntries,
   compactEntry,
   collapseCidrs,
+  isShellEntry,
   renderBundle,
   renderCloudInit,
   renderUserDataBase64,
@@ -20,6 +21,7 @@ import {
   writeBundle,
   type HostBundle,
 } from "../../components/host/render";
+import { stripShellCommentLines } from "../../components/host/shell-strip";
 import { describeHost, run, tmpDir } from "./helpers";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJx0Bw5ZqZ0eZq6mD7m0Xo0vW2V0m7D1b3qj2cJ8ZkXg alice@laptop";
@@ -183,11 +185,8 @@ describe("rendered bundles for every target OS", () => {
     expect(doc.write_files.map((f) => [f.path, f.permissions, f.content])).toEqual(
       entries.map((e) => [`/opt/bulwark/bundle/${e.rel}`, `0${e.mode.toString(8)}`, compactEntry(e).content]),
     );
-    // The user-data form only drops config-file comment lines: every other line of every entry arrives, in order.
-    doc.write_files.forEach((f, i) => {
-      const full = entries[i].content.split("\n");
-      expect(f.content.split("\n")).toEqual(f.path.includes("/files/") && !entries[i].content.startsWith("#!") ? full.filter((l) => !/^\s*#/.test(l)) : full);
-    });
+    // The user-data form only drops comment-only lines: every other line of every entry arrives, in order.
+    doc.write_files.forEach((f, i) => expectOnlyCommentLinesDropped(entries[i].content, f.content));
     expect(doc.write_files.find((f) => f.path.endsWith("/files/etc/ssh/sshd_config"))!.content).toContain("PasswordAuthentication no");
     expect(doc.runcmd).toEqual([["/opt/bulwark/bundle/apply"], ["/opt/bulwark/bundle/verify"]]);
     const gz = Buffer.from(renderUserDataBase64(b), "base64");
@@ -196,14 +195,138 @@ describe("rendered bundles for every target OS", () => {
   });
 });
 
-test("compactEntry: comment lines go from config files only; scripts, bundle scripts and directives stay verbatim", () => {
+/**
+ * `stripped` is `original` minus some comment-only lines: a walk that must match every kept line byte for byte, in
+ * order, and may skip only `#` lines that are neither the shebang nor a shellcheck directive.
+ */
+function expectOnlyCommentLinesDropped(original: string, stripped: string): void {
+  const kept = stripped.split("\n");
+  let k = 0;
+  original.split("\n").forEach((line, n) => {
+    if (k < kept.length && kept[k] === line) {
+      k++;
+      return;
+    }
+    expect({ n, line, comment: /^\s*#/.test(line) && !/^\s*#\s*shellcheck\s/.test(line) && !(n === 0 && line.startsWith("#!")) }).toEqual({ n, line, comment: true });
+  });
+  expect(k).toBe(kept.length);
+}
+
+/** A hook with every heredoc form; `#` lines inside bodies are data and must arrive. */
+const HEREDOC_FIXTURE = [
+  "#!/usr/bin/env bash",
+  "# shellcheck disable=SC2016,SC1039,SC2261,SC2217",
+  "# a comment: goes",
+  "set -eu",
+  "  # indented comment: goes",
+  "cat <<EOF >/tmp/a",
+  "# body of a plain heredoc: stays",
+  "x=$HOME # stays",
+  "EOF",
+  "cat <<'SQL' | wc -l",
+  "# quoted delimiter: stays",
+  "  SQL",
+  "SQL",
+  "cat <<-\"END\"",
+  "\t# dash heredoc: stays",
+  "\tEND",
+  "cat <<A <<'B'",
+  "# first body: stays",
+  "A",
+  "# second body: stays",
+  "B",
+  "echo 'a multi-line",
+  "# inside single quotes: stays",
+  "'",
+  'echo "two \\',
+  '# inside double quotes: stays"',
+  "echo three \\",
+  "  # after a continuation: stays",
+  "echo ${#HOME} $# <<<'here # string' # trailing comments stay",
+  "# last comment: goes",
+  "",
+].join("\n");
+
+test("stripShellCommentLines: comment lines outside heredocs and quotes go; bodies, shebang and directives stay", () => {
+  const out = stripShellCommentLines(HEREDOC_FIXTURE);
+  expect(out.split("\n").filter((l) => l.includes(": goes"))).toEqual([]);
+  expect(HEREDOC_FIXTURE.split("\n").filter((l) => l.includes(": stays")).every((l) => out.split("\n").includes(l))).toBe(true);
+  expect(out.split("\n").slice(0, 2)).toEqual(["#!/usr/bin/env bash", "# shellcheck disable=SC2016,SC1039,SC2261,SC2217"]);
+  expectOnlyCommentLinesDropped(HEREDOC_FIXTURE, out);
+  expect(HEREDOC_FIXTURE.split("\n").length - out.split("\n").length).toBe(3);
+  // An unterminated heredoc or quote: nothing is certain, the script stays verbatim.
+  for (const open of ["cat <<EOF\n# x\n", "echo 'x\n# y\n", "echo $((1 << 2))\n# z\n"]) expect(stripShellCommentLines(open)).toBe(open);
+});
+
+test("the fixture's stripped form passes bash -n and shellcheck and prints exactly what the original prints", () => {
+  const dir = tmpDir("bulwark-strip-");
+  const fixture = HEREDOC_FIXTURE.replaceAll("/tmp/a", `${dir}/a`);
+  fs.writeFileSync(path.join(dir, "orig.sh"), fixture);
+  fs.writeFileSync(path.join(dir, "strip.sh"), stripShellCommentLines(fixture));
+  for (const f of ["orig.sh", "strip.sh"]) {
+    expect(run("bash", ["-n", path.join(dir, f)]).code).toBe(0);
+    expect(run("shellcheck", ["-s", "bash", path.join(dir, f)]).out).toBe("");
+  }
+  const orig = run("bash", [path.join(dir, "orig.sh")]);
+  const a1 = fs.readFileSync(path.join(dir, "a"), "utf8");
+  const strip = run("bash", [path.join(dir, "strip.sh")]);
+  expect(strip.out).toBe(orig.out);
+  expect(fs.readFileSync(path.join(dir, "a"), "utf8")).toBe(a1);
+  expect(strip.out).toContain("# dash heredoc: stays");
+});
+
+test("compactEntry: comment lines go from config files and shell scripts; directives and heredoc bodies stay", () => {
   const conf = { rel: "files/etc/sudoers.d/50-x", mode: 0o440, content: "# why\n#include /etc/sudoers.d/extra\n#includedir /etc/x\n  # indented\nDefaults use_pty\nx = 1 # trailing stays\n" };
   expect(compactEntry(conf).content).toBe("#include /etc/sudoers.d/extra\n#includedir /etc/x\nDefaults use_pty\nx = 1 # trailing stays\n");
   expect(compactEntry({ rel: "files/etc/apt/apt.conf.d/x", mode: 0o644, content: "#clear APT::X;\n" }).content).toBe("#clear APT::X;\n");
-  const script = { rel: "files/usr/local/sbin/tool", mode: 0o755, content: "#!/bin/sh\n# keep: may be inside a heredoc\necho\n" };
-  expect(compactEntry(script)).toEqual(script);
-  const env = { rel: "bundle.env", mode: 0o644, content: "# shellcheck shell=bash\nA=1\n" };
-  expect(compactEntry(env)).toEqual(env);
+  const script = { rel: "files/usr/local/sbin/tool", mode: 0o755, content: "#!/bin/sh\n# goes\ncat <<E\n# stays\nE\n" };
+  expect(compactEntry(script).content).toBe("#!/bin/sh\ncat <<E\n# stays\nE\n");
+  const env = { rel: "bundle.env", mode: 0o644, content: "# goes\n# shellcheck shell=bash\nA=1\n" };
+  expect(compactEntry(env).content).toBe("# shellcheck shell=bash\nA=1\n");
+  expect(compactEntry({ rel: "lib/50-x.apply.sh", mode: 0o755, content: HEREDOC_FIXTURE }).content).toBe(stripShellCommentLines(HEREDOC_FIXTURE));
+});
+
+describeHost("user data unpacked as cloud-init does", [], () => {
+  jest.setTimeout(120_000);
+
+  test.each(HOST_OSES.map((o) => [o]))("%s db (MySQL role, bindAddress auto): each script as written to disk is the original minus comment lines, and passes bash -n and shellcheck", (os) => {
+    const b = renderBundle({ ...base(), role: "db", mysql: { bindAddress: "auto", platform: os === "amazonlinux-2023" ? "amazon" : "debian" } }, os);
+    const dir = tmpDir("bulwark-ud-");
+    // renderUserDataBase64's bytes (gzip of the cloud-config); built here so an oversize bundle still gets checked.
+    fs.writeFileSync(path.join(dir, "user-data.b64"), gzipSync(renderCloudInit(b), { level: 9 }).toString("base64"));
+    // cloud-init's own steps: base64 -> gunzip -> PyYAML safe_load -> write_files (content, octal permissions).
+    const py = [
+      "import base64, gzip, os, sys, yaml",
+      "root = sys.argv[1]",
+      "raw = gzip.decompress(base64.b64decode(open(os.path.join(root, 'user-data.b64')).read()))",
+      "doc = yaml.safe_load(raw.decode())",
+      "for f in doc['write_files']:",
+      "    p = root + f['path']",
+      "    os.makedirs(os.path.dirname(p), exist_ok=True)",
+      "    open(p, 'wb').write(f['content'].encode())",
+      "    os.chmod(p, int(f['permissions'], 8))",
+    ].join("\n");
+    const r = run("python3", ["-c", py, dir]);
+    expect(r.out).toBe("");
+    expect(r.code).toBe(0);
+    const bundleDir = path.join(dir, "opt/bulwark/bundle");
+    const shells = bundleEntries(b).filter(isShellEntry);
+    expect(shells.map((e) => e.rel)).toContain("files/usr/local/sbin/bulwark-wazuh-enrol");
+    expect(shells.map((e) => e.rel)).toEqual(expect.arrayContaining(["lib/50-mysql.apply.sh", "lib/mysql.verify.sh"]));
+    let dropped = 0;
+    for (const e of shells) {
+      const written = fs.readFileSync(path.join(bundleDir, e.rel), "utf8");
+      expectOnlyCommentLinesDropped(e.content, written);
+      dropped += e.content.split("\n").length - written.split("\n").length;
+      expect(run("bash", ["-n", path.join(bundleDir, e.rel)])).toMatchObject({ code: 0, out: "" });
+    }
+    expect(dropped).toBeGreaterThan(10);
+    const sc = run("sh", ["-c", `cd ${bundleDir} && shellcheck -x -s bash ${shells.map((e) => e.rel).join(" ")}`]);
+    expect(sc.out).toBe("");
+    expect(sc.code).toBe(0);
+    // The heredoc inside the MySQL apply (secure-installation SQL) arrived whole.
+    expect(fs.readFileSync(path.join(bundleDir, "lib/50-mysql.apply.sh"), "utf8")).toContain("DROP DATABASE IF EXISTS test;");
+  });
 });
 
 describeHost("rendered bundles pass the real tools", [], () => {

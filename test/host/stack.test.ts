@@ -51,7 +51,7 @@ describe("bulwark:host -> HardenedServer user data", () => {
       const role = tags["bulwark:role"];
       const port = role === "web" ? 443 : role === "app" ? APP_PORT : DB_PORT;
       expect(nft).toContain(`ip saddr { ${site} } tcp dport ${port} accept`);
-      expect(files.get("apply")).toContain(`role ${role}.`);
+      expect(JSON.parse(files.get("files/etc/bulwark/bundle.json")!)).toMatchObject({ os: "ubuntu-24.04", role });
     }
   });
 
@@ -201,7 +201,7 @@ describe("Pulumi.prod.yaml: every server boots the host bundle", () => {
       const doc = YAML.parse(gunzipSync(gz).toString()) as { runcmd: string[][] };
       expect(doc.runcmd).toEqual([["/opt/bulwark/bundle/apply"], ["/opt/bulwark/bundle/verify"]]);
       const files = bundleFiles(String(i.inputs.userDataBase64));
-      expect(files.get("apply")).toContain(`for ${want.os}, role ${want.role}.`);
+      expect(JSON.parse(files.get("files/etc/bulwark/bundle.json")!)).toMatchObject({ os: want.os, role: want.role });
       expect(files.get("verify")).toMatch(/^#!\/usr\/bin\/env bash/);
       const nft = files.get(want.os === "amazonlinux-2023" ? "files/etc/sysconfig/nftables.conf" : "files/etc/nftables.conf")!;
       expect(nft).toContain("table inet bulwark");

@@ -85,6 +85,8 @@ describe("hardening and secure installation", () => {
     expect(after.stdout).not.toMatch(/FAIL/);
     expect(after.status).toBe(0);
     expect(after.stdout.match(/^ok /gm)?.length).toBeGreaterThanOrEqual(20);
+    // The listener check reads the live sockets (ss): this server listens on 127.0.0.1:<port> and nothing else.
+    expect(after.stdout).toContain("ok   bulwark listens only on the bind address");
   });
 
   test("apply made a host CA and a server certificate for the bind address (no PKI given)", () => {
