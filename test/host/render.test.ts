@@ -306,7 +306,8 @@ describeHost("user data unpacked as cloud-init does", [], () => {
       "    open(p, 'wb').write(f['content'].encode())",
       "    os.chmod(p, int(f['permissions'], 8))",
     ].join("\n");
-    const r = run("python3", ["-c", py, dir]);
+    // Debian's python3 with python3-yaml: the interpreter and YAML library cloud-init itself runs on.
+    const r = run("/usr/bin/python3", ["-c", py, dir]);
     expect(r.out).toBe("");
     expect(r.code).toBe(0);
     const bundleDir = path.join(dir, "opt/bulwark/bundle");
