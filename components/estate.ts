@@ -16,6 +16,7 @@ import { type PatchOs, PatchManagement } from "./patching";
 import { normaliseRules } from "./rules";
 import { HardenedServer, InstanceIdentity } from "./server";
 import { hostUserData, hostWaivers, type TierPorts } from "./host/stack";
+import { MysqlHostRole } from "./host/ssm-role";
 
 /** Default instance type per role. */
 export const ROLE_INSTANCE_TYPES: Record<Role, string> = { web: "t3.small", app: "t3.medium", db: "r6i.large", bastion: "t3.micro" };
@@ -77,7 +78,8 @@ export interface Estate {
 
 export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRenderer; parent?: pulumi.Resource } = {}): Estate {
   // Hardened by default: no renderer given means the host bundle, never a stock image.
-  const renderUserData = opts.userData ?? hostUserData(cfg.host, estateTiers(cfg));
+  const tiers = estateTiers(cfg);
+  const renderUserData = opts.userData ?? hostUserData(cfg.host, tiers);
   // Host opt-outs (no IDS, no automatic patching) ride on every server as waiver tags the pack reads.
   const hostOptOuts = hostWaivers(cfg.host);
   const withHostWaivers = (own: StackConfig["sites"][number]["servers"][number]["waivers"]) =>
@@ -208,6 +210,15 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
         waivers: withHostWaivers(server.waivers.filter((w) => w.policy !== "ec2-instance-disallow-public-ip")),
         tags: siteTags,
       }, parentOpts);
+      // The MySQL role does not fit in user data beside the bundle: db servers get it through SSM, after the bundle.
+      if (server.role === "db" && !opts.userData) {
+        const srv = servers[server.name]!;
+        new MysqlHostRole(`${site.name}-${server.name}-mysql`, {
+          instanceId: srv.instanceId,
+          mysql: { platform: server.os === "amazonlinux-2023" ? "amazon" : "debian", bindAddress: "auto", port: tiers.dbPort },
+          tags: siteTags,
+        }, { parent: srv });
+      }
     });
     sites[site.name] = { network, firewalls, servers, bastion };
   }
