@@ -53,8 +53,9 @@ export function renderMysqlRoleScript(input: unknown): string {
   const conf = role.files[0]!;
   if (role.files.length !== 1) throw new Error("mysql role: expected one config file");
   const installed = debian ? `[ "$(dpkg-query -W -f='\${Status}' ${pkg} 2>/dev/null)" = "install ok installed" ]` : `rpm -q ${pkg} >/dev/null 2>&1`;
+  // First boot: unattended-upgrades may hold the dpkg lock; wait for it rather than fail until tomorrow's run.
   const install = debian
-    ? `{ DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${pkg}; }`
+    ? `{ DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends ${pkg}; }`
     : `dnf install -y -q ${pkg}`;
   return `#!/usr/bin/env bash
 # Bulwark mysql role through SSM: install ${pkg}, place the role's files, apply, verify. Generated; no secret.
