@@ -11,6 +11,7 @@ import { z } from "zod";
 import { parseArgs } from "../config";
 import { input, mergeTags, tagsField } from "../common";
 import { mysqlRoleSchema, parseMysqlRole, renderMysqlHardening } from "./mysql";
+import { AIDE_CONF, AIDE_DB } from "./render";
 
 /** Where the role's hooks live on the host, beside the cloud-init bundle (/opt/bulwark/bundle). */
 export const MYSQL_ROLE_DIR = "/opt/bulwark/mysql";
@@ -68,10 +69,11 @@ DIR="$ROOT"${q(MYSQL_ROLE_DIR)}
 CONF="$ROOT"${q(conf.path)}
 die() { printf 'bulwark-mysql-ssm: ERROR: %s\\n' "$*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root"
+approved=0 # set when this run installs the server or changes its config: changes AIDE must accept
 if [ -z "$ROOT" ]; then
   if command -v cloud-init >/dev/null; then cloud-init status --wait >/dev/null 2>&1 || true; fi
   [ -f ${q(BUNDLE_MARKER)} ] || die "the host bundle has not run (${BUNDLE_MARKER} missing); the role runs after it"
-  if ! ${installed}; then ${install} || die "could not install ${pkg}"; fi
+  if ! ${installed}; then ${install} || die "could not install ${pkg}"; approved=1; fi
   if [ -d /run/systemd/system ]; then systemctl enable ${q(service)} >/dev/null 2>&1 || die "cannot enable ${service}"; fi
 fi
 put() { # DEST MODE OWNER GROUP BASE64: decoded, owner and mode set, then renamed into place
@@ -85,12 +87,19 @@ put "$DIR/lib/50-mysql.apply.sh" 0700 root root '${b64(role.apply)}'
 put "$DIR/lib/mysql.verify.sh" 0700 root root '${b64(role.verify)}'
 [ -z "$ROOT" ] || exit 0
 BULWARK_MYSQL_STAGE=prepare bash "$DIR/lib/50-mysql.apply.sh" || die "apply (prepare) failed"
-if [ "$(sha256sum <"$CONF")" != "$before" ] || ! systemctl is-active --quiet ${q(service)}; then
+if [ "$(sha256sum <"$CONF")" != "$before" ]; then approved=1; fi
+if [ "$approved" = 1 ] || ! systemctl is-active --quiet ${q(service)}; then
   systemctl restart ${q(service)} || die "${service} did not start with the hardened config"
   echo "bulwark-mysql-ssm: restarted ${service}"
 fi
 BULWARK_MYSQL_STAGE=sql bash "$DIR/lib/50-mysql.apply.sh" || die "apply (sql) failed"
 bash "$DIR/lib/mysql.verify.sh" || die "verify failed: the MySQL hardening does not hold (lines above)"
+# AIDE (U22 6.1.1): the host bundle baselined before the server existed; accept this run's own changes only.
+if [ "$approved" = 1 ] && [ -s ${q(AIDE_DB)} ]; then
+  aide --config ${q(AIDE_CONF)} --init >/dev/null 2>&1 || { rc=$?; [ "$rc" -lt 14 ] || die "aide --init failed ($rc)"; }
+  mv -f ${q(AIDE_DB + ".new")} ${q(AIDE_DB)} && chmod 0600 ${q(AIDE_DB)}
+  echo "bulwark-mysql-ssm: AIDE database re-baselined after approved changes"
+fi
 echo "bulwark-mysql-ssm: applied and verified"
 `;
 }

@@ -120,6 +120,20 @@ describe("prod db servers get the MySQL role through SSM", () => {
     expect(renderMysqlRoleScript(input)).toContain(`CONF="$ROOT"'${role.files[0]!.path}'`);
   });
 
+  test("AIDE is re-baselined only after this run's own approved changes (install or config), and only after verify passed", () => {
+    const script = renderMysqlRoleScript({ platform: "debian", bindAddress: "auto", port: DB_PORT });
+    const lines = script.split("\n");
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    const verify = at(/mysql\.verify\.sh" \|\| die/);
+    const rebaseline = at(/aide --config '\/etc\/bulwark\/aide\.conf' --init/);
+    expect(verify).toBeGreaterThan(0);
+    expect(rebaseline).toBeGreaterThan(verify);
+    expect(lines[rebaseline - 1]).toMatch(/^if \[ "\$approved" = 1 \] && \[ -s '\/var\/lib\/bulwark\/aide\/aide\.db' \]; then$/);
+    // approved is set by an install or a config change, never by a no-op daily run
+    expect(lines.filter((l) => /approved=1/.test(l))).toHaveLength(2);
+    expect(script).toMatch(/could not install mariadb-server"; approved=1; fi/);
+    expect(script).toMatch(/!= "\$before" \]; then approved=1; fi/);
+  });
   test("run against a temp root: writes the config and hooks with the intended content, modes and owners, nothing else", () => {
     if (process.getuid?.() !== 0) throw new Error("run as root: the script sets root:mysql ownership");
     if (spawnSync("getent", ["group", "mysql"]).status !== 0) throw new Error("no mysql group: apt-get install mariadb-server (test/mysql prerequisites)");
