@@ -30,7 +30,8 @@ export const hostStackSchema = hostModelBase
     }, hostModelBase.shape.ids),
     logs: hostModelBase.shape.logs.prefault({ kind: "cloudwatch" }),
     /** SSH management sources; by default the site CIDR with a bastion, none with Session Manager only. */
-    managementSources: z.array(z.string()).optional(),
+    // The host model's own check (CIDRs, never the internet), so a bad source fails as config, before any resource.
+    managementSources: hostModelBase.shape.ssh.shape.managementSources.optional(),
   })
   .strict();
 export type HostStackConfig = z.input<typeof hostStackSchema>;

@@ -98,6 +98,11 @@ describe("bulwark:host -> HardenedServer user data", () => {
     expect(bastion.message).toMatch(/no admin can log in: add host\.admins/);
     const mgmt = configError({ ...smallConfig(), "bulwark:host": { ...HOST, admins: [], managementSources: ["10.10.0.0/16"] } });
     expect(mgmt.message).toMatch(/bulwark:host\.admins: got \[\].*host SSH is open from 10\.10\.0\.0\/16 \(host\.managementSources\)/);
+    const sources = configError({ ...smallConfig(), "bulwark:host": { ...HOST, managementSources: ["0.0.0.0/0", "not-a-cidr"] } });
+    expect(sources.issues).toEqual([
+      expect.objectContaining({ path: "bulwark:host.managementSources[0]", value: '"0.0.0.0/0"', fix: expect.stringMatching(/SSH from the internet is refused/) }),
+      expect.objectContaining({ path: "bulwark:host.managementSources[1]", value: '"not-a-cidr"' }),
+    ]);
     const typo = configError({ ...smallConfig(), "bulwark:host": { ...HOST, fail2ban: false } });
     expect(typo.message).toMatch(/bulwark:host\.fail2ban: got an unknown key: not a Bulwark setting/);
   });
