@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { appGrantFields, accountHostSchema, checkGrant } from "./mysql-sql";
+import { LOG_RETENTION_DAYS } from "./controls";
 
 /** RDS's current certificate authorities (rds-ca-2019 expired in 2024). */
 export const RDS_CURRENT_CAS = ["rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"] as const;
@@ -78,7 +79,11 @@ export const managedMysqlSettingsShape = {
     /** How often RDS rotates the master password it manages (Secrets Manager managed rotation). */
     masterRotationDays: z.number().int().min(1, "rotate every 1 to 30 days").max(30, "rotate the master password at least every 30 days").default(7),
     tlsVersions: z.array(z.enum(["TLSv1.2", "TLSv1.3"])).min(1, "allow TLSv1.2 and/or TLSv1.3").default(["TLSv1.2", "TLSv1.3"]),
-    logRetentionDays: z.number().int().min(1).default(365),
+    /** The audit/error/slow-query log groups: only values CloudWatch Logs accepts (else `up` fails mid-way). */
+    logRetentionDays: z
+      .number()
+      .refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), `use a CloudWatch retention value: ${LOG_RETENTION_DAYS.join(", ")}`)
+      .default(365),
     slowQuerySeconds: z.number().min(0.1).max(60).default(2),
     apps: z.array(managedAppSchema).max(64, "declare at most 64 application users").default([]),
 };

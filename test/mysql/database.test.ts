@@ -364,6 +364,7 @@ describe("bad args fail with field, value and fix, and create nothing", () => {
     ["no client groups", { clients: [] }, "args.clients", /at least one client/],
     ["apps without an apply path", { apply: undefined }, "args.apply", /ssmTargetInstanceId/],
     ["one subnet", { privateSubnetIds: ["subnet-a"] }, "args.privateSubnetIds", /two private subnets/],
+    ["a log retention CloudWatch refuses", { logRetentionDays: 100 }, "args.logRetentionDays", /CloudWatch retention value.*365/],
   ];
 
   test.each(cases)("%s", async (_label, over, path, fix) => {
