@@ -237,6 +237,16 @@ function fieldPath(path: readonly PropertyKey[]): string {
 /** Each problem names the field, the value given and the fix. */
 export function describeZodIssues(err: z.ZodError, input: unknown): string[] {
   return err.issues.map((i) => {
+    // Name the unknown key, never echo its object: a misplaced password would reach the terminal and CI logs.
+    if (i.code === "unrecognized_keys") {
+      return i.keys
+        .map((k) => `${fieldPath([...i.path, k])} = (an unknown key): not a host setting; remove it or check its spelling (README: Host hardening)`)
+        .join("\n");
+    }
+    if (i.code === "invalid_type") {
+      const given = "input" in i && i.input !== undefined ? i.input : valueAt(input, i.path);
+      if (given === undefined) return `${fieldPath(i.path) || "(top level)"} = (missing): required; set it (${i.expected})`;
+    }
     const value = "input" in i && i.input !== undefined ? i.input : valueAt(input, i.path);
     const shown = value === undefined ? "(missing)" : JSON.stringify(value);
     const clipped = shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;

@@ -72,6 +72,17 @@ describe("host model (zod)", () => {
     expect(p.join("\n")).toMatch(message);
   });
 
+  test("an unknown key is named, never its object's values (a misplaced password stays out of the error)", () => {
+    const p = problems({ ...base(), ids: { manager: "w", pw: "hunter2-s3cret" } }).join("\n");
+    expect(p).toMatch(/^ids\.pw = \(an unknown key\): not a host setting; remove it or check its spelling/m);
+    expect(p).not.toContain("hunter2-s3cret");
+  });
+
+  test("a missing required section says so and what to set", () => {
+    const { logs: _logs, ...noLogs } = base() as Record<string, unknown>;
+    expect(problems(noLogs).join("\n")).toMatch(/^logs = \(missing\): required; set it \(object\)/m);
+  });
+
   test("a waiver must be complete and well formed", () => {
     const p = problems({ ...base(), ids: { kind: "none", waiver: { reason: "short", approver: "x", expires: "2026-13-01" } } });
     expect(p.join("\n")).toMatch(/ids\.waiver\.reason = "short": give a reason of at least 10 characters/);
