@@ -29,3 +29,25 @@ describe("IAM admin-equivalent documents", () => {
     expect(mandatory(evaluate([policy(st)]))).toEqual([]);
   });
 });
+
+describe("instances on an existing network interface", () => {
+  const web = (s: PolicyInputResource[]) => {
+    const i = s.find((x) => x.type === T.instance && x.name === "web-1")!;
+    delete i.props.subnetId;
+    delete i.props.associatePublicIpAddress;
+    return i;
+  };
+  it.each([
+    ["primaryNetworkInterface", { primaryNetworkInterface: { networkInterfaceId: "eni-0123" } }],
+    ["networkInterfaces", { networkInterfaces: [{ networkInterfaceId: "eni-0123", deviceIndex: 0 }] }],
+  ])("get no auto-assigned public IP (%s), so no default-VPC finding", (_n, extra) => {
+    const s = baseline();
+    Object.assign(web(s).props, extra);
+    expect(mandatory(evaluate(s))).toEqual([]);
+  });
+  it("an empty interface list still launches into the default VPC", () => {
+    const s = baseline();
+    web(s).props.networkInterfaces = [];
+    expect(names(mandatory(evaluate(s)))).toEqual([PolicyNames.instancePublicIp]);
+  });
+});

@@ -280,6 +280,8 @@ export const computePolicies: PolicyDef[] = [
           subnetProp = "networkInterfaces";
         }
       } else if (lt.status !== "none") return emit.unknown("its launch template cannot be resolved; set associatePublicIpAddress: false on the instance");
+      // An existing network interface as eth0 never gets an auto-assigned public IP (its subnet is the ENI's).
+      if (!isSet(subnetRef) && (isSet(get(r.props, "primaryNetworkInterface", "networkInterfaceId")) || (arr(r.props.networkInterfaces) ?? []).length)) return;
       if (!isSet(subnetRef) && !(r.propertyDependencies.subnetId ?? []).length) {
         return emit.fail("no subnet: it launches into the default VPC, whose subnets map public IPs");
       }
