@@ -23,8 +23,8 @@ const sshConnectionSchema = z
     user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "use the admin account that applies the bundle (it needs sudo)"),
     /** PEM/OpenSSH private key; stored as a Pulumi secret whatever is passed. */
     privateKey: input<string>("the SSH private key (a secret)"),
-    /** The host's public key (`ssh-ed25519 AAAA...`): without it the host's identity is not checked. */
-    hostKey: z.string().regex(/^(ssh-ed25519|rsa-sha2-\d+|ssh-rsa|ecdsa-sha2-\S+) \S+/, "paste the host's public host key line").optional(),
+    /** The host's public key (`ssh-ed25519 AAAA...`). Required: without it anyone on the path could pose as the host and receive the key and the bundle. */
+    hostKey: z.string().regex(/^(ssh-ed25519|rsa-sha2-\d+|ssh-rsa|ecdsa-sha2-\S+) \S+/, "paste the host's public host key line (ssh-keyscan the host over a trusted path, or read /etc/ssh/ssh_host_ed25519_key.pub on it)"),
   })
   .strict();
 
@@ -98,7 +98,7 @@ export class HardenedHost extends pulumi.ComponentResource {
       port: a.connection.port,
       user: a.connection.user,
       privateKey: pulumi.secret(a.connection.privateKey),
-      ...(a.connection.hostKey ? { hostKey: a.connection.hostKey } : {}),
+      hostKey: a.connection.hostKey,
       ...(a.bastion
         ? {
             proxy: {
@@ -106,7 +106,7 @@ export class HardenedHost extends pulumi.ComponentResource {
               port: a.bastion.port,
               user: a.bastion.user,
               privateKey: pulumi.secret(a.bastion.privateKey ?? a.connection.privateKey),
-              ...(a.bastion.hostKey ? { hostKey: a.bastion.hostKey } : {}),
+              hostKey: a.bastion.hostKey,
             },
           }
         : {}),

@@ -9,6 +9,7 @@ import { run, tmpDir } from "./helpers";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJx0Bw5ZqZ0eZq6mD7m0Xo0vW2V0m7D1b3qj2cJ8ZkXg alice@laptop";
 const PRIVATE = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-test-only\n-----END OPENSSH PRIVATE KEY-----\n";
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyOfTheServerUnderTestOnly0000000000 root@srv";
 const CMD = "command:remote:Command";
 const COPY = "command:remote:CopyToRemote";
 
@@ -23,7 +24,7 @@ const host = (inbound: number[] = [443]) => ({
 
 const args = (over: Partial<HardenedHostArgs> = {}): HardenedHostArgs => ({
   os: "ubuntu-22.04",
-  connection: { host: "10.20.5.10", user: "alice", privateKey: PRIVATE },
+  connection: { host: "10.20.5.10", user: "alice", privateKey: PRIVATE, hostKey: HOST_KEY },
   host: host(),
   ...over,
 });
@@ -50,7 +51,7 @@ describe("HardenedHost (mocks)", () => {
   });
 
   test("the SSH private key is a secret on every resource and never appears in the plan", async () => {
-    const r = await record(() => new HardenedHost("branch-1", args({ bastion: { host: "bastion.corp", user: "jump" } })));
+    const r = await record(() => new HardenedHost("branch-1", args({ bastion: { host: "bastion.corp", user: "jump", hostKey: HOST_KEY } })));
     for (const res of [r.one(COPY), r.one(CMD, "branch-1-apply"), r.one(CMD, "branch-1-verify")]) {
       // The key was passed as a plain string: the component made it secret, so the whole connection is secret.
       expect(res.secretPaths).toEqual(["connection"]);
@@ -81,6 +82,25 @@ describe("HardenedHost (mocks)", () => {
     expect(r.value).toMatch(/0\.0\.0\.0\/0/);
     expect(r.value).toMatch(/SSH from the internet is refused/);
     expect(r.resources.filter((x) => x.custom)).toEqual([]);
+  });
+
+  test("the host's identity is always checked: no host key (target or bastion) is refused before anything exists", async () => {
+    const noKey = async (over: Partial<HardenedHostArgs>) => {
+      let msg = "";
+      const r = await record(() => {
+        try {
+          new HardenedHost("h", args(over));
+        } catch (e) {
+          msg = (e as Error).message;
+        }
+      });
+      expect(r.resources.filter((x) => x.custom)).toEqual([]);
+      return msg;
+    };
+    expect(await noKey({ connection: { host: "10.20.5.10", user: "alice", privateKey: PRIVATE } as HardenedHostArgs["connection"] })).toMatch(/args\.connection\.hostKey: got nothing: required/);
+    expect(await noKey({ bastion: { host: "bastion.corp", user: "jump" } as HardenedHostArgs["bastion"] })).toMatch(/args\.bastion\.hostKey: got nothing: required/);
+    const r = await record(() => new HardenedHost("h", args({ bastion: { host: "bastion.corp", user: "jump", hostKey: HOST_KEY } })));
+    expect(r.one(CMD, "h-apply").inputs.connection).toBe("[secret]");
   });
 
   test("HardenedHost needs a management source: it applies over SSH", async () => {
