@@ -51,3 +51,27 @@ describe("instances on an existing network interface", () => {
     expect(names(mandatory(evaluate(s)))).toEqual([PolicyNames.instancePublicIp]);
   });
 });
+
+describe("passwords in user data (cloud-config chpasswd lists, mysqladmin)", () => {
+  const SECRETS = "ec2-instance-disallow-secrets-in-user-data";
+  const withUserData = (userData: string) => {
+    const s = baseline();
+    s.find((x) => x.type === T.instance && x.name === "web-1")!.props.userData = userData;
+    return names(mandatory(evaluate(s)));
+  };
+  it.each([
+    ["chpasswd list block", "#cloud-config\nchpasswd:\n  list: |\n    root:Winter2024x\n  expire: False\n"],
+    ["chpasswd inline list", "#cloud-config\nchpasswd:\n  list: [ 'admin:Winter2024x' ]\n"],
+    ["mysqladmin password", "#!/bin/bash\nmysqladmin -u root password Winter2024x\n"],
+  ])("blocks %s", (_n, ud) => {
+    expect(withUserData(ud)).toEqual([SECRETS]);
+  });
+  it.each([
+    ["random chpasswd", "#cloud-config\nchpasswd:\n  expire: false\n  list: |\n    root:RANDOM\nruncmd:\n  - echo done:ok\n"],
+    ["chpasswd with a hash", "#cloud-config\nchpasswd:\n  list: |\n    root:$6$rounds=4096$salt$hash\n"],
+    ["mysqladmin password from a variable", "#!/bin/bash\nmysqladmin -u root password \"$DB_PW\"\n"],
+    ["a key:value after the chpasswd block", "#cloud-config\nchpasswd: { expire: False }\nruncmd:\n  - curl -o /tmp/x http://10.0.0.1:8080/x\n"],
+  ])("passes %s", (_n, ud) => {
+    expect(withUserData(ud)).toEqual([]);
+  });
+});

@@ -76,8 +76,18 @@ function assignments(line: string): { key: string; value: string }[] {
 /** Credentials written into user data (each finding names the kind, never the value). Linear in the input. */
 export function credentialsIn(text: string): string[] {
   const found = new Set<string>();
+  // Inside a cloud-config `chpasswd:` block, `user:password` entries (list: | or list: [..]) set passwords.
+  let chpasswd = false;
   for (let line of text.split("\n")) {
     if (line.length > MAX_LINE) line = line.slice(0, MAX_LINE);
+    if (/^\s*chpasswd\s*:/.test(line)) chpasswd = true;
+    else if (/^\S/.test(line)) chpasswd = false;
+    if (chpasswd) {
+      for (const m of line.matchAll(/(?:^|[\s[,"'])[a-z_][\w.-]{0,63}:([^\s,\]"':][^\s,\]"']{0,255})/gi)) {
+        if (!/^(R|RANDOM)$/.test(m[1]) && !PLACEHOLDER.test(m[1])) found.add("a password in a cloud-config chpasswd list");
+      }
+    }
+    if (/\bmysqladmin\b.*\spassword\s+["']?(?![$<{`'"])\S{4,}/.test(line)) found.add("a mysqladmin password");
     if (/\b(AKIA|ASIA)[0-9A-Z]{16}\b/.test(line)) found.add("an AWS access key id");
     if (/aws_secret_access_key\s*[=:]\s*\S{8,}/i.test(line)) found.add("an AWS secret access key");
     if (/-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----/.test(line)) found.add("a private key");
