@@ -75,3 +75,26 @@ describe("passwords in user data (cloud-config chpasswd lists, mysqladmin)", () 
     expect(withUserData(ud)).toEqual([]);
   });
 });
+
+describe("user data that names secrets without holding one", () => {
+  const SECRETS = "ec2-instance-disallow-secrets-in-user-data";
+  const withUserData = (userData: string) => {
+    const s = baseline();
+    s.find((x) => x.type === T.instance && x.name === "web-1")!.props.userData = userData;
+    return names(mandatory(evaluate(s)));
+  };
+  it.each([
+    ["an IMDSv2 token request", '#!/bin/bash\nTOKEN=$(curl -s -X PUT "http://169.254.169.254/latest/api/token" -H "X-aws-ec2-metadata-token-ttl-seconds: 21600")\n'],
+    ["a secret fetched by ARN", "#!/bin/bash\nDB=$(aws secretsmanager get-secret-value --secret-id arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf)\n"],
+    ["a secret fetched by --secret-id=", "#!/bin/bash\naws secretsmanager get-secret-value --secret-id=prod/db\n"],
+    ["a token TTL setting", "#cloud-config\nwrite_files:\n  - path: /etc/app.yaml\n    content: |\n      token_ttl: 21600\n"],
+  ])("passes %s", (_n, ud) => {
+    expect(withUserData(ud)).toEqual([]);
+  });
+  it.each([
+    ["an API key header value", '#!/bin/bash\ncurl -H "X-Api-Key: 9f8e7d6c5b4a" https://example.com\n'],
+    ["a token value", "#!/bin/bash\nexport GITHUB_TOKEN=ghp_abcdefghijklmnop\n"],
+  ])("still blocks %s", (_n, ud) => {
+    expect(withUserData(ud)).toEqual([SECRETS]);
+  });
+});

@@ -96,9 +96,12 @@ export function credentialsIn(text: string): string[] {
     if (/\becho\s+["']?[\w.-]{1,64}:[^\s"'|]+["']?\s*\|\s*(sudo\s+)?chpasswd/.test(line)) found.add("a user password piped to chpasswd");
     // Prose in comments ("# passwords: kept in root-only files") is not an assignment.
     if (!SECRET_KEY.test(line) || /^\s*#/.test(line)) continue;
-    for (const { key, value } of assignments(line)) {
+    // ARNs (arn:aws:secretsmanager:…:secret:name) name secrets; their colons are not assignments.
+    for (const { key, value } of assignments(line.replace(/\barn:aws[\w-]*:[^\s"']*/g, "arn"))) {
       if (!SECRET_KEY.test(key)) continue;
-      if (/authentication$/i.test(key) || /_file$|_path$|_arn$|_id$|_name$/i.test(key)) continue;
+      // Names of secrets, not secrets: references (file, ARN, id...), settings (TTL, length...), and the
+      // `secretsmanager:` service prefix of ARNs and IAM actions.
+      if (/authentication$/i.test(key) || /[_-](file|path|arn|id|name|ttl|ttl-seconds|seconds|timeout|length|header|url)$/i.test(key) || /^secretsmanager$/i.test(key)) continue;
       if (value.length < 4 || PLACEHOLDER.test(value)) continue;
       found.add(`a value assigned to ${key.replace(/^-+/, "")}`);
     }
