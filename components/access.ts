@@ -91,7 +91,9 @@ const bucketArgsSchema = z
   .object({
     kmsKeyArn: input<string>("a KMS key ARN"),
     /** Extra bucket-policy statements (e.g. CloudTrail's); TLS-only is always added. */
-    policyStatements: z.custom<(bucketArn: string) => Record<string, unknown>[]>((v) => typeof v === "function").optional(),
+    policyStatements: z.custom<(bucketArn: string, sourceArn: string) => Record<string, unknown>[]>((v) => typeof v === "function").optional(),
+    /** The one resource (e.g. the trail) the extra statements admit, for their aws:SourceArn condition. */
+    sourceArn: input<string>("the writing resource's ARN").optional(),
     tags: tagsField,
   })
   .strict();
@@ -121,7 +123,7 @@ export class EncryptedBucket extends pulumi.ComponentResource {
     const extra = a.policyStatements;
     this.policy = new aws.s3.BucketPolicy(name, {
       bucket: this.bucket.id,
-      policy: this.bucket.arn.apply((arn) => JSON.stringify({
+      policy: pulumi.all([this.bucket.arn, a.sourceArn ?? ""]).apply(([arn, sourceArn]) => JSON.stringify({
         Version: "2012-10-17",
         Statement: [
           {
@@ -132,7 +134,7 @@ export class EncryptedBucket extends pulumi.ComponentResource {
             Resource: [arn, `${arn}/*`],
             Condition: { Bool: { "aws:SecureTransport": "false" } },
           },
-          ...(extra ? extra(arn) : []),
+          ...(extra ? extra(arn, sourceArn) : []),
         ],
       })),
     }, { parent: this });

@@ -95,15 +95,24 @@ export class SecurityBaseline extends pulumi.ComponentResource {
     const trailBucket = new EncryptedBucket(`${name}-trail`, {
       kmsKeyArn: a.kmsKeyArn,
       tags: a.tags,
-      policyStatements: (arn: string) => [
-        { Sid: "CloudTrailAclCheck", Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "s3:GetBucketAcl", Resource: arn },
+      // Only this trail may write (confused-deputy guard: any account's CloudTrail is the same service principal).
+      sourceArn: pulumi.interpolate`arn:${partition}:cloudtrail:${region}:${account}:trail/${trailName}`,
+      policyStatements: (arn: string, trailArn: string) => [
+        {
+          Sid: "CloudTrailAclCheck",
+          Effect: "Allow",
+          Principal: { Service: "cloudtrail.amazonaws.com" },
+          Action: "s3:GetBucketAcl",
+          Resource: arn,
+          Condition: { StringEquals: { "aws:SourceArn": trailArn } },
+        },
         {
           Sid: "CloudTrailWrite",
           Effect: "Allow",
           Principal: { Service: "cloudtrail.amazonaws.com" },
           Action: "s3:PutObject",
           Resource: `${arn}/AWSLogs/*`,
-          Condition: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control" } },
+          Condition: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trailArn } },
         },
       ],
     }, { parent: this });

@@ -33,6 +33,11 @@ describe("SecurityBaseline", () => {
     expect(trail.dependencies).toContain(r.one(T.bucketPolicy).urn);
     const policy = JSON.parse(String(r.one(T.bucketPolicy).inputs.policy));
     expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(["DenyInsecureTransport", "CloudTrailAclCheck", "CloudTrailWrite"]);
+    // Only this account's trail may write: another account's CloudTrail is the same service principal.
+    for (const st of policy.Statement.slice(1)) {
+      expect(st.Condition.StringEquals["aws:SourceArn"]).toBe("arn:aws:cloudtrail:eu-west-1:123456789012:trail/account-trail");
+    }
+    expect(trail.inputs.name).toBe("account-trail");
     expect(r.ofType(T.ingress)).toHaveLength(0);
   });
 
