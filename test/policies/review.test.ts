@@ -98,3 +98,16 @@ describe("user data that names secrets without holding one", () => {
     expect(withUserData(ud)).toEqual([SECRETS]);
   });
 });
+
+describe("Elastic IPs", () => {
+  const eip = (props: Record<string, unknown>) => names(mandatory(evaluate([res("aws:ec2/eip:Eip", "e", { domain: "vpc", ...props })])));
+  const assoc = (props: Record<string, unknown>) => names(mandatory(evaluate([res("aws:ec2/eipAssociation:EipAssociation", "a", { allocationId: "eipalloc-1", ...props })])));
+  it("an Elastic IP bound to a network interface (directly or by association) is a public IP", () => {
+    expect(eip({ networkInterface: "eni-0123" })).toEqual([PolicyNames.instancePublicIp]);
+    expect(assoc({ networkInterfaceId: "eni-0123" })).toEqual([PolicyNames.instancePublicIp]);
+  });
+  it("an unbound Elastic IP (e.g. for a NAT gateway) passes", () => {
+    expect(eip({})).toEqual([]);
+    expect(assoc({})).toEqual([]);
+  });
+});

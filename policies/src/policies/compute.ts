@@ -273,7 +273,9 @@ export const computePolicies: PolicyDef[] = [
       if (!isInstance(r)) {
         // An Elastic IP bound to an instance (directly or through its interface) is a public IP too.
         const v = get(r.props, r.type === "aws:ec2/eip:Eip" ? "instance" : "instanceId");
-        if (isSet(v) && v !== "") emit.fail(`an Elastic IP is attached to instance ${isUnknown(v) ? "(unknown during preview)" : String(v)}`);
+        if (isSet(v) && v !== "") return emit.fail(`an Elastic IP is attached to instance ${isUnknown(v) ? "(unknown during preview)" : String(v)}`);
+        const ni = get(r.props, r.type === "aws:ec2/eip:Eip" ? "networkInterface" : "networkInterfaceId");
+        if (isSet(ni) && ni !== "") emit.fail(`an Elastic IP is attached to network interface ${isUnknown(ni) ? "(unknown during preview)" : String(ni)}`);
         return;
       }
       const own = bool(r.props.associatePublicIpAddress);
