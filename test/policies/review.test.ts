@@ -111,3 +111,28 @@ describe("Elastic IPs", () => {
     expect(assoc({})).toEqual([]);
   });
 });
+
+describe("passwords taken from shell variables at boot are not written in user data", () => {
+  const SECRETS = "ec2-instance-disallow-secrets-in-user-data";
+  const withUserData = (userData: string) => {
+    const s = baseline();
+    s.find((x) => x.type === T.instance && x.name === "web-1")!.props.userData = userData;
+    return names(mandatory(evaluate(s)));
+  };
+  const fetch = "#!/bin/bash\nPW=$(aws secretsmanager get-secret-value --secret-id prod/db --query SecretString --output text)\n";
+  it.each([
+    ["IDENTIFIED BY '$PW'", `${fetch}mysql -e "CREATE USER 'app'@'%' IDENTIFIED BY '$PW'"\n`],
+    ["IDENTIFIED BY '${PW}'", `${fetch}mysql -e "ALTER USER 'root'@'localhost' IDENTIFIED BY '\${PW}'"\n`],
+    ["mysql -p\"$PW\"", `${fetch}mysql -uroot -p"$PW" -e 'select 1'\n`],
+    ["chpasswd from a variable", `${fetch}echo "app:$PW" | chpasswd\n`],
+  ])("passes %s", (_n, ud) => {
+    expect(withUserData(ud)).toEqual([]);
+  });
+  it.each([
+    ["IDENTIFIED BY a literal", `mysql -e "CREATE USER 'app'@'%' IDENTIFIED BY 'Hunter2024!'"\n`],
+    ["mysql -p literal", "mysql -uroot -pHunter2024 -e 'select 1'\n"],
+    ["chpasswd literal", 'echo "app:Hunter2024" | chpasswd\n'],
+  ])("still blocks %s", (_n, ud) => {
+    expect(withUserData(`#!/bin/bash\n${ud}`)).toEqual([SECRETS]);
+  });
+});

@@ -88,12 +88,13 @@ export function credentialsIn(text: string): string[] {
       }
     }
     if (/\bmysqladmin\b.*\spassword\s+["']?(?![$<{`'"])\S{4,}/.test(line)) found.add("a mysqladmin password");
+    // Shell variables and command substitutions ($PW, ${PW}, $(...), `...`) are fetched at boot, not written here.
     if (/\b(AKIA|ASIA)[0-9A-Z]{16}\b/.test(line)) found.add("an AWS access key id");
     if (/aws_secret_access_key\s*[=:]\s*\S{8,}/i.test(line)) found.add("an AWS secret access key");
     if (/-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----/.test(line)) found.add("a private key");
-    if (/IDENTIFIED\s+(WITH\s+\S{1,64}\s+)?BY\s+(PASSWORD\s+)?['"][^'"]+['"]/i.test(line)) found.add("a SQL password (IDENTIFIED BY)");
-    if (/\bmysql(admin|dump)?\s/.test(line) && /\s-p(?![\s-])\S+/.test(line)) found.add("a mysql -p password");
-    if (/\becho\s+["']?[\w.-]{1,64}:[^\s"'|]+["']?\s*\|\s*(sudo\s+)?chpasswd/.test(line)) found.add("a user password piped to chpasswd");
+    if (/IDENTIFIED\s+(WITH\s+\S{1,64}\s+)?BY\s+(PASSWORD\s+)?['"](?![$`])[^'"]+['"]/i.test(line)) found.add("a SQL password (IDENTIFIED BY)");
+    if (/\bmysql(admin|dump)?\s/.test(line) && /\s-p(?![\s-])(?!["']?[$`])\S+/.test(line)) found.add("a mysql -p password");
+    if (/\becho\s+["']?[\w.-]{1,64}:(?![$`])[^\s"'|]+["']?\s*\|\s*(sudo\s+)?chpasswd/.test(line)) found.add("a user password piped to chpasswd");
     // Prose in comments ("# passwords: kept in root-only files") is not an assignment.
     if (!SECRET_KEY.test(line) || /^\s*#/.test(line)) continue;
     // ARNs (arn:aws:secretsmanager:…:secret:name) name secrets; their colons are not assignments.
