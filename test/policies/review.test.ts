@@ -136,3 +136,14 @@ describe("passwords taken from shell variables at boot are not written in user d
     expect(withUserData(`#!/bin/bash\n${ud}`)).toEqual([SECRETS]);
   });
 });
+
+describe("RDS TLS parameter group", () => {
+  it("an empty parameterGroupName is the default group: TLS not enforced", () => {
+    const s = baseline();
+    const db = s.find((x) => x.type === "aws:rds/instance:Instance");
+    if (!db) throw new Error("baseline has no RDS instance");
+    expect(names(mandatory(evaluate(s)))).toEqual([]);
+    db.props.parameterGroupName = "";
+    expect(names(mandatory(evaluate(s)))).toEqual([PolicyNames.rdsTls]);
+  });
+});

@@ -177,7 +177,7 @@ export const dataPolicies: PolicyDef[] = [
       const types = r.type === R.cluster ? [R.cpg] : [R.pg];
       const ref = r.props[prop];
       const name = str(ref);
-      if (!isSet(ref) && !(r.propertyDependencies[prop] ?? []).length) return emit.fail(`no ${prop}: the default parameter group does not enforce TLS`);
+      if ((!isSet(ref) || ref === "") && !(r.propertyDependencies[prop] ?? []).length) return emit.fail(`no ${prop}: the default parameter group does not enforce TLS`);
       if (name && name !== "unknown" && /^default\./.test(name)) return emit.fail(`${prop} is ${name}, which does not enforce TLS`);
       const l = ctx.idx.resolve(r, prop, ref, types);
       if (l.status !== "found") return emit.unknown(`parameter group ${name && name !== "unknown" ? name + " " : ""}is not in this stack; TLS enforcement not verified`);
