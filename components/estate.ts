@@ -48,6 +48,7 @@ export function estateTiers(cfg: StackConfig): TierPorts {
     webPorts: cfg.authorizedWebPorts,
     appPort: APP_PORT,
     dbPort: DB_PORT,
+    sessionUser: cfg.adminAccess.session.runAsUser,
   };
 }
 

@@ -157,6 +157,11 @@ export const hostModelBase = z
     admins: z.array(adminSchema).default([]),
     /** The group sshd's AllowGroups admits; admins are put in it. */
     adminGroup: unixName.default("bulwark-admins"),
+    /**
+     * Session Manager's run-as user (SSM does not create it, so sessions fail without it): a local account with no
+     * password and no SSH keys, in adminGroup for sudo.
+     */
+    sessionUser: unixName.refine((u) => u !== "root", "never run sessions as root").optional(),
     ssh: z
       .object({
         port: portSchema.default(22),

@@ -510,6 +510,7 @@ function bundleEnv(m: HostModel, os: HostOs, p: OsProfile, settings: SshSetting[
     `MIN_VERSIONS=${q((p.minVersions ?? []).join(" "))}`,
     `ADMIN_GROUP=${q(m.adminGroup)}`,
     `ADMINS=${q(m.admins.map((a) => a.name).join(" "))}`,
+    `SESSION_USER=${q(m.sessionUser ?? "")}`,
     `AUTHORIZED_KEYS_SHA=${q(m.admins.map((a) => `${a.name}:${sha256(authorizedKeys(a.sshKeys))}`).join(" "))}`,
     `SSH_UNIT=${q(p.sshUnit)}`,
     `SSH_PORT=${m.ssh.port}`,

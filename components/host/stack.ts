@@ -56,6 +56,8 @@ export interface TierPorts {
   webPorts: number[];
   appPort: number;
   dbPort: number;
+  /** Session Manager's run-as user (adminAccess.session.runAsUser): the host creates it. */
+  sessionUser?: string;
 }
 
 const portOf = (p: number | string) => {
@@ -85,6 +87,7 @@ export function serverHostModel(host: HostStackConfig, site: EstateSite, server:
         (server.role === "bastion" ? (tiers.bastionSources?.length ? tiers.bastionSources : [site.cidr]) : tiers.sshFromSite ? [site.cidr] : []),
     },
     inbound: [...roleInbound, ...extra].filter((r) => r.port !== 22),
+    ...(tiers.sessionUser ? { sessionUser: tiers.sessionUser } : {}),
   } as HostModelInput;
 }
 

@@ -24,6 +24,7 @@ function model(net: number, pub: string, caPem: string, extraInbound: object[] =
   return {
     role: "web",
     admins: [{ name: "alice", sshKeys: [pub] }],
+    sessionUser: "bulwark-admin",
     ssh: { managementSources: [mgmt, `fd00:231:${net}::/64`] },
     inbound: [{ port: 443, sources: ["0.0.0.0/0", "::/0"], description: "HTTPS" }, ...extraInbound],
     ids: { kind: "none", waiver: { reason: "test rootfs: agent repositories unreachable", approver: "security@example.com", expires: "2099-12-31" } },
@@ -142,6 +143,8 @@ for (const { suite, os, net } of SUITES) {
       const r = harness("exec", id, "/opt/bulwark/bundle/verify");
       expect(r.stdout).toMatch(/^PASS +firewall +input and forward policy drop loaded/m);
       expect(r.stdout).toMatch(/^PASS +fail2ban +sshd jail running/m);
+      expect(r.stdout).toMatch(/^PASS +admins +Session Manager user bulwark-admin exists in bulwark-admins/m);
+      expect(r.stdout).toMatch(/^PASS +admins +Session Manager user bulwark-admin has no password and no SSH keys/m);
       expect(r.stdout).toMatch(/^verify: PASSED/m);
       expect(r.code).toBe(0);
     });

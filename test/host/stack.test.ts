@@ -216,6 +216,8 @@ describe("Pulumi.prod.yaml: every server boots the host bundle", () => {
       expect([...files.keys()].filter((k) => k.startsWith("files/etc/ssh/authorized_keys/"))).toEqual([]);
       expect(files.get("files/etc/audit/rules.d/99-bulwark-finalize.rules")).toContain("-e 2");
       expect(files.get("bundle.env")).toContain("wazuh.corp.example.com");
+      // Session Manager's run-as user (SSM does not create it) is created by the host, with no password or key.
+      expect(files.get("bundle.env")).toContain("SESSION_USER='bulwark-admin'");
     }
   });
 

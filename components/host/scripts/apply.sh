@@ -156,6 +156,14 @@ for u in $ADMINS; do
   fix_perm "$home" 0700 "$u" "$(id -gn "$u")"
 done
 
+# --- Session Manager run-as user (SSM does not create it): no password, no SSH keys, sudo through the admin group ---
+if [ -n "$SESSION_USER" ]; then
+  if ! id "$SESSION_USER" >/dev/null 2>&1; then
+    useradd -m -s /bin/bash -G "$ADMIN_GROUP" -p '*' "$SESSION_USER" && changed "session user $SESSION_USER"
+  fi
+  if ! id -nG "$SESSION_USER" | tr ' ' '\n' | grep -qx "$ADMIN_GROUP"; then usermod -aG "$ADMIN_GROUP" "$SESSION_USER" && changed "group member $SESSION_USER"; fi
+fi
+
 # --- SSH host keys and moduli (SB sshd-14, sshd-48, sshd-50) ---
 for t in ed25519 rsa; do
   if [ ! -s "/etc/ssh/ssh_host_${t}_key" ]; then

@@ -63,6 +63,11 @@ for entry in $AUTHORIZED_KEYS_SHA; do
   fi
 done
 
+if [ -n "$SESSION_USER" ]; then
+  check admins "Session Manager user $SESSION_USER exists in $ADMIN_GROUP" sh -c "id -nG '$SESSION_USER' | tr ' ' '\n' | grep -qx '$ADMIN_GROUP'"
+  check admins "Session Manager user $SESSION_USER has no password and no SSH keys" sh -c "[ \"\$(getent shadow '$SESSION_USER' | cut -d: -f2)\" = '*' ] && [ ! -s '/etc/ssh/authorized_keys/$SESSION_USER' ]"
+fi
+
 # --- ssh: the effective config (sshd -T) AND the main file's first values (what ssh-baseline reads) ---
 # Expected values: the bundle's own copy of sshd_config, up to its Include line.
 declare -A SSH_WANT=()
