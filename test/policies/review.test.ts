@@ -147,3 +147,21 @@ describe("RDS TLS parameter group", () => {
     expect(names(mandatory(evaluate(s)))).toEqual([PolicyNames.rdsTls]);
   });
 });
+
+describe("subnets: an adopted default subnet maps public IPs unless told otherwise", () => {
+  const SUBNET = "ec2-subnet-disallow-public-ip-on-launch";
+  const defaultSubnet = (props: Record<string, unknown>) => res("aws:ec2/defaultSubnet:DefaultSubnet", "d", { availabilityZone: "eu-west-1a", ...props });
+  const hits = (r: PolicyInputResource) => mandatory(evaluate([r])).filter((f) => f.policy === SUBNET);
+  test("DefaultSubnet with mapPublicIpOnLaunch unset is blocked (the provider's default is true)", () => {
+    expect(hits(defaultSubnet({}))).toHaveLength(1);
+    expect(hits(defaultSubnet({}))[0]!.message).toContain("default subnet maps public IPs by default");
+  });
+  test("DefaultSubnet with mapPublicIpOnLaunch false passes; true is blocked", () => {
+    expect(hits(defaultSubnet({ mapPublicIpOnLaunch: false }))).toHaveLength(0);
+    expect(hits(defaultSubnet({ mapPublicIpOnLaunch: "false" }))).toHaveLength(0);
+    expect(hits(defaultSubnet({ mapPublicIpOnLaunch: true }))).toHaveLength(1);
+  });
+  test("a plain Subnet with it unset passes (its default is false)", () => {
+    expect(hits(res(T.subnet, "s", { vpcId: "vpc-1", cidrBlock: "10.0.1.0/24" }))).toHaveLength(0);
+  });
+});

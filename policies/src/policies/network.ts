@@ -234,9 +234,10 @@ export const networkPolicies: PolicyDef[] = [
     unknowns: "An unknown value is advisory in preview.",
     types: ["aws:ec2/subnet:Subnet", "aws:ec2/defaultSubnet:DefaultSubnet"],
     check(r, _ctx, emit) {
-      // Unset means false for both (the provider turns it off when it adopts a default subnet).
-      const on = bool(r.props.mapPublicIpOnLaunch);
-      if (on === true) emit.fail("mapPublicIpOnLaunch is true");
+      // Unset: false for a Subnet, but true for an adopted DefaultSubnet (the provider's documented default).
+      const set = bool(r.props.mapPublicIpOnLaunch);
+      const on = set === undefined ? r.type === "aws:ec2/defaultSubnet:DefaultSubnet" : set;
+      if (on === true) emit.fail(set === undefined ? "mapPublicIpOnLaunch is unset, and a default subnet maps public IPs by default" : "mapPublicIpOnLaunch is true");
       else if (on === "unknown") emit.unknown("mapPublicIpOnLaunch is unknown during preview");
     },
   },
