@@ -9,6 +9,13 @@ import { baseline, res, T } from "./fixtures";
 const mandatory = (fs: Finding[]) => fs.filter((f) => f.enforcement === "mandatory");
 const names = (fs: Finding[]) => [...new Set(fs.map((f) => f.policy))].sort();
 const ADMIN = "iam-principal-disallow-admin-access";
+const SECRETS = "ec2-instance-disallow-secrets-in-user-data";
+/** The baseline stack with web-1's user data replaced: the mandatory policies it then trips. */
+const withUserData = (userData: string) => {
+  const s = baseline();
+  s.find((x) => x.type === T.instance && x.name === "web-1")!.props.userData = userData;
+  return names(mandatory(evaluate(s)));
+};
 
 describe("IAM admin-equivalent documents", () => {
   const policy = (st: Record<string, unknown>): PolicyInputResource =>
@@ -53,12 +60,6 @@ describe("instances on an existing network interface", () => {
 });
 
 describe("passwords in user data (cloud-config chpasswd lists, mysqladmin)", () => {
-  const SECRETS = "ec2-instance-disallow-secrets-in-user-data";
-  const withUserData = (userData: string) => {
-    const s = baseline();
-    s.find((x) => x.type === T.instance && x.name === "web-1")!.props.userData = userData;
-    return names(mandatory(evaluate(s)));
-  };
   it.each([
     ["chpasswd list block", "#cloud-config\nchpasswd:\n  list: |\n    root:Winter2024x\n  expire: False\n"],
     ["chpasswd inline list", "#cloud-config\nchpasswd:\n  list: [ 'admin:Winter2024x' ]\n"],
@@ -77,12 +78,6 @@ describe("passwords in user data (cloud-config chpasswd lists, mysqladmin)", () 
 });
 
 describe("user data that names secrets without holding one", () => {
-  const SECRETS = "ec2-instance-disallow-secrets-in-user-data";
-  const withUserData = (userData: string) => {
-    const s = baseline();
-    s.find((x) => x.type === T.instance && x.name === "web-1")!.props.userData = userData;
-    return names(mandatory(evaluate(s)));
-  };
   it.each([
     ["an IMDSv2 token request", '#!/bin/bash\nTOKEN=$(curl -s -X PUT "http://169.254.169.254/latest/api/token" -H "X-aws-ec2-metadata-token-ttl-seconds: 21600")\n'],
     ["a secret fetched by ARN", "#!/bin/bash\nDB=$(aws secretsmanager get-secret-value --secret-id arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf)\n"],
@@ -113,12 +108,6 @@ describe("Elastic IPs", () => {
 });
 
 describe("passwords taken from shell variables at boot are not written in user data", () => {
-  const SECRETS = "ec2-instance-disallow-secrets-in-user-data";
-  const withUserData = (userData: string) => {
-    const s = baseline();
-    s.find((x) => x.type === T.instance && x.name === "web-1")!.props.userData = userData;
-    return names(mandatory(evaluate(s)));
-  };
   const fetch = "#!/bin/bash\nPW=$(aws secretsmanager get-secret-value --secret-id prod/db --query SecretString --output text)\n";
   it.each([
     ["IDENTIFIED BY '$PW'", `${fetch}mysql -e "CREATE USER 'app'@'%' IDENTIFIED BY '$PW'"\n`],
