@@ -6,7 +6,15 @@
 set -euo pipefail
 
 CACHE=${BULWARK_ROOTFS_CACHE:-/var/cache/bulwark/rootfs}
-DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# Debian's mirror is the one this machine's apt already uses (DEBIAN_MIRROR overrides it); no host is named here.
+apt_mirror() { # $1: the archive's last path element (debian | debian-security)
+  grep -rhoE "(URIs:|^deb)[[:space:]]+[^[:space:]]*/$1/?([[:space:]]|$)" /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
+    awk '{print $2}' | sed 's:/$::' | head -1
+}
+DEBIAN_MIRROR=${DEBIAN_MIRROR:-$(apt_mirror debian)}
+DEBIAN_SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-$(apt_mirror debian-security)}
+[ -n "$DEBIAN_MIRROR" ] || { echo "no Debian mirror in /etc/apt/sources.list*: set DEBIAN_MIRROR" >&2; exit 2; }
+[ -n "$DEBIAN_SECURITY_MIRROR" ] || DEBIAN_SECURITY_MIRROR=${DEBIAN_MIRROR%/debian}/debian-security
 UBUNTU_MIRROR=${UBUNTU_MIRROR:-http://archive.ubuntu.com/ubuntu}
 # Trust anchor for the Ubuntu archive (ubuntu-keyring is not in bookworm): the published archive key fingerprints.
 # 2018 archive key, 2012 archive key, 2012 cdimage key (as shipped in ubuntu-keyring 2023.11.28.1).
@@ -77,7 +85,7 @@ build() {
     bookworm) mirror=$DEBIAN_MIRROR
       extra_sources="deb $DEBIAN_MIRROR bookworm main
 deb $DEBIAN_MIRROR bookworm-updates main
-deb http://deb.debian.org/debian-security bookworm-security main" ;;
+deb $DEBIAN_SECURITY_MIRROR bookworm-security main" ;;
     jammy|noble) mirror=$UBUNTU_MIRROR; comps=main,universe
       keyring=$(ubuntu_keyring "$suite")
       # debootstrap 1.0.128 has no noble script; jammy's works for both.
@@ -109,10 +117,40 @@ deb $UBUNTU_MIRROR $suite-security main universe" ;;
   log "$suite: ready at $dest ($(du -sh "$dest" | cut -f1))"
 }
 
+# Packages that some tests install at test time, offline, into their own overlay (never into the shared rootfs):
+# the distribution's cloud-init (first-boot tests), MariaDB (leftover database), postfix (MTA local-only).
+# Downloaded with their dependencies into /var/cache/bulwark-debs/<group>/ of the cached rootfs.
+# Install in a test overlay: harness.sh chroot ID sh -c 'apt-get install -y --no-download /var/cache/bulwark-debs/G/*.deb'
+EXTRAS="cloud-init:cloud-init mariadb:mariadb-server,mariadb-client postfix:postfix,bsd-mailx"
+restore_resolv() {
+  rm -f "$1/etc/resolv.conf"
+  if [ -e "$1/etc/resolv.conf.bulwark" ] || [ -L "$1/etc/resolv.conf.bulwark" ]; then mv "$1/etc/resolv.conf.bulwark" "$1/etc/resolv.conf"; fi
+}
+extras() {
+  local suite=$1 root="$CACHE/$1" group pkgs stamp
+  for g in $EXTRAS; do
+    group=${g%%:*} pkgs=${g#*:}
+    stamp="$root/var/cache/bulwark-debs/$group/.stamp"
+    [ "$(cat "$stamp" 2>/dev/null)" != "v1 $pkgs" ] || continue
+    log "$suite: downloading $group ($pkgs) for offline installs"
+    rm -rf "$root/var/cache/bulwark-debs/$group" && mkdir -p "$root/var/cache/bulwark-debs/$group/partial"
+    # The rootfs's own resolv.conf (maybe a symlink into /run) is set aside, never written through.
+    if [ -e "$root/etc/resolv.conf" ] || [ -L "$root/etc/resolv.conf" ]; then mv "$root/etc/resolv.conf" "$root/etc/resolv.conf.bulwark"; fi
+    cp /etc/resolv.conf "$root/etc/resolv.conf"
+    in_chroot_online "$root" sh -c "apt-get update -qq && apt-get install -y -qq --download-only --no-install-recommends \
+        -o Dir::Cache::archives=/var/cache/bulwark-debs/$group ${pkgs//,/ }" >>"$CACHE/.$suite.log" 2>&1 \
+      || { restore_resolv "$root"; tail -20 "$CACHE/.$suite.log" >&2; exit 1; }
+    restore_resolv "$root"
+    rm -rf "$root/var/cache/bulwark-debs/$group/partial" "$root/var/cache/bulwark-debs/$group/lock"
+    echo "v1 $pkgs" >"$stamp"
+  done
+}
+
 mkdir -p "$CACHE"
 [ $# -gt 0 ] || set -- bookworm noble
 for s in "$@"; do
   exec 9>"$CACHE/.$s.lock"; flock 9
   build "$s"
+  extras "$s"
   exec 9>&-
 done
