@@ -8,8 +8,8 @@ set -euo pipefail
 CACHE=${BULWARK_ROOTFS_CACHE:-/var/cache/bulwark/rootfs}
 # Debian's mirror is the one this machine's apt already uses (DEBIAN_MIRROR overrides it); no host is named here.
 apt_mirror() { # $1: the archive's last path element (debian | debian-security)
-  grep -rhoE "(URIs:|^deb)[[:space:]]+[^[:space:]]*/$1/?([[:space:]]|$)" /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
-    awk '{print $2}' | sed 's:/$::' | head -1
+  { grep -rshoE "(URIs:|^deb)[[:space:]]+[^[:space:]]*/$1/?([[:space:]]|$)" /etc/apt/sources.list /etc/apt/sources.list.d/ || true; } |
+    awk '{sub("/$", "", $2); print $2; exit}'
 }
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-$(apt_mirror debian)}
 DEBIAN_SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-$(apt_mirror debian-security)}
