@@ -6,4 +6,6 @@ module.exports = {
   transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } }] },
   testTimeout: 30000,
   maxWorkers: 2,
+  globalSetup: "<rootDir>/test/setup/tmp-setup.js",
+  globalTeardown: "<rootDir>/test/setup/tmp-teardown.js",
 };

@@ -9,7 +9,7 @@ import { sshEffective, bundleEntries, renderBundle, writeBundle } from "../../co
 import { sshSettings, SSH_WEAK_ALGORITHMS } from "../../components/host/baseline";
 import type { HostOs } from "../../components/host/model";
 import { bundleInstaller, hardenedHostCommands } from "../../components/hardened-host";
-import { clientKey, describeHost, harness, listenIn, probe, run, sleep, TEST_DIR, testPki, tlsCollector, tmpDir } from "./helpers";
+import { clientKey, describeHost, harness, listenIn, probe, run, TEST_DIR, waitFor, testPki, tlsCollector, tmpDir } from "./helpers";
 
 const ALL: { suite: string; os: HostOs; net: number }[] = [
   { suite: "bookworm", os: "debian-12", net: 11 },
@@ -123,12 +123,8 @@ for (const { suite, os, net } of SUITES) {
     test("boots under systemd: nftables, fail2ban and ssh come up and the ruleset is loaded at boot", async () => {
       collector = tlsCollector(id, good, 6514, pki.cert, pki.key);
       harness("boot", id);
-      let active = "";
-      for (let i = 0; i < 60; i++) {
-        active = harness("exec", id, "systemctl", "is-active", "nftables", "fail2ban", "ssh").stdout.trim();
-        if (active === "active\nactive\nactive") break;
-        await sleep(500);
-      }
+      const active = await waitFor(() => harness("exec", id, "systemctl", "is-active", "nftables", "fail2ban", "ssh").stdout.trim(),
+        (a) => a === "active\nactive\nactive", 30_000);
       expect(active).toBe("active\nactive\nactive");
       // dev-sec: the socket unit would bypass sshd_config's MaxStartups; ssh.service listens itself.
       expect(harness("exec", id, "systemctl", "is-enabled", "ssh.socket").stdout.trim()).toBe("masked");
@@ -152,17 +148,18 @@ for (const { suite, os, net } of SUITES) {
     test("logs reach the on-prem collector over TLS; a collector with an untrusted certificate gets nothing", async () => {
       const mark = `bulwark-e2e-${suite}-${Date.now()}`;
       expect(harness("exec", id, "logger", "-t", "bulwarktest", mark).code).toBe(0);
-      for (let i = 0; i < 90 && !collector!.output().includes(mark); i++) await sleep(500);
-      expect(collector!.output()).toContain(`bulwarktest: ${mark}`);
+      expect(await waitFor(() => collector!.output(), (o) => o.includes(mark), 45_000)).toContain(`bulwarktest: ${mark}`);
       // Same name, another CA: rsyslog must refuse the handshake and send nothing.
       collector!.stop();
       collector = tlsCollector(id, good, 6514, pki.impostorCert, pki.impostorKey);
       const secret = `${mark}-for-the-real-collector-only`;
       expect(harness("exec", id, "logger", "-t", "bulwarktest", secret).code).toBe(0);
       const refused = () => harness("exec", id, "journalctl", "-u", "rsyslog", "--no-pager", "-o", "cat").stdout;
-      for (let i = 0; i < 90 && !/not permitted to talk to peer.*certificate invalid: signer not found/.test(refused()); i++) await sleep(500);
-      expect(refused()).toMatch(/not permitted to talk to peer.*certificate invalid: signer not found/);
-      expect(collector.output()).toMatch(/unexpected eof/); // rsyslog dropped the connection after checking the certificate
+      const why = /not permitted to talk to peer.*certificate invalid: signer not found/;
+      expect(await waitFor(refused, (o) => why.test(o), 45_000)).toMatch(why);
+      // rsyslog dropped the connection after checking the certificate: the collector prints EOF when it sees that.
+      const impostor = collector;
+      expect(await waitFor(() => impostor.output(), (o) => /unexpected eof/.test(o), 20_000)).toMatch(/unexpected eof/);
       expect(collector.output()).not.toContain(secret);
       collector.stop();
       collector = undefined;
@@ -222,7 +219,9 @@ for (const { suite, os, net } of SUITES) {
     test("only the declared ports answer, SSH only from management sources (v4 and v6)", async () => {
       const l = listenIn(["ip", "netns", "exec", `bw-s-${id}`], [443, 3306, 8080]);
       try {
-        await sleep(700);
+        // The listeners are up once the server namespace itself sees them.
+        expect(await waitFor(() => harness("serverns", id, "ss", "-Hltn").stdout, (o) => [443, 3306, 8080].every((p) => o.includes(`:${p} `)), 10_000))
+          .toMatch(/:8080 /);
         expect(probe(id, srv, 443, good)).toBe("open");
         expect(probe(id, srv, 22, good)).toBe("open");
         expect(probe(id, srv, 3306, good)).toBe("timeout");
@@ -239,12 +238,7 @@ for (const { suite, os, net } of SUITES) {
 
     test("fail2ban bans a brute force while a good address keeps working", async () => {
       for (let i = 0; i < 8; i++) ssh(brute, ["admin", "oracle", "test", "ubuntu"][i % 4], []);
-      let status = "";
-      for (let i = 0; i < 40; i++) {
-        status = harness("exec", id, "fail2ban-client", "status", "sshd").stdout;
-        if (status.includes(brute)) break;
-        await sleep(500);
-      }
+      const status = await waitFor(() => harness("exec", id, "fail2ban-client", "status", "sshd").stdout, (s) => s.includes(brute), 20_000);
       expect(status).toMatch(new RegExp(`Banned IP list:.*${brute.replace(/\./g, "\\.")}`));
       expect(harness("exec", id, "nft", "list", "set", "inet", "f2b-table", "addr-set-sshd").stdout).toContain(brute);
       expect(probe(id, srv, 22, brute)).not.toBe("open");
@@ -276,11 +270,7 @@ for (const { suite, os, net } of SUITES) {
       const apply = ssh(good, "alice", [], "sudo -n BULWARK_FW_ROLLBACK_SECONDS=20 /opt/bulwark/bundle-lockout/apply && echo SESSION-SURVIVED");
       expect(apply.stdout).toContain("SESSION-SURVIVED");
       expect(probe(id, srv, 22, good)).toBe("timeout"); // a new connection cannot get in...
-      let back = "";
-      for (let i = 0; i < 40 && back !== "open"; i++) {
-        back = probe(id, srv, 22, good, 500);
-        if (back !== "open") await sleep(500);
-      }
+      const back = await waitFor(() => probe(id, srv, 22, good, 500), (b) => b === "open", 40_000);
       expect(back).toBe("open"); // ...until the unconfirmed ruleset rolls back.
       expect(harness("exec", id, "nft", "list", "table", "inet", "bulwark").stdout).toContain(`elements = { 10.231.${net}.0/25 }`);
     });

@@ -123,3 +123,17 @@ export function tlsCollector(id: string, addr: string, port: number, cert: strin
   p.stderr!.on("data", (d: Buffer) => (out += d.toString()));
   return { output: () => out, stop: () => void p.kill("SIGKILL") };
 }
+
+/**
+ * Polls `read` until `ok` holds or the deadline passes; returns the last value read. Tests assert on that value,
+ * so a timeout fails with what was actually seen, never after a blind sleep.
+ */
+export async function waitFor<T>(read: () => T, ok: (v: T) => boolean, timeoutMs: number, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let v = read();
+  while (!ok(v) && Date.now() < deadline) {
+    await sleep(everyMs);
+    v = read();
+  }
+  return v;
+}
