@@ -8,7 +8,7 @@ CACHE=${BULWARK_ROOTFS_CACHE:-/var/cache/bulwark/rootfs}
 SUITES=(bookworm noble jammy)
 # Debian package -> a command (or file) that proves it is installed.
 PACKAGES=(
-  debootstrap:debootstrap systemd-container:systemd-nspawn iproute2:ip gpg:gpgv
+  debootstrap:debootstrap systemd-container:systemd-nspawn iproute2:ip gpg:gpg wget:wget xz-utils:xz
   openssh-server:sshd openssh-client:ssh nftables:nft fail2ban:fail2ban-client auditd:auditctl aide:aide
   shellcheck:shellcheck sshpass:sshpass mariadb-server:mariadbd mariadb-client:mariadb openssl:openssl
   ca-certificates:/etc/ssl/certs/ca-certificates.crt python3:python3 python3-yaml:/usr/lib/python3/dist-packages/yaml
