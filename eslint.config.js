@@ -1,0 +1,20 @@
+// Lint: typescript-eslint's recommended rules (no type information: fast enough for every `npm test`), with
+// formatting left to prettier (.prettierrc.json, width 120).
+const js = require("@eslint/js");
+const tseslint = require("typescript-eslint");
+const prettier = require("eslint-config-prettier");
+
+module.exports = tseslint.config(
+  { ignores: ["node_modules/", "policies/node_modules/", "policies/bin/", "dist/", "bench/policy/*/", "coverage/", "test-output/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    languageOptions: { globals: { require: "readonly", module: "writable", process: "readonly", __dirname: "readonly", console: "readonly" } },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/no-require-imports": "off",
+    },
+  },
+  { files: ["test/**/*.ts", "bench/**/*.ts"], rules: { "@typescript-eslint/no-non-null-assertion": "off" } },
+);
