@@ -26,7 +26,7 @@ ssh_validate() {
   rundir
   e=$(sshd -t -f "$BUNDLE_DIR/files/etc/ssh/sshd_config" 2>&1) && return 0
   SSH_OK=0
-  step_failed "ssh: sshd -t rejects the hardened config: $(echo "$e" | head -2 | tr '\n' ' ')- rolled back: SSH left as it was"
+  step_failed "ssh: sshd -t rejects the hardened config: $(echo "$e" | head -2 | tr -s '\r\n' '  ')- rolled back: SSH left as it was"
 }
 
 # sshd answers on its port with an SSH banner within 10 s (loopback: the firewall always accepts it).
@@ -74,7 +74,7 @@ ssh_activate() {
   [ "$SSH_OK" = 1 ] || return 0
   local e sw=0
   rundir
-  if ! e=$(sshd -t 2>&1); then ssh_rollback "sshd -t rejects the installed config: $(echo "$e" | head -2 | tr '\n' ' ')"; return 0; fi
+  if ! e=$(sshd -t 2>&1); then ssh_rollback "sshd -t rejects the installed config: $(echo "$e" | head -2 | tr -s '\r\n' '  ')"; return 0; fi
   ! systemctl is-active --quiet "$SSH_SOCKET" || sw=1
   ssh_mask_socket
   if [ "$sw" = 1 ]; then
@@ -92,7 +92,7 @@ ssh_activate() {
     systemctl reload-or-restart "$SVC"
   fi
   if ! systemctl is-active --quiet "$SVC" || ! ssh_answers; then
-    ssh_rollback "$SVC does not answer on port $SSH_PORT: $(journalctl -u "$SVC" -n2 -ocat 2>&1 | tr '\n' ' ')"
+    ssh_rollback "$SVC does not answer on port $SSH_PORT: $(journalctl -u "$SVC" -n2 -ocat 2>&1 | tr -s '\r\n' '  ')"
     return 0
   fi
   # Over SSH, as for the firewall: unless verify --confirm-firewall from a new connection confirms sshd, roll back.
