@@ -124,7 +124,7 @@ for (const { suite, os } of selected(SUITES_ALL)) {
       const status = await waitFor(() => {
         const s = exec("fail2ban-client", "status", "sshd").stdout;
         return s.includes(brute) ? s : "";
-      }, 30_000);
+      }, 60_000);
       expect(status).toMatch(new RegExp(`Banned IP list:.*${brute.replace(/\./g, "\\.")}`));
       expect(probe(id, srv, 22, brute)).not.toBe("open");
       expect(ssh("alice", "id -un").stdout.trim()).toBe("alice");
