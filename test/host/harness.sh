@@ -97,8 +97,9 @@ case "$cmd" in
     mkdir -p "$m/var/lib/cloud/seed/nocloud" "$m/etc/cloud/cloud.cfg.d"
     printf 'instance-id: bulwark-%s\nlocal-hostname: bulwark-%s\n' "$id" "$id" >"$m/var/lib/cloud/seed/nocloud/meta-data"
     install -m 0600 "$1" "$m/var/lib/cloud/seed/nocloud/user-data"
-    # The harness owns the namespace's addresses: cloud-init must not write a network config.
-    printf 'datasource_list: [NoCloud, None]\nnetwork: {config: disabled}\n' >"$m/etc/cloud/cloud.cfg.d/90-bulwark-test.cfg"
+    # The harness owns the namespace's addresses: cloud-init must not write a network config. A minbase rootfs has
+    # generated no en_US.UTF-8 (a cloud image has): cloud-init's default locale would fail its locale module.
+    printf 'datasource_list: [NoCloud, None]\nnetwork: {config: disabled}\nlocale: C.UTF-8\n' >"$m/etc/cloud/cloud.cfg.d/90-bulwark-test.cfg"
     ;;
   client) ip netns exec "$cli" "$@" ;;
   serverns) ip netns exec "$srv" "$@" ;;
