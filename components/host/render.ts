@@ -579,10 +579,11 @@ function authorizedKeys(keys: string[]): string {
 const SCRIPTS_DIR = path.join(__dirname, "scripts");
 /** The static script bodies, without their comment-only lines (the commented source is in the repo; EC2 user
  * data is limited to 16 KiB). */
-const staticBody = (name: "apply" | "verify"): string =>
+const staticBody = (name: string): string =>
   stripShellCommentLines(fs.readFileSync(path.join(SCRIPTS_DIR, `${name}.sh`), "utf8"));
-/** One concern per file (functions only), shipped once as lib/<name>.sh and sourced by apply and verify. */
-const CONCERNS = ["ssh-switch", "mta"];
+/** One concern per file (functions only): apply's own are part of it, shared ones ship once as lib/<name>.sh. */
+const APPLY_CONCERNS = ["ssh-switch"];
+const CONCERNS = ["mta"];
 
 /** Renders the bundle for `os`. Accepts raw input (validated here) or an already parsed model. */
 export function renderBundle(input: unknown, os: HostOs): HostBundle {
@@ -680,9 +681,9 @@ export function renderBundle(input: unknown, os: HostOs): HostBundle {
     "# shellcheck source=bundle.env",
     '. "$BUNDLE_DIR/bundle.env"',
     "",
-    ...CONCERNS.filter((c) => kind === "apply" || c !== "ssh-switch").flatMap((c) => [`# shellcheck source=lib/${c}.sh`, `. "$BUNDLE_DIR/lib/${c}.sh"`]),
+    ...CONCERNS.flatMap((c) => [`# shellcheck source=lib/${c}.sh`, `. "$BUNDLE_DIR/lib/${c}.sh"`]),
     "",
-  ].join("\n") + staticBody(kind);
+  ].join("\n") + [...(kind === "apply" ? APPLY_CONCERNS : []), kind].map(staticBody).join("\n");
   const apply = script("apply");
   const verify = script("verify");
   const partial: Omit<HostBundle, "hash"> = { os, model: m, files, apply, verify, env, hooks };

@@ -112,7 +112,7 @@ describeHost("first boot through cloud-init with a step that fails (ubuntu-24.04
     expect(status).toMatch(/status: error/);
     const log = harness("exec", id, "cat", "/var/log/cloud-init-output.log").stdout;
     expect(log).toMatch(/bulwark-apply: FAILED: 1 step\(s\) failed/);
-    expect(log).toMatch(/- ssh: sshd -t rejects the hardened config: .*NoSuchOption/);
+    expect(log).toMatch(/FAILED: ssh: sshd -t rejects the hardened config: .*NoSuchOption/);
     expect(log).toMatch(/^verify: FAILED controls: ssh /m);
     expect(harness("exec", id, "nft", "list", "table", "inet", "bulwark").stdout).toContain("policy drop");
     expect(harness("exec", id, "test", "-s", "/var/lib/bulwark/aide/aide.db").code).toBe(0);

@@ -307,8 +307,7 @@ if [ ! -s "$AIDE_DB" ] || [ "$CHANGES" -gt 0 ]; then
 fi
 
 if [ ${#FAILED_STEPS[@]} -gt 0 ]; then
-  log "FAILED: ${#FAILED_STEPS[@]} step(s) failed, $CHANGES change(s), bundle $BUNDLE_HASH:"
-  printf 'bulwark-apply:   - %s\n' "${FAILED_STEPS[@]}"
+  log "FAILED: ${#FAILED_STEPS[@]} step(s) failed (see FAILED above), $CHANGES change(s), bundle $BUNDLE_HASH"
   exit 1
 fi
 log "done: $CHANGES change(s), bundle $BUNDLE_HASH"

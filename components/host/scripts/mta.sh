@@ -44,7 +44,7 @@ mta_apply() {
 # verify: the MTA's own setting, MTAs Bulwark does not set, and (live) what listens.
 mta_verify() {
   local wide
-  [ ! -f "$PF/main.cf" ] || check services "postfix local-only (inet_interfaces = loopback-only)" sh -c "postconf -c '$PF' inet_interfaces | grep -qx '.* = loopback-only'"
+  [ ! -f "$PF/main.cf" ] || check services "postfix local-only (inet_interfaces = loopback-only)" grep -qx 'inet_interfaces = loopback-only' "$PF/main.cf"
   [ ! -f "$EXIM" ] || check services "exim4 local-only ($EXIM_LO)" grep -qx "$EXIM_LO" "$EXIM"
   if [ -f "$MTA_ROOT/etc/mail/sendmail.mc" ] && ! grep -q '^DAEMON_OPTIONS(.*Addr=127\.0\.0\.1' "$MTA_ROOT/etc/mail/sendmail.mc"; then
     fail services "sendmail not local-only: set Addr=127.0.0.1 in each DAEMON_OPTIONS of /etc/mail/sendmail.mc, run sendmailconfig"

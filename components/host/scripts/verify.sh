@@ -107,10 +107,7 @@ if [ -z "$bad" ]; then pass ssh "sshd_config states all ${#SSH_KEYS[@]} hardened
 check ssh "sshd_config is root:root 0600 (SB sshd-05)" mode_is /etc/ssh/sshd_config 0600 root root
 check ssh "no DH moduli below $SSH_MODULI_MIN_BITS bits (SB sshd-48)" sh -c "! awk '!/^#/ && \$5 < $SSH_MODULI_MIN_BITS' /etc/ssh/moduli | grep -q ."
 check ssh "$SSH_SOCKET off (dev-sec #763)" sh -c "! systemctl is-enabled -q $SSH_SOCKET && ! systemctl is-active -q $SSH_SOCKET"
-if [ "$STATIC" = 0 ]; then
-  check ssh "$SSH_UNIT is active" active "$SSH_UNIT"
-  check ssh "sshd listens on $SSH_PORT" sh -c "ss -Hltnp 'sport = :$SSH_PORT' | grep -q '\"sshd\"'"
-fi
+if [ "$STATIC" = 0 ]; then check ssh "$SSH_UNIT is active, sshd listens on $SSH_PORT" sh -c "systemctl is-active -q $SSH_UNIT && ss -Hltnp 'sport = :$SSH_PORT' | grep -q '\"sshd\"'"; fi
 
 # --- firewall ---
 check firewall "$NFT_CONF passes nft -c" nft -c -f "$NFT_CONF"
