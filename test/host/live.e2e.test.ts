@@ -26,6 +26,7 @@ for (const { suite, os } of selected(SUITES_ALL)) {
     let work: string;
     let cmds: ReturnType<typeof hardenedHostCommands>;
     let installer: string;
+    let pki: ReturnType<typeof testPki>;
 
     const ssh = (user: string, command = "true", from = good, extra: string[] = []) => sshAs(id, srv, key.priv, from, user, command, extra);
     const exec = (...cmd: string[]) => harness("exec", id, ...cmd);
@@ -40,7 +41,7 @@ for (const { suite, os } of selected(SUITES_ALL)) {
       harness("down", id);
       key = clientKey();
       work = tmpDir(`bulwark-live-${suite}-`);
-      const pki = testPki(work, "logs.bulwark.test");
+      pki = testPki(work, "logs.bulwark.test");
       const b = renderBundle(liveModel(net, key.pub, pki.caPem), os);
       cmds = hardenedHostCommands(b, 300);
       installer = bundleInstaller(b);
@@ -145,6 +146,22 @@ for (const { suite, os } of selected(SUITES_ALL)) {
       expect(r.out).not.toMatch(/done: 0 change/);
       expect(r.code).toBe(0);
       expect(ssh("alice", "id -un").stdout.trim()).toBe("alice");
+    });
+
+    test("an SSH change no new connection confirms (sshd moved to port 2222) is rolled back: port 22 works again", async () => {
+      const b2 = renderBundle(liveModel(net, key.pub, pki.caPem, { ssh: { port: 2222, managementSources: [`10.231.${net}.0/25`] } }), os);
+      const c2 = hardenedHostCommands(b2, 20);
+      expect(sshAs(id, srv, key.priv, good, "alice", `cat > ${c2.installerPath}`, [], bundleInstaller(b2)).code).toBe(0);
+      const r = ssh("alice", `${c2.apply}; echo "APPLY-RC=$?"; echo SESSION-SURVIVED`);
+      expect(r.stdout).toContain("APPLY-RC=0");
+      expect(r.stdout).toContain("SESSION-SURVIVED");
+      expect(r.stdout).toMatch(/sshd rolls back in 20s unless confirmed/);
+      expect(exec("ss", "-Hltnp", "sport = :2222").stdout).toMatch(/"sshd"/);
+      const back = await waitFor(() => /"sshd"/.test(exec("ss", "-Hltnp", "sport = :22").stdout) && probe(id, srv, 22, good) === "open", 60_000);
+      expect(back).toBe(true);
+      expect(exec("grep", "-x", "Port 22", "/etc/ssh/sshd_config").code).toBe(0);
+      expect(ssh("alice", "id -un").stdout.trim()).toBe("alice");
+      expect(exec("journalctl", "-t", "bulwark", "-o", "cat", "--no-pager").stdout).toContain("sshd not confirmed: previous SSH config restored");
     });
   });
 }
