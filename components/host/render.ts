@@ -488,7 +488,8 @@ function bundleEnv(m: HostModel, os: HostOs, p: OsProfile, settings: SshSetting[
     ...(m.logs.kind === "cloudwatch" ? ["amazon-cloudwatch-agent.service"] : []),
   ];
   // dev-sec (issue #763): ssh.socket ignores sshd_config's MaxStartups/ListenAddress; run ssh.service instead.
-  const mask = ["ssh.socket", "dailyaidecheck.timer"];
+  // ssh.socket is masked by apply's SSH step (scripts/ssh-switch.sh): live, it must hand port 22 over first.
+  const mask = ["dailyaidecheck.timer"];
   const start = ["bulwark-aide-check.timer", ...(p.family === "debian" ? ["apt-daily.timer", "apt-daily-upgrade.timer"] : ["dnf-automatic.timer"]),
     ...(ids.kind === "wazuh" ? ["wazuh-agent.service"] : []), ...(ids.kind === "suricata" ? ["suricata.service"] : [])];
   const allowedTcp = [m.ssh.port, ...m.inbound.filter((r) => r.protocol === "tcp").flatMap((r) => {
@@ -514,6 +515,7 @@ function bundleEnv(m: HostModel, os: HostOs, p: OsProfile, settings: SshSetting[
     `AUTHORIZED_KEYS_SHA=${q(m.admins.map((a) => `${a.name}:${sha256(authorizedKeys(a.sshKeys))}`).join(" "))}`,
     `SSH_UNIT=${q(p.sshUnit)}`,
     `SSH_PORT=${m.ssh.port}`,
+    `SSH_SOCKET=${q(`${p.sshUnit}.socket`)}`,
     `SSH_KEY_GROUP=${q(p.sshKeyGroup)}`,
     `SSH_RSA_MIN_BITS=${SSH_CRYPTO.rsaMinBits}`,
     `SSH_MODULI_MIN_BITS=${SSH_CRYPTO.moduliMinBits}`,
@@ -577,8 +579,11 @@ function authorizedKeys(keys: string[]): string {
 const SCRIPTS_DIR = path.join(__dirname, "scripts");
 /** The static script bodies, without their comment-only lines (the commented source is in the repo; EC2 user
  * data is limited to 16 KiB). */
-const staticBody = (name: "apply" | "verify"): string =>
+const staticBody = (name: string): string =>
   stripShellCommentLines(fs.readFileSync(path.join(SCRIPTS_DIR, `${name}.sh`), "utf8"));
+/** One concern per file (functions only): apply's own are part of it, shared ones ship once as lib/<name>.sh. */
+const APPLY_CONCERNS = ["ssh-switch"];
+const CONCERNS = ["mta"];
 
 /** Renders the bundle for `os`. Accepts raw input (validated here) or an already parsed model. */
 export function renderBundle(input: unknown, os: HostOs): HostBundle {
@@ -608,6 +613,8 @@ export function renderBundle(input: unknown, os: HostOs): HostBundle {
         `port = ${m.ssh.port}`,
         "# journald: Debian 12 and AL2023 write no auth.log",
         "backend = systemd",
+        "# the distribution's SSH unit (fail2ban's filter expects sshd.service; Debian and Ubuntu run ssh.service)",
+        `journalmatch = _SYSTEMD_UNIT=${p.sshUnit}.service + _COMM=sshd`,
         "mode = aggressive",
         "maxretry = 5",
         "findtime = 10m",
@@ -648,7 +655,7 @@ export function renderBundle(input: unknown, os: HostOs): HostBundle {
     ...logFiles(m, p),
     ...wazuhFiles(m),
   ];
-  const hooks: { name: string; content: string }[] = [];
+  const hooks = CONCERNS.map((c) => ({ name: `${c}.sh`, content: fs.readFileSync(path.join(SCRIPTS_DIR, `${c}.sh`), "utf8") }));
   const wz = wazuhHook(m, p);
   if (wz) hooks.push({ name: "10-wazuh.apply.sh", content: wz });
   const sur = suricataHook(m, p);
@@ -674,7 +681,9 @@ export function renderBundle(input: unknown, os: HostOs): HostBundle {
     "# shellcheck source=bundle.env",
     '. "$BUNDLE_DIR/bundle.env"',
     "",
-  ].join("\n") + staticBody(kind);
+    ...CONCERNS.flatMap((c) => [`# shellcheck source=lib/${c}.sh`, `. "$BUNDLE_DIR/lib/${c}.sh"`]),
+    "",
+  ].join("\n") + [...(kind === "apply" ? APPLY_CONCERNS : []), kind].map(staticBody).join("\n");
   const apply = script("apply");
   const verify = script("verify");
   const partial: Omit<HostBundle, "hash"> = { os, model: m, files, apply, verify, env, hooks };

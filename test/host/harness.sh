@@ -10,6 +10,9 @@
 #   harness.sh client ID CMD...               run in the client namespace
 #   harness.sh serverns ID CMD...             run a host tool inside the server's network namespace
 #   harness.sh down ID                         stop everything, remove mounts, namespaces and files
+#   harness.sh debs ID GROUP                   install the rootfs's cached /var/cache/bulwark-debs/GROUP offline
+#   harness.sh nocloud ID USER_DATA            NoCloud seed for the distribution's cloud-init (user data as EC2
+#                                              serves it: the decoded bytes, gzip or text); no network config
 set -euo pipefail
 CACHE=${BULWARK_ROOTFS_CACHE:-/var/cache/bulwark/rootfs}
 BASE=${BULWARK_TEST_DIR:-/tmp/bulwark-host-test}
@@ -79,6 +82,26 @@ case "$cmd" in
   exec)
     l=$(leader)
     nsenter -t "$l" -m -u -i -n -p -- "${ENVP[@]}" "$@"
+    ;;
+  debs)
+    # policy-rc.d: nothing starts in the chroot; the boot starts what the packages enable.
+    printf '#!/bin/sh\nexit 101\n' >"$m/usr/sbin/policy-rc.d" && chmod 755 "$m/usr/sbin/policy-rc.d"
+    # dpkg, not apt: apt would prefer its lists' candidates and try to download them. The group holds every
+    # dependency the rootfs lacks; a second pass installs what waited on a pre-dependency (noble's python3).
+    # lo up: postfix's postinst needs an active interface.
+    # shellcheck disable=SC2016 # expanded in the chroot
+    "$0" chroot "$id" sh -c 'ip link set lo up && export DEBIAN_FRONTEND=noninteractive && d=/var/cache/bulwark-debs/$0 &&
+      { dpkg --force-unsafe-io -i "$d"/*.deb || dpkg --force-unsafe-io -i "$d"/*.deb; } >/tmp/bulwark-debs.log 2>&1 ||
+      { tail -20 /tmp/bulwark-debs.log; exit 1; }' "$1" || { rm -f "$m/usr/sbin/policy-rc.d"; exit 1; }
+    rm -f "$m/usr/sbin/policy-rc.d"
+    ;;
+  nocloud)
+    mkdir -p "$m/var/lib/cloud/seed/nocloud" "$m/etc/cloud/cloud.cfg.d"
+    printf 'instance-id: bulwark-%s\nlocal-hostname: bulwark-%s\n' "$id" "$id" >"$m/var/lib/cloud/seed/nocloud/meta-data"
+    install -m 0600 "$1" "$m/var/lib/cloud/seed/nocloud/user-data"
+    # The harness owns the namespace's addresses: cloud-init must not write a network config. A minbase rootfs has
+    # generated no en_US.UTF-8 (a cloud image has): cloud-init's default locale would fail its locale module.
+    printf 'datasource_list: [NoCloud, None]\nnetwork: {config: disabled}\nlocale: C.UTF-8\n' >"$m/etc/cloud/cloud.cfg.d/90-bulwark-test.cfg"
     ;;
   client) ip netns exec "$cli" "$@" ;;
   serverns) ip netns exec "$srv" "$@" ;;

@@ -7,6 +7,9 @@ CHANGED_PATHS=" "
 log() { printf 'bulwark-apply: %s\n' "$*"; }
 die() { printf 'bulwark-apply: ERROR: %s\n' "$*" >&2; exit 1; }
 changed() { CHANGES=$((CHANGES + 1)); CHANGED_PATHS="$CHANGED_PATHS$1 "; log "changed: $1"; }
+# A failing step is reported and apply goes on with every independent step; it exits non-zero at the end.
+FAILED_STEPS=()
+step_failed() { FAILED_STEPS+=("$1"); printf 'bulwark-apply: FAILED: %s\n' "$1" >&2; }
 was_changed() { case "$CHANGED_PATHS" in *" $1 "*) return 0 ;; esac; return 1; }
 runtime() { [ "${BULWARK_OFFLINE:-0}" != 1 ] && [ -d /run/systemd/system ]; }
 in_container() { systemd-detect-virt --container --quiet 2>/dev/null; }
@@ -165,6 +168,7 @@ if [ -n "$SESSION_USER" ]; then
 fi
 
 # --- SSH host keys and moduli (SB sshd-14, sshd-48, sshd-50) ---
+ssh_snapshot
 for t in ed25519 rsa; do
   if [ ! -s "/etc/ssh/ssh_host_${t}_key" ]; then
     bits=(); [ "$t" != rsa ] || bits=(-b 4096)
@@ -184,7 +188,7 @@ fi
 [ -f /etc/ssh/sshd_config.pre-bulwark ] || cp -p /etc/ssh/sshd_config /etc/ssh/sshd_config.pre-bulwark 2>/dev/null || true
 
 # --- validate before anything is swapped in ---
-sshd -t -f "$BUNDLE_DIR/files/etc/ssh/sshd_config" || die "rendered sshd_config fails sshd -t"
+ssh_validate
 nft -c -f "$BUNDLE_DIR/files$NFT_CONF" || die "rendered nftables ruleset fails nft -c"
 if [ -f "$BUNDLE_DIR/files/etc/sudoers.d/50-bulwark" ]; then
   visudo -cqf "$BUNDLE_DIR/files/etc/sudoers.d/50-bulwark" || die "rendered sudoers fails visudo -c"
@@ -193,6 +197,7 @@ fi
 # --- every rendered file, from the manifest: MODE OWNER GROUP PATH ---
 while read -r mode owner group path; do
   [ -n "$path" ] || continue
+  [ "$SSH_OK" = 1 ] || [ "$path" != /etc/ssh/sshd_config ] || continue
   put "$BUNDLE_DIR/files$path" "$path" "$mode" "$owner" "$group"
 done <"$BUNDLE_DIR/manifest"
 
@@ -228,23 +233,26 @@ for f in /etc/hosts.equiv /root/.rhosts /root/.netrc; do [ ! -e "$f" ] || { rm -
 
 # --- units: enable what the bundle runs, mask unused services (U22 2.1.x) ---
 for u in $UNUSED_UNITS $MASK_UNITS; do mask_unit "$u"; done
+runtime || ssh_mask_socket # live, ssh_activate hands port 22 over
 for u in $ENABLE_UNITS; do enable_unit "$u"; done
 
 # --- agents and role extras (IDS, log shipper, MySQL for role db), each a generated hook in lib/ ---
 for hook in "$BUNDLE_DIR"/lib/*.apply.sh; do
   [ -f "$hook" ] || continue
-  out=$(BUNDLE_DIR="$BUNDLE_DIR" bash "$hook") || die "$(basename "$hook") failed: $out"
+  out=$(BUNDLE_DIR="$BUNDLE_DIR" bash "$hook") || step_failed "$(basename "$hook") failed: $out"
   [ -z "$out" ] || printf '%s\n' "$out"
   n=$(printf '%s\n' "$out" | grep -c '^changed:' || true)
   CHANGES=$((CHANGES + n))
 done
+
+mta_apply
 
 # --- runtime: load and restart, SSH last ---
 if runtime; then
   if in_container; then
     sysctl -q -e -p /etc/sysctl.d/90-bulwark.conf >/dev/null 2>&1 || log "sysctl: kernel.* are read-only in a container"
   else
-    sysctl -q -e -p /etc/sysctl.d/90-bulwark.conf >/dev/null || die "sysctl -p failed"
+    sysctl -q -e -p /etc/sysctl.d/90-bulwark.conf >/dev/null || step_failed "sysctl -p failed"
   fi
 
   # Firewall: one atomic transaction that replaces only table inet bulwark. Established traffic (this session)
@@ -253,9 +261,10 @@ if runtime; then
   if was_changed "$NFT_CONF" || ! nft list table inet bulwark >/dev/null 2>&1; then
     mkdir -p /run/bulwark
     { echo "table inet bulwark"; echo "delete table inet bulwark"; nft list table inet bulwark 2>/dev/null || true; } >/var/lib/bulwark/fw-rollback.nft
-    nft -f "$NFT_CONF" || die "nft -f $NFT_CONF failed; previous ruleset kept"
     # Armed when applied by a person or HardenedHost (SSH, sudo, or BULWARK_FW_CONFIRM=1); not from cloud-init.
-    if [ -n "${SSH_CONNECTION:-}${SUDO_USER:-}" ] || [ "${BULWARK_FW_CONFIRM:-0}" = 1 ]; then
+    if ! nft -f "$NFT_CONF"; then
+      step_failed "firewall: nft -f $NFT_CONF failed; previous ruleset kept"
+    elif [ -n "${SSH_CONNECTION:-}${SUDO_USER:-}" ] || [ "${BULWARK_FW_CONFIRM:-0}" = 1 ]; then
       touch /run/bulwark/fw-pending
       # shellcheck disable=SC2016 # expanded by the inner sh
       setsid sh -c 'sleep "$1"; if [ -f /run/bulwark/fw-pending ]; then nft -f /var/lib/bulwark/fw-rollback.nft; rm -f /run/bulwark/fw-pending; logger -t bulwark "firewall not confirmed: previous ruleset restored"; fi' \
@@ -264,8 +273,11 @@ if runtime; then
     fi
   fi
   if was_changed /etc/fail2ban/jail.d/bulwark.local || ! systemctl is-active --quiet fail2ban; then
-    fail2ban-client -t >/dev/null || die "fail2ban-client -t failed"
-    systemctl restart fail2ban
+    if fail2ban-client -t >/dev/null; then
+      systemctl restart fail2ban || step_failed "fail2ban: restart failed"
+    else
+      step_failed "fail2ban: fail2ban-client -t failed"
+    fi
   fi
   if ! in_container; then
     systemctl is-active --quiet auditd || systemctl start auditd
@@ -277,15 +289,11 @@ if runtime; then
       fi
     fi
   fi
-  for u in $START_UNITS; do systemctl is-active --quiet "$u" || systemctl start "$u" || die "cannot start $u"; done
+  for u in $START_UNITS; do systemctl is-active --quiet "$u" || systemctl start "$u" || step_failed "cannot start $u"; done
   if [ -n "$LOG_RESTART_UNIT" ] && { [ "$CHANGES" -gt 0 ] || ! systemctl is-active --quiet "$LOG_RESTART_UNIT"; }; then
-    systemctl restart "$LOG_RESTART_UNIT" || die "cannot restart $LOG_RESTART_UNIT"
+    systemctl restart "$LOG_RESTART_UNIT" || step_failed "cannot restart $LOG_RESTART_UNIT"
   fi
-  if was_changed /etc/ssh/sshd_config || was_changed /etc/ssh/moduli || ! systemctl is-active --quiet "$SSH_UNIT"; then
-    sshd -t || die "sshd -t failed; sshd not reloaded"
-    # reload keeps running sessions; the listener re-reads sshd_config.
-    systemctl reload-or-restart "$SSH_UNIT"
-  fi
+  ssh_activate
 fi
 
 # --- AIDE (U22 6.1.1): (re)initialise after the approved changes of this run, never on a no-op run ---
@@ -298,4 +306,8 @@ if [ ! -s "$AIDE_DB" ] || [ "$CHANGES" -gt 0 ]; then
   log "AIDE database initialised"
 fi
 
+if [ ${#FAILED_STEPS[@]} -gt 0 ]; then
+  log "FAILED: ${#FAILED_STEPS[@]} step(s) failed (see FAILED above), $CHANGES change(s), bundle $BUNDLE_HASH"
+  exit 1
+fi
 log "done: $CHANGES change(s), bundle $BUNDLE_HASH"

@@ -106,7 +106,8 @@ done
 if [ -z "$bad" ]; then pass ssh "sshd_config states all ${#SSH_KEYS[@]} hardened values before any Include"; else fail ssh "sshd_config:$bad"; fi
 check ssh "sshd_config is root:root 0600 (SB sshd-05)" mode_is /etc/ssh/sshd_config 0600 root root
 check ssh "no DH moduli below $SSH_MODULI_MIN_BITS bits (SB sshd-48)" sh -c "! awk '!/^#/ && \$5 < $SSH_MODULI_MIN_BITS' /etc/ssh/moduli | grep -q ."
-if [ "$STATIC" = 0 ]; then check ssh "$SSH_UNIT is active" active "$SSH_UNIT"; fi
+check ssh "$SSH_SOCKET off (dev-sec #763)" sh -c "! systemctl is-enabled -q $SSH_SOCKET && ! systemctl is-active -q $SSH_SOCKET"
+if [ "$STATIC" = 0 ]; then check ssh "$SSH_UNIT is active, sshd listens on $SSH_PORT" sh -c "systemctl is-active -q $SSH_UNIT && ss -Hltnp 'sport = :$SSH_PORT' | grep -q '\"sshd\"'"; fi
 
 # --- firewall ---
 check firewall "$NFT_CONF passes nft -c" nft -c -f "$NFT_CONF"
@@ -231,6 +232,7 @@ if [ "$STATIC" = 0 ]; then
     while read -r port; do case " $ALLOWED_TCP " in *" $port "*) ;; *) printf ' %s' "$port" ;; esac; done)
   if [ -z "$bad" ]; then pass services "only declared TCP ports listen ($ALLOWED_TCP)"; else fail services "undeclared TCP listeners:$bad"; fi
 fi
+mta_verify
 
 # --- ids ---
 case "$IDS_KIND" in
@@ -272,6 +274,10 @@ if [ -f "$BUNDLE_DIR/lib/mysql.verify.sh" ]; then
   fi
 fi
 
+# From a new SSH connection, a passing ssh control proves sshd lets the operator in.
+if [ "$CONFIRM" = 1 ] && [ -f /run/bulwark/ssh-pending ] && [[ "$FAILED_IDS" != *" ssh "* ]]; then
+  rm -f /run/bulwark/ssh-pending && echo "verify: sshd confirmed; SSH rollback cancelled"
+fi
 if [ "$FAILED_IDS" = " " ]; then
   if [ "$CONFIRM" = 1 ] && [ -f /run/bulwark/fw-pending ]; then
     rm -f /run/bulwark/fw-pending
