@@ -7,7 +7,7 @@ import { Option, type Command } from "commander";
 import { evaluate, policyMetadata, UNKNOWN, type EnforcementLevel, type Finding } from "../policies/src/engine";
 import type { ExitHolder } from "./index";
 import { changesFromDigest, changesFromEvents } from "./inputs/changes";
-import { InputError, parseDeployment, parseEventLog, parsePreviewDigest, readInputFile, type InputKind } from "./inputs/load";
+import { InputError, inputLabel, parseDeployment, parseEventLog, parsePreviewDigest, readInputFile, type InputKind } from "./inputs/load";
 import { resourcesFromChanges, resourcesFromDeployment, type InputResource } from "./inputs/resources";
 import { buildCheckReport, CHECK_FORMATS, formatCheckReport, type CheckFormat, type CheckReport, type PolicyInfo, type ReportFinding } from "./report";
 import { emit, toolVersion } from "./report/io";
@@ -96,8 +96,9 @@ function toReportFinding(f: Finding, byUrn: Map<string, InputResource>): ReportF
 }
 
 /** Reads an input file into policy-input resources (secrets masked, unknowns as the engine's sentinel). */
-export function loadResources(kind: InputKind, file: string): InputResource[] {
-  const text = readInputFile(file);
+export function loadResources(kind: InputKind, path: string): InputResource[] {
+  const text = readInputFile(path);
+  const file = inputLabel(path);
   switch (kind) {
     case "state":
       return resourcesFromDeployment(parseDeployment(text, file), UNKNOWN);
@@ -138,7 +139,7 @@ export function checkResources(
 
 export function runCheck(kind: InputKind, file: string, policyConfigFile?: string, today?: Date): CheckReport {
   const config = policyConfigFile ? parsePolicyConfig(readInputFileAllowEmpty(policyConfigFile), policyConfigFile) : undefined;
-  return checkResources(loadResources(kind, file), { kind, file }, config, today);
+  return checkResources(loadResources(kind, file), { kind, file: inputLabel(file) }, config, today);
 }
 
 function readInputFileAllowEmpty(file: string): string {

@@ -5,7 +5,7 @@ import { addPolicyBreaks, detectDrift, driftSides, type DriftSource } from "./in
 import { toInputResource } from "./inputs/resources";
 import { evaluate, UNKNOWN } from "../policies/src/engine";
 import { parsePolicyConfig, type PolicyConfig } from "./check";
-import { InputError, parseEventLog, parsePreviewDigest, readInputFile } from "./inputs/load";
+import { InputError, inputLabel, parseEventLog, parsePreviewDigest, readInputFile } from "./inputs/load";
 import { buildDriftReport, DRIFT_EXIT, formatDriftMarkdown, formatDriftText, type DriftReport } from "./report/drift";
 import { emit, toolVersion } from "./report/io";
 
@@ -16,8 +16,9 @@ export interface DriftOptions {
 }
 
 /** A digest is one JSON document; an event stream is one JSON object per line. */
-export function loadDriftInput(file: string): { format: "digest" | "events"; changes: Change[] } {
-  const text = readInputFile(file);
+export function loadDriftInput(path: string): { format: "digest" | "events"; changes: Change[] } {
+  const text = readInputFile(path);
+  const file = inputLabel(path);
   const firstLine = text.slice(0, text.indexOf("\n") >= 0 ? text.indexOf("\n") : undefined).trim();
   let firstIsEvent = false;
   try {
@@ -51,7 +52,7 @@ export function runDrift(file: string, opts: DriftOptions = {}): DriftReport {
     }
     addPolicyBreaks(drifted, fe, fa);
   }
-  return buildDriftReport({ file, format, source }, checked, drifted, toolVersion());
+  return buildDriftReport({ file: inputLabel(file), format, source }, checked, drifted, toolVersion());
 }
 
 export function register(program: Command, exit: ExitHolder): void {

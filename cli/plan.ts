@@ -53,6 +53,18 @@ export interface HostBundleRef {
  * userData): present only when the bundle's files are written AND its apply and verify entry points run at boot.
  */
 export function hostBundleOf(inputs: Record<string, unknown>): HostBundleRef | undefined {
+  // Identical servers carry the same user data: decode each distinct text once (a 1,000-server plan has ~30).
+  const key = typeof inputs.userDataBase64 === "string" ? `b${inputs.userDataBase64}` : typeof inputs.userData === "string" ? `t${inputs.userData}` : undefined;
+  if (key === undefined) return undefined;
+  if (bundleCache.has(key)) return bundleCache.get(key);
+  const found = readHostBundle(inputs);
+  if (bundleCache.size > 1000) bundleCache.clear();
+  bundleCache.set(key, found);
+  return found;
+}
+const bundleCache = new Map<string, HostBundleRef | undefined>();
+
+function readHostBundle(inputs: Record<string, unknown>): HostBundleRef | undefined {
   let text: string | undefined;
   try {
     if (typeof inputs.userDataBase64 === "string") {
