@@ -9,6 +9,7 @@ import { ConfigError } from "../components/config";
 import { ADMIN_PORTS, INSTANCE_MANAGED_POLICIES } from "../components/controls";
 import { coversInternet } from "../components/rules";
 import type { ExitHolder } from "./index";
+import { PlanTooBigError } from "./plan-limits";
 // plan-runner loads @pulumi/pulumi: imported when `plan` runs, so `check`/`drift` start fast.
 import type { PlanResult, PlannedResource } from "./plan-runner";
 
@@ -222,9 +223,14 @@ export function register(program: Command, exit: ExitHolder): void {
       }
       let plan: PlanResult;
       try {
-        const { runPlan } = await import("./plan-runner");
-        plan = await runPlan({ stack: o.stack, configFile: o.configFile });
+        const { runPlanIsolated } = await import("./plan-isolated");
+        plan = await runPlanIsolated({ stack: o.stack, configFile: o.configFile });
       } catch (e) {
+        if (e instanceof PlanTooBigError) {
+          console.error(`bulwark plan: ${e.message}`);
+          exit.code = 2;
+          return;
+        }
         if (e instanceof ConfigError) {
           console.error(e.message);
           exit.code = 2;

@@ -20,7 +20,7 @@ export const PROJECT = "bulwark";
  */
 export function maskCiphertext(s: string): string {
   return s
-    .replace(/("?secure"?\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\]\s]+)/gi, "$1[ciphertext]")
+    .replace(/("?secure"?\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\]\s"]+)/gi, "$1[ciphertext]")
     .replace(/\bv1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+/g, "[ciphertext]")
     .replace(/\bAAAB[A-Za-z0-9+/=]{16,}/g, "[ciphertext]");
 }
