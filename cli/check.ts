@@ -11,6 +11,8 @@ import { InputError, inputLabel, parseDeployment, parseEventLog, parsePreviewDig
 import { resourcesFromChanges, resourcesFromDeployment, type InputResource } from "./inputs/resources";
 import { buildCheckReport, CHECK_FORMATS, formatCheckReport, type CheckFormat, type CheckReport, type PolicyInfo, type ReportFinding } from "./report";
 import { emit, toolVersion } from "./report/io";
+import { redactOutput, SecretValues } from "./redact";
+import type { Change } from "./inputs/changes";
 
 const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 
@@ -96,12 +98,15 @@ function toReportFinding(f: Finding, byUrn: Map<string, InputResource>): ReportF
 }
 
 /** Reads an input file into policy-input resources (secrets masked, unknowns as the engine's sentinel). */
-export function loadResources(kind: InputKind, path: string): InputResource[] {
+export function loadResources(kind: InputKind, path: string, secrets?: SecretValues): InputResource[] {
   const text = readInputFile(path);
   const file = inputLabel(path);
   switch (kind) {
-    case "state":
-      return resourcesFromDeployment(parseDeployment(text, file), UNKNOWN);
+    case "state": {
+      const d = parseDeployment(text, file);
+      if (secrets) for (const r of d.deployment.resources ?? []) secrets.collect(r.inputs).collect(r.outputs);
+      return resourcesFromDeployment(d, UNKNOWN);
+    }
     case "preview": {
       const digest = parsePreviewDigest(text, file);
       const shown = (digest.steps ?? []).filter((st) => st.op === "same").length;
@@ -111,11 +116,17 @@ export function loadResources(kind: InputKind, path: string): InputResource[] {
         process.stderr.write(
           `bulwark check: note: ${same - shown} unchanged resources are not in ${file}; run \`pulumi preview --json --show-sames\` to check the whole estate\n`,
         );
-      return resourcesFromChanges(changesFromDigest(digest), UNKNOWN);
+      return resourcesFromChanges(collectChanges(changesFromDigest(digest), secrets), UNKNOWN);
     }
     case "events":
-      return resourcesFromChanges(changesFromEvents(parseEventLog(text, file)), UNKNOWN);
+      return resourcesFromChanges(collectChanges(changesFromEvents(parseEventLog(text, file)), secrets), UNKNOWN);
   }
+}
+
+/** Records the credential values of both sides of each change, so no output prints them. */
+export function collectChanges(changes: Change[], secrets?: SecretValues): Change[] {
+  if (secrets) for (const c of changes) for (const s of [c.old, c.new]) if (s) secrets.collect(s.inputs).collect(s.outputs);
+  return changes;
 }
 
 /** Evaluates the pack on resources and builds the report (shared by `check` and `plan`). */
@@ -137,9 +148,9 @@ export function checkResources(
   return buildCheckReport(input, resources.length, findings.map((f) => toReportFinding(f, byUrn)), policyInfos(config.levels), toolVersion());
 }
 
-export function runCheck(kind: InputKind, file: string, policyConfigFile?: string, today?: Date): CheckReport {
+export function runCheck(kind: InputKind, file: string, policyConfigFile?: string, today?: Date, secrets?: SecretValues): CheckReport {
   const config = policyConfigFile ? parsePolicyConfig(readInputFileAllowEmpty(policyConfigFile), policyConfigFile) : undefined;
-  return checkResources(loadResources(kind, file), { kind, file: inputLabel(file) }, config, today);
+  return checkResources(loadResources(kind, file, secrets), { kind, file: inputLabel(file) }, config, today);
 }
 
 function readInputFileAllowEmpty(file: string): string {
@@ -175,12 +186,13 @@ export function register(program: Command, exit: ExitHolder): void {
       }
       const kind = given[0];
       try {
-        const report = runCheck(kind, o[kind]!, o.policyConfig);
-        emit(formatCheckReport(report, o.format), o.output);
+        const secrets = new SecretValues();
+        const report = runCheck(kind, o[kind]!, o.policyConfig, undefined, secrets);
+        emit(redactOutput(formatCheckReport(report, o.format), secrets), o.output);
         exit.code = report.verdict === "pass" ? 0 : 1;
       } catch (err) {
         if (!(err instanceof InputError)) throw err;
-        process.stderr.write(`bulwark check: ${err.message}\n`);
+        process.stderr.write(redactOutput(`bulwark check: ${err.message}\n`));
         exit.code = 2;
       }
     });

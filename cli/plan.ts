@@ -10,6 +10,7 @@ import { ADMIN_PORTS, INSTANCE_MANAGED_POLICIES } from "../components/controls";
 import { coversInternet } from "../components/rules";
 import type { ExitHolder } from "./index";
 import { PlanTooBigError } from "./plan-limits";
+import { maskCredentials, redactOutput, REDACTED, SecretValues, userDataHasCredentials } from "./redact";
 // plan-runner loads @pulumi/pulumi: imported when `plan` runs, so `check`/`drift` start fast.
 import type { PlanResult, PlannedResource } from "./plan-runner";
 
@@ -207,6 +208,16 @@ export function renderText(plan: PlanResult, stack: string): string {
   return lines.join("\n");
 }
 
+/** A planned resource as printed: credential-named values masked, user data carrying credentials withheld. */
+function printable(r: PlannedResource): PlannedResource {
+  const inputs = maskCredentials(r.inputs);
+  if (userDataHasCredentials(r.type, r.inputs)) {
+    if (typeof inputs.userData === "string") inputs.userData = REDACTED;
+    if (typeof inputs.userDataBase64 === "string") inputs.userDataBase64 = REDACTED;
+  }
+  return { ...r, inputs };
+}
+
 export function register(program: Command, exit: ExitHolder): void {
   program
     .command("plan")
@@ -246,10 +257,16 @@ export function register(program: Command, exit: ExitHolder): void {
         exit.code = 2;
         return;
       }
+      // Credentials never reach the output: values under credential-named keys, user data the pack's detector
+      // flags, and any place the same values recur (cli/redact.ts).
+      const secrets = new SecretValues();
+      for (const r of plan.resources) secrets.collect(r.inputs);
+      secrets.collect(plan.outputs);
+      const shown: PlanResult = { resources: plan.resources.map(printable), outputs: maskCredentials(plan.outputs) };
       if (o.format === "json") {
-        process.stdout.write(`${JSON.stringify({ stack: o.stack, servers: serverHardening(plan), ...plan, policy: verdict.report }, null, 2)}\n`);
+        process.stdout.write(redactOutput(`${JSON.stringify({ stack: o.stack, servers: serverHardening(plan), ...shown, policy: verdict.report }, null, 2)}\n`, secrets));
       } else {
-        process.stdout.write(`${renderText(plan, o.stack)}\n\n${verdict.text}`);
+        process.stdout.write(redactOutput(`${renderText({ resources: plan.resources, outputs: shown.outputs }, o.stack)}\n\n${verdict.text}`, secrets));
       }
       exit.code = verdict.report.verdict === "pass" ? 0 : 1;
     });
