@@ -7,7 +7,7 @@ import { Option, type Command } from "commander";
 import { evaluate, policyMetadata, UNKNOWN, type EnforcementLevel, type Finding } from "../policies/src/engine";
 import type { ExitHolder } from "./index";
 import { changesFromDigest, changesFromEvents } from "./inputs/changes";
-import { InputError, inputLabel, parseDeployment, parseEventLog, parsePreviewDigest, readInputFile, type InputKind } from "./inputs/load";
+import { depthGuard, InputError, inputLabel, parseDeployment, parseEventLog, parsePreviewDigest, readInputFile, type InputKind } from "./inputs/load";
 import { resourcesFromChanges, resourcesFromDeployment, type InputResource } from "./inputs/resources";
 import { buildCheckReport, CHECK_FORMATS, formatCheckReport, type CheckFormat, type CheckReport, type PolicyInfo, type ReportFinding } from "./report";
 import { emit, toolVersion } from "./report/io";
@@ -150,7 +150,7 @@ export function checkResources(
 
 export function runCheck(kind: InputKind, file: string, policyConfigFile?: string, today?: Date, secrets?: SecretValues): CheckReport {
   const config = policyConfigFile ? parsePolicyConfig(readInputFileAllowEmpty(policyConfigFile), policyConfigFile) : undefined;
-  return checkResources(loadResources(kind, file, secrets), { kind, file: inputLabel(file) }, config, today);
+  return depthGuard(file, () => checkResources(loadResources(kind, file, secrets), { kind, file: inputLabel(file) }, config, today));
 }
 
 function readInputFileAllowEmpty(file: string): string {

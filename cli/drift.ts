@@ -7,7 +7,7 @@ import { collectChanges } from "./check";
 import { toInputResource } from "./inputs/resources";
 import { evaluate, UNKNOWN } from "../policies/src/engine";
 import { parsePolicyConfig, type PolicyConfig } from "./check";
-import { InputError, inputLabel, parseEventLog, parsePreviewDigest, readInputFile } from "./inputs/load";
+import { depthGuard, InputError, inputLabel, parseEventLog, parsePreviewDigest, readInputFile } from "./inputs/load";
 import { buildDriftReport, DRIFT_EXIT, formatDriftMarkdown, formatDriftText, type DriftReport } from "./report/drift";
 import { emit, toolVersion } from "./report/io";
 
@@ -91,7 +91,7 @@ export function register(program: Command, exit: ExitHolder): void {
       try {
         const policyConfig = o.policyConfig ? parsePolicyConfig(readInputFile(o.policyConfig), o.policyConfig) : undefined;
         const secrets = new SecretValues();
-        const report = runDrift(file, { source: o.source, policyConfig }, secrets);
+        const report = depthGuard(file, () => runDrift(file, { source: o.source, policyConfig }, secrets));
         const text =
           o.format === "json" ? JSON.stringify(report, null, 2) + "\n" : o.format === "markdown" ? formatDriftMarkdown(report) : formatDriftText(report);
         emit(redactOutput(text, secrets), o.output);

@@ -15,7 +15,8 @@ export function runPlanIsolated(opts: RunPlanOptions, heapMb: number = PLAN_HEAP
   return new Promise((resolve, reject) => {
     const worker = new Worker(path.join(__dirname, "plan-worker.js"), {
       workerData: opts,
-      resourceLimits: { maxOldGenerationSizeMb: heapMb },
+      // A larger young generation: the plan keeps most of what it allocates, and small scavenges cost more CPU.
+      resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 96 },
       // The worker's own output is the plan's diagnostics: pass it through.
       stdout: false,
       stderr: false,
