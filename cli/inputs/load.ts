@@ -50,6 +50,8 @@ const HOW_TO_PRODUCE: Record<InputKind, string> = {
   state: "pulumi stack export --file state.json",
 };
 
+const STDIN_PATHS = new Set(["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"]);
+
 /** `-` means stdin; messages name it so. */
 export function inputLabel(file: string): string {
   return file === "-" ? "stdin" : file;
@@ -62,11 +64,12 @@ export function inputLabel(file: string): string {
 export function readInputFile(file: string): string {
   const label = inputLabel(file);
   let text: string;
-  if (file === "-") {
+  // /dev/stdin cannot be opened when stdin is a socket (ENXIO): read descriptor 0 itself.
+  if (file === "-" || STDIN_PATHS.has(file)) {
     try {
       text = readFileSync(0, "utf8");
     } catch (err) {
-      throw new InputError(`stdin: cannot read it: ${(err as Error).message}`);
+      throw new InputError(`${label}: cannot read stdin: ${(err as Error).message}`);
     }
   } else {
     let regular: boolean;
@@ -85,7 +88,7 @@ export function readInputFile(file: string): string {
       throw new InputError(`${label}: cannot read the file: ${(err as Error).message}`);
     }
   }
-  if (text.length === 0) throw new InputError(`${label}: ${file === "-" ? "stdin" : "the input"} is empty`);
+  if (text.length === 0) throw new InputError(`${label}: ${file === "-" || STDIN_PATHS.has(file) ? "stdin" : "the input"} is empty`);
   return text;
 }
 
