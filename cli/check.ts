@@ -99,14 +99,16 @@ function toReportFinding(f: Finding, byUrn: Map<string, InputResource>): ReportF
 
 /** Reads an input file into policy-input resources (secrets masked, unknowns as the engine's sentinel). */
 export function loadResources(kind: InputKind, path: string, secrets?: SecretValues): InputResource[] {
-  const text = readInputFile(path);
   const file = inputLabel(path);
+  if (kind === "state") {
+    // The text and then each raw resource are let go as soon as they are read: a 150k-resource export is
+    // ~400 MB of text and more as objects, and holding all three copies at once was what made it slow.
+    const d = parseDeployment(readInputFile(path), file);
+    if (secrets) for (const r of d.deployment.resources ?? []) secrets.collect(r.inputs).collect(r.outputs);
+    return resourcesFromDeployment(d, UNKNOWN, true);
+  }
+  const text = readInputFile(path);
   switch (kind) {
-    case "state": {
-      const d = parseDeployment(text, file);
-      if (secrets) for (const r of d.deployment.resources ?? []) secrets.collect(r.inputs).collect(r.outputs);
-      return resourcesFromDeployment(d, UNKNOWN);
-    }
     case "preview": {
       const digest = parsePreviewDigest(text, file);
       const shown = (digest.steps ?? []).filter((st) => st.op === "same").length;

@@ -93,14 +93,18 @@ export function serverHardening(plan: PlanResult): ServerHardening[] {
   for (const r of plan.resources) {
     if (r.type !== T.ingress) continue;
     for (const sg of r.propertyDependencies.securityGroupId ?? []) {
-      rulesBySg.set(sg, [...(rulesBySg.get(sg) ?? []), r]);
+      const g = rulesBySg.get(sg);
+      if (g) g.push(r);
+      else rulesBySg.set(sg, [r]);
     }
   }
   const attachmentsByRole = new Map<string, string[]>();
   for (const r of plan.resources) {
     if (r.type !== T.attachment) continue;
     for (const role of r.propertyDependencies.role ?? []) {
-      attachmentsByRole.set(role, [...(attachmentsByRole.get(role) ?? []), String(r.inputs.policyArn)]);
+      const g = attachmentsByRole.get(role);
+      if (g) g.push(String(r.inputs.policyArn));
+      else attachmentsByRole.set(role, [String(r.inputs.policyArn)]);
     }
   }
   return plan.resources.filter((r) => r.type === T.instance).map((r) => {
@@ -155,7 +159,9 @@ export function groupByComponent(plan: PlanResult): Map<string, PlannedResource[
     let top: PlannedResource = r;
     for (let p = r.parent ? byUrn.get(r.parent) : undefined; p && p.type !== T.stack; p = p.parent ? byUrn.get(p.parent) : undefined) top = p;
     const key = top === r ? "(stack)" : `${top.type} ${top.name}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
+    const g = groups.get(key);
+    if (g) g.push(r);
+    else groups.set(key, [r]);
   }
   return groups;
 }
@@ -166,6 +172,9 @@ export function renderText(plan: PlanResult, stack: string): string {
   const lines: string[] = [];
   const servers = serverHardening(plan);
   const groups = groupByComponent(plan);
+  // Map lookups: `servers.find` per instance was quadratic in the estate.
+  // (serverHardening keeps the order of the instances, so index i is instance i; names repeat across sites).
+  const serverByUrn = new Map(plan.resources.filter((r) => r.type === T.instance).map((r, i) => [r.urn, servers[i]]));
   lines.push(`Bulwark plan for stack "${stack}" (offline, mocks): ${plan.resources.filter((r) => r.custom).length} resources in ${groups.size} components`);
   for (const [component, resources] of groups) {
     lines.push("", `${component}  (${resources.length} resources)`);
@@ -179,7 +188,7 @@ export function renderText(plan: PlanResult, stack: string): string {
         const ports = i.ipProtocol === "-1" ? "all traffic" : `${String(i.ipProtocol)} ${String(i.fromPort)}${i.toPort !== i.fromPort ? `-${String(i.toPort)}` : ""}`;
         lines.push(`  ingress ${r.name}: ${ports} from ${String(src)}`);
       } else if (r.type === T.instance) {
-        const s = servers.find((x) => x.name === r.name);
+        const s = serverByUrn.get(r.urn);
         if (s) {
           lines.push(`  server ${s.name} [${s.role ?? "?"} @ ${s.site ?? "?"}]: IMDSv2 ${yes(s.imdsv2)} (hop ${s.imdsHopLimit ?? "?"}), root encrypted ${yes(s.rootEncrypted)} (${s.rootKms}), public IP ${s.publicIp ? "YES" : "no"}, SSM ${yes(s.ssmManaged)}, admin ports ${s.adminIngress.length ? s.adminIngress.join("; ") : "none"}, termination protection ${s.terminationProtection ? "on" : "off"}, host bundle ${s.hostBundle ? `yes (sha256 ${s.hostBundle.hash.slice(0, 12)}, ${s.hostBundle.os})` : "NO"}`);
         }
