@@ -7,10 +7,12 @@ import { Option, type Command } from "commander";
 import { evaluate, policyMetadata, UNKNOWN, type EnforcementLevel, type Finding } from "../policies/src/engine";
 import type { ExitHolder } from "./index";
 import { changesFromDigest, changesFromEvents } from "./inputs/changes";
-import { InputError, parseDeployment, parseEventLog, parsePreviewDigest, readInputFile, type InputKind } from "./inputs/load";
+import { depthGuard, InputError, inputLabel, parseDeployment, parseEventLog, parsePreviewDigest, readInputFile, type InputKind } from "./inputs/load";
 import { resourcesFromChanges, resourcesFromDeployment, type InputResource } from "./inputs/resources";
 import { buildCheckReport, CHECK_FORMATS, formatCheckReport, type CheckFormat, type CheckReport, type PolicyInfo, type ReportFinding } from "./report";
 import { emit, toolVersion } from "./report/io";
+import { redactOutput, SecretValues } from "./redact";
+import type { Change } from "./inputs/changes";
 
 const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 
@@ -96,11 +98,17 @@ function toReportFinding(f: Finding, byUrn: Map<string, InputResource>): ReportF
 }
 
 /** Reads an input file into policy-input resources (secrets masked, unknowns as the engine's sentinel). */
-export function loadResources(kind: InputKind, file: string): InputResource[] {
-  const text = readInputFile(file);
+export function loadResources(kind: InputKind, path: string, secrets?: SecretValues): InputResource[] {
+  const file = inputLabel(path);
+  if (kind === "state") {
+    // The text and then each raw resource are let go as soon as they are read: a 150k-resource export is
+    // ~400 MB of text and more as objects, and holding all three copies at once was what made it slow.
+    const d = parseDeployment(readInputFile(path), file);
+    if (secrets) for (const r of d.deployment.resources ?? []) secrets.collect(r.inputs).collect(r.outputs);
+    return resourcesFromDeployment(d, UNKNOWN, true);
+  }
+  const text = readInputFile(path);
   switch (kind) {
-    case "state":
-      return resourcesFromDeployment(parseDeployment(text, file), UNKNOWN);
     case "preview": {
       const digest = parsePreviewDigest(text, file);
       const shown = (digest.steps ?? []).filter((st) => st.op === "same").length;
@@ -110,11 +118,17 @@ export function loadResources(kind: InputKind, file: string): InputResource[] {
         process.stderr.write(
           `bulwark check: note: ${same - shown} unchanged resources are not in ${file}; run \`pulumi preview --json --show-sames\` to check the whole estate\n`,
         );
-      return resourcesFromChanges(changesFromDigest(digest), UNKNOWN);
+      return resourcesFromChanges(collectChanges(changesFromDigest(digest), secrets), UNKNOWN);
     }
     case "events":
-      return resourcesFromChanges(changesFromEvents(parseEventLog(text, file)), UNKNOWN);
+      return resourcesFromChanges(collectChanges(changesFromEvents(parseEventLog(text, file)), secrets), UNKNOWN);
   }
+}
+
+/** Records the credential values of both sides of each change, so no output prints them. */
+export function collectChanges(changes: Change[], secrets?: SecretValues): Change[] {
+  if (secrets) for (const c of changes) for (const s of [c.old, c.new]) if (s) secrets.collect(s.inputs).collect(s.outputs);
+  return changes;
 }
 
 /** Evaluates the pack on resources and builds the report (shared by `check` and `plan`). */
@@ -136,9 +150,9 @@ export function checkResources(
   return buildCheckReport(input, resources.length, findings.map((f) => toReportFinding(f, byUrn)), policyInfos(config.levels), toolVersion());
 }
 
-export function runCheck(kind: InputKind, file: string, policyConfigFile?: string, today?: Date): CheckReport {
+export function runCheck(kind: InputKind, file: string, policyConfigFile?: string, today?: Date, secrets?: SecretValues): CheckReport {
   const config = policyConfigFile ? parsePolicyConfig(readInputFileAllowEmpty(policyConfigFile), policyConfigFile) : undefined;
-  return checkResources(loadResources(kind, file), { kind, file }, config, today);
+  return depthGuard(file, () => checkResources(loadResources(kind, file, secrets), { kind, file: inputLabel(file) }, config, today));
 }
 
 function readInputFileAllowEmpty(file: string): string {
@@ -174,12 +188,13 @@ export function register(program: Command, exit: ExitHolder): void {
       }
       const kind = given[0];
       try {
-        const report = runCheck(kind, o[kind]!, o.policyConfig);
-        emit(formatCheckReport(report, o.format), o.output);
+        const secrets = new SecretValues();
+        const report = runCheck(kind, o[kind]!, o.policyConfig, undefined, secrets);
+        emit(redactOutput(formatCheckReport(report, o.format), secrets), o.output);
         exit.code = report.verdict === "pass" ? 0 : 1;
       } catch (err) {
         if (!(err instanceof InputError)) throw err;
-        process.stderr.write(`bulwark check: ${err.message}\n`);
+        process.stderr.write(redactOutput(`bulwark check: ${err.message}\n`));
         exit.code = 2;
       }
     });

@@ -1,11 +1,13 @@
 import { Option, type Command } from "commander";
 import type { ExitHolder } from "./index";
 import { changesFromDigest, changesFromEvents, type Change } from "./inputs/changes";
-import { addPolicyBreaks, detectDrift, driftSides, type DriftSource } from "./inputs/drift";
+import { addPolicyBreaks, detectDrift, driftSides, type DriftedResource, type DriftSource } from "./inputs/drift";
+import { isCredentialPath, maskCredentials, redactOutput, REDACTED, SecretValues } from "./redact";
+import { collectChanges } from "./check";
 import { toInputResource } from "./inputs/resources";
 import { evaluate, UNKNOWN } from "../policies/src/engine";
 import { parsePolicyConfig, type PolicyConfig } from "./check";
-import { InputError, parseEventLog, parsePreviewDigest, readInputFile } from "./inputs/load";
+import { depthGuard, InputError, inputLabel, parseEventLog, parsePreviewDigest, readInputFile } from "./inputs/load";
 import { buildDriftReport, DRIFT_EXIT, formatDriftMarkdown, formatDriftText, type DriftReport } from "./report/drift";
 import { emit, toolVersion } from "./report/io";
 
@@ -16,8 +18,9 @@ export interface DriftOptions {
 }
 
 /** A digest is one JSON document; an event stream is one JSON object per line. */
-export function loadDriftInput(file: string): { format: "digest" | "events"; changes: Change[] } {
-  const text = readInputFile(file);
+export function loadDriftInput(path: string): { format: "digest" | "events"; changes: Change[] } {
+  const text = readInputFile(path);
+  const file = inputLabel(path);
   const firstLine = text.slice(0, text.indexOf("\n") >= 0 ? text.indexOf("\n") : undefined).trim();
   let firstIsEvent = false;
   try {
@@ -30,9 +33,10 @@ export function loadDriftInput(file: string): { format: "digest" | "events"; cha
   return { format: "digest", changes: changesFromDigest(parsePreviewDigest(text, file)) };
 }
 
-export function runDrift(file: string, opts: DriftOptions = {}): DriftReport {
+export function runDrift(file: string, opts: DriftOptions = {}, secrets?: SecretValues): DriftReport {
   const source = opts.source ?? "refresh";
   const { format, changes } = loadDriftInput(file);
+  collectChanges(changes, secrets);
   const checked = changes.filter((c) => c.type !== "pulumi:pulumi:Stack" && !c.type.startsWith("pulumi:providers:")).length;
   const drifted = detectDrift(changes, source);
   if (drifted.length > 0) {
@@ -51,7 +55,19 @@ export function runDrift(file: string, opts: DriftOptions = {}): DriftReport {
     }
     addPolicyBreaks(drifted, fe, fa);
   }
-  return buildDriftReport({ file, format, source }, checked, drifted, toolVersion());
+  return buildDriftReport({ file: inputLabel(file), format, source }, checked, drifted.map(maskDrift), toolVersion());
+}
+
+/** Values on credential-named paths never reach a drift report (the change itself is still reported). */
+function maskDrift(d: DriftedResource): DriftedResource {
+  return {
+    ...d,
+    changes: d.changes.map((c) => {
+      const cred = isCredentialPath(c.path);
+      const mask = (v: unknown) => (v === undefined ? v : cred && typeof v !== "boolean" && v !== null ? REDACTED : maskCredentials(v));
+      return { ...c, before: mask(c.before), after: mask(c.after) };
+    }),
+  };
 }
 
 export function register(program: Command, exit: ExitHolder): void {
@@ -74,14 +90,15 @@ export function register(program: Command, exit: ExitHolder): void {
     .action((file: string, o: { source: DriftSource; format: "text" | "json" | "markdown"; output?: string; policyConfig?: string }) => {
       try {
         const policyConfig = o.policyConfig ? parsePolicyConfig(readInputFile(o.policyConfig), o.policyConfig) : undefined;
-        const report = runDrift(file, { source: o.source, policyConfig });
+        const secrets = new SecretValues();
+        const report = depthGuard(file, () => runDrift(file, { source: o.source, policyConfig }, secrets));
         const text =
           o.format === "json" ? JSON.stringify(report, null, 2) + "\n" : o.format === "markdown" ? formatDriftMarkdown(report) : formatDriftText(report);
-        emit(text, o.output);
+        emit(redactOutput(text, secrets), o.output);
         exit.code = DRIFT_EXIT[report.verdict];
       } catch (err) {
         if (!(err instanceof InputError)) throw err;
-        process.stderr.write(`bulwark drift: ${err.message}\n`);
+        process.stderr.write(redactOutput(`bulwark drift: ${err.message}\n`));
         exit.code = 2;
       }
     });

@@ -21,7 +21,20 @@ export function buildProgram(exit: ExitHolder): Command {
   return program;
 }
 
+/**
+ * A reader that stops early (`bulwark plan --format json | head`) closes the pipe: the rest of the output is
+ * dropped quietly and the command still ends with its own exit code (a gate's verdict is not lost to EPIPE).
+ */
+export function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") return;
+    throw err;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   const exit: ExitHolder = { code: 0 };
   try {
     await buildProgram(exit).parseAsync(argv);

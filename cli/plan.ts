@@ -9,6 +9,8 @@ import { ConfigError } from "../components/config";
 import { ADMIN_PORTS, INSTANCE_MANAGED_POLICIES } from "../components/controls";
 import { coversInternet } from "../components/rules";
 import type { ExitHolder } from "./index";
+import { PlanTooBigError } from "./plan-limits";
+import { maskCredentials, redactOutput, REDACTED, SecretValues, userDataHasCredentials } from "./redact";
 // plan-runner loads @pulumi/pulumi: imported when `plan` runs, so `check`/`drift` start fast.
 import type { PlanResult, PlannedResource } from "./plan-runner";
 
@@ -53,6 +55,18 @@ export interface HostBundleRef {
  * userData): present only when the bundle's files are written AND its apply and verify entry points run at boot.
  */
 export function hostBundleOf(inputs: Record<string, unknown>): HostBundleRef | undefined {
+  // Identical servers carry the same user data: decode each distinct text once (a 1,000-server plan has ~30).
+  const key = typeof inputs.userDataBase64 === "string" ? `b${inputs.userDataBase64}` : typeof inputs.userData === "string" ? `t${inputs.userData}` : undefined;
+  if (key === undefined) return undefined;
+  if (bundleCache.has(key)) return bundleCache.get(key);
+  const found = readHostBundle(inputs);
+  if (bundleCache.size > 1000) bundleCache.clear();
+  bundleCache.set(key, found);
+  return found;
+}
+const bundleCache = new Map<string, HostBundleRef | undefined>();
+
+function readHostBundle(inputs: Record<string, unknown>): HostBundleRef | undefined {
   let text: string | undefined;
   try {
     if (typeof inputs.userDataBase64 === "string") {
@@ -79,14 +93,18 @@ export function serverHardening(plan: PlanResult): ServerHardening[] {
   for (const r of plan.resources) {
     if (r.type !== T.ingress) continue;
     for (const sg of r.propertyDependencies.securityGroupId ?? []) {
-      rulesBySg.set(sg, [...(rulesBySg.get(sg) ?? []), r]);
+      const g = rulesBySg.get(sg);
+      if (g) g.push(r);
+      else rulesBySg.set(sg, [r]);
     }
   }
   const attachmentsByRole = new Map<string, string[]>();
   for (const r of plan.resources) {
     if (r.type !== T.attachment) continue;
     for (const role of r.propertyDependencies.role ?? []) {
-      attachmentsByRole.set(role, [...(attachmentsByRole.get(role) ?? []), String(r.inputs.policyArn)]);
+      const g = attachmentsByRole.get(role);
+      if (g) g.push(String(r.inputs.policyArn));
+      else attachmentsByRole.set(role, [String(r.inputs.policyArn)]);
     }
   }
   return plan.resources.filter((r) => r.type === T.instance).map((r) => {
@@ -141,7 +159,9 @@ export function groupByComponent(plan: PlanResult): Map<string, PlannedResource[
     let top: PlannedResource = r;
     for (let p = r.parent ? byUrn.get(r.parent) : undefined; p && p.type !== T.stack; p = p.parent ? byUrn.get(p.parent) : undefined) top = p;
     const key = top === r ? "(stack)" : `${top.type} ${top.name}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
+    const g = groups.get(key);
+    if (g) g.push(r);
+    else groups.set(key, [r]);
   }
   return groups;
 }
@@ -152,6 +172,9 @@ export function renderText(plan: PlanResult, stack: string): string {
   const lines: string[] = [];
   const servers = serverHardening(plan);
   const groups = groupByComponent(plan);
+  // Map lookups: `servers.find` per instance was quadratic in the estate.
+  // (serverHardening keeps the order of the instances, so index i is instance i; names repeat across sites).
+  const serverByUrn = new Map(plan.resources.filter((r) => r.type === T.instance).map((r, i) => [r.urn, servers[i]]));
   lines.push(`Bulwark plan for stack "${stack}" (offline, mocks): ${plan.resources.filter((r) => r.custom).length} resources in ${groups.size} components`);
   for (const [component, resources] of groups) {
     lines.push("", `${component}  (${resources.length} resources)`);
@@ -165,7 +188,7 @@ export function renderText(plan: PlanResult, stack: string): string {
         const ports = i.ipProtocol === "-1" ? "all traffic" : `${String(i.ipProtocol)} ${String(i.fromPort)}${i.toPort !== i.fromPort ? `-${String(i.toPort)}` : ""}`;
         lines.push(`  ingress ${r.name}: ${ports} from ${String(src)}`);
       } else if (r.type === T.instance) {
-        const s = servers.find((x) => x.name === r.name);
+        const s = serverByUrn.get(r.urn);
         if (s) {
           lines.push(`  server ${s.name} [${s.role ?? "?"} @ ${s.site ?? "?"}]: IMDSv2 ${yes(s.imdsv2)} (hop ${s.imdsHopLimit ?? "?"}), root encrypted ${yes(s.rootEncrypted)} (${s.rootKms}), public IP ${s.publicIp ? "YES" : "no"}, SSM ${yes(s.ssmManaged)}, admin ports ${s.adminIngress.length ? s.adminIngress.join("; ") : "none"}, termination protection ${s.terminationProtection ? "on" : "off"}, host bundle ${s.hostBundle ? `yes (sha256 ${s.hostBundle.hash.slice(0, 12)}, ${s.hostBundle.os})` : "NO"}`);
         }
@@ -194,6 +217,16 @@ export function renderText(plan: PlanResult, stack: string): string {
   return lines.join("\n");
 }
 
+/** A planned resource as printed: credential-named values masked, user data carrying credentials withheld. */
+function printable(r: PlannedResource): PlannedResource {
+  const inputs = maskCredentials(r.inputs);
+  if (userDataHasCredentials(r.type, r.inputs)) {
+    if (typeof inputs.userData === "string") inputs.userData = REDACTED;
+    if (typeof inputs.userDataBase64 === "string") inputs.userDataBase64 = REDACTED;
+  }
+  return { ...r, inputs };
+}
+
 export function register(program: Command, exit: ExitHolder): void {
   program
     .command("plan")
@@ -210,9 +243,14 @@ export function register(program: Command, exit: ExitHolder): void {
       }
       let plan: PlanResult;
       try {
-        const { runPlan } = await import("./plan-runner");
-        plan = await runPlan({ stack: o.stack, configFile: o.configFile });
+        const { runPlanIsolated } = await import("./plan-isolated");
+        plan = await runPlanIsolated({ stack: o.stack, configFile: o.configFile });
       } catch (e) {
+        if (e instanceof PlanTooBigError) {
+          console.error(`bulwark plan: ${e.message}`);
+          exit.code = 2;
+          return;
+        }
         if (e instanceof ConfigError) {
           console.error(e.message);
           exit.code = 2;
@@ -228,10 +266,16 @@ export function register(program: Command, exit: ExitHolder): void {
         exit.code = 2;
         return;
       }
+      // Credentials never reach the output: values under credential-named keys, user data the pack's detector
+      // flags, and any place the same values recur (cli/redact.ts).
+      const secrets = new SecretValues();
+      for (const r of plan.resources) secrets.collect(r.inputs);
+      secrets.collect(plan.outputs);
+      const shown: PlanResult = { resources: plan.resources.map(printable), outputs: maskCredentials(plan.outputs) };
       if (o.format === "json") {
-        process.stdout.write(`${JSON.stringify({ stack: o.stack, servers: serverHardening(plan), ...plan, policy: verdict.report }, null, 2)}\n`);
+        process.stdout.write(redactOutput(`${JSON.stringify({ stack: o.stack, servers: serverHardening(plan), ...shown, policy: verdict.report }, null, 2)}\n`, secrets));
       } else {
-        process.stdout.write(`${renderText(plan, o.stack)}\n\n${verdict.text}`);
+        process.stdout.write(redactOutput(`${renderText({ resources: plan.resources, outputs: shown.outputs }, o.stack)}\n\n${verdict.text}`, secrets));
       }
       exit.code = verdict.report.verdict === "pass" ? 0 : 1;
     });

@@ -9,13 +9,26 @@ import { ADMIN_PORTS, DEFAULT_AUTHORIZED_WEB_PORTS, LOG_RETENTION_DAYS } from ".
 import { coversInternet, isAnywhere, judgeIngress, normaliseRules, parseCidr } from "./rules";
 import { databaseConfigSchema, databaseCrossChecks } from "./database-args";
 import { hostStackSchema } from "./host/stack";
+import { ssmScheduleSchema } from "./ssm-schedule";
 
 /** Config namespace: the Pulumi project name. */
 export const PROJECT = "bulwark";
 
+/**
+ * Ciphertext never reaches an error message: `{secure: ...}` values, `v1:<nonce>:<ct>` and the service's opaque
+ * base64 blobs are replaced, wherever they sit in a rendered value or a fix.
+ */
+export function maskCiphertext(s: string): string {
+  return s
+    .replace(/("?secure"?\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\]\s"]+)/gi, "$1[ciphertext]")
+    .replace(/\bv1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+/g, "[ciphertext]")
+    .replace(/\bAAAB[A-Za-z0-9+/=]{16,}/g, "[ciphertext]");
+}
+
 export class ConfigError extends Error {
   readonly issues: ConfigIssue[];
-  constructor(issues: ConfigIssue[]) {
+  constructor(rawIssues: ConfigIssue[]) {
+    const issues = rawIssues.map((i) => ({ ...i, path: maskCiphertext(i.path), value: maskCiphertext(i.value), problem: maskCiphertext(i.problem), fix: maskCiphertext(i.fix) }));
     super(
       `invalid stack config (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n` +
         issues.map((i) => `  - ${i.path}: got ${i.value}: ${i.problem}. Fix: ${i.fix}`).join("\n"),
@@ -159,13 +172,10 @@ const baseSchema = z
     patching: z
       .object({
         approveAfterDays: z.number().int().min(0).max(100, "use 0 to 100 days").default(7),
-        schedule: z
-          .string()
-          .regex(/^(cron|rate)\(.+\)$/, "use an SSM schedule expression such as cron(0 3 ? * SUN *)")
-          .default("cron(0 3 ? * SUN *)"),
+        schedule: ssmScheduleSchema.default("cron(0 3 ? * SUN *)"),
         durationHours: z.number().int().min(1).max(24).default(3),
         cutoffHours: z.number().int().min(0).max(23).default(1),
-        scanSchedule: z.string().regex(/^(cron|rate)\(.+\)$/, "use rate(1 day) or a cron() expression").default("rate(1 day)"),
+        scanSchedule: ssmScheduleSchema.default("rate(1 day)"),
       })
       .strict()
       .default({ approveAfterDays: 7, schedule: "cron(0 3 ? * SUN *)", durationHours: 3, cutoffHours: 1, scanSchedule: "rate(1 day)" }),

@@ -17,6 +17,7 @@ import { normaliseRules } from "./rules";
 import { HardenedServer, InstanceIdentity } from "./server";
 import { hostUserData, hostWaivers, type TierPorts } from "./host/stack";
 import { MysqlHostRole } from "./host/ssm-role";
+import { memoRenderer } from "./render-cache";
 
 /** Default instance type per role. */
 export const ROLE_INSTANCE_TYPES: Record<Role, string> = { web: "t3.small", app: "t3.medium", db: "r6i.large", bastion: "t3.micro" };
@@ -80,7 +81,8 @@ export interface Estate {
 export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRenderer; parent?: pulumi.Resource } = {}): Estate {
   // Hardened by default: no renderer given means the host bundle, never a stock image.
   const tiers = estateTiers(cfg);
-  const renderUserData = opts.userData ?? hostUserData(cfg.host, tiers);
+  // The default bundle does not depend on the server's name: identical servers share one render.
+  const renderUserData = opts.userData ?? memoRenderer(hostUserData(cfg.host, tiers));
   // Host opt-outs (no IDS, no automatic patching) ride on every server as waiver tags the pack reads.
   const hostOptOuts = hostWaivers(cfg.host);
   const withHostWaivers = (own: StackConfig["sites"][number]["servers"][number]["waivers"]) =>

@@ -1,5 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { z } from "zod";
+import { tooDeepAt, tooDeepMessage } from "./depth";
+import { digestFailure, eventsFailure, failedRunMessage } from "./failed-run";
 import {
   engineEventSchema,
   previewDigestSchema,
@@ -18,6 +20,28 @@ export class InputError extends Error {
   }
 }
 
+/** Documents below this size are scanned for nesting before parsing (cheap); larger ones on overflow only. */
+const DEPTH_SCAN_CHARS = 4 * 1024 * 1024;
+
+/**
+ * Runs a reader over an input; a stack overflow (nesting past what the recursive readers take) becomes an
+ * InputError naming the file and the limit instead of "Maximum call stack size exceeded".
+ */
+export function depthGuard<T>(path: string, run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    if (!(err instanceof RangeError) || !/call stack/i.test(err.message)) throw err;
+    let at: number | undefined;
+    try {
+      at = path === "-" ? undefined : tooDeepAt(readFileSync(path, "utf8"));
+    } catch {
+      at = undefined;
+    }
+    throw new InputError(tooDeepMessage(inputLabel(path), at));
+  }
+}
+
 export type InputKind = "preview" | "events" | "state";
 
 const HOW_TO_PRODUCE: Record<InputKind, string> = {
@@ -26,19 +50,46 @@ const HOW_TO_PRODUCE: Record<InputKind, string> = {
   state: "pulumi stack export --file state.json",
 };
 
+const STDIN_PATHS = new Set(["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"]);
+
+/** `-` means stdin; messages name it so. */
+export function inputLabel(file: string): string {
+  return file === "-" ? "stdin" : file;
+}
+
+/**
+ * Reads an input whole. `-` reads stdin; pipes and devices (`/dev/stdin`, process substitution) have no size
+ * up front, so only a regular file is judged empty before reading.
+ */
 export function readInputFile(file: string): string {
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    throw new InputError(`${file}: cannot read the file (does it exist?)`);
+  const label = inputLabel(file);
+  let text: string;
+  // /dev/stdin cannot be opened when stdin is a socket (ENXIO): read descriptor 0 itself.
+  if (file === "-" || STDIN_PATHS.has(file)) {
+    try {
+      text = readFileSync(0, "utf8");
+    } catch (err) {
+      throw new InputError(`${label}: cannot read stdin: ${(err as Error).message}`);
+    }
+  } else {
+    let regular: boolean;
+    try {
+      const st = statSync(file);
+      if (st.isDirectory()) throw new InputError(`${label}: is a directory; give the file the Pulumi CLI wrote`);
+      regular = st.isFile();
+      if (regular && st.size === 0) throw new InputError(`${label}: the file is empty`);
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      throw new InputError(`${label}: cannot read the file (does it exist?)`);
+    }
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (err) {
+      throw new InputError(`${label}: cannot read the file: ${(err as Error).message}`);
+    }
   }
-  if (size === 0) throw new InputError(`${file}: the file is empty`);
-  try {
-    return readFileSync(file, "utf8");
-  } catch (err) {
-    throw new InputError(`${file}: cannot read the file: ${(err as Error).message}`);
-  }
+  if (text.length === 0) throw new InputError(`${label}: ${file === "-" || STDIN_PATHS.has(file) ? "stdin" : "the input"} is empty`);
+  return text;
 }
 
 function describe(v: unknown): string {
@@ -77,6 +128,12 @@ function looksTruncated(text: string, message: string): boolean {
 }
 
 function parseJson(text: string, file: string, kind: InputKind): unknown {
+  // A full scan costs seconds on a 150k-resource export: small documents are scanned, big ones only when a
+  // reader overflows (depthGuard).
+  if (text.length < DEPTH_SCAN_CHARS) {
+    const deep = tooDeepAt(text);
+    if (deep !== undefined) throw new InputError(tooDeepMessage(file, deep));
+  }
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -118,9 +175,36 @@ export function parsePreviewDigest(text: string, file: string): PreviewDigest {
   const doc = parseJson(text, file, "preview");
   const wrong = wrongKind(file, "preview", sniff(doc));
   if (wrong) throw wrong;
+  if (doc && typeof doc === "object" && !Array.isArray(doc)) {
+    const failed = digestFailure(doc as Record<string, unknown>);
+    if (failed) throw new InputError(failedRunMessage(file, failed));
+  }
+  requireDigestShape(doc, file);
   const r = previewDigestSchema.safeParse(doc);
   if (!r.success) throw schemaError(file, LABEL.preview, r.error, doc, "preview");
   return r.data;
+}
+
+/**
+ * A digest is recognised positively: an object with `steps` (the engine always lists at least the root stack's
+ * step) and `changeSummary`. Anything else (`{}`, another tool's JSON) is refused, never read as "no changes".
+ */
+function requireDigestShape(doc: unknown, file: string): void {
+  const o = doc && typeof doc === "object" && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined;
+  const problems: string[] = [];
+  if (!o) problems.push(`the document is ${describe(doc)}, not an object`);
+  else {
+    if (!Array.isArray(o.steps)) problems.push(`\`steps\` is missing (found ${describe(o.steps)}; expected an array of steps)`);
+    else if (o.steps.length === 0) problems.push("`steps` is empty (the engine always lists the root stack's step)");
+    if (!o.changeSummary || typeof o.changeSummary !== "object" || Array.isArray(o.changeSummary))
+      problems.push(`\`changeSummary\` is missing (found ${describe(o.changeSummary)}; expected an object of op -> count)`);
+  }
+  if (problems.length > 0)
+    throw new InputError(
+      `${file}: not ${LABEL.preview}: ${problems.join("; ")}.\n` +
+        `Expected the document \`pulumi preview --json\` prints: {"steps": [...], "changeSummary": {...}, "duration": ..., ...}.\n` +
+        `Produce it with: ${HOW_TO_PRODUCE.preview}`,
+    );
 }
 
 export function parseDeployment(text: string, file: string): UntypedDeployment {
@@ -148,6 +232,8 @@ export function parseEventLog(text: string, file: string): EngineEvent[] {
     const line = lines[n].trim();
     if (line === "") continue;
     let doc: unknown;
+    const deep = line.length < DEPTH_SCAN_CHARS ? tooDeepAt(line) : undefined;
+    if (deep !== undefined) throw new InputError(tooDeepMessage(`${file}:${n + 1}`, deep));
     try {
       doc = JSON.parse(line);
     } catch (err) {
@@ -166,6 +252,19 @@ export function parseEventLog(text: string, file: string): EngineEvent[] {
     events.push(r.data);
   }
   if (events.length === 0) throw new InputError(`${file}: no events in the file`);
+  const failed = eventsFailure(events);
+  if (failed) throw new InputError(failedRunMessage(file, failed));
+  // Recognised positively: a run's stream opens with the prelude and reports each resource it touched.
+  const missing = [
+    events.some((e) => e.preludeEvent) ? "" : "no preludeEvent (the engine writes it first, with the run's config)",
+    events.some((e) => e.resourcePreEvent || e.resOutputsEvent) ? "" : "no resourcePreEvent or resOutputsEvent (no resource was reported)",
+  ].filter(Boolean);
+  if (missing.length > 0)
+    throw new InputError(
+      `${file}: not ${LABEL.events} of a run: ${missing.join("; ")}.\n` +
+        `Expected one engine event per line: preludeEvent, resourcePreEvent/resOutputsEvent per resource, summaryEvent, cancelEvent.\n` +
+        `Produce it with: ${HOW_TO_PRODUCE.events}`,
+    );
   if (!events[events.length - 1].cancelEvent)
     throw new InputError(
       `${file}: the event log does not end with the engine's final cancelEvent; the run was cut short or the file is truncated`,

@@ -46,10 +46,17 @@ export function toInputResource(s: RawState, from: PropsFrom, unknown: unknown):
  * Resources of an exported state. Props are the recorded outputs over the inputs: what was read back from the
  * cloud, so after `pulumi refresh` this audits what actually runs. Resources pending deletion are skipped.
  */
-export function resourcesFromDeployment(d: UntypedDeployment, unknown: unknown): InputResource[] {
-  return (d.deployment.resources ?? [])
-    .filter((r) => !r.delete && !r.pendingReplacement)
-    .map((r) => toInputResource(r, "outputs-over-inputs", unknown));
+export function resourcesFromDeployment(d: UntypedDeployment, unknown: unknown, consume = false): InputResource[] {
+  const out: InputResource[] = [];
+  for (const r of d.deployment.resources ?? []) {
+    if (!r.delete && !r.pendingReplacement) out.push(toInputResource(r, "outputs-over-inputs", unknown));
+    // `consume`: the caller is done with the raw deployment; its property maps can be freed as we go.
+    if (consume) {
+      r.inputs = undefined;
+      r.outputs = undefined;
+    }
+  }
+  return out;
 }
 
 /**

@@ -77,12 +77,16 @@ export function formatDriftMarkdown(r: DriftReport): string {
   for (const res of r.resources)
     for (const change of res.changes) {
       const k = change.control ?? "(no control)";
-      byControl.set(k, [...(byControl.get(k) ?? []), { res, change }]);
+      const g = byControl.get(k);
+      if (g) g.push({ res, change });
+      else byControl.set(k, [{ res, change }]);
     }
   for (const res of r.resources)
     for (const v of res.violations) {
       const change = { path: "", kind: "policy", severity: "critical" as const, reason: `the pack now fails: ${v.message}`, control: v.policy };
-      byControl.set(v.policy, [...(byControl.get(v.policy) ?? []), { res, change }]);
+      const g = byControl.get(v.policy);
+      if (g) g.push({ res, change });
+      else byControl.set(v.policy, [{ res, change }]);
     }
   const cell = (x: string) => x.replace(/\|/g, "\\|");
   for (const [control, items] of [...byControl.entries()].sort(([a], [b]) => (a === "(no control)" ? 1 : b === "(no control)" ? -1 : a.localeCompare(b)))) {

@@ -30,7 +30,11 @@ export function formatMarkdown(r: CheckReport): string {
 
   const meta = new Map<string, PolicyInfo>(r.policies.map((p) => [p.name, p]));
   const groups = new Map<string, ReportFinding[]>();
-  for (const f of r.findings) groups.set(f.policy, [...(groups.get(f.policy) ?? []), f]);
+  for (const f of r.findings) {
+    const g = groups.get(f.policy);
+    if (g) g.push(f);
+    else groups.set(f.policy, [f]);
+  }
   const ordered = [...groups.entries()].sort(([, a], [, b]) => {
     const block = Number(b.some(isBlocking)) - Number(a.some(isBlocking));
     return block || SEVERITY_ORDER[a[0].severity] - SEVERITY_ORDER[b[0].severity];

@@ -1,0 +1,21 @@
+// Runs one offline plan inside a worker thread (cli/plan-isolated.ts): the plan's heap is capped and freed when
+// the worker ends. Plain JS so it needs no loader to start; it registers swc for the TypeScript it requires.
+const path = require("node:path");
+const { parentPort, workerData } = require("node:worker_threads");
+process.env.SWC_NODE_PROJECT = process.env.SWC_NODE_PROJECT || path.join(__dirname, "..", "tsconfig.json");
+require("@swc-node/register");
+const { runPlan } = require("./plan-runner.ts");
+const { ConfigError } = require("../components/config.ts");
+const { PlanTooBigError } = require("./plan-limits.ts");
+
+runPlan(workerData).then(
+  (result) => parentPort.postMessage({ ok: true, result }),
+  (err) =>
+    parentPort.postMessage(
+      err instanceof ConfigError
+        ? { ok: false, config: err.issues }
+        : err instanceof PlanTooBigError
+          ? { ok: false, tooBig: true, message: err.message }
+          : { ok: false, message: err && err.message ? err.message : String(err), stack: err && err.stack },
+    ),
+);

@@ -1,0 +1,41 @@
+/** Runs `node bin/bulwark ...` as a pipeline does: a fresh process, optional stdin, exit code and both streams. */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+
+export const ROOT = join(__dirname, "..", "..");
+export const FIX = join(ROOT, "test", "fixtures");
+export const fx = (f: string): string => join(FIX, f);
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function bulwark(args: string[], opts: { stdin?: string; shell?: string } = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const p = opts.shell
+      ? spawn("bash", ["-c", opts.shell], { cwd: ROOT })
+      : spawn(process.execPath, [join(ROOT, "bin", "bulwark"), ...args], { cwd: ROOT });
+    let stdout = "";
+    let stderr = "";
+    p.stdout.on("data", (b) => (stdout += b));
+    p.stderr.on("data", (b) => (stderr += b));
+    p.on("close", (code) => resolve({ code, stdout, stderr }));
+    if (opts.stdin !== undefined) p.stdin.end(opts.stdin);
+    else p.stdin.end();
+  });
+}
+
+/** Runs named cases two at a time (the machine has 2 cores). */
+export async function runAll(cases: Record<string, () => Promise<Run>>): Promise<Record<string, Run>> {
+  const out: Record<string, Run> = {};
+  const names = Object.keys(cases);
+  const worker = async () => {
+    for (let n = names.shift(); n; n = names.shift()) out[n] = await cases[n]();
+  };
+  await Promise.all([worker(), worker()]);
+  return out;
+}
+
+export const noStackTrace = (r: Run): boolean => !/\n\s+at .+\(.*:\d+:\d+\)|Maximum call stack/.test(r.stderr + r.stdout);
