@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { renderBundle, renderUserDataBase64 } from "../../components/host/render";
 import type { HostOs } from "../../components/host/model";
-import { clientKey, describeHost, harness, probe, testPki, tmpDir } from "./helpers";
+import { clientKey, describeHost, harness, HARNESS, probe, run, testPki, tmpDir } from "./helpers";
 import { liveModel, passwordLogin, rm, selected, sshAs, SUITES_ALL, waitFor } from "./live-helpers";
 
 const NETS: Record<string, number> = { bookworm: 24, noble: 25, jammy: 26 };
@@ -22,7 +22,8 @@ async function firstBoot(id: string, suite: string, net: number, os: HostOs, wor
   const up = harness("up", id, suite, String(net), path.join(work, "empty"));
   if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
   harness("chroot", id, "rm", "-rf", "/opt/bulwark");
-  const debs = harness("debs", id, "cloud-init");
+  // Offline dpkg of cloud-init and its dependencies: noble's upgrades systemd and python3 (minutes under load).
+  const debs = run(HARNESS, ["debs", id, "cloud-init"], { timeoutMs: 600_000 });
   if (debs.code !== 0) throw new Error(`cloud-init install failed: ${debs.out}`);
   if (harness("nocloud", id, path.join(work, "user-data")).code !== 0) throw new Error("nocloud seed failed");
   if (plant) harness("chroot", id, "sh", "-c", plant);
@@ -36,7 +37,7 @@ async function firstBoot(id: string, suite: string, net: number, os: HostOs, wor
 for (const { suite, os } of selected(SUITES_ALL)) {
   const net = NETS[suite];
   describeHost(`first boot through cloud-init on ${os} (${suite})`, [suite], () => {
-    jest.setTimeout(300_000);
+    jest.setTimeout(900_000);
     const id = `s${net}`;
     const srv = `10.231.${net}.1`;
     const good = `10.231.${net}.2`;
@@ -90,7 +91,7 @@ for (const { suite, os } of selected(SUITES_ALL)) {
 
 // A failing step at first boot: apply finishes the other steps, exits non-zero, and cloud-init reports it.
 describeHost("first boot through cloud-init with a step that fails (ubuntu-24.04)", ["noble"], () => {
-  jest.setTimeout(300_000);
+  jest.setTimeout(900_000);
   const net = 27;
   const id = `s${net}`;
   let work: string;

@@ -4,7 +4,7 @@
  */
 import * as path from "path";
 import { renderBundle, writeBundle } from "../../components/host/render";
-import { clientKey, describeHost, harness, probe, testPki, tmpDir } from "./helpers";
+import { clientKey, describeHost, harness, HARNESS, probe, run, testPki, tmpDir } from "./helpers";
 import { liveModel, rm, waitFor } from "./live-helpers";
 
 describeHost("MTA local-only on a booted ubuntu-22.04 with postfix as packaged (jammy)", ["jammy"], () => {
@@ -23,7 +23,7 @@ describeHost("MTA local-only on a booted ubuntu-22.04 with postfix as packaged (
     writeBundle(renderBundle(liveModel(net, clientKey().pub, pki.caPem), "ubuntu-22.04"), path.join(work, "bundle"));
     const up = harness("up", id, "jammy", String(net), path.join(work, "bundle"));
     if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
-    const debs = harness("debs", id, "postfix");
+    const debs = run(HARNESS, ["debs", id, "postfix"], { timeoutMs: 600_000 });
     if (debs.code !== 0) throw new Error(`postfix install failed: ${debs.out}`);
     harness("boot", id);
     await waitFor(() => exec("systemctl", "is-active", "postfix").stdout.trim() === "active" && probe(id, srv, 25, good) === "open", 60_000);
