@@ -555,6 +555,10 @@ function bundleEnv(m: HostModel, os: HostOs, p: OsProfile, settings: SshSetting[
     `AIDE_CONF=${q(AIDE_CONF)}`,
     `AIDE_DB=${q(AIDE_DB)}`,
     `PATCH_WAIVER=${q(m.patch.automatic ? "" : waiver(m.patch.waiver))}`,
+    `ACCOUNTS_MODE=${q(m.accounts.undeclared)}`,
+    `ACCOUNTS_KEEP=${arr(m.accounts.keep.map((k) => `${k.name}|${waiver(k.waiver)}`))}`,
+    `PRIV_GROUPS=${q(["sudo", "wheel", "admin", m.adminGroup].join(" "))}`,
+    `FIRST_UPDATES_WAIVER=${q(m.updates.installOnFirstApply ? "" : waiver(m.updates.waiver))}`,
     `SECURITY_ORIGIN=${q(p.securityOrigin ?? "")}`,
     `IDS_KIND=${q(ids.kind)}`,
     `IDS_WAIVER=${q(ids.kind === "none" ? waiver(ids.waiver) : "")}`,
@@ -593,6 +597,8 @@ const SCRIPTS_DIR = path.join(__dirname, "scripts");
  * data is limited to 16 KiB). */
 const staticBody = (name: "apply" | "verify"): string =>
   stripShellCommentLines(fs.readFileSync(path.join(SCRIPTS_DIR, `${name}.sh`), "utf8"));
+/** Sourced helpers (lib/<name>.sh), one concern each; kept whole (compactEntry strips them for user data). */
+const staticScript = (name: "accounts" | "updates"): string => fs.readFileSync(path.join(SCRIPTS_DIR, `${name}.sh`), "utf8");
 
 /** Renders the bundle for `os`. Accepts raw input (validated here) or an already parsed model. */
 export function renderBundle(input: unknown, os: HostOs): HostBundle {
@@ -675,6 +681,7 @@ export function renderBundle(input: unknown, os: HostOs): HostBundle {
     hooks.push({ name: "50-mysql.apply.sh", content: my.apply });
     hooks.push({ name: "mysql.verify.sh", content: my.verify });
   }
+  for (const name of ["accounts", "updates"] as const) hooks.push({ name: `${name}.sh`, content: staticScript(name) });
   files.push({ path: "/etc/bulwark/bundle.json", content: JSON.stringify({ os, role: m.role, controls: Object.keys(HOST_CONTROLS) }, null, 2) + "\n", mode: 0o644 });
   const env = bundleEnv(m, os, p, settings);
   const script = (kind: "apply" | "verify") => [

@@ -118,6 +118,10 @@ mask_unit() {
   systemctl mask "$1" >/dev/null 2>&1 && changed "masked $1"
 }
 
+# --- pending security updates, on the first online apply, before anything else (lib/updates.sh) ---
+# shellcheck source=lib/updates.sh
+. "$BUNDLE_DIR/lib/updates.sh" && updates_first_apply
+
 # --- packages (preinstalled images skip the network entirely) ---
 missing=()
 for p in $PACKAGES; do pkg_installed "$p" || missing+=("$p"); done
@@ -163,6 +167,10 @@ if [ -n "$SESSION_USER" ]; then
   fi
   if ! id -nG "$SESSION_USER" | tr ' ' '\n' | grep -qx "$ADMIN_GROUP"; then usermod -aG "$ADMIN_GROUP" "$SESSION_USER" && changed "group member $SESSION_USER"; fi
 fi
+
+# --- leftover accounts locked, sudoers grants reported, su for the admin group only (lib/accounts.sh) ---
+# shellcheck source=lib/accounts.sh
+. "$BUNDLE_DIR/lib/accounts.sh" && accounts_apply
 
 # --- SSH host keys and moduli (SB sshd-14, sshd-48, sshd-50) ---
 for t in ed25519 rsa; do
