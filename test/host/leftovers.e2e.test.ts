@@ -113,7 +113,7 @@ for (const s of SUITES) {
     const ssh = (user: string, command: string) =>
       harness("client", id, "timeout", "170", "ssh", "-F", "/dev/null", "-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no",
         "-o", "ConnectTimeout=5", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i", key.priv, "-b", op, `${user}@${srv}`, command);
-    const escalate = () => exec("runuser", "-u", "lowuser", "--", "python3", "/tmp/escalate.py", OLD_PASSWORD);
+    const escalate = () => exec("runuser", "-u", "lowuser", "--", "python3", "/var/tmp/escalate.py", OLD_PASSWORD);
     /** The HardenedHost steps: copy the installer, apply with sudo (firewall rollback armed), verify from a new connection. */
     const hardenedApply = (user: string) => {
       const copy = harness("client", id, "sh", "-c", `timeout 30 ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -i ${key.priv} -b ${op} ${user}@${srv} 'cat > ${cmds.installerPath}' < ${path.join(work, "installer.sh")}`);
@@ -150,7 +150,7 @@ for (const s of SUITES) {
     test("plant: an old sudo account with a weak password (it escalates), and a package with a pending security update", () => {
       const hash = run("openssl", ["passwd", "-6", OLD_PASSWORD]).stdout.trim();
       sh(`useradd -m -s /bin/bash -G sudo olduser && usermod -p '${hash}' olduser && useradd -m -s /bin/bash lowuser`);
-      fs.writeFileSync(path.join(m, "tmp/escalate.py"), ESCALATE, { mode: 0o644 });
+      fs.writeFileSync(path.join(m, "var/tmp/escalate.py"), ESCALATE, { mode: 0o644 });
       const before = escalate();
       expect(before.stdout).toMatch(/^0\r?$/m); // the control: the old account IS a way to root before apply
       expect(before.stdout).toMatch(/EXIT 0/);
