@@ -290,6 +290,8 @@ if runtime; then
     systemctl restart "$LOG_RESTART_UNIT" || die "cannot restart $LOG_RESTART_UNIT"
   fi
   if was_changed /etc/ssh/sshd_config || was_changed /etc/ssh/moduli || ! systemctl is-active --quiet "$SSH_UNIT"; then
+    # Stopping noble's ssh.socket (masked above) removes its RuntimeDirectory /run/sshd; sshd -t needs it.
+    mkdir -p /run/sshd
     sshd -t || die "sshd -t failed; sshd not reloaded"
     # reload keeps running sessions; the listener re-reads sshd_config.
     systemctl reload-or-restart "$SSH_UNIT"
