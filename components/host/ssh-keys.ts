@@ -42,6 +42,8 @@ export function adminKeyProblem(line: string): string | undefined {
   const parts = wireStrings(body);
   if (!parts || parts.length < 2 || parts[0].toString() !== type) return `the key body does not decode to a ${type} key; ${FIX}`;
   if (type.startsWith("sk-")) return skProblem(type, parts);
+  // sshpk does not check an Ed25519 key's length.
+  if (type === "ssh-ed25519" && (parts.length !== 2 || parts[1].length !== 32)) return `the key body does not decode to a ${type} key; ${FIX}`;
   let key: sshpk.Key;
   try {
     key = sshpk.parseKey(line, "ssh");
