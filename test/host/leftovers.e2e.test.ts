@@ -181,7 +181,7 @@ for (const s of SUITES) {
       expect(r.stdout).toMatch(new RegExp(`installing security updates: ${PKG}\\n[^]*changed: security updates ${PKG}`));
       // Updates come before anything else: before the first package or file change.
       expect(r.stdout.indexOf("installing security updates")).toBeLessThan(r.stdout.indexOf("changed: /etc"));
-      expect(r.stdout).toMatch(/changed: locked leftover account olduser/);
+      expect(r.stdout).toMatch(/changed: locked account olduser/);
       expect(r.out).not.toMatch(/\$6\$/);
       expect(r.stdout).toMatch(/rolls back in 60s unless confirmed/);
       expect(r.code).toBe(0);
@@ -218,3 +218,52 @@ for (const s of SUITES) {
     });
   });
 }
+
+describeHost("leftovers in report mode, applied offline in a chroot (bookworm)", ["bookworm"], () => {
+  jest.setTimeout(240_000);
+  const id = "a35";
+  let work: string;
+  const chroot = (...a: string[]) => harness("chroot", id, ...a);
+
+  beforeAll(() => {
+    harness("down", id);
+    work = tmpDir("bulwark-leftovers-report-");
+    const key = clientKey();
+    const b = renderBundle({ ...model(35, key.pub, testPki(work, "logs.bulwark.test").caPem), accounts: { undeclared: "report" } }, "debian-12");
+    writeBundle(b, path.join(work, "bundle"));
+    const up = harness("up", id, "bookworm", "35", path.join(work, "bundle"));
+    if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
+    const hash = run("openssl", ["passwd", "-6", OLD_PASSWORD]).stdout.trim();
+    const plant = chroot("sh", "-ec", `useradd -m -s /bin/bash -G sudo olduser && usermod -p '${hash}' olduser && echo 'olduser ALL=(ALL) NOPASSWD: ALL' >/etc/sudoers.d/90-legacy`);
+    if (plant.code !== 0) throw new Error(plant.out);
+  });
+
+  afterAll(() => {
+    const down = harness("down", id);
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+    if (down.code !== 0) throw new Error(`harness down failed: ${down.out}`);
+  });
+
+  test("an offline apply succeeds with security updates pending in its lists: they wait for the first online apply (no marker)", () => {
+    // The stock lists hold pending Debian security updates; the chroot has no network and no systemd.
+    const r = chroot("/opt/bulwark/bundle/apply");
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/installing security updates/);
+    expect(fs.existsSync(path.join(TEST_DIR, id, "m", "var/lib/bulwark/first-apply-updates"))).toBe(false);
+    // report mode: named, not locked; the undeclared sudoers grant is named too.
+    expect(r.stdout).toMatch(/^bulwark-apply: leftover account olduser$/m);
+    expect(r.stdout).toMatch(/^bulwark-apply: undeclared sudoers grant \/etc\/sudoers\.d\/90-legacy: olduser$/m);
+    expect(r.stdout).not.toMatch(/locked account/);
+    expect(chroot("getent", "shadow", "olduser").stdout.split(":")[1]).toMatch(/^\$6\$/);
+  });
+
+  test("verify --static fails accounts naming olduser and the grant, and updates naming the pending packages", () => {
+    const r = chroot("/opt/bulwark/bundle/verify", "--static");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL +accounts +unlocked leftover accounts: olduser \[/m);
+    expect(r.stdout).toMatch(/^FAIL +accounts +undeclared sudoers grants: \/etc\/sudoers\.d\/90-legacy: olduser \[/m);
+    expect(r.stdout).toMatch(/^FAIL +updates +security updates pending: \S+ \S+ -> \S+/m);
+    expect(r.stdout).toMatch(/^PASS +accounts +su only for bulwark-admins/m);
+    expect(r.stdout).not.toMatch(/\$6\$/);
+  });
+});
