@@ -216,7 +216,7 @@ exit 100`);
     expect(libRun("updates", "FAMILY=amazon", "updates_verify", bin).out).toMatch(/^FAIL updates cannot list security updates/m);
   });
 
-  test("first apply: skipped offline (chroot, BULWARK_OFFLINE=1) and under a waiver, with no marker; online it installs and marks", () => {
+  test("first apply: skipped offline (chroot, BULWARK_OFFLINE=1), under a waiver and without a mirror, with no marker; online it installs and marks", () => {
     const mark = path.join(bin, "marker");
     fakeTool(bin, "apt-get", `case "$*" in *-s*) echo 'Inst demo [1.0] (1.1 Debian-Security:12/bookworm-security [all])' ;; *install*) echo "$*" >${bin}/installed ;; esac`);
     const env = (extra: string) => `FAMILY=debian; FIRST_UPDATES_WAIVER=''; ${extra}`;
@@ -226,6 +226,11 @@ exit 100`);
     const waived = libRun("updates", env("runtime() { true; }; FIRST_UPDATES_WAIVER='r|a|2099-12-31'"), `UPD_MARK=${mark}; updates_first_apply`, bin);
     expect(waived.out.trim()).toBe("");
     expect(fs.existsSync(mark)).toBe(false);
+    fakeTool(bin, "apt-get", `case "$*" in update*) exit 100 ;; *-s*) echo 'Inst demo [1.0] (1.1 Debian-Security:12/bookworm-security [all])' ;; *install*) echo "$*" >${bin}/installed ;; esac`);
+    const noMirror = libRun("updates", env("runtime() { true; }; mkdir() { :; }"), `UPD_MARK=${mark}; updates_first_apply`, bin);
+    expect(noMirror.out.trim()).toBe("log: apt-get update failed: security updates wait");
+    expect(fs.existsSync(mark) || fs.existsSync(path.join(bin, "installed"))).toBe(false);
+    fakeTool(bin, "apt-get", `case "$*" in *-s*) echo 'Inst demo [1.0] (1.1 Debian-Security:12/bookworm-security [all])' ;; *install*) echo "$*" >${bin}/installed ;; esac`);
     const online = libRun("updates", env("runtime() { true; }; mkdir() { :; }"), `UPD_MARK=${mark}; updates_first_apply; updates_first_apply`, bin);
     expect(online.out.trim().split("\n")).toEqual(["log: installing security updates: demo", "changed: security updates demo"]);
     expect(fs.readFileSync(path.join(bin, "installed"), "utf8")).toMatch(/--only-upgrade .* demo$/m);

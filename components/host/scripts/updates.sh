@@ -20,11 +20,13 @@ upd_pending() {
 }
 
 # Offline or chroot (image build): nothing to fetch from, so the first apply on the running host installs them.
-# A failed fetch or install does not stop the hardening: verify fails `updates` and the next apply retries.
+# A failed fetch or install does not stop the hardening: verify fails `updates` while any are pending, and the
+# next apply retries (apt-get update returns 0 on fetch failures unless --error-on=any: apt >= 2.1.16).
 updates_first_apply() {
   local p
   [ ! -f $UPD_MARK ] && [ -z "$FIRST_UPDATES_WAIVER" ] && runtime || return 0
-  [ "$FAMILY" != debian ] || apt-get update -qq >/dev/null 2>&1 || log "apt-get update failed"
+  # No fresh lists (no mirror): nothing could be downloaded either; no marker, so the next apply tries again.
+  [ "$FAMILY" != debian ] || apt-get update -qq --error-on=any >/dev/null 2>&1 || { log "apt-get update failed: security updates wait"; return 0; }
   p=$(upd_pending | cut -d' ' -f1 | paste -sd' ' -) || { log "cannot list security updates"; return 0; }
   if [ -n "$p" ]; then
     log "installing security updates: $p"
