@@ -284,3 +284,24 @@ describeHost("lib/accounts.sh on planted account files (private mount namespace)
     expect(r.out).not.toContain("$6$");
   });
 });
+
+describeHost("lib/updates.sh: stale package lists (private mount namespace)", [], () => {
+  test("lists older than two days warn; fresh ones do not", () => {
+    const lists = tmpDir("bulwark-lists-");
+    const bin = tmpDir("bulwark-fakebin-");
+    fakeTool(bin, "apt-get", "exit 0");
+    const rel = path.join(lists, "mirror_dists_bookworm-security_InRelease");
+    fs.writeFileSync(rel, "");
+    const verify = () => run("unshare", ["-m", "bash", "-c", `mount --bind ${lists} /var/lib/apt/lists && PATH=${bin}:$PATH bash -c "$0"`, [
+      'set -euo pipefail; pass() { echo "PASS $1 $2"; }; fail() { echo "FAIL $1 $2"; }; FAMILY=debian',
+      `. ${path.join(SCRIPTS, "updates.sh")}`, "updates_verify"].join("\n")]).out;
+    const fresh = verify();
+    const old = new Date(Date.now() - 3 * 86_400_000);
+    fs.utimesSync(rel, old, old);
+    const stale = verify();
+    fs.rmSync(lists, { recursive: true, force: true });
+    fs.rmSync(bin, { recursive: true, force: true });
+    expect(fresh.trim()).toBe("PASS updates no security updates pending");
+    expect(stale).toMatch(/^PASS updates no security updates pending\nWARN +updates +package lists over 2 days old$/m);
+  });
+});
