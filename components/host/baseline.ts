@@ -77,6 +77,8 @@ export interface SshSettingsOptions {
   allowGroup: string;
   debianFamily: boolean;
   bastion: boolean;
+  /** OpenSSH >= 9.1 has RequiredRSASize (bookworm 9.2, noble 9.6; not jammy 8.9 or AL2023 8.7). */
+  requiredRsaSize?: boolean;
 }
 
 /** sshd_config directives, in the order they are written (first value wins, so these precede any Include). */
@@ -132,6 +134,7 @@ export function sshSettings(o: SshSettingsOptions): SshSetting[] {
     { key: "UseDNS", value: "no", anchor: "dev-sec ssh_hardening" },
     { key: "RevokedKeys", value: "/etc/ssh/revoked_keys", anchor: "dev-sec ssh_hardening" },
   ];
+  if (o.requiredRsaSize) s.push({ key: "RequiredRSASize", value: String(SSH_CRYPTO.rsaMinBits), anchor: "no RSA keys under 3072 bits (ssh-audit strict)" });
   if (o.debianFamily) s.push({ key: "DebianBanner", value: "no", effective: null, anchor: "SB sshd-47" });
   return s;
 }

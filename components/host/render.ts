@@ -70,6 +70,8 @@ interface OsProfile {
   packages: string[];
   securityOrigin?: string;
   distroName: string;
+  /** OpenSSH >= 9.1: sshd_config gets RequiredRSASize. */
+  requiredRsaSize?: boolean;
   /** package:version floors; older installed versions are upgraded (known-broken releases). */
   minVersions?: string[];
 }
@@ -79,7 +81,7 @@ const DEBIAN_PKGS = ["openssh-server", "nftables", "fail2ban", "python3-systemd"
 const OS_PROFILES: Record<HostOs, OsProfile> = {
   "ubuntu-24.04": {
     family: "debian", osRelease: "ubuntu-24.04", sshUnit: "ssh", nftConf: "/etc/nftables.conf", aideBin: "/usr/bin/aide",
-    shadowMode: "0640", shadowGroup: "shadow", sshKeyGroup: "root", packages: DEBIAN_PKGS, securityOrigin: "origin=Ubuntu,archive=${distro_codename}-security", distroName: "Ubuntu",
+    shadowMode: "0640", shadowGroup: "shadow", sshKeyGroup: "root", packages: DEBIAN_PKGS, securityOrigin: "origin=Ubuntu,archive=${distro_codename}-security", distroName: "Ubuntu", requiredRsaSize: true,
     // The release pocket's fail2ban 1.0.2-3 crashes on Python 3.12 (no asynchat); noble-updates fixes it.
     minVersions: ["fail2ban:1.0.2-3ubuntu0.1"],
   },
@@ -89,7 +91,7 @@ const OS_PROFILES: Record<HostOs, OsProfile> = {
   },
   "debian-12": {
     family: "debian", osRelease: "debian-12", sshUnit: "ssh", nftConf: "/etc/nftables.conf", aideBin: "/usr/bin/aide",
-    shadowMode: "0640", shadowGroup: "shadow", sshKeyGroup: "root", packages: DEBIAN_PKGS, securityOrigin: "origin=Debian,codename=${distro_codename}-security,label=Debian-Security", distroName: "Debian",
+    shadowMode: "0640", shadowGroup: "shadow", sshKeyGroup: "root", packages: DEBIAN_PKGS, securityOrigin: "origin=Debian,codename=${distro_codename}-security,label=Debian-Security", distroName: "Debian", requiredRsaSize: true,
   },
   "amazonlinux-2023": {
     family: "amazon", osRelease: "amzn-2023", sshUnit: "sshd", nftConf: "/etc/sysconfig/nftables.conf", aideBin: "/usr/sbin/aide",
@@ -131,6 +133,18 @@ function portExpr(p: HostModel["inbound"][number]["port"]): string {
   return typeof p === "number" ? String(p) : `${p.from}-${p.to}`;
 }
 
+/** nft comments hold at most 128 bytes: cut by UTF-8 bytes at a character boundary (a cut by characters can
+ * leave a multi-byte description over the limit, and `nft -c` refuses the ruleset). */
+export const NFT_COMMENT_MAX_BYTES = 128;
+export function nftComment(text: string): string {
+  const clean = text.replace(/"/g, "'").replace(/\\/g, "/").replace(/[\u0000-\u001f\u007f]/g, " ");
+  const bytes = Buffer.from(clean, "utf8");
+  if (bytes.length <= NFT_COMMENT_MAX_BYTES) return clean;
+  let end = NFT_COMMENT_MAX_BYTES;
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--; // never split a character
+  return bytes.subarray(0, end).toString("utf8");
+}
+
 /** nftables: default-drop input and forward for v4+v6 in one inet table, replaced atomically. */
 export function renderNftables(m: HostModel): string {
   const v4 = (xs: string[]) => collapseCidrs(xs).filter((c) => !c.includes(":"));
@@ -148,7 +162,7 @@ export function renderNftables(m: HostModel): string {
   const rules: string[] = [];
   for (const r of m.inbound) {
     const dport = `${r.protocol} dport ${portExpr(r.port)}`;
-    const note = r.description ? ` comment ${JSON.stringify(r.description.replace(/"/g, "'").slice(0, 120))}` : "";
+    const note = r.description ? ` comment ${JSON.stringify(nftComment(r.description))}` : "";
     const s4 = v4(r.sources);
     const s6 = v6(r.sources);
     if (s4.includes("0.0.0.0/0")) rules.push(`\t\tmeta nfproto ipv4 ${dport} accept${note}`);
@@ -543,6 +557,10 @@ function bundleEnv(m: HostModel, os: HostOs, p: OsProfile, settings: SshSetting[
     `AIDE_CONF=${q(AIDE_CONF)}`,
     `AIDE_DB=${q(AIDE_DB)}`,
     `PATCH_WAIVER=${q(m.patch.automatic ? "" : waiver(m.patch.waiver))}`,
+    `ACCOUNTS_MODE=${q(m.accounts.undeclared)}`,
+    `ACCOUNTS_KEEP=${arr(m.accounts.keep.map((k) => `${k.name}|${waiver(k.waiver)}`))}`,
+    `PRIV_GROUPS=${q(["sudo", "wheel", "admin", m.adminGroup].join(" "))}`,
+    `FIRST_UPDATES_WAIVER=${q(m.updates.installOnFirstApply ? "" : waiver(m.updates.waiver))}`,
     `SECURITY_ORIGIN=${q(p.securityOrigin ?? "")}`,
     `IDS_KIND=${q(ids.kind)}`,
     `IDS_WAIVER=${q(ids.kind === "none" ? waiver(ids.waiver) : "")}`,
@@ -583,7 +601,7 @@ const staticBody = (name: string): string =>
   stripShellCommentLines(fs.readFileSync(path.join(SCRIPTS_DIR, `${name}.sh`), "utf8"));
 /** One concern per file (functions only): apply's own are part of it, shared ones ship once as lib/<name>.sh. */
 const APPLY_CONCERNS = ["ssh-switch"];
-const CONCERNS = ["mta"];
+const CONCERNS = ["mta", "accounts", "updates"];
 
 /** Renders the bundle for `os`. Accepts raw input (validated here) or an already parsed model. */
 export function renderBundle(input: unknown, os: HostOs): HostBundle {
@@ -595,7 +613,7 @@ export function renderBundle(input: unknown, os: HostOs): HostBundle {
       'ids.kind = "suricata": Debian 12 main has no suricata package; use kind wazuh (default), or put Suricata at the network edge',
     ]);
   }
-  const settings = sshSettings({ port: m.ssh.port, allowGroup: m.adminGroup, debianFamily: p.family === "debian", bastion: m.role === "bastion" });
+  const settings = sshSettings({ port: m.ssh.port, allowGroup: m.adminGroup, debianFamily: p.family === "debian", bastion: m.role === "bastion", requiredRsaSize: p.requiredRsaSize });
   const files: BundleFile[] = [
     { path: "/etc/ssh/sshd_config", content: renderSshdConfig(settings, os), mode: 0o600 },
     ...m.admins.map((a) => ({ path: `/etc/ssh/authorized_keys/${a.name}`, content: authorizedKeys(a.sshKeys), mode: 0o644 })),

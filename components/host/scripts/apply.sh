@@ -121,6 +121,9 @@ mask_unit() {
   systemctl mask "$1" >/dev/null 2>&1 && changed "masked $1"
 }
 
+# --- pending security updates, on the first online apply, before anything else (lib/updates.sh) ---
+updates_first_apply
+
 # --- packages (preinstalled images skip the network entirely) ---
 missing=()
 for p in $PACKAGES; do pkg_installed "$p" || missing+=("$p"); done
@@ -166,6 +169,9 @@ if [ -n "$SESSION_USER" ]; then
   fi
   if ! id -nG "$SESSION_USER" | tr ' ' '\n' | grep -qx "$ADMIN_GROUP"; then usermod -aG "$ADMIN_GROUP" "$SESSION_USER" && changed "group member $SESSION_USER"; fi
 fi
+
+# --- leftover accounts locked, sudoers grants reported, su for the admin group only (lib/accounts.sh) ---
+accounts_apply
 
 # --- SSH host keys and moduli (SB sshd-14, sshd-48, sshd-50) ---
 ssh_snapshot

@@ -175,6 +175,8 @@ else
   check updates "dnf-automatic.timer enabled" enabled dnf-automatic.timer
 fi
 
+updates_verify
+
 # --- sysctl: expected values are the bundle's own copy of the file ---
 mapfile -t SYSCTL < <(grep -v '^#' "$BUNDLE_DIR/files/etc/sysctl.d/90-bulwark.conf" | sed 's/ = / /')
 bad=""
@@ -206,6 +208,8 @@ if [ -z "$bad" ]; then pass accounts "login.defs values (LB os-05)"; else fail a
 check accounts "cracklib dictionary present (pwquality dictcheck needs it)" sh -c "ls /var/cache/cracklib/cracklib_dict.pwd /usr/share/cracklib/pw_dict.pwd* 2>/dev/null | grep -q ."
 check accounts "pwquality policy in place" sh -c "grep -qx 'minlen = 14' /etc/security/pwquality.conf.d/50-bulwark.conf"
 check accounts "sudo logs to /var/log/sudo.log and uses a pty" sh -c "grep -q '^Defaults use_pty' /etc/sudoers.d/50-bulwark && grep -q '^Defaults logfile=' /etc/sudoers.d/50-bulwark"
+
+accounts_verify
 
 # --- permissions ---
 check permissions "/etc/passwd root:root 0644 (LB os-03)" mode_is /etc/passwd 0644 root root
