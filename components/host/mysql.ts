@@ -351,6 +351,7 @@ BULWARK_SQL
 
 # Leftover accounts (issue 9): every unlocked account that is neither the server's, declared nor kept is locked
 # (dropped never: ALTER USER ... ACCOUNT UNLOCK undoes it). Names go to the server as hex, never as SQL text.
+# shellcheck disable=SC2001 # two hex digits at a time need a back-reference
 unhex() { printf '%b' "$(sed 's/../\\\\x&/g' <<<"$1")" | tr -d '\\000-\\037'; }
 leftovers=$(${client} --no-defaults --protocol=socket -S "$SOCKET" -u root -N -B -e ${sh(leftoverAccountsSql(policy))})
 while read -r uh hh ah; do
