@@ -273,7 +273,7 @@ if [ -f "$BUNDLE_DIR/lib/mysql.verify.sh" ]; then
   elif out=$(bash "$BUNDLE_DIR/lib/mysql.verify.sh" 2>&1); then
     pass mysql "mysql-baseline checks"
   else
-    fail mysql "$(printf '%s' "$out" | tr '\n' ' ' | cut -c1-300)"
+    fail mysql "$(printf '%s\n' "$out" | sed -n 's/^FAIL //p' | paste -sd ';' | cut -c1-1500)"
   fi
 fi
 
