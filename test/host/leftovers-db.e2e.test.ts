@@ -91,7 +91,8 @@ for (const { suite, os, net } of SUITES) {
       if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
       // The leftovers: the distribution's MariaDB, offline from the cached debs, with its packaged socket units enabled.
       const inst = run(path.join(__dirname, "harness.sh"), ["chroot", id, "sh", "-c",
-        "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-download /var/cache/bulwark-debs/mariadb/*.deb && mkdir -p /etc/systemd/system/sockets.target.wants && " +
+        // dpkg twice: one pass cannot order the pre-dependencies among the files (apt-get --no-download would fetch).
+        "export DEBIAN_FRONTEND=noninteractive; { dpkg -i /var/cache/bulwark-debs/mariadb/*.deb >/dev/null 2>&1 || dpkg -i /var/cache/bulwark-debs/mariadb/*.deb; } && mkdir -p /etc/systemd/system/sockets.target.wants && " +
         "for u in mariadb.socket mariadb-extra.socket; do f=$(ls /lib/systemd/system/$u /usr/lib/systemd/system/$u 2>/dev/null | head -n 1); [ -z \"$f\" ] || ln -sf \"$f\" /etc/systemd/system/sockets.target.wants/$u; done"],
       { timeoutMs: 300_000 });
       if (inst.code !== 0) throw new Error(`installing MariaDB offline failed: ${inst.out}`);
