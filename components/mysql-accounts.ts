@@ -4,7 +4,10 @@
  * run. Pure: renders text only. Accounts are locked (ACCOUNT LOCK), never dropped: the owner can unlock one.
  */
 import { z } from "zod";
-import { accountHostSchema, privilegeWaiverSchema, quoteString, type MysqlFlavor } from "./mysql-sql";
+import { isExpired, waiverSchema } from "../policies/src/waiver";
+import { accountHostSchema, quoteString, type MysqlFlavor } from "./mysql-sql";
+
+const keepWaiverSchema = waiverSchema.omit({ policy: true });
 
 /** Accounts the server package owns (at localhost only); never locked, never reported. */
 export const SYSTEM_ACCOUNTS: Record<MysqlFlavor, readonly string[]> = {
@@ -55,9 +58,11 @@ export const keepAccountSchema = z
         ctx.addIssue({ code: "custom", input: w, message: "a kept account is a usable leftover: add waiver {reason, approver, expires}, or remove it from keepAccounts so apply locks it" });
         return;
       }
-      const r = privilegeWaiverSchema.safeParse(w);
-      if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: "custom", path: i.path, input: (i as { input?: unknown }).input, message: i.message });
-    }).transform((w) => w as z.output<typeof privilegeWaiverSchema>),
+      const r = keepWaiverSchema.safeParse(w);
+      const at = (p: readonly PropertyKey[]) => p.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), w);
+      if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: "custom", path: i.path, input: at(i.path), message: i.message });
+      else if (isExpired(r.data)) ctx.addIssue({ code: "custom", path: ["expires"], input: r.data.expires, message: "this waiver has expired; renew it (new expires date and approver) or remove the account from keepAccounts so apply locks it" });
+    }).transform((w) => w as z.output<typeof keepWaiverSchema>),
   })
   .strict();
 export type KeepAccount = z.output<typeof keepAccountSchema>;
