@@ -164,7 +164,11 @@ function egressRules(m: HostModel): string[] {
   const ids = m.ids.kind === "wazuh" ? both("ids", `tcp dport { ${m.ids.managerPort}, ${m.ids.registrationPort} }`, "IDS manager") : [];
   const logs = m.logs.kind === "rsyslog-tls" ? both("logs", `tcp dport ${m.logs.port}`, "log collector") : [];
   return [
-    '\t\tct state established,related accept comment "replies, and every session already open (the management one included)"',
+    '\t\tct state established,related accept comment "replies, and every session already open"',
+    // A session opened before conntrack tracked anything (the first apply over SSH) is picked up mid-stream as
+    // new: sshd's own output to the management sources is accepted as such, so that session is never cut.
+    `\t\tip daddr @mgmt_v4 tcp sport ${m.ssh.port} accept comment "the management session"`,
+    `\t\tip6 daddr @mgmt_v6 tcp sport ${m.ssh.port} accept comment "the management session"`,
     "\t\tct state invalid drop",
     '\t\toif "lo" accept',
     "\t\ticmp type { destination-unreachable, time-exceeded, parameter-problem } accept",
