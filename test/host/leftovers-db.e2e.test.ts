@@ -61,10 +61,10 @@ for (const { suite, os, net } of SUITES) {
     const ssh = (user: string, command: string, secs = 20) =>
       harness("client", id, "timeout", String(secs), "ssh", "-F", "/dev/null", "-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no",
         "-o", "ConnectTimeout=4", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i", key.priv, "-b", good, `${user}@${srv}`, command);
-    /** A MariaDB login from the client namespace (address `from`); the password in a 0600 file, never argv. */
-    const sqlFrom = (from: string, user: string, password: string, sql: string, tls: boolean) => {
+    /** A MariaDB login from the client namespace (source: its first address, in the app's /24); the password in a 0600 file, never argv. */
+    const sqlLogin = (user: string, password: string, sql: string, tls: boolean) => {
       const cnf = path.join(work, `client-${user}.cnf`);
-      const lines = ["[client]", `user=${user}`, `password=${password}`, `host=${srv}`, "port=3306", "protocol=tcp", "connect-timeout=5", `bind-address=${from}`];
+      const lines = ["[client]", `user=${user}`, `password=${password}`, `host=${srv}`, "port=3306", "protocol=tcp", "connect-timeout=5"];
       lines.push(...(tls ? ["ssl", `ssl-ca=${path.join(m, "etc/mysql/tls/ca.pem")}`, "ssl-verify-server-cert"] : ["skip-ssl"]));
       fs.writeFileSync(cnf, lines.join("\n") + "\n", { mode: 0o600 });
       try {
@@ -115,7 +115,7 @@ for (const { suite, os, net } of SUITES) {
     });
 
     test("before: the leftovers are real (legacy logs in, 3306 on every address, the host reaches neighbours) and verify names them", () => {
-      expect(sqlFrom(app, "legacy", WEAK, "SELECT CURRENT_USER()", false).stdout.trim()).toBe("legacy@%");
+      expect(sqlLogin("legacy", WEAK, "SELECT CURRENT_USER()", false).stdout.trim()).toBe("legacy@%");
       expect(probe(id, other, 3306, good)).toBe("open");
       expect(harness("exec", id, "ss", "-Hltnp", "sport = :3306").stdout).toMatch(/"systemd",pid=1/);
       expect(reach(neighbour, 22)).toBe("open");
@@ -151,11 +151,11 @@ for (const { suite, os, net } of SUITES) {
     });
 
     test("the legacy account cannot log in; the declared application still can (TLS verified)", () => {
-      const legacy = sqlFrom(app, "legacy", WEAK, "SELECT CURRENT_USER()", true);
+      const legacy = sqlLogin("legacy", WEAK, "SELECT CURRENT_USER()", true);
       expect(legacy.code).not.toBe(0);
       expect(legacy.out).toMatch(/ERROR 4151/); // the account is locked
       const pw = fs.readFileSync(path.join(m, "etc/bulwark/mysql/shop.password"), "utf8").trim();
-      expect(sqlFrom(app, "shop", pw, "SELECT CURRENT_USER()", true).stdout.trim()).toBe(`shop@10.231.${net}.0/255.255.255.0`);
+      expect(sqlLogin("shop", pw, "SELECT CURRENT_USER()", true).stdout.trim()).toBe(`shop@10.231.${net}.0/255.255.255.0`);
     });
 
     test("MariaDB listens only on its bind address: 3306 elsewhere refuses; ss shows only mariadbd", () => {
