@@ -419,7 +419,7 @@ ${bindSh.replace("|| exit 1", "|| { echo 'FAIL bulwark bind address: auto found 
 check 'bulwark bind address' "$BIND" "$(q 'SELECT @@GLOBAL.bind_address')"
 ${LISTENERS_SH.split("\n").filter((l) => !/^\s*#/.test(l)).join("\n")}
 got=$(ss -Hltn 'sport = :${cfg.port}' | awk '{print $4}' | sort -u | paste -sd ' ')
-[ "$got" = ${listen} ] || got="$got (held by $(listener_units ${cfg.port}))"
+[ -z "$got" ] || [ "$got" = ${listen} ] || got="$got (held by $(listener_units ${cfg.port}))"
 check 'bulwark listens only on the bind address' ${listen} "$got"
 [ -n "\${BULWARK_MYSQL_SOCKET:-}" ] || for u in ${SOCKET_UNITS[cfg.flavor].join(" ")}; do
   [ -z "$(systemctl list-unit-files --no-legend "$u" 2>/dev/null)" ] || check "bulwark socket unit $u masked" masked "$(systemctl is-enabled "$u" 2>/dev/null)"
