@@ -13,6 +13,7 @@ import { Firewall, Peer, Port } from "./firewall";
 import { EncryptionKey } from "./kms";
 import { SecureNetwork } from "./network";
 import { type PatchOs, PatchManagement } from "./patching";
+import { DEFAULT_EGRESS_PORTS } from "./controls";
 import { normaliseRules } from "./rules";
 import { HardenedServer, InstanceIdentity } from "./server";
 import { hostUserData, hostWaivers, type TierPorts } from "./host/stack";
@@ -24,6 +25,8 @@ export const ROLE_INSTANCE_TYPES: Record<Role, string> = { web: "t3.small", app:
 /** Service ports between tiers: web -> app, app -> db. */
 export const APP_PORT = 8080;
 export const DB_PORT = 3306;
+/** SSH from the bastion to the site's servers (Bastion.grantSsh). */
+export const SSH_PORT = 22;
 
 /** Where each OS's official images come from (Canonical and Debian's AWS accounts). */
 export const AMI_SOURCES: Record<OperatingSystem, { owner: string; namePattern: string; patchOs: PatchOs }> = {
@@ -50,6 +53,14 @@ export function estateTiers(cfg: StackConfig): TierPorts {
     appPort: APP_PORT,
     dbPort: DB_PORT,
     sessionUser: cfg.adminAccess.session.runAsUser,
+    // Host egress mirrors the security groups' egress: each tier opens only the next one, within its site;
+    // every role reaches the VPC's interface endpoints (SSM, logs) over HTTPS.
+    egress: {
+      web: [{ port: APP_PORT, description: "to the app tier" }],
+      app: [{ port: DB_PORT, description: "to the database tier" }],
+      bastion: [{ port: SSH_PORT, description: "SSH to the site's servers" }],
+      all: DEFAULT_EGRESS_PORTS.map((port) => ({ port, description: "HTTPS to the VPC's interface endpoints (SSM, logs)" })),
+    },
   };
 }
 

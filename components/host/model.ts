@@ -187,6 +187,46 @@ const updatesSchema = z
       ctx.addIssue({ code: "custom", path: ["installOnFirstApply"], input: false, message: "the first apply installs pending security updates; to skip that add updates.waiver {reason, approver, expires}" });
     }
   });
+/** One outbound flow the host may open (the estate's tier flows, or a host's own). */
+export const egressFlowSchema = z
+  .object({
+    to: z.array(cidrSchema).min(1, "name at least one destination CIDR, e.g. the app tier's subnet 10.20.1.0/24"),
+    port: z.union([portSchema, z.object({ from: portSchema, to: portSchema }).strict()]),
+    protocol: z.enum(["tcp", "udp"]).default("tcp"),
+    description: z.string().min(1, "say what the flow is for").max(200),
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    if (typeof f.port !== "number" && f.port.from > f.port.to) ctx.addIssue({ code: "custom", path: ["port"], input: f.port, message: "from must not be above to" });
+  });
+const ipSchema = z.string().refine((s) => ipaddr.isValid(s.replace(/%.*/, "")), "use an IPv4 or IPv6 address such as 10.20.0.2");
+
+/**
+ * Outbound traffic (docs/host-egress.md). `restricted` (default): the output chain drops everything but
+ * established traffic, loopback, DNS, NTP, the log collector, the IDS manager, HTTP(S) to public addresses and
+ * the declared flows. A bare array is shorthand for `{flows: [...]}`.
+ */
+export const egressSchema = z.preprocess(
+  (v) => (Array.isArray(v) ? { flows: v } : v),
+  z
+    .object({
+      mode: z.enum(["restricted", "open"]).default("restricted"),
+      /** Resolvers to allow; default: the ones this host uses, found by apply (resolv.conf, systemd-resolved). */
+      dns: z.array(ipSchema).max(16).optional(),
+      flows: z.array(egressFlowSchema).max(64, "declare at most 64 flows; group destinations in one flow's `to`").default([]),
+      waiver: hostWaiverSchema.optional(),
+    })
+    .strict()
+    .superRefine((e, ctx) => {
+      if (e.mode === "open" && !e.waiver) {
+        ctx.addIssue({ code: "custom", path: ["mode"], input: e.mode, message: "open egress lets a compromised host reach any neighbour; use mode: restricted with declared flows, or add egress.waiver {reason, approver, expires}" });
+      }
+      if (e.waiver && isExpired(e.waiver)) {
+        ctx.addIssue({ code: "custom", path: ["waiver", "expires"], input: e.waiver.expires, message: "this waiver has expired; renew it (new expires date and approver) or use mode: restricted" });
+      }
+    }),
+);
+export type EgressFlow = z.output<typeof egressFlowSchema>;
 
 /** The model's fields without the cross-field checks (for schemas built from parts of it). */
 export const hostModelBase = z
@@ -214,6 +254,7 @@ export const hostModelBase = z
     ids: idsSchema,
     logs: logsSchema,
     patch: patchSchema.prefault({}),
+    egress: egressSchema.prefault({}),
     /** Role db: the self-hosted MySQL/MariaDB hardening (components/host/mysql.ts), when this host runs one. */
     mysql: mysqlRoleSchema.optional(),
     accounts: accountsSchema.prefault({}),

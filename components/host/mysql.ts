@@ -4,8 +4,11 @@
  * mysql-db-*), plus what dev-sec leaves out: a private bind address, a password validation plugin, TLS required.
  * Pure: renders text only. HOST places `files` and runs `apply` as root; `verify` exits non-zero on any failure.
  */
+import * as fs from "fs";
+import * as path from "path";
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
+import { accountChecks, keepAccountSchema, keptLines, leftoverAccountsSql, LOCK_ACCOUNT_PRINTF, SYSTEM_ACCOUNTS, usableNotKept } from "../mysql-accounts";
 import {
   accountHostSchema,
   appGrantFields,
@@ -124,6 +127,8 @@ export const mysqlRoleSchema = z
     /** MariaDB server_audit (connections, DDL and DCL). */
     audit: z.boolean().default(true),
     apps: z.array(selfHostedAppSchema).max(64, "declare at most 64 application users").default([]),
+    /** Leftover accounts kept usable on purpose (each with a waiver); every other undeclared account is locked. */
+    keepAccounts: z.array(keepAccountSchema).max(32, "keep at most 32 accounts").default([]),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -134,7 +139,27 @@ export const mysqlRoleSchema = z
       }
       seen.set(a.name, i);
     });
+    const declared = new Set(cfg.apps.map((a) => `${a.name}@${a.host}`));
+    const kept = new Map<string, number>();
+    cfg.keepAccounts.forEach((k, i) => {
+      const acct = `${k.user}@${k.host}`;
+      const why = SYSTEM_ACCOUNTS[cfg.flavor].includes(acct) || k.user === "root"
+        ? "is a system account (never locked, root only at localhost): remove it from keepAccounts"
+        : declared.has(acct) ? "is declared in apps (never locked): remove it from keepAccounts"
+          : kept.has(acct) ? `repeats keepAccounts[${kept.get(acct)}]: list each account once` : "";
+      if (why) ctx.addIssue({ code: "custom", path: ["keepAccounts", i, "user"], message: `${acct} ${why}`, input: k.user });
+      kept.set(acct, i);
+    });
   });
+
+/** Socket units a flavour's packages ship: each listens on the port itself, whatever bind-address says. */
+export const SOCKET_UNITS: Record<"mariadb" | "mysql", readonly string[]> = {
+  mariadb: ["mariadb.socket", "mariadb-extra.socket"],
+  mysql: ["mysqld.socket", "mysql.socket"],
+};
+
+/** listener_units (components/host/scripts/listeners.sh): names the unit behind a TCP listener. */
+export const LISTENERS_SH = fs.readFileSync(path.join(__dirname, "scripts", "listeners.sh"), "utf8");
 
 export type MysqlRoleInput = z.input<typeof mysqlRoleSchema>;
 export type MysqlRoleConfig = z.output<typeof mysqlRoleSchema>;
@@ -234,6 +259,12 @@ export function renderMysqlHardening(input: unknown): MysqlHardening {
     renderUserSql({ name: a.name, host: a.host, database: a.database, privileges: a.privileges, scope: a.scope, auth: { kind: a.auth } }, cfg.flavor),
   );
   const installSql = renderSecureInstallationSql(cfg.flavor);
+  const policy = {
+    flavor: cfg.flavor,
+    declared: cfg.apps.map((a) => `${a.name}@${a.host}`),
+    globalAllowed: cfg.apps.filter((a) => a.scope === "global").map((a) => `${a.name}@${a.host}`),
+    keep: cfg.keepAccounts,
+  };
 
   const apply = `#!/usr/bin/env bash
 # Bulwark mysql role: apply (run as root after the files are in place). Never prints a credential:
@@ -276,7 +307,18 @@ for f in "$CA" "$CERT" "$KEY"; do
 done
 chown root:mysql ${sh(cfg.tls.keyFile)} && chmod 0640 ${sh(cfg.tls.keyFile)}
 
-if [ "$STAGE" = all ]; then
+# The server's own unit is the only listener for its port: the packaged socket units would listen on every
+# address whatever bind-address says (issue 9). Masked, never left to come back with a package upgrade.
+# A run on another socket (BULWARK_MYSQL_SOCKET: tests, break-glass) is not the system service: units untouched.
+SOCKETS_STOPPED=0
+[ -n "\${BULWARK_MYSQL_SOCKET:-}" ] || for u in ${SOCKET_UNITS[cfg.flavor].join(" ")}; do
+  [ -n "$(systemctl list-unit-files --no-legend "$u" 2>/dev/null)" ] || continue
+  [ "$(systemctl is-enabled "$u" 2>/dev/null || true)" != masked ] || continue
+  if [ -d /run/systemd/system ] && systemctl is-active --quiet "$u"; then systemctl stop "$u" && SOCKETS_STOPPED=1; fi
+  systemctl disable "$u" >/dev/null 2>&1 || true
+  systemctl mask "$u" >/dev/null 2>&1 && echo "changed: masked $u"
+done
+if [ "$STAGE" = all ] || { [ "$SOCKETS_STOPPED" = 1 ] && [ -d /run/systemd/system ]; }; then
   if [ -d /run/systemd/system ]; then systemctl restart ${sh(service)}; else service ${sh(service)} restart; fi
 fi
 fi
@@ -306,6 +348,17 @@ ${pwApps.map((a) => `  printf "SET ${passwordVariable(a.name)} = CONVERT(UNHEX('
 ${userSql.join("\n")}
 BULWARK_SQL
 } | ${client} --no-defaults --protocol=socket -S "$SOCKET" -u root --batch
+
+# Leftover accounts (issue 9): every unlocked account that is neither the server's, declared nor kept is locked
+# (dropped never: ALTER USER ... ACCOUNT UNLOCK undoes it). Names go to the server as hex, never as SQL text.
+# shellcheck disable=SC2001 # two hex digits at a time need a back-reference
+unhex() { printf '%b' "$(sed 's/../\\\\x&/g' <<<"$1")" | tr -d '\\000-\\037'; }
+leftovers=$(${client} --no-defaults --protocol=socket -S "$SOCKET" -u root -N -B -e ${sh(leftoverAccountsSql(policy))})
+while read -r uh hh ah; do
+  [[ "$uh" =~ ^[0-9A-F]+$ && "$hh" =~ ^[0-9A-F]*$ && "$ah" =~ ^[0-9A-F]+$ ]] || continue
+  printf ${sh(LOCK_ACCOUNT_PRINTF)} "$uh" "$hh" | ${client} --no-defaults --protocol=socket -S "$SOCKET" -u root --batch
+  echo "changed: mysql account $(unhex "$ah") locked"
+done <<<"$leftovers"
 echo "bulwark-mysql: applied (${cfg.apps.length} application user(s))"
 `;
 
@@ -337,10 +390,12 @@ echo "bulwark-mysql: applied (${cfg.apps.length} application user(s))"
         : "SELECT COUNT(*) FROM mysql.user WHERE authentication_string='' AND plugin IN ('mysql_native_password','caching_sha2_password','sha256_password') AND account_locked<>'Y'",
       "0",
     ],
-    ["mysql-db-06 grant option only for admins", `SELECT COUNT(*) FROM mysql.user WHERE Grant_priv='Y' AND User NOT IN (${grantOk})`, "0"],
-    ["mysql-db-07 no % hosts", "SELECT COUNT(*) FROM mysql.user WHERE Host='%'", "0"],
+    // Locked leftovers (and waived kept ones) cannot log in: they are reported by name below, not counted here.
+    ["mysql-db-06 grant option only for admins", `SELECT COUNT(*) FROM mysql.user WHERE Grant_priv='Y' AND User NOT IN (${grantOk}) AND ${usableNotKept(policy)}`, "0"],
+    ["mysql-db-07 no % hosts", `SELECT COUNT(*) FROM mysql.user WHERE Host='%' AND ${usableNotKept(policy)}`, "0"],
     ["mysql-db-08 root only at localhost", "SELECT COUNT(*) FROM mysql.user WHERE User='root' AND Host<>'localhost'", "0"],
     ["bulwark root only via the unix socket", "SELECT COUNT(*) FROM mysql.user WHERE User='root' AND plugin NOT IN ('unix_socket','auth_socket')", "0"],
+    ...accountChecks(policy),
     ...pwApps.map((a): [string, string, string] => [
       `bulwark ${a.name} requires TLS`,
       `SELECT COUNT(*) FROM mysql.user WHERE User='${a.name}' AND ssl_type IN ('ANY','X509','SPECIFIED')`,
@@ -362,7 +417,20 @@ check() { # id expected actual
 q() { ${client} --no-defaults --protocol=socket -S "$SOCKET" -u root -N -B -e "$1" 2>&1 | head -n 1; }
 ${bindSh.replace("|| exit 1", "|| { echo 'FAIL bulwark bind address: auto found no private IPv4'; exit 1; }")}
 check 'bulwark bind address' "$BIND" "$(q 'SELECT @@GLOBAL.bind_address')"
-check 'bulwark listens only on the bind address' ${listen} "$(ss -Hltn 'sport = :${cfg.port}' | awk '{print $4}' | sort -u | paste -sd ' ')"
+${LISTENERS_SH.split("\n").filter((l) => !/^\s*#/.test(l)).join("\n")}
+got=$(ss -Hltn 'sport = :${cfg.port}' | awk '{print $4}' | sort -u | paste -sd ' ')
+[ -z "$got" ] || [ "$got" = ${listen} ] || got="$got (held by $(listener_units ${cfg.port}))"
+check 'bulwark listens only on the bind address' ${listen} "$got"
+[ -n "\${BULWARK_MYSQL_SOCKET:-}" ] || for u in ${SOCKET_UNITS[cfg.flavor].join(" ")}; do
+  [ -z "$(systemctl list-unit-files --no-legend "$u" 2>/dev/null)" ] || check "bulwark socket unit $u masked" masked "$(systemctl is-enabled "$u" 2>/dev/null)"
+done
+while IFS='|' read -r acct reason approver expires; do
+  [ -n "$acct" ] || continue
+  if [[ "$(date -u +%F)" > "$expires" ]]; then check "bulwark kept account $acct waiver" "expires $expires or later" "expired"
+  else echo "WAIVED kept account $acct: $reason (approver $approver, expires $expires)"; fi
+done <<'BULWARK_KEPT'
+${keptLines(cfg.keepAccounts).join("\n")}
+BULWARK_KEPT
 while IFS='|' read -r id want sql; do check "$id" "$want" "$(q "$sql")"; done <<'BULWARK_CHECKS'
 ${checks.map(([id, query, want]) => [id, want, query].join("|")).join("\n")}
 BULWARK_CHECKS

@@ -145,10 +145,71 @@ export function nftComment(text: string): string {
   return bytes.subarray(0, end).toString("utf8");
 }
 
+// TODO(exposure): import isInternet — swap for the shared exposure model (policies/src/exposure.ts) at merge.
+/** Destinations that are not the public internet (ipaddr.js special ranges): reached only through declared flows. */
+// ipaddr.js's own table of special ranges (what its range() reads); not in its type declarations.
+const specialRanges = (k: typeof ipaddr.IPv4 | typeof ipaddr.IPv6) => (k.prototype as unknown as { SpecialRanges: Record<string, unknown> }).SpecialRanges;
+export function nonPublicCidrs(): { v4: string[]; v6: string[] } {
+  const pick = (ranges: Record<string, unknown>, names: string[]) =>
+    names.flatMap((n) => {
+      const r = ranges[n] as [ipaddr.IPv4 | ipaddr.IPv6, number] | [ipaddr.IPv4 | ipaddr.IPv6, number][];
+      return (Array.isArray(r[0]) ? (r as [ipaddr.IPv4, number][]) : [r as [ipaddr.IPv4, number]]).map(([a, l]) => `${a.toString()}/${l}`);
+    });
+  // NAT64 (64:ff9b::/96) stays public: IPv6-only subnets reach the internet through it.
+  const v4 = pick(specialRanges(ipaddr.IPv4), ["unspecified", "broadcast", "multicast", "linkLocal", "loopback", "carrierGradeNat", "private", "reserved"]);
+  const v6 = pick(specialRanges(ipaddr.IPv6), ["unspecified", "linkLocal", "multicast", "loopback", "uniqueLocal", "ipv4Mapped", "deprecatedSiteLocal", "discard", "rfc6145", "reserved", "segmentRouting"]);
+  return { v4: collapseCidrs(v4), v6: collapseCidrs(v6) };
+}
+
+/** Where apply writes the addresses it finds on the host (resolvers, log collector, IDS manager) as set elements. */
+export const EGRESS_NFT = "/etc/bulwark/nft.d/egress.nft";
+
+/** Rules of the output chain (restricted egress): the `output` chain's body after its hook line. */
+function egressRules(m: HostModel): string[] {
+  const rule = (family: 4 | 6, dst: string, l4: string, note: string) => `\t\t${family === 4 ? "ip" : "ip6"} daddr ${dst} ${l4} accept comment ${JSON.stringify(note)}`;
+  const both = (set: string, l4: string, note: string) => [rule(4, `@${set}_v4`, l4, note), rule(6, `@${set}_v6`, l4, note)];
+  const flows = m.egress.flows.flatMap((f) => {
+    const l4 = `${f.protocol} dport ${portExpr(f.port)}`;
+    const note = f.description.replace(/"/g, "'").slice(0, 120);
+    const to4 = collapseCidrs(f.to).filter((c) => !c.includes(":"));
+    const to6 = collapseCidrs(f.to).filter((c) => c.includes(":"));
+    return [...(to4.length ? [rule(4, `{ ${to4.join(", ")} }`, l4, note)] : []), ...(to6.length ? [rule(6, `{ ${to6.join(", ")} }`, l4, note)] : [])];
+  });
+  const ids = m.ids.kind === "wazuh" ? both("ids", `tcp dport { ${m.ids.managerPort}, ${m.ids.registrationPort} }`, "IDS manager") : [];
+  const logs = m.logs.kind === "rsyslog-tls" ? both("logs", `tcp dport ${m.logs.port}`, "log collector") : [];
+  return [
+    "\t\tct state established,related accept",
+    // A session opened before conntrack tracked anything (the first apply over SSH) is picked up mid-stream as
+    // new: sshd's own output to the management sources is accepted as such, so that session is never cut.
+    `\t\tip daddr @mgmt_v4 tcp sport ${m.ssh.port} accept`,
+    `\t\tip6 daddr @mgmt_v6 tcp sport ${m.ssh.port} accept`,
+    "\t\tct state invalid drop",
+    '\t\toif "lo" accept',
+    "\t\ticmp type { destination-unreachable, time-exceeded, parameter-problem } accept",
+    "\t\ticmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem, nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, mld2-listener-report } accept",
+    '\t\tudp sport 68 udp dport 67 accept',
+    '\t\tudp sport 546 udp dport 547 accept',
+    ...both("dns", "meta l4proto { tcp, udp } th dport 53", "DNS"),
+    '\t\tip daddr 169.254.169.254 tcp dport 80 accept',
+    '\t\tip6 daddr fd00:ec2::254 tcp dport 80 accept',
+    '\t\tip daddr 169.254.169.123 udp dport 123 accept',
+    '\t\tip6 daddr fd00:ec2::123 udp dport 123 accept',
+    '\t\tip daddr != @nonpublic_v4 udp dport 123 accept',
+    '\t\tip6 daddr != @nonpublic_v6 udp dport 123 accept',
+    ...logs,
+    ...ids,
+    '\t\tip daddr != @nonpublic_v4 tcp dport { 80, 443 } accept',
+    '\t\tip6 daddr != @nonpublic_v6 tcp dport { 80, 443 } accept',
+    ...flows,
+    '\t\tlimit rate 6/minute log prefix "bulwark-egress-drop: "',
+  ];
+}
+
 /** nftables: default-drop input and forward for v4+v6 in one inet table, replaced atomically. */
 export function renderNftables(m: HostModel): string {
   const v4 = (xs: string[]) => collapseCidrs(xs).filter((c) => !c.includes(":"));
   const v6 = (xs: string[]) => collapseCidrs(xs).filter((c) => c.includes(":"));
+  const open = m.egress.mode === "open";
   const mgmt4 = v4(m.ssh.managementSources);
   const mgmt6 = v6(m.ssh.managementSources);
   const set = (name: string, type: string, els: string[]) => [
@@ -196,10 +257,19 @@ export function renderNftables(m: HostModel): string {
     "\tchain forward {",
     "\t\ttype filter hook forward priority filter; policy drop;",
     "\t}",
+    ...(open ? [] : [
+      // One line per set: the user data is limited to 16 KiB.
+      `\tset nonpublic_v4 { type ipv4_addr; flags interval; auto-merge; elements = { ${nonPublicCidrs().v4.join(", ")} }; }`,
+      `\tset nonpublic_v6 { type ipv6_addr; flags interval; auto-merge; elements = { ${nonPublicCidrs().v6.join(", ")} }; }`,
+      ...["dns", "logs", "ids"].flatMap((n) => [4, 6].map((f) => `\tset ${n}_v${f} { type ipv${f}_addr; flags interval; auto-merge; }`)),
+    ]),
     "\tchain output {",
-    "\t\ttype filter hook output priority filter; policy accept;",
+    `\t\ttype filter hook output priority filter; policy ${open ? "accept" : "drop"};`,
+    ...(open ? [] : egressRules(m)),
     "\t}",
     "}",
+    // Set elements found by apply (a glob: no file, no error). Loaded in the same transaction as the table.
+    ...(open ? [] : [`include "${path.dirname(EGRESS_NFT)}/*.nft"`]),
     "",
   ].join("\n");
 }
@@ -542,6 +612,12 @@ function bundleEnv(m: HostModel, os: HostOs, p: OsProfile, settings: SshSetting[
     `NFT_CONF=${q(p.nftConf)}`,
     `FW_ROLLBACK_SECONDS=\${BULWARK_FW_ROLLBACK_SECONDS:-180}`,
     `ALLOWED_TCP=${q([...new Set(allowedTcp)].join(" "))}`,
+    `EGRESS_MODE=${q(m.egress.mode)}`,
+    `EGRESS_WAIVER=${q(m.egress.mode === "open" ? waiver(m.egress.waiver) : "")}`,
+    `EGRESS_DNS=${q((m.egress.dns ?? []).join(" "))}`,
+    `EGRESS_NFT=${q(EGRESS_NFT)}`,
+    `EGRESS_LOG_HOST=${q(m.logs.kind === "rsyslog-tls" ? m.logs.target : "")}`,
+    `EGRESS_IDS_HOST=${q(ids.kind === "wazuh" ? ids.manager : "")}`,
     `AUDITED_TOOLS=${q(AUDITED_TOOLS.map((t) => `${t.path}:${t.key}`).join(" "))}`,
     `AUDIT_RULE_COUNT=${AUDIT_RULES.filter((r) => /^-[aw] /.test(r)).length}`,
     `AUDITD_CONF=${arr(AUDITD_CONF.map((c) => `${c.key} ${c.value}`))}`,
@@ -601,7 +677,10 @@ const staticBody = (name: string): string =>
   stripShellCommentLines(fs.readFileSync(path.join(SCRIPTS_DIR, `${name}.sh`), "utf8"));
 /** One concern per file (functions only): apply's own are part of it, shared ones ship once as lib/<name>.sh. */
 const APPLY_CONCERNS = ["ssh-switch"];
-const CONCERNS = ["mta", "accounts", "updates"];
+const CONCERNS = ["mta", "accounts", "updates", "listeners"];
+/** Shipped as lib/<name>.sh but sourced by apply at its own step, since sourcing it acts. */
+const STEPS = ["egress"];
+
 
 /** Renders the bundle for `os`. Accepts raw input (validated here) or an already parsed model. */
 export function renderBundle(input: unknown, os: HostOs): HostBundle {
@@ -673,7 +752,7 @@ export function renderBundle(input: unknown, os: HostOs): HostBundle {
     ...logFiles(m, p),
     ...wazuhFiles(m),
   ];
-  const hooks = CONCERNS.map((c) => ({ name: `${c}.sh`, content: fs.readFileSync(path.join(SCRIPTS_DIR, `${c}.sh`), "utf8") }));
+  const hooks = [...CONCERNS, ...STEPS].map((c) => ({ name: `${c}.sh`, content: fs.readFileSync(path.join(SCRIPTS_DIR, `${c}.sh`), "utf8") }));
   const wz = wazuhHook(m, p);
   if (wz) hooks.push({ name: "10-wazuh.apply.sh", content: wz });
   const sur = suricataHook(m, p);

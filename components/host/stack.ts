@@ -58,6 +58,8 @@ export interface TierPorts {
   dbPort: number;
   /** Session Manager's run-as user (adminAccess.session.runAsUser): the host creates it. */
   sessionUser?: string;
+  /** Outbound flows within the site, per role and for every role (`all`): the host's declared egress. */
+  egress?: Partial<Record<EstateServer["role"] | "all", { port: number; description: string }[]>>;
 }
 
 const portOf = (p: number | string) => {
@@ -87,6 +89,7 @@ export function serverHostModel(host: HostStackConfig, site: EstateSite, server:
         (server.role === "bastion" ? (tiers.bastionSources?.length ? tiers.bastionSources : [site.cidr]) : tiers.sshFromSite ? [site.cidr] : []),
     },
     inbound: [...roleInbound, ...extra].filter((r) => r.port !== 22),
+    egress: [...(tiers.egress?.[server.role] ?? []), ...(tiers.egress?.all ?? [])].map((f) => ({ to: [site.cidr], port: f.port, protocol: "tcp", description: f.description })),
     ...(tiers.sessionUser ? { sessionUser: tiers.sessionUser } : {}),
   } as HostModelInput;
 }

@@ -193,6 +193,10 @@ fi
 [ -f /etc/ssh/revoked_keys ] || { install -m 0600 /dev/null /etc/ssh/revoked_keys && changed /etc/ssh/revoked_keys; }
 [ -f /etc/ssh/sshd_config.pre-bulwark ] || cp -p /etc/ssh/sshd_config /etc/ssh/sshd_config.pre-bulwark 2>/dev/null || true
 
+# --- egress: the addresses the output chain needs from this host (resolvers, collector, IDS manager) ---
+# shellcheck source=lib/egress.sh
+. "$BUNDLE_DIR/lib/egress.sh"
+
 # --- validate before anything is swapped in ---
 ssh_validate
 nft -c -f "$BUNDLE_DIR/files$NFT_CONF" || die "rendered nftables ruleset fails nft -c"
@@ -264,7 +268,7 @@ if runtime; then
   # Firewall: one atomic transaction that replaces only table inet bulwark. Established traffic (this session)
   # is accepted first; over SSH a timed rollback restores the previous table unless `verify --confirm-firewall`,
   # run from a NEW connection, proves the management path still works.
-  if was_changed "$NFT_CONF" || ! nft list table inet bulwark >/dev/null 2>&1; then
+  if was_changed "$NFT_CONF" || was_changed "$EGRESS_NFT" || ! nft list table inet bulwark >/dev/null 2>&1; then
     mkdir -p /run/bulwark
     { echo "table inet bulwark"; echo "delete table inet bulwark"; nft list table inet bulwark 2>/dev/null || true; } >/var/lib/bulwark/fw-rollback.nft
     # Armed when applied by a person or HardenedHost (SSH, sudo, or BULWARK_FW_CONFIRM=1); not from cloud-init.

@@ -50,6 +50,7 @@ first_value() { # first value of KEY in an sshd_config-style file (what InSpec's
     END { if (out) print out }' "$1"
 }
 
+
 # --- admins ---
 for u in $ADMINS; do
   check admins "user $u exists in $ADMIN_GROUP" sh -c "id -nG '$u' | tr ' ' '\n' | grep -qx '$ADMIN_GROUP'"
@@ -121,6 +122,8 @@ if [ "$STATIC" = 0 ]; then
     else
       fail firewall "loaded table inet bulwark is not default-drop"
     fi
+    if [ "$EGRESS_MODE" = open ]; then waiver_check firewall "$EGRESS_WAIVER"
+    else check firewall "output policy drop loaded (egress only to declared destinations)" grep -q 'hook output priority filter; policy drop;' <<<"$loaded"; fi
     if fresh=$(unshare -n sh -c "nft -f '$NFT_CONF' && nft list table inet bulwark" 2>/dev/null); then
       if [ "$fresh" = "$loaded" ]; then pass firewall "loaded ruleset equals $NFT_CONF"; else fail firewall "loaded ruleset differs from $NFT_CONF"; fi
     else
@@ -233,7 +236,7 @@ if [ -z "$bad" ]; then pass services "no insecure legacy packages (LB package-01
 if [ "$STATIC" = 0 ]; then
   # U22 2.1.22: only approved services listen beyond loopback.
   bad=$(ss -H -tln 2>/dev/null | awk '{print $4}' | grep -vE '^(127\.|\[::1\]|\[::ffff:127\.)' | sed 's/.*://' | sort -u |
-    while read -r port; do case " $ALLOWED_TCP " in *" $port "*) ;; *) printf ' %s' "$port" ;; esac; done)
+    while read -r port; do case " $ALLOWED_TCP " in *" $port "*) ;; *) printf ' %s(%s)' "$port" "$(listener_units "$port")" ;; esac; done)
   if [ -z "$bad" ]; then pass services "only declared TCP ports listen ($ALLOWED_TCP)"; else fail services "undeclared TCP listeners:$bad"; fi
 fi
 mta_verify
@@ -274,7 +277,7 @@ if [ -f "$BUNDLE_DIR/lib/mysql.verify.sh" ]; then
   elif out=$(bash "$BUNDLE_DIR/lib/mysql.verify.sh" 2>&1); then
     pass mysql "mysql-baseline checks"
   else
-    fail mysql "$(printf '%s' "$out" | tr '\n' ' ' | cut -c1-300)"
+    fail mysql "$(printf '%s\n' "$out" | sed -n 's/^FAIL //p' | paste -sd ';' | cut -c1-1500)"
   fi
 fi
 
