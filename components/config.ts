@@ -287,16 +287,21 @@ function bastionChecks(c: z.output<typeof baseSchema>, add: (path: (string | num
   if (!b) return;
   const internal = internalCidrsOf(c);
   const valid = b.allowedCidrs.filter(safeCidr);
-  if (valid.length && isAnywhere(valid, internal)) {
-    add(["adminAccess", "bastion", "allowedCidrs"], "SSH from the whole internet is never allowed (these ranges together cover it): list your office or VPN ranges", valid);
-    return;
-  }
+  let anywhere = false;
   b.allowedCidrs.forEach((cidr, i) => {
     if (!safeCidr(cidr)) return;
+    if (isAnywhere(cidr, internal)) {
+      anywhere = true;
+      add(["adminAccess", "bastion", "allowedCidrs", i], "SSH from the whole internet is never allowed: list your office or VPN ranges", cidr);
+      return;
+    }
     const peer = { kind: cidr.includes(":") ? "ipv6" : "ipv4", cidr, label: "x" } as const;
     const v = judgeIngress(peer, { protocol: "tcp", fromPort: 22, toPort: 22, label: "tcp22" }, [], b.waivers, new Date(), internal);
     if (!v.ok) add(["adminAccess", "bastion", "allowedCidrs", i], `${v.message}; ${v.fix} in adminAccess.bastion.waivers`, cidr);
   });
+  if (!anywhere && valid.length > 1 && isAnywhere(valid, internal)) {
+    add(["adminAccess", "bastion", "allowedCidrs"], "SSH from the whole internet is never allowed (these ranges together cover it): list your office or VPN ranges", valid);
+  }
 }
 
 function safeCidr(cidr: string): boolean {

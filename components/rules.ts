@@ -133,12 +133,16 @@ export function judgeIngress(
     ports: { ...DEFAULT_EXPOSURE_PORTS, webPorts: authorizedWebPorts },
   });
   if (!e.policies.length) return { ok: true, policies: [], waivers: [] };
-  const what = `${port.label} (${[...e.classes].filter((c) => c !== "web").join(", ")}) from ${peer.cidr}`;
+  const kinds = [
+    e.classes.has("remote-admin") || e.classes.has("high-risk") ? "opens admin/high-risk ports to the internet" : "",
+    e.classes.has("other") ? `is not an authorized web port (${authorizedWebPorts.join(", ")})` : "",
+  ].filter(Boolean);
+  const what = `${port.label} from ${e.anywhere ? `${peer.cidr} (the internet)` : `public range ${peer.cidr}`} ${kinds.join(" and ")}`;
   if (e.anywhere && e.classes.has("remote-admin")) {
     return {
       ok: false,
       policies: e.policies,
-      message: `remote-admin ${what} (the internet) is never allowed`,
+      message: `admin port ${port.label} from ${peer.cidr} (the internet) is never allowed`,
       fix: "use Session Manager (adminAccess.mode: session-manager) or a bastion with allow-listed CIDRs",
     };
   }
@@ -149,7 +153,7 @@ export function judgeIngress(
       return {
         ok: false,
         policies: e.policies,
-        message: `${what} is internet exposure`,
+        message: what,
         fix: `use a private source, or add a waiver {policy: ${policy}, reason, approver, expires}`,
       };
     }
