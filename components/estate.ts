@@ -6,7 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { OperatingSystem, Role, ServerConfig, SiteConfig, StackConfig } from "./config";
+import { internalCidrsOf, type OperatingSystem, type Role, type ServerConfig, type SiteConfig, type StackConfig } from "./config";
 import { Bastion, RemoteAccess } from "./access";
 import { SecurityBaseline } from "./baseline";
 import { Firewall, Peer, Port } from "./firewall";
@@ -49,6 +49,8 @@ export function estateTiers(cfg: StackConfig): TierPorts {
     appPort: APP_PORT,
     dbPort: DB_PORT,
     sessionUser: cfg.adminAccess.session.runAsUser,
+    internalCidrs: internalCidrsOf(cfg),
+    bastionWaivers: cfg.adminAccess.bastion?.waivers ?? [],
   };
 }
 

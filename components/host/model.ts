@@ -6,6 +6,7 @@ import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { waiverSchema } from "../../policies/src/waiver";
 import { mysqlRoleSchema } from "./mysql";
+import { exposureChecks, hostExposureSchema } from "./exposure-checks";
 
 export const HOST_OSES = ["ubuntu-24.04", "ubuntu-22.04", "debian-12", "amazonlinux-2023"] as const;
 export type HostOs = (typeof HOST_OSES)[number];
@@ -47,8 +48,6 @@ const cidrSchema = z
     }
   }, "use an IPv4/IPv6 address or CIDR such as 10.20.0.0/16 or 2001:db8::/48")
   .transform((s) => normaliseCidr(s).cidr);
-
-const isInternet = (c: string): boolean => c === "0.0.0.0/0" || c === "::/0";
 
 const portSchema = z.number().int().min(1, "use a port from 1 to 65535").max(65535, "use a port from 1 to 65535");
 
@@ -166,7 +165,8 @@ export const hostModelBase = z
       .object({
         port: portSchema.default(22),
         managementSources: z
-          .array(cidrSchema.refine((c) => !isInternet(c), "SSH from the internet is refused: use your VPN, bastion or office CIDR"))
+          // Internet sources (any spelling) are judged by exposureChecks, with the exposure model.
+          .array(cidrSchema)
           // Empty: no SSH from anywhere (Session Manager only); sshd stays hardened behind a closed port.
           ,
       })
@@ -177,10 +177,13 @@ export const hostModelBase = z
     patch: patchSchema.prefault({}),
     /** Role db: the self-hosted MySQL/MariaDB hardening (components/host/mysql.ts), when this host runs one. */
     mysql: mysqlRoleSchema.optional(),
+    /** Exposure waivers and declared internal ranges (components/host/exposure-checks.ts). */
+    exposure: hostExposureSchema.prefault({}),
   })
   .strict();
 
 export const hostModelSchema = hostModelBase.superRefine((m, ctx) => {
+    exposureChecks(m, ctx);
     m.inbound.forEach((r, i) => {
       const from = typeof r.port === "number" ? r.port : r.port.from;
       const to = typeof r.port === "number" ? r.port : r.port.to;

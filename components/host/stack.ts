@@ -41,6 +41,8 @@ export interface EstateServer {
   role: "web" | "app" | "db" | "bastion";
   os: HostOs;
   allow?: { from: string; ports: (number | string)[]; protocol?: "tcp" | "udp"; description?: string }[];
+  /** The server's exposure waivers (the same ones its firewall honours). */
+  waivers?: Waiver[];
 }
 export interface EstateSite {
   name: string;
@@ -58,6 +60,9 @@ export interface TierPorts {
   dbPort: number;
   /** Session Manager's run-as user (adminAccess.session.runAsUser): the host creates it. */
   sessionUser?: string;
+  /** Declared internal ranges (site CIDRs, bulwark:internalCidrs) and the bastion's waivers, for the exposure checks. */
+  internalCidrs?: string[];
+  bastionWaivers?: Waiver[];
 }
 
 const portOf = (p: number | string) => {
@@ -88,6 +93,11 @@ export function serverHostModel(host: HostStackConfig, site: EstateSite, server:
     },
     inbound: [...roleInbound, ...extra].filter((r) => r.port !== 22),
     ...(tiers.sessionUser ? { sessionUser: tiers.sessionUser } : {}),
+    exposure: {
+      waivers: server.role === "bastion" ? tiers.bastionWaivers ?? [] : server.waivers ?? [],
+      internalCidrs: [site.cidr, ...(tiers.internalCidrs ?? [])],
+      webPorts: tiers.webPorts,
+    },
   } as HostModelInput;
 }
 
