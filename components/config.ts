@@ -297,7 +297,7 @@ function bastionChecks(c: z.output<typeof baseSchema>, add: (path: (string | num
     }
     const peer = { kind: cidr.includes(":") ? "ipv6" : "ipv4", cidr, label: "x" } as const;
     const v = judgeIngress(peer, { protocol: "tcp", fromPort: 22, toPort: 22, label: "tcp22" }, [], b.waivers, new Date(), internal);
-    if (!v.ok) add(["adminAccess", "bastion", "allowedCidrs", i], `${v.message}; ${v.fix} in adminAccess.bastion.waivers`, cidr);
+    if (!v.ok) add(["adminAccess", "bastion", "allowedCidrs", i], `${v.message}; ${v.fix} (waivers go in adminAccess.bastion.waivers)`, cidr);
   });
   if (!anywhere && valid.length > 1 && isAnywhere(valid, internal)) {
     add(["adminAccess", "bastion", "allowedCidrs"], "SSH from the whole internet is never allowed (these ranges together cover it): list your office or VPN ranges", valid);

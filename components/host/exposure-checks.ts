@@ -34,16 +34,13 @@ export function exposureChecks(m: Exposed, ctx: z.RefinementCtx): void {
   // SSH is remote admin on whatever port sshd listens: judged as tcp/22.
   const ssh: PortSpec = { protocol: "tcp", fromPort: 22, toPort: 22, label: `ssh (tcp${m.ssh.port})` };
   const sources = m.ssh.managementSources;
-  if (sources.length > 1 && isAnywhere(sources, internalCidrs) && !sources.some((s) => isAnywhere(s, internalCidrs))) {
+  if (sources.length > 1 && isAnywhere(sources, internalCidrs) && !sources.some((s) => isAnywhere(s))) {
     add(["ssh", "managementSources"], sources, "SSH from the internet is refused (these ranges together cover it): use your VPN, bastion or office CIDR");
   }
   sources.forEach((cidr, i) => {
-    if (isAnywhere(cidr, internalCidrs)) {
-      add(["ssh", "managementSources", i], cidr, "SSH from the internet is refused: use your VPN, bastion or office CIDR");
-      return;
-    }
+    if (isAnywhere([cidr])) return; // refused by the field's own check
     const v = judgeIngress(peerOf(cidr), ssh, webPorts, waivers, new Date(), internalCidrs);
-    if (!v.ok) add(["ssh", "managementSources", i], cidr, `${v.message}; ${v.fix} in exposure.waivers`);
+    if (!v.ok) add(["ssh", "managementSources", i], cidr, `${v.message}; ${v.fix} (waivers go in exposure.waivers)`);
   });
   m.inbound.forEach((r, i) => {
     const [from, to] = typeof r.port === "number" ? [r.port, r.port] : [r.port.from, r.port.to];
@@ -51,7 +48,7 @@ export function exposureChecks(m: Exposed, ctx: z.RefinementCtx): void {
     const port: PortSpec = { protocol: r.protocol, fromPort: from, toPort: to, label: `${r.protocol}${from === to ? from : `${from}-${to}`}` };
     r.sources.forEach((cidr, si) => {
       const v = judgeIngress(peerOf(cidr), port, webPorts, waivers, new Date(), internalCidrs);
-      if (!v.ok) add(["inbound", i, "sources", si], cidr, `${v.message}; ${v.fix} in exposure.waivers`);
+      if (!v.ok) add(["inbound", i, "sources", si], cidr, `${v.message}; ${v.fix} (waivers go in exposure.waivers)`);
     });
   });
 }

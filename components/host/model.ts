@@ -7,6 +7,7 @@ import { z } from "zod";
 import { waiverSchema } from "../../policies/src/waiver";
 import { mysqlRoleSchema } from "./mysql";
 import { exposureChecks, hostExposureSchema } from "./exposure-checks";
+import { isAnywhere } from "../../policies/src/exposure";
 
 export const HOST_OSES = ["ubuntu-24.04", "ubuntu-22.04", "debian-12", "amazonlinux-2023"] as const;
 export type HostOs = (typeof HOST_OSES)[number];
@@ -165,8 +166,8 @@ export const hostModelBase = z
       .object({
         port: portSchema.default(22),
         managementSources: z
-          // Internet sources (any spelling) are judged by exposureChecks, with the exposure model.
-          .array(cidrSchema)
+          // The whole internet, in any spelling, is refused here; public ranges need a waiver (exposureChecks).
+          .array(cidrSchema.refine((c) => !isAnywhere([c]), "SSH from the internet is refused: use your VPN, bastion or office CIDR"))
           // Empty: no SSH from anywhere (Session Manager only); sshd stays hardened behind a closed port.
           ,
       })
@@ -183,7 +184,6 @@ export const hostModelBase = z
   .strict();
 
 export const hostModelSchema = hostModelBase.superRefine((m, ctx) => {
-    exposureChecks(m, ctx);
     m.inbound.forEach((r, i) => {
       const from = typeof r.port === "number" ? r.port : r.port.from;
       const to = typeof r.port === "number" ? r.port : r.port.to;
@@ -213,6 +213,7 @@ export const hostModelSchema = hostModelBase.superRefine((m, ctx) => {
     if (m.role !== "db" && m.mysql) {
       ctx.addIssue({ code: "custom", path: ["role"], input: m.role, message: "a mysql section needs role: db" });
     }
+    exposureChecks(m, ctx);
   });
 
 export type HostModelInput = z.input<typeof hostModelSchema>;

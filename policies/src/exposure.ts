@@ -295,3 +295,24 @@ export function judgeExposure(
       : waiverPolicies(classes),
   };
 }
+
+/**
+ * One waiver, every layer (issue 16): the operator waives an exposure once, under the security-group policy the
+ * classification names; a resource on another layer (a NACL entry) that implements the same exposure carries that
+ * waiver under its own layer's policy name. Nothing is carried when the security-group layer is not fully waived,
+ * and a layer that needs no waiver gets none, so a waiver never covers more than the exposure it was written for.
+ */
+export function carryWaivers<W extends { policy: string }>(
+  waivers: readonly W[],
+  source: string,
+  ports: Ports,
+  layer: Layer,
+  opts: { internalCidrs?: readonly string[]; ports?: ExposurePorts } = {},
+): W[] {
+  const sg = judgeExposure(source, ports, { ...opts, layer: "security-group" });
+  const here = judgeExposure(source, ports, { ...opts, layer });
+  if (!here.policies.length || !sg.policies.length) return [];
+  const found = sg.policies.map((p) => waivers.find((w) => w.policy === p));
+  if (found.some((w) => w === undefined)) return [];
+  return here.policies.map((policy) => ({ ...found[0]!, policy }));
+}
