@@ -164,6 +164,8 @@ const bastionArgsSchema = z
     userDataBase64: input<string>("base64 user data").optional(),
     patchGroup: z.string().optional(),
     waivers: waiversField,
+    /** Declared internal ranges (site CIDRs, bulwark:internalCidrs) for the exposure model. */
+    internalCidrs: z.array(z.string()).default([]),
     tags: tagsField,
   })
   .strict();
@@ -180,7 +182,7 @@ export class Bastion extends pulumi.ComponentResource {
     // Judge every allow-listed source before anything exists.
     const peers = a.allowedCidrs.map((cidr) => (cidr.includes(":") ? Peer.ipv6(cidr) : Peer.ipv4(cidr)));
     for (const peer of peers) {
-      const v = judgeIngress(peer, Port.tcp(22), [], a.waivers);
+      const v = judgeIngress(peer, Port.tcp(22), [], a.waivers, new Date(), [a.vpcCidr, ...a.internalCidrs]);
       if (!v.ok) throw new FirewallError(`${name}-bastion`, `from ${peer.label} tcp22`, v.message, v.fix);
     }
     super("bulwark:access:Bastion", name, {}, opts);
@@ -188,6 +190,7 @@ export class Bastion extends pulumi.ComponentResource {
       vpcId: a.vpcId,
       description: "Bastion: SSH from allow-listed CIDRs only",
       waivers: a.waivers,
+      internalCidrs: [a.vpcCidr, ...a.internalCidrs],
       tags: a.tags,
     }, { parent: this });
     for (const peer of peers) this.firewall.allowFrom(peer, Port.tcp(22), `SSH from allow-listed ${peer.kind === "ipv4" || peer.kind === "ipv6" ? peer.cidr : peer.label}`);

@@ -5,7 +5,8 @@
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { waiverSchema, type Waiver } from "../policies/src/waiver";
-import { ADMIN_PORTS, DEFAULT_AUTHORIZED_WEB_PORTS, LOG_RETENTION_DAYS } from "./controls";
+import { DEFAULT_AUTHORIZED_WEB_PORTS, LOG_RETENTION_DAYS } from "./controls";
+import { DEFAULT_REMOTE_ADMIN_PORTS } from "../policies/src/exposure";
 import { coversInternet, isAnywhere, judgeIngress, normaliseRules, parseCidr } from "./rules";
 import { databaseConfigSchema, databaseCrossChecks } from "./database-args";
 import { hostStackSchema } from "./host/stack";
@@ -156,6 +157,8 @@ const baseSchema = z
       .strict()
       .default({ natEgress: false, flowLogRetentionDays: 365 }),
     authorizedWebPorts: z.array(port).min(1).default([...DEFAULT_AUTHORIZED_WEB_PORTS]),
+    /** Ranges that are not the internet beyond RFC 1918/ULA/loopback/link-local and the site CIDRs (exposure model). */
+    internalCidrs: z.array(cidrSchema).default([]),
     adminAccess: adminAccessSchema.default(adminAccessSchema.parse({})),
     encryption: z
       .object({ customerManagedKey: z.boolean().default(true) })
@@ -217,7 +220,7 @@ function crossFieldChecks(c: z.output<typeof baseSchema>, ctx: z.RefinementCtx):
     ctx.addIssue({ code: "custom", path, message, input });
 
   c.authorizedWebPorts.forEach((p, i) => {
-    if (ADMIN_PORTS.includes(p)) add(["authorizedWebPorts", i], `admin port ${p} can never be a web port: remove it`, p);
+    if (DEFAULT_REMOTE_ADMIN_PORTS.includes(p)) add(["authorizedWebPorts", i], `admin port ${p} can never be a web port: remove it`, p);
   });
   if (c.patching.cutoffHours >= c.patching.durationHours) {
     add(["patching", "cutoffHours"], "the cutoff must be shorter than durationHours", c.patching.cutoffHours);
@@ -225,15 +228,7 @@ function crossFieldChecks(c: z.output<typeof baseSchema>, ctx: z.RefinementCtx):
   if (c.adminAccess.mode === "bastion" && !c.adminAccess.bastion) {
     add(["adminAccess", "bastion"], "bastion mode needs adminAccess.bastion.allowedCidrs", undefined);
   }
-  c.adminAccess.bastion?.allowedCidrs.forEach((cidr, i) => {
-    if (!safeCidr(cidr)) return;
-    if (isAnywhere(cidr)) {
-      add(["adminAccess", "bastion", "allowedCidrs", i], "SSH from the whole internet is never allowed: list your office or VPN ranges", cidr);
-    } else if (coversInternet(cidr)) {
-      const v = judgeIngress({ kind: cidr.includes(":") ? "ipv6" : "ipv4", cidr, label: "x" }, { protocol: "tcp", fromPort: 22, toPort: 22, label: "tcp22" }, [], c.adminAccess.bastion?.waivers ?? []);
-      if (!v.ok) add(["adminAccess", "bastion", "allowedCidrs", i], `${v.message}; ${v.fix}`, cidr);
-    }
-  });
+  bastionChecks(c, add);
 
   // Host SSH: open only when someone can log in with a key (bastion mode opens it from the site by default).
   const sshSources = c.host.managementSources ?? (c.adminAccess.mode === "bastion" ? ["the site CIDR"] : []);
@@ -251,7 +246,7 @@ function crossFieldChecks(c: z.output<typeof baseSchema>, ctx: z.RefinementCtx):
     seenSites.set(site.name, si);
     if (safeCidr(site.cidr)) {
       const [addr, len] = ipaddr.parseCIDR(site.cidr);
-      if (addr.kind() !== "ipv4" || coversInternet(site.cidr)) {
+      if (addr.kind() !== "ipv4" || coversInternet(site.cidr, c.internalCidrs.filter(safeCidr))) {
         add(["sites", si, "cidr"], "use a private IPv4 range (10/8, 172.16/12, 192.168/16) for a site network", site.cidr);
       } else if (len < 16 || len > 24) {
         add(["sites", si, "cidr"], "use a prefix between /16 and /24 (a VPC's limits, with room for 2 subnets)", site.cidr);
@@ -283,12 +278,40 @@ function crossFieldChecks(c: z.output<typeof baseSchema>, ctx: z.RefinementCtx):
           return;
         }
         for (const r of rules) {
-          const v = judgeIngress(r.peer, r.port, c.authorizedWebPorts, server.waivers);
+          const v = judgeIngress(r.peer, r.port, c.authorizedWebPorts, server.waivers, new Date(), internalCidrsOf(c));
           if (!v.ok) add([...at, "allow", ri], `${v.message}; ${v.fix}`, `${rule.from} ${r.port.label}`);
         }
       });
     });
   });
+}
+
+/** The declared internal ranges: the site CIDRs and `internalCidrs` (the exposure model's "internal" beyond RFC 1918). */
+export function internalCidrsOf(c: Pick<z.output<typeof baseSchema>, "internalCidrs" | "sites">): string[] {
+  return [...c.internalCidrs, ...c.sites.map((s) => s.cidr)].filter(safeCidr);
+}
+
+/** Bastion sources: never the whole internet (any spelling, taken together); a public range needs its waiver. */
+function bastionChecks(c: z.output<typeof baseSchema>, add: (path: (string | number)[], message: string, input: unknown) => void): void {
+  const b = c.adminAccess.bastion;
+  if (!b) return;
+  const internal = internalCidrsOf(c);
+  const valid = b.allowedCidrs.filter(safeCidr);
+  let anywhere = false;
+  b.allowedCidrs.forEach((cidr, i) => {
+    if (!safeCidr(cidr)) return;
+    if (isAnywhere(cidr, internal)) {
+      anywhere = true;
+      add(["adminAccess", "bastion", "allowedCidrs", i], "SSH from the whole internet is never allowed: list your office or VPN ranges", cidr);
+      return;
+    }
+    const peer = { kind: cidr.includes(":") ? "ipv6" : "ipv4", cidr, label: "x" } as const;
+    const v = judgeIngress(peer, { protocol: "tcp", fromPort: 22, toPort: 22, label: "tcp22" }, [], b.waivers, new Date(), internal);
+    if (!v.ok) add(["adminAccess", "bastion", "allowedCidrs", i], `${v.message}; ${v.fix} (waivers go in adminAccess.bastion.waivers)`, cidr);
+  });
+  if (!anywhere && valid.length > 1 && isAnywhere(valid, internal)) {
+    add(["adminAccess", "bastion", "allowedCidrs"], "SSH from the whole internet is never allowed (these ranges together cover it): list your office or VPN ranges", valid);
+  }
 }
 
 function safeCidr(cidr: string): boolean {

@@ -6,7 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { OperatingSystem, Role, ServerConfig, SiteConfig, StackConfig } from "./config";
+import { internalCidrsOf, type OperatingSystem, type Role, type ServerConfig, type SiteConfig, type StackConfig } from "./config";
 import { Bastion, RemoteAccess } from "./access";
 import { SecurityBaseline } from "./baseline";
 import { Firewall, Peer, Port } from "./firewall";
@@ -61,6 +61,8 @@ export function estateTiers(cfg: StackConfig): TierPorts {
       bastion: [{ port: SSH_PORT, description: "SSH to the site's servers" }],
       all: DEFAULT_EGRESS_PORTS.map((port) => ({ port, description: "HTTPS to the VPC's interface endpoints (SSM, logs)" })),
     },
+    internalCidrs: internalCidrsOf(cfg),
+    bastionWaivers: cfg.adminAccess.bastion?.waivers ?? [],
   };
 }
 
@@ -152,7 +154,11 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
       natEgress: cfg.network.natEgress,
       flowLogRetentionDays: cfg.network.flowLogRetentionDays,
       logKmsKeyArn: kmsKeyArn,
-      adminSourceCidrs: bastionMode ? cfg.adminAccess.bastion?.allowedCidrs.filter((c) => !c.includes(":")) : [],
+      // The office ranges reach the bastion's own subnet only; the bastion's one waiver follows to its NACL.
+      bastion: bastionMode && cfg.adminAccess.bastion
+        ? { allowedCidrs: cfg.adminAccess.bastion.allowedCidrs, waivers: cfg.adminAccess.bastion.waivers, internalCidrs: internalCidrsOf(cfg) }
+        : undefined,
+      rdp: site.servers.some((s) => isWindows(s.os)),
       tags: siteTags,
     }, parentOpts);
     const fw = (role: Exclude<Role, "bastion">, description: string) =>
@@ -161,6 +167,7 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
         description,
         authorizedWebPorts: cfg.authorizedWebPorts,
         waivers: site.servers.filter((s) => s.role === role).flatMap((s) => s.waivers).filter((w) => w.policy.startsWith("ec2-security-group-")),
+        internalCidrs: internalCidrsOf(cfg),
         tags: { ...siteTags, "bulwark:role": role },
       }, parentOpts);
     const firewalls = {
@@ -189,7 +196,7 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
       bastion = new Bastion(`${site.name}-bastion`, {
         vpcId: network.vpcId,
         vpcCidr: site.cidr,
-        subnetId: network.privateSubnetIds[0],
+        subnetId: network.bastionSubnetId ?? network.privateSubnetIds[0],
         ami: amiFor(os),
         allowedCidrs: cfg.adminAccess.bastion.allowedCidrs,
         instanceProfileName: identity.profileName,
@@ -200,6 +207,7 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
         ...userDataArgs(renderUserData(site, { name: "bastion", role: "bastion", os })),
         patchGroup,
         waivers: withHostWaivers(cfg.adminAccess.bastion.waivers),
+        internalCidrs: internalCidrsOf(cfg),
         tags: siteTags,
       }, parentOpts);
       for (const f of Object.values(firewalls)) bastion.grantSsh(f);
@@ -291,6 +299,11 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
     outputs.trailArn = baseline.trail.arn;
   }
   return { key, kmsKeyArn, identity, access, baseline, patching, sites, outputs };
+}
+
+/** RDP is opened only for Windows servers; no Windows OS is supported yet, so the NACL never opens 3389. */
+function isWindows(os: string): boolean {
+  return os.startsWith("windows");
 }
 
 function waiverFor(server: ServerConfig, policy: string): { reason: string; approver: string; expires: string } {

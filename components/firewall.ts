@@ -21,6 +21,8 @@ const firewallArgsSchema = z
     vpcId: input<string>("the VPC id"),
     description: z.string().min(1).max(255).regex(/^[\x20-\x7e]*$/, "use printable ASCII (AWS rejects other characters)").default("Managed by Bulwark"),
     authorizedWebPorts: z.array(z.number().int().min(1).max(65535)).default([...DEFAULT_AUTHORIZED_WEB_PORTS]),
+    /** Declared internal ranges (site CIDRs, the stack's internalCidrs): not the internet to the exposure model. */
+    internalCidrs: z.array(z.string()).default([]),
     /** `https`: TCP 443 out only (default). `none`: no egress. `all`: everything, needs a sgUnrestrictedEgress waiver. */
     egress: z.enum(["https", "none", "all"]).default("https"),
     ingress: z.array(ruleSchema).default([]),
@@ -105,9 +107,13 @@ export class Firewall extends pulumi.ComponentResource {
   }
 
   private judge(r: NormalisedRule): Waiver | undefined {
-    const v = judgeIngress(r.peer, r.port, this.settings.authorizedWebPorts, this.settings.waivers);
+    const v = this.verdict(r);
     if (!v.ok) throw new FirewallError(this.logicalName, `from ${r.peer.label} ${r.port.label}`, v.message, v.fix);
-    return v.waiver;
+    return v.waivers[0];
+  }
+
+  private verdict(r: NormalisedRule) {
+    return judgeIngress(r.peer, r.port, this.settings.authorizedWebPorts, this.settings.waivers, new Date(), this.settings.internalCidrs);
   }
 
   private addRule(r: NormalisedRule): void {
@@ -137,7 +143,7 @@ export class Firewall extends pulumi.ComponentResource {
     if (r.direction === "egress") {
       return r.port.protocol === "-1" ? this.settings.waivers.filter((w) => w.policy === PolicyNames.sgUnrestrictedEgress) : [];
     }
-    const v = judgeIngress(r.peer, r.port, this.settings.authorizedWebPorts, this.settings.waivers);
-    return v.ok && v.waiver ? [v.waiver] : [];
+    const v = this.verdict(r);
+    return v.ok ? v.waivers : [];
   }
 }

@@ -9,8 +9,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { parseArgs } from "./config";
-import { ADMIN_PORTS, FLOW_LOG_TRAFFIC, LOG_RETENTION_DAYS, SSM_INTERFACE_ENDPOINTS } from "./controls";
-import { input, invokeOpts, mergeTags, tagsField } from "./common";
+import { FLOW_LOG_TRAFFIC, LOG_RETENTION_DAYS, SSM_INTERFACE_ENDPOINTS } from "./controls";
+import { input, invokeOpts, mergeTags, tagsField, waiversField } from "./common";
+import { carryWaivers, isInternet, NACL_ADMIN_PORTS } from "../policies/src/exposure";
 import { Firewall, Peer, Port } from "./firewall";
 import { parseCidr } from "./rules";
 
@@ -37,6 +38,27 @@ const networkArgsSchema = z
     adminSourceCidrs: z.array(cidr).max(80, "list at most 80 admin source ranges").default([]),
     interfaceEndpoints: z.array(z.string().regex(/^[a-z0-9.-]+$/)).default([...SSM_INTERFACE_ENDPOINTS]),
     authorizedWebPorts: z.array(z.number().int()).optional(),
+    /** RDP (3389) is opened to admin sources only when the site declares a Windows server. */
+    rdp: z.boolean().default(false),
+    /**
+     * Bastion mode: a dedicated bastion subnet whose own NACL opens 22 from these ranges only; the private subnets
+     * then take 22 from the bastion subnet alone. The bastion's waivers reach that NACL as tags (same exposure).
+     */
+    bastion: z
+      .object({
+        allowedCidrs: z.array(z.string().superRefine((v, ctx) => {
+          try {
+            parseCidr(v);
+          } catch (e) {
+            ctx.addIssue({ code: "custom", message: (e as Error).message });
+          }
+        })).min(1, "list the CIDRs allowed to reach the bastion"),
+        waivers: waiversField,
+        /** Declared internal ranges (site CIDRs, bulwark:internalCidrs) for the exposure model. */
+        internalCidrs: z.array(z.string()).default([]),
+      })
+      .strict()
+      .optional(),
     tags: tagsField,
   })
   .strict();
@@ -57,6 +79,35 @@ export function splitCidr(cidrText: string, count: number): string[] {
   });
 }
 
+type NaclIngress = aws.types.input.ec2.NetworkAclIngress;
+
+/** Deny a port from every IPv4 and IPv6 address, at rules n90/n91 of block `block`. */
+function denyAll(port: number, block: number): NaclIngress[] {
+  return [
+    { ruleNo: 100 * block + 90, action: "deny", protocol: "tcp", fromPort: port, toPort: port, cidrBlock: "0.0.0.0/0" },
+    { ruleNo: 100 * block + 91, action: "deny", protocol: "tcp", fromPort: port, toPort: port, ipv6CidrBlock: "::/0" },
+  ];
+}
+
+/**
+ * Admin ports open from `sources` first, then denied from everywhere; SSH (22) and RDP (3389) that are not opened are
+ * still denied. Everything else is allowed at 1000 (NACLs are stateless: return traffic).
+ */
+function naclIngress(open: readonly number[], sources: readonly string[]): NaclIngress[] {
+  const out: NaclIngress[] = [];
+  NACL_ADMIN_PORTS.forEach((p, pi) => {
+    if (open.includes(p)) {
+      sources.forEach((src, si) => {
+        const cidr = src.includes(":") ? { ipv6CidrBlock: src } : { cidrBlock: src };
+        out.push({ ruleNo: 100 * (pi + 1) + si, action: "allow", protocol: "tcp", fromPort: p, toPort: p, ...cidr });
+      });
+    }
+    out.push(...denyAll(p, pi + 1));
+  });
+  out.push({ ruleNo: 1000, action: "allow", protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "0.0.0.0/0" });
+  return out;
+}
+
 export class SecureNetwork extends pulumi.ComponentResource {
   readonly vpc: aws.ec2.Vpc;
   readonly vpcId: pulumi.Output<string>;
@@ -65,6 +116,9 @@ export class SecureNetwork extends pulumi.ComponentResource {
   readonly endpointFirewall: Firewall;
   readonly flowLogGroup: aws.cloudwatch.LogGroup;
   readonly natGatewayId?: pulumi.Output<string>;
+  /** Bastion mode: the bastion's own subnet (private routing, its own NACL). */
+  readonly bastionSubnetId?: pulumi.Output<string>;
+  readonly bastionSubnetCidr?: string;
 
   constructor(name: string, args: SecureNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     const a = parseArgs(networkArgsSchema, args, "SecureNetwork", name);
@@ -124,17 +178,26 @@ export class SecureNetwork extends pulumi.ComponentResource {
       this.natGatewayId = nat.id;
     }
 
-    // NACL: admin ports only from the VPC and listed admin sources; denied from everywhere else (FSBP EC2.21).
-    const adminSources = [a.cidr, ...a.adminSourceCidrs.filter((c) => c !== a.cidr)];
-    const ingress: aws.types.input.ec2.NetworkAclIngress[] = [];
-    ADMIN_PORTS.forEach((p, pi) => {
-      adminSources.forEach((src, si) => {
-        ingress.push({ ruleNo: 100 * (pi + 1) + si, action: "allow", protocol: "tcp", fromPort: p, toPort: p, cidrBlock: src });
-      });
-      ingress.push({ ruleNo: 100 * (pi + 1) + 90, action: "deny", protocol: "tcp", fromPort: p, toPort: p, cidrBlock: "0.0.0.0/0" });
-      ingress.push({ ruleNo: 100 * (pi + 1) + 91, action: "deny", protocol: "tcp", fromPort: p, toPort: p, ipv6CidrBlock: "::/0" });
-    });
-    ingress.push({ ruleNo: 1000, action: "allow", protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "0.0.0.0/0" });
+    // Bastion mode: the bastion gets its own subnet (an unused slot of the public half, routed privately).
+    let bastionSubnet: aws.ec2.Subnet | undefined;
+    if (a.bastion) {
+      this.bastionSubnetCidr = publicCidrs[publicCidrs.length - 1];
+      bastionSubnet = new aws.ec2.Subnet(`${name}-bastion`, {
+        vpcId: this.vpc.id,
+        cidrBlock: this.bastionSubnetCidr,
+        availabilityZone: azs.apply((z) => z[0]),
+        mapPublicIpOnLaunch: false,
+        tags: tags(`${name}-bastion`, { "bulwark:tier": "bastion" }),
+      }, { parent: this });
+      new aws.ec2.RouteTableAssociation(`${name}-bastion`, { subnetId: bastionSubnet.id, routeTableId: privateRt.id }, { parent: this });
+      this.bastionSubnetId = bastionSubnet.id;
+    }
+
+    // NACL: admin ports only from the bastion subnet (bastion mode) or the VPC, and listed admin sources; denied from
+    // everywhere else (FSBP EC2.21). RDP only when a Windows server is declared.
+    const adminPorts = NACL_ADMIN_PORTS.filter((p) => p !== 3389 || a.rdp);
+    const inside = this.bastionSubnetCidr ?? a.cidr;
+    const ingress = naclIngress(adminPorts, [inside, ...a.adminSourceCidrs.filter((c) => c !== inside)]);
     new aws.ec2.NetworkAcl(`${name}-private`, {
       vpcId: this.vpc.id,
       subnetIds: this.privateSubnetIds,
@@ -142,6 +205,24 @@ export class SecureNetwork extends pulumi.ComponentResource {
       egress: [{ ruleNo: 1000, action: "allow", protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "0.0.0.0/0" }],
       tags: tags(`${name}-private`),
     }, { parent: this });
+
+    if (a.bastion && bastionSubnet) {
+      // The bastion subnet's NACL: 22 from the allow-listed ranges only. Its internet entries are the bastion's
+      // exposure, so the bastion's one waiver reaches this NACL (and nothing else) under the NACL policy's name.
+      const sources = a.bastion.allowedCidrs;
+      const internal = [a.cidr, ...a.bastion.internalCidrs];
+      const ssh = { all: false as const, ranges: [[22, 22]] as [number, number][] };
+      const carried = sources.filter((c) => isInternet(c, internal))
+        .flatMap((c) => carryWaivers(a.bastion!.waivers, c, ssh, "network-acl", { internalCidrs: internal }));
+      const waivers = carried.filter((w, i) => carried.findIndex((x) => x.policy === w.policy) === i);
+      new aws.ec2.NetworkAcl(`${name}-bastion`, {
+        vpcId: this.vpc.id,
+        subnetIds: [bastionSubnet.id],
+        ingress: naclIngress([22], sources),
+        egress: [{ ruleNo: 1000, action: "allow", protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "0.0.0.0/0" }],
+        tags: mergeTags("SecureNetwork", { Name: `${name}-bastion`, ...a.tags }, waivers),
+      }, { parent: this });
+    }
 
     // Flow logs: ALL traffic, encrypted, retained (FSBP EC2.6, CloudWatch.16-ish retention).
     this.flowLogGroup = new aws.cloudwatch.LogGroup(`${name}-flow`, {

@@ -1,12 +1,12 @@
 /**
  * Network intent in the spirit of aws-cdk's Peer/Port: pure values, no Pulumi resources. The Firewall component and
- * the config layer both judge rules with `judgeIngress`, so a bad rule fails the same way in config and in code.
+ * the config layer both judge rules with `judgeIngress`, which asks the one exposure model the pack uses
+ * (policies/src/exposure.ts): same "is it the internet", same port classes, same waiver policy names.
  */
 import * as ipaddr from "ipaddr.js";
 import type * as pulumi from "@pulumi/pulumi";
-import { PolicyNames } from "../policies/src/names";
+import { DEFAULT_EXPOSURE_PORTS, isAnywhere as anywhere, isInternet, judgeExposure, type Ports } from "../policies/src/exposure";
 import { type Waiver, isExpired } from "../policies/src/waiver";
-import { ADMIN_PORTS } from "./controls";
 
 export type Protocol = "tcp" | "udp" | "icmp" | "-1";
 
@@ -90,56 +90,34 @@ export function parseCidr(cidr: string, family: "ipv4" | "ipv6" | "any" = "any")
   return `${addr.toString()}/${len}`;
 }
 
-// Ranges that are not the public internet.
-const NON_PUBLIC_V4 = [
-  "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-  "192.0.0.0/24", "198.18.0.0/15", "224.0.0.0/3",
-].map((c) => ipaddr.parseCIDR(c) as [ipaddr.IPv4, number]);
-const NON_PUBLIC_V6 = ["fc00::/7", "fe80::/10", "::1/128", "ff00::/8"].map(
-  (c) => ipaddr.parseCIDR(c) as [ipaddr.IPv6, number],
-);
-
-/**
- * True when a CIDR contains any public internet address: it is not wholly inside private, shared, loopback,
- * link-local, benchmark or multicast space. Documentation ranges (203.0.113.0/24...) count as public, as the pack
- * must assume.
- */
-export function coversInternet(cidr: string): boolean {
-  const [addr, len] = ipaddr.parseCIDR(cidr);
-  const inside = addr.kind() === "ipv4"
-    ? NON_PUBLIC_V4.some(([net, netLen]) => len >= netLen && (addr as ipaddr.IPv4).match(net, netLen))
-    : NON_PUBLIC_V6.some(([net, netLen]) => len >= netLen && (addr as ipaddr.IPv6).match(net, netLen));
-  return !inside;
+/** True when a CIDR holds any internet address (the exposure model; `internalCidrs` are declared internal). */
+export function coversInternet(cidr: string, internalCidrs: readonly string[] = []): boolean {
+  return isInternet(cidr, internalCidrs);
 }
 
-/** True for 0.0.0.0/0 and ::/0 (and any prefix shorter than /8, which is the internet for our purposes). */
-export function isAnywhere(cidr: string): boolean {
-  const [addr, len] = ipaddr.parseCIDR(cidr);
-  return addr.kind() === "ipv4" ? len < 8 : len < 16;
+/** True when the sources together open more of the internet than a /8 (v4) or /16 (v6): 0.0.0.0/1 + 128.0.0.0/1 too. */
+export function isAnywhere(cidrs: string | readonly string[], internalCidrs: readonly string[] = []): boolean {
+  return anywhere(typeof cidrs === "string" ? [cidrs] : cidrs, internalCidrs);
 }
 
-export function portsOverlap(port: PortSpec, ports: readonly number[]): number[] {
-  if (port.protocol === "-1") return [...ports];
-  if (port.protocol === "icmp") return [];
-  return ports.filter((p) => p >= port.fromPort && p <= port.toPort);
-}
-
-/** True when every port the rule opens is one of the authorized ones (TCP only: the web is TCP). */
-function onlyAuthorized(port: PortSpec, authorized: readonly number[]): boolean {
-  if (port.protocol !== "tcp") return false;
-  for (let p = port.fromPort; p <= port.toPort; p++) if (!authorized.includes(p)) return false;
-  return true;
+/** The exposure model's view of a PortSpec. */
+export function portsOfSpec(port: PortSpec): Ports {
+  if (port.protocol === "-1") return { all: true };
+  if (port.protocol === "icmp") return { all: false, ranges: [] };
+  return { all: false, ranges: [[port.fromPort, port.toPort]] };
 }
 
 export type IngressVerdict =
-  | { ok: true; waiver?: Waiver }
-  | { ok: false; message: string; fix: string };
+  /** `policies`: the waiver policies this exposure needs (the pack's names); `waivers`: those that cover it. */
+  | { ok: true; policies: string[]; waivers: Waiver[] }
+  | { ok: false; policies: string[]; message: string; fix: string };
 
 /**
- * Judges one ingress rule against the internet-exposure rules:
- *  - admin ports (22, 3389) from anywhere (0.0.0.0/0, ::/0): never, waiver or not;
- *  - admin ports from any other public range: only with an unexpired `ec2-security-group-disallow-internet-admin-ingress` waiver;
- *  - other non-authorized ports from a public range: only with an unexpired `ec2-security-group-disallow-internet-unauthorized-ingress` waiver.
+ * Judges one ingress rule by the exposure model:
+ *  - remote-admin ports from more of the internet than a /8 (any spelling): never, waiver or not;
+ *  - otherwise internet exposure needs an unexpired waiver for each policy the classification names
+ *    (admin/high-risk: ec2-security-group-disallow-internet-admin-ingress; other non-web ports:
+ *    ec2-security-group-disallow-internet-unauthorized-ingress); web ports need none.
  */
 export function judgeIngress(
   peer: PeerSpec,
@@ -147,42 +125,44 @@ export function judgeIngress(
   authorizedWebPorts: readonly number[],
   waivers: readonly Waiver[] = [],
   today: Date = new Date(),
+  internalCidrs: readonly string[] = [],
 ): IngressVerdict {
-  if (peer.kind !== "ipv4" && peer.kind !== "ipv6") return { ok: true };
-  if (!coversInternet(peer.cidr)) return { ok: true };
-  const admin = portsOverlap(port, ADMIN_PORTS);
-  if (admin.length > 0) {
-    if (isAnywhere(peer.cidr)) {
-      return {
-        ok: false,
-        message: `admin port ${admin.join(",")} from ${peer.cidr} (the internet) is never allowed`,
-        fix: "use Session Manager (adminAccess.mode: session-manager) or a bastion with allow-listed CIDRs",
-      };
-    }
-    return needWaiver(PolicyNames.sgInternetAdminIngress, `admin port ${admin.join(",")} from public range ${peer.cidr}`, waivers, today);
-  }
-  if (onlyAuthorized(port, authorizedWebPorts)) return { ok: true };
-  return needWaiver(
-    PolicyNames.sgInternetIngress,
-    `${port.label} from public range ${peer.cidr} is not an authorized web port (${authorizedWebPorts.join(", ")})`,
-    waivers,
-    today,
-  );
-}
-
-function needWaiver(policy: string, what: string, waivers: readonly Waiver[], today: Date): IngressVerdict {
-  const waiver = waivers.find((w) => w.policy === policy);
-  if (!waiver) {
+  if (peer.kind !== "ipv4" && peer.kind !== "ipv6") return { ok: true, policies: [], waivers: [] };
+  const e = judgeExposure(peer.cidr, portsOfSpec(port), {
+    internalCidrs,
+    ports: { ...DEFAULT_EXPOSURE_PORTS, webPorts: authorizedWebPorts },
+  });
+  if (!e.policies.length) return { ok: true, policies: [], waivers: [] };
+  const kinds = [
+    e.classes.has("remote-admin") || e.classes.has("high-risk") ? "opens admin/high-risk ports to the internet" : "",
+    e.classes.has("other") ? `is not an authorized web port (${authorizedWebPorts.join(", ")})` : "",
+  ].filter(Boolean);
+  const what = `${port.label} from ${e.anywhere ? `${peer.cidr} (the internet)` : `public range ${peer.cidr}`} ${kinds.join(" and ")}`;
+  if (e.anywhere && e.classes.has("remote-admin")) {
     return {
       ok: false,
-      message: what,
-      fix: `use a private source, or add a waiver {policy: ${policy}, reason, approver, expires}`,
+      policies: e.policies,
+      message: `admin port ${port.label} from ${peer.cidr} (the internet) is never allowed`,
+      fix: "use Session Manager (adminAccess.mode: session-manager) or a bastion with allow-listed CIDRs",
     };
   }
-  if (isExpired(waiver, today)) {
-    return { ok: false, message: `${what}: the waiver expired on ${waiver.expires}`, fix: "renew the waiver or remove the rule" };
+  const used: Waiver[] = [];
+  for (const policy of e.policies) {
+    const waiver = waivers.find((w) => w.policy === policy);
+    if (!waiver) {
+      return {
+        ok: false,
+        policies: e.policies,
+        message: what,
+        fix: `use a private source, or add a waiver {policy: ${policy}, reason, approver, expires}`,
+      };
+    }
+    if (isExpired(waiver, today)) {
+      return { ok: false, policies: e.policies, message: `${what}: the ${policy} waiver expired on ${waiver.expires}`, fix: "renew the waiver or remove the rule" };
+    }
+    used.push(waiver);
   }
-  return { ok: true, waiver };
+  return { ok: true, policies: e.policies, waivers: used };
 }
 
 /**

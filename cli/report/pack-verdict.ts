@@ -55,8 +55,14 @@ function toFinding(d: AnalyzerDiagnostic, byUrn: Map<string, PlannedResource>): 
     ...(d.urn ? { urn: d.urn } : {}),
     ...(r ? { resourceType: r.type, resourceName: r.name } : {}),
     // The SDK sends `description\nmessage`; keep the violation itself.
-    message: d.message.startsWith(`${d.description}\n`) ? d.message.slice(d.description.length + 1).trim() : d.message.trim(),
+    ...waivedOf(d.message.startsWith(`${d.description}\n`) ? d.message.slice(d.description.length + 1).trim() : d.message.trim(), d.enforcementLevel),
   };
+}
+
+/** The pack marks a waived finding (advisory) with `[waived by <approver> until <expires>: <reason>]` (engine.ts). */
+function waivedOf(message: string, level: string): Pick<ReportFinding, "message" | "waived"> {
+  const m = level === "advisory" ? / \[waived by (.+?) until (\d{4}-\d{2}-\d{2}): (.+)\]$/s.exec(message) : null;
+  return m ? { message: message.slice(0, m.index), waived: { approver: m[1], expires: m[2], reason: m[3] } } : { message };
 }
 
 /** Runs the pack over a plan; throws InputError when the pack cannot start or rejects the config. */

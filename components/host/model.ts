@@ -7,6 +7,8 @@ import { z } from "zod";
 import { isExpired, waiverSchema } from "../../policies/src/waiver";
 import { adminKeyProblem } from "./ssh-keys";
 import { mysqlRoleSchema } from "./mysql";
+import { exposureChecks, hostExposureSchema } from "./exposure-checks";
+import { isAnywhere } from "../../policies/src/exposure";
 
 export const HOST_OSES = ["ubuntu-24.04", "ubuntu-22.04", "debian-12", "amazonlinux-2023"] as const;
 export type HostOs = (typeof HOST_OSES)[number];
@@ -52,8 +54,6 @@ const cidrSchema = z
     }
   }, "use an IPv4/IPv6 address or CIDR such as 10.20.0.0/16 or 2001:db8::/48")
   .transform((s) => normaliseCidr(s).cidr);
-
-const isInternet = (c: string): boolean => c === "0.0.0.0/0" || c === "::/0";
 
 const portSchema = z.number().int().min(1, "use a port from 1 to 65535").max(65535, "use a port from 1 to 65535");
 
@@ -245,7 +245,8 @@ export const hostModelBase = z
       .object({
         port: portSchema.default(22),
         managementSources: z
-          .array(cidrSchema.refine((c) => !isInternet(c), "SSH from the internet is refused: use your VPN, bastion or office CIDR"))
+          // The whole internet, in any spelling, is refused here; public ranges need a waiver (exposureChecks).
+          .array(cidrSchema.refine((c) => !isAnywhere([c]), "SSH from the internet is refused: use your VPN, bastion or office CIDR"))
           // Empty: no SSH from anywhere (Session Manager only); sshd stays hardened behind a closed port.
           ,
       })
@@ -259,6 +260,8 @@ export const hostModelBase = z
     mysql: mysqlRoleSchema.optional(),
     accounts: accountsSchema.prefault({}),
     updates: updatesSchema.prefault({}),
+    /** Exposure waivers and declared internal ranges (components/host/exposure-checks.ts). */
+    exposure: hostExposureSchema.prefault({}),
   })
   .strict();
 
@@ -293,6 +296,7 @@ export const hostModelSchema = hostModelBase.superRefine((m, ctx) => {
     if (m.role !== "db" && m.mysql) {
       ctx.addIssue({ code: "custom", path: ["role"], input: m.role, message: "a mysql section needs role: db" });
     }
+    exposureChecks(m, ctx);
   });
 
 /** Kept accounts: each once, and not one the model already declares. */

@@ -6,6 +6,7 @@ import { createHash } from "crypto";
 import { gzipSync } from "zlib";
 import * as fs from "fs";
 import * as path from "path";
+import { INTERNAL_RANGES } from "../../policies/src/exposure";
 import * as ipaddr from "ipaddr.js";
 import * as YAML from "yaml";
 import {
@@ -145,8 +146,11 @@ export function nftComment(text: string): string {
   return bytes.subarray(0, end).toString("utf8");
 }
 
-// TODO(exposure): import isInternet — swap for the shared exposure model (policies/src/exposure.ts) at merge.
-/** Destinations that are not the public internet (ipaddr.js special ranges): reached only through declared flows. */
+/**
+ * Destinations HTTP(S) may not reach without a declared flow: the exposure model's internal ranges, plus every
+ * other special-purpose range (ipaddr.js), since egress fails closed the other way round: only routable public
+ * unicast is "the internet" a host may fetch updates from.
+ */
 // ipaddr.js's own table of special ranges (what its range() reads); not in its type declarations.
 const specialRanges = (k: typeof ipaddr.IPv4 | typeof ipaddr.IPv6) => (k.prototype as unknown as { SpecialRanges: Record<string, unknown> }).SpecialRanges;
 export function nonPublicCidrs(): { v4: string[]; v6: string[] } {
@@ -158,7 +162,8 @@ export function nonPublicCidrs(): { v4: string[]; v6: string[] } {
   // NAT64 (64:ff9b::/96) stays public: IPv6-only subnets reach the internet through it.
   const v4 = pick(specialRanges(ipaddr.IPv4), ["unspecified", "broadcast", "multicast", "linkLocal", "loopback", "carrierGradeNat", "private", "reserved"]);
   const v6 = pick(specialRanges(ipaddr.IPv6), ["unspecified", "linkLocal", "multicast", "loopback", "uniqueLocal", "ipv4Mapped", "deprecatedSiteLocal", "discard", "rfc6145", "reserved", "segmentRouting"]);
-  return { v4: collapseCidrs(v4), v6: collapseCidrs(v6) };
+  const internal = (v6: boolean) => INTERNAL_RANGES.filter((c) => c.includes(":") === v6);
+  return { v4: collapseCidrs([...internal(false), ...v4]), v6: collapseCidrs([...internal(true), ...v6]) };
 }
 
 /** Where apply writes the addresses it finds on the host (resolvers, log collector, IDS manager) as set elements. */

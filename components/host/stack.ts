@@ -41,6 +41,8 @@ export interface EstateServer {
   role: "web" | "app" | "db" | "bastion";
   os: HostOs;
   allow?: { from: string; ports: (number | string)[]; protocol?: "tcp" | "udp"; description?: string }[];
+  /** The server's exposure waivers (the same ones its firewall honours). */
+  waivers?: Waiver[];
 }
 export interface EstateSite {
   name: string;
@@ -60,6 +62,9 @@ export interface TierPorts {
   sessionUser?: string;
   /** Outbound flows within the site, per role and for every role (`all`): the host's declared egress. */
   egress?: Partial<Record<EstateServer["role"] | "all", { port: number; description: string }[]>>;
+  /** Declared internal ranges (site CIDRs, bulwark:internalCidrs) and the bastion's waivers, for the exposure checks. */
+  internalCidrs?: string[];
+  bastionWaivers?: Waiver[];
 }
 
 const portOf = (p: number | string) => {
@@ -91,6 +96,11 @@ export function serverHostModel(host: HostStackConfig, site: EstateSite, server:
     inbound: [...roleInbound, ...extra].filter((r) => r.port !== 22),
     egress: [...(tiers.egress?.[server.role] ?? []), ...(tiers.egress?.all ?? [])].map((f) => ({ to: [site.cidr], port: f.port, protocol: "tcp", description: f.description })),
     ...(tiers.sessionUser ? { sessionUser: tiers.sessionUser } : {}),
+    exposure: {
+      waivers: server.role === "bastion" ? tiers.bastionWaivers ?? [] : server.waivers ?? [],
+      internalCidrs: [site.cidr, ...(tiers.internalCidrs ?? [])],
+      webPorts: tiers.webPorts,
+    },
   } as HostModelInput;
 }
 

@@ -1,14 +1,17 @@
 /** Defaults and the JSON schema of the pack config: no zod here, so the pack starts without loading it. */
 
-/** AWS Security Hub EC2.19 high-risk ports, plus 3306 (MySQL) named by the postmortem. */
-export const DEFAULT_HIGH_RISK_PORTS = [
-  20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389, 4333, 5000, 5432, 5500, 5601, 8080, 8088, 8888, 9200, 9300,
-];
+import { DEFAULT_HIGH_RISK_PORTS, DEFAULT_REMOTE_ADMIN_PORTS, DEFAULT_WEB_PORTS } from "./exposure";
+
+export { DEFAULT_HIGH_RISK_PORTS };
 
 export const DEFAULTS = {
-  authorizedPorts: [80, 443],
-  highRiskPorts: DEFAULT_HIGH_RISK_PORTS,
+  authorizedPorts: [...DEFAULT_WEB_PORTS],
+  highRiskPorts: [...DEFAULT_HIGH_RISK_PORTS],
+  /** Remote-admin ports (exposure model): never from the internet, and only from SGs, prefix lists or adminCidrs. */
+  remoteAdminPorts: [...DEFAULT_REMOTE_ADMIN_PORTS],
   adminCidrs: [] as string[],
+  /** Ranges that are not the internet beyond RFC 1918/ULA/loopback/link-local (the stack's internalCidrs). */
+  internalCidrs: [] as string[],
   hopLimit: 1,
   backupDays: 7,
   rotationDays: 90,
@@ -38,6 +41,13 @@ const portList = (d: number[], description: string) => ({
 export const packConfigJsonSchema: Record<string, unknown> = {
   authorizedPorts: portList(DEFAULTS.authorizedPorts, "ports that may be open to the internet"),
   highRiskPorts: portList(DEFAULTS.highRiskPorts, "admin/high-risk ports never open to the internet"),
+  remoteAdminPorts: portList(DEFAULTS.remoteAdminPorts, "remote-admin ports (SSH, telnet, RDP, VNC, WinRM): reachable only from security groups, prefix lists or adminCidrs"),
+  internalCidrs: {
+    type: "array",
+    items: { type: "string", pattern: "^[0-9a-fA-F:.]+(/[0-9]{1,3})?$" },
+    default: DEFAULTS.internalCidrs,
+    description: "declared internal ranges (besides RFC 1918, fc00::/7, loopback, link-local): not the internet",
+  },
   adminCidrs: {
     type: "array",
     items: { type: "string", pattern: "^[0-9a-fA-F:.]+(/[0-9]{1,3})?$" },

@@ -22,6 +22,10 @@ export const packConfigSchema = z
   .object({
     authorizedPorts: z.array(port).default(DEFAULTS.authorizedPorts),
     highRiskPorts: z.array(port).default(DEFAULTS.highRiskPorts),
+    remoteAdminPorts: z.array(port).default(DEFAULTS.remoteAdminPorts),
+    internalCidrs: z
+      .array(z.string().refine(isCidr, "use a CIDR such as 10.0.0.0/8 or fd00::/8"))
+      .default(DEFAULTS.internalCidrs),
     adminCidrs: z
       .array(z.string().refine(isCidr, "use a CIDR such as 203.0.113.0/24 or 2001:db8::/48"))
       .default(DEFAULTS.adminCidrs),

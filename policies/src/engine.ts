@@ -9,6 +9,7 @@ import { Index, type Ctx, type PolicyDef, type PolicyInputResource, type PolicyM
 import { computePolicies } from "./policies/compute";
 import { dataPolicies } from "./policies/data";
 import { networkPolicies } from "./policies/network";
+import { policy as lateralAdminIngress } from "./rules/network/ec2-security-group-disallow-lateral-admin-ingress";
 import { SG_TYPES } from "./net";
 import { WAIVER_TAG_PREFIX } from "./waiver-prefix";
 import type { TagWaiverRead, Waiver } from "./waiver";
@@ -73,7 +74,7 @@ const waiverPolicy: PolicyDef = {
 };
 
 /** Every control, grouped by family. */
-export const policies: readonly PolicyDef[] = [...networkPolicies, ...computePolicies, ...dataPolicies, waiverPolicy];
+export const policies: readonly PolicyDef[] = [...networkPolicies, lateralAdminIngress, ...computePolicies, ...dataPolicies, waiverPolicy];
 
 /** Metadata per policy (for SARIF rules, docs and the pack's GetAnalyzerInfo). */
 export const policyMetadata: readonly (PolicyMeta & { types: readonly string[]; remediable: boolean })[] = policies.map((p) => ({

@@ -54,7 +54,9 @@ export interface Res {
 export interface ResolvedConfig {
   authorizedPorts: readonly number[];
   highRiskPorts: readonly number[];
+  remoteAdminPorts: readonly number[];
   adminCidrs: readonly string[];
+  internalCidrs: readonly string[];
   hopLimit: number;
   backupDays: number;
   rotationDays: number;

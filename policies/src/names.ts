@@ -5,6 +5,8 @@
 export const PolicyNames = {
   sgInternetAdminIngress: "ec2-security-group-disallow-internet-admin-ingress",
   sgInternetIngress: "ec2-security-group-disallow-internet-unauthorized-ingress",
+  sgLateralAdminIngress: "ec2-security-group-disallow-lateral-admin-ingress",
+  naclInternetAdminIngress: "ec2-network-acl-disallow-internet-admin-ingress",
   sgUnrestrictedEgress: "ec2-security-group-disallow-unrestricted-egress",
   instancePublicIp: "ec2-instance-disallow-public-ip",
   instanceImdsv2: "ec2-instance-require-imdsv2",

@@ -2,85 +2,16 @@
  * Network normalisers, one per concept: CIDR sources (ipaddr.js), ports/protocols, and security-group rules from
  * all three shapes. Policies never read rule properties themselves.
  */
-import * as ipaddr from "ipaddr.js";
 import { arr, bool, get, num, str, UNKNOWN, type Obj } from "./values";
+import { blockIsInternet, classifyPorts, isInternet, parseSource, type ExposurePorts, type PortClass } from "./exposure";
+
+export { DEFAULT_REMOTE_ADMIN_PORTS, isAnywhere, isInternet, judgeExposure, waiverPolicies } from "./exposure";
 
 // ---------------------------------------------------------------------------------------------------- CIDRs
 
-interface Block {
-  v6: boolean;
-  lo: bigint;
-  hi: bigint;
-}
-
-function blockOf(addr: ipaddr.IPv4 | ipaddr.IPv6, prefix: number): Block {
-  const bytes = addr.toByteArray();
-  let n = 0n;
-  for (const b of bytes) n = (n << 8n) | BigInt(b);
-  const bits = BigInt(bytes.length * 8);
-  const host = bits - BigInt(prefix);
-  const lo = (n >> host) << host;
-  return { v6: bytes.length === 16, lo, hi: lo + (1n << host) - 1n };
-}
-
-const blockCache = new Map<string, Block | undefined>();
-
-/** Parses a CIDR (or a bare address); memoised, since stacks repeat the same few sources many times. */
-function parseBlock(cidr: string): Block | undefined {
-  let b = blockCache.get(cidr);
-  if (b === undefined && !blockCache.has(cidr)) {
-    b = parseBlockUncached(cidr);
-    if (blockCache.size > 10_000) blockCache.clear();
-    blockCache.set(cidr, b);
-  }
-  return b;
-}
-
-function parseBlockUncached(cidr: string): Block | undefined {
-  const s = cidr.trim();
-  try {
-    const [addr, prefix] = s.includes("/") ? ipaddr.parseCIDR(s) : [ipaddr.parse(s), ipaddr.parse(s).kind() === "ipv4" ? 32 : 128];
-    return blockOf(addr, prefix);
-  } catch {
-    return undefined;
-  }
-}
-
-const b = (c: string) => parseBlock(c)!;
-
-// Address space that is not reachable from the internet (RFC 6890 special-purpose, private, documentation).
-const V4_NON_PUBLIC = [
-  "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
-  "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-].map(b);
-// IPv6: only global unicast 2000::/3 is public (minus documentation), plus IPv4 embedded in mapped/NAT64 space.
-const V6_PUBLIC = b("2000::/3");
-const V6_DOC = b("2001:db8::/32");
-const V6_EMBEDS_V4 = [b("::ffff:0:0/96"), b("64:ff9b::/96")];
-
-const overlaps = (x: Block, y: Block) => x.lo <= y.hi && y.lo <= x.hi;
-const within = (x: Block, y: Block) => x.lo >= y.lo && x.hi <= y.hi;
-
-function v4Public(blk: Block): boolean {
-  // Public iff some address lies outside every non-public block: split until each half is decided.
-  const hits = V4_NON_PUBLIC.filter((n) => overlaps(blk, n));
-  if (!hits.length) return true;
-  if (hits.some((n) => within(blk, n))) return false;
-  const mid = blk.lo + (blk.hi - blk.lo + 1n) / 2n;
-  return v4Public({ v6: false, lo: blk.lo, hi: mid - 1n }) || v4Public({ v6: false, lo: mid, hi: blk.hi });
-}
-
-function v6Public(blk: Block): boolean {
-  for (const e of V6_EMBEDS_V4) {
-    if (within(blk, e)) return v4Public({ v6: false, lo: blk.lo - e.lo, hi: blk.hi - e.lo });
-    if (within(e, blk)) return true; // contains every embedded IPv4 address
-  }
-  if (!overlaps(blk, V6_PUBLIC)) return false;
-  if (within(blk, V6_DOC)) return false;
-  return true;
-}
-
-const publicCache = new WeakMap<Block, boolean>();
+type Block = NonNullable<ReturnType<typeof parseSource>>;
+/** Parses a CIDR (or a bare address), memoised: the exposure model's parser. */
+const parseBlock = parseSource;
 
 export interface CidrVerdict {
   cidr: string;
@@ -91,21 +22,16 @@ export interface CidrVerdict {
   unknown?: boolean;
 }
 
-/** Whether a CIDR (v4 or v6, any spelling) covers public address space; `allow` excuses sources fully inside it. */
+/**
+ * Whether a CIDR (v4 or v6, any spelling) is the internet, by the one exposure model (exposure.ts); `allow` (admin or
+ * declared internal ranges) excuses sources lying wholly inside their union.
+ */
 export function classifyCidr(cidr: unknown, allow: readonly string[] = []): CidrVerdict {
   const s = str(cidr);
   if (s === "unknown") return { cidr: "<unknown>", internet: false, unknown: true };
   if (s === undefined) return { cidr: String(cidr), internet: true, invalid: true };
-  const blk = parseBlock(s);
-  if (!blk) return { cidr: s, internet: true, invalid: true };
-  let pub = publicCache.get(blk);
-  if (pub === undefined) publicCache.set(blk, (pub = blk.v6 ? v6Public(blk) : v4Public(blk)));
-  if (!pub) return { cidr: s, internet: false };
-  for (const a of allow) {
-    const ab = parseBlock(a);
-    if (ab && ab.v6 === blk.v6 && within(blk, ab)) return { cidr: s, internet: false };
-  }
-  return { cidr: s, internet: true };
+  if (!parseBlock(s)) return { cidr: s, internet: true, invalid: true };
+  return { cidr: s, internet: isInternet(s, allow) };
 }
 
 /** Validates a CIDR string (used by the config schema). */
@@ -148,6 +74,12 @@ export function portsOf(protocol: unknown, from: unknown, to: unknown): PortSet 
 
 export function portsInclude(ps: PortSet, port: number): boolean {
   return ps.all || ps.ranges.some(([lo, hi]) => lo <= port && port <= hi);
+}
+
+/** The exposure model's port classes of a rule's ports, under the pack config's one port list. */
+export function portClasses(ps: PortSet, cfg: { authorizedPorts: readonly number[]; highRiskPorts: readonly number[]; remoteAdminPorts: readonly number[] }): Set<PortClass> {
+  const list: ExposurePorts = { remoteAdminPorts: cfg.remoteAdminPorts, highRiskPorts: cfg.highRiskPorts, webPorts: cfg.authorizedPorts };
+  return classifyPorts(ps, list);
 }
 
 /** True when the set opens any port outside `allowed`. */
@@ -337,23 +269,6 @@ function subtract(list: Interval[], blk: Block): Interval[] {
   return out;
 }
 
-/** Whether [lo, hi] holds a public address: split into CIDR blocks and test each. */
-function intervalPublic(v6: boolean, lo: bigint, hi: bigint): boolean {
-  const bits = v6 ? 128n : 32n;
-  while (lo <= hi) {
-    let size = 1n;
-    let host = 0n;
-    while (host < bits && lo % (size * 2n) === 0n && lo + size * 2n - 1n <= hi) {
-      size *= 2n;
-      host++;
-    }
-    const blk: Block = { v6, lo, hi: lo + size - 1n };
-    if (v6 ? v6Public(blk) : v4Public(blk)) return true;
-    lo += size;
-  }
-  return false;
-}
-
 export interface NaclVerdict {
   /** Allow entries that are the first match for some internet source on the port. */
   offending: { entry: NormNaclEntry; cidr: string }[];
@@ -364,7 +279,7 @@ export interface NaclVerdict {
  * Evaluates ingress entries in rule-number order, as AWS does: the first matching entry decides. An allow entry
  * offends when some public address (outside `allow`) reaches it before any deny covers it.
  */
-export function naclInternetAllows(entries: readonly NormNaclEntry[], port: number, allowlist: readonly string[]): NaclVerdict {
+export function naclInternetAllows(entries: readonly NormNaclEntry[], port: number, allowlist: readonly string[], internal: readonly string[] = []): NaclVerdict {
   const v: NaclVerdict = { offending: [], unknown: false };
   const full = (v6: boolean): Interval[] => [[0n, (1n << (v6 ? 128n : 32n)) - 1n]];
   const undecided = { v4: full(false), v6: full(true) };
@@ -394,7 +309,7 @@ export function naclInternetAllows(entries: readonly NormNaclEntry[], port: numb
         const hit = undecided[fam].some(([lo, hi]) => {
           const l = lo > b.lo ? lo : b.lo;
           const h = hi < b.hi ? hi : b.hi;
-          return l <= h && intervalPublic(b.v6, l, h);
+          return l <= h && blockIsInternet({ v6: b.v6, lo: l, hi: h }, internal);
         });
         if (hit) v.offending.push({ entry: e, cidr: s ?? String(c) });
       } else undecided[fam] = subtract(undecided[fam], b);

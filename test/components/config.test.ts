@@ -109,7 +109,9 @@ describe("stack config", () => {
     ["sites[].servers[].rootVolumeGiB", (c: any) => (server(c).rootVolumeGiB = 4), "bulwark:sites[0].servers[0].rootVolumeGiB", "4", /at least 8 GiB/],
     ["sites[].servers[].publicIp", (c: any) => (server(c).publicIp = true), "bulwark:sites[0].servers[0].publicIp", "true", /ec2-instance-disallow-public-ip/],
     ["sites[].servers[].allow internet admin", (c: any) => (server(c).allow = [{ from: "internet", ports: [22] }]), "bulwark:sites[0].servers[0].allow[0]", /tcp22/, /Session Manager/],
-    ["sites[].servers[].allow internet other", (c: any) => (server(c).allow = [{ from: "internet", ports: [8080] }]), "bulwark:sites[0].servers[0].allow[0]", /tcp8080/, /ec2-security-group-disallow-internet-unauthorized-ingress/],
+    ["sites[].servers[].allow internet other", (c: any) => (server(c).allow = [{ from: "internet", ports: [8443] }]), "bulwark:sites[0].servers[0].allow[0]", /tcp8443/, /ec2-security-group-disallow-internet-unauthorized-ingress/],
+    // 8080 is high-risk (EC2.19): the same admin-ingress waiver the pack asks for (issue 10).
+    ["sites[].servers[].allow internet high-risk", (c: any) => (server(c).allow = [{ from: "internet", ports: [8080] }]), "bulwark:sites[0].servers[0].allow[0]", /tcp8080/, /ec2-security-group-disallow-internet-admin-ingress/],
     ["sites[].servers[].allow ports", (c: any) => (server(c).allow = [{ from: "10.0.0.0/8", ports: ["http"] }]), "bulwark:sites[0].servers[0].allow[0].ports[0]", '"http"', /443/],
     ["sites[].servers[].allow range", (c: any) => (server(c).allow = [{ from: "10.0.0.0/8", ports: ["90-80"] }]), "bulwark:sites[0].servers[0].allow[0].ports", /90-80/, /reversed/],
     ["sites[].servers[].allow from", (c: any) => (server(c).allow = [{ from: "everyone", ports: [443] }]), "bulwark:sites[0].servers[0].allow[0].from", '"everyone"', /address\/prefix/],

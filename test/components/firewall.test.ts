@@ -70,7 +70,7 @@ describe("Firewall", () => {
     });
     const noWaiver = judgeIngress(Peer.ipv4("198.51.100.0/24"), Port.tcp(22), [80, 443], []);
     expect(noWaiver).toMatchObject({ ok: false, fix: expect.stringContaining(PolicyNames.sgInternetAdminIngress) });
-    expect(judgeIngress(Peer.ipv4("10.0.0.0/8"), Port.tcp(22), [80, 443], [])).toEqual({ ok: true });
+    expect(judgeIngress(Peer.ipv4("10.0.0.0/8"), Port.tcp(22), [80, 443], [])).toMatchObject({ ok: true, policies: [] });
   });
 
   test("security-group and prefix-list peers, and another Firewall as a peer", async () => {
@@ -141,7 +141,7 @@ describe("rule normaliser and CIDR judgement", () => {
     expect(() => Peer.ipv4("10.0.0.1/8")).toThrow(/host bits set: use 10.0.0.0\/8/);
     expect(() => Peer.ipv4("::/0")).toThrow(/expected ipv4/);
     expect(coversInternet("10.1.0.0/16")).toBe(false);
-    expect(coversInternet("100.64.0.0/10")).toBe(false);
+    expect(coversInternet("100.64.0.0/10")).toBe(true); // CGNAT is not declared internal: fail closed
     expect(coversInternet("172.0.0.0/8")).toBe(true);
     expect(coversInternet("203.0.113.0/24")).toBe(true);
     expect(coversInternet("fd00::/8")).toBe(false);

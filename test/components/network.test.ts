@@ -48,23 +48,55 @@ describe("SecureNetwork", () => {
     expect(r.one(T.defaultSg).inputs).toMatchObject({ ingress: [], egress: [] });
   });
 
-  test("the NACL denies admin ports from the internet, allowing them only from the VPC and listed sources first", async () => {
+  type Entry = { ruleNo: number; action: string; fromPort: number; cidrBlock?: string; ipv6CidrBlock?: string };
+  const byPort = (rules: Entry[], port: number) =>
+    rules.filter((x) => x.fromPort === port).sort((a, b) => a.ruleNo - b.ruleNo).map((x) => [x.action, x.cidrBlock ?? x.ipv6CidrBlock]);
+
+  test("the NACL denies admin ports from the internet, allowing SSH only from the VPC and listed sources first; RDP only for Windows", async () => {
     const r = await record(() => new SecureNetwork("hq", { cidr: "10.10.0.0/16", logKmsKeyArn: KEY, adminSourceCidrs: ["192.168.50.0/24"] }));
     const nacl = r.one(T.nacl);
-    const rules = nacl.inputs.ingress as { ruleNo: number; action: string; fromPort: number; cidrBlock?: string; ipv6CidrBlock?: string }[];
-    for (const port of ADMIN_PORTS) {
-      const forPort = rules.filter((x) => x.fromPort === port).sort((a, b) => a.ruleNo - b.ruleNo);
-      expect(forPort.map((x) => [x.action, x.cidrBlock ?? x.ipv6CidrBlock])).toEqual([
-        ["allow", "10.10.0.0/16"],
-        ["allow", "192.168.50.0/24"],
-        ["deny", "0.0.0.0/0"],
-        ["deny", "::/0"],
-      ]);
-      const catchAll = rules.find((x) => x.action === "allow" && x.cidrBlock === "0.0.0.0/0")!;
-      expect(catchAll.ruleNo).toBeGreaterThan(Math.max(...forPort.map((x) => x.ruleNo)));
-    }
+    const rules = nacl.inputs.ingress as Entry[];
+    expect(byPort(rules, 22)).toEqual([["allow", "10.10.0.0/16"], ["allow", "192.168.50.0/24"], ["deny", "0.0.0.0/0"], ["deny", "::/0"]]);
+    // No Windows server: 3389 is opened to nobody.
+    expect(byPort(rules, 3389)).toEqual([["deny", "0.0.0.0/0"], ["deny", "::/0"]]);
+    const catchAll = rules.find((x) => x.action === "allow" && x.cidrBlock === "0.0.0.0/0")!;
+    expect(catchAll.ruleNo).toBeGreaterThan(Math.max(...rules.filter((x) => ADMIN_PORTS.includes(x.fromPort)).map((x) => x.ruleNo)));
     expect(new Set(rules.map((x) => x.ruleNo)).size).toBe(rules.length);
     expect(nacl.propertyDependencies.subnetIds).toHaveLength(2);
+    const rdp = await record(() => new SecureNetwork("win", { cidr: "10.30.0.0/16", logKmsKeyArn: KEY, rdp: true }));
+    expect(byPort(rdp.one(T.nacl).inputs.ingress as Entry[], 3389)).toEqual([["allow", "10.30.0.0/16"], ["deny", "0.0.0.0/0"], ["deny", "::/0"]]);
+  });
+
+  const WAIVER = { policy: "ec2-security-group-disallow-internet-admin-ingress", reason: "office VPN egress reaches the bastion", approver: "security@example.com", expires: "2099-12-31" };
+
+  test("bastion mode: a bastion subnet with its own NACL takes 22 from the office only; private subnets take 22 from that subnet only", async () => {
+    const r = await record(() => new SecureNetwork("hq", {
+      cidr: "10.10.0.0/16", logKmsKeyArn: KEY, bastion: { allowedCidrs: ["81.2.69.0/24", "2a02:c7f:1234::/48"], waivers: [WAIVER] },
+    }));
+    const bastionSubnet = r.ofType(T.subnet).find((s) => s.name === "hq-bastion")!;
+    expect(bastionSubnet.inputs).toMatchObject({ cidrBlock: "10.10.192.0/18", mapPublicIpOnLaunch: false });
+    const nacls = r.ofType(T.nacl);
+    expect(nacls.map((n) => n.name).sort()).toEqual(["hq-bastion", "hq-private"]);
+    const priv = nacls.find((n) => n.name === "hq-private")!;
+    const bast = nacls.find((n) => n.name === "hq-bastion")!;
+    expect(byPort(priv.inputs.ingress as Entry[], 22)).toEqual([["allow", "10.10.192.0/18"], ["deny", "0.0.0.0/0"], ["deny", "::/0"]]);
+    expect(byPort(bast.inputs.ingress as Entry[], 22)).toEqual([["allow", "81.2.69.0/24"], ["allow", "2a02:c7f:1234::/48"], ["deny", "0.0.0.0/0"], ["deny", "::/0"]]);
+    for (const n of nacls) expect(byPort(n.inputs.ingress as Entry[], 3389)).toEqual([["deny", "0.0.0.0/0"], ["deny", "::/0"]]);
+    expect(bast.propertyDependencies.subnetIds).toEqual([bastionSubnet.urn]);
+    // The one waiver reaches the bastion NACL under the NACL policy's name, and nothing else.
+    const tags = (n: typeof bast) => Object.fromEntries(Object.entries((n.inputs.tags ?? {}) as Record<string, string>).filter(([k]) => k.startsWith("bulwark:waiver:")));
+    expect(tags(bast)).toEqual({
+      "bulwark:waiver:ec2-network-acl-disallow-internet-admin-ingress:reason": WAIVER.reason,
+      "bulwark:waiver:ec2-network-acl-disallow-internet-admin-ingress:approver": WAIVER.approver,
+      "bulwark:waiver:ec2-network-acl-disallow-internet-admin-ingress:expires": WAIVER.expires,
+    });
+    expect(tags(priv)).toEqual({});
+  });
+
+  test("bastion mode with a private office range carries no waiver: nothing to cover", async () => {
+    const r = await record(() => new SecureNetwork("hq", { cidr: "10.10.0.0/16", logKmsKeyArn: KEY, bastion: { allowedCidrs: ["192.168.50.0/24"], waivers: [WAIVER] } }));
+    const bast = r.ofType(T.nacl).find((n) => n.name === "hq-bastion")!;
+    expect(Object.keys((bast.inputs.tags ?? {}) as Record<string, string>).filter((k) => k.startsWith("bulwark:waiver:"))).toEqual([]);
   });
 
   test("SSM/logs interface endpoints with private DNS, an S3 gateway, and an endpoint firewall open to the VPC only", async () => {

@@ -387,7 +387,9 @@ describeHost("rendered bundles pass the real tools", [], () => {
 
   test.each(HOST_OSES.map((o) => [o]))("%s: nft -c accepts the ruleset (also with overlapping, ranged and v6-only sources)", (os) => {
     for (const model of [base(), { ...base(), ssh: { port: 2222, managementSources: ["10.0.0.0/8", "10.20.0.0/16", "2001:db8::/48"] },
-      inbound: [{ port: { from: 8000, to: 8010 }, protocol: "tcp", sources: ["::/0"] }, { port: 53, protocol: "udp", sources: ["192.0.2.0/24", "192.0.2.5"] }] }]) {
+      inbound: [{ port: { from: 8000, to: 8010 }, protocol: "tcp", sources: ["::/0"] }, { port: 53, protocol: "udp", sources: ["192.0.2.0/24", "192.0.2.5"] }],
+      // Public sources are internet exposure (exposure model): each needs its waiver, as in the stack config.
+      exposure: { waivers: ["ec2-security-group-disallow-internet-admin-ingress", "ec2-security-group-disallow-internet-unauthorized-ingress"].map((policy) => ({ policy, reason: "render test of public sources", approver: "security@example.com", expires: "2099-12-31" })) } }]) {
       const b = renderBundle(model, os);
       const nft = b.files.find((f) => f.path.endsWith("nftables.conf"))!;
       const dir = tmpDir("bulwark-nft-");

@@ -130,13 +130,19 @@ describe("security-group rule shapes and sources", () => {
     ["protocol 50 (ESP) covers every port", { protocol: "50", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }, [PolicyNames.sgInternetAdminIngress, PolicyNames.sgInternetIngress]],
     ["tcp 0-65535", { protocol: "6", fromPort: 0, toPort: 65535, cidrBlocks: ["0.0.0.0/0"] }, [PolicyNames.sgInternetAdminIngress, PolicyNames.sgInternetIngress]],
     ["udp 8000-8010 (unauthorized)", { protocol: "udp", fromPort: 8000, toPort: 8010, cidrBlocks: ["0.0.0.0/0"] }, [PolicyNames.sgInternetIngress]],
+    // Fail closed (issue 10): CGNAT and documentation ranges are the internet.
+    ["CGNAT 100.64.0.0/10 on 3306", { protocol: "tcp", fromPort: 3306, toPort: 3306, cidrBlocks: ["100.64.0.0/10"] }, [PolicyNames.sgInternetAdminIngress]],
+    ["documentation range on 22", { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["203.0.113.0/24"] }, [PolicyNames.sgInternetAdminIngress]],
+    ["a public /24 on 22", { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["81.2.69.0/24"] }, [PolicyNames.sgInternetAdminIngress]],
+    ["a public IPv6 /48 on 5432", { protocol: "tcp", fromPort: 5432, toPort: 5432, ipv6CidrBlocks: ["2a00:1450:4009::/48"] }, [PolicyNames.sgInternetAdminIngress]],
+    // Lateral movement (issue 11): remote admin from a private range.
+    ["private 10/8 on 22", { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["10.0.0.0/8"] }, [PolicyNames.sgLateralAdminIngress]],
     ["unparseable CIDR fails closed", { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/33"] }, [PolicyNames.sgInternetAdminIngress]],
   ];
   const closed: [string, Record<string, unknown>][] = [
-    ["private 10/8 on 22", { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["10.0.0.0/8"] }],
-    ["RFC1918 + CGNAT + ULA", { protocol: "tcp", fromPort: 3306, toPort: 3306, cidrBlocks: ["172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"], ipv6CidrBlocks: ["fd00::/8"] }],
+    ["private 10/8 on 3306 (database from a private range)", { protocol: "tcp", fromPort: 3306, toPort: 3306, cidrBlocks: ["10.0.0.0/8"] }],
+    ["RFC1918 + ULA", { protocol: "tcp", fromPort: 3306, toPort: 3306, cidrBlocks: ["172.16.0.0/12", "192.168.0.0/16"], ipv6CidrBlocks: ["fd00::/8"] }],
     ["443 from the world", { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }],
-    ["documentation range", { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["203.0.113.0/24"] }],
     ["ICMP echo from the world (no ports)", { protocol: "icmp", fromPort: 8, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
   ];
   for (const [shape, build] of [["inline", sgInline], ["SecurityGroupRule", sgRule], ["vpc ingress rules", vpcRule]] as const) {
@@ -146,7 +152,7 @@ describe("security-group rule shapes and sources", () => {
 
   it("a safe source in the same rule never excuses an unsafe one", () => {
     const s = [res(T.sg, "g", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, self: true, securityGroups: ["sg-2"], prefixListIds: ["pl-1"], cidrBlocks: ["10.0.0.0/8", "0.0.0.0/0"], description: "d" }] })];
-    expect(verdict(s)).toEqual([PolicyNames.sgInternetAdminIngress]);
+    expect(verdict(s)).toEqual([PolicyNames.sgInternetAdminIngress, PolicyNames.sgLateralAdminIngress].sort());
   });
   it("a prefix list declared in the stack is followed to its CIDRs (inline entries and entry resources)", () => {
     const pl = (entries: string[]) => res("aws:ec2/managedPrefixList:ManagedPrefixList", "pl", { id: "pl-1", name: "admins", addressFamily: "IPv4", maxEntries: 5, entries: entries.map((cidr) => ({ cidr })) });

@@ -66,7 +66,7 @@ export function baseline(): PolicyInputResource[] {
       description: "web servers",
       ingress: [
         { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"], description: "HTTPS from the internet" },
-        { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["10.0.0.0/16"], description: "SSH from the VPC" },
+        { protocol: "tcp", fromPort: 22, toPort: 22, securityGroups: ["sg-bastion"], description: "SSH from the bastion only (lateral-movement control)" },
       ],
       egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "HTTPS out" }],
     }),

@@ -108,8 +108,9 @@ describe("normalisers", () => {
     ["fd00::/8", false],
     ["fe80::/10", false],
     ["::ffff:10.0.0.0/104", false],
-    ["224.0.0.0/3", false],
-    ["2001:db8::/32", false],
+    // The exposure model fails closed: multicast, reserved and documentation ranges are the internet (issue 10).
+    ["224.0.0.0/3", true],
+    ["2001:db8::/32", true],
   ])("CIDR %s covers the internet: %s", (cidr, internet) => {
     expect(classifyCidr(cidr).internet).toBe(internet);
   });

@@ -5,7 +5,7 @@ import {
   internetSources,
   NACL_TYPES,
   naclEntriesOf,
-  portsBeyond,
+  portClasses,
   portsInclude,
   rulesOf,
   SG_TYPES,
@@ -13,7 +13,9 @@ import {
   classifyCidr,
   type NormNaclEntry,
   type NormRule,
+  waiverPolicies,
 } from "../net";
+import { NACL_ADMIN_PORTS } from "../exposure";
 import { arr, bool, get, isUnknown, str, UNKNOWN } from "../values";
 
 const RULE_TYPES = [SG_TYPES.group, SG_TYPES.defaultGroup, SG_TYPES.rule, SG_TYPES.ingress, SG_TYPES.egress];
@@ -79,8 +81,8 @@ function ingressFindings(r: Res, ctx: Ctx, emit: Emit, pick: (ps: Exclude<NormRu
 function reportNacl(entries: NormNaclEntry[], own: Set<NormNaclEntry>, ctx: Ctx, emit: Emit): void {
   const hits = new Map<NormNaclEntry, Map<string, number[]>>();
   let unknown = false;
-  for (const port of [22, 3389]) {
-    const v = naclInternetAllows(entries, port, ctx.cfg.adminCidrs);
+  for (const port of NACL_ADMIN_PORTS) {
+    const v = naclInternetAllows(entries, port, ctx.cfg.adminCidrs, ctx.cfg.internalCidrs);
     unknown ||= v.unknown;
     for (const o of v.offending) {
       if (!own.has(o.entry)) continue;
@@ -108,17 +110,19 @@ export const networkPolicies: PolicyDef[] = [
     unknowns: "An unknown source, protocol or port range is reported as advisory in preview and decided at update; a known internet source next to an unknown one still fails.",
     types: RULE_TYPES,
     check(r, ctx, emit) {
-      const risky = ctx.cfg.highRiskPorts;
+      // The exposure model's classes: remote-admin and high-risk ports need this policy's waiver.
+      const risky = [...new Set([...ctx.cfg.remoteAdminPorts, ...ctx.cfg.highRiskPorts])].sort((x, y) => x - y);
       ingressFindings(
         r,
         ctx,
         emit,
         (ps) => {
+          if (!waiverPolicies(portClasses(ps, ctx.cfg)).includes(PolicyNames.sgInternetAdminIngress)) return undefined;
           if (ps.all) return `${ps.label} (includes admin ports ${risky.slice(0, 4).join(", ")}…)`;
           const hit = risky.filter((p) => portsInclude(ps, p));
-          return hit.length ? `${ps.label} (admin/high-risk port${hit.length > 1 ? "s" : ""} ${hit.join(", ")})` : undefined;
+          return `${ps.label} (admin/high-risk port${hit.length > 1 ? "s" : ""} ${hit.join(", ")})`;
         },
-        ctx.cfg.adminCidrs,
+        [...ctx.cfg.adminCidrs, ...ctx.cfg.internalCidrs],
       );
     },
   },
@@ -135,18 +139,17 @@ export const networkPolicies: PolicyDef[] = [
     types: RULE_TYPES,
     check(r, ctx, emit) {
       // Admin/high-risk ports have their own control: one message per missing control.
-      const known = [...ctx.cfg.authorizedPorts, ...ctx.cfg.highRiskPorts];
       ingressFindings(
         r,
         ctx,
         emit,
         (ps) =>
-          ps.all
-            ? `${ps.label} (all-traffic ingress)`
-            : portsBeyond(ps, known)
-              ? `${ps.label} (not in authorized ports ${ctx.cfg.authorizedPorts.join(", ")})`
-              : undefined,
-        [],
+          !waiverPolicies(portClasses(ps, ctx.cfg)).includes(PolicyNames.sgInternetIngress)
+            ? undefined
+            : ps.all
+              ? `${ps.label} (all-traffic ingress)`
+              : `${ps.label} (not in authorized ports ${ctx.cfg.authorizedPorts.join(", ")})`,
+        ctx.cfg.internalCidrs,
       );
     },
   },

@@ -1,0 +1,83 @@
+/**
+ * Issue 16: the prod estate in bastion mode with a real office range (81.2.69.0/24) and its one waiver plans with exit
+ * 0 through the pack's analyzer path (`bulwark plan --config-file`): the bastion's SG rules and the bastion subnet's
+ * NACL are reported waived, 0 mandatory. Without the waiver: a config error naming the field (exit 2). With an
+ * expired waiver: refused, naming the expiry.
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { bastionStack, OFFICE, ROOT, writeStack, type WaiverCase } from "./bastion-config";
+
+jest.setTimeout(300_000);
+
+function plan(kind: WaiverCase, cidrs?: string[], format = "text"): Promise<{ code: number | null; out: string; err: string }> {
+  const { file, cleanup } = writeStack(bastionStack(kind, cidrs));
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [join(ROOT, "bin", "bulwark"), "plan", "--config-file", file, "--format", format], { cwd: ROOT });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (b) => (out += b));
+    p.stderr.on("data", (b) => (err += b));
+    p.on("close", (code) => {
+      cleanup();
+      resolve({ code, out, err });
+    });
+  });
+}
+
+interface Finding { policy: string; enforcement: string; urn?: string; message: string; waived?: { reason: string; expires: string } }
+
+test("bastion mode with a public office range and its one waiver plans with exit 0: waived, 0 mandatory", async () => {
+  const r = await plan("valid", undefined, "json");
+  expect(r.err).toBe("");
+  expect(r.code).toBe(0);
+  const json = JSON.parse(r.out) as { policy: { verdict: string; summary: Record<string, number>; findings: Finding[] } };
+  expect(json.policy.verdict).toBe("pass");
+  expect(json.policy.summary.mandatory).toBe(0);
+  const waived = json.policy.findings.filter((f) => f.waived);
+  const sites = 11;
+  // Each site: the bastion's SG rule from the office, and the bastion subnet's NACL. Nothing else is waived.
+  expect(waived.filter((f) => f.policy === "ec2-security-group-disallow-internet-admin-ingress")).toHaveLength(sites);
+  expect(waived.filter((f) => f.policy === "ec2-network-acl-disallow-internet-admin-ingress")).toHaveLength(sites);
+  expect(waived).toHaveLength(2 * sites);
+  for (const f of waived) {
+    expect(f.urn).toMatch(/-bastion(-bastion-in-81-2-69-0-24-tcp22)?$/);
+    expect(f.message).toContain(OFFICE);
+    expect(f.message).not.toMatch(/3389/);
+    expect(f.waived?.reason).toBe("office VPN egress range reaches the bastion only");
+  }
+  // The private subnets' NACLs never open 22 or 3389 to the office: no finding names them.
+  expect(json.policy.findings.filter((f) => /NetworkAcl::[a-z-]+-private$/.test(f.urn ?? ""))).toEqual([]);
+  expect(json.policy.findings.filter((f) => !f.waived && f.enforcement === "mandatory")).toEqual([]);
+});
+
+test("the text verdict lines say PASS with the waived count", async () => {
+  const r = await plan("valid");
+  expect(r.code).toBe(0);
+  expect(r.out).toMatch(/policy pack \(analyzer\): \d+ resources from plan/);
+  expect(r.out).toMatch(/^PASS: 0 mandatory, 0 advisory, 22 waived$/m);
+  expect(r.out).toMatch(/\[WAIVED\] ec2-network-acl-disallow-internet-admin-ingress .*NetworkAcl::head-office-bastion\n.*81\.2\.69\.0\/24.*\n\s+waived by security@example\.com until \d{4}-\d{2}-\d{2}: office VPN/);
+});
+
+test("without the waiver the config is refused (exit 2), naming the field", async () => {
+  const r = await plan("none");
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/bulwark:adminAccess\.bastion\.allowedCidrs\[0\]: got "81\.2\.69\.0\/24"/);
+  expect(r.err).toMatch(/ec2-security-group-disallow-internet-admin-ingress/);
+  expect(r.out).not.toMatch(/PASS/);
+});
+
+test("with an expired waiver it fails, reporting the waiver's problem", async () => {
+  const r = await plan("expired");
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/bulwark:adminAccess\.bastion\.allowedCidrs\[0\]/);
+  expect(r.err).toMatch(/waiver expired on \d{4}-\d{2}-\d{2}/);
+});
+
+test("a public IPv6 /48 office range needs the same one waiver; any spelling of the whole internet is refused", async () => {
+  const [v6, halves] = await Promise.all([plan("none", ["2a02:c7f:1234::/48"]), plan("valid", ["0.0.0.0/1", "128.0.0.0/1"])]);
+  expect(v6.code).toBe(2);
+  expect(v6.err).toMatch(/2a02:c7f:1234::\/48.*ec2-security-group-disallow-internet-admin-ingress/);
+  expect(halves.code).toBe(2);
+  expect(halves.err).toMatch(/allowedCidrs\[0\].*never allowed/);
+});
