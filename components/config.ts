@@ -9,6 +9,7 @@ import { ADMIN_PORTS, DEFAULT_AUTHORIZED_WEB_PORTS, LOG_RETENTION_DAYS } from ".
 import { coversInternet, isAnywhere, judgeIngress, normaliseRules, parseCidr } from "./rules";
 import { databaseConfigSchema, databaseCrossChecks } from "./database-args";
 import { hostStackSchema } from "./host/stack";
+import { hostsCrossChecks, hostsSchema, plaintextKeyIssue } from "./hosts-config";
 
 /** Config namespace: the Pulumi project name. */
 export const PROJECT = "bulwark";
@@ -177,6 +178,9 @@ const baseSchema = z
      * missing section takes the safe defaults and still needs the IDS target (a server never boots unhardened).
      */
     host: hostStackSchema.prefault({ ids: undefined }),
+    /** Existing servers hardened over SSH (components/hosts-config.ts); their key is the secret hostsSshKey. */
+    hosts: hostsSchema,
+    hostsSshKey: z.string().min(1).optional(),
   })
   .strict();
 
@@ -232,6 +236,7 @@ function crossFieldChecks(c: z.output<typeof baseSchema>, ctx: z.RefinementCtx):
   }
 
   databaseCrossChecks(c, add);
+  hostsCrossChecks(c, add);
   const heads = c.sites.filter((s) => s.kind === "head-office").length;
   if (heads !== 1) add(["sites"], `declare exactly one site with kind: head-office (found ${heads})`, heads);
 
@@ -320,6 +325,8 @@ export function parseStackConfig(raw: Record<string, unknown>, opts: { secretKey
     if (ns !== PROJECT) continue;
     input[name] = typeof value === "string" && /^[[{]/.test(value.trim()) ? tryJson(value) : value;
   }
+  const plainKey = plaintextKeyIssue(input, secretNames);
+  if (plainKey) throw new ConfigError([plainKey]);
   const result = stackConfigSchema.safeParse(input, { reportInput: true });
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => {
