@@ -55,7 +55,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 10px}h3{font-si
 table.matrix{border-collapse:collapse;width:100%;font-size:12px}
 .matrix th,.matrix td{border-bottom:1px solid var(--line);padding:5px 6px;text-align:center}
 .matrix thead th{background:#f6f8fa;font-weight:600;vertical-align:bottom;position:sticky;top:0}
-.matrix thead th.ctl{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;max-height:180px;padding:8px 4px}
+.matrix thead th.ctl{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;padding:8px 4px;font-weight:500}
 .matrix th.row{text-align:left;white-space:nowrap;font-weight:600}.matrix td.meta{text-align:left;color:var(--muted);white-space:nowrap}
 .cell{font-weight:700;min-width:26px}
 .cell.pass{color:var(--pass);background:var(--pass-bg)}.cell.fail{color:var(--fail);background:var(--fail-bg)}
@@ -106,6 +106,7 @@ export function renderPostureHtml(p: Posture): string {
     .join("\n");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>${esc(p.title)}</title><style>${CSS}</style></head>
 <body><main>
 <header><div><h1>${esc(p.title)}</h1><div class="sub">${esc(p.subtitle)}</div><div class="sub">Generated ${esc(p.generated)}</div></div>
@@ -155,7 +156,7 @@ export function checkPosture(r: CheckReport, generated = new Date().toISOString(
     rowLabel: "resource",
     columns,
     rows: [...rows.values()],
-    omitted: clean > 0 ? `${clean} resources have no finding: every control passes on them (not shown in the matrix).` : undefined,
+    omitted: clean > 0 ? `${clean} resource${clean === 1 ? " has" : "s have"} no finding: every control passes (not shown in the matrix).` : undefined,
     findings: r.findings.map((f) => ({
       severity: f.severity,
       state: f.waived ? "waived" : isBlocking(f) ? "fail" : "advisory",
