@@ -325,7 +325,8 @@ export function parseStackConfig(raw: Record<string, unknown>, opts: { secretKey
     if (ns !== PROJECT) continue;
     input[name] = typeof value === "string" && /^[[{]/.test(value.trim()) ? tryJson(value) : value;
   }
-  const plainKey = plaintextKeyIssue(input, secretNames);
+  // Callers that know which keys are secret (the engine, the offline plan) get the plaintext-key check.
+  const plainKey = opts.secretKeys ? plaintextKeyIssue(input, secretNames) : undefined;
   if (plainKey) throw new ConfigError([plainKey]);
   const result = stackConfigSchema.safeParse(input, { reportInput: true });
   if (!result.success) {
