@@ -97,7 +97,10 @@ describeHost("bulwark host verify on three real hosts, one behind a bastion", HO
       const prep = harness("chroot", h.id, "sh", "-c",
         "rm -f /etc/ssh/ssh_host_* && ssh-keygen -A >/dev/null && useradd -m -s /bin/bash alice && install -d -m 700 -o alice -g alice /home/alice/.ssh && " +
         `echo '${key.pub}' >/home/alice/.ssh/authorized_keys && chown alice:alice /home/alice/.ssh/authorized_keys && chmod 600 /home/alice/.ssh/authorized_keys && ` +
-        "echo 'alice ALL=(ALL) NOPASSWD:ALL' >/etc/sudoers.d/90-alice && chmod 440 /etc/sudoers.d/90-alice");
+        "echo 'alice ALL=(ALL) NOPASSWD:ALL' >/etc/sudoers.d/90-alice && chmod 440 /etc/sudoers.d/90-alice && " +
+        // noble starts sshd from ssh.socket, which leaves no /run/sshd, and apply's `sshd -t` needs it (a bundle gap,
+        // reported; components/host/scripts is not this test's to change): the server keeps it at boot.
+        "echo 'd /run/sshd 0755 root root -' >/etc/tmpfiles.d/bulwark-test-sshd.conf");
       if (prep.code !== 0) throw new Error(`prepare ${h.id}: ${prep.out}`);
       const hostKey = fs.readFileSync(path.join(TEST_DIR, h.id, "m", "etc/ssh/ssh_host_ed25519_key.pub"), "utf8").trim();
       // Link operator <-> this host's client namespace.
@@ -174,19 +177,21 @@ describeHost("bulwark host verify on three real hosts, one behind a bastion", HO
   test("HardenedHost's own commands harden all three over SSH (copy, apply, verify from a new connection), host keys checked", async () => {
     const ctx = sshContext(targets, { file: key.priv }, 10);
     try {
-      await Promise.all(HOSTS.map(async (h) => {
+      // All three run to the end before anything is asserted (no apply left running behind a failed one).
+      const results = await Promise.allSettled(HOSTS.map(async (h) => {
         const t = targets.find((x) => x.name === h.name)!;
         const cmds = JSON.parse(fs.readFileSync(path.join(work, `${h.id}.cmds.json`), "utf8")) as ReturnType<typeof hardenedHostCommands>;
         const ssh = (cmd: string, input?: string) => opRun(["ssh", ...sshArgs(ctx.config, t, cmd)], input);
         const copy = await ssh(`cat > ${cmds.installerPath}`, fs.readFileSync(path.join(work, `${h.id}.installer.sh`), "utf8"));
         expect(`${h.name} copy ${copy.code} ${copy.out}`).toBe(`${h.name} copy 0 `);
         const apply = await ssh(cmds.apply);
-        expect(`${h.name} apply ${apply.code}`).toBe(`${h.name} apply 0`);
+        expect(`${h.name} apply ${apply.code}${apply.code ? `: ${apply.out.slice(-3000)}` : ""}`).toBe(`${h.name} apply 0`);
         expect(apply.stdout).toMatch(/bulwark-apply: done: [1-9]\d* change\(s\)/);
         const confirm = await ssh(cmds.verify);
         expect(confirm.stdout).toMatch(/rollback cancelled/);
-        expect(`${h.name} verify ${confirm.code}`).toBe(`${h.name} verify 0`);
+        expect(`${h.name} verify ${confirm.code}${confirm.code ? `: ${confirm.out.slice(-3000)}` : ""}`).toBe(`${h.name} verify 0`);
       }));
+      for (const r of results) if (r.status === "rejected") throw r.reason;
     } finally {
       ctx.cleanup();
     }
