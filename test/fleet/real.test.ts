@@ -98,9 +98,10 @@ describeHost("bulwark host verify on three real hosts, one behind a bastion", HO
         "rm -f /etc/ssh/ssh_host_* && ssh-keygen -A >/dev/null && useradd -m -s /bin/bash alice && install -d -m 700 -o alice -g alice /home/alice/.ssh && " +
         `echo '${key.pub}' >/home/alice/.ssh/authorized_keys && chown alice:alice /home/alice/.ssh/authorized_keys && chmod 600 /home/alice/.ssh/authorized_keys && ` +
         "echo 'alice ALL=(ALL) NOPASSWD:ALL' >/etc/sudoers.d/90-alice && chmod 440 /etc/sudoers.d/90-alice && " +
-        // noble starts sshd from ssh.socket, which leaves no /run/sshd, and apply's `sshd -t` needs it (a bundle gap,
-        // reported; components/host/scripts is not this test's to change): the server keeps it at boot.
-        "echo 'd /run/sshd 0755 root root -' >/etc/tmpfiles.d/bulwark-test-sshd.conf");
+        // noble starts sshd from ssh.socket by default; applying over SSH then stops it with the socket and its
+        // /run/sshd, and apply's `sshd -t` fails (a bundle gap, reported: components/host/scripts is not this test's
+        // to change). This server runs ssh.service, as the bundle leaves it.
+        "{ systemctl disable ssh.socket >/dev/null 2>&1 || true; } && systemctl enable ssh.service >/dev/null 2>&1");
       if (prep.code !== 0) throw new Error(`prepare ${h.id}: ${prep.out}`);
       const hostKey = fs.readFileSync(path.join(TEST_DIR, h.id, "m", "etc/ssh/ssh_host_ed25519_key.pub"), "utf8").trim();
       // Link operator <-> this host's client namespace.
