@@ -4,6 +4,7 @@ import { ConfigError, parseStackConfig } from "../../components/config";
 import { isInternetAddress } from "../../components/hosts-config";
 import { renderText } from "../../cli/plan";
 import { readStackFile, runPlan, type PlanResult } from "../../cli/plan-runner";
+import { targetsFromStack } from "../../cli/fleet/targets";
 
 const ROOT = path.join(__dirname, "../..");
 const prod = () => readStackFile(path.join(ROOT, "Pulumi.prod.yaml"));
@@ -110,5 +111,13 @@ describe("offline plan with bulwark:hosts", () => {
     const hashes = plan.resources.filter((r) => r.type === "command:remote:Command" && r.name.endsWith("-apply")).map((r) => (r.inputs.triggers as string[])[0]);
     const listed = Object.values(plan.outputs.existingHosts as Record<string, { bundleHash: string }>).map((h) => h.bundleHash);
     expect(listed.sort()).toEqual(hashes.sort());
+  });
+
+  test("host verify --stack reads the same hosts, with the bundle hash the plan declares and the bastion hop", async () => {
+    const targets = await targetsFromStack("prod");
+    const planned = plan.outputs.existingHosts as Record<string, { bundleHash: string; address: string }>;
+    expect(targets.map((t) => [t.name, t.address, t.expectedBundleHash])).toEqual(Object.keys(planned).length ? targets.map((t) => [t.name, planned[t.name].address, planned[t.name].bundleHash]) : []);
+    expect(targets.find((t) => t.name === "leeds-files")!.bastion).toMatchObject({ name: "leeds-jump", address: "192.168.20.2", user: "bulwark-ops" });
+    expect(targets.find((t) => t.name === "bristol-pos")!.bastion).toBeUndefined();
   });
 });
