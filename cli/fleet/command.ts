@@ -1,6 +1,6 @@
 /**
  * `bulwark host verify --stack prod | --inventory FILE [--concurrency 10] [--timeout 60] [--identity-file KEY]
- * [--format text|json|sarif|markdown|html] [-o FILE]`: read-only fleet check over SSH. The key is --identity-file,
+ * [--format text|json|sarif|markdown|html] [-o FILE] [--write FORMAT:FILE ...]`: read-only fleet check over SSH. The key is --identity-file,
  * else $BULWARK_SSH_KEY (the key itself, e.g. from a CI secret; written 0600 to a temp file, removed after), else
  * ssh-agent. Exit 0 all pass, 4 a control broken, 5 a host unreachable (takes precedence), 2 usage or input error.
  */
@@ -23,6 +23,7 @@ interface VerifyCli {
   identityFile?: string;
   format: FleetFormat;
   output?: string;
+  write: string[];
 }
 
 const fail = (msg: string): number => {
@@ -41,6 +42,7 @@ export function registerVerify(host: Command, exit: ExitHolder): void {
     .option("--identity-file <file>", "SSH private key (else $BULWARK_SSH_KEY, else ssh-agent)")
     .addOption(new Option("--format <format>", "output format").choices([...FLEET_FORMATS]).default("text"))
     .option("-o, --output <file>", "write the report to a file instead of stdout")
+    .option("--write <format:file>", "also write this format to this file, from the same run (repeatable), e.g. html:posture.html", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .action(async (o: VerifyCli) => {
       exit.code = await verifyCommand(o);
     });
@@ -52,6 +54,13 @@ async function verifyCommand(o: VerifyCli): Promise<number> {
   const timeout = Number(o.timeout);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 200) return fail(`--concurrency ${o.concurrency}: use a whole number from 1 to 200`);
   if (!Number.isFinite(timeout) || timeout < 1 || timeout > 3600) return fail(`--timeout ${o.timeout}: use seconds from 1 to 3600`);
+  const extra: { format: FleetFormat; file: string }[] = [];
+  for (const w of o.write) {
+    const cut = w.indexOf(":");
+    const format = w.slice(0, cut) as FleetFormat;
+    if (cut < 1 || !FLEET_FORMATS.includes(format) || cut === w.length - 1) return fail(`--write ${w}: use <format>:<file> with format one of ${FLEET_FORMATS.join(", ")}`);
+    extra.push({ format, file: w.slice(cut + 1) });
+  }
   let targets: VerifyTarget[];
   try {
     targets = o.inventory ? targetsFromInventory(o.inventory) : await targetsFromStack(o.stack!);
@@ -77,6 +86,7 @@ async function verifyCommand(o: VerifyCli): Promise<number> {
       log: o.format === "text" && !o.output ? undefined : (l) => process.stderr.write(`${l}\n`),
     });
     emit(formatFleetReport(report, o.format), o.output);
+    for (const x of extra) emit(formatFleetReport(report, x.format), x.file);
     return exitCodeOf(report);
   } finally {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });

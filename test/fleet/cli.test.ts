@@ -34,6 +34,8 @@ describe("bulwark CLI: html and host verify", () => {
     expect(await main(["node", "bulwark", "host", "verify"])).toBe(2);
     expect(await main(["node", "bulwark", "host", "verify", "--stack", "prod", "--inventory", "x.yaml"])).toBe(2);
     expect(errors).toMatch(/give exactly one of --stack <name> or --inventory <file>/);
+    expect(await main(["node", "bulwark", "host", "verify", "--stack", "prod", "--write", "pdf:x.pdf"])).toBe(2);
+    expect(errors).toMatch(/--write pdf:x\.pdf: use <format>:<file> with format one of text, json, sarif, markdown, html/);
   });
 
   test("a bad inventory is refused with field, value and fix; no SSH is attempted", async () => {

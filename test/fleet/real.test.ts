@@ -225,9 +225,15 @@ describeHost("bulwark host verify on three real hosts, one behind a bastion", HO
     expect(code).toBe(4);
     const bad = report.hosts.filter((h) => h.status !== "pass");
     expect(bad.map((h) => [h.name, h.failed])).toEqual([["branch-noble", ["fail2ban"]]]);
-    const text = await opRun([BIN, "host", "verify", "--inventory", inventory, "--identity-file", key.priv]);
+    // The same run also writes the posture page (kept in test-output/fleet/ for a look).
+    const html = path.join(__dirname, "..", "..", "test-output", "fleet", "real-tamper.html");
+    fs.mkdirSync(path.dirname(html), { recursive: true });
+    const text = await opRun([BIN, "host", "verify", "--inventory", inventory, "--identity-file", key.priv, "--write", `html:${html}`]);
     expect(text.code).toBe(4);
     expect(text.stdout).toMatch(/FAIL +branch-noble .*\n +FAIL fail2ban: /);
+    const page = fs.readFileSync(html, "utf8");
+    expect(page.match(/<td class="cell fail"/g)).toHaveLength(1);
+    expect(page).toMatch(/<tr data-row="branch-noble">.*data-control="fail2ban"[^>]*>✗/s);
     harness("exec", "f52", "systemctl", "start", "fail2ban");
   });
 

@@ -14,7 +14,8 @@ test("on-prem job: host verify over SSH for every stack, key from a secret, aler
   expect(job.strategy?.matrix?.stack).toMatch(/fromJSON/);
   const verify = job.steps.find((s) => /bin\/bulwark host verify --stack "\$STACK"/.test(s.run ?? ""))!;
   expect(verify.env?.BULWARK_SSH_KEY).toMatch(/secrets\./);
-  expect(verify.run).toMatch(/--format html --output host-posture\.html/);
+  expect(verify.run).toMatch(/--write html:host-posture\.html/);
+  expect(verify.run!.match(/bin\/bulwark host verify/g)).toHaveLength(1); // one SSH round per host
   expect(job.steps.some((s) => s.if === "steps.verify.outputs.rc == '4' || steps.verify.outputs.rc == '5'")).toBe(true);
   const verdict = job.steps[job.steps.length - 1].run ?? "";
   expect(verdict).toMatch(/4\) .*exit 1/);
