@@ -10,6 +10,7 @@ import * as YAML from "yaml";
 import { HOST_OSES, HostConfigError, type HostOs } from "../components/host/model";
 import { renderBundle, renderCloudInit, renderUserDataBase64, writeBundle } from "../components/host/render";
 import type { ExitHolder } from "./index";
+import { registerVerify } from "./fleet/command";
 
 interface RenderOptions {
   os: HostOs;
@@ -32,6 +33,7 @@ export function register(program: Command, exit: ExitHolder): void {
     .action((opts: RenderOptions) => {
       exit.code = renderCommand(opts);
     });
+  registerVerify(host, exit);
 }
 
 function renderCommand(opts: RenderOptions): number {

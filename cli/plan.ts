@@ -11,6 +11,7 @@ import { coversInternet } from "../components/rules";
 import type { ExitHolder } from "./index";
 import { PlanTooBigError } from "./plan-limits";
 import { maskCredentials, redactOutput, REDACTED, SecretValues, userDataHasCredentials } from "./redact";
+import { renderExistingHosts } from "./fleet/plan-hosts";
 // plan-runner loads @pulumi/pulumi: imported when `plan` runs, so `check`/`drift` start fast.
 import type { PlanResult, PlannedResource } from "./plan-runner";
 
@@ -209,6 +210,7 @@ export function renderText(plan: PlanResult, stack: string): string {
   const bad = servers.filter((s) => !s.imdsv2 || !s.rootEncrypted || s.publicIp || !s.ssmManaged || s.internetAdminPorts.length > 0 || !s.hostBundle);
   lines.push(`  ${servers.length} servers; IMDSv2 ${servers.filter((s) => s.imdsv2).length}/${servers.length}, encrypted root ${servers.filter((s) => s.rootEncrypted).length}/${servers.length}, no public IP ${servers.filter((s) => !s.publicIp).length}/${servers.length}, SSM-managed ${servers.filter((s) => s.ssmManaged).length}/${servers.length}, internet-facing admin ports ${servers.reduce((n, s) => n + s.internetAdminPorts.length, 0)}, host bundle ${servers.filter((s) => s.hostBundle).length}/${servers.length}`);
   for (const s of bad) lines.push(`  ATTENTION ${s.name}: ${[!s.imdsv2 && "IMDSv1 allowed", !s.rootEncrypted && "unencrypted root", s.publicIp && "public IP", !s.ssmManaged && "not SSM-managed", !s.hostBundle && "no host hardening bundle", ...s.internetAdminPorts.map((p) => `admin port ${p}`)].filter(Boolean).join(", ")}`);
+  lines.push(...renderExistingHosts(plan.outputs));
   lines.push("", "Outputs:");
   for (const [k, v] of Object.entries(plan.outputs)) {
     const text = typeof v === "string" ? v : JSON.stringify(v);

@@ -11,6 +11,7 @@ import { coversInternet, isAnywhere, judgeIngress, normaliseRules, parseCidr } f
 import { databaseConfigSchema, databaseCrossChecks } from "./database-args";
 import { hostStackSchema } from "./host/stack";
 import { ssmScheduleSchema } from "./ssm-schedule";
+import { hostsCrossChecks, hostsSchema, plaintextKeyIssue } from "./hosts-config";
 
 /** Config namespace: the Pulumi project name. */
 export const PROJECT = "bulwark";
@@ -190,6 +191,9 @@ const baseSchema = z
      * missing section takes the safe defaults and still needs the IDS target (a server never boots unhardened).
      */
     host: hostStackSchema.prefault({ ids: undefined }),
+    /** Existing servers hardened over SSH (components/hosts-config.ts); their key is the secret hostsSshKey. */
+    hosts: hostsSchema,
+    hostsSshKey: z.string().min(1).optional(),
   })
   .strict();
 
@@ -237,6 +241,7 @@ function crossFieldChecks(c: z.output<typeof baseSchema>, ctx: z.RefinementCtx):
   }
 
   databaseCrossChecks(c, add);
+  hostsCrossChecks(c, add);
   const heads = c.sites.filter((s) => s.kind === "head-office").length;
   if (heads !== 1) add(["sites"], `declare exactly one site with kind: head-office (found ${heads})`, heads);
 
@@ -353,6 +358,9 @@ export function parseStackConfig(raw: Record<string, unknown>, opts: { secretKey
     if (ns !== PROJECT) continue;
     input[name] = typeof value === "string" && /^[[{]/.test(value.trim()) ? tryJson(value) : value;
   }
+  // Callers that know which keys are secret (the engine, the offline plan) get the plaintext-key check.
+  const plainKey = opts.secretKeys ? plaintextKeyIssue(input, secretNames) : undefined;
+  if (plainKey) throw new ConfigError([plainKey]);
   const result = stackConfigSchema.safeParse(input, { reportInput: true });
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => {

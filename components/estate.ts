@@ -19,6 +19,7 @@ import { HardenedServer, InstanceIdentity } from "./server";
 import { hostUserData, hostWaivers, type TierPorts } from "./host/stack";
 import { MysqlHostRole } from "./host/ssm-role";
 import { memoRenderer } from "./render-cache";
+import { buildExistingHosts } from "./existing-hosts";
 
 /** Default instance type per role. */
 export const ROLE_INSTANCE_TYPES: Record<Role, string> = { web: "t3.small", app: "t3.medium", db: "r6i.large", bastion: "t3.micro" };
@@ -294,6 +295,8 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
     sessionLogGroup: access.logGroup.name,
     maintenanceWindowId: patching.window.id,
   };
+  // Existing servers (bulwark:hosts), hardened over SSH; listed by `bulwark plan`, checked by `bulwark host verify`.
+  if (cfg.hosts.length > 0) outputs.existingHosts = buildExistingHosts(cfg, tiers, parentOpts).summary;
   if (baseline) {
     outputs.alertTopicArn = baseline.topicArn;
     outputs.trailArn = baseline.trail.arn;

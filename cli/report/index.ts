@@ -1,9 +1,10 @@
+import { formatHtml } from "./html";
 import { formatMarkdown } from "./markdown";
 import type { CheckReport } from "./model";
 import { formatSarif } from "./sarif";
 import { formatText } from "./text";
 
-export const CHECK_FORMATS = ["text", "json", "sarif", "markdown"] as const;
+export const CHECK_FORMATS = ["text", "json", "sarif", "markdown", "html"] as const;
 export type CheckFormat = (typeof CHECK_FORMATS)[number];
 
 export function formatCheckReport(r: CheckReport, format: CheckFormat): string {
@@ -16,6 +17,8 @@ export function formatCheckReport(r: CheckReport, format: CheckFormat): string {
       return formatSarif(r);
     case "markdown":
       return formatMarkdown(r);
+    case "html":
+      return formatHtml(r);
   }
 }
 
