@@ -17,7 +17,8 @@ const host = (inbound: number[] = [443]) => ({
   role: "web" as const,
   admins: [{ name: "alice", sshKeys: [KEY] }],
   ssh: { managementSources: ["10.20.0.0/16"] },
-  inbound: inbound.map((port) => ({ port, sources: ["0.0.0.0/0"] })),
+  // Web ports from the internet; any other port from the office only (the exposure model refuses it otherwise).
+  inbound: inbound.map((port) => ({ port, sources: [port === 80 || port === 443 ? "0.0.0.0/0" : "10.20.0.0/16"] })),
   ids: { manager: "wazuh.corp.internal", enrolmentSecretParameter: "/bulwark/wazuh/enrolment" },
   logs: { kind: "rsyslog-tls" as const, target: "logs.corp.internal", caPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" },
 });
