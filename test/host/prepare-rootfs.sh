@@ -146,11 +146,29 @@ extras() {
   done
 }
 
+# Every pending update installed once, so a booted test host has no security updates pending against the lists it
+# was built with (the bundle's verify fails `updates` otherwise; test namespaces have no mirror to refresh from).
+upgrade() {
+  local root="$CACHE/$1" stamp="$CACHE/$1/.bulwark-upgraded"
+  [ "$(cat "$stamp" 2>/dev/null)" != v1 ] || return 0
+  log "$1: installing pending updates"
+  if [ -e "$root/etc/resolv.conf" ] || [ -L "$root/etc/resolv.conf" ]; then mv "$root/etc/resolv.conf" "$root/etc/resolv.conf.bulwark"; fi
+  cp /etc/resolv.conf "$root/etc/resolv.conf"
+  printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"; chmod 755 "$root/usr/sbin/policy-rc.d"
+  in_chroot_online "$root" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get dist-upgrade -y -qq \
+      -o Dpkg::Options::=--force-confold && apt-get clean' >>"$CACHE/.$1.log" 2>&1 \
+    || { rm -f "$root/usr/sbin/policy-rc.d"; restore_resolv "$root"; tail -20 "$CACHE/.$1.log" >&2; exit 1; }
+  rm -f "$root/usr/sbin/policy-rc.d"
+  restore_resolv "$root"
+  echo v1 >"$stamp"
+}
+
 mkdir -p "$CACHE"
 [ $# -gt 0 ] || set -- bookworm noble
 for s in "$@"; do
   exec 9>"$CACHE/.$s.lock"; flock 9
   build "$s"
+  upgrade "$s"
   extras "$s"
   exec 9>&-
 done
