@@ -131,7 +131,7 @@ extras() {
   for g in $EXTRAS; do
     group=${g%%:*} pkgs=${g#*:}
     stamp="$root/var/cache/bulwark-debs/$group/.stamp"
-    [ "$(cat "$stamp" 2>/dev/null)" != "v1 $pkgs" ] || continue
+    [ "$(cat "$stamp" 2>/dev/null)" != "v2 $pkgs" ] || continue
     log "$suite: downloading $group ($pkgs) for offline installs"
     rm -rf "$root/var/cache/bulwark-debs/$group" && mkdir -p "$root/var/cache/bulwark-debs/$group/partial"
     # The rootfs's own resolv.conf (maybe a symlink into /run) is set aside, never written through.
@@ -142,7 +142,7 @@ extras() {
       || { restore_resolv "$root"; tail -20 "$CACHE/.$suite.log" >&2; exit 1; }
     restore_resolv "$root"
     rm -rf "$root/var/cache/bulwark-debs/$group/partial" "$root/var/cache/bulwark-debs/$group/lock"
-    echo "v1 $pkgs" >"$stamp"
+    echo "v2 $pkgs" >"$stamp"
   done
 }
 
