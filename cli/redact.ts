@@ -125,7 +125,7 @@ export class SecretValues {
 }
 
 // Assignment shapes the detector looks for, so a flagged line keeps its key and loses only the value.
-const ASSIGNMENT = /((?:password|passwd|pwd|secret|token|api[_-]?key|aws_secret_access_key)[\w.-]*["']?\s*[=:]\s*["']?)([^\s"',}]{4,})/gi;
+const ASSIGNMENT = /((?:password|passwd|pwd|secret|token|api[_-]?key|aws_secret_access_key)[\w.-]*["']?\s*[=:]\s*["']?)([^\s"'\\,}]{4,})/gi;
 const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]{0,40}PRIVATE KEY-----|$)/g;
 const ACCESS_KEY_ID = /\b(AKIA|ASIA)[0-9A-Z]{16}\b/g;
 
@@ -137,7 +137,19 @@ export function redactFlaggedLines(text: string): string {
     .split("\n")
     .map((line) => {
       if (credentialsIn(line).length === 0) return line;
-      const fixed = line.replace(ASSIGNMENT, `$1${REDACTED}`);
+      // "<secret>": the detector reads a value starting with "<" as a placeholder, so a fixed line passes it.
+      let fixed = line.replace(ASSIGNMENT, "$1<secret>");
+      if (credentialsIn(fixed).length === 0) return fixed;
+      // JSON output: a flagged string literal becomes "[secret]", so the document stays valid JSON.
+      fixed = fixed.replace(/"(?:[^"\\]|\\.)*"/g, (lit) => {
+        let s: string;
+        try {
+          s = JSON.parse(lit) as string;
+        } catch {
+          return lit;
+        }
+        return credentialsIn(s).length > 0 ? JSON.stringify(REDACTED) : lit;
+      });
       if (credentialsIn(fixed).length === 0) return fixed;
       const indent = /^\s*/.exec(line)![0];
       return `${indent}[line withheld: it carries ${credentialsIn(line).join(", ")}]`;
