@@ -2,6 +2,7 @@
  * `bulwark check --state` on generated 1,000- and 10,000-resource stack exports, run side by side (alternating, as
  * subprocesses exactly as a pipeline runs them). Prints the median wall times, the ratio, and the ratio after
  * subtracting the start-up cost measured on a 2-resource export. Target: 10,000 resources in <= 2 s, linear.
+ * Then one 150,000-resource export (issue 10): linear from 10k (<= 16x) and <= 1 GB peak RSS.
  *
  *   npm run bench:check [-- --runs 5]
  */
@@ -34,10 +35,10 @@ export function estate(n: number): ResourceV3[] {
 }
 
 /** Preloaded into the child: prints its own CPU time (user + system) at exit, which other load barely skews. */
-const CPU_HOOK = `process.on("exit", () => { const u = process.cpuUsage(); process.stderr.write("\\nBULWARK_CPU_MS=" + ((u.user + u.system) / 1000) + "\\n"); });`;
+const CPU_HOOK = `process.on("exit", () => { const u = process.cpuUsage(); process.stderr.write("\\nBULWARK_CPU_MS=" + ((u.user + u.system) / 1000) + " BULWARK_RSS_MB=" + (process.resourceUsage().maxRSS / 1024) + "\\n"); });`;
 let hookFile = "";
 
-function run(file: string): { ms: number; cpu: number; code: number | null } {
+function run(file: string): { ms: number; cpu: number; rssMb: number; code: number | null } {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, ["-r", hookFile, join(ROOT, "bin", "bulwark"), "check", "--state", file, "--format", "json"], {
     cwd: ROOT,
@@ -47,7 +48,8 @@ function run(file: string): { ms: number; cpu: number; code: number | null } {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0 && r.status !== 1) throw new Error(`bulwark check exited ${r.status}: ${r.stderr}`);
   const cpu = Number(/BULWARK_CPU_MS=([\d.]+)/.exec(r.stderr)?.[1] ?? NaN);
-  return { ms, cpu, code: r.status };
+  const rssMb = Number(/BULWARK_RSS_MB=([\d.]+)/.exec(r.stderr)?.[1] ?? NaN);
+  return { ms, cpu, rssMb, code: r.status };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -105,6 +107,16 @@ function main(): void {
     console.log(`  load average while measuring: ${loadavg().map((x) => x.toFixed(1)).join(" ")} on ${require("node:os").cpus().length} cores`);
     const ok = m.get(10000)! <= 2000;
     console.log(`  target 10k <= 2000 ms: ${ok ? "MET" : "NOT MET"} (${m.get(10000)!.toFixed(0)} ms)`);
+
+    // 150k: one run (the file alone is ~400 MB), against a fresh 10k run measured the same way.
+    const big = join(dir, "state-150000.json");
+    writeFileSync(big, JSON.stringify(exportEnvelope(estate(150000), 3), null, 4));
+    const r10 = run(files.get(10000)!);
+    const r150 = run(big);
+    console.log(`150,000-resource export (${(statSync(big).size / 1e6).toFixed(0)} MB), one subprocess run beside a 10k run:`);
+    console.log(`   10k: ${r10.ms.toFixed(0)} ms wall, ${r10.cpu.toFixed(0)} ms CPU, peak RSS ${r10.rssMb.toFixed(0)} MB`);
+    console.log(`  150k: ${r150.ms.toFixed(0)} ms wall, ${r150.cpu.toFixed(0)} ms CPU, peak RSS ${r150.rssMb.toFixed(0)} MB`);
+    console.log(`  ratio 150k/10k: ${(r150.ms / r10.ms).toFixed(2)}x wall, ${(r150.cpu / r10.cpu).toFixed(2)}x CPU (15.0 = linear; target <= 16x), RSS ${r150.rssMb <= 1024 ? "within" : "OVER"} 1 GB`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -347,7 +347,7 @@ export class AnalyzerClient {
       ...opts.env,
     };
     const t0 = process.hrtime.bigint();
-    const child = spawn(opts.node ?? process.env.TMP_PACK_NODE ?? process.execPath, [launcher, "127.0.0.1:0", "."], {
+    const child = spawn(opts.node ?? process.execPath, [launcher, "127.0.0.1:0", "."], {
       cwd: dir,
       env,
       stdio: ["ignore", "pipe", "pipe"],

@@ -125,9 +125,21 @@ export class SecretValues {
 }
 
 // Assignment shapes the detector looks for, so a flagged line keeps its key and loses only the value.
-const ASSIGNMENT = /((?:password|passwd|pwd|secret|token|api[_-]?key|aws_secret_access_key)[\w.-]*["']?\s*[=:]\s*["']?)([^\s"',}]{4,})/gi;
+const ASSIGNMENT = /((?:password|passwd|pwd|secret|token|api[_-]?key|aws_secret_access_key)[\w.-]*["']?\s*[=:]\s*["']?)(?!(?:true|false|null|-?\d+(?:\.\d+)?)(?:[\s,}\]]|$))([^\s"'\\,}]{4,})/gi;
 const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]{0,40}PRIVATE KEY-----|$)/g;
 const ACCESS_KEY_ID = /\b(AKIA|ASIA)[0-9A-Z]{16}\b/g;
+
+/**
+ * A line without what the detector misreads as assignments: URNs and type tokens
+ * (`random:index/randomPassword:RandomPassword`) and JSON literals (`"manageMasterUserPassword": true,`).
+ * None is a credential, and rewriting them would corrupt the output.
+ */
+function benign(line: string): string {
+  return line
+    .replace(/urn:pulumi:[^"\s]*/g, "urn")
+    .replace(/\b[a-z][\w-]*:[\w/.-]*:[A-Z]\w*/g, "type")
+    .replace(/([=:]\s*)(true|false|null|-?\d+(\.\d+)?([eE][+-]?\d+)?)(?=\s*[,}\]]|\s*$)/g, "$1");
+}
 
 /** The pack's detector on each output line: a flagged line loses the values, or, if still flagged, its content. */
 export function redactFlaggedLines(text: string): string {
@@ -137,8 +149,38 @@ export function redactFlaggedLines(text: string): string {
     .split("\n")
     .map((line) => {
       if (credentialsIn(line).length === 0) return line;
-      const fixed = line.replace(ASSIGNMENT, `$1${REDACTED}`);
+      // A JSON member is judged by its value alone (the key was judged structurally): the detector reads
+      // `"httpTokens": "required"` as a token assignment, which it is not.
+      const m = /^(\s*"(?:[^"\\]|\\.)*":\s*)("(?:[^"\\]|\\.)*"|[^"\s][^,]*?)(,?)\s*$/.exec(line);
+      if (m) {
+        let value: unknown;
+        try {
+          value = JSON.parse(m[2]);
+        } catch {
+          value = undefined;
+        }
+        if (typeof value !== "string" || credentialsIn(benign(value)).length === 0) return line;
+        const fixedValue = value.replace(ASSIGNMENT, "$1<secret>");
+        return `${m[1]}${JSON.stringify(credentialsIn(benign(fixedValue)).length === 0 ? fixedValue : REDACTED)}${m[3]}`;
+      }
+      if (credentialsIn(benign(line)).length === 0) return line;
+      // "<secret>": the detector reads a value starting with "<" as a placeholder, so a fixed line passes it.
+      let fixed = line.replace(ASSIGNMENT, "$1<secret>");
       if (credentialsIn(fixed).length === 0) return fixed;
+      // JSON output: a flagged string literal becomes "[secret]", so the document stays valid JSON.
+      fixed = fixed.replace(/"(?:[^"\\]|\\.)*"/g, (lit) => {
+        let s: string;
+        try {
+          s = JSON.parse(lit) as string;
+        } catch {
+          return lit;
+        }
+        return credentialsIn(s).length > 0 ? JSON.stringify(REDACTED) : lit;
+      });
+      if (credentialsIn(fixed).length === 0) return fixed;
+      // A JSON member keeps its shape: the key stays, the value goes.
+      const member = /^(\s*"(?:[^"\\]|\\.)*":\s*).*?(,?)\s*$/.exec(line);
+      if (member) return `${member[1]}${JSON.stringify(REDACTED)}${member[2]}`;
       const indent = /^\s*/.exec(line)![0];
       return `${indent}[line withheld: it carries ${credentialsIn(line).join(", ")}]`;
     })

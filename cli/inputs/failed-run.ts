@@ -6,8 +6,11 @@
  */
 import type { EngineEvent } from "./schemas";
 
-/** The engine's closing summary line, emitted after any failure (policy violations included). */
-const SUMMARY_LINE = /^\s*(error:\s*)?(preview|update|refresh|destroy|import)\s+failed\.?\s*$/i;
+/**
+ * Errors that end a run that did complete: the closing summary line (after any failure, policy violations
+ * included) and `--expect-no-changes` finding changes (that is the drift signal itself).
+ */
+const SUMMARY_LINE = /^\s*(error:\s*)?((preview|update|refresh|destroy|import)\s+failed\.?|no changes were expected for \w+ but changes were proposed\.?)\s*$/i;
 
 /** Colour directives (`<{%reset%}>`) in raw event messages. */
 const stripColour = (s: string): string => s.replace(/<\{%[^%]*%\}>/g, "");

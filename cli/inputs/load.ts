@@ -6,6 +6,7 @@ import {
   engineEventSchema,
   previewDigestSchema,
   untypedDeploymentSchema,
+  resourceV3Schema,
   KNOWN_DEPLOYMENT_FEATURES,
   type EngineEvent,
   type PreviewDigest,
@@ -207,12 +208,29 @@ function requireDigestShape(doc: unknown, file: string): void {
     );
 }
 
+/** The deployment envelope alone: resources are validated one by one (parseDeployment). */
+const deploymentEnvelopeSchema = untypedDeploymentSchema.extend({
+  deployment: untypedDeploymentSchema.shape.deployment.extend({ resources: z.array(z.unknown()).optional() }),
+});
+
 export function parseDeployment(text: string, file: string): UntypedDeployment {
   const doc = parseJson(text, file, "state");
+  // Let the text go before validating: a 150k-resource export is ~400 MB of it.
+  text = "";
   const wrong = wrongKind(file, "state", sniff(doc));
   if (wrong) throw wrong;
-  const r = untypedDeploymentSchema.safeParse(doc);
-  if (!r.success) throw schemaError(file, LABEL.state, r.error, doc, "state");
+  // Validated in parts, without zod's copy of every resource (twice the memory at 150k resources); the schemas
+  // have no defaults or transforms, so the checked document is the result. On a bad resource, the whole-document
+  // parse gives the same messages as before.
+  const envelope = deploymentEnvelopeSchema.safeParse(doc);
+  if (!envelope.success) throw schemaError(file, LABEL.state, envelope.error, doc, "state");
+  const resources = (doc as { deployment: { resources?: unknown[] } }).deployment.resources ?? [];
+  for (const res of resources)
+    if (!resourceV3Schema.safeParse(res).success) {
+      const full = untypedDeploymentSchema.safeParse(doc);
+      if (!full.success) throw schemaError(file, LABEL.state, full.error, doc, "state");
+    }
+  const r = { data: doc as UntypedDeployment };
   const unknownFeatures = (r.data.features ?? []).filter(
     (f) => !(KNOWN_DEPLOYMENT_FEATURES as readonly string[]).includes(f),
   );

@@ -6,14 +6,17 @@ import { join } from "node:path";
 const ROOT = join(__dirname, "..", "..");
 const FIX = join(ROOT, "test", "fixtures");
 
-test("the committed fixtures are exactly what test/fixtures/generate.ts writes", () => {
+test("the committed fixtures are exactly what test/fixtures/generate.ts and generate-gates.ts write", () => {
   const out = mkdtempSync(join(tmpdir(), "bulwark-fixtures-"));
-  const r = spawnSync(process.execPath, ["-r", "@swc-node/register", join(FIX, "generate.ts")], {
-    cwd: ROOT,
-    env: { ...process.env, FIXTURES_OUT: out },
-    encoding: "utf8",
-  });
-  expect(r.status).toBe(0);
+  // generate.ts, then the fail-closed and secrets-scan fixtures (generate-gates.ts).
+  for (const gen of ["generate.ts", "generate-gates.ts"]) {
+    const r = spawnSync(process.execPath, ["-r", "@swc-node/register", join(FIX, gen)], {
+      cwd: ROOT,
+      env: { ...process.env, FIXTURES_OUT: out },
+      encoding: "utf8",
+    });
+    expect([gen, r.status]).toEqual([gen, 0]);
+  }
   const generated = readdirSync(out).sort();
   expect(generated.length).toBeGreaterThanOrEqual(13);
   for (const f of generated) expect([f, readFileSync(join(out, f), "utf8") === readFileSync(join(FIX, f), "utf8")]).toEqual([f, true]);
