@@ -12,8 +12,8 @@ import { parseArgs, ROLES } from "./config";
 import { IMDS, INSTANCE_MANAGED_POLICIES, ROOT_VOLUME, TAGS } from "./controls";
 import { input, mergeTags, optOutSchema, tagsField, waiversField } from "./common";
 
-/** Policy name for key-pair opt-outs (not in PolicyNames yet: the pack may add it). */
-export const KEY_PAIR_POLICY = "ec2-instance-disallow-key-pair";
+/** Policy name for key-pair opt-outs (the pack's registry owns it). */
+export const KEY_PAIR_POLICY = PolicyNames.instanceKeyPair;
 
 const identityArgsSchema = z
   .object({

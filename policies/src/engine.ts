@@ -5,24 +5,21 @@
  */
 import type { ConfigWaiver } from "./config";
 import { DEFAULTS } from "./config-schema";
-import { Index, type Ctx, type PolicyDef, type PolicyInputResource, type PolicyMeta, type Res, type ResolvedConfig, type Severity } from "./framework";
-import { computePolicies } from "./policies/compute";
-import { dataPolicies } from "./policies/data";
-import { networkPolicies } from "./policies/network";
-import { SG_TYPES } from "./net";
-import { WAIVER_TAG_PREFIX } from "./waiver-prefix";
-import type { TagWaiverRead, Waiver } from "./waiver";
-import { get, isObj, type Obj } from "./values";
+import { Index, type Ctx, type Enforcement, type EnforcementLevel, type PolicyDef, type PolicyInputResource, type PolicyMeta, type Res, type ResolvedConfig, type Severity } from "./framework";
+import { PolicyNames } from "./names";
+import { rules } from "./rules";
+import { SG_TYPES } from "./types";
+import { tagWaivers, waiverLib } from "./waiver-tags";
+import type { Waiver } from "./waiver";
+import type { Obj } from "./values";
 
 export { UNKNOWN, UNKNOWN_SENTINELS, isUnknown } from "./values";
-export type { PolicyInputResource, PolicyMeta, Severity, ResolvedConfig } from "./framework";
-
-export type EnforcementLevel = "mandatory" | "advisory" | "disabled" | "remediate";
+export type { PolicyInputResource, PolicyMeta, Severity, Enforcement, EnforcementLevel, ResolvedConfig } from "./framework";
 
 export interface Finding {
   policy: string;
   severity: Severity;
-  enforcement: "mandatory" | "advisory";
+  enforcement: Enforcement;
   /** The resource; absent for a stack-wide finding. */
   urn?: string;
   type?: string;
@@ -45,35 +42,10 @@ export interface EvaluateOptions {
   configs?: Readonly<Record<string, unknown>>;
 }
 
-export const WAIVER_POLICY = "bulwark-waiver-disallow-expired-or-incomplete";
-
-const waiverPolicy: PolicyDef = {
-  name: WAIVER_POLICY,
-  description: "Waivers must be complete (policy, reason, approver, expiry) and unexpired; a broken waiver blocks.",
-  severity: "high",
-  enforcement: "mandatory",
-  family: "governance",
-  securityHub: [],
-  cis: [],
-  remediation: "Fix the waiver tags bulwark:waiver:<policy>:reason|approver|expires (YYYY-MM-DD), renew the expiry with a new approval, or remove the waiver.",
-  unknowns: "Unknown tags are not read.",
-  types: ["*"],
-  check(r, ctx, emit) {
-    const read = tagWaivers(r.props);
-    if (!read) return;
-    for (const p of read.problems) emit.fail(`waiver for ${p.policy} is incomplete: ${p.message}`);
-    const today = ctx.today;
-    for (const w of read.waivers) if (waiverLib().isExpired(w, today)) emit.fail(`waiver for ${w.policy} expired on ${w.expires} (approved by ${w.approver})`);
-  },
-  stack(ctx, emit) {
-    for (const w of ctx.cfg.waivers) {
-      if (waiverLib().isExpired(w, ctx.today)) emit(ctx.idx.byUrn.has(w.resource) ? w.resource : undefined, `config waiver for ${w.policy} on ${w.resource} expired on ${w.expires} (approved by ${w.approver})`);
-    }
-  },
-};
+export const WAIVER_POLICY = PolicyNames.waiverValid;
 
 /** Every control, grouped by family. */
-export const policies: readonly PolicyDef[] = [...networkPolicies, ...computePolicies, ...dataPolicies, waiverPolicy];
+export const policies: readonly PolicyDef[] = rules;
 
 /** Metadata per policy (for SARIF rules, docs and the pack's GetAnalyzerInfo). */
 export const policyMetadata: readonly (PolicyMeta & { types: readonly string[]; remediable: boolean })[] = policies.map((p) => ({
@@ -115,13 +87,6 @@ export function policiesForType(type: string): readonly PolicyDef[] {
 
 // ------------------------------------------------------------------------------------------------ config
 
-type WaiverLib = typeof import("./waiver");
-let waiverMod: WaiverLib | undefined;
-// zod loads only when a waiver or a config is actually read: start-up stays light.
-function waiverLib(): WaiverLib {
-  return (waiverMod ??= require("./waiver") as WaiverLib);
-}
-
 const configCache = new Map<string, ResolvedConfig>();
 const DEFAULT_CONFIG: ResolvedConfig = { ...DEFAULTS, waivers: [] };
 
@@ -140,20 +105,6 @@ export function resolveConfig(config?: unknown): ResolvedConfig {
 }
 
 // ------------------------------------------------------------------------------------------------ waivers
-
-const TAG_KEYS = ["tagsAll", "tags"];
-
-function tagWaivers(props: Obj): TagWaiverRead | undefined {
-  let merged: Record<string, unknown> | undefined;
-  for (const key of TAG_KEYS) {
-    const t = props[key] === undefined ? undefined : get(props, key);
-    if (!isObj(t)) continue;
-    for (const k in t) {
-      if (k.startsWith(WAIVER_TAG_PREFIX)) (merged ??= {})[k] = t[k];
-    }
-  }
-  return merged ? waiverLib().waiversFromTags(merged) : undefined;
-}
 
 interface Raw {
   kind: "fail" | "unknown";
@@ -192,7 +143,7 @@ function waiversFor(policy: string, r: Res | undefined, ctx: EvalCtx): { valid?:
   return out;
 }
 
-function finalize(p: PolicyDef, level: "mandatory" | "advisory", r: Res | undefined, raws: Raw[], ctx: EvalCtx): Finding[] {
+function finalize(p: PolicyDef, level: Enforcement, r: Res | undefined, raws: Raw[], ctx: EvalCtx): Finding[] {
   const out: Finding[] = [];
   let w: ReturnType<typeof waiversFor> | undefined;
   for (const raw of raws) {
@@ -228,7 +179,7 @@ function finalize(p: PolicyDef, level: "mandatory" | "advisory", r: Res | undefi
   return out;
 }
 
-function levelOf(p: PolicyDef, opts: EvaluateOptions): "mandatory" | "advisory" | "disabled" {
+function levelOf(p: PolicyDef, opts: EvaluateOptions): Enforcement | "disabled" {
   const l = opts.levels?.[p.name] ?? p.enforcement;
   return l === "remediate" ? "mandatory" : l;
 }

@@ -13,9 +13,10 @@ import { PolicyPack } from "@pulumi/policy";
 import { packConfigJsonSchema } from "./config-schema";
 import { evaluate, evaluateResource, policies, remediate, resolveConfig, type Finding, type PolicyInputResource } from "./engine";
 import type { PolicyDef } from "./framework";
+import { STACK_POLICY } from "./names";
 
 export const PACK_NAME = "bulwark";
-export const STACK_POLICY = "bulwark-stack-evaluate-cross-resource-controls";
+export { STACK_POLICY };
 
 /** Levels and properties the engine sent in `Configure`, by policy (the stack policy reports under other names). */
 const configuredLevels: Record<string, EnforcementLevel> = {};
@@ -101,15 +102,13 @@ function report(reportViolation: ReportViolation, f: Finding, stack: boolean): v
   (reportViolation as unknown as (v: object) => void)(v);
 }
 
-const severities = (s: string) => s as "low" | "medium" | "high" | "critical";
-
 /** Metadata every registered control carries in GetAnalyzerInfo. */
 function common(p: PolicyDef) {
   return {
     name: p.name,
     description: p.description,
     enforcementLevel: p.enforcement,
-    severity: severities(p.severity),
+    severity: p.severity,
     remediationSteps: p.remediation,
     tags: [p.family, ...p.securityHub.map((id) => `securityhub:${id}`), ...p.cis.map((id) => `cis:${id}`)],
     framework: {
