@@ -1,31 +1,40 @@
 /** Every Secrets Manager secret must rotate within the configured days (default 90), unless RDS manages it. */
-import type { Ctx, PolicyDef } from "../../framework";
+import type { Ctx, Emit, PolicyDef, Res } from "../../framework";
+import { rotationPeriod, type Period } from "../../lib/schedule";
 import { PolicyNames } from "../../names";
 import { RDS_TYPES as R } from "../../types";
-import { get, isSet, num, str } from "../../values";
+import { get, isSet, str } from "../../values";
 
-function rotationDays(ctx: Ctx): Map<string, number> {
+/** Each secret's shortest rotation period among the SecretRotations in the stack that target it. */
+function rotationsBySecret(ctx: Ctx): Map<string, Period> {
   return ctx.idx.memo("secretRotation", () => {
-    const m = new Map<string, number>();
+    const m = new Map<string, Period>();
     for (const rot of ctx.idx.ofType(R.rotation)) {
-      const days = rotationInterval(get(rot.props, "rotationRules"));
+      const p = rotationPeriod(get(rot.props, "rotationRules"));
       const l = ctx.idx.resolve(rot, "secretId", rot.props.secretId, [R.secret]);
-      if (l.status === "found") for (const s of l.res) m.set(s.urn, Math.min(m.get(s.urn) ?? Infinity, days));
+      if (l.status !== "found") continue;
+      for (const s of l.res) {
+        const cur = m.get(s.urn);
+        // A readable period beats an unknown or unreadable one; the shortest readable period wins.
+        if (cur === undefined || typeof cur !== "number" || (typeof p === "number" && p < cur)) m.set(s.urn, p);
+      }
     }
     return m;
   });
 }
 
-/** Days between rotations from rotationRules (automaticallyAfterDays or a rate()/cron() schedule). */
-export function rotationInterval(rules: unknown): number {
-  const d = num(get(rules, "automaticallyAfterDays"));
-  if (typeof d === "number") return d;
-  const sched = str(get(rules, "scheduleExpression")) ?? "";
-  const rate = sched.match(/^rate\(\s*(\d+)\s+(hour|hours|day|days)\s*\)$/i);
-  if (rate) return /hour/i.test(rate[2]) ? Number(rate[1]) / 24 : Number(rate[1]);
-  if (/^cron\(/i.test(sched)) return 31; // cron schedules rotate at least monthly in practice; AWS caps at 1000 days
-  return d === "unknown" || sched ? 0 : Infinity;
+const days = (n: number) => (Number.isInteger(n) ? `${n} days` : `${(n * 24).toFixed(0)} hours`);
+
+/** The verdict on one period; `where` prefixes messages about a rotation's own settings. */
+function judge(p: Period | undefined, max: number, emit: Emit, where = ""): void {
+  if (p === undefined) return emit.fail("no rotation: no SecretRotation in this stack targets this secret");
+  if (p === "unknown") return emit.unknown(`${where}the rotation period is unknown during preview; checked again at update`);
+  if (typeof p === "object") return emit.fail(`${where}${p.invalid}`);
+  if (p === Infinity) return emit.fail(`${where}no rotation period is set (automaticallyAfterDays or scheduleExpression)`);
+  if (p > max) emit.fail(`${where}rotates every ${days(p)} (maximum ${max})`);
 }
+
+const rdsOwned = (r: Res) => (str(r.props.name) ?? "").startsWith("rds!") || str(get(r.props, "tags", "aws:secretsmanager:owningService")) === "rds";
 
 export const secretRotation: PolicyDef = {
   name: PolicyNames.secretRotation,
@@ -35,16 +44,28 @@ export const secretRotation: PolicyDef = {
   family: "secrets",
   securityHub: ["SecretsManager.1", "SecretsManager.4"],
   cis: [],
-  remediation: "Add an aws.secretsmanager.SecretRotation for the secret with rotationRules.automaticallyAfterDays ≤ 90 (or let RDS manage the master password).",
-  unknowns: "In preview the rotation is linked through propertyDependencies; an unknown schedule counts as rotating.",
-  types: [R.secret],
+  remediation:
+    "Add an aws.secretsmanager.SecretRotation for the secret with rotationRules.automaticallyAfterDays ≤ 90, or a scheduleExpression whose longest gap is ≤ 90 days (rate(N days) or cron) — or let RDS manage the master password.",
+  unknowns:
+    "A SecretRotation's period (automaticallyAfterDays, rate(N days|hours), or a cron's longest gap) is judged on the rotation itself; an unknown period is advisory in preview and decided at update. In preview the rotation is linked to its secret through propertyDependencies.",
+  types: [R.secret, R.rotation],
   check(r, ctx, emit) {
-    const name = str(r.props.name) ?? "";
-    const tags = get(r.props, "tags");
-    if (name.startsWith("rds!") || str(get(tags, "aws:secretsmanager:owningService")) === "rds") return;
-    let days = rotationDays(ctx).get(r.urn);
-    if (days === undefined && isSet(r.props.rotationRules)) days = rotationInterval(r.props.rotationRules);
-    if (days === undefined) emit.fail("no rotation: no SecretRotation in this stack targets this secret");
-    else if (days > ctx.cfg.rotationDays) emit.fail(`rotates every ${days} days (maximum ${ctx.cfg.rotationDays})`);
+    if (r.type === R.rotation) {
+      const p = rotationPeriod(get(r.props, "rotationRules"));
+      // A known period is reported on the secret when the secret is in this stack (one finding per problem);
+      // an unknown or unreadable period, or a rotation of a secret declared elsewhere, is reported here.
+      if (typeof p === "number") {
+        const l = ctx.idx.resolve(r, "secretId", r.props.secretId, [R.secret]);
+        if (l.status === "found" && !l.res.every(rdsOwned)) return;
+      }
+      return judge(p, ctx.cfg.rotationDays, emit, "rotationRules: ");
+    }
+    if (rdsOwned(r)) return;
+    const p = rotationsBySecret(ctx).get(r.urn);
+    // Legacy inline rotationRules on the secret itself.
+    if (p === undefined && isSet(r.props.rotationRules)) return judge(rotationPeriod(r.props.rotationRules), ctx.cfg.rotationDays, emit, "rotationRules: ");
+    // The rotation reports its own unknown or unreadable period.
+    if (p === "unknown" || typeof p === "object") return;
+    judge(p, ctx.cfg.rotationDays, emit);
   },
 };
