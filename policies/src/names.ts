@@ -19,6 +19,7 @@ export const PolicyNames = {
   launchConfigurationPublicIp: "ec2-launch-configuration-disallow-public-ip",
   instanceImdsv2: "ec2-instance-require-imdsv2",
   instanceEncryptedVolumes: "ec2-instance-require-encrypted-volumes",
+  ebsEncryptionByDefault: "ec2-ebs-encryption-by-default-require-enabled",
   instanceSsmManaged: "ec2-instance-require-ssm-managed",
   instanceUserDataSecrets: "ec2-instance-disallow-secrets-in-user-data",
   instanceSshPasswordAuth: "ec2-instance-disallow-ssh-password-auth",
@@ -27,6 +28,7 @@ export const PolicyNames = {
   ssmSessionLogging: "ssm-document-require-encrypted-session-logging",
   // iam
   iamAdminAccess: "iam-principal-disallow-admin-access",
+  iamPowerUserAccess: "iam-principal-disallow-power-user-access",
   // database
   rdsPublic: "rds-instance-disallow-public-access",
   rdsStorageEncryption: "rds-database-require-storage-encryption",

@@ -15,6 +15,7 @@ import { instancePublicIp } from "./compute/ec2-instance-disallow-public-ip";
 import { launchTemplatePublicIp } from "./compute/ec2-launch-template-disallow-public-ip";
 import { launchConfigurationPublicIp } from "./compute/ec2-launch-configuration-disallow-public-ip";
 import { instanceImdsv2 } from "./compute/ec2-instance-require-imdsv2";
+import { ebsEncryptionByDefault } from "./compute/ec2-ebs-encryption-by-default-require-enabled";
 import { instanceEncryptedVolumes } from "./compute/ec2-instance-require-encrypted-volumes";
 import { instanceSsmManaged } from "./compute/ec2-instance-require-ssm-managed";
 import { instanceUserDataSecrets } from "./compute/ec2-instance-disallow-secrets-in-user-data";
@@ -22,6 +23,7 @@ import { instanceSshPasswordAuth } from "./compute/ec2-instance-disallow-ssh-pas
 import { instanceKeyPair } from "./compute/ec2-instance-disallow-key-pair";
 import { instanceDetailedMonitoring } from "./compute/ec2-instance-require-detailed-monitoring";
 import { iamAdminAccess } from "./iam/iam-principal-disallow-admin-access";
+import { iamPowerUserAccess } from "./iam/iam-principal-disallow-power-user-access";
 import { ssmSessionLogging } from "./compute/ssm-document-require-encrypted-session-logging";
 import { rdsPublic } from "./database/rds-instance-disallow-public-access";
 import { rdsStorageEncryption } from "./database/rds-database-require-storage-encryption";
@@ -59,6 +61,7 @@ export const rules: readonly PolicyDef[] = [
   launchConfigurationPublicIp,
   instanceImdsv2,
   instanceEncryptedVolumes,
+  ebsEncryptionByDefault,
   instanceSsmManaged,
   instanceUserDataSecrets,
   instanceSshPasswordAuth,
@@ -66,6 +69,7 @@ export const rules: readonly PolicyDef[] = [
   instanceDetailedMonitoring,
   // iam
   iamAdminAccess,
+  iamPowerUserAccess,
   // compute
   ssmSessionLogging,
   // database

@@ -1,5 +1,5 @@
 /** Compute controls (policies/src/rules/compute): public IPs, IMDSv2, volumes, SSM, user data. */
-import { evaluate, type PolicyInputResource } from "../../../policies/src/engine";
+import { evaluate, evaluateResource, remediate, UNKNOWN, type PolicyInputResource } from "../../../policies/src/engine";
 import { PolicyNames } from "../../../policies/src/names";
 import { asPreview, baseline, res, T } from "../fixtures";
 import { find, mandatory, mutationSuite, names, type Mutation } from "../helpers";
@@ -21,6 +21,7 @@ const m: Mutation[] = [
   { what: "AWS key in template user data (base64)", type: T.lt, name: "web", change: (p) => (p.userData = Buffer.from("#!/bin/sh\nexport AWS_ACCESS_KEY_ID=AKIAABCDEFGHIJKLMNOP\n").toString("base64")), expect: ["ec2-instance-disallow-secrets-in-user-data"] },
   { what: "SSH password auth in user data", type: T.instance, name: "web-1", change: (p) => (p.userData = "#cloud-config\nssh_pwauth: true\n"), expect: ["ec2-instance-disallow-ssh-password-auth"] },
   { what: "session document without encryption", type: T.ssmDoc, name: "session-prefs", change: (p) => (p.content = JSON.stringify({ inputs: { kmsKeyId: "", cloudWatchLogGroupName: "/ssm", cloudWatchEncryptionEnabled: false } })), expect: ["ssm-document-require-encrypted-session-logging"] },
+  { what: "EBS encryption by default turned off", type: T.instance, name: "web-1", change: (_p, s) => s.push(res(T.ebsDefault, "account", { enabled: false })), expect: [PolicyNames.ebsEncryptionByDefault], on: [T.ebsDefault, "account"] },
 ];
 
 mutationSuite(m);
@@ -173,5 +174,31 @@ describe("passwords taken from shell variables at boot are not written in user d
     ["chpasswd literal", 'echo "app:Hunter2024" | chpasswd\n'],
   ])("still blocks %s", (_n, ud) => {
     expect(withUserData(`#!/bin/bash\n${ud}`)).toEqual([SECRETS]);
+  });
+});
+
+describe("EBS encryption by default", () => {
+  const ebs = (enabled: unknown) => [res(T.ebsDefault, "account", enabled === undefined ? {} : { enabled })];
+  const verdict = (fs: ReturnType<typeof evaluate>) => fs.filter((f) => f.policy === PolicyNames.ebsEncryptionByDefault).map((f) => f.enforcement);
+  it("enabled: false blocks (also as the string \"false\"); true or unset (the provider's default) passes", () => {
+    expect(verdict(evaluate(ebs(false)))).toEqual(["mandatory"]);
+    expect(verdict(evaluate(ebs("false")))).toEqual(["mandatory"]);
+    expect(verdict(evaluate(ebs(true)))).toEqual([]);
+    expect(verdict(evaluate(ebs(undefined)))).toEqual([]);
+  });
+  it("an unknown flag is advisory in preview", () => {
+    expect(verdict(evaluate(ebs(UNKNOWN)))).toEqual(["advisory"]);
+  });
+  it("is decided per resource at Analyze, and remediate turns it back on", () => {
+    const r = ebs(false)[0];
+    expect(evaluateResource(PolicyNames.ebsEncryptionByDefault, r).findings.map((f) => f.enforcement)).toEqual(["mandatory"]);
+    expect(remediate(PolicyNames.ebsEncryptionByDefault, T.ebsDefault, { enabled: false })).toEqual({ enabled: true });
+    expect(remediate(PolicyNames.ebsEncryptionByDefault, T.ebsDefault, { enabled: true })).toBeUndefined();
+  });
+  it("a disabled default no longer excuses unencrypted volumes", () => {
+    const s = baseline();
+    find(s, T.volume, "data").props.encrypted = false;
+    s.push(ebs(false)[0]);
+    expect(names(mandatory(evaluate(s)))).toEqual([PolicyNames.ebsEncryptionByDefault, PolicyNames.instanceEncryptedVolumes].sort());
   });
 });
