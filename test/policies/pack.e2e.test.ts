@@ -6,10 +6,11 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { AnalyzerClient, secret, type AnalyzerDiagnostic, type AnalyzerResourceInput } from "../../cli/analyzer";
-import { evaluate, policyMetadata, type PolicyInputResource } from "../../policies/src/engine";
+import { AnalyzerClient, type AnalyzerDiagnostic } from "../../cli/analyzer";
+import { evaluate, policyMetadata } from "../../policies/src/engine";
 import { PolicyNames } from "../../policies/src/names";
 import { asPreview, baseline, postmortem, res, T } from "./fixtures";
+import { run, wire } from "./e2e";
 
 const PACK = path.resolve(__dirname, "../../policies");
 const STACK_POLICY = "bulwark-stack-evaluate-cross-resource-controls";
@@ -31,23 +32,6 @@ beforeAll(() => {
   if (!fs.existsSync(path.join(bin, "index.js"))) throw new Error(`${bin}/index.js missing: run npm ci --prefix policies`);
   if (newestMtime(path.join(PACK, "src"), ".ts") > newestMtime(bin, ".js")) throw new Error("policies/bin is older than policies/src: run npm run build --prefix policies");
 });
-
-function wire(r: PolicyInputResource, secretKeys: string[] = ["userData", "password"]): AnalyzerResourceInput {
-  const props: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(r.props)) props[k] = secretKeys.includes(k) && v !== undefined ? secret(v) : v;
-  return { urn: r.urn, type: r.type, name: r.name, props, dependencies: [...(r.dependencies ?? [])], propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies ?? {}).map(([k, v]) => [k, [...v]])) };
-}
-
-/** Runs a stack as the engine does: Analyze each resource, then AnalyzeStack; diagnostics attributed to URNs. */
-async function run(c: AnalyzerClient, stack: PolicyInputResource[]): Promise<{ analyze: AnalyzerDiagnostic[]; stack: AnalyzerDiagnostic[] }> {
-  const analyze: AnalyzerDiagnostic[] = [];
-  for (const r of stack) {
-    const out = await c.analyze(wire(r));
-    for (const d of out.diagnostics) analyze.push({ ...d, urn: d.urn || r.urn });
-  }
-  const st = await c.analyzeStack(stack.map((r) => wire(r)));
-  return { analyze, stack: st.diagnostics };
-}
 
 const mandatory = (ds: AnalyzerDiagnostic[]) => ds.filter((d) => d.enforcementLevel === "mandatory");
 const key = (d: { policy?: string; policyName?: string; urn?: string; message: string }) => `${d.policyName ?? d.policy}|${d.urn ?? ""}|${d.message.split("\n").pop()}`;
