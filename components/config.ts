@@ -9,6 +9,8 @@ import { ADMIN_PORTS, DEFAULT_AUTHORIZED_WEB_PORTS, LOG_RETENTION_DAYS } from ".
 import { coversInternet, isAnywhere, judgeIngress, normaliseRules, parseCidr } from "./rules";
 import { databaseConfigSchema, databaseCrossChecks } from "./database-args";
 import { hostStackSchema } from "./host/stack";
+import { optOutSchema } from "./common";
+import { switchField } from "./switch";
 
 /** Config namespace: the Pulumi project name. */
 export const PROJECT = "bulwark";
@@ -144,18 +146,28 @@ const baseSchema = z
       .default({ natEgress: false, flowLogRetentionDays: 365 }),
     authorizedWebPorts: z.array(port).min(1).default([...DEFAULT_AUTHORIZED_WEB_PORTS]),
     adminAccess: adminAccessSchema.default(adminAccessSchema.parse({})),
+    // Hardening switches: on by default; off only as {enabled: false, waiver} (components/switch.ts).
     encryption: z
-      .object({ customerManagedKey: z.boolean().default(true) })
+      .object({ customerManagedKey: switchField("encryption.customerManagedKey").prefault(true) })
       .strict()
-      .default({ customerManagedKey: true }),
+      .prefault({}),
+    /** Instances' termination protection; default on in prod only. */
+    terminationProtection: switchField("terminationProtection").optional(),
+    detailedMonitoring: switchField("detailedMonitoring").prefault(true),
     baseline: z
       .object({
         enabled: z.boolean().default(true),
+        /** Required to turn the baseline off (enabled: false). */
+        waiver: optOutSchema.optional(),
         alertEmails: z.array(z.email("use an e-mail address")).default([]),
         logRetentionDays: retention.default(365),
       })
       .strict()
-      .default({ enabled: true, alertEmails: [], logRetentionDays: 365 }),
+      .refine((b) => b.enabled || b.waiver !== undefined, {
+        path: ["enabled"],
+        message: "baseline.enabled: false turns off GuardDuty, Inspector, CloudTrail and Security Hub and needs a waiver: add baseline.waiver {reason (at least 10 characters), approver, expires: YYYY-MM-DD}",
+      })
+      .prefault({}),
     patching: z
       .object({
         approveAfterDays: z.number().int().min(0).max(100, "use 0 to 100 days").default(7),

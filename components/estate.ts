@@ -15,6 +15,7 @@ import { SecureNetwork } from "./network";
 import { type PatchOs, PatchManagement } from "./patching";
 import { normaliseRules } from "./rules";
 import { HardenedServer, InstanceIdentity } from "./server";
+import { estateSwitchWaivers, isOn } from "./switch";
 import { hostUserData, hostWaivers, type TierPorts } from "./host/stack";
 import { MysqlHostRole } from "./host/ssm-role";
 
@@ -82,7 +83,8 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
   const tiers = estateTiers(cfg);
   const renderUserData = opts.userData ?? hostUserData(cfg.host, tiers);
   // Host opt-outs (no IDS, no automatic patching) ride on every server as waiver tags the pack reads.
-  const hostOptOuts = hostWaivers(cfg.host);
+  // Estate-wide opt-outs every server carries as waiver tags: host opt-outs and switched-off hardening.
+  const hostOptOuts = [...hostWaivers(cfg.host), ...estateSwitchWaivers(cfg)];
   const withHostWaivers = (own: StackConfig["sites"][number]["servers"][number]["waivers"]) =>
     [...own, ...hostOptOuts.filter((h) => !own.some((w) => w.policy === h.policy))];
   const parentOpts = opts.parent ? { parent: opts.parent } : {};
@@ -91,7 +93,7 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
 
   const key = new EncryptionKey("estate", { tags: baseTags }, parentOpts);
   const kmsKeyArn = key.arn;
-  const volumeKey = cfg.encryption.customerManagedKey ? kmsKeyArn : undefined;
+  const volumeKey = isOn(cfg.encryption.customerManagedKey) ? kmsKeyArn : undefined;
 
   const access = new RemoteAccess("admin", {
     mode: cfg.adminAccess.mode,
@@ -205,6 +207,8 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
         securityGroupIds: [firewalls[server.role].securityGroupId],
         instanceProfileName: identity.profileName,
         rootVolume: { sizeGiB: server.rootVolumeGiB, kmsKeyArn: volumeKey },
+        detailedMonitoring: cfg.detailedMonitoring,
+        terminationProtection: cfg.terminationProtection,
         ...userDataArgs(renderUserData(site, server)),
         publicIp: server.publicIp ? { waiver: waiverFor(server, "ec2-instance-disallow-public-ip") } : undefined,
         patchGroup,

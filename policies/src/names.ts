@@ -57,3 +57,11 @@ export type PolicyName = (typeof PolicyNames)[keyof typeof PolicyNames];
 
 /** The pack's one stack policy: it runs every control over the whole stack and reports under each control's name. */
 export const STACK_POLICY = "bulwark-stack-evaluate-cross-resource-controls";
+
+/**
+ * Names a component's switch waiver is written under when no control judges the switch itself (the waiver control
+ * still refuses it once expired or incomplete).
+ */
+export const SwitchWaiverNames = {
+  terminationProtection: "ec2-instance-require-termination-protection",
+} as const;
