@@ -152,8 +152,8 @@ const baseSchema = z
       .strict()
       .prefault({}),
     /** Instances' termination protection; default on in prod only. */
-    terminationProtection: switchField("terminationProtection").optional(),
-    detailedMonitoring: switchField("detailedMonitoring").prefault(true),
+    terminationProtection: switchField("terminationProtection", true).optional(),
+    detailedMonitoring: switchField("detailedMonitoring", true).prefault(true),
     baseline: z
       .object({
         enabled: z.boolean().default(true),

@@ -11,11 +11,13 @@ export type Switch = true | { enabled: false; waiver: OptOut };
 
 const offSchema = z.object({ enabled: z.literal(false), waiver: optOutSchema }).strict();
 
-/** `field` names the setting in errors, e.g. "encryption.customerManagedKey". */
-export function switchField(field: string) {
+/** `field` names the setting in errors, e.g. "encryption.customerManagedKey"; `topLevel` for a `bulwark:<key>` of its own. */
+export function switchField(field: string, topLevel = false) {
   const fix = `use true, or {enabled: false, waiver: {reason (at least 10 characters), approver, expires: YYYY-MM-DD}} to turn ${field} off`;
+  // Pulumi hands a top-level scalar config value over as text ("true").
+  const scalar = (v: unknown) => (!topLevel ? v : v === "true" ? true : v === "false" ? false : v);
   return z
-    .union([z.boolean(), z.object({ enabled: z.literal(true) }).strict(), offSchema], { error: () => `expected a boolean true or a switch object: ${fix}` })
+    .preprocess(scalar, z.union([z.boolean(), z.object({ enabled: z.literal(true) }).strict(), offSchema], { error: () => `expected a boolean true or a switch object: ${fix}` }))
     .superRefine((v, ctx) => {
       if (v === false) ctx.addIssue({ code: "custom", message: `false weakens hardening and needs a waiver: ${fix}` });
     })

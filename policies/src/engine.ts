@@ -91,8 +91,19 @@ const configCache = new Map<string, ResolvedConfig>();
 const DEFAULT_CONFIG: ResolvedConfig = { ...DEFAULTS, waivers: [] };
 
 /** Validates and resolves a pack config (zod; errors name field, value and fix). `undefined` means defaults. */
+const configByObject = new WeakMap<object, ResolvedConfig>();
+
 export function resolveConfig(config?: unknown): ResolvedConfig {
   if (config === undefined || config === null) return DEFAULT_CONFIG;
+  // The engine hands the same config object to every call until the next Configure: skip re-keying it.
+  const known = typeof config === "object" ? configByObject.get(config) : undefined;
+  if (known) return known;
+  const c = resolveConfigByValue(config);
+  if (typeof config === "object") configByObject.set(config, c);
+  return c;
+}
+
+function resolveConfigByValue(config: unknown): ResolvedConfig {
   const key = JSON.stringify(config);
   let c = configCache.get(key);
   if (!c) {
@@ -268,6 +279,37 @@ export function evaluateResource(
   const findings = raws.length ? finalize(p, level, r, raws, ctx) : [];
   if (idx.touched) return { findings: [], deferred: true };
   return { findings, deferred: false };
+}
+
+/**
+ * Every control that visits the resource's type, on that resource alone (the pack's one per-resource dispatcher):
+ * the resource is normalised once and one partial index serves every control. A control whose verdict needs another
+ * resource is deferred to the stack evaluation, as in `evaluateResource`.
+ */
+export function evaluateResourceAll(
+  resource: PolicyInputResource,
+  configOf: (policy: string) => unknown,
+  opts: EvaluateOptions = {},
+): Finding[] {
+  const ps = byType.get(resource.type);
+  const r = toRes(resource);
+  const idx = new Index([r], true);
+  const today = opts.today ?? new Date();
+  const out: Finding[] = [];
+  for (const list of ps ? [ps, everyType] : [everyType]) {
+    for (const p of list) {
+      if (!p.check) continue;
+      const level = levelOf(p, opts);
+      if (level === "disabled") continue;
+      const ctx: EvalCtx = { cfg: resolveConfig(configOf(p.name)), idx, today };
+      idx.touched = false;
+      const raws = runCheck(p, r, ctx);
+      if (idx.touched || !raws.length) continue;
+      const fs = finalize(p, level, r, raws, ctx);
+      if (!idx.touched) out.push(...fs);
+    }
+  }
+  return out;
 }
 
 /** Safe fixes for a resource's inputs (e.g. IMDSv2); undefined when nothing changes. */

@@ -2,7 +2,7 @@
  * Unit tests for the pure evaluator: a compliant baseline, then one-field mutations that must each trip exactly
  * the control they break, in update (ids) and preview (unknown ids, propertyDependencies) shapes.
  */
-import { blocks, evaluate, evaluateResource, remediate, UNKNOWN, UNKNOWN_SENTINELS } from "../../policies/src/engine";
+import { blocks, evaluate, evaluateResource, evaluateResourceAll, policies, remediate, UNKNOWN, UNKNOWN_SENTINELS } from "../../policies/src/engine";
 import { PolicyNames } from "../../policies/src/names";
 import { asPreview, baseline, postmortem, res, T } from "./fixtures";
 import { find, mandatory, names, type Stack } from "./helpers";
@@ -159,5 +159,23 @@ describe("the postmortem server as a plain Pulumi stack", () => {
     const baselineMsg = fs.find((f) => f.policy === "bulwark-stack-require-security-baseline");
     expect(baselineMsg?.message).toMatch(/no intrusion detection/);
     expect(evaluate(shape(postmortem()), undefined, { levels: { "bulwark-stack-require-security-baseline": "mandatory" } }).find((f) => f.policy === "bulwark-stack-require-security-baseline")?.enforcement).toBe("mandatory");
+  });
+});
+
+describe("per-resource dispatcher (the pack's one resource policy)", () => {
+  it("finds exactly what each control finds on its own, per resource, in both shapes", () => {
+    for (const stack of [baseline(), postmortem(), asPreview(postmortem())]) {
+      for (const r of stack) {
+        const one = policies.flatMap((p) => evaluateResource(p.name, r).findings);
+        expect(evaluateResourceAll(r, () => undefined)).toEqual(one);
+      }
+    }
+  });
+  it("applies each control's own config and level", () => {
+    const sg = res(T.sg, "g", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["8.8.8.8/32"], description: "d" }] });
+    expect(evaluateResourceAll(sg, () => undefined).map((f) => f.policy)).toEqual([PolicyNames.sgInternetAdminIngress]);
+    expect(evaluateResourceAll(sg, (n) => (n === PolicyNames.sgInternetAdminIngress ? { adminCidrs: ["8.8.8.0/24"] } : undefined))).toEqual([]);
+    expect(evaluateResourceAll(sg, () => undefined, { levels: { [PolicyNames.sgInternetAdminIngress]: "disabled" } })).toEqual([]);
+    expect(evaluateResourceAll(sg, () => undefined, { levels: { [PolicyNames.sgInternetAdminIngress]: "advisory" } }).map((f) => f.enforcement)).toEqual(["advisory"]);
   });
 });

@@ -14,6 +14,8 @@ import { run, wire } from "./e2e";
 
 const PACK = path.resolve(__dirname, "../../policies");
 const STACK_POLICY = "bulwark-stack-evaluate-cross-resource-controls";
+/** Runs every control per resource (one deserialisation per Analyze instead of one per control). */
+const RESOURCE_POLICY = "bulwark-resource-evaluate-controls";
 jest.setTimeout(120_000);
 
 function newestMtime(dir: string, ext: string): number {
@@ -47,7 +49,7 @@ describe("policy pack in preview mode", () => {
     const info = await c.info();
     expect(info.name).toBe("bulwark");
     expect(info.supportsConfig).toBe(true);
-    expect(info.policies.map((p) => p.name).sort()).toEqual([...policyMetadata.map((p) => p.name), STACK_POLICY].sort());
+    expect(info.policies.map((p) => p.name).sort()).toEqual([...policyMetadata.map((p) => p.name), RESOURCE_POLICY, STACK_POLICY].sort());
     for (const p of info.policies) {
       expect(p.description.length).toBeGreaterThan(20);
       expect(p.severity).not.toBe("unspecified");
@@ -57,6 +59,7 @@ describe("policy pack in preview mode", () => {
       );
     }
     expect(info.policies.find((p) => p.name === STACK_POLICY)?.policyType).toBe("stack");
+    expect(info.policies.find((p) => p.name === RESOURCE_POLICY)?.policyType).toBe("resource");
     expect(info.policies.find((p) => p.name === PolicyNames.instanceImdsv2)?.enforcementLevel).toBe("mandatory");
     expect((await c.pluginInfo()).version).toMatch(/^\d+\.\d+\.\d+/);
   });
