@@ -82,8 +82,8 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
   // Hardened by default: no renderer given means the host bundle, never a stock image.
   const tiers = estateTiers(cfg);
   const renderUserData = opts.userData ?? hostUserData(cfg.host, tiers);
-  // Host opt-outs (no IDS, no automatic patching) ride on every server as waiver tags the pack reads.
-  // Estate-wide opt-outs every server carries as waiver tags: host opt-outs and switched-off hardening.
+  // Host opt-outs (no IDS, no automatic patching) and switched-off estate hardening (customer-managed key,
+  // SecurityBaseline) ride on every server as waiver tags the pack reads.
   const hostOptOuts = [...hostWaivers(cfg.host), ...estateSwitchWaivers(cfg)];
   const withHostWaivers = (own: StackConfig["sites"][number]["servers"][number]["waivers"]) =>
     [...own, ...hostOptOuts.filter((h) => !own.some((w) => w.policy === h.policy))];
