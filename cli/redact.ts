@@ -5,9 +5,9 @@
  *
  * Three layers: structural (reports mask values under credential-named keys), then a scrub of the rendered text
  * for every credential value seen in the input (the same password may sit in another property), then a line
- * pass with the pack's own detector (policies/src/policies/compute.ts `credentialsIn`).
+ * pass with the pack's own detector (policies/src/lib/userdata.ts `credentialsIn`).
  */
-import { credentialsIn, userDataTexts } from "../policies/src/policies/compute";
+import { credentialsIn, userDataTexts } from "../policies/src/lib/userdata";
 import type { Res } from "../policies/src/framework";
 import { maskCiphertext } from "../components/config";
 import { SECRET_SIG, SIG_KEY } from "../policies/src/values";

@@ -12,6 +12,8 @@ import { databaseConfigSchema, databaseCrossChecks } from "./database-args";
 import { hostStackSchema } from "./host/stack";
 import { ssmScheduleSchema } from "./ssm-schedule";
 import { hostsCrossChecks, hostsSchema, plaintextKeyIssue } from "./hosts-config";
+import { optOutSchema } from "./common";
+import { switchField } from "./switch";
 
 /** Config namespace: the Pulumi project name. */
 export const PROJECT = "bulwark";
@@ -161,18 +163,28 @@ const baseSchema = z
     /** Ranges that are not the internet beyond RFC 1918/ULA/loopback/link-local and the site CIDRs (exposure model). */
     internalCidrs: z.array(cidrSchema).default([]),
     adminAccess: adminAccessSchema.default(adminAccessSchema.parse({})),
+    // Hardening switches: on by default; off only as {enabled: false, waiver} (components/switch.ts).
     encryption: z
-      .object({ customerManagedKey: z.boolean().default(true) })
+      .object({ customerManagedKey: switchField("encryption.customerManagedKey").prefault(true) })
       .strict()
-      .default({ customerManagedKey: true }),
+      .prefault({}),
+    /** Instances' termination protection; default on in prod only. */
+    terminationProtection: switchField("terminationProtection", true).optional(),
+    detailedMonitoring: switchField("detailedMonitoring", true).prefault(true),
     baseline: z
       .object({
         enabled: z.boolean().default(true),
+        /** Required to turn the baseline off (enabled: false). */
+        waiver: optOutSchema.optional(),
         alertEmails: z.array(z.email("use an e-mail address")).default([]),
         logRetentionDays: retention.default(365),
       })
       .strict()
-      .default({ enabled: true, alertEmails: [], logRetentionDays: 365 }),
+      .refine((b) => b.enabled || b.waiver !== undefined, {
+        path: ["enabled"],
+        message: "baseline.enabled: false turns off GuardDuty, Inspector, CloudTrail and Security Hub and needs a waiver: add baseline.waiver {reason (at least 10 characters), approver, expires: YYYY-MM-DD}",
+      })
+      .prefault({}),
     patching: z
       .object({
         approveAfterDays: z.number().int().min(0).max(100, "use 0 to 100 days").default(7),

@@ -16,6 +16,7 @@ import { type PatchOs, PatchManagement } from "./patching";
 import { DEFAULT_EGRESS_PORTS } from "./controls";
 import { normaliseRules } from "./rules";
 import { HardenedServer, InstanceIdentity } from "./server";
+import { estateSwitchWaivers, isOn } from "./switch";
 import { hostUserData, hostWaivers, type TierPorts } from "./host/stack";
 import { MysqlHostRole } from "./host/ssm-role";
 import { memoRenderer } from "./render-cache";
@@ -97,8 +98,9 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
   const tiers = estateTiers(cfg);
   // The default bundle does not depend on the server's name: identical servers share one render.
   const renderUserData = opts.userData ?? memoRenderer(hostUserData(cfg.host, tiers));
-  // Host opt-outs (no IDS, no automatic patching) ride on every server as waiver tags the pack reads.
-  const hostOptOuts = hostWaivers(cfg.host);
+  // Host opt-outs (no IDS, no automatic patching) and switched-off estate hardening (customer-managed key,
+  // SecurityBaseline) ride on every server as waiver tags the pack reads.
+  const hostOptOuts = [...hostWaivers(cfg.host), ...estateSwitchWaivers(cfg)];
   const withHostWaivers = (own: StackConfig["sites"][number]["servers"][number]["waivers"]) =>
     [...own, ...hostOptOuts.filter((h) => !own.some((w) => w.policy === h.policy))];
   const parentOpts = opts.parent ? { parent: opts.parent } : {};
@@ -107,7 +109,7 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
 
   const key = new EncryptionKey("estate", { tags: baseTags }, parentOpts);
   const kmsKeyArn = key.arn;
-  const volumeKey = cfg.encryption.customerManagedKey ? kmsKeyArn : undefined;
+  const volumeKey = isOn(cfg.encryption.customerManagedKey) ? kmsKeyArn : undefined;
 
   const access = new RemoteAccess("admin", {
     mode: cfg.adminAccess.mode,
@@ -227,6 +229,8 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
         securityGroupIds: [firewalls[server.role].securityGroupId],
         instanceProfileName: identity.profileName,
         rootVolume: { sizeGiB: server.rootVolumeGiB, kmsKeyArn: volumeKey },
+        detailedMonitoring: cfg.detailedMonitoring,
+        terminationProtection: cfg.terminationProtection,
         ...userDataArgs(renderUserData(site, server)),
         publicIp: server.publicIp ? { waiver: waiverFor(server, "ec2-instance-disallow-public-ip") } : undefined,
         patchGroup,

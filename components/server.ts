@@ -7,13 +7,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { PolicyNames } from "../policies/src/names";
+import { PolicyNames, SwitchWaiverNames } from "../policies/src/names";
 import { parseArgs, ROLES } from "./config";
 import { IMDS, INSTANCE_MANAGED_POLICIES, ROOT_VOLUME, TAGS } from "./controls";
 import { input, mergeTags, optOutSchema, tagsField, waiversField } from "./common";
+import { isOn, switchField, switchWaiver } from "./switch";
 
-/** Policy name for key-pair opt-outs (not in PolicyNames yet: the pack may add it). */
-export const KEY_PAIR_POLICY = "ec2-instance-disallow-key-pair";
+/** Policy name for key-pair opt-outs (the pack's registry owns it). */
+export const KEY_PAIR_POLICY = PolicyNames.instanceKeyPair;
 
 const identityArgsSchema = z
   .object({
@@ -93,9 +94,10 @@ const serverArgsSchema = z
     userData: input<string>("user data text").optional(),
     /** The same seam for a bundle already base64-encoded (e.g. gzipped cloud-config to fit EC2's 16 KiB limit). */
     userDataBase64: input<string>("base64 user data").optional(),
-    detailedMonitoring: z.boolean().default(true),
-    /** Defaults to true on prod. */
-    terminationProtection: z.boolean().optional(),
+    /** On unless switched off with a waiver ({enabled: false, waiver}). */
+    detailedMonitoring: switchField("detailedMonitoring").prefault(true),
+    /** Defaults to on in prod; off (anywhere it would be on) needs a waiver. */
+    terminationProtection: switchField("terminationProtection").optional(),
     /** Opt-out: a public IP, only with a waiver. */
     publicIp: z.object({ waiver: optOutSchema }).strict().optional(),
     /** Opt-out: an EC2 key pair, only with a waiver (SSM needs none). */
@@ -127,6 +129,8 @@ export class HardenedServer extends pulumi.ComponentResource {
       ...a.waivers,
       ...(a.publicIp ? [{ policy: PolicyNames.instancePublicIp, ...a.publicIp.waiver }] : []),
       ...(a.keyPair ? [{ policy: KEY_PAIR_POLICY, ...a.keyPair.waiver }] : []),
+      ...switchWaiver(a.detailedMonitoring, PolicyNames.instanceDetailedMonitoring),
+      ...switchWaiver(a.terminationProtection, SwitchWaiverNames.terminationProtection),
     ];
     let profileName = a.instanceProfileName;
     if (!profileName) {
@@ -159,8 +163,8 @@ export class HardenedServer extends pulumi.ComponentResource {
         throughput: a.rootVolume.throughput,
         tags: mergeTags("HardenedServer", { Name: `${name}-root`, [TAGS.role]: a.role, [TAGS.site]: a.site }),
       },
-      monitoring: a.detailedMonitoring,
-      disableApiTermination: a.terminationProtection ?? a.environment === "prod",
+      monitoring: isOn(a.detailedMonitoring),
+      disableApiTermination: isOn(a.terminationProtection, a.environment === "prod"),
       userData: a.userData,
       userDataBase64: a.userDataBase64,
       userDataReplaceOnChange: true,

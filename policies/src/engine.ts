@@ -5,25 +5,21 @@
  */
 import type { ConfigWaiver } from "./config";
 import { DEFAULTS } from "./config-schema";
-import { Index, type Ctx, type PolicyDef, type PolicyInputResource, type PolicyMeta, type Res, type ResolvedConfig, type Severity } from "./framework";
-import { computePolicies } from "./policies/compute";
-import { dataPolicies } from "./policies/data";
-import { networkPolicies } from "./policies/network";
-import { policy as lateralAdminIngress } from "./rules/network/ec2-security-group-disallow-lateral-admin-ingress";
-import { SG_TYPES } from "./net";
-import { WAIVER_TAG_PREFIX } from "./waiver-prefix";
-import type { TagWaiverRead, Waiver } from "./waiver";
-import { get, isObj, type Obj } from "./values";
+import { Index, type Ctx, type Enforcement, type EnforcementLevel, type PolicyDef, type PolicyInputResource, type PolicyMeta, type Res, type ResolvedConfig, type Severity } from "./framework";
+import { PolicyNames } from "./names";
+import { rules } from "./rules";
+import { SG_TYPES } from "./types";
+import { tagWaivers, waiverLib } from "./waiver-tags";
+import type { Waiver } from "./waiver";
+import type { Obj } from "./values";
 
 export { UNKNOWN, UNKNOWN_SENTINELS, isUnknown } from "./values";
-export type { PolicyInputResource, PolicyMeta, Severity, ResolvedConfig } from "./framework";
-
-export type EnforcementLevel = "mandatory" | "advisory" | "disabled" | "remediate";
+export type { PolicyInputResource, PolicyMeta, Severity, Enforcement, EnforcementLevel, ResolvedConfig } from "./framework";
 
 export interface Finding {
   policy: string;
   severity: Severity;
-  enforcement: "mandatory" | "advisory";
+  enforcement: Enforcement;
   /** The resource; absent for a stack-wide finding. */
   urn?: string;
   type?: string;
@@ -46,35 +42,10 @@ export interface EvaluateOptions {
   configs?: Readonly<Record<string, unknown>>;
 }
 
-export const WAIVER_POLICY = "bulwark-waiver-disallow-expired-or-incomplete";
-
-const waiverPolicy: PolicyDef = {
-  name: WAIVER_POLICY,
-  description: "Waivers must be complete (policy, reason, approver, expiry) and unexpired; a broken waiver blocks.",
-  severity: "high",
-  enforcement: "mandatory",
-  family: "governance",
-  securityHub: [],
-  cis: [],
-  remediation: "Fix the waiver tags bulwark:waiver:<policy>:reason|approver|expires (YYYY-MM-DD), renew the expiry with a new approval, or remove the waiver.",
-  unknowns: "Unknown tags are not read.",
-  types: ["*"],
-  check(r, ctx, emit) {
-    const read = tagWaivers(r.props);
-    if (!read) return;
-    for (const p of read.problems) emit.fail(`waiver for ${p.policy} is incomplete: ${p.message}`);
-    const today = ctx.today;
-    for (const w of read.waivers) if (waiverLib().isExpired(w, today)) emit.fail(`waiver for ${w.policy} expired on ${w.expires} (approved by ${w.approver})`);
-  },
-  stack(ctx, emit) {
-    for (const w of ctx.cfg.waivers) {
-      if (waiverLib().isExpired(w, ctx.today)) emit(ctx.idx.byUrn.has(w.resource) ? w.resource : undefined, `config waiver for ${w.policy} on ${w.resource} expired on ${w.expires} (approved by ${w.approver})`);
-    }
-  },
-};
+export const WAIVER_POLICY = PolicyNames.waiverValid;
 
 /** Every control, grouped by family. */
-export const policies: readonly PolicyDef[] = [...networkPolicies, lateralAdminIngress, ...computePolicies, ...dataPolicies, waiverPolicy];
+export const policies: readonly PolicyDef[] = rules;
 
 /** Metadata per policy (for SARIF rules, docs and the pack's GetAnalyzerInfo). */
 export const policyMetadata: readonly (PolicyMeta & { types: readonly string[]; remediable: boolean })[] = policies.map((p) => ({
@@ -116,19 +87,23 @@ export function policiesForType(type: string): readonly PolicyDef[] {
 
 // ------------------------------------------------------------------------------------------------ config
 
-type WaiverLib = typeof import("./waiver");
-let waiverMod: WaiverLib | undefined;
-// zod loads only when a waiver or a config is actually read: start-up stays light.
-function waiverLib(): WaiverLib {
-  return (waiverMod ??= require("./waiver") as WaiverLib);
-}
-
 const configCache = new Map<string, ResolvedConfig>();
 const DEFAULT_CONFIG: ResolvedConfig = { ...DEFAULTS, waivers: [] };
 
 /** Validates and resolves a pack config (zod; errors name field, value and fix). `undefined` means defaults. */
+const configByObject = new WeakMap<object, ResolvedConfig>();
+
 export function resolveConfig(config?: unknown): ResolvedConfig {
   if (config === undefined || config === null) return DEFAULT_CONFIG;
+  // The engine hands the same config object to every call until the next Configure: skip re-keying it.
+  const known = typeof config === "object" ? configByObject.get(config) : undefined;
+  if (known) return known;
+  const c = resolveConfigByValue(config);
+  if (typeof config === "object") configByObject.set(config, c);
+  return c;
+}
+
+function resolveConfigByValue(config: unknown): ResolvedConfig {
   const key = JSON.stringify(config);
   let c = configCache.get(key);
   if (!c) {
@@ -141,20 +116,6 @@ export function resolveConfig(config?: unknown): ResolvedConfig {
 }
 
 // ------------------------------------------------------------------------------------------------ waivers
-
-const TAG_KEYS = ["tagsAll", "tags"];
-
-function tagWaivers(props: Obj): TagWaiverRead | undefined {
-  let merged: Record<string, unknown> | undefined;
-  for (const key of TAG_KEYS) {
-    const t = props[key] === undefined ? undefined : get(props, key);
-    if (!isObj(t)) continue;
-    for (const k in t) {
-      if (k.startsWith(WAIVER_TAG_PREFIX)) (merged ??= {})[k] = t[k];
-    }
-  }
-  return merged ? waiverLib().waiversFromTags(merged) : undefined;
-}
 
 interface Raw {
   kind: "fail" | "unknown";
@@ -193,7 +154,7 @@ function waiversFor(policy: string, r: Res | undefined, ctx: EvalCtx): { valid?:
   return out;
 }
 
-function finalize(p: PolicyDef, level: "mandatory" | "advisory", r: Res | undefined, raws: Raw[], ctx: EvalCtx): Finding[] {
+function finalize(p: PolicyDef, level: Enforcement, r: Res | undefined, raws: Raw[], ctx: EvalCtx): Finding[] {
   const out: Finding[] = [];
   let w: ReturnType<typeof waiversFor> | undefined;
   for (const raw of raws) {
@@ -229,7 +190,7 @@ function finalize(p: PolicyDef, level: "mandatory" | "advisory", r: Res | undefi
   return out;
 }
 
-function levelOf(p: PolicyDef, opts: EvaluateOptions): "mandatory" | "advisory" | "disabled" {
+function levelOf(p: PolicyDef, opts: EvaluateOptions): Enforcement | "disabled" {
   const l = opts.levels?.[p.name] ?? p.enforcement;
   return l === "remediate" ? "mandatory" : l;
 }
@@ -318,6 +279,37 @@ export function evaluateResource(
   const findings = raws.length ? finalize(p, level, r, raws, ctx) : [];
   if (idx.touched) return { findings: [], deferred: true };
   return { findings, deferred: false };
+}
+
+/**
+ * Every control that visits the resource's type, on that resource alone (the pack's one per-resource dispatcher):
+ * the resource is normalised once and one partial index serves every control. A control whose verdict needs another
+ * resource is deferred to the stack evaluation, as in `evaluateResource`.
+ */
+export function evaluateResourceAll(
+  resource: PolicyInputResource,
+  configOf: (policy: string) => unknown,
+  opts: EvaluateOptions = {},
+): Finding[] {
+  const ps = byType.get(resource.type);
+  const r = toRes(resource);
+  const idx = new Index([r], true);
+  const today = opts.today ?? new Date();
+  const out: Finding[] = [];
+  for (const list of ps ? [ps, everyType] : [everyType]) {
+    for (const p of list) {
+      if (!p.check) continue;
+      const level = levelOf(p, opts);
+      if (level === "disabled") continue;
+      const ctx: EvalCtx = { cfg: resolveConfig(configOf(p.name)), idx, today };
+      idx.touched = false;
+      const raws = runCheck(p, r, ctx);
+      if (idx.touched || !raws.length) continue;
+      const fs = finalize(p, level, r, raws, ctx);
+      if (!idx.touched) out.push(...fs);
+    }
+  }
+  return out;
 }
 
 /** Safe fixes for a resource's inputs (e.g. IMDSv2); undefined when nothing changes. */

@@ -8,7 +8,10 @@ import { isUnknown, str } from "./values";
 import type { ConfigWaiver } from "./config";
 
 export type Severity = "low" | "medium" | "high" | "critical";
+/** How a finding of a control is enforced. */
 export type Enforcement = "mandatory" | "advisory";
+/** A control's configured level (`--policy-pack-config`, the engine's Configure). */
+export type EnforcementLevel = Enforcement | "disabled" | "remediate";
 export type Family = "network" | "compute" | "iam" | "database" | "secrets" | "detection" | "governance";
 
 export interface PolicyMeta {

@@ -11,11 +11,12 @@ import * as path from "path";
 import type { EnforcementLevel, Policies, PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { PolicyPack } from "@pulumi/policy";
 import { packConfigJsonSchema } from "./config-schema";
-import { evaluate, evaluateResource, policies, remediate, resolveConfig, type Finding, type PolicyInputResource } from "./engine";
+import { evaluate, evaluateResourceAll, policies, remediate, resolveConfig, type Finding, type PolicyInputResource } from "./engine";
 import type { PolicyDef } from "./framework";
+import { RESOURCE_POLICY, STACK_POLICY } from "./names";
 
 export const PACK_NAME = "bulwark";
-export const STACK_POLICY = "bulwark-stack-evaluate-cross-resource-controls";
+export { RESOURCE_POLICY, STACK_POLICY };
 
 /** Levels and properties the engine sent in `Configure`, by policy (the stack policy reports under other names). */
 const configuredLevels: Record<string, EnforcementLevel> = {};
@@ -101,15 +102,13 @@ function report(reportViolation: ReportViolation, f: Finding, stack: boolean): v
   (reportViolation as unknown as (v: object) => void)(v);
 }
 
-const severities = (s: string) => s as "low" | "medium" | "high" | "critical";
-
 /** Metadata every registered control carries in GetAnalyzerInfo. */
 function common(p: PolicyDef) {
   return {
     name: p.name,
     description: p.description,
     enforcementLevel: p.enforcement,
-    severity: severities(p.severity),
+    severity: p.severity,
     remediationSteps: p.remediation,
     tags: [p.family, ...p.securityHub.map((id) => `securityhub:${id}`), ...p.cis.map((id) => `cis:${id}`)],
     framework: {
@@ -122,40 +121,39 @@ function common(p: PolicyDef) {
   };
 }
 
-const resourcePolicies: Policies = policies.map((p) => {
-  if (!p.check) {
-    // A whole-stack control: the stack policy below evaluates it. It is registered so its level and config
-    // can be set like any other; per resource it only sees the root stack and does nothing there.
-    return {
-      ...common(p),
-      validateResource: Object.assign(() => undefined, { __pulumiType: "pulumi:pulumi:Stack" }),
-    };
-  }
-  const types = new Set(p.types);
-  const any = types.has("*");
-  const validateResource = Object.assign(
-    (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
-      if (!any && !types.has(args.type)) return;
-      const r: PolicyInputResource = { urn: args.urn, type: args.type, name: args.name, props: rawProps(args.props) };
-      const { findings } = evaluateResource(p.name, r, args.getConfig(), { levels: { [p.name]: "mandatory" } });
-      for (const f of findings) {
-        reported.add(keyOf(f));
-        report(reportViolation, f, false);
+/** Never a real resource type: the SDK skips a control's own validateResource without deserialising anything. */
+const DISPATCHED = "bulwark:internal:evaluated-by-dispatcher";
+
+// Every control is registered (its metadata, level and config are set like any other), but per resource the one
+// dispatcher below runs them all: @pulumi/policy deserialises a resource's properties again for every policy that
+// applies, which made Analyze ~1.5× a minimal pack on stacks full of violations.
+const resourcePolicies: Policies = policies.map((p) => ({
+  ...common(p),
+  validateResource: Object.assign(() => undefined, { __pulumiType: DISPATCHED }),
+  ...(p.remediate
+    ? {
+        remediateResource: (args: ResourceValidationArgs) => remediate(p.name, args.type, rawProps(args.props), args.getConfig()),
       }
-    },
-    // Lets the SDK skip other types without deserialising.
-    !any && types.size === 1 ? { __pulumiType: p.types[0] } : {},
-  );
-  return {
-    ...common(p),
-    validateResource,
-    ...(p.remediate
-      ? {
-          remediateResource: (args: ResourceValidationArgs) => remediate(p.name, args.type, rawProps(args.props), args.getConfig()),
-        }
-      : {}),
-  };
-});
+    : {}),
+}));
+
+const dispatcher = {
+  name: RESOURCE_POLICY,
+  description: "Runs every control that applies to a resource on its inputs alone (Analyze) and reports under each control's name and level; verdicts that need other resources come from the stack policy.",
+  enforcementLevel: "mandatory" as const,
+  severity: "high" as const,
+  remediationSteps: "See the remediation of the control named in each finding.",
+  tags: ["governance"],
+  configSchema: { properties: packConfigJsonSchema as never },
+  validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+    const r: PolicyInputResource = { urn: args.urn, type: args.type, name: args.name, props: rawProps(args.props) };
+    const levels: Record<string, EnforcementLevel> = configuredLevels;
+    for (const f of evaluateResourceAll(r, (name) => configuredProps[name], { levels })) {
+      reported.add(keyOf(f));
+      report(reportViolation, f, true);
+    }
+  },
+};
 
 function toInput(r: PolicyResource): PolicyInputResource {
   const pd: Record<string, string[]> = {};
@@ -197,6 +195,6 @@ new PolicyPack(
     description: "Bulwark hardening controls for AWS: network, compute, IAM, RDS/MySQL, secrets and detection.",
     displayName: "Bulwark hardening controls",
     enforcementLevel: "mandatory",
-    policies: [...resourcePolicies, stackPolicy],
+    policies: [...resourcePolicies, dispatcher, stackPolicy],
   },
 );

@@ -3,26 +3,11 @@
  * subnet, for public IPs). One normaliser so every compute policy inherits the same way.
  */
 import type { Ctx, Link, Res } from "./framework";
+import { COMPUTE_TYPES, INSTANCE_TYPES } from "./types";
 import { arr, bool, get, isObj, isSet, num, str, type Tri } from "./values";
 
-export const COMPUTE_TYPES = {
-  instance: "aws:ec2/instance:Instance",
-  /** Same inputs as an instance (it launches one). */
-  spot: "aws:ec2/spotInstanceRequest:SpotInstanceRequest",
-  launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
-  launchConfiguration: "aws:ec2/launchConfiguration:LaunchConfiguration",
-  volume: "aws:ebs/volume:Volume",
-  ebsDefault: "aws:ebs/encryptionByDefault:EncryptionByDefault",
-  subnet: "aws:ec2/subnet:Subnet",
-  defaultSubnet: "aws:ec2/defaultSubnet:DefaultSubnet",
-  profile: "aws:iam/instanceProfile:InstanceProfile",
-  role: "aws:iam/role:Role",
-  rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-  policyAttachment: "aws:iam/policyAttachment:PolicyAttachment",
-  asg: "aws:autoscaling/group:Group",
-} as const;
+export { COMPUTE_TYPES, INSTANCE_TYPES } from "./types";
 
-export const INSTANCE_TYPES: readonly string[] = [COMPUTE_TYPES.instance, COMPUTE_TYPES.spot];
 export const isInstance = (r: { type: string }) => INSTANCE_TYPES.includes(r.type);
 
 /** The launch template an instance names (by id or name), if any. */

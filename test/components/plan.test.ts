@@ -113,7 +113,7 @@ describe("runPlan", () => {
     const cfg = smallConfig();
     cfg["bulwark:environment"] = "dev";
     cfg["bulwark:adminAccess"] = { mode: "bastion", bastion: { allowedCidrs: ["192.168.50.0/24"] } };
-    cfg["bulwark:baseline"] = { enabled: false };
+    cfg["bulwark:baseline"] = { enabled: false, waiver: { reason: "the dev account baseline is owned by the platform stack", approver: "security@example.com", expires: "2999-12-31" } };
     // SSH through a bastion needs someone to log in as.
     cfg["bulwark:host"] = { ...(cfg["bulwark:host"] as object), admins: [{ name: "alice", sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJx0Bw5ZqZ0eZq6mD7m0Xo0vW2V0m7D1b3qj2cJ8ZkXg alice@laptop"] }] };
     const plan = await runPlan({ config: cfg, stack: "dev" });

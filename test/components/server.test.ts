@@ -112,7 +112,7 @@ describe("HardenedServer", () => {
     const r = await record(() => new HardenedServer("db-1", base({
       role: "db",
       environment: "dev",
-      detailedMonitoring: false,
+      detailedMonitoring: { enabled: false, waiver: { reason: "batch host: the CloudWatch agent covers it", approver: "security@example.com", expires: "2999-12-31" } },
       terminationProtection: true,
       rootVolume: { sizeGiB: 50, iops: 6000, throughput: 250 },
       patchGroup: "bulwark-dev",
@@ -123,6 +123,8 @@ describe("HardenedServer", () => {
     expect(i).toMatchObject({ monitoring: false, disableApiTermination: true, instanceType: "r6i.large" });
     expect(i.rootBlockDevice).toMatchObject({ volumeSize: 50, iops: 6000, throughput: 250, encrypted: true });
     expect(i.tags).toMatchObject({ "Patch Group": "bulwark-dev", team: "data", "bulwark:role": "db" });
+    // Monitoring switched off with a waiver: the pack sees it as a waiver tag.
+    expect(waiversFromTags(i.tags).waivers.map((w) => w.policy)).toEqual([PolicyNames.instanceDetailedMonitoring]);
   });
 
   test("bad args name the field and create nothing", async () => {

@@ -6,13 +6,16 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { AnalyzerClient, secret, type AnalyzerDiagnostic, type AnalyzerResourceInput } from "../../cli/analyzer";
-import { evaluate, policyMetadata, type PolicyInputResource } from "../../policies/src/engine";
+import { AnalyzerClient, type AnalyzerDiagnostic } from "../../cli/analyzer";
+import { evaluate, policyMetadata } from "../../policies/src/engine";
 import { PolicyNames } from "../../policies/src/names";
 import { asPreview, baseline, postmortem, res, T } from "./fixtures";
+import { run, wire } from "./e2e";
 
 const PACK = path.resolve(__dirname, "../../policies");
 const STACK_POLICY = "bulwark-stack-evaluate-cross-resource-controls";
+/** Runs every control per resource (one deserialisation per Analyze instead of one per control). */
+const RESOURCE_POLICY = "bulwark-resource-evaluate-controls";
 jest.setTimeout(120_000);
 
 function newestMtime(dir: string, ext: string): number {
@@ -32,23 +35,6 @@ beforeAll(() => {
   if (newestMtime(path.join(PACK, "src"), ".ts") > newestMtime(bin, ".js")) throw new Error("policies/bin is older than policies/src: run npm run build --prefix policies");
 });
 
-function wire(r: PolicyInputResource, secretKeys: string[] = ["userData", "password"]): AnalyzerResourceInput {
-  const props: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(r.props)) props[k] = secretKeys.includes(k) && v !== undefined ? secret(v) : v;
-  return { urn: r.urn, type: r.type, name: r.name, props, dependencies: [...(r.dependencies ?? [])], propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies ?? {}).map(([k, v]) => [k, [...v]])) };
-}
-
-/** Runs a stack as the engine does: Analyze each resource, then AnalyzeStack; diagnostics attributed to URNs. */
-async function run(c: AnalyzerClient, stack: PolicyInputResource[]): Promise<{ analyze: AnalyzerDiagnostic[]; stack: AnalyzerDiagnostic[] }> {
-  const analyze: AnalyzerDiagnostic[] = [];
-  for (const r of stack) {
-    const out = await c.analyze(wire(r));
-    for (const d of out.diagnostics) analyze.push({ ...d, urn: d.urn || r.urn });
-  }
-  const st = await c.analyzeStack(stack.map((r) => wire(r)));
-  return { analyze, stack: st.diagnostics };
-}
-
 const mandatory = (ds: AnalyzerDiagnostic[]) => ds.filter((d) => d.enforcementLevel === "mandatory");
 const key = (d: { policy?: string; policyName?: string; urn?: string; message: string }) => `${d.policyName ?? d.policy}|${d.urn ?? ""}|${d.message.split("\n").pop()}`;
 
@@ -63,7 +49,7 @@ describe("policy pack in preview mode", () => {
     const info = await c.info();
     expect(info.name).toBe("bulwark");
     expect(info.supportsConfig).toBe(true);
-    expect(info.policies.map((p) => p.name).sort()).toEqual([...policyMetadata.map((p) => p.name), STACK_POLICY].sort());
+    expect(info.policies.map((p) => p.name).sort()).toEqual([...policyMetadata.map((p) => p.name), RESOURCE_POLICY, STACK_POLICY].sort());
     for (const p of info.policies) {
       expect(p.description.length).toBeGreaterThan(20);
       expect(p.severity).not.toBe("unspecified");
@@ -73,6 +59,7 @@ describe("policy pack in preview mode", () => {
       );
     }
     expect(info.policies.find((p) => p.name === STACK_POLICY)?.policyType).toBe("stack");
+    expect(info.policies.find((p) => p.name === RESOURCE_POLICY)?.policyType).toBe("resource");
     expect(info.policies.find((p) => p.name === PolicyNames.instanceImdsv2)?.enforcementLevel).toBe("mandatory");
     expect((await c.pluginInfo()).version).toMatch(/^\d+\.\d+\.\d+/);
   });

@@ -1,0 +1,26 @@
+/** Every security group rule should say why it exists. */
+import type { PolicyDef } from "../../framework";
+import { at } from "../../lib/sg";
+import { PolicyNames } from "../../names";
+import { rulesOf } from "../../net";
+import { SG_RULE_TYPES } from "../../types";
+import { str } from "../../values";
+
+export const sgRuleDescriptions: PolicyDef = {
+  name: PolicyNames.sgRuleDescriptions,
+  description: "Every security group rule should say why it exists.",
+  severity: "low",
+  enforcement: "advisory",
+  family: "network",
+  securityHub: [],
+  cis: [],
+  remediation: "Give every rule a description naming who needs it and why.",
+  unknowns: "An unknown description counts as present.",
+  types: SG_RULE_TYPES,
+  check(r, _ctx, emit) {
+    for (const rule of rulesOf(r.type, r.props)) {
+      const d = str(rule.description);
+      if (d === undefined || d.trim() === "") emit.fail(`${rule.direction} rule${at(rule)} has no description`);
+    }
+  },
+};
