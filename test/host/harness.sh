@@ -87,12 +87,12 @@ case "$cmd" in
     # policy-rc.d: nothing starts in the chroot; the boot starts what the packages enable.
     printf '#!/bin/sh\nexit 101\n' >"$m/usr/sbin/policy-rc.d" && chmod 755 "$m/usr/sbin/policy-rc.d"
     # dpkg, not apt: apt would prefer its lists' candidates and try to download them. The group holds every
-    # dependency the rootfs lacks; a second pass installs what waited on a pre-dependency (noble's python3).
-    # lo up: postfix's postinst needs an active interface.
+    # dependency the rootfs lacks; further passes install what waited on a pre-dependency chain (python3 upgrades
+    # on noble and jammy). lo up: postfix's postinst needs an active interface.
     # shellcheck disable=SC2016 # expanded in the chroot
-    "$0" chroot "$id" sh -c 'ip link set lo up && export DEBIAN_FRONTEND=noninteractive && d=/var/cache/bulwark-debs/$0 &&
-      { dpkg --force-unsafe-io -i "$d"/*.deb || dpkg --force-unsafe-io -i "$d"/*.deb; } >/tmp/bulwark-debs.log 2>&1 ||
-      { tail -20 /tmp/bulwark-debs.log; exit 1; }' "$1" || { rm -f "$m/usr/sbin/policy-rc.d"; exit 1; }
+    "$0" chroot "$id" sh -c 'ip link set lo up && export DEBIAN_FRONTEND=noninteractive && d=/var/cache/bulwark-debs/$0
+      for pass in 1 2 3 4; do dpkg --force-unsafe-io -i "$d"/*.deb >/tmp/bulwark-debs.log 2>&1 && exit 0; done
+      tail -20 /tmp/bulwark-debs.log; exit 1' "$1" || { rm -f "$m/usr/sbin/policy-rc.d"; exit 1; }
     rm -f "$m/usr/sbin/policy-rc.d"
     ;;
   nocloud)
