@@ -27,7 +27,8 @@ async function firstBoot(id: string, suite: string, net: number, os: HostOs, wor
   if (debs.code !== 0) throw new Error(`cloud-init install failed: ${debs.out}`);
   if (harness("nocloud", id, path.join(work, "user-data")).code !== 0) throw new Error("nocloud seed failed");
   if (plant) harness("chroot", id, "sh", "-c", plant);
-  harness("boot", id);
+  // cloud-init copies everything it runs to the console: drain it, or the guest blocks writing to it.
+  run(HARNESS, ["boot", id], { timeoutMs: 180_000, env: { ...process.env, BULWARK_CONSOLE: "read-only" } });
   return waitFor(() => {
     const s = harness("exec", id, "cloud-init", "status").stdout;
     return /status: (done|error|degraded)/.test(s) ? s : "";

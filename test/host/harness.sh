@@ -6,6 +6,8 @@
 #   harness.sh up ID SUITE NET BUNDLE_DIR     NET: third octet of 10.231.NET.0/24 (1-250)
 #   harness.sh chroot ID CMD...               offline chroot (no network, private mounts and pids)
 #   harness.sh boot ID                         boot with systemd as PID 1; waits for the system to settle
+#                                              (BULWARK_CONSOLE=read-only: the console is drained into boot.log,
+#                                              for guests that write much to it, e.g. cloud-init)
 #   harness.sh exec ID CMD...                 run inside the booted host
 #   harness.sh client ID CMD...               run in the client namespace
 #   harness.sh serverns ID CMD...             run a host tool inside the server's network namespace
@@ -67,7 +69,8 @@ case "$cmd" in
     ;;
   boot)
     # --register=no --keep-unit: this machine has no systemd/D-Bus; CAP_NET_ADMIN lets nftables.service load.
-    setsid systemd-nspawn -q --register=no --keep-unit --console=passive --capability=CAP_NET_ADMIN \
+    # passive: nobody reads the console; a guest that fills it blocks in its writes.
+    setsid systemd-nspawn -q --register=no --keep-unit --console="${BULWARK_CONSOLE:-passive}" --capability=CAP_NET_ADMIN \
       -D "$m" --network-namespace-path="/run/netns/$srv" -b >"$dir/boot.log" 2>&1 </dev/null &
     echo $! >"$dir/nspawn.pid"
     for _ in $(seq 1 100); do
@@ -87,12 +90,12 @@ case "$cmd" in
     # policy-rc.d: nothing starts in the chroot; the boot starts what the packages enable.
     printf '#!/bin/sh\nexit 101\n' >"$m/usr/sbin/policy-rc.d" && chmod 755 "$m/usr/sbin/policy-rc.d"
     # dpkg, not apt: apt would prefer its lists' candidates and try to download them. The group holds every
-    # dependency the rootfs lacks; a second pass installs what waited on a pre-dependency (noble's python3).
-    # lo up: postfix's postinst needs an active interface.
+    # dependency the rootfs lacks; further passes install what waited on a pre-dependency chain (python3 upgrades
+    # on noble and jammy). lo up: postfix's postinst needs an active interface.
     # shellcheck disable=SC2016 # expanded in the chroot
-    "$0" chroot "$id" sh -c 'ip link set lo up && export DEBIAN_FRONTEND=noninteractive && d=/var/cache/bulwark-debs/$0 &&
-      { dpkg --force-unsafe-io -i "$d"/*.deb || dpkg --force-unsafe-io -i "$d"/*.deb; } >/tmp/bulwark-debs.log 2>&1 ||
-      { tail -20 /tmp/bulwark-debs.log; exit 1; }' "$1" || { rm -f "$m/usr/sbin/policy-rc.d"; exit 1; }
+    "$0" chroot "$id" sh -c 'ip link set lo up && export DEBIAN_FRONTEND=noninteractive && d=/var/cache/bulwark-debs/$0
+      for pass in 1 2 3 4; do dpkg --force-unsafe-io -i "$d"/*.deb >/tmp/bulwark-debs.log 2>&1 && exit 0; done
+      tail -20 /tmp/bulwark-debs.log; exit 1' "$1" || { rm -f "$m/usr/sbin/policy-rc.d"; exit 1; }
     rm -f "$m/usr/sbin/policy-rc.d"
     ;;
   nocloud)
@@ -100,8 +103,8 @@ case "$cmd" in
     printf 'instance-id: bulwark-%s\nlocal-hostname: bulwark-%s\n' "$id" "$id" >"$m/var/lib/cloud/seed/nocloud/meta-data"
     install -m 0600 "$1" "$m/var/lib/cloud/seed/nocloud/user-data"
     # The harness owns the namespace's addresses: cloud-init must not write a network config. A minbase rootfs has
-    # generated no en_US.UTF-8 (a cloud image has): cloud-init's default locale would fail its locale module.
-    printf 'datasource_list: [NoCloud, None]\nnetwork: {config: disabled}\nlocale: C.UTF-8\n' >"$m/etc/cloud/cloud.cfg.d/90-bulwark-test.cfg"
+    # no locales (a cloud image has): cloud-init's locale module would fail, or try to install the package.
+    printf 'datasource_list: [NoCloud, None]\nnetwork: {config: disabled}\nlocale: false\n' >"$m/etc/cloud/cloud.cfg.d/90-bulwark-test.cfg"
     ;;
   client) ip netns exec "$cli" "$@" ;;
   serverns) ip netns exec "$srv" "$@" ;;
