@@ -286,6 +286,8 @@ if runtime; then
     systemctl restart "$LOG_RESTART_UNIT" || die "cannot restart $LOG_RESTART_UNIT"
   fi
   if was_changed /etc/ssh/sshd_config || was_changed /etc/ssh/moduli || ! systemctl is-active --quiet "$SSH_UNIT"; then
+    # Masking a running ssh.socket (Ubuntu 24.04, first live apply) stops ssh.service and removes /run/sshd.
+    mkdir -p /run/sshd
     sshd -t || die "sshd -t failed; sshd not reloaded"
     # reload keeps running sessions; the listener re-reads sshd_config.
     systemctl reload-or-restart "$SSH_UNIT"
