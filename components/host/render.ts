@@ -171,8 +171,9 @@ export const EGRESS_NFT = "/etc/bulwark/nft.d/egress.nft";
 
 /** Rules of the output chain (restricted egress): the `output` chain's body after its hook line. */
 function egressRules(m: HostModel): string[] {
-  const rule = (family: 4 | 6, dst: string, l4: string, note: string) => `\t\t${family === 4 ? "ip" : "ip6"} daddr ${dst} ${l4} accept comment ${JSON.stringify(note)}`;
-  const both = (set: string, l4: string, note: string) => [rule(4, `@${set}_v4`, l4, note), rule(6, `@${set}_v6`, l4, note)];
+  // Terse on purpose (no comments but the flows'): the ruleset travels verbatim in the 16 KiB user data.
+  const rule = (family: 4 | 6, dst: string, l4: string, note = "") => `\t\t${family === 4 ? "ip" : "ip6"} daddr ${dst} ${l4} accept${note && ` comment ${JSON.stringify(note)}`}`;
+  const both = (set: string, l4: string) => [rule(4, `@${set}_v4`, l4), rule(6, `@${set}_v6`, l4)];
   const flows = m.egress.flows.flatMap((f) => {
     const l4 = `${f.protocol} dport ${portExpr(f.port)}`;
     const note = f.description.replace(/"/g, "'").slice(0, 120);
@@ -180,8 +181,6 @@ function egressRules(m: HostModel): string[] {
     const to6 = collapseCidrs(f.to).filter((c) => c.includes(":"));
     return [...(to4.length ? [rule(4, `{ ${to4.join(", ")} }`, l4, note)] : []), ...(to6.length ? [rule(6, `{ ${to6.join(", ")} }`, l4, note)] : [])];
   });
-  const ids = m.ids.kind === "wazuh" ? both("ids", `tcp dport { ${m.ids.managerPort}, ${m.ids.registrationPort} }`, "IDS manager") : [];
-  const logs = m.logs.kind === "rsyslog-tls" ? both("logs", `tcp dport ${m.logs.port}`, "log collector") : [];
   return [
     "\t\tct state established,related accept",
     // A session opened before conntrack tracked anything (the first apply over SSH) is picked up mid-stream as
@@ -192,19 +191,14 @@ function egressRules(m: HostModel): string[] {
     '\t\toif "lo" accept',
     "\t\ticmp type { destination-unreachable, time-exceeded, parameter-problem } accept",
     "\t\ticmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem, nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, mld2-listener-report } accept",
-    '\t\tudp sport 68 udp dport 67 accept',
-    '\t\tudp sport 546 udp dport 547 accept',
-    ...both("dns", "meta l4proto { tcp, udp } th dport 53", "DNS"),
-    '\t\tip daddr 169.254.169.254 tcp dport 80 accept',
-    '\t\tip6 daddr fd00:ec2::254 tcp dport 80 accept',
-    '\t\tip daddr 169.254.169.123 udp dport 123 accept',
-    '\t\tip6 daddr fd00:ec2::123 udp dport 123 accept',
-    '\t\tip daddr != @nonpublic_v4 udp dport 123 accept',
-    '\t\tip6 daddr != @nonpublic_v6 udp dport 123 accept',
-    ...logs,
-    ...ids,
-    '\t\tip daddr != @nonpublic_v4 tcp dport { 80, 443 } accept',
-    '\t\tip6 daddr != @nonpublic_v6 tcp dport { 80, 443 } accept',
+    "\t\tudp dport { 67, 547 } accept", // DHCP, DHCPv6
+    ...both("dns", "meta l4proto { tcp, udp } th dport 53"),
+    // EC2 instance metadata and Amazon Time Sync; NTP, HTTP and HTTPS to public addresses.
+    "\t\tip daddr . meta l4proto . th dport { 169.254.169.254 . tcp . 80, 169.254.169.123 . udp . 123 } accept",
+    "\t\tip daddr != @nonpublic_v4 meta l4proto . th dport { udp . 123, tcp . 80, tcp . 443 } accept",
+    "\t\tip6 daddr != @nonpublic_v6 meta l4proto . th dport { udp . 123, tcp . 80, tcp . 443 } accept",
+    ...(m.logs.kind === "rsyslog-tls" ? both("logs", `tcp dport ${m.logs.port}`) : []),
+    ...(m.ids.kind === "wazuh" ? both("ids", `tcp dport { ${m.ids.managerPort}, ${m.ids.registrationPort} }`) : []),
     ...flows,
     '\t\tlimit rate 6/minute log prefix "bulwark-egress-drop: "',
   ];
@@ -266,7 +260,8 @@ export function renderNftables(m: HostModel): string {
       // One line per set: the user data is limited to 16 KiB.
       `\tset nonpublic_v4 { type ipv4_addr; flags interval; auto-merge; elements = { ${nonPublicCidrs().v4.join(", ")} }; }`,
       `\tset nonpublic_v6 { type ipv6_addr; flags interval; auto-merge; elements = { ${nonPublicCidrs().v6.join(", ")} }; }`,
-      ...["dns", "logs", "ids"].flatMap((n) => [4, 6].map((f) => `\tset ${n}_v${f} { type ipv${f}_addr; flags interval; auto-merge; }`)),
+      ...["dns", ...(m.logs.kind === "rsyslog-tls" ? ["logs"] : []), ...(m.ids.kind === "wazuh" ? ["ids"] : [])]
+        .flatMap((n) => [4, 6].map((f) => `\tset ${n}_v${f} { type ipv${f}_addr; flags interval; auto-merge; }`)),
     ]),
     "\tchain output {",
     `\t\ttype filter hook output priority filter; policy ${open ? "accept" : "drop"};`,

@@ -56,8 +56,8 @@ describe("the output chain", () => {
     expect(out).toContain('oif "lo" accept');
     expect(out).toContain("ip daddr @dns_v4 meta l4proto { tcp, udp } th dport 53 accept");
     expect(out).toContain("ip daddr @logs_v4 tcp dport 6514 accept");
-    expect(out).toContain("ip daddr != @nonpublic_v4 tcp dport { 80, 443 } accept");
-    expect(out).toContain("ip6 daddr != @nonpublic_v6 tcp dport { 80, 443 } accept");
+    expect(out).toContain("ip daddr != @nonpublic_v4 meta l4proto . th dport { udp . 123, tcp . 80, tcp . 443 } accept");
+    expect(out).toContain("ip6 daddr != @nonpublic_v6 meta l4proto . th dport { udp . 123, tcp . 80, tcp . 443 } accept");
     expect(out).toContain('ip daddr { 10.0.2.0/24 } tcp dport 3306 accept comment "to the database tier"');
     expect(out).toContain('ip6 daddr { fd00:2::/64 } tcp dport 3306 accept comment "to the database tier"');
     // Nothing else reaches a private address: no rule accepts 22, 445 or 3306 to any destination.
