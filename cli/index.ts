@@ -3,6 +3,7 @@ import { register as registerPlan } from "./plan";
 import { register as registerCheck } from "./check";
 import { register as registerDrift } from "./drift";
 import { register as registerHost } from "./host";
+import { toolVersion } from "./report/io";
 
 /** Each subcommand sets `exitCode` through this holder; commander's own errors map to exit 2 (usage). */
 export interface ExitHolder {
@@ -12,6 +13,7 @@ export interface ExitHolder {
 export function buildProgram(exit: ExitHolder): Command {
   const program = new Command("bulwark")
     .description("Bulwark: infrastructure hardening as code for Pulumi on AWS")
+    .version(toolVersion(), "-V, --version", "print Bulwark's version")
     .exitOverride()
     .showHelpAfterError();
   registerPlan(program, exit);

@@ -2,7 +2,7 @@
  * `bulwark plan [--stack prod] [--format text|json]`: the offline plan of a stack (Pulumi mocks, no cloud).
  * Prints the resources grouped by component with the hardening settings that matter. Exit 0 ok, 2 on bad config.
  */
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { gunzipSync } from "zlib";
 import * as YAML from "yaml";
 import { ConfigError } from "../components/config";
@@ -12,6 +12,7 @@ import type { ExitHolder } from "./index";
 import { PlanTooBigError } from "./plan-limits";
 import { maskCredentials, redactOutput, REDACTED, SecretValues, userDataHasCredentials } from "./redact";
 import { renderExistingHosts } from "./fleet/plan-hosts";
+import { emit } from "./report/io";
 // plan-runner loads @pulumi/pulumi: imported when `plan` runs, so `check`/`drift` start fast.
 import type { PlanResult, PlannedResource } from "./plan-runner";
 
@@ -234,15 +235,23 @@ export function register(program: Command, exit: ExitHolder): void {
     .command("plan")
     .description("offline plan of a stack's estate (Pulumi mocks, no cloud access)")
     .option("--stack <name>", "stack whose Pulumi.<stack>.yaml to read", "prod")
-    .option("--config-file <path>", "read config from this stack file instead")
-    .option("--format <format>", "text or json", "text")
+    .option("--config <file>", "read config from this stack file instead (alias: --config-file)")
+    .addOption(new Option("--config-file <file>").hideHelp())
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .option("--policy-config <file>", "policy pack config, same format as `pulumi --policy-pack-config`")
-    .action(async (o: { stack: string; configFile?: string; format: string; policyConfig?: string }) => {
-      if (o.format !== "text" && o.format !== "json") {
-        console.error(`bulwark plan: --format ${o.format} is not supported: use text or json`);
+    .option("-o, --output <file>", "write the plan to a file instead of stdout")
+    .action(async (o: { stack: string; config?: string; configFile?: string; format: string; policyConfig?: string; output?: string }, cmd: Command) => {
+      if (o.config && o.configFile && o.config !== o.configFile) {
+        console.error("bulwark plan: give the stack file once: --config (or its alias --config-file)");
         exit.code = 2;
         return;
       }
+      if ((o.config ?? o.configFile) && cmd.getOptionValueSource("stack") === "cli") {
+        console.error("bulwark plan: --stack and --config both name the stack file: give one");
+        exit.code = 2;
+        return;
+      }
+      o.configFile = o.config ?? o.configFile;
       let plan: PlanResult;
       try {
         const { runPlanIsolated } = await import("./plan-isolated");
@@ -274,11 +283,11 @@ export function register(program: Command, exit: ExitHolder): void {
       for (const r of plan.resources) secrets.collect(r.inputs);
       secrets.collect(plan.outputs);
       const shown: PlanResult = { resources: plan.resources.map(printable), outputs: maskCredentials(plan.outputs) };
-      if (o.format === "json") {
-        process.stdout.write(redactOutput(`${JSON.stringify({ stack: o.stack, servers: serverHardening(plan), ...shown, policy: verdict.report }, null, 2)}\n`, secrets));
-      } else {
-        process.stdout.write(redactOutput(`${renderText({ resources: plan.resources, outputs: shown.outputs }, o.stack)}\n\n${verdict.text}`, secrets));
-      }
+      const text =
+        o.format === "json"
+          ? `${JSON.stringify({ stack: o.stack, servers: serverHardening(plan), ...shown, policy: verdict.report }, null, 2)}\n`
+          : `${renderText({ resources: plan.resources, outputs: shown.outputs }, o.stack)}\n\n${verdict.text}`;
+      emit(redactOutput(text, secrets), o.output);
       exit.code = verdict.report.verdict === "pass" ? 0 : 1;
     });
 }

@@ -40,7 +40,7 @@ describe.each(HOSTS)("examples/%s", (file) => {
 });
 
 test("examples/Pulumi.example.yaml plans offline and passes the pack", () => {
-  const r = bulwark("plan", "--config-file", path.join(EX, "Pulumi.example.yaml"));
+  const r = bulwark("plan", "--config", path.join(EX, "Pulumi.example.yaml"));
   expect(r.out).toMatch(/^PASS: 0 mandatory/m);
   expect(r.code).toBe(0);
 });
