@@ -14,7 +14,10 @@ module.exports = tseslint.config(
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
       "@typescript-eslint/no-require-imports": "off",
+      // Stripping control characters from text that reaches nft, SQL or a terminal is the point of those regexes.
+      "no-control-regex": "off",
     },
   },
-  { files: ["test/**/*.ts", "bench/**/*.ts"], rules: { "@typescript-eslint/no-non-null-assertion": "off" } },
+  // Tests mutate configs freely; `any` stays out of the shipped code's APIs.
+  { files: ["test/**/*.ts", "bench/**/*.ts"], rules: { "@typescript-eslint/no-non-null-assertion": "off", "@typescript-eslint/no-explicit-any": "off" } },
 );

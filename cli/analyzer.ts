@@ -17,7 +17,7 @@ import { ListValue, NullValue, Struct, Value } from "google-protobuf/google/prot
 
 // The engine's unknown sentinels and signatures are defined once, beside the policies that read them.
 export { UNKNOWN_SENTINELS as UnknownSentinels, SIG_KEY, SECRET_SIG } from "../policies/src/values";
-import { UNKNOWN_SENTINELS as UnknownSentinels, SIG_KEY, SECRET_SIG } from "../policies/src/values";
+import { SIG_KEY, SECRET_SIG } from "../policies/src/values";
 
 /** A secret property value: sent as `{<sig>: <secret sig>, value}` with the plaintext inside, as the engine does. */
 export class SecretValue {

@@ -262,7 +262,7 @@ export async function startRecording(opts: { project?: string; stack?: string; p
 }> {
   const stack = opts.stack ?? "prod";
   await pulumi.runtime.setMocks(opts.mocks ?? planMocks(), opts.project ?? PROJECT, stack, opts.preview ?? false);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): Monitor; waitForRPCs(): Promise<void> };
   const monitor = settings.getMonitor();
   const recorded: RecordedRegistration[] = [];
@@ -349,7 +349,7 @@ function mask(value: unknown, at: string, secretPaths: string[]): unknown {
  * is left inside the runtime.
  */
 export async function runProgram(program: () => Promise<unknown>): Promise<unknown> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const { runInPulumiStack } = require("@pulumi/pulumi/runtime/stack") as { runInPulumiStack(init: () => Promise<unknown>): Promise<unknown> };
   let failure: { error: unknown } | undefined;
   // The SDK records a stack trace for every promise and resource; source-map remapping of those traces (installed
@@ -420,7 +420,7 @@ async function runPlanNow(opts: RunPlanOptions): Promise<PlanResult> {
   const region = typeof config["aws:region"] === "string" ? (config["aws:region"] as string) : MOCK_REGION;
 
   const recorder = await startRecording({ stack, preview: opts.preview, mocks: planMocks(region, opts.preview ?? false) });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const loaded = require(opts.program ?? path.join(REPO_ROOT, "index.ts")) as unknown;
   const program = (typeof loaded === "function" ? loaded : (loaded as { default?: unknown }).default) as () => Promise<unknown>;
   if (typeof program !== "function") throw new Error("index.ts must export its program as a function (export = async () => ...)");

@@ -465,7 +465,7 @@ export type { Waiver };
 
 /** Reads and validates the running stack's config (the program's first step: bad config creates nothing). */
 export function loadStackConfig(): StackConfig {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const { allConfig, isConfigSecret } = require("@pulumi/pulumi/runtime/config") as {
     allConfig(): Record<string, string>;
     isConfigSecret(k: string): boolean;

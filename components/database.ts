@@ -48,7 +48,7 @@ const managedMysqlArgsSchema = z
       /** Key for the CloudWatch log groups (its policy must admit CloudWatch Logs); the DB's own key is not. */
       logKmsKeyArn: input<string>("a KMS key ARN").optional(),
       /** How application users are applied: port-forward through this SSM-managed instance (a client of the DB). */
-      apply: z.object({ ssmTargetInstanceId: input<string>("an SSM-managed instance id"), caBundlePath: z.string().regex(/^\/[A-Za-z0-9._\/-]+$/, "use an absolute path to the RDS CA bundle").optional() }).strict().optional(),
+      apply: z.object({ ssmTargetInstanceId: input<string>("an SSM-managed instance id"), caBundlePath: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "use an absolute path to the RDS CA bundle").optional() }).strict().optional(),
       tags: tagsField,
     })
     .strict()

@@ -277,7 +277,7 @@ export function detectDrift(changes: Change[], source: DriftSource): DriftedReso
     // What was expected (recorded state or program) and what runs in the cloud.
     let expected: RawState | undefined;
     let actual: RawState | undefined;
-    let gone = false;
+    let gone: boolean;
     if (source === "refresh") {
       if (!["update", "delete", "refresh"].includes(ch.op)) continue;
       expected = ch.old;

@@ -46,7 +46,7 @@ export const BIND_AUTO_SH = `bind_auto() {
 
 const absPath = z
   .string()
-  .regex(/^\/[A-Za-z0-9._\/-]*$/, "use an absolute path of letters, digits and . _ / -")
+  .regex(/^\/[A-Za-z0-9._/-]*$/, "use an absolute path of letters, digits and . _ / -")
   .refine((p) => !p.split("/").includes(".."), "use a path without '..'");
 
 /**

@@ -56,7 +56,7 @@ export function describeHost(name: string, suites: string[], fn: () => void): vo
       });
     });
   } else {
-    // eslint-disable-next-line no-console
+     
     console.warn(`skipping ${name}: missing ${missing.join(", ")}`);
     describe.skip(name, fn);
   }

@@ -76,7 +76,7 @@ async function record(build: () => void): Promise<Run> {
   const rec = await startRecording({ stack: "prod", mocks: mocks() });
   build();
   const resources = await rec.finish();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): { resources: Map<string, { state: unknown }> } };
   const state = [...settings.getMonitor().resources.values()].map((r) => r.state);
   const ofType = (t: string) => resources.filter((r) => r.type === t);

@@ -1,0 +1,57 @@
+/**
+ * One CLI: --version, one spelling of --config (with --config-file as an alias), -o on every command that writes
+ * output, choices listed in help, and flags that would be ignored or conflict refused with exit 2.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bulwark, ROOT } from "./run-cli";
+
+jest.setTimeout(120_000);
+const EXAMPLE = join(ROOT, "examples", "Pulumi.example.yaml");
+const HOST = join(ROOT, "examples", "host-web.yaml");
+const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+let tmp: string;
+beforeAll(() => (tmp = mkdtempSync(join(tmpdir(), "bulwark-cli-consistency-"))));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+test("--version prints the package version and exits 0", async () => {
+  const r = await bulwark(["--version"]);
+  expect(r.stdout.trim()).toBe(pkg.version);
+  expect(r.code).toBe(0);
+});
+
+test("every command that writes output has -o and lists its format choices", async () => {
+  for (const cmd of [["plan"], ["check"], ["drift"], ["host", "render"], ["host", "verify"]]) {
+    const help = (await bulwark([...cmd, "--help"])).stdout;
+    expect(help).toMatch(/-o, --output <file>/);
+    if (cmd[0] !== "host" || cmd[1] === "verify") expect(help).toMatch(/--format <format>.*\(choices: /s);
+  }
+});
+
+test("plan: --config and --config-file are one option; -o writes the file; --stack with --config is refused", async () => {
+  const out = join(tmp, "plan.json");
+  const a = await bulwark(["plan", "--config", EXAMPLE, "--format", "json", "-o", out]);
+  expect(a.code).toBe(0);
+  expect(a.stdout).toBe("");
+  expect(JSON.parse(readFileSync(out, "utf8")).policy.verdict).toBe("pass");
+  const both = await bulwark(["plan", "--stack", "prod", "--config", EXAMPLE]);
+  expect(both.code).toBe(2);
+  expect(both.stderr).toMatch(/--stack and --config/);
+  const bad = await bulwark(["plan", "--config", EXAMPLE, "--format", "yaml"]);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toMatch(/Allowed choices are text, json/);
+});
+
+test("host render refuses flags it would ignore", async () => {
+  const gz = await bulwark(["host", "render", "--os", "debian-12", "--config", HOST, "--out", join(tmp, "b"), "--gzip-base64"]);
+  expect(gz.code).toBe(2);
+  expect(gz.stderr).toMatch(/--gzip-base64 needs --format cloud-init/);
+  const outDir = await bulwark(["host", "render", "--os", "debian-12", "--config", HOST, "--format", "cloud-init", "--out", join(tmp, "c")]);
+  expect(outDir.code).toBe(2);
+  expect(outDir.stderr).toMatch(/--out writes a bundle directory/);
+  const file = join(tmp, "user-data.yaml");
+  const ok = await bulwark(["host", "render", "--os", "debian-12", "--config", HOST, "--format", "cloud-init", "-o", file]);
+  expect(ok.code).toBe(0);
+  expect(readFileSync(file, "utf8")).toMatch(/^#cloud-config/);
+});
