@@ -4,6 +4,17 @@ import { classifyCidr, internetSources, rulesOf, type NormRule } from "../net";
 import { PREFIX_LIST_ENTRY_TYPE as PL_ENTRY, PREFIX_LIST_TYPES as PL_TYPES } from "../types";
 import { arr, get, isUnknown, UNKNOWN } from "../values";
 
+// Four controls read every security-group resource's rules: normalise each resource's rules once per evaluation.
+const normalised = new WeakMap<object, NormRule[]>();
+
+/** The resource's security-group rules, normalised once (read-only). */
+export function rulesFor(r: Res): NormRule[] {
+  // Keyed by the evaluation's own Res (built afresh per evaluation), so a later evaluation of changed props re-reads.
+  let l = normalised.get(r);
+  if (!l) normalised.set(r, (l = rulesOf(r.type, r.props)));
+  return l;
+}
+
 export function at(rule: NormRule): string {
   return rule.where ? ` ${rule.where}` : "";
 }
@@ -31,7 +42,7 @@ export function prefixListCidrs(r: Res, prop: string, value: string, ctx: Ctx): 
 }
 
 export function ingressFindings(r: Res, ctx: Ctx, emit: Emit, pick: (ps: Exclude<NormRule["ports"], "unknown">) => string | undefined, allow: readonly string[]) {
-  for (const rule of rulesOf(r.type, r.props)) {
+  for (const rule of rulesFor(r)) {
     if (rule.direction === "egress") continue;
     const src = internetSources(rule, allow);
     // A prefix list is a safe source only if what it holds is: follow it when it is declared here.

@@ -1,8 +1,8 @@
 /** Security groups should not allow all traffic to the internet (egress). */
 import type { PolicyDef } from "../../framework";
-import { at } from "../../lib/sg";
+import { at, rulesFor } from "../../lib/sg";
 import { PolicyNames } from "../../names";
-import { internetSources, rulesOf } from "../../net";
+import { internetSources } from "../../net";
 import { SG_RULE_TYPES } from "../../types";
 
 export const sgUnrestrictedEgress: PolicyDef = {
@@ -17,7 +17,7 @@ export const sgUnrestrictedEgress: PolicyDef = {
   unknowns: "Unknown destinations or ports are not reported.",
   types: SG_RULE_TYPES,
   check(r, _ctx, emit) {
-    for (const rule of rulesOf(r.type, r.props)) {
+    for (const rule of rulesFor(r)) {
       if (rule.direction !== "egress" || rule.ports === "unknown" || !rule.ports.all) continue;
       for (const v of internetSources(rule, []).internet) emit.fail(`egress rule${at(rule)} allows ${rule.ports.label} to ${v.cidr}`);
     }

@@ -1,8 +1,7 @@
 /** Every security group rule should say why it exists. */
 import type { PolicyDef } from "../../framework";
-import { at } from "../../lib/sg";
+import { at, rulesFor } from "../../lib/sg";
 import { PolicyNames } from "../../names";
-import { rulesOf } from "../../net";
 import { SG_RULE_TYPES } from "../../types";
 import { str } from "../../values";
 
@@ -18,7 +17,7 @@ export const sgRuleDescriptions: PolicyDef = {
   unknowns: "An unknown description counts as present.",
   types: SG_RULE_TYPES,
   check(r, _ctx, emit) {
-    for (const rule of rulesOf(r.type, r.props)) {
+    for (const rule of rulesFor(r)) {
       const d = str(rule.description);
       if (d === undefined || d.trim() === "") emit.fail(`${rule.direction} rule${at(rule)} has no description`);
     }
