@@ -236,6 +236,17 @@ describeHost("leftovers in report mode, applied offline in a chroot (bookworm)",
     const hash = run("openssl", ["passwd", "-6", OLD_PASSWORD]).stdout.trim();
     const plant = chroot("sh", "-ec", `useradd -m -s /bin/bash -G sudo olduser && usermod -p '${hash}' olduser && echo 'olduser ALL=(ALL) NOPASSWD: ALL' >/etc/sudoers.d/90-legacy`);
     if (plant.code !== 0) throw new Error(plant.out);
+    // A pending security update in the lists, from the local security-origin repository (the cached rootfs has
+    // none of its own: prepare-rootfs installs them).
+    const m = path.join(TEST_DIR, id, "m");
+    const s = ALL.find((x) => x.suite === "bookworm")!;
+    fs.writeFileSync(path.join(m, "etc/apt/sources.list.d/security-local.list"), `deb [trusted=yes] file:${REPO} ./\n`);
+    publish(path.join(m, REPO), [deb(work, "1.0")], s);
+    const v1 = chroot("sh", "-ec", `apt-get update -qq -o Dir::Etc::sourcelist=/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${PKG}=1.0 >/dev/null`);
+    if (v1.code !== 0) throw new Error(v1.out);
+    publish(path.join(m, REPO), [deb(work, "1.0"), deb(work, "1.1")], s);
+    const v2 = chroot("apt-get", "update", "-qq", "-o", "Dir::Etc::sourcelist=/dev/null");
+    if (v2.code !== 0) throw new Error(v2.out);
   });
 
   afterAll(() => {
@@ -245,7 +256,7 @@ describeHost("leftovers in report mode, applied offline in a chroot (bookworm)",
   });
 
   test("an offline apply succeeds with security updates pending in its lists: they wait for the first online apply (no marker)", () => {
-    // The stock lists hold pending Debian security updates; the chroot has no network and no systemd.
+    // The lists hold a pending security update (planted above); the chroot has no network and no systemd.
     const r = chroot("/opt/bulwark/bundle/apply");
     expect(r.code).toBe(0);
     expect(r.stdout).not.toMatch(/installing security updates/);
