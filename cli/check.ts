@@ -3,6 +3,7 @@
  * pack's controls, evaluated in-process (policies/src/engine.ts) on what the Pulumi CLI wrote.
  * Exit 0 clean, 1 a mandatory violation that is not waived, 2 usage / policy config / bad input.
  */
+import { PolicyConfigError } from "../policies/src/config";
 import { Option, type Command } from "commander";
 import { evaluate, policyMetadata, UNKNOWN, type EnforcementLevel, type Finding } from "../policies/src/engine";
 import type { ExitHolder } from "./index";
@@ -143,7 +144,7 @@ export function checkResources(
     findings = evaluate(resources, config.properties, { levels: config.levels, today });
   } catch (e) {
     // The pack's config validation names field, value and fix.
-    if (/policy config/i.test((e as Error).message)) throw new InputError((e as Error).message);
+    if (e instanceof PolicyConfigError) throw new InputError(e.message);
     throw e;
   }
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
@@ -159,7 +160,7 @@ function readInputFileAllowEmpty(file: string): string {
   try {
     return readInputFile(file);
   } catch (e) {
-    if (e instanceof InputError && /empty/.test(e.message)) return "";
+    if (e instanceof InputError && e.reason === "empty") return "";
     throw e;
   }
 }

@@ -1,3 +1,4 @@
+import { PolicyConfigError } from "../policies/src/config";
 import { Option, type Command } from "commander";
 import type { ExitHolder } from "./index";
 import { changesFromDigest, changesFromEvents, type Change } from "./inputs/changes";
@@ -50,7 +51,7 @@ export function runDrift(file: string, opts: DriftOptions = {}, secrets?: Secret
       fe = run(expected);
       fa = run(actual);
     } catch (e) {
-      if (/policy config/i.test((e as Error).message)) throw new InputError((e as Error).message);
+      if (e instanceof PolicyConfigError) throw new InputError(e.message);
       throw e;
     }
     addPolicyBreaks(drifted, fe, fa);

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { BulwarkError } from "../components/errors";
 import { register as registerPlan } from "./plan";
 import { register as registerCheck } from "./check";
 import { register as registerDrift } from "./drift";
@@ -43,6 +44,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       return err.code === "commander.helpDisplayed" || err.code === "commander.version" ? 0 : 2;
+    }
+    // Anything Bulwark refuses (config, args, input) is exit 2 with its message, never a stack trace.
+    if (err instanceof BulwarkError) {
+      process.stderr.write(`bulwark: ${err.message}\n`);
+      return 2;
     }
     throw err;
   }

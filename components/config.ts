@@ -2,6 +2,7 @@
  * The one schema for the whole stack config (`bulwark:*` keys in Pulumi.<stack>.yaml). Every bad value becomes a
  * `ConfigError` naming the field path, the value and the fix, before any resource exists.
  */
+import { BulwarkError, formatIssues, type Issue } from "./errors";
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { waiverSchema, type Waiver } from "../policies/src/waiver";
@@ -29,27 +30,15 @@ export function maskCiphertext(s: string): string {
     .replace(/\bAAAB[A-Za-z0-9+/=]{16,}/g, "[ciphertext]");
 }
 
-export class ConfigError extends Error {
-  readonly issues: ConfigIssue[];
+export class ConfigError extends BulwarkError {
   constructor(rawIssues: ConfigIssue[]) {
     const issues = rawIssues.map((i) => ({ ...i, path: maskCiphertext(i.path), value: maskCiphertext(i.value), problem: maskCiphertext(i.problem), fix: maskCiphertext(i.fix) }));
-    super(
-      `invalid stack config (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n` +
-        issues.map((i) => `  - ${i.path}: got ${i.value}: ${i.problem}. Fix: ${i.fix}`).join("\n"),
-    );
-    this.name = "ConfigError";
-    this.issues = issues;
+    super(formatIssues("stack config", issues), issues);
   }
 }
 
-export interface ConfigIssue {
-  /** e.g. `bulwark:sites[2].servers[0].role` */
-  path: string;
-  /** The offending value, rendered (secrets never reach here: secret keys are masked before parsing). */
-  value: string;
-  problem: string;
-  fix: string;
-}
+/** A config problem: the shared Issue (path like `bulwark:sites[2].servers[0].role`; secret values masked). */
+export type ConfigIssue = Issue;
 
 const slug = (what: string) =>
   z
@@ -402,13 +391,9 @@ export function formatPath(path: readonly PropertyKey[], prefix: string = PROJEC
 }
 
 /** A component was given bad arguments: nothing was created. Same shape as ConfigError. */
-export class ArgsError extends Error {
-  readonly issues: ConfigIssue[];
+export class ArgsError extends BulwarkError {
   constructor(where: string, issues: ConfigIssue[]) {
-    super(`invalid ${where} (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n` +
-      issues.map((i) => `  - ${i.path}: got ${i.value}: ${i.problem}. Fix: ${i.fix}`).join("\n"));
-    this.name = "ArgsError";
-    this.issues = issues;
+    super(formatIssues(where, issues), issues);
   }
 }
 

@@ -5,6 +5,7 @@
  * Rules are separate aws.vpc.SecurityGroup{Ingress,Egress}Rule resources (never inline, never aws.ec2.SecurityGroupRule)
  * so each one can be added, waived and diffed alone. Internet exposure is judged when the rule is written.
  */
+import { BulwarkError } from "./errors";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
@@ -33,10 +34,9 @@ const firewallArgsSchema = z
 
 export type FirewallArgs = z.input<typeof firewallArgsSchema>;
 
-export class FirewallError extends Error {
+export class FirewallError extends BulwarkError {
   constructor(firewall: string, rule: string, message: string, fix: string) {
     super(`Firewall "${firewall}" rule ${rule}: ${message}. Fix: ${fix}`);
-    this.name = "FirewallError";
   }
 }
 

@@ -1,4 +1,5 @@
 import * as ipaddr from "ipaddr.js";
+import { BulwarkError } from "./errors";
 import { z } from "zod";
 import { isExpired, waiverSchema } from "../policies/src/waiver";
 
@@ -302,15 +303,13 @@ export interface ArgIssue {
   fix: string;
 }
 
-export class MysqlArgsError extends Error {
-  readonly issues: ArgIssue[];
+export class MysqlArgsError extends BulwarkError {
   constructor(subject: string, issues: ArgIssue[]) {
     super(
       `invalid ${subject} (${issues.length} problem${issues.length === 1 ? "" : "s"}; nothing was created):\n` +
         issues.map((i) => `  - ${i.path}: got ${i.value}. Fix: ${i.fix}`).join("\n"),
+      issues.map((i) => ({ ...i, problem: "invalid" })),
     );
-    this.name = "MysqlArgsError";
-    this.issues = issues;
   }
 }
 

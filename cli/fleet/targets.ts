@@ -3,6 +3,7 @@
  * declares for each) or from an inventory file (YAML/JSON `{hosts: [...]}`, the same entry shape plus an optional
  * `bundleHash`). Every error names the field, the value and the fix.
  */
+import { BulwarkError } from "../../components/errors";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -18,7 +19,7 @@ export interface VerifyTarget extends SshTarget {
   expectedBundleHash?: string;
 }
 
-export class TargetsError extends Error {}
+export class TargetsError extends BulwarkError {}
 
 function toTarget(e: HostEntry, all: readonly HostEntry[], expectedBundleHash?: string): VerifyTarget {
   const bastion = bastionOf(e, all);

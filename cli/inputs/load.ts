@@ -1,3 +1,4 @@
+import { BulwarkError } from "../../components/errors";
 import { readFileSync, statSync } from "node:fs";
 import { z } from "zod";
 import { tooDeepAt, tooDeepMessage } from "./depth";
@@ -14,10 +15,13 @@ import {
 } from "./schemas";
 
 /** A bad input file: the CLI prints the message (never a stack trace) and exits 2. */
-export class InputError extends Error {
-  constructor(message: string) {
+export class InputError extends BulwarkError {
+  /** `empty`: the file or stream held nothing (a policy config may be empty; an input may not). */
+  constructor(
+    message: string,
+    readonly reason: "empty" | "other" = "other",
+  ) {
     super(message);
-    this.name = "InputError";
   }
 }
 
@@ -78,7 +82,7 @@ export function readInputFile(file: string): string {
       const st = statSync(file);
       if (st.isDirectory()) throw new InputError(`${label}: is a directory; give the file the Pulumi CLI wrote`);
       regular = st.isFile();
-      if (regular && st.size === 0) throw new InputError(`${label}: the file is empty`);
+      if (regular && st.size === 0) throw new InputError(`${label}: the file is empty`, "empty");
     } catch (err) {
       if (err instanceof InputError) throw err;
       throw new InputError(`${label}: cannot read the file (does it exist?)`);
@@ -89,7 +93,7 @@ export function readInputFile(file: string): string {
       throw new InputError(`${label}: cannot read the file: ${(err as Error).message}`);
     }
   }
-  if (text.length === 0) throw new InputError(`${label}: ${file === "-" || STDIN_PATHS.has(file) ? "stdin" : "the input"} is empty`);
+  if (text.length === 0) throw new InputError(`${label}: ${file === "-" || STDIN_PATHS.has(file) ? "stdin" : "the input"} is empty`, "empty");
   return text;
 }
 

@@ -2,6 +2,7 @@
  * The one typed model of a hardened host. Every renderer (Debian/Ubuntu/AL2023, cloud-init, HardenedHost, CLI)
  * reads this; nothing renders from unvalidated input.
  */
+import { BulwarkError } from "../errors";
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { isExpired, waiverSchema } from "../../policies/src/waiver";
@@ -314,13 +315,12 @@ export type HostModelInput = z.input<typeof hostModelSchema>;
 export type HostModel = z.output<typeof hostModelSchema>;
 export type InboundRule = HostModel["inbound"][number];
 
-export class HostConfigError extends Error {
+export class HostConfigError extends BulwarkError {
   constructor(
     readonly where: string,
     readonly problems: string[],
   ) {
     super(`${where}: invalid host hardening config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "HostConfigError";
   }
 }
 

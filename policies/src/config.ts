@@ -49,5 +49,13 @@ export function parseConfig(input: unknown): PackConfig {
     for (const k of i.path) v = v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined;
     return `${p || "config"} = ${JSON.stringify(v)}: ${i.message}`;
   });
-  throw new Error(`invalid Bulwark policy config:\n  ${lines.join("\n  ")}`);
+  throw new PolicyConfigError(`invalid Bulwark policy config:\n  ${lines.join("\n  ")}`);
+}
+
+/** A bad pack config (the pack is its own package, so this does not share the components' base class). */
+export class PolicyConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PolicyConfigError";
+  }
 }
