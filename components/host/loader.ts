@@ -16,7 +16,7 @@ export const LOADER_ON_HOST = "/opt/bulwark/loader.py";
 /** The loader's user data must stay tiny whatever the bundle grows to (EC2 allows 16 KiB). */
 export const LOADER_USER_DATA_MAX_GZIP = 4096;
 
-const LOADER_PY = fs.readFileSync(path.join(__dirname, "scripts", "loader.py"), "utf8");
+export const LOADER_PY = fs.readFileSync(path.join(__dirname, "scripts", "loader.py"), "utf8");
 
 export function sha256Hex(s: string | Buffer): string {
   return createHash("sha256").update(s).digest("hex");
