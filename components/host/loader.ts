@@ -33,6 +33,8 @@ export function bundleObjectKey(b: HostBundle): string {
  */
 export function renderBundleArchive(b: HostBundle): string {
   const entries = bundleEntries(b);
+  const odd = entries.find((e) => !/^[A-Za-z0-9._@+\/-]+$/.test(e.rel) || e.rel.split("/").includes(".."));
+  if (odd) throw new Error(`bundle entry ${JSON.stringify(odd.rel)}: an archive path uses letters, digits and . _ @ + - / only`);
   const dirs = [...new Set(entries.map((e) => path.posix.dirname(e.rel)).filter((d) => d !== "."))]
     .flatMap((d) => d.split("/").map((_, i, parts) => parts.slice(0, i + 1).join("/")));
   const out = [
@@ -92,4 +94,13 @@ export function renderLoaderUserData(t: LoaderTarget, test: LoaderTestOverrides 
   const gz = gzipSync(Buffer.from(renderLoaderCloudInit(t, test)), { level: 9 });
   if (gz.length > LOADER_USER_DATA_MAX_GZIP) throw new Error(`loader user data is ${gz.length} bytes gzipped; keep it under ${LOADER_USER_DATA_MAX_GZIP}`);
   return gz.toString("base64");
+}
+
+/** The entries of an archive renderBundleArchive wrote (rel -> content): plan checks and tests read bundles back. */
+export function archiveEntries(archive: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of archive.matchAll(/^base64 -d > "\$d\/([^"]+)" <<'EOF_B64'\n([A-Za-z0-9+/=\n]*?)EOF_B64$/gm)) {
+    out.set(m[1], Buffer.from(m[2].replace(/\n/g, ""), "base64").toString("utf8"));
+  }
+  return out;
 }

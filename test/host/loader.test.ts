@@ -163,19 +163,19 @@ async function startFakes(objects: Map<string, string>, region: string): Promise
   const token = "imds-v2-session-abc";
   const s3Requests: string[] = [];
   const imds = http.createServer((req, res) => {
-    if (req.method === "PUT" && req.url === "/latest/api/token" && req.headers["x-aws-ec2-metadata-token-ttl-seconds"]) return res.end(token);
-    if (req.headers["x-aws-ec2-metadata-token"] !== token) return res.writeHead(401).end(); // IMDSv1 refused
+    if (req.method === "PUT" && req.url === "/latest/api/token" && req.headers["x-aws-ec2-metadata-token-ttl-seconds"]) return void res.end(token);
+    if (req.headers["x-aws-ec2-metadata-token"] !== token) return void res.writeHead(401).end(); // IMDSv1 refused
     const base = "/latest/meta-data/iam/security-credentials/";
-    if (req.url === base) return res.end(FAKE.role);
-    if (req.url === base + FAKE.role) return res.end(JSON.stringify({ Code: "Success", AccessKeyId: FAKE.akid, SecretAccessKey: FAKE.skey, Token: FAKE.session }));
+    if (req.url === base) return void res.end(FAKE.role);
+    if (req.url === base + FAKE.role) return void res.end(JSON.stringify({ Code: "Success", AccessKeyId: FAKE.akid, SecretAccessKey: FAKE.skey, Token: FAKE.session }));
     res.writeHead(404).end();
   });
   const s3 = http.createServer((req, res) => {
     const problem = sigv4Problem(req, region);
     s3Requests.push(`${req.method} ${req.url} ${problem || "signed"}`);
-    if (problem) return res.writeHead(403).end(problem);
+    if (problem) return void res.writeHead(403).end(problem);
     const body = objects.get(req.url!);
-    if (body === undefined) return res.writeHead(404).end("NoSuchKey");
+    if (body === undefined) return void res.writeHead(404).end("NoSuchKey");
     res.end(body);
   });
   const listen = (s: http.Server) => new Promise<string>((ok) => s.listen(0, "127.0.0.1", () => ok(`http://127.0.0.1:${(s.address() as AddressInfo).port}`)));
