@@ -33,7 +33,7 @@ export function bundleObjectKey(b: HostBundle): string {
  */
 export function renderBundleArchive(b: HostBundle): string {
   const entries = bundleEntries(b);
-  const odd = entries.find((e) => !/^[A-Za-z0-9._@+\/-]+$/.test(e.rel) || e.rel.split("/").includes(".."));
+  const odd = entries.find((e) => !/^[A-Za-z0-9._@+/-]+$/.test(e.rel) || e.rel.split("/").includes(".."));
   if (odd) throw new Error(`bundle entry ${JSON.stringify(odd.rel)}: an archive path uses letters, digits and . _ @ + - / only`);
   const dirs = [...new Set(entries.map((e) => path.posix.dirname(e.rel)).filter((d) => d !== "."))]
     .flatMap((d) => d.split("/").map((_, i, parts) => parts.slice(0, i + 1).join("/")));
@@ -71,7 +71,7 @@ export interface LoaderTestOverrides {
   deadline?: number;
 }
 
-const SAFE = /^[A-Za-z0-9._\/:-]+$/;
+const SAFE = /^[A-Za-z0-9._/:-]+$/;
 
 /** The loader's cloud-config: the loader file, and one runcmd that fetches, checks, extracts, applies, verifies. */
 export function renderLoaderCloudInit(t: LoaderTarget, test: LoaderTestOverrides = {}): string {
