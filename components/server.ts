@@ -2,7 +2,9 @@
  * HardenedServer: an EC2 instance that is safe as built. IMDSv2 with hop limit 1, encrypted gp3 root (optional
  * CMK), no public IP, no key pair, an instance profile limited to SSM + CloudWatch agent, detailed monitoring,
  * termination protection on prod, role/site tags. User data is a seam: whatever bundle is given reaches the
- * instance, and a change to it replaces the instance (a hardened host is rebuilt, not mutated in place).
+ * instance, and a change to it replaces the instance (a hardened host is rebuilt, not mutated in place). The
+ * estate gives the bundle loader (components/host/loader.ts): the bundle itself is an S3 object in the estate's
+ * BundleStore, which the role reads through grantBundleRead.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
