@@ -5,7 +5,8 @@
 # Usage: loader.py '{"bucket":..,"key":..,"region":..,"sha256":..}'  (extra keys exist for tests only,
 # and only as rendered into the user data: nothing is read from the environment).
 import hashlib, hmac, json, os, subprocess, sys, tempfile, time
-import http.client, urllib.error, urllib.parse, urllib.request
+import urllib.error, urllib.parse, urllib.request
+from http.client import HTTPException
 
 EMPTY = hashlib.sha256(b"").hexdigest()
 
@@ -69,7 +70,7 @@ def main():
         try:
             body = fetch(c)
             break
-        except (OSError, ValueError, KeyError, IndexError, http.client.HTTPException) as e:
+        except (OSError, ValueError, KeyError, IndexError, HTTPException) as e:
             why = "HTTP %s" % e.code if isinstance(e, urllib.error.HTTPError) else repr(e)
             if time.monotonic() + delay > deadline:
                 log("FAILED: cannot fetch %s: %s (gave up after retrying)" % (where, why))
