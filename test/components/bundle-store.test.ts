@@ -7,7 +7,7 @@ import { buildEstate, estateTiers } from "../../components/estate";
 import { bundleObjectKey, LOADER_ON_HOST, LOADER_PY, LOADER_USER_DATA_MAX_GZIP, renderBundleArchive } from "../../components/host/loader";
 import { renderBundle } from "../../components/host/render";
 import { serverHostModel } from "../../components/host/stack";
-import { BUNDLE_GRANT_MAX_OBJECTS } from "../../components/server";
+import { BUNDLE_GRANT_MAX_OBJECTS, InstanceIdentity } from "../../components/server";
 import { smallConfig } from "./fixtures/estate";
 import { T, record } from "./harness";
 
@@ -90,6 +90,22 @@ describe("BundleStore: host bundles as S3 objects, loader user data", () => {
       },
     ]);
     expect(arns.length).toBeLessThanOrEqual(BUNDLE_GRANT_MAX_OBJECTS);
+  });
+
+  test("past BUNDLE_GRANT_MAX_OBJECTS objects the grant is the bundles/ prefix (IAM's inline policy size), never wider", async () => {
+    const grant = async (n: number) => {
+      const r = await record(() => new InstanceIdentity("srv").grantBundleRead({
+        bucketArn: "arn:aws:s3:::b1",
+        objectArns: Array.from({ length: n }, (_, i) => `arn:aws:s3:::b1/bundles/debian-12/web/${String(i).padStart(64, "0")}.sh`),
+        kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+        region: "eu-west-1",
+      }));
+      const policy = String(r.one(T.rolePolicy, "srv-host-bundles").inputs.policy);
+      expect(policy.length).toBeLessThan(10240);
+      return (JSON.parse(policy) as { Statement: { Resource: unknown }[] }).Statement[0].Resource;
+    };
+    expect(await grant(BUNDLE_GRANT_MAX_OBJECTS)).toHaveLength(BUNDLE_GRANT_MAX_OBJECTS);
+    expect(await grant(BUNDLE_GRANT_MAX_OBJECTS + 1)).toBe("arn:aws:s3:::b1/bundles/*");
   });
 
   test("the bundle bucket is an EncryptedBucket: SSE-KMS on the estate key, public access blocked, TLS only", async () => {
