@@ -47,7 +47,19 @@ function renderCommand(opts: RenderOptions): number {
   try {
     const bundle = renderBundle(raw, opts.os);
     if (opts.format === "cloud-init") {
-      process.stdout.write(opts.gzipBase64 ? renderUserDataBase64(bundle) + "\n" : renderCloudInit(bundle));
+      if (!opts.gzipBase64) {
+        process.stdout.write(renderCloudInit(bundle));
+        return 0;
+      }
+      let b64: string;
+      try {
+        b64 = renderUserDataBase64(bundle);
+      } catch (e) {
+        // Too big for EC2's 16 KiB: said plainly, no stack trace (EC2 servers boot the loader instead).
+        process.stderr.write(`bulwark host render: ${(e as Error).message}\n`);
+        return 1;
+      }
+      process.stdout.write(b64 + "\n");
       return 0;
     }
     if (!opts.out) {

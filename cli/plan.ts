@@ -8,6 +8,7 @@ import * as YAML from "yaml";
 import { ConfigError } from "../components/config";
 import { ADMIN_PORTS, INSTANCE_MANAGED_POLICIES } from "../components/controls";
 import { coversInternet } from "../components/rules";
+import { LOADER_ON_HOST, LOADER_PY, sha256Hex } from "../components/host/loader";
 import type { ExitHolder } from "./index";
 import { PlanTooBigError } from "./plan-limits";
 import { maskCredentials, redactOutput, REDACTED, SecretValues, userDataHasCredentials } from "./redact";
@@ -50,6 +51,8 @@ export interface HostBundleRef {
   hash: string;
   os: string;
   role: string;
+  /** Loader user data: the S3 object the loader fetches and the sha256 it pins (checked against the planned object). */
+  object?: { key: string; sha256: string };
 }
 
 /**
@@ -80,6 +83,10 @@ function readHostBundle(inputs: Record<string, unknown>): HostBundleRef | undefi
     const doc = YAML.parse(text) as { write_files?: { path?: string; content?: string }[]; runcmd?: unknown[] };
     const written = new Map((doc.write_files ?? []).map((f) => [f.path, f.content]));
     const runs = (doc.runcmd ?? []).map((c) => (Array.isArray(c) ? c.join(" ") : String(c)));
+    if (head && runs.length === 1 && Array.isArray(doc.runcmd?.[0])) {
+      const loader = loaderTargetOf(doc.runcmd[0] as unknown[], written);
+      if (loader) return { hash: head[1], os: head[2], role: head[3], object: loader };
+    }
     const dir = "/opt/bulwark/bundle";
     const ok = head && written.get(`${dir}/BUNDLE_HASH`)?.trim() === head[1] &&
       [`${dir}/apply`, `${dir}/verify`].every((e) => written.has(e) && runs.includes(e));
@@ -89,7 +96,32 @@ function readHostBundle(inputs: Record<string, unknown>): HostBundleRef | undefi
   }
 }
 
+/** The loader's target when the cloud-config writes Bulwark's loader and its one runcmd runs it. */
+function loaderTargetOf(cmd: unknown[], written: Map<string | undefined, string | undefined>): { key: string; sha256: string } | undefined {
+  if (cmd.length !== 3 || cmd[0] !== "python3" || cmd[1] !== LOADER_ON_HOST || written.get(LOADER_ON_HOST) !== LOADER_PY) return undefined;
+  const cfg = JSON.parse(String(cmd[2])) as { key?: unknown; sha256?: unknown };
+  return typeof cfg.key === "string" && typeof cfg.sha256 === "string" && /^[0-9a-f]{64}$/.test(cfg.sha256) ? { key: cfg.key, sha256: cfg.sha256 } : undefined;
+}
+
+/** Planned bundle objects: key -> sha256 of the content and the bundle hash its archive header names. */
+function plannedBundleObjects(plan: PlanResult): Map<string, { sha256: string; bundle?: string }> {
+  const out = new Map<string, { sha256: string; bundle?: string }>();
+  for (const r of plan.resources) {
+    if (r.type !== "aws:s3/bucketObjectv2:BucketObjectv2" || typeof r.inputs.key !== "string" || typeof r.inputs.content !== "string") continue;
+    const content = r.inputs.content;
+    out.set(r.inputs.key, { sha256: sha256Hex(content), bundle: /^# Bulwark host bundle ([0-9a-f]{64}) /m.exec(content.slice(0, 300))?.[1] });
+  }
+  return out;
+}
+
 export function serverHardening(plan: PlanResult): ServerHardening[] {
+  const objects = plannedBundleObjects(plan);
+  // A loader counts only when the plan stores the very object it pins (same key, same sha256, same bundle).
+  const checked = (ref: HostBundleRef | undefined): HostBundleRef | undefined => {
+    if (!ref?.object) return ref;
+    const o = objects.get(ref.object.key);
+    return o && o.sha256 === ref.object.sha256 && o.bundle === ref.hash ? ref : undefined;
+  };
   const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
   const rulesBySg = new Map<string, PlannedResource[]>();
   for (const r of plan.resources) {
@@ -147,7 +179,7 @@ export function serverHardening(plan: PlanResult): ServerHardening[] {
       internetAdminPorts,
       terminationProtection: i.disableApiTermination === true,
       replaceOnUserDataChange: i.userDataReplaceOnChange === true || (r.replaceOnChanges ?? []).some((k) => k === "userData" || k === "userDataBase64"),
-      hostBundle: hostBundleOf(i),
+      hostBundle: checked(hostBundleOf(i)),
     };
   });
 }
@@ -192,7 +224,7 @@ export function renderText(plan: PlanResult, stack: string): string {
       } else if (r.type === T.instance) {
         const s = serverByUrn.get(r.urn);
         if (s) {
-          lines.push(`  server ${s.name} [${s.role ?? "?"} @ ${s.site ?? "?"}]: IMDSv2 ${yes(s.imdsv2)} (hop ${s.imdsHopLimit ?? "?"}), root encrypted ${yes(s.rootEncrypted)} (${s.rootKms}), public IP ${s.publicIp ? "YES" : "no"}, SSM ${yes(s.ssmManaged)}, admin ports ${s.adminIngress.length ? s.adminIngress.join("; ") : "none"}, termination protection ${s.terminationProtection ? "on" : "off"}, host bundle ${s.hostBundle ? `yes (sha256 ${s.hostBundle.hash.slice(0, 12)}, ${s.hostBundle.os})` : "NO"}`);
+          lines.push(`  server ${s.name} [${s.role ?? "?"} @ ${s.site ?? "?"}]: IMDSv2 ${yes(s.imdsv2)} (hop ${s.imdsHopLimit ?? "?"}), root encrypted ${yes(s.rootEncrypted)} (${s.rootKms}), public IP ${s.publicIp ? "YES" : "no"}, SSM ${yes(s.ssmManaged)}, admin ports ${s.adminIngress.length ? s.adminIngress.join("; ") : "none"}, termination protection ${s.terminationProtection ? "on" : "off"}, host bundle ${s.hostBundle ? `yes (sha256 ${s.hostBundle.hash.slice(0, 12)}, ${s.hostBundle.os}${s.hostBundle.object ? ", loaded from S3" : ""})` : "NO"}`);
         }
       } else if (r.type === "aws:ec2/flowLog:FlowLog") {
         lines.push(`  flow log ${r.name}: ${String(i.trafficType)} traffic to ${String(i.logDestinationType)}`);

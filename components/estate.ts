@@ -17,7 +17,9 @@ import { DEFAULT_EGRESS_PORTS } from "./controls";
 import { normaliseRules } from "./rules";
 import { HardenedServer, InstanceIdentity } from "./server";
 import { estateSwitchWaivers, isOn } from "./switch";
-import { hostUserData, hostWaivers, type TierPorts } from "./host/stack";
+import { hostWaivers, serverHostModel, type TierPorts } from "./host/stack";
+import { renderBundle } from "./host/render";
+import { BundleStore } from "./bundle-store";
 import { MysqlHostRole } from "./host/ssm-role";
 import { memoRenderer } from "./render-cache";
 import { buildExistingHosts } from "./existing-hosts";
@@ -40,8 +42,9 @@ export const AMI_SOURCES: Record<OperatingSystem, { owner: string; namePattern: 
 
 /**
  * The user-data seam: the host hardening bundle for one server, as cloud-init text or already base64-encoded
- * (`{base64}`, e.g. gzipped to fit EC2's 16 KiB). By default every server gets the host bundle from `bulwark:host`
- * (hostUserData); a renderer given here replaces it (tests). A change to the bundle replaces the server.
+ * (`{base64}`, e.g. gzipped to fit EC2's 16 KiB). By default every server boots the bundle from `bulwark:host`
+ * through the loader (an S3 object in the estate's BundleStore, pinned by sha256); a renderer given here replaces
+ * it (tests). A change to the bundle replaces the server.
  */
 export type UserData = pulumi.Input<string> | { base64: pulumi.Input<string> } | undefined;
 export type UserDataRenderer = (site: SiteConfig, server: ServerConfig | { name: string; role: "bastion"; os: OperatingSystem }) => UserData;
@@ -86,6 +89,8 @@ export interface Estate {
   key?: EncryptionKey;
   kmsKeyArn: pulumi.Output<string>;
   identity: InstanceIdentity;
+  /** The host bundles' bucket and objects (absent when a user-data renderer was given). */
+  bundles?: BundleStore;
   access: RemoteAccess;
   baseline?: SecurityBaseline;
   patching?: PatchManagement;
@@ -96,8 +101,6 @@ export interface Estate {
 export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRenderer; parent?: pulumi.Resource } = {}): Estate {
   // Hardened by default: no renderer given means the host bundle, never a stock image.
   const tiers = estateTiers(cfg);
-  // The default bundle does not depend on the server's name: identical servers share one render.
-  const renderUserData = opts.userData ?? memoRenderer(hostUserData(cfg.host, tiers));
   // Host opt-outs (no IDS, no automatic patching) and switched-off estate hardening (customer-managed key,
   // SecurityBaseline) ride on every server as waiver tags the pack reads.
   const hostOptOuts = [...hostWaivers(cfg.host), ...estateSwitchWaivers(cfg)];
@@ -127,6 +130,12 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
     sessionLogBucketArn: access.logBucket.arn,
     tags: baseTags,
   }, parentOpts);
+
+  // The default bundle does not depend on the server's name: identical servers share one render and one object.
+  const bundles = opts.userData ? undefined : new BundleStore("host-bundles", { kmsKeyArn, tags: baseTags }, parentOpts);
+  const renderHostBundle = memoRenderer((site, server) => renderBundle(serverHostModel(cfg.host, site, server, tiers), server.os));
+  const renderUserData: UserDataRenderer = opts.userData ??
+    ((site, server) => ({ base64: bundles!.store(renderHostBundle(site, server)).userDataBase64 }));
 
   const amis = new Map<OperatingSystem, pulumi.Output<string>>();
   const amiFor = (os: OperatingSystem, explicit?: string): pulumi.Input<string> => {
@@ -250,6 +259,11 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
     sites[site.name] = { network, firewalls, servers, bastion };
   }
 
+  if (bundles) {
+    const stored = bundles.stored;
+    identity.grantBundleRead({ bucketArn: bundles.bucket.arn, objectArns: stored.map((o) => o.objectArn), kmsKeyArn, region: bundles.region });
+  }
+
   let baseline: SecurityBaseline | undefined;
   if (cfg.baseline.enabled) {
     baseline = new SecurityBaseline("account", {
@@ -305,7 +319,7 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
     outputs.alertTopicArn = baseline.topicArn;
     outputs.trailArn = baseline.trail.arn;
   }
-  return { key, kmsKeyArn, identity, access, baseline, patching, sites, outputs };
+  return { key, kmsKeyArn, identity, bundles, access, baseline, patching, sites, outputs };
 }
 
 /** RDP is opened only for Windows servers; no Windows OS is supported yet, so the NACL never opens 3389. */

@@ -2,7 +2,9 @@
  * HardenedServer: an EC2 instance that is safe as built. IMDSv2 with hop limit 1, encrypted gp3 root (optional
  * CMK), no public IP, no key pair, an instance profile limited to SSM + CloudWatch agent, detailed monitoring,
  * termination protection on prod, role/site tags. User data is a seam: whatever bundle is given reaches the
- * instance, and a change to it replaces the instance (a hardened host is rebuilt, not mutated in place).
+ * instance, and a change to it replaces the instance (a hardened host is rebuilt, not mutated in place). The
+ * estate gives the bundle loader (components/host/loader.ts): the bundle itself is an S3 object in the estate's
+ * BundleStore, which the role reads through grantBundleRead.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -66,9 +68,39 @@ export class InstanceIdentity extends pulumi.ComponentResource {
     }
     this.profile = new aws.iam.InstanceProfile(name, { role: this.role.name, tags }, { parent: this });
     this.profileName = this.profile.name;
+    this.name = name;
     this.registerOutputs({ profileName: this.profileName });
   }
+
+  private readonly name: string;
+
+  /**
+   * Lets the servers read their host bundles at first boot: s3:GetObject on exactly the given objects (or, past
+   * BUNDLE_GRANT_MAX_OBJECTS, on the bundles/ prefix, so the policy stays under IAM's size limit), and kms:Decrypt
+   * on the bucket's key only through S3, only for that bucket.
+   */
+  grantBundleRead(args: { bucketArn: pulumi.Input<string>; objectArns: pulumi.Input<string>[]; kmsKeyArn: pulumi.Input<string>; region: pulumi.Input<string> }): aws.iam.RolePolicy {
+    const policy = pulumi
+      .all([args.bucketArn, pulumi.all(args.objectArns), args.kmsKeyArn, args.region])
+      .apply(([bucket, objects, key, region]) => JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Sid: "HostBundles", Effect: "Allow", Action: "s3:GetObject", Resource: objects.length > BUNDLE_GRANT_MAX_OBJECTS ? `${bucket}/bundles/*` : [...new Set(objects)].sort() },
+          {
+            Sid: "HostBundleKey",
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Resource: key,
+            Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": bucket } },
+          },
+        ],
+      }));
+    return new aws.iam.RolePolicy(`${this.name}-host-bundles`, { role: this.role.id, policy }, { parent: this });
+  }
 }
+
+/** Exact object ARNs up to this many (about 120 characters each; IAM inline policies are limited to 10,240). */
+export const BUNDLE_GRANT_MAX_OBJECTS = 40;
 
 const serverArgsSchema = z
   .object({

@@ -857,9 +857,14 @@ export function renderCloudInit(b: HostBundle): string {
     YAML.stringify(doc, { lineWidth: 0, blockQuote: "literal", indentSeq: false });
 }
 
-/** EC2 limits user data to 16 KiB: the cloud-config gzipped (cloud-init detects gzip), base64 for userDataBase64. */
+/**
+ * The inline cloud-config gzipped (cloud-init detects gzip) and base64, for a seed with EC2's 16 KiB limit. The full
+ * bundle has outgrown it: HardenedServer boots the loader instead (components/host/loader.ts).
+ */
 export function renderUserDataBase64(b: HostBundle): string {
   const gz = gzipSync(Buffer.from(renderCloudInit(b)), { level: 9 });
-  if (gz.length > 16384) throw new Error(`host bundle user data is ${gz.length} bytes gzipped; EC2 allows 16384`);
+  if (gz.length > 16384) {
+    throw new Error(`host bundle user data is ${gz.length} bytes gzipped; EC2 allows 16384: boot EC2 servers through the loader (renderLoaderUserData, components/host/loader.ts) and keep the inline bundle for NoCloud`);
+  }
   return gz.toString("base64");
 }

@@ -23,16 +23,33 @@ describe("offline plan of Pulumi.prod.yaml", () => {
     expect(servers.map((s) => s.name).sort()).toEqual(expected);
     for (const s of servers) {
       expect(s).toMatchObject({ imdsv2: true, imdsHopLimit: 1, rootEncrypted: true, rootKms: "cmk", publicIp: false, ssmManaged: true, internetAdminPorts: [], adminIngress: [], terminationProtection: true, replaceOnUserDataChange: true });
-      // The host bundle is read back from the planned user data: written, applied and verified at first boot.
-      expect(s.hostBundle).toEqual({ hash: expect.stringMatching(/^[0-9a-f]{64}$/), os: expect.any(String), role: s.role });
+      // The host bundle is read back from the planned user data: the loader, pinned to an object the plan stores.
+      expect(s.hostBundle).toEqual({
+        hash: expect.stringMatching(/^[0-9a-f]{64}$/), os: expect.any(String), role: s.role,
+        object: { key: `bundles/${s.hostBundle!.os}/${s.role}/${s.hostBundle!.hash}.sh`, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      });
     }
+  });
+
+  test("a loader counts as the host bundle only when the plan stores the very object it pins", () => {
+    const objects = plan.resources.filter((r) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2");
+    // Identical servers share one object: fewer objects than servers.
+    expect(objects.length).toBeGreaterThan(0);
+    expect(objects.length).toBeLessThan(25);
+    const tampered = { ...plan, resources: plan.resources.map((r) => (r === objects[0] ? { ...r, inputs: { ...r.inputs, content: `${String(r.inputs.content)}echo extra\n` } } : r)) };
+    const key = String(objects[0].inputs.key);
+    const hit = serverHardening(tampered).filter((s) => !s.hostBundle);
+    expect(hit.length).toBeGreaterThan(0);
+    for (const s of serverHardening(plan)) if (s.hostBundle!.object!.key === key) expect(hit.map((h) => h.name)).toContain(s.name);
+    const missing = { ...plan, resources: plan.resources.filter((r) => r !== objects[0]) };
+    expect(serverHardening(missing).filter((s) => !s.hostBundle).map((s) => s.name)).toEqual(hit.map((h) => h.name));
   });
 
   test("the text plan shows the host bundle per server and in the summary", () => {
     const text = renderText(plan, "prod");
     const lines = text.split("\n").filter((l) => l.startsWith("  server "));
     expect(lines).toHaveLength(25);
-    for (const l of lines) expect(l).toMatch(/host bundle yes \(sha256 [0-9a-f]{12}, (ubuntu-24\.04|debian-12)\)$/);
+    for (const l of lines) expect(l).toMatch(/host bundle yes \(sha256 [0-9a-f]{12}, (ubuntu-24\.04|debian-12), loaded from S3\)$/);
     expect(text).toContain("host bundle 25/25");
     expect(text).not.toContain("ATTENTION");
   });

@@ -1,13 +1,15 @@
 /** The host bundle wired into the estate: `bulwark:host` -> each HardenedServer's user data (gzipped cloud-config). */
 import { randomBytes } from "crypto";
 import * as path from "path";
-import { gunzipSync } from "zlib";
+import { gunzipSync, gzipSync } from "zlib";
 import * as YAML from "yaml";
 import { ConfigError, OPERATING_SYSTEMS, parseStackConfig } from "../../components/config";
 import { type PlannedResource, readStackFile } from "../../cli/plan-runner";
 import { APP_PORT, DB_PORT, buildEstate, estateTiers } from "../../components/estate";
 import { hostBundleOf } from "../../cli/plan";
-import { hostUserData, hostWaivers } from "../../components/host/stack";
+import { hostWaivers, serverHostModel, type EstateServer, type EstateSite, type HostStackConfig, type TierPorts } from "../../components/host/stack";
+import { archiveEntries, LOADER_ON_HOST, LOADER_USER_DATA_MAX_GZIP, renderBundleArchive, renderLoaderUserData, bundleObjectKey, sha256Hex } from "../../components/host/loader";
+import { renderBundle, renderCloudInit } from "../../components/host/render";
 import { waiverTags, waiversFromTags } from "../../policies/src/waiver";
 import { smallConfig } from "../components/fixtures/estate";
 import { T, record } from "../components/harness";
@@ -29,15 +31,31 @@ function configError(raw: Record<string, unknown>): ConfigError {
   throw new Error("expected a ConfigError");
 }
 
-function bundleFiles(userDataBase64: string): Map<string, string> {
-  const doc = YAML.parse(gunzipSync(Buffer.from(userDataBase64, "base64")).toString()) as { write_files: { path: string; content: string }[] };
+/**
+ * The bundle a server boots: from the S3 object its loader user data pins (checked by sha256), or from the
+ * cloud-config itself when a renderer inlined it.
+ */
+function bundleFiles(userDataBase64: string, resources: PlannedResource[] = []): Map<string, string> {
+  const doc = YAML.parse(gunzipSync(Buffer.from(userDataBase64, "base64")).toString()) as { write_files: { path: string; content: string }[]; runcmd: string[][] };
+  if (doc.runcmd[0][1] === LOADER_ON_HOST) {
+    const cfg = JSON.parse(doc.runcmd[0][2]) as { key: string; sha256: string };
+    const o = resources.find((r) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2" && r.inputs.key === cfg.key);
+    expect(sha256Hex(String(o?.inputs.content))).toBe(cfg.sha256);
+    return archiveEntries(String(o!.inputs.content));
+  }
   return new Map(doc.write_files.map((f) => [f.path.replace("/opt/bulwark/bundle/", ""), f.content]));
+}
+
+/** The whole bundle inlined in user data (no loader, no size limit): for checking the bundle's content per server. */
+function inlineUserData(host: HostStackConfig, tiers: TierPorts) {
+  return (site: EstateSite, server: EstateServer) =>
+    ({ base64: gzipSync(renderCloudInit(renderBundle(serverHostModel(host, site, server, tiers), server.os))).toString("base64") });
 }
 
 describe("bulwark:host -> HardenedServer user data", () => {
   test("every server boots with the bundle for its OS and role; tier ports mirror the security groups", async () => {
     const cfg = parseStackConfig({ ...smallConfig(), "bulwark:host": HOST });
-    const r = await record(() => buildEstate(cfg, { userData: hostUserData(cfg.host!, { sshFromSite: true, webPorts: cfg.authorizedWebPorts, appPort: APP_PORT, dbPort: DB_PORT }) }));
+    const r = await record(() => buildEstate(cfg, { userData: inlineUserData(cfg.host!, { sshFromSite: true, webPorts: cfg.authorizedWebPorts, appPort: APP_PORT, dbPort: DB_PORT }) }));
     const instances = r.ofType(T.instance);
     expect(instances).toHaveLength(4);
     for (const i of instances) {
@@ -57,7 +75,7 @@ describe("bulwark:host -> HardenedServer user data", () => {
 
   test("Session Manager only: no SSH into servers (empty management set), sshd still hardened", async () => {
     const cfg = parseStackConfig({ ...smallConfig(), "bulwark:host": HOST });
-    const r = await record(() => buildEstate(cfg, { userData: hostUserData(cfg.host!, { sshFromSite: false, webPorts: [443], appPort: APP_PORT, dbPort: DB_PORT }) }));
+    const r = await record(() => buildEstate(cfg, { userData: inlineUserData(cfg.host!, { sshFromSite: false, webPorts: [443], appPort: APP_PORT, dbPort: DB_PORT }) }));
     for (const i of r.ofType(T.instance)) {
       const files = bundleFiles(String(i.inputs.userDataBase64));
       const nft = files.get("files/etc/nftables.conf")!;
@@ -113,7 +131,7 @@ describe("bulwark:host -> HardenedServer user data", () => {
     const instances = r.ofType(T.instance);
     expect(instances).toHaveLength(4);
     for (const i of instances) {
-      const files = bundleFiles(String(i.inputs.userDataBase64));
+      const files = bundleFiles(String(i.inputs.userDataBase64), r.resources);
       expect(files.get("files/etc/nftables.conf")).toContain("table inet bulwark");
       expect(hostBundleOf(i.inputs)).toMatchObject({ role: (i.inputs.tags as Record<string, string>)["bulwark:role"] });
     }
@@ -128,7 +146,7 @@ describe("bulwark:host -> HardenedServer user data", () => {
     expect(instances).toHaveLength(6);
     for (const i of instances) {
       const tags = i.inputs.tags as Record<string, string>;
-      const nft = bundleFiles(String(i.inputs.userDataBase64)).get("files/etc/nftables.conf")!;
+      const nft = bundleFiles(String(i.inputs.userDataBase64), r.resources).get("files/etc/nftables.conf")!;
       const site = tags["bulwark:site"] === "hq" ? "10.10.0.0/16" : "10.20.0.0/20";
       expect(nft).toContain(`elements = { ${tags["bulwark:role"] === "bastion" ? "192.168.50.0/24" : site} }`);
     }
@@ -152,7 +170,7 @@ describe("bulwark:host -> HardenedServer user data", () => {
       expect(ids[0]).toMatchObject(i.name === "hq-web-1" ? own : w);
       expect(waivers).toContainEqual({ policy: "ec2-instance-require-automatic-patching", ...w });
       // IDS off: no Wazuh hook in the bundle.
-      expect([...bundleFiles(String(i.inputs.userDataBase64)).keys()].some((k) => k.includes("wazuh"))).toBe(false);
+      expect([...bundleFiles(String(i.inputs.userDataBase64), r.resources).keys()].some((k) => k.includes("wazuh"))).toBe(false);
     }
     // Without opt-outs, no host waiver tag.
     const clean = await record(() => buildEstate(parseStackConfig(smallConfig())));
@@ -161,13 +179,22 @@ describe("bulwark:host -> HardenedServer user data", () => {
 
   test("hostBundleOf: only a cloud-config that writes AND runs apply and verify counts as the bundle", () => {
     const cfg = parseStackConfig(smallConfig());
-    const b64 = hostUserData(cfg.host, estateTiers(cfg))({ name: "hq", cidr: "10.10.0.0/16" }, { name: "web-1", role: "web", os: "debian-12" }) as { base64: string };
+    const b64 = inlineUserData(cfg.host, estateTiers(cfg))({ name: "hq", cidr: "10.10.0.0/16" }, { name: "web-1", role: "web", os: "debian-12" });
     expect(hostBundleOf({ userDataBase64: b64.base64 })).toEqual({ hash: expect.stringMatching(/^[0-9a-f]{64}$/), os: "debian-12", role: "web" });
     const text = gunzipSync(Buffer.from(b64.base64, "base64")).toString();
     expect(hostBundleOf({ userData: text })).toBeDefined();
     expect(hostBundleOf({ userData: text.replace(/- - \/opt\/bulwark\/bundle\/verify\n/, "") })).toBeUndefined();
     expect(hostBundleOf({ userData: "#!/bin/sh\necho hi\n" })).toBeUndefined();
     expect(hostBundleOf({})).toBeUndefined();
+    // The loader form: the bundle named in the header, and the object the loader pins (serverHardening checks it).
+    const b = renderBundle(serverHostModel(cfg.host, { name: "hq", cidr: "10.10.0.0/16" }, { name: "web-1", role: "web", os: "debian-12" }, estateTiers(cfg)), "debian-12");
+    const target = { bucket: "host-bundles-1", key: bundleObjectKey(b), region: "eu-west-1", sha256: sha256Hex(renderBundleArchive(b)), bundle: { hash: b.hash, os: b.os, role: "web" } };
+    const loader = renderLoaderUserData(target);
+    expect(hostBundleOf({ userDataBase64: loader })).toEqual({ hash: b.hash, os: "debian-12", role: "web", object: { key: target.key, sha256: target.sha256 } });
+    const loaderText = gunzipSync(Buffer.from(loader, "base64")).toString();
+    // A loader that is not Bulwark's, or that runs nothing, is no bundle.
+    expect(hostBundleOf({ userData: loaderText.replace("refusing to run it", "running it anyway") })).toBeUndefined();
+    expect(hostBundleOf({ userData: loaderText.replace(/\nruncmd:[\s\S]*$/, "\n") })).toBeUndefined();
   });
 
   test("a bad host section is a config error naming field, value and fix", () => {
@@ -186,32 +213,38 @@ describe("bulwark:host -> HardenedServer user data", () => {
 describe("Pulumi.prod.yaml: every server boots the host bundle", () => {
   const prod = parseStackConfig(readStackFile(path.join(__dirname, "../../Pulumi.prod.yaml")).config);
   let instances: PlannedResource[];
+  let resources: PlannedResource[];
   beforeAll(async () => {
-    instances = (await record(() => buildEstate(prod))).ofType(T.instance);
-  }, 60000);
+    const r = await record(() => buildEstate(prod));
+    instances = r.ofType(T.instance);
+    resources = r.resources;
+  }, 120000);
 
   test("the prod host section is Session Manager only, Wazuh, CloudWatch, automatic security updates", () => {
     expect(prod.adminAccess.mode).toBe("session-manager");
     expect(prod.host).toMatchObject({ admins: [], managementSources: [], ids: { kind: "wazuh", manager: "wazuh.corp.example.com" }, logs: { kind: "cloudwatch" }, patch: { automatic: true } });
   });
 
-  test("all 25 servers: gzipped cloud-config under 16 KiB that writes and runs apply + verify, nftables drops SSH", () => {
+  test("all 25 servers: the loader (under 4 KiB gzipped) pinned to a stored bundle that applies and verifies, nftables drops SSH", () => {
     const expected = prod.sites.flatMap((s) => s.servers.map((v) => ({ name: `${s.name}-${v.name}`, os: v.os, role: v.role })));
     expect(instances.map((i) => i.name).sort()).toEqual(expected.map((e) => e.name).sort());
     expect(instances).toHaveLength(25);
     for (const i of instances) {
       const want = expected.find((e) => e.name === i.name)!;
       const gz = Buffer.from(String(i.inputs.userDataBase64), "base64");
-      expect(gz.length).toBeLessThanOrEqual(16384);
+      expect(gz.length).toBeLessThan(LOADER_USER_DATA_MAX_GZIP);
       const doc = YAML.parse(gunzipSync(gz).toString()) as { runcmd: string[][] };
-      expect(doc.runcmd).toEqual([["/opt/bulwark/bundle/apply"], ["/opt/bulwark/bundle/verify"]]);
-      const files = bundleFiles(String(i.inputs.userDataBase64));
+      expect(doc.runcmd).toEqual([["python3", LOADER_ON_HOST, expect.any(String)]]);
+      const files = bundleFiles(String(i.inputs.userDataBase64), resources);
       expect(JSON.parse(files.get("files/etc/bulwark/bundle.json")!)).toMatchObject({ os: want.os, role: want.role });
+      expect(files.get("apply")).toMatch(/^#!\/usr\/bin\/env bash/);
       expect(files.get("verify")).toMatch(/^#!\/usr\/bin\/env bash/);
       const nft = files.get(want.os === "amazonlinux-2023" ? "files/etc/sysconfig/nftables.conf" : "files/etc/nftables.conf")!;
       expect(nft).toContain("table inet bulwark");
       expect(nft).toMatch(/policy drop;/);
-      expect(nft).not.toMatch(/set mgmt_v[46] \{[^}]*elements/); // no management SSH source: 22 is closed on the host too
+      // No management SSH source: the management sets are empty, so 22 is closed on the host too.
+      expect(nft).toMatch(/set mgmt_v4 \{\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\tauto-merge\n\t\}/);
+      expect(nft).toMatch(/set mgmt_v6 \{\n\t\ttype ipv6_addr\n\t\tflags interval\n\t\tauto-merge\n\t\}/);
       expect(files.get("files/etc/ssh/sshd_config")).toContain("PasswordAuthentication no");
       expect([...files.keys()].filter((k) => k.startsWith("files/etc/ssh/authorized_keys/"))).toEqual([]);
       expect(files.get("files/etc/audit/rules.d/99-bulwark-finalize.rules")).toContain("-e 2");
@@ -221,38 +254,45 @@ describe("Pulumi.prod.yaml: every server boots the host bundle", () => {
     }
   });
 
-  test("no secret in user data: the Wazuh enrolment password is fetched on the host by its SSM parameter name", () => {
+  test("no secret in user data or in the bundle objects: the Wazuh enrolment password is fetched on the host by its SSM parameter name", () => {
     for (const i of instances) {
       // User data is plaintext in state and on the instance (IMDS), so nothing in it may be secret.
       expect(i.secretPaths ?? []).not.toContain("userDataBase64");
       const text = gunzipSync(Buffer.from(String(i.inputs.userDataBase64), "base64")).toString();
-      expect(text).toContain("/bulwark/prod/wazuh/enrolment");
-      expect(text).not.toMatch(/PRIVATE KEY|AKIA[0-9A-Z]{16}|aws_secret_access_key|authd\.pass\b[^\n]*<</i);
-      const files = bundleFiles(String(i.inputs.userDataBase64));
+      expect(text).not.toMatch(/PRIVATE KEY|AKIA[0-9A-Z]{16}|aws_secret_access_key/i);
+      const files = bundleFiles(String(i.inputs.userDataBase64), resources);
+      const all = [...files.values()].join("\n");
+      expect(all).toContain("/bulwark/prod/wazuh/enrolment");
+      expect(all).not.toMatch(/PRIVATE KEY|AKIA[0-9A-Z]{16}|aws_secret_access_key|authd\.pass\b[^\n]*<</i);
       expect([...files.keys()].filter((k) => /authd\.pass|\.password$|\.key$/.test(k))).toEqual([]);
     }
   });
 
-  test("every OS and role the estate can build stays under EC2's 16 KiB with the prod host section", () => {
-    const render = hostUserData(prod.host, estateTiers(prod));
+  test("every OS and role the estate can build: the loader user data stays under 4 KiB, whatever the bundle's size", () => {
+    const tiers = estateTiers(prod);
     for (const os of OPERATING_SYSTEMS) {
       for (const role of ["web", "app", "db", "bastion"] as const) {
-        const u = render({ name: "head-office", cidr: "10.10.0.0/16" }, { name: `${role}-1`, role, os }) as { base64: string };
-        expect(Buffer.from(u.base64, "base64").length).toBeLessThanOrEqual(16384);
+        const b = renderBundle(serverHostModel(prod.host, { name: "head-office", cidr: "10.10.0.0/16" }, { name: `${role}-1`, role, os }, tiers), os);
+        const archive = renderBundleArchive(b);
+        // The inline bundle no longer fits EC2's 16 KiB; the loader does, with room to grow.
+        const u = renderLoaderUserData({ bucket: "host-bundles-0a1b2c3d", key: bundleObjectKey(b), region: "eu-west-1", sha256: sha256Hex(archive), bundle: { hash: b.hash, os, role } });
+        expect(Buffer.from(u, "base64").length).toBeLessThan(LOADER_USER_DATA_MAX_GZIP);
       }
     }
   });
 
-  test("still under 16 KiB with logs over TLS to a collector and its CA certificate (about 1.3 KB, incompressible)", () => {
+  test("logs over TLS to a collector with its CA certificate: the certificate travels in the object, the loader stays small", () => {
     const body = randomBytes(1000).toString("base64").replace(/(.{64})/g, "$1\n");
     const caPem = `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
     const host = parseStackConfig({ ...smallConfig(), "bulwark:host": { ...readStackFile(path.join(__dirname, "../../Pulumi.prod.yaml")).config["bulwark:host"] as object, logs: { kind: "rsyslog-tls", target: "logs.corp.example.com", caPem } } }).host;
-    const render = hostUserData(host, estateTiers(prod));
+    const tiers = estateTiers(prod);
     for (const os of OPERATING_SYSTEMS) {
       for (const role of ["web", "app", "db", "bastion"] as const) {
-        const u = render({ name: "head-office", cidr: "10.10.0.0/16" }, { name: `${role}-1`, role, os }) as { base64: string };
-        expect(gunzipSync(Buffer.from(u.base64, "base64")).toString()).toContain(body.split("\n")[0]);
-        expect(Buffer.from(u.base64, "base64").length).toBeLessThanOrEqual(16384);
+        const b = renderBundle(serverHostModel(host, { name: "head-office", cidr: "10.10.0.0/16" }, { name: `${role}-1`, role, os }, tiers), os);
+        const archive = renderBundleArchive(b);
+        expect([...archiveEntries(archive).values()].join("\n")).toContain(body.split("\n")[0]);
+        const u = renderLoaderUserData({ bucket: "host-bundles-0a1b2c3d", key: bundleObjectKey(b), region: "eu-west-1", sha256: sha256Hex(archive), bundle: { hash: b.hash, os, role } });
+        expect(Buffer.from(u, "base64").length).toBeLessThan(LOADER_USER_DATA_MAX_GZIP);
       }
     }
   });

@@ -1,9 +1,10 @@
 /**
- * User-data controls against real user data: Bulwark's own host bundle (HOST's renderer, plain cloud-init and the
- * gzip+base64 form EC2 receives) must pass; insecure scripts must fail however they are encoded.
+ * User-data controls against real user data: Bulwark's own host bundle (HOST's renderer, plain cloud-init, its
+ * gzip+base64 form, and the loader EC2 receives) must pass; insecure scripts must fail however they are encoded.
  */
 import { gzipSync } from "zlib";
-import { renderBundle, renderCloudInit, renderUserDataBase64 } from "../../components/host/render";
+import { renderBundle, renderCloudInit } from "../../components/host/render";
+import { bundleObjectKey, renderBundleArchive, renderLoaderUserData, sha256Hex } from "../../components/host/loader";
 import { HOST_OSES } from "../../components/host/model";
 import { evaluate } from "../../policies/src/engine";
 import { res, T } from "./fixtures";
@@ -28,8 +29,14 @@ describe.each(HOST_OSES.map((os) => [os]))("Bulwark's host bundle on %s passes",
   it.each([["app"], ["db"]])("role %s as plain cloud-init", (role) => {
     expect(verdict({ userData: renderCloudInit(renderBundle(model(role), os)) })).toEqual([]);
   });
-  it("role app as gzip+base64 userDataBase64", () => {
-    expect(verdict({ userDataBase64: renderUserDataBase64(renderBundle(model("app"), os)) })).toEqual([]);
+  it("role app inline as gzip+base64 userDataBase64", () => {
+    expect(verdict({ userDataBase64: gzipSync(renderCloudInit(renderBundle(model("app"), os)), { level: 9 }).toString("base64") })).toEqual([]);
+  });
+  it.each([["app"], ["db"]])("role %s: the loader EC2 receives (gzip+base64)", (role) => {
+    const b = renderBundle(model(role), os);
+    const archive = renderBundleArchive(b);
+    const ud = renderLoaderUserData({ bucket: "host-bundles-1", key: bundleObjectKey(b), region: "eu-west-1", sha256: sha256Hex(archive), bundle: { hash: b.hash, os, role } });
+    expect(verdict({ userDataBase64: ud })).toEqual([]);
   });
 });
 
