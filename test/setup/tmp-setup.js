@@ -11,5 +11,6 @@ module.exports = async () => {
   process.env.BULWARK_TMP_BASE = base;
   process.env.BULWARK_TMP_BEFORE = JSON.stringify(fs.readdirSync(base).filter((n) => n.startsWith("bulwark")));
   process.env.TMPDIR = fs.mkdtempSync(path.join(base, "bulwark-jest-"));
-  fs.chmodSync(process.env.TMPDIR, 0o711); // daemons the tests start as their own users (mysql) traverse it
+  // Like /tmp itself: daemons the tests start as their own users (mysqld) write their temp files here too.
+  fs.chmodSync(process.env.TMPDIR, 0o1777);
 };
