@@ -3,6 +3,7 @@
  * and `verify` at the top of <dir>). `--format cloud-init` prints EC2 user data instead (`--gzip-base64` for
  * userDataBase64). The config file (YAML or JSON) is the host model; errors name field, value and fix (exit 2).
  */
+import { emit } from "./report/io";
 import * as fs from "fs";
 import * as path from "path";
 import { Option, type Command } from "commander";
@@ -18,6 +19,7 @@ interface RenderOptions {
   out?: string;
   format: "dir" | "cloud-init";
   gzipBase64?: boolean;
+  output?: string;
 }
 
 export function register(program: Command, exit: ExitHolder): void {
@@ -30,13 +32,27 @@ export function register(program: Command, exit: ExitHolder): void {
     .option("--out <dir>", "write the bundle here (apply, verify, bundle.env, manifest, files/, lib/)")
     .addOption(new Option("--format <format>", "dir: bundle directory; cloud-init: print EC2 user data").choices(["dir", "cloud-init"]).default("dir"))
     .option("--gzip-base64", "with --format cloud-init: print gzip+base64 (EC2 userDataBase64, 16 KiB limit)")
+    .option("-o, --output <file>", "with --format cloud-init: write the user data to a file instead of stdout")
     .action((opts: RenderOptions) => {
       exit.code = renderCommand(opts);
     });
   registerVerify(host, exit);
 }
 
+/** Flags that the chosen format would silently ignore are refused (exit 2). */
+function flagConflict(opts: RenderOptions): string | undefined {
+  if (opts.format === "cloud-init" && opts.out) return "--out writes a bundle directory; with --format cloud-init use -o <file>";
+  if (opts.format === "dir" && opts.gzipBase64) return "--gzip-base64 needs --format cloud-init";
+  if (opts.format === "dir" && opts.output) return "-o writes user data; for a bundle directory use --out <dir>";
+  return undefined;
+}
+
 function renderCommand(opts: RenderOptions): number {
+  const conflict = flagConflict(opts);
+  if (conflict) {
+    process.stderr.write(`bulwark host render: ${conflict}\n`);
+    return 2;
+  }
   let raw: unknown;
   try {
     raw = YAML.parse(fs.readFileSync(opts.config, "utf8"));
@@ -48,7 +64,7 @@ function renderCommand(opts: RenderOptions): number {
     const bundle = renderBundle(raw, opts.os);
     if (opts.format === "cloud-init") {
       if (!opts.gzipBase64) {
-        process.stdout.write(renderCloudInit(bundle));
+        emit(renderCloudInit(bundle), opts.output);
         return 0;
       }
       let b64: string;
@@ -59,7 +75,7 @@ function renderCommand(opts: RenderOptions): number {
         process.stderr.write(`bulwark host render: ${(e as Error).message}\n`);
         return 1;
       }
-      process.stdout.write(b64 + "\n");
+      emit(b64 + "\n", opts.output);
       return 0;
     }
     if (!opts.out) {
