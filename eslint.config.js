@@ -5,19 +5,43 @@ const tseslint = require("typescript-eslint");
 const prettier = require("eslint-config-prettier");
 
 module.exports = tseslint.config(
-  { ignores: ["node_modules/", "policies/node_modules/", "policies/bin/", "dist/", "bench/policy/*/", "coverage/", "test-output/"] },
+  {
+    ignores: [
+      "node_modules/",
+      "policies/node_modules/",
+      "policies/bin/",
+      "dist/",
+      "bench/policy/*/",
+      "coverage/",
+      "test-output/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
   {
-    languageOptions: { globals: { require: "readonly", module: "writable", process: "readonly", __dirname: "readonly", console: "readonly" } },
+    languageOptions: {
+      globals: {
+        require: "readonly",
+        module: "writable",
+        process: "readonly",
+        __dirname: "readonly",
+        console: "readonly",
+      },
+    },
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+      ],
       "@typescript-eslint/no-require-imports": "off",
       // Stripping control characters from text that reaches nft, SQL or a terminal is the point of those regexes.
       "no-control-regex": "off",
     },
   },
   // Tests mutate configs freely; `any` stays out of the shipped code's APIs.
-  { files: ["test/**/*.ts", "bench/**/*.ts"], rules: { "@typescript-eslint/no-non-null-assertion": "off", "@typescript-eslint/no-explicit-any": "off" } },
+  {
+    files: ["test/**/*.ts", "bench/**/*.ts"],
+    rules: { "@typescript-eslint/no-non-null-assertion": "off", "@typescript-eslint/no-explicit-any": "off" },
+  },
 );

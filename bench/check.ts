@@ -12,7 +12,13 @@ import { loadavg, tmpdir } from "node:os";
 import { runCheck } from "../cli/check";
 import { join } from "node:path";
 import {
-  database, exportEnvelope, hardenedWeb, postmortemServer, providerResource, stackResource, type ResourceV3,
+  database,
+  exportEnvelope,
+  hardenedWeb,
+  postmortemServer,
+  providerResource,
+  stackResource,
+  type ResourceV3,
 } from "../test/fixtures/estate";
 
 const ROOT = join(__dirname, "..");
@@ -26,7 +32,16 @@ export function estate(n: number): ResourceV3[] {
     if (i % 50 === 49) {
       out.push(...postmortemServer().map((r) => ({ ...r, urn: `${r.urn}-${i}` })));
     } else if (i % 10 === 9) {
-      out.push(...database({ name: `db-${i}`, publiclyAccessible: false, iamAuth: true, encrypted: true, managedPassword: true, clientSg: "sg-0a1b" }));
+      out.push(
+        ...database({
+          name: `db-${i}`,
+          publiclyAccessible: false,
+          iamAuth: true,
+          encrypted: true,
+          managedPassword: true,
+          clientSg: "sg-0a1b",
+        }),
+      );
     } else {
       out.push(...hardenedWeb(i, `web-${i}`));
     }
@@ -40,11 +55,15 @@ let hookFile = "";
 
 function run(file: string): { ms: number; cpu: number; rssMb: number; code: number | null } {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ["-r", hookFile, join(ROOT, "bin", "bulwark"), "check", "--state", file, "--format", "json"], {
-    cwd: ROOT,
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["-r", hookFile, join(ROOT, "bin", "bulwark"), "check", "--state", file, "--format", "json"],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+    },
+  );
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0 && r.status !== 1) throw new Error(`bulwark check exited ${r.status}: ${r.stderr}`);
   const cpu = Number(/BULWARK_CPU_MS=([\d.]+)/.exec(r.stderr)?.[1] ?? NaN);
@@ -77,19 +96,30 @@ function main(): void {
       }
 
     const m = new Map(sizes.map((n) => [n, median(times.get(n)!)]));
-    console.log(`bulwark check --state, ${RUNS} alternating runs each (median wall time, subprocess incl. node start-up)`);
+    console.log(
+      `bulwark check --state, ${RUNS} alternating runs each (median wall time, subprocess incl. node start-up)`,
+    );
     for (const n of sizes) {
       const mb = (statSync(files.get(n)!).size / 1e6).toFixed(1);
-      console.log(`  ${String(n).padStart(6)} resources (${mb.padStart(5)} MB): ${m.get(n)!.toFixed(0).padStart(6)} ms   runs: ${times.get(n)!.map((t) => t.toFixed(0)).join(", ")}`);
+      console.log(
+        `  ${String(n).padStart(6)} resources (${mb.padStart(5)} MB): ${m.get(n)!.toFixed(0).padStart(6)} ms   runs: ${times
+          .get(n)!
+          .map((t) => t.toFixed(0))
+          .join(", ")}`,
+      );
     }
     const c = new Map(sizes.map((n) => [n, median(cpus.get(n)!)]));
     console.log(`same runs, CPU time of the bulwark process (user + system; less skewed by other load):`);
     for (const n of sizes) console.log(`  ${String(n).padStart(6)} resources: ${c.get(n)!.toFixed(0).padStart(6)} ms`);
-    console.log(`  ratio 10k/1k: ${(c.get(10000)! / c.get(1000)!).toFixed(2)}   after start-up (${c.get(2)!.toFixed(0)} ms): ${((c.get(10000)! - c.get(2)!) / Math.max(1, c.get(1000)! - c.get(2)!)).toFixed(2)} (10.0 = linear)`);
+    console.log(
+      `  ratio 10k/1k: ${(c.get(10000)! / c.get(1000)!).toFixed(2)}   after start-up (${c.get(2)!.toFixed(0)} ms): ${((c.get(10000)! - c.get(2)!) / Math.max(1, c.get(1000)! - c.get(2)!)).toFixed(2)} (10.0 = linear)`,
+    );
     const base = m.get(2)!;
     const r = m.get(10000)! / m.get(1000)!;
     const rWork = (m.get(10000)! - base) / Math.max(1, m.get(1000)! - base);
-    console.log(`  ratio 10k/1k: ${r.toFixed(2)} (wall)   ${rWork.toFixed(2)} (after start-up ${base.toFixed(0)} ms; 10.0 = linear)`);
+    console.log(
+      `  ratio 10k/1k: ${r.toFixed(2)} (wall)   ${rWork.toFixed(2)} (after start-up ${base.toFixed(0)} ms; 10.0 = linear)`,
+    );
     console.log(`  per resource at 10k: ${(((m.get(10000)! - base) * 1000) / 10000).toFixed(1)} us`);
     // The same work in-process (no node/swc start-up): shows the scaling without process noise.
     const inproc = new Map<number, number[]>(sizes.map((n) => [n, []]));
@@ -104,7 +134,11 @@ function main(): void {
     console.log(`in-process runCheck (read, parse, validate, normalise, evaluate, report), median of ${RUNS}:`);
     for (const n of sizes) console.log(`  ${String(n).padStart(6)} resources: ${mi.get(n)!.toFixed(0).padStart(6)} ms`);
     console.log(`  ratio 10k/1k: ${(mi.get(10000)! / mi.get(1000)!).toFixed(2)} (10.0 = linear)`);
-    console.log(`  load average while measuring: ${loadavg().map((x) => x.toFixed(1)).join(" ")} on ${require("node:os").cpus().length} cores`);
+    console.log(
+      `  load average while measuring: ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(" ")} on ${require("node:os").cpus().length} cores`,
+    );
     const ok = m.get(10000)! <= 2000;
     console.log(`  target 10k <= 2000 ms: ${ok ? "MET" : "NOT MET"} (${m.get(10000)!.toFixed(0)} ms)`);
 
@@ -113,10 +147,18 @@ function main(): void {
     writeFileSync(big, JSON.stringify(exportEnvelope(estate(150000), 3), null, 4));
     const r10 = run(files.get(10000)!);
     const r150 = run(big);
-    console.log(`150,000-resource export (${(statSync(big).size / 1e6).toFixed(0)} MB), one subprocess run beside a 10k run:`);
-    console.log(`   10k: ${r10.ms.toFixed(0)} ms wall, ${r10.cpu.toFixed(0)} ms CPU, peak RSS ${r10.rssMb.toFixed(0)} MB`);
-    console.log(`  150k: ${r150.ms.toFixed(0)} ms wall, ${r150.cpu.toFixed(0)} ms CPU, peak RSS ${r150.rssMb.toFixed(0)} MB`);
-    console.log(`  ratio 150k/10k: ${(r150.ms / r10.ms).toFixed(2)}x wall, ${(r150.cpu / r10.cpu).toFixed(2)}x CPU (15.0 = linear; target <= 16x), RSS ${r150.rssMb <= 1024 ? "within" : "OVER"} 1 GB`);
+    console.log(
+      `150,000-resource export (${(statSync(big).size / 1e6).toFixed(0)} MB), one subprocess run beside a 10k run:`,
+    );
+    console.log(
+      `   10k: ${r10.ms.toFixed(0)} ms wall, ${r10.cpu.toFixed(0)} ms CPU, peak RSS ${r10.rssMb.toFixed(0)} MB`,
+    );
+    console.log(
+      `  150k: ${r150.ms.toFixed(0)} ms wall, ${r150.cpu.toFixed(0)} ms CPU, peak RSS ${r150.rssMb.toFixed(0)} MB`,
+    );
+    console.log(
+      `  ratio 150k/10k: ${(r150.ms / r10.ms).toFixed(2)}x wall, ${(r150.cpu / r10.cpu).toFixed(2)}x CPU (15.0 = linear; target <= 16x), RSS ${r150.rssMb <= 1024 ? "within" : "OVER"} 1 GB`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

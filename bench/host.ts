@@ -35,14 +35,28 @@ function main(): void {
     try {
       harness("down", id);
       writeBundle(
-        renderBundle({
-          role: "web",
-          admins: [{ name: "alice", sshKeys: [key.pub] }],
-          ssh: { managementSources: ["10.231.40.0/25"] },
-          inbound: [{ port: 443, sources: ["0.0.0.0/0", "::/0"] }],
-          ids: { kind: "none", waiver: { reason: "benchmark rootfs without agent repositories", approver: "security@example.com", expires: "2099-12-31" } },
-          logs: { kind: "rsyslog-tls", target: "logs.example.internal", caPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" },
-        }, os),
+        renderBundle(
+          {
+            role: "web",
+            admins: [{ name: "alice", sshKeys: [key.pub] }],
+            ssh: { managementSources: ["10.231.40.0/25"] },
+            inbound: [{ port: 443, sources: ["0.0.0.0/0", "::/0"] }],
+            ids: {
+              kind: "none",
+              waiver: {
+                reason: "benchmark rootfs without agent repositories",
+                approver: "security@example.com",
+                expires: "2099-12-31",
+              },
+            },
+            logs: {
+              kind: "rsyslog-tls",
+              target: "logs.example.internal",
+              caPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+            },
+          },
+          os,
+        ),
         path.join(work, "bundle"),
       );
       const up = harness("up", id, suite, String(40 + i), path.join(work, "bundle"));
@@ -53,8 +67,12 @@ function main(): void {
       const ok2 = rerun.seconds <= TARGET_RERUN_S;
       failed ||= !ok1 || !ok2 || rerun.changes !== "0";
       console.log(`\n${suite} (${os})`);
-      console.log(`  first apply  ${fmt(first.seconds)}  ${first.changes.padStart(3)} changes   target <= ${TARGET_FIRST_S} s  ${ok1 ? "OK" : "MISSED"}`);
-      console.log(`  re-run       ${fmt(rerun.seconds)}  ${rerun.changes.padStart(3)} changes   target <= ${TARGET_RERUN_S} s   ${ok2 ? "OK" : "MISSED"}`);
+      console.log(
+        `  first apply  ${fmt(first.seconds)}  ${first.changes.padStart(3)} changes   target <= ${TARGET_FIRST_S} s  ${ok1 ? "OK" : "MISSED"}`,
+      );
+      console.log(
+        `  re-run       ${fmt(rerun.seconds)}  ${rerun.changes.padStart(3)} changes   target <= ${TARGET_RERUN_S} s   ${ok2 ? "OK" : "MISSED"}`,
+      );
       console.log(`  ratio re-run / first apply: ${(rerun.seconds / first.seconds).toFixed(2)}`);
     } finally {
       harness("down", id);

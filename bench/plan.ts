@@ -28,11 +28,14 @@ async function time(config: Record<string, unknown>): Promise<{ ms: number; cpuM
 
 /** Pulumi.prod.yaml with servers added round-robin over its sites (web, app, db) up to `n` in all. */
 export function scaledStack(n: number): string {
-  const doc = YAML.parse(readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> };
+  const doc = YAML.parse(readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as {
+    config: Record<string, unknown>;
+  };
   const sites = doc.config["bulwark:sites"] as { servers?: { name: string; role: string }[] }[];
   const have = sites.reduce((k, s) => k + (s.servers?.length ?? 0), 0);
   const roles = ["web", "app", "db"];
-  for (let i = 0; i < n - have; i++) (sites[i % sites.length].servers ??= []).push({ name: `s-${i}`, role: roles[i % 3] });
+  for (let i = 0; i < n - have; i++)
+    (sites[i % sites.length].servers ??= []).push({ name: `s-${i}`, role: roles[i % 3] });
   return YAML.stringify(doc);
 }
 
@@ -54,18 +57,32 @@ function runCli(dir: string, stackFile: string, hook: string): CliRun {
   const usage = path.join(dir, `rusage-${Date.now()}.jsonl`);
   writeFileSync(usage, "");
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [path.join(ROOT, "bin", "bulwark"), "plan", "--config-file", stackFile, "--format", "json"], {
-    cwd: ROOT,
-    env: { ...process.env, BULWARK_BENCH_RUSAGE: usage, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} -r ${hook}` },
-    maxBuffer: 1024 * 1024 * 1024,
-    encoding: "utf8",
-  });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(ROOT, "bin", "bulwark"), "plan", "--config-file", stackFile, "--format", "json"],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        BULWARK_BENCH_RUSAGE: usage,
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} -r ${hook}`,
+      },
+      maxBuffer: 1024 * 1024 * 1024,
+      encoding: "utf8",
+    },
+  );
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0 && r.status !== 1) throw new Error(`bulwark plan exited ${r.status}: ${r.stderr}`);
-  const rows = readFileSync(usage, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { pid: number; cpuMs: number; maxRssMb: number; argv: string });
+  const rows = readFileSync(usage, "utf8")
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { pid: number; cpuMs: number; maxRssMb: number; argv: string });
   // The plan worker thread reports too (process-wide figures at its end): per process, keep the largest.
   const most = (xs: typeof rows) =>
-    xs.length === 0 ? undefined : { cpuMs: Math.max(...xs.map((x) => x.cpuMs)), maxRssMb: Math.max(...xs.map((x) => x.maxRssMb)) };
+    xs.length === 0
+      ? undefined
+      : { cpuMs: Math.max(...xs.map((x) => x.cpuMs)), maxRssMb: Math.max(...xs.map((x) => x.maxRssMb)) };
   const cli = most(rows.filter((x) => x.argv.includes("bin/bulwark")));
   const pack = most(rows.filter((x) => x.argv.includes("run-policy-pack")));
   if (!cli) throw new Error("the CLI did not report its resource usage");
@@ -81,7 +98,14 @@ async function main(): Promise<void> {
 
     // Warm-up (reported): module loading (swc, @pulumi/aws) is paid once per process, not per plan.
     const cold = await time(prod);
-    const results = { prod: [] as number[], base: [] as number[], prodCpu: [] as number[], baseCpu: [] as number[], prodRes: 0, baseRes: 0 };
+    const results = {
+      prod: [] as number[],
+      base: [] as number[],
+      prodCpu: [] as number[],
+      baseCpu: [] as number[],
+      prodRes: 0,
+      baseRes: 0,
+    };
     for (let i = 0; i < ROUNDS; i++) {
       const b = await time(oneSite);
       const p = await time(prod);
@@ -96,10 +120,18 @@ async function main(): Promise<void> {
     const base = median(results.base);
     const prodMs = median(results.prod);
     // CPU time beside wall time: on a shared 2-core machine wall time also measures the neighbours.
-    console.log(`plan one-site baseline: ${base.toFixed(0)} ms wall, ${median(results.baseCpu).toFixed(0)} ms CPU for ${results.baseRes} resources (${(base / results.baseRes).toFixed(2)} ms/resource)`);
-    console.log(`plan prod estate:       ${prodMs.toFixed(0)} ms wall, ${median(results.prodCpu).toFixed(0)} ms CPU for ${results.prodRes} resources (${(prodMs / results.prodRes).toFixed(2)} ms/resource)`);
-    console.log(`first (cold) prod plan in this process, incl. loading @pulumi/aws and compiling TS: ${cold.ms.toFixed(0)} ms wall, ${cold.cpuMs.toFixed(0)} ms CPU`);
-    console.log(`ratio prod/baseline: ${(prodMs / base).toFixed(2)}x time for ${(results.prodRes / results.baseRes).toFixed(2)}x resources (median of ${ROUNDS} rounds)`);
+    console.log(
+      `plan one-site baseline: ${base.toFixed(0)} ms wall, ${median(results.baseCpu).toFixed(0)} ms CPU for ${results.baseRes} resources (${(base / results.baseRes).toFixed(2)} ms/resource)`,
+    );
+    console.log(
+      `plan prod estate:       ${prodMs.toFixed(0)} ms wall, ${median(results.prodCpu).toFixed(0)} ms CPU for ${results.prodRes} resources (${(prodMs / results.prodRes).toFixed(2)} ms/resource)`,
+    );
+    console.log(
+      `first (cold) prod plan in this process, incl. loading @pulumi/aws and compiling TS: ${cold.ms.toFixed(0)} ms wall, ${cold.cpuMs.toFixed(0)} ms CPU`,
+    );
+    console.log(
+      `ratio prod/baseline: ${(prodMs / base).toFixed(2)}x time for ${(results.prodRes / results.baseRes).toFixed(2)}x resources (median of ${ROUNDS} rounds)`,
+    );
     console.log(`target prod < ${TARGET_MS} ms: ${prodMs < TARGET_MS ? "met" : "MISSED"}`);
   }
 
@@ -126,10 +158,18 @@ async function main(): Promise<void> {
     const a = runs.get(100)!;
     const b = runs.get(1000)!;
     const cpu = (r: CliRun) => r.cli.cpuMs + (r.pack?.cpuMs ?? 0);
-    console.log(`  ratio 1k/100: ${(b.ms / a.ms).toFixed(2)}x wall, ${(cpu(b) / cpu(a)).toFixed(2)}x CPU (CLI + pack) (target <= 11x)`);
+    console.log(
+      `  ratio 1k/100: ${(b.ms / a.ms).toFixed(2)}x wall, ${(cpu(b) / cpu(a)).toFixed(2)}x CPU (CLI + pack) (target <= 11x)`,
+    );
     const rss = Math.max(b.cli.maxRssMb, b.pack?.maxRssMb ?? 0);
-    console.log(`  1,000 servers: ${(b.ms / 1000).toFixed(1)} s wall, ${(cpu(b) / 1000).toFixed(1)} s CPU; largest process ${rss.toFixed(0)} MB (targets <= 30 s, <= 1024 MB)`);
-    console.log(`  load average while measuring: ${loadavg().map((x) => x.toFixed(1)).join(" ")} on ${require("node:os").cpus().length} cores`);
+    console.log(
+      `  1,000 servers: ${(b.ms / 1000).toFixed(1)} s wall, ${(cpu(b) / 1000).toFixed(1)} s CPU; largest process ${rss.toFixed(0)} MB (targets <= 30 s, <= 1024 MB)`,
+    );
+    console.log(
+      `  load average while measuring: ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(" ")} on ${require("node:os").cpus().length} cores`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

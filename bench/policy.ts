@@ -29,8 +29,12 @@ const ANALYZE_CALLS = Number(process.env.BENCH_ANALYZE_CALLS ?? 300);
 
 function ensureInstalled(): void {
   for (const p of PACKS) {
-    const marker = p.id === "bulwark" ? path.join(p.dir, "bin/index.js") : path.join(p.dir, "node_modules/@pulumi/pulumi/cmd/run-policy-pack");
-    if (fs.existsSync(marker) && fs.existsSync(path.join(p.dir, "node_modules/@pulumi/pulumi/cmd/run-policy-pack"))) continue;
+    const marker =
+      p.id === "bulwark"
+        ? path.join(p.dir, "bin/index.js")
+        : path.join(p.dir, "node_modules/@pulumi/pulumi/cmd/run-policy-pack");
+    if (fs.existsSync(marker) && fs.existsSync(path.join(p.dir, "node_modules/@pulumi/pulumi/cmd/run-policy-pack")))
+      continue;
     console.log(`installing ${p.id} pack (first run) ...`);
     execFileSync("flock", ["/tmp/npm.lock", "npm", "ci", "--no-audit", "--no-fund"], { cwd: p.dir, stdio: "inherit" });
   }
@@ -48,7 +52,12 @@ const urn = (type: string, name: string) => `urn:pulumi:bench::estate::${type}::
  */
 function site(i: number, heavy = false): AnalyzerResourceInput[] {
   const n = (s: string) => `s${i}-${s}`;
-  const r = (type: string, name: string, props: Record<string, unknown>, pd: Record<string, string[]> = {}): AnalyzerResourceInput => ({
+  const r = (
+    type: string,
+    name: string,
+    props: Record<string, unknown>,
+    pd: Record<string, string[]> = {},
+  ): AnalyzerResourceInput => ({
     urn: urn(type, n(name)),
     type,
     name: n(name),
@@ -68,59 +77,165 @@ function site(i: number, heavy = false): AnalyzerResourceInput[] {
   const sshOpen = heavy || i % 10 === 0; // some sites violate, so every pack has findings to report
   return [
     r("aws:ec2/vpc:Vpc", "vpc", { cidrBlock: "10.0.0.0/16", enableDnsSupport: true, tags: { Name: n("vpc") } }),
-    r("aws:ec2/flowLog:FlowLog", "fl", { vpcId: UNKNOWN, trafficType: "ALL", logDestination: UNKNOWN }, { vpcId: [vpc] }),
+    r(
+      "aws:ec2/flowLog:FlowLog",
+      "fl",
+      { vpcId: UNKNOWN, trafficType: "ALL", logDestination: UNKNOWN },
+      { vpcId: [vpc] },
+    ),
     r("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "default-sg", { vpcId: UNKNOWN }, { vpcId: [vpc] }),
-    r("aws:ec2/subnet:Subnet", "subnet", { vpcId: UNKNOWN, cidrBlock: "10.0.1.0/24", mapPublicIpOnLaunch: heavy }, { vpcId: [vpc] }),
-    r("aws:ec2/networkAcl:NetworkAcl", "acl", {
-      vpcId: UNKNOWN,
-      ingress: [
-        { ruleNo: 190, action: "deny", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlock: "0.0.0.0/0" },
-        { ruleNo: 290, action: "deny", protocol: "tcp", fromPort: 3389, toPort: 3389, cidrBlock: "0.0.0.0/0" },
-        { ruleNo: 1000, action: "allow", protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "0.0.0.0/0" },
-      ],
-    }, { vpcId: [vpc] }),
-    r("aws:ec2/securityGroup:SecurityGroup", "web", {
-      vpcId: UNKNOWN,
-      description: "web",
-      ingress: [
-        { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "https" },
-        { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [sshOpen ? "0.0.0.0/0" : "10.0.0.0/16"], description: "ssh" },
-      ],
-      egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "https" }],
-    }, { vpcId: [vpc] }),
+    r(
+      "aws:ec2/subnet:Subnet",
+      "subnet",
+      { vpcId: UNKNOWN, cidrBlock: "10.0.1.0/24", mapPublicIpOnLaunch: heavy },
+      { vpcId: [vpc] },
+    ),
+    r(
+      "aws:ec2/networkAcl:NetworkAcl",
+      "acl",
+      {
+        vpcId: UNKNOWN,
+        ingress: [
+          { ruleNo: 190, action: "deny", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlock: "0.0.0.0/0" },
+          { ruleNo: 290, action: "deny", protocol: "tcp", fromPort: 3389, toPort: 3389, cidrBlock: "0.0.0.0/0" },
+          { ruleNo: 1000, action: "allow", protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "0.0.0.0/0" },
+        ],
+      },
+      { vpcId: [vpc] },
+    ),
+    r(
+      "aws:ec2/securityGroup:SecurityGroup",
+      "web",
+      {
+        vpcId: UNKNOWN,
+        description: "web",
+        ingress: [
+          { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "https" },
+          {
+            protocol: "tcp",
+            fromPort: 22,
+            toPort: 22,
+            cidrBlocks: [sshOpen ? "0.0.0.0/0" : "10.0.0.0/16"],
+            description: "ssh",
+          },
+        ],
+        egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "https" }],
+      },
+      { vpcId: [vpc] },
+    ),
     r("aws:ec2/securityGroup:SecurityGroup", "db", { vpcId: UNKNOWN, description: "db" }, { vpcId: [vpc] }),
-    r("aws:ec2/securityGroupRule:SecurityGroupRule", "db-in", {
-      type: "ingress", protocol: "tcp", fromPort: 3306, toPort: 3306, securityGroupId: UNKNOWN, sourceSecurityGroupId: UNKNOWN, description: "mysql from web",
-    }, { securityGroupId: [db], sourceSecurityGroupId: [web] }),
-    r("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "web-http", {
-      securityGroupId: UNKNOWN, ipProtocol: "tcp", fromPort: heavy ? 8080 : 80, toPort: heavy ? 8080 : 80, cidrIpv4: "0.0.0.0/0", description: "http",
-    }, { securityGroupId: [web] }),
-    r("aws:iam/role:Role", "role", { name: n("role"), assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }) }),
-    r("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "ssm", { role: UNKNOWN, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" }, { role: [role] }),
+    r(
+      "aws:ec2/securityGroupRule:SecurityGroupRule",
+      "db-in",
+      {
+        type: "ingress",
+        protocol: "tcp",
+        fromPort: 3306,
+        toPort: 3306,
+        securityGroupId: UNKNOWN,
+        sourceSecurityGroupId: UNKNOWN,
+        description: "mysql from web",
+      },
+      { securityGroupId: [db], sourceSecurityGroupId: [web] },
+    ),
+    r(
+      "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+      "web-http",
+      {
+        securityGroupId: UNKNOWN,
+        ipProtocol: "tcp",
+        fromPort: heavy ? 8080 : 80,
+        toPort: heavy ? 8080 : 80,
+        cidrIpv4: "0.0.0.0/0",
+        description: "http",
+      },
+      { securityGroupId: [web] },
+    ),
+    r("aws:iam/role:Role", "role", {
+      name: n("role"),
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
+    }),
+    r(
+      "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+      "ssm",
+      { role: UNKNOWN, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
+      { role: [role] },
+    ),
     r("aws:iam/instanceProfile:InstanceProfile", "profile", { name: n("profile"), role: UNKNOWN }, { role: [role] }),
-    r("aws:ec2/launchTemplate:LaunchTemplate", "lt", {
-      name: n("lt"),
-      metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled" },
-      networkInterfaces: [{ associatePublicIpAddress: "false", subnetId: UNKNOWN }],
-      blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeSize: 20 } }],
-      iamInstanceProfile: { name: UNKNOWN },
-      monitoring: { enabled: true },
-    }, { networkInterfaces: [subnet], iamInstanceProfile: [profile] }),
-    r("aws:ec2/instance:Instance", "web-1", {
-      ami: "ami-1", instanceType: "t3.micro", subnetId: UNKNOWN, associatePublicIpAddress: false, iamInstanceProfile: UNKNOWN, monitoring: true,
-      metadataOptions: { httpTokens: heavy ? "optional" : "required", httpPutResponseHopLimit: 1 }, rootBlockDevice: { encrypted: true, volumeSize: 30 },
-      vpcSecurityGroupIds: [UNKNOWN], userData: "#!/bin/bash\necho hello\n", tags: { Name: n("web-1") },
-    }, { subnetId: [subnet], iamInstanceProfile: [profile], vpcSecurityGroupIds: [web] }),
-    r("aws:ec2/instance:Instance", "web-2", { ami: "ami-1", instanceType: "t3.micro", launchTemplate: { id: UNKNOWN, version: "$Latest" } }, { launchTemplate: [lt] }),
+    r(
+      "aws:ec2/launchTemplate:LaunchTemplate",
+      "lt",
+      {
+        name: n("lt"),
+        metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled" },
+        networkInterfaces: [{ associatePublicIpAddress: "false", subnetId: UNKNOWN }],
+        blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeSize: 20 } }],
+        iamInstanceProfile: { name: UNKNOWN },
+        monitoring: { enabled: true },
+      },
+      { networkInterfaces: [subnet], iamInstanceProfile: [profile] },
+    ),
+    r(
+      "aws:ec2/instance:Instance",
+      "web-1",
+      {
+        ami: "ami-1",
+        instanceType: "t3.micro",
+        subnetId: UNKNOWN,
+        associatePublicIpAddress: false,
+        iamInstanceProfile: UNKNOWN,
+        monitoring: true,
+        metadataOptions: { httpTokens: heavy ? "optional" : "required", httpPutResponseHopLimit: 1 },
+        rootBlockDevice: { encrypted: true, volumeSize: 30 },
+        vpcSecurityGroupIds: [UNKNOWN],
+        userData: "#!/bin/bash\necho hello\n",
+        tags: { Name: n("web-1") },
+      },
+      { subnetId: [subnet], iamInstanceProfile: [profile], vpcSecurityGroupIds: [web] },
+    ),
+    r(
+      "aws:ec2/instance:Instance",
+      "web-2",
+      { ami: "ami-1", instanceType: "t3.micro", launchTemplate: { id: UNKNOWN, version: "$Latest" } },
+      { launchTemplate: [lt] },
+    ),
     r("aws:ebs/volume:Volume", "data", { availabilityZone: "eu-west-1a", size: 10, encrypted: !heavy, kmsKeyId: KEY }),
-    r("aws:rds/parameterGroup:ParameterGroup", "pg", { name: n("pg"), family: "mysql8.0", parameters: [{ name: "require_secure_transport", value: "1" }] }),
-    r("aws:rds/instance:Instance", "db", {
-      engine: "mysql", instanceClass: "db.t4g.micro", publiclyAccessible: heavy, storageEncrypted: true, iamDatabaseAuthenticationEnabled: true,
-      manageMasterUserPassword: true, parameterGroupName: UNKNOWN, deletionProtection: true, backupRetentionPeriod: 7,
-      enabledCloudwatchLogsExports: ["error", "general"], multiAz: true, performanceInsightsEnabled: true, monitoringInterval: 60, kmsKeyId: KEY,
-    }, { parameterGroupName: [pg] }),
+    r("aws:rds/parameterGroup:ParameterGroup", "pg", {
+      name: n("pg"),
+      family: "mysql8.0",
+      parameters: [{ name: "require_secure_transport", value: "1" }],
+    }),
+    r(
+      "aws:rds/instance:Instance",
+      "db",
+      {
+        engine: "mysql",
+        instanceClass: "db.t4g.micro",
+        publiclyAccessible: heavy,
+        storageEncrypted: true,
+        iamDatabaseAuthenticationEnabled: true,
+        manageMasterUserPassword: true,
+        parameterGroupName: UNKNOWN,
+        deletionProtection: true,
+        backupRetentionPeriod: 7,
+        enabledCloudwatchLogsExports: ["error", "general"],
+        multiAz: true,
+        performanceInsightsEnabled: true,
+        monitoringInterval: 60,
+        kmsKeyId: KEY,
+      },
+      { parameterGroupName: [pg] },
+    ),
     r("aws:secretsmanager/secret:Secret", "secret", { name: n("secret"), kmsKeyId: KEY }),
-    r("aws:secretsmanager/secretRotation:SecretRotation", "rot", { secretId: UNKNOWN, rotationRules: { automaticallyAfterDays: heavy ? 180 : 30 } }, { secretId: [secret] }),
+    r(
+      "aws:secretsmanager/secretRotation:SecretRotation",
+      "rot",
+      { secretId: UNKNOWN, rotationRules: { automaticallyAfterDays: heavy ? 180 : 30 } },
+      { secretId: [secret] },
+    ),
     r("aws:s3/bucket:Bucket", "logs", { bucket: n("logs"), tags: { Name: n("logs") } }),
   ];
 }
@@ -137,7 +252,8 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
 const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
@@ -170,7 +286,9 @@ process.on("SIGTERM", () => s.post("Profiler.stop", (err, r) => {
 
 async function main(): Promise<void> {
   ensureInstalled();
-  console.log(`bench/policy: ${PACKS.map((p) => p.id).join(", ")}; ${ROUNDS} start rounds, ${STACK_ROUNDS} AnalyzeStack rounds, ${ANALYZE_CALLS} Analyze calls; clean and violation-heavy stacks; node ${process.version}`);
+  console.log(
+    `bench/policy: ${PACKS.map((p) => p.id).join(", ")}; ${ROUNDS} start rounds, ${STACK_ROUNDS} AnalyzeStack rounds, ${ANALYZE_CALLS} Analyze calls; clean and violation-heavy stacks; node ${process.version}`,
+  );
 
   // Requests: built and serialised before any clock.
   const stacks: PerKind<Record<number, AnalyzerResourceInput[]>> = {
@@ -180,10 +298,15 @@ async function main(): Promise<void> {
   const stackBytes = {} as PerKind<Record<number, Uint8Array>>;
   const analyzeBytes = {} as PerKind<Uint8Array[]>;
   for (const k of KINDS) {
-    stackBytes[k] = { 1000: analyzeStackRequest(stacks[k][1000]).serializeBinary(), 10000: analyzeStackRequest(stacks[k][10000]).serializeBinary() };
+    stackBytes[k] = {
+      1000: analyzeStackRequest(stacks[k][1000]).serializeBinary(),
+      10000: analyzeStackRequest(stacks[k][10000]).serializeBinary(),
+    };
     analyzeBytes[k] = stacks[k][1000].slice(0, ANALYZE_CALLS).map((r) => analyzeRequest(r).serializeBinary());
   }
-  console.log(`request sizes: AnalyzeStack 1k ${(stackBytes.clean[1000].length / 1e6).toFixed(1)} MB, 10k ${(stackBytes.clean[10000].length / 1e6).toFixed(1)} MB (clean)`);
+  console.log(
+    `request sizes: AnalyzeStack 1k ${(stackBytes.clean[1000].length / 1e6).toFixed(1)} MB, 10k ${(stackBytes.clean[10000].length / 1e6).toFixed(1)} MB (clean)`,
+  );
 
   // 1. Start time: interleaved rounds, order rotated each round.
   const start: Record<PackId, number[]> = { minimal: [], bulwark: [], awsguard: [] };
@@ -202,7 +325,10 @@ async function main(): Promise<void> {
     clients[p.id] = await AnalyzerClient.start(p.dir, { mode: "preview", env: packEnv(p.id) });
     await clients[p.id].configureFromFile({});
   }
-  const empty = <T>(f: () => T) => ({ clean: { minimal: f(), bulwark: f(), awsguard: f() }, heavy: { minimal: f(), bulwark: f(), awsguard: f() } });
+  const empty = <T>(f: () => T) => ({
+    clean: { minimal: f(), bulwark: f(), awsguard: f() },
+    heavy: { minimal: f(), bulwark: f(), awsguard: f() },
+  });
   const stackMs = empty(() => ({ 1000: [] as number[], 10000: [] as number[] }));
   const findings = empty(() => ({}) as Record<number, number>);
   const analyzeMs = empty(() => [] as number[]);
@@ -221,7 +347,8 @@ async function main(): Promise<void> {
   }
   // Analyze: interleaved per call across packs, so load on the machine hits all packs alike.
   for (const k of KINDS) {
-    for (const p of PACKS) for (const b of analyzeBytes[k].slice(0, 20)) await clients[p.id].callSerialized("Analyze", b); // warm-up
+    for (const p of PACKS)
+      for (const b of analyzeBytes[k].slice(0, 20)) await clients[p.id].callSerialized("Analyze", b); // warm-up
     for (const b of analyzeBytes[k]) {
       for (const p of PACKS) {
         const t = now();
@@ -235,7 +362,13 @@ async function main(): Promise<void> {
 
   // 3. In-process evaluator (bulwark check): 10,000 resources.
   const inproc: number[] = [];
-  const input = stacks.clean[10000].map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: r.props, propertyDependencies: r.propertyDependencies }));
+  const input = stacks.clean[10000].map((r) => ({
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    props: r.props,
+    propertyDependencies: r.propertyDependencies,
+  }));
   for (let i = 0; i < STACK_ROUNDS; i++) {
     const t = now();
     evaluate(input);
@@ -251,15 +384,22 @@ async function main(): Promise<void> {
     a95: pct(analyzeMs[k][id], 95),
     amean: analyzeMs[k][id].reduce((a, b) => a + b, 0) / analyzeMs[k][id].length,
   });
-  const check = (label: string, v: number, max: number) => console.log(`${label.padEnd(52)} ${v.toFixed(2).padStart(6)}  (target ≤ ${max})  ${v <= max ? "OK" : "MISSED"}`);
+  const check = (label: string, v: number, max: number) =>
+    console.log(`${label.padEnd(52)} ${v.toFixed(2).padStart(6)}  (target ≤ ${max})  ${v <= max ? "OK" : "MISSED"}`);
   console.log(`\nstart (median): ${PACKS.map((p) => `${p.id} ${ms(median(start[p.id]))}`).join(", ")}`);
-  console.log(`start samples (ms): ${PACKS.map((p) => `${p.id} [${start[p.id].map((v) => v.toFixed(0)).join(", ")}]`).join("; ")}`);
+  console.log(
+    `start samples (ms): ${PACKS.map((p) => `${p.id} [${start[p.id].map((v) => v.toFixed(0)).join(", ")}]`).join("; ")}`,
+  );
   check("start bulwark / minimal", median(start.bulwark) / median(start.minimal), 1.15);
   check("start bulwark / awsguard", median(start.bulwark) / median(start.awsguard), 0.75);
   for (const k of KINDS) {
     const R = { minimal: row(k, "minimal"), bulwark: row(k, "bulwark"), awsguard: row(k, "awsguard") };
-    console.log(`\n${k === "clean" ? "clean stacks (1 site in 10 opens SSH)" : "violation-heavy stacks (7 of every 21 resources fail)"}: figures (medians)`);
-    console.log("pack       AnalyzeStack 1k  AnalyzeStack 10k  10k/1k  Analyze p50  p95      mean     findings stack 1k/10k, Analyze");
+    console.log(
+      `\n${k === "clean" ? "clean stacks (1 site in 10 opens SSH)" : "violation-heavy stacks (7 of every 21 resources fail)"}: figures (medians)`,
+    );
+    console.log(
+      "pack       AnalyzeStack 1k  AnalyzeStack 10k  10k/1k  Analyze p50  p95      mean     findings stack 1k/10k, Analyze",
+    );
     for (const p of PACKS) {
       const x = R[p.id];
       console.log(
@@ -271,8 +411,12 @@ async function main(): Promise<void> {
     check(`AnalyzeStack 1k bulwark / minimal (${k})`, b.s1k / R.minimal.s1k, 1.5);
     check(`AnalyzeStack 10k bulwark / minimal (${k})`, b.s10k / R.minimal.s10k, 1.5);
     check(`Analyze p50 bulwark / minimal (${k})`, b.a50 / R.minimal.a50, 1.3);
-    console.log(`${`Analyze p50 bulwark / awsguard (${k})`.padEnd(52)} ${(b.a50 / R.awsguard.a50).toFixed(2).padStart(6)}`);
-    console.log(`${`AnalyzeStack scaling 10k/1k (${k}, linear ≈ 10)`.padEnd(52)} bulwark ${(b.s10k / b.s1k).toFixed(1)}, minimal ${(R.minimal.s10k / R.minimal.s1k).toFixed(1)}, awsguard ${(R.awsguard.s10k / R.awsguard.s1k).toFixed(1)}`);
+    console.log(
+      `${`Analyze p50 bulwark / awsguard (${k})`.padEnd(52)} ${(b.a50 / R.awsguard.a50).toFixed(2).padStart(6)}`,
+    );
+    console.log(
+      `${`AnalyzeStack scaling 10k/1k (${k}, linear ≈ 10)`.padEnd(52)} bulwark ${(b.s10k / b.s1k).toFixed(1)}, minimal ${(R.minimal.s10k / R.minimal.s1k).toFixed(1)}, awsguard ${(R.awsguard.s10k / R.awsguard.s1k).toFixed(1)}`,
+    );
   }
   console.log("");
   check("in-process evaluate 10k resources (s)", median(inproc) / 1000, 2);

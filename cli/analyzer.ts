@@ -250,7 +250,12 @@ function decodeInfo(ai: analyzerpb.AnalyzerInfo): AnalyzerInfoResult {
         url: p.getUrl(),
         tags: p.getTagsList(),
         framework: fw
-          ? { name: fw.getName(), version: fw.getVersion(), reference: fw.getReference(), specification: fw.getSpecification() }
+          ? {
+              name: fw.getName(),
+              version: fw.getVersion(),
+              reference: fw.getReference(),
+              specification: fw.getSpecification(),
+            }
           : undefined,
       };
     }),
@@ -299,7 +304,12 @@ export function reconcileConfig(
   return out;
 }
 
-type Unary<Req, Res> = (req: Req, md: grpc.Metadata, opts: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: Res) => void) => grpc.ClientUnaryCall;
+type Unary<Req, Res> = (
+  req: Req,
+  md: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: (e: grpc.ServiceError | null, r?: Res) => void,
+) => grpc.ClientUnaryCall;
 
 export class AnalyzerClient {
   private stderr = "";
@@ -330,10 +340,13 @@ export class AnalyzerClient {
    */
   static async start(packDir: string, opts: StartOptions = {}): Promise<AnalyzerClient> {
     const dir = path.resolve(packDir);
-    if (!fs.existsSync(path.join(dir, "PulumiPolicy.yaml"))) throw new Error(`${dir} has no PulumiPolicy.yaml: not a policy pack`);
+    if (!fs.existsSync(path.join(dir, "PulumiPolicy.yaml")))
+      throw new Error(`${dir} has no PulumiPolicy.yaml: not a policy pack`);
     const launcher = path.join(dir, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack");
     if (!fs.existsSync(launcher)) {
-      throw new Error(`it looks like the policy pack's dependencies are not installed; try running npm install in ${dir}`);
+      throw new Error(
+        `it looks like the policy pack's dependencies are not installed; try running npm install in ${dir}`,
+      );
     }
     const mode = opts.mode ?? "preview";
     const env: Record<string, string> = {
@@ -369,7 +382,10 @@ export class AnalyzerClient {
         child.off("exit", onExit);
         clearTimeout(timer);
         // Like the CLI: trim whitespace and control sequences, then parse 1..65535.
-        const line = out.slice(0, nl).replace(/\x1b\[[0-9;]*m/g, "").trim();
+        const line = out
+          .slice(0, nl)
+          .replace(/\x1b\[[0-9;]*m/g, "")
+          .trim();
         const n = Number(line);
         if (!Number.isInteger(n) || n < 1 || n > 65535) {
           child.kill("SIGKILL");
@@ -418,9 +434,16 @@ export class AnalyzerClient {
   }
 
   private async handshake(dir: string): Promise<boolean> {
-    const req = new analyzerpb.AnalyzerHandshakeRequest().setEngineAddress("127.0.0.1:0").setRootDirectory(dir).setProgramDirectory(dir);
+    const req = new analyzerpb.AnalyzerHandshakeRequest()
+      .setEngineAddress("127.0.0.1:0")
+      .setRootDirectory(dir)
+      .setProgramDirectory(dir);
     try {
-      await this.call(this.client.handshake as Unary<analyzerpb.AnalyzerHandshakeRequest, analyzerpb.AnalyzerHandshakeResponse>, req, "Handshake");
+      await this.call(
+        this.client.handshake as Unary<analyzerpb.AnalyzerHandshakeRequest, analyzerpb.AnalyzerHandshakeResponse>,
+        req,
+        "Handshake",
+      );
       return true;
     } catch (e) {
       if ((e as { code?: number }).code === grpc.status.UNIMPLEMENTED) return false;
@@ -428,7 +451,13 @@ export class AnalyzerClient {
     }
   }
 
-  async configureStack(o: { stack: string; project: string; organization: string; dryRun: boolean; tags: Record<string, string> }): Promise<void> {
+  async configureStack(o: {
+    stack: string;
+    project: string;
+    organization: string;
+    dryRun: boolean;
+    tags: Record<string, string>;
+  }): Promise<void> {
     const req = new analyzerpb.AnalyzerStackConfigureRequest()
       .setStack(o.stack)
       .setProject(o.project)
@@ -436,19 +465,34 @@ export class AnalyzerClient {
       .setDryRun(o.dryRun);
     for (const [k, v] of Object.entries(o.tags)) req.getTagsMap().set(k, v);
     try {
-      await this.call(this.client.configureStack as Unary<analyzerpb.AnalyzerStackConfigureRequest, analyzerpb.AnalyzerStackConfigureResponse>, req, "ConfigureStack");
+      await this.call(
+        this.client.configureStack as Unary<
+          analyzerpb.AnalyzerStackConfigureRequest,
+          analyzerpb.AnalyzerStackConfigureResponse
+        >,
+        req,
+        "ConfigureStack",
+      );
     } catch (e) {
       if ((e as { code?: number }).code !== grpc.status.UNIMPLEMENTED) throw e;
     }
   }
 
   async info(): Promise<AnalyzerInfoResult> {
-    const ai = await this.call(this.client.getAnalyzerInfo as Unary<Empty, analyzerpb.AnalyzerInfo>, new Empty(), "GetAnalyzerInfo");
+    const ai = await this.call(
+      this.client.getAnalyzerInfo as Unary<Empty, analyzerpb.AnalyzerInfo>,
+      new Empty(),
+      "GetAnalyzerInfo",
+    );
     return decodeInfo(ai);
   }
 
   async pluginInfo(): Promise<{ version: string }> {
-    const pi = await this.call(this.client.getPluginInfo as Unary<Empty, pluginpb.PluginInfo>, new Empty(), "GetPluginInfo");
+    const pi = await this.call(
+      this.client.getPluginInfo as Unary<Empty, pluginpb.PluginInfo>,
+      new Empty(),
+      "GetPluginInfo",
+    );
     return { version: pi.getVersion() };
   }
 
@@ -460,14 +504,18 @@ export class AnalyzerClient {
     for (const [name, c] of Object.entries(cfg)) {
       m.set(
         name,
-        new analyzerpb.PolicyConfig().setEnforcementlevel(levelEnum(c.enforcementLevel ?? "advisory")).setProperties(toStruct(c.properties ?? {})),
+        new analyzerpb.PolicyConfig()
+          .setEnforcementlevel(levelEnum(c.enforcementLevel ?? "advisory"))
+          .setProperties(toStruct(c.properties ?? {})),
       );
     }
     await this.call(this.client.configure as Unary<analyzerpb.ConfigureAnalyzerRequest, Empty>, req, "Configure");
   }
 
   /** GetAnalyzerInfo, reconcile the `--policy-pack-config` file against it, Configure: the engine's sequence. */
-  async configureFromFile(file: Record<string, PolicyConfigFileValue> = {}): Promise<Record<string, PolicyConfigEntry>> {
+  async configureFromFile(
+    file: Record<string, PolicyConfigFileValue> = {},
+  ): Promise<Record<string, PolicyConfigEntry>> {
     const cfg = reconcileConfig(await this.info(), file);
     await this.configure(cfg);
     return cfg;
@@ -475,19 +523,29 @@ export class AnalyzerClient {
 
   analyze(r: AnalyzerResourceInput | analyzerpb.AnalyzeRequest): Promise<AnalyzeResult> {
     const req = r instanceof analyzerpb.AnalyzeRequest ? r : analyzeRequest(r);
-    return this.call(this.client.analyze as Unary<analyzerpb.AnalyzeRequest, analyzerpb.AnalyzeResponse>, req, "Analyze").then(decodeAnalyze);
+    return this.call(
+      this.client.analyze as Unary<analyzerpb.AnalyzeRequest, analyzerpb.AnalyzeResponse>,
+      req,
+      "Analyze",
+    ).then(decodeAnalyze);
   }
 
   analyzeStack(resources: readonly AnalyzerResourceInput[] | analyzerpb.AnalyzeStackRequest): Promise<AnalyzeResult> {
     const req = resources instanceof analyzerpb.AnalyzeStackRequest ? resources : analyzeStackRequest(resources);
-    return this.call(this.client.analyzeStack as Unary<analyzerpb.AnalyzeStackRequest, analyzerpb.AnalyzeResponse>, req, "AnalyzeStack").then(
-      decodeAnalyze,
-    );
+    return this.call(
+      this.client.analyzeStack as Unary<analyzerpb.AnalyzeStackRequest, analyzerpb.AnalyzeResponse>,
+      req,
+      "AnalyzeStack",
+    ).then(decodeAnalyze);
   }
 
   async remediate(r: AnalyzerResourceInput | analyzerpb.AnalyzeRequest): Promise<RemediateResult> {
     const req = r instanceof analyzerpb.AnalyzeRequest ? r : analyzeRequest(r);
-    const res = await this.call(this.client.remediate as Unary<analyzerpb.AnalyzeRequest, analyzerpb.RemediateResponse>, req, "Remediate");
+    const res = await this.call(
+      this.client.remediate as Unary<analyzerpb.AnalyzeRequest, analyzerpb.RemediateResponse>,
+      req,
+      "Remediate",
+    );
     return {
       remediations: res.getRemediationsList().map((x) => ({
         policyName: x.getPolicyname(),
@@ -509,7 +567,8 @@ export class AnalyzerClient {
         (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength),
         (buf: Buffer) => analyzerpb.AnalyzeResponse.deserializeBinary(new Uint8Array(buf)),
         bytes,
-        (err: grpc.ServiceError | null, res?: analyzerpb.AnalyzeResponse) => (err ? reject(new Error(`${method} failed: ${err.details || err.message}`)) : resolve(decodeAnalyze(res!))),
+        (err: grpc.ServiceError | null, res?: analyzerpb.AnalyzeResponse) =>
+          err ? reject(new Error(`${method} failed: ${err.details || err.message}`)) : resolve(decodeAnalyze(res!)),
       );
     });
   }

@@ -8,9 +8,26 @@ import { Option, type Command } from "commander";
 import { evaluate, policyMetadata, UNKNOWN, type EnforcementLevel, type Finding } from "../policies/src/engine";
 import type { ExitHolder } from "./index";
 import { changesFromDigest, changesFromEvents } from "./inputs/changes";
-import { depthGuard, InputError, inputLabel, parseDeployment, parseEventLog, parsePreviewDigest, readInputFile, type InputKind } from "./inputs/load";
+import {
+  depthGuard,
+  InputError,
+  inputLabel,
+  parseDeployment,
+  parseEventLog,
+  parsePreviewDigest,
+  readInputFile,
+  type InputKind,
+} from "./inputs/load";
 import { resourcesFromChanges, resourcesFromDeployment, type InputResource } from "./inputs/resources";
-import { buildCheckReport, CHECK_FORMATS, formatCheckReport, type CheckFormat, type CheckReport, type PolicyInfo, type ReportFinding } from "./report";
+import {
+  buildCheckReport,
+  CHECK_FORMATS,
+  formatCheckReport,
+  type CheckFormat,
+  type CheckReport,
+  type PolicyInfo,
+  type ReportFinding,
+} from "./report";
 import { emit, toolVersion } from "./report/io";
 import { redactOutput, SecretValues } from "./redact";
 import type { Change } from "./inputs/changes";
@@ -48,7 +65,9 @@ export function parsePolicyConfig(text: string, file: string): PolicyConfig {
   entries.sort(([a], [b]) => Number(b === "all") - Number(a === "all"));
   for (const [key, value] of entries) {
     if (key !== "all" && !known.has(key))
-      throw new InputError(`${file}: "${key}" is not a policy of the pack; use "all" or one of: ${[...known].sort().join(", ")}`);
+      throw new InputError(
+        `${file}: "${key}" is not a policy of the pack; use "all" or one of: ${[...known].sort().join(", ")}`,
+      );
     const names = key === "all" ? [...known] : [key];
     let level: unknown;
     if (typeof value === "string") level = value;
@@ -56,10 +75,15 @@ export function parsePolicyConfig(text: string, file: string): PolicyConfig {
       const { enforcementLevel, ...props } = value as Record<string, unknown>;
       level = enforcementLevel;
       if (Object.keys(props).length) properties = { ...properties, ...props };
-    } else throw new InputError(`${file}: ${key} = ${JSON.stringify(value)}: use a level (${LEVELS.join(", ")}) or an object`);
+    } else
+      throw new InputError(
+        `${file}: ${key} = ${JSON.stringify(value)}: use a level (${LEVELS.join(", ")}) or an object`,
+      );
     if (level !== undefined) {
       if (!LEVELS.includes(level as EnforcementLevel))
-        throw new InputError(`${file}: ${key}.enforcementLevel = ${JSON.stringify(level)}: use one of ${LEVELS.join(", ")}`);
+        throw new InputError(
+          `${file}: ${key}.enforcementLevel = ${JSON.stringify(level)}: use one of ${LEVELS.join(", ")}`,
+        );
       for (const n of names) levels[n] = level as EnforcementLevel;
     }
   }
@@ -90,8 +114,8 @@ function toReportFinding(f: Finding, byUrn: Map<string, InputResource>): ReportF
     severity: f.severity,
     enforcement: f.enforcement,
     ...(f.urn ? { urn: f.urn } : {}),
-    ...(f.type ?? r?.type ? { resourceType: f.type ?? r?.type } : {}),
-    ...(f.name ?? r?.name ? { resourceName: f.name ?? r?.name } : {}),
+    ...((f.type ?? r?.type) ? { resourceType: f.type ?? r?.type } : {}),
+    ...((f.name ?? r?.name) ? { resourceName: f.name ?? r?.name } : {}),
     message: f.message,
     ...(f.waived ? { waived: f.waived } : {}),
     ...(r?.source ? { source: r.source } : {}),
@@ -128,7 +152,8 @@ export function loadResources(kind: InputKind, path: string, secrets?: SecretVal
 
 /** Records the credential values of both sides of each change, so no output prints them. */
 export function collectChanges(changes: Change[], secrets?: SecretValues): Change[] {
-  if (secrets) for (const c of changes) for (const s of [c.old, c.new]) if (s) secrets.collect(s.inputs).collect(s.outputs);
+  if (secrets)
+    for (const c of changes) for (const s of [c.old, c.new]) if (s) secrets.collect(s.inputs).collect(s.outputs);
   return changes;
 }
 
@@ -148,12 +173,28 @@ export function checkResources(
     throw e;
   }
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
-  return buildCheckReport(input, resources.length, findings.map((f) => toReportFinding(f, byUrn)), policyInfos(config.levels), toolVersion());
+  return buildCheckReport(
+    input,
+    resources.length,
+    findings.map((f) => toReportFinding(f, byUrn)),
+    policyInfos(config.levels),
+    toolVersion(),
+  );
 }
 
-export function runCheck(kind: InputKind, file: string, policyConfigFile?: string, today?: Date, secrets?: SecretValues): CheckReport {
-  const config = policyConfigFile ? parsePolicyConfig(readInputFileAllowEmpty(policyConfigFile), policyConfigFile) : undefined;
-  return depthGuard(file, () => checkResources(loadResources(kind, file, secrets), { kind, file: inputLabel(file) }, config, today));
+export function runCheck(
+  kind: InputKind,
+  file: string,
+  policyConfigFile?: string,
+  today?: Date,
+  secrets?: SecretValues,
+): CheckReport {
+  const config = policyConfigFile
+    ? parsePolicyConfig(readInputFileAllowEmpty(policyConfigFile), policyConfigFile)
+    : undefined;
+  return depthGuard(file, () =>
+    checkResources(loadResources(kind, file, secrets), { kind, file: inputLabel(file) }, config, today),
+  );
 }
 
 function readInputFileAllowEmpty(file: string): string {
@@ -178,25 +219,34 @@ export function register(program: Command, exit: ExitHolder): void {
     .option("--policy-config <file>", "policy config, same format as `pulumi --policy-pack-config`")
     .addOption(new Option("--format <format>", "output format").choices([...CHECK_FORMATS]).default("text"))
     .option("-o, --output <file>", "write the report to a file instead of stdout")
-    .action((o: { preview?: string; events?: string; state?: string; policyConfig?: string; format: CheckFormat; output?: string }) => {
-      const given = (["preview", "events", "state"] as const).filter((k) => o[k] !== undefined);
-      if (given.length !== 1) {
-        process.stderr.write(
-          `bulwark check: give exactly one input: --preview FILE, --events FILE or --state FILE${given.length ? ` (got ${given.map((g) => `--${g}`).join(", ")})` : ""}\n`,
-        );
-        exit.code = 2;
-        return;
-      }
-      const kind = given[0];
-      try {
-        const secrets = new SecretValues();
-        const report = runCheck(kind, o[kind]!, o.policyConfig, undefined, secrets);
-        emit(redactOutput(formatCheckReport(report, o.format), secrets), o.output);
-        exit.code = report.verdict === "pass" ? 0 : 1;
-      } catch (err) {
-        if (!(err instanceof InputError)) throw err;
-        process.stderr.write(redactOutput(`bulwark check: ${err.message}\n`));
-        exit.code = 2;
-      }
-    });
+    .action(
+      (o: {
+        preview?: string;
+        events?: string;
+        state?: string;
+        policyConfig?: string;
+        format: CheckFormat;
+        output?: string;
+      }) => {
+        const given = (["preview", "events", "state"] as const).filter((k) => o[k] !== undefined);
+        if (given.length !== 1) {
+          process.stderr.write(
+            `bulwark check: give exactly one input: --preview FILE, --events FILE or --state FILE${given.length ? ` (got ${given.map((g) => `--${g}`).join(", ")})` : ""}\n`,
+          );
+          exit.code = 2;
+          return;
+        }
+        const kind = given[0];
+        try {
+          const secrets = new SecretValues();
+          const report = runCheck(kind, o[kind]!, o.policyConfig, undefined, secrets);
+          emit(redactOutput(formatCheckReport(report, o.format), secrets), o.output);
+          exit.code = report.verdict === "pass" ? 0 : 1;
+        } catch (err) {
+          if (!(err instanceof InputError)) throw err;
+          process.stderr.write(redactOutput(`bulwark check: ${err.message}\n`));
+          exit.code = 2;
+        }
+      },
+    );
 }

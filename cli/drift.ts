@@ -38,7 +38,9 @@ export function runDrift(file: string, opts: DriftOptions = {}, secrets?: Secret
   const source = opts.source ?? "refresh";
   const { format, changes } = loadDriftInput(file);
   collectChanges(changes, secrets);
-  const checked = changes.filter((c) => c.type !== "pulumi:pulumi:Stack" && !c.type.startsWith("pulumi:providers:")).length;
+  const checked = changes.filter(
+    (c) => c.type !== "pulumi:pulumi:Stack" && !c.type.startsWith("pulumi:providers:"),
+  ).length;
   const drifted = detectDrift(changes, source);
   if (drifted.length > 0) {
     // Besides the per-property rules, the pack itself judges both sides: a new mandatory finding is a broken control.
@@ -65,7 +67,8 @@ function maskDrift(d: DriftedResource): DriftedResource {
     ...d,
     changes: d.changes.map((c) => {
       const cred = isCredentialPath(c.path);
-      const mask = (v: unknown) => (v === undefined ? v : cred && typeof v !== "boolean" && v !== null ? REDACTED : maskCredentials(v));
+      const mask = (v: unknown) =>
+        v === undefined ? v : cred && typeof v !== "boolean" && v !== null ? REDACTED : maskCredentials(v);
       return { ...c, before: mask(c.before), after: mask(c.after) };
     }),
   };
@@ -88,19 +91,30 @@ export function register(program: Command, exit: ExitHolder): void {
     .addOption(new Option("--format <format>", "output format").choices(["text", "json", "markdown"]).default("text"))
     .option("--policy-config <file>", "policy pack config (same format as `pulumi --policy-pack-config`)")
     .option("-o, --output <file>", "write the report to a file instead of stdout")
-    .action((file: string, o: { source: DriftSource; format: "text" | "json" | "markdown"; output?: string; policyConfig?: string }) => {
-      try {
-        const policyConfig = o.policyConfig ? parsePolicyConfig(readInputFile(o.policyConfig), o.policyConfig) : undefined;
-        const secrets = new SecretValues();
-        const report = depthGuard(file, () => runDrift(file, { source: o.source, policyConfig }, secrets));
-        const text =
-          o.format === "json" ? JSON.stringify(report, null, 2) + "\n" : o.format === "markdown" ? formatDriftMarkdown(report) : formatDriftText(report);
-        emit(redactOutput(text, secrets), o.output);
-        exit.code = DRIFT_EXIT[report.verdict];
-      } catch (err) {
-        if (!(err instanceof InputError)) throw err;
-        process.stderr.write(redactOutput(`bulwark drift: ${err.message}\n`));
-        exit.code = 2;
-      }
-    });
+    .action(
+      (
+        file: string,
+        o: { source: DriftSource; format: "text" | "json" | "markdown"; output?: string; policyConfig?: string },
+      ) => {
+        try {
+          const policyConfig = o.policyConfig
+            ? parsePolicyConfig(readInputFile(o.policyConfig), o.policyConfig)
+            : undefined;
+          const secrets = new SecretValues();
+          const report = depthGuard(file, () => runDrift(file, { source: o.source, policyConfig }, secrets));
+          const text =
+            o.format === "json"
+              ? JSON.stringify(report, null, 2) + "\n"
+              : o.format === "markdown"
+                ? formatDriftMarkdown(report)
+                : formatDriftText(report);
+          emit(redactOutput(text, secrets), o.output);
+          exit.code = DRIFT_EXIT[report.verdict];
+        } catch (err) {
+          if (!(err instanceof InputError)) throw err;
+          process.stderr.write(redactOutput(`bulwark drift: ${err.message}\n`));
+          exit.code = 2;
+        }
+      },
+    );
 }

@@ -23,14 +23,20 @@ interface RenderOptions {
 }
 
 export function register(program: Command, exit: ExitHolder): void {
-  const host = program.command("host").description("On-host hardening bundle (SSH, nftables, fail2ban, auditd, AIDE, patching, IDS, logs)");
+  const host = program
+    .command("host")
+    .description("On-host hardening bundle (SSH, nftables, fail2ban, auditd, AIDE, patching, IDS, logs)");
   host
     .command("render")
     .description("render the bundle for one OS from a host config file")
     .addOption(new Option("--os <os>", "target OS").choices([...HOST_OSES]).makeOptionMandatory())
     .requiredOption("--config <file>", "host model, YAML or JSON (see README: Host hardening)")
     .option("--out <dir>", "write the bundle here (apply, verify, bundle.env, manifest, files/, lib/)")
-    .addOption(new Option("--format <format>", "dir: bundle directory; cloud-init: print EC2 user data").choices(["dir", "cloud-init"]).default("dir"))
+    .addOption(
+      new Option("--format <format>", "dir: bundle directory; cloud-init: print EC2 user data")
+        .choices(["dir", "cloud-init"])
+        .default("dir"),
+    )
     .option("--gzip-base64", "with --format cloud-init: print gzip+base64 (EC2 userDataBase64, 16 KiB limit)")
     .option("-o, --output <file>", "with --format cloud-init: write the user data to a file instead of stdout")
     .action((opts: RenderOptions) => {
@@ -41,7 +47,8 @@ export function register(program: Command, exit: ExitHolder): void {
 
 /** Flags that the chosen format would silently ignore are refused (exit 2). */
 function flagConflict(opts: RenderOptions): string | undefined {
-  if (opts.format === "cloud-init" && opts.out) return "--out writes a bundle directory; with --format cloud-init use -o <file>";
+  if (opts.format === "cloud-init" && opts.out)
+    return "--out writes a bundle directory; with --format cloud-init use -o <file>";
   if (opts.format === "dir" && opts.gzipBase64) return "--gzip-base64 needs --format cloud-init";
   if (opts.format === "dir" && opts.output) return "-o writes user data; for a bundle directory use --out <dir>";
   return undefined;

@@ -9,7 +9,9 @@ import { ConfigError, type ConfigIssue } from "../components/config";
 import type { PlanResult, RunPlanOptions } from "./plan-runner";
 import { PLAN_HEAP_MB, PlanTooBigError } from "./plan-limits";
 
-type Reply = { ok: true; result: PlanResult } | { ok: false; config?: ConfigIssue[]; tooBig?: boolean; message?: string; stack?: string };
+type Reply =
+  | { ok: true; result: PlanResult }
+  | { ok: false; config?: ConfigIssue[]; tooBig?: boolean; message?: string; stack?: string };
 
 export function runPlanIsolated(opts: RunPlanOptions, heapMb: number = PLAN_HEAP_MB): Promise<PlanResult> {
   return new Promise((resolve, reject) => {
@@ -34,7 +36,11 @@ export function runPlanIsolated(opts: RunPlanOptions, heapMb: number = PLAN_HEAP
       if (settled) return;
       settled = true;
       if (err.code === "ERR_WORKER_OUT_OF_MEMORY")
-        reject(new PlanTooBigError(`the plan ran out of its ${heapMb} MiB heap: the estate is too big to plan offline. Split it into smaller stacks`));
+        reject(
+          new PlanTooBigError(
+            `the plan ran out of its ${heapMb} MiB heap: the estate is too big to plan offline. Split it into smaller stacks`,
+          ),
+        );
       else reject(err);
     });
     worker.once("exit", (code) => {

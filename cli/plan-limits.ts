@@ -12,6 +12,8 @@ export const MAX_PLAN_SERVERS = 1500;
 export class PlanTooBigError extends BulwarkError {}
 
 export function tooBigMessage(servers: number): string {
-  return `the estate declares ${servers} servers; an offline plan takes at most ${MAX_PLAN_SERVERS} (heap cap ${PLAN_HEAP_MB} MiB). ` +
-    `Split the estate into stacks of at most ${MAX_PLAN_SERVERS} servers (e.g. one stack per group of sites)`;
+  return (
+    `the estate declares ${servers} servers; an offline plan takes at most ${MAX_PLAN_SERVERS} (heap cap ${PLAN_HEAP_MB} MiB). ` +
+    `Split the estate into stacks of at most ${MAX_PLAN_SERVERS} servers (e.g. one stack per group of sites)`
+  );
 }

@@ -57,11 +57,25 @@ export function readStackFile(file: string): { config: Record<string, unknown>; 
   try {
     doc = YAML.parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
-    throw new ConfigError([{ path: file, value: "unreadable YAML", problem: (e as Error).message.split("\n")[0], fix: "fix the YAML syntax" }]);
+    throw new ConfigError([
+      {
+        path: file,
+        value: "unreadable YAML",
+        problem: (e as Error).message.split("\n")[0],
+        fix: "fix the YAML syntax",
+      },
+    ]);
   }
   const cfg = (doc && typeof doc === "object" ? (doc as { config?: unknown }).config : undefined) ?? {};
   if (typeof cfg !== "object" || Array.isArray(cfg)) {
-    throw new ConfigError([{ path: `${file}: config`, value: JSON.stringify(cfg), problem: "not a map", fix: "write config: as key: value pairs" }]);
+    throw new ConfigError([
+      {
+        path: `${file}: config`,
+        value: JSON.stringify(cfg),
+        problem: "not a map",
+        fix: "write config: as key: value pairs",
+      },
+    ]);
   }
   const secretKeys: string[] = [];
   const config: Record<string, unknown> = {};
@@ -77,7 +91,8 @@ export function readStackFile(file: string): { config: Record<string, unknown>; 
 function stripSecure(value: unknown): { value: unknown; secret: boolean } {
   if (value && typeof value === "object" && !Array.isArray(value)) {
     const obj = value as Record<string, unknown>;
-    if (Object.keys(obj).length === 1 && typeof obj.secure === "string") return { value: "offline-secret-placeholder", secret: true };
+    if (Object.keys(obj).length === 1 && typeof obj.secure === "string")
+      return { value: "offline-secret-placeholder", secret: true };
     let secret = false;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(obj)) {
@@ -153,7 +168,14 @@ function fakeId(type: string, name: string): string {
 export function planMocks(region: string = MOCK_REGION, preview = false): pulumi.runtime.Mocks {
   return {
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
-      if (preview) return { id: undefined, state: { ...args.inputs, ...(args.custom && args.type.startsWith("aws:") ? { name: args.inputs.name ?? args.name } : {}) } };
+      if (preview)
+        return {
+          id: undefined,
+          state: {
+            ...args.inputs,
+            ...(args.custom && args.type.startsWith("aws:") ? { name: args.inputs.name ?? args.name } : {}),
+          },
+        };
       const id = fakeId(args.type, args.name);
       const [pkg, mod] = args.type.split(":");
       const service = (mod ?? "").split("/")[0];
@@ -166,8 +188,8 @@ export function planMocks(region: string = MOCK_REGION, preview = false): pulumi
       switch (args.type) {
         case "aws:ec2/instance:Instance": {
           const n = parseInt(crypto.createHash("sha1").update(args.name).digest("hex").slice(0, 4), 16);
-          state.privateIp = `10.255.${(n >> 8) & 255}.${(n & 255) || 1}`;
-          state.privateDns = `ip-10-255-${(n >> 8) & 255}-${(n & 255) || 1}.${region}.compute.internal`;
+          state.privateIp = `10.255.${(n >> 8) & 255}.${n & 255 || 1}`;
+          state.privateDns = `ip-10-255-${(n >> 8) & 255}-${n & 255 || 1}.${region}.compute.internal`;
           state.publicIp = args.inputs.associatePublicIpAddress ? "198.51.100.10" : "";
           break;
         }
@@ -190,7 +212,12 @@ export function planMocks(region: string = MOCK_REGION, preview = false): pulumi
           state.arn = `arn:aws:iam::${MOCK_ACCOUNT}:${args.type.endsWith("Role") ? "role" : "instance-profile"}/${state.name}`;
           break;
         case "aws:ec2/vpcEndpoint:VpcEndpoint":
-          state.dnsEntries = [{ dnsName: `${id}.${String(args.inputs.serviceName ?? "")}.vpce.amazonaws.com`, hostedZoneId: "Z0000000000000" }];
+          state.dnsEntries = [
+            {
+              dnsName: `${id}.${String(args.inputs.serviceName ?? "")}.vpce.amazonaws.com`,
+              hostedZoneId: "Z0000000000000",
+            },
+          ];
           break;
         case "aws:guardduty/detector:Detector":
           state.accountId = MOCK_ACCOUNT;
@@ -203,16 +230,28 @@ export function planMocks(region: string = MOCK_REGION, preview = false): pulumi
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
       switch (args.token) {
         case "aws:index/getCallerIdentity:getCallerIdentity":
-          return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/plan`, userId: "AIDAPLAN", id: MOCK_ACCOUNT };
+          return {
+            accountId: MOCK_ACCOUNT,
+            arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/plan`,
+            userId: "AIDAPLAN",
+            id: MOCK_ACCOUNT,
+          };
         case "aws:index/getRegion:getRegion":
           return { region, name: region, id: region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
         case "aws:index/getPartition:getPartition":
           return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws", reverseDnsPrefix: "com.amazonaws" };
         case "aws:index/getAvailabilityZones:getAvailabilityZones":
-          return { names: [`${region}a`, `${region}b`, `${region}c`], zoneIds: ["euw1-az1", "euw1-az2", "euw1-az3"], id: region };
+          return {
+            names: [`${region}a`, `${region}b`, `${region}c`],
+            zoneIds: ["euw1-az1", "euw1-az2", "euw1-az3"],
+            id: region,
+          };
         case "aws:ec2/getAmi:getAmi": {
           const key = JSON.stringify(args.inputs.filters ?? args.inputs);
-          return { id: `ami-${crypto.createHash("sha1").update(key).digest("hex").slice(0, 17)}`, architecture: "x86_64" };
+          return {
+            id: `ami-${crypto.createHash("sha1").update(key).digest("hex").slice(0, 17)}`,
+            architecture: "x86_64",
+          };
         }
         default:
           return args.inputs as Record<string, unknown>;
@@ -256,14 +295,19 @@ interface Monitor {
  * Installs the mocks and a recorder on the mock monitor. Tests use this directly around their own component code.
  * Returns `finish()`, which waits for outstanding registrations and gives the recorded resources.
  */
-export async function startRecording(opts: { project?: string; stack?: string; preview?: boolean; mocks?: pulumi.runtime.Mocks } = {}): Promise<{
+export async function startRecording(
+  opts: { project?: string; stack?: string; preview?: boolean; mocks?: pulumi.runtime.Mocks } = {},
+): Promise<{
   finish(): Promise<PlannedResource[]>;
   stackOutputs(): Record<string, unknown>;
 }> {
   const stack = opts.stack ?? "prod";
   await pulumi.runtime.setMocks(opts.mocks ?? planMocks(), opts.project ?? PROJECT, stack, opts.preview ?? false);
-   
-  const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): Monitor; waitForRPCs(): Promise<void> };
+
+  const settings = require("@pulumi/pulumi/runtime/settings") as {
+    getMonitor(): Monitor;
+    waitForRPCs(): Promise<void>;
+  };
   const monitor = settings.getMonitor();
   const recorded: RecordedRegistration[] = [];
   const original = monitor.registerResource.bind(monitor);
@@ -297,10 +341,12 @@ export async function startRecording(opts: { project?: string; stack?: string; p
     },
     stackOutputs() {
       const stackRes = [...monitor.resources.values()].find((r) => r.urn.includes("::pulumi:pulumi:Stack::"));
-      const state = stackRes?.state as { toJavaScript?: () => Record<string, unknown> } | Record<string, unknown> | undefined;
-      const raw = state && typeof (state as { toJavaScript?: unknown }).toJavaScript === "function"
-        ? (state as { toJavaScript(): Record<string, unknown> }).toJavaScript()
-        : ((state as Record<string, unknown>) ?? {});
+      const state = stackRes?.state as
+        { toJavaScript?: () => Record<string, unknown> } | Record<string, unknown> | undefined;
+      const raw =
+        state && typeof (state as { toJavaScript?: unknown }).toJavaScript === "function"
+          ? (state as { toJavaScript(): Record<string, unknown> }).toJavaScript()
+          : ((state as Record<string, unknown>) ?? {});
       const secretPaths: string[] = [];
       return mask(raw, "", secretPaths) as Record<string, unknown>;
     },
@@ -349,8 +395,9 @@ function mask(value: unknown, at: string, secretPaths: string[]): unknown {
  * is left inside the runtime.
  */
 export async function runProgram(program: () => Promise<unknown>): Promise<unknown> {
-   
-  const { runInPulumiStack } = require("@pulumi/pulumi/runtime/stack") as { runInPulumiStack(init: () => Promise<unknown>): Promise<unknown> };
+  const { runInPulumiStack } = require("@pulumi/pulumi/runtime/stack") as {
+    runInPulumiStack(init: () => Promise<unknown>): Promise<unknown>;
+  };
   let failure: { error: unknown } | undefined;
   // The SDK records a stack trace for every promise and resource; source-map remapping of those traces (installed
   // by the TypeScript loader) costs more than the whole plan. Plain V8 traces while the program runs.
@@ -404,7 +451,14 @@ async function runPlanNow(opts: RunPlanOptions): Promise<PlanResult> {
   } else {
     const file = opts.configFile ?? path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
-      throw new ConfigError([{ path: file, value: "no such file", problem: `stack "${stack}" has no config file`, fix: `create ${path.basename(file)} or pass --stack with an existing stack` }]);
+      throw new ConfigError([
+        {
+          path: file,
+          value: "no such file",
+          problem: `stack "${stack}" has no config file`,
+          fix: `create ${path.basename(file)} or pass --stack with an existing stack`,
+        },
+      ]);
     }
     ({ config, secretKeys } = readStackFile(file));
   }
@@ -419,11 +473,18 @@ async function runPlanNow(opts: RunPlanOptions): Promise<PlanResult> {
   pulumi.runtime.setAllConfig(engineConfig, secretKeys);
   const region = typeof config["aws:region"] === "string" ? (config["aws:region"] as string) : MOCK_REGION;
 
-  const recorder = await startRecording({ stack, preview: opts.preview, mocks: planMocks(region, opts.preview ?? false) });
-   
+  const recorder = await startRecording({
+    stack,
+    preview: opts.preview,
+    mocks: planMocks(region, opts.preview ?? false),
+  });
+
   const loaded = require(opts.program ?? path.join(REPO_ROOT, "index.ts")) as unknown;
-  const program = (typeof loaded === "function" ? loaded : (loaded as { default?: unknown }).default) as () => Promise<unknown>;
-  if (typeof program !== "function") throw new Error("index.ts must export its program as a function (export = async () => ...)");
+  const program = (
+    typeof loaded === "function" ? loaded : (loaded as { default?: unknown }).default
+  ) as () => Promise<unknown>;
+  if (typeof program !== "function")
+    throw new Error("index.ts must export its program as a function (export = async () => ...)");
   await runProgram(program);
   const resources = await recorder.finish();
   return { resources, outputs: recorder.stackOutputs() };

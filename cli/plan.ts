@@ -61,7 +61,12 @@ export interface HostBundleRef {
  */
 export function hostBundleOf(inputs: Record<string, unknown>): HostBundleRef | undefined {
   // Identical servers carry the same user data: decode each distinct text once (a 1,000-server plan has ~30).
-  const key = typeof inputs.userDataBase64 === "string" ? `b${inputs.userDataBase64}` : typeof inputs.userData === "string" ? `t${inputs.userData}` : undefined;
+  const key =
+    typeof inputs.userDataBase64 === "string"
+      ? `b${inputs.userDataBase64}`
+      : typeof inputs.userData === "string"
+        ? `t${inputs.userData}`
+        : undefined;
   if (key === undefined) return undefined;
   if (bundleCache.has(key)) return bundleCache.get(key);
   const found = readHostBundle(inputs);
@@ -88,7 +93,9 @@ function readHostBundle(inputs: Record<string, unknown>): HostBundleRef | undefi
       if (loader) return { hash: head[1], os: head[2], role: head[3], object: loader };
     }
     const dir = "/opt/bulwark/bundle";
-    const ok = head && written.get(`${dir}/BUNDLE_HASH`)?.trim() === head[1] &&
+    const ok =
+      head &&
+      written.get(`${dir}/BUNDLE_HASH`)?.trim() === head[1] &&
       [`${dir}/apply`, `${dir}/verify`].every((e) => written.has(e) && runs.includes(e));
     return ok ? { hash: head[1], os: head[2], role: head[3] } : undefined;
   } catch {
@@ -97,19 +104,38 @@ function readHostBundle(inputs: Record<string, unknown>): HostBundleRef | undefi
 }
 
 /** The loader's target when the cloud-config writes Bulwark's loader and its one runcmd runs it. */
-function loaderTargetOf(cmd: unknown[], written: Map<string | undefined, string | undefined>): { key: string; sha256: string } | undefined {
-  if (cmd.length !== 3 || cmd[0] !== "python3" || cmd[1] !== LOADER_ON_HOST || written.get(LOADER_ON_HOST) !== LOADER_PY) return undefined;
+function loaderTargetOf(
+  cmd: unknown[],
+  written: Map<string | undefined, string | undefined>,
+): { key: string; sha256: string } | undefined {
+  if (
+    cmd.length !== 3 ||
+    cmd[0] !== "python3" ||
+    cmd[1] !== LOADER_ON_HOST ||
+    written.get(LOADER_ON_HOST) !== LOADER_PY
+  )
+    return undefined;
   const cfg = JSON.parse(String(cmd[2])) as { key?: unknown; sha256?: unknown };
-  return typeof cfg.key === "string" && typeof cfg.sha256 === "string" && /^[0-9a-f]{64}$/.test(cfg.sha256) ? { key: cfg.key, sha256: cfg.sha256 } : undefined;
+  return typeof cfg.key === "string" && typeof cfg.sha256 === "string" && /^[0-9a-f]{64}$/.test(cfg.sha256)
+    ? { key: cfg.key, sha256: cfg.sha256 }
+    : undefined;
 }
 
 /** Planned bundle objects: key -> sha256 of the content and the bundle hash its archive header names. */
 function plannedBundleObjects(plan: PlanResult): Map<string, { sha256: string; bundle?: string }> {
   const out = new Map<string, { sha256: string; bundle?: string }>();
   for (const r of plan.resources) {
-    if (r.type !== "aws:s3/bucketObjectv2:BucketObjectv2" || typeof r.inputs.key !== "string" || typeof r.inputs.content !== "string") continue;
+    if (
+      r.type !== "aws:s3/bucketObjectv2:BucketObjectv2" ||
+      typeof r.inputs.key !== "string" ||
+      typeof r.inputs.content !== "string"
+    )
+      continue;
     const content = r.inputs.content;
-    out.set(r.inputs.key, { sha256: sha256Hex(content), bundle: /^# Bulwark host bundle ([0-9a-f]{64}) /m.exec(content.slice(0, 300))?.[1] });
+    out.set(r.inputs.key, {
+      sha256: sha256Hex(content),
+      bundle: /^# Bulwark host bundle ([0-9a-f]{64}) /m.exec(content.slice(0, 300))?.[1],
+    });
   }
   return out;
 }
@@ -141,47 +167,58 @@ export function serverHardening(plan: PlanResult): ServerHardening[] {
       else attachmentsByRole.set(role, [String(r.inputs.policyArn)]);
     }
   }
-  return plan.resources.filter((r) => r.type === T.instance).map((r) => {
-    const i = r.inputs as Record<string, unknown>;
-    const md = (i.metadataOptions ?? {}) as Record<string, unknown>;
-    const root = (i.rootBlockDevice ?? {}) as Record<string, unknown>;
-    const tags = (i.tags ?? {}) as Record<string, string>;
-    const profileUrns = r.propertyDependencies.iamInstanceProfile ?? [];
-    const policies = profileUrns.flatMap((p) => (byUrn.get(p)?.propertyDependencies.role ?? []).flatMap((role) => attachmentsByRole.get(role) ?? []));
-    const adminIngress: string[] = [];
-    const internetAdminPorts: string[] = [];
-    for (const sg of r.propertyDependencies.vpcSecurityGroupIds ?? []) {
-      for (const rule of rulesBySg.get(sg) ?? []) {
-        const ri = rule.inputs as Record<string, unknown>;
-        const all = ri.ipProtocol === "-1";
-        const from = Number(ri.fromPort ?? 0);
-        const to = Number(ri.toPort ?? 65535);
-        for (const p of ADMIN_PORTS) {
-          if (!all && (p < from || p > to)) continue;
-          const source = String(ri.cidrIpv4 ?? ri.cidrIpv6 ?? ri.prefixListId ?? (ri.referencedSecurityGroupId ? `sg ${String(ri.referencedSecurityGroupId)}` : "?"));
-          adminIngress.push(`${p} from ${source}`);
-          const cidr = (ri.cidrIpv4 ?? ri.cidrIpv6) as string | undefined;
-          if (cidr && coversInternet(cidr)) internetAdminPorts.push(`${p} from ${cidr}`);
+  return plan.resources
+    .filter((r) => r.type === T.instance)
+    .map((r) => {
+      const i = r.inputs as Record<string, unknown>;
+      const md = (i.metadataOptions ?? {}) as Record<string, unknown>;
+      const root = (i.rootBlockDevice ?? {}) as Record<string, unknown>;
+      const tags = (i.tags ?? {}) as Record<string, string>;
+      const profileUrns = r.propertyDependencies.iamInstanceProfile ?? [];
+      const policies = profileUrns.flatMap((p) =>
+        (byUrn.get(p)?.propertyDependencies.role ?? []).flatMap((role) => attachmentsByRole.get(role) ?? []),
+      );
+      const adminIngress: string[] = [];
+      const internetAdminPorts: string[] = [];
+      for (const sg of r.propertyDependencies.vpcSecurityGroupIds ?? []) {
+        for (const rule of rulesBySg.get(sg) ?? []) {
+          const ri = rule.inputs as Record<string, unknown>;
+          const all = ri.ipProtocol === "-1";
+          const from = Number(ri.fromPort ?? 0);
+          const to = Number(ri.toPort ?? 65535);
+          for (const p of ADMIN_PORTS) {
+            if (!all && (p < from || p > to)) continue;
+            const source = String(
+              ri.cidrIpv4 ??
+                ri.cidrIpv6 ??
+                ri.prefixListId ??
+                (ri.referencedSecurityGroupId ? `sg ${String(ri.referencedSecurityGroupId)}` : "?"),
+            );
+            adminIngress.push(`${p} from ${source}`);
+            const cidr = (ri.cidrIpv4 ?? ri.cidrIpv6) as string | undefined;
+            if (cidr && coversInternet(cidr)) internetAdminPorts.push(`${p} from ${cidr}`);
+          }
         }
       }
-    }
-    return {
-      name: r.name,
-      site: tags["bulwark:site"],
-      role: tags["bulwark:role"],
-      imdsv2: md.httpTokens === "required",
-      imdsHopLimit: typeof md.httpPutResponseHopLimit === "number" ? md.httpPutResponseHopLimit : undefined,
-      rootEncrypted: root.encrypted === true,
-      rootKms: root.encrypted !== true ? "none" : root.kmsKeyId ? "cmk" : "aws-managed",
-      publicIp: i.associatePublicIpAddress === true,
-      ssmManaged: policies.includes(INSTANCE_MANAGED_POLICIES.ssmCore),
-      adminIngress,
-      internetAdminPorts,
-      terminationProtection: i.disableApiTermination === true,
-      replaceOnUserDataChange: i.userDataReplaceOnChange === true || (r.replaceOnChanges ?? []).some((k) => k === "userData" || k === "userDataBase64"),
-      hostBundle: checked(hostBundleOf(i)),
-    };
-  });
+      return {
+        name: r.name,
+        site: tags["bulwark:site"],
+        role: tags["bulwark:role"],
+        imdsv2: md.httpTokens === "required",
+        imdsHopLimit: typeof md.httpPutResponseHopLimit === "number" ? md.httpPutResponseHopLimit : undefined,
+        rootEncrypted: root.encrypted === true,
+        rootKms: root.encrypted !== true ? "none" : root.kmsKeyId ? "cmk" : "aws-managed",
+        publicIp: i.associatePublicIpAddress === true,
+        ssmManaged: policies.includes(INSTANCE_MANAGED_POLICIES.ssmCore),
+        adminIngress,
+        internetAdminPorts,
+        terminationProtection: i.disableApiTermination === true,
+        replaceOnUserDataChange:
+          i.userDataReplaceOnChange === true ||
+          (r.replaceOnChanges ?? []).some((k) => k === "userData" || k === "userDataBase64"),
+        hostBundle: checked(hostBundleOf(i)),
+      };
+    });
 }
 
 /** The top-level component (a direct child of the stack) each resource belongs to. */
@@ -191,7 +228,12 @@ export function groupByComponent(plan: PlanResult): Map<string, PlannedResource[
   for (const r of plan.resources) {
     if (r.type === T.stack || !r.custom) continue;
     let top: PlannedResource = r;
-    for (let p = r.parent ? byUrn.get(r.parent) : undefined; p && p.type !== T.stack; p = p.parent ? byUrn.get(p.parent) : undefined) top = p;
+    for (
+      let p = r.parent ? byUrn.get(r.parent) : undefined;
+      p && p.type !== T.stack;
+      p = p.parent ? byUrn.get(p.parent) : undefined
+    )
+      top = p;
     const key = top === r ? "(stack)" : `${top.type} ${top.name}`;
     const g = groups.get(key);
     if (g) g.push(r);
@@ -209,7 +251,9 @@ export function renderText(plan: PlanResult, stack: string): string {
   // Map lookups: `servers.find` per instance was quadratic in the estate.
   // (serverHardening keeps the order of the instances, so index i is instance i; names repeat across sites).
   const serverByUrn = new Map(plan.resources.filter((r) => r.type === T.instance).map((r, i) => [r.urn, servers[i]]));
-  lines.push(`Bulwark plan for stack "${stack}" (offline, mocks): ${plan.resources.filter((r) => r.custom).length} resources in ${groups.size} components`);
+  lines.push(
+    `Bulwark plan for stack "${stack}" (offline, mocks): ${plan.resources.filter((r) => r.custom).length} resources in ${groups.size} components`,
+  );
   for (const [component, resources] of groups) {
     lines.push("", `${component}  (${resources.length} resources)`);
     const counts = new Map<string, number>();
@@ -219,30 +263,49 @@ export function renderText(plan: PlanResult, stack: string): string {
       const i = r.inputs;
       if (r.type === T.ingress) {
         const src = i.cidrIpv4 ?? i.cidrIpv6 ?? i.prefixListId ?? `sg:${String(i.referencedSecurityGroupId)}`;
-        const ports = i.ipProtocol === "-1" ? "all traffic" : `${String(i.ipProtocol)} ${String(i.fromPort)}${i.toPort !== i.fromPort ? `-${String(i.toPort)}` : ""}`;
+        const ports =
+          i.ipProtocol === "-1"
+            ? "all traffic"
+            : `${String(i.ipProtocol)} ${String(i.fromPort)}${i.toPort !== i.fromPort ? `-${String(i.toPort)}` : ""}`;
         lines.push(`  ingress ${r.name}: ${ports} from ${String(src)}`);
       } else if (r.type === T.instance) {
         const s = serverByUrn.get(r.urn);
         if (s) {
-          lines.push(`  server ${s.name} [${s.role ?? "?"} @ ${s.site ?? "?"}]: IMDSv2 ${yes(s.imdsv2)} (hop ${s.imdsHopLimit ?? "?"}), root encrypted ${yes(s.rootEncrypted)} (${s.rootKms}), public IP ${s.publicIp ? "YES" : "no"}, SSM ${yes(s.ssmManaged)}, admin ports ${s.adminIngress.length ? s.adminIngress.join("; ") : "none"}, termination protection ${s.terminationProtection ? "on" : "off"}, host bundle ${s.hostBundle ? `yes (sha256 ${s.hostBundle.hash.slice(0, 12)}, ${s.hostBundle.os}${s.hostBundle.object ? ", loaded from S3" : ""})` : "NO"}`);
+          lines.push(
+            `  server ${s.name} [${s.role ?? "?"} @ ${s.site ?? "?"}]: IMDSv2 ${yes(s.imdsv2)} (hop ${s.imdsHopLimit ?? "?"}), root encrypted ${yes(s.rootEncrypted)} (${s.rootKms}), public IP ${s.publicIp ? "YES" : "no"}, SSM ${yes(s.ssmManaged)}, admin ports ${s.adminIngress.length ? s.adminIngress.join("; ") : "none"}, termination protection ${s.terminationProtection ? "on" : "off"}, host bundle ${s.hostBundle ? `yes (sha256 ${s.hostBundle.hash.slice(0, 12)}, ${s.hostBundle.os}${s.hostBundle.object ? ", loaded from S3" : ""})` : "NO"}`,
+          );
         }
       } else if (r.type === "aws:ec2/flowLog:FlowLog") {
         lines.push(`  flow log ${r.name}: ${String(i.trafficType)} traffic to ${String(i.logDestinationType)}`);
       } else if (r.type === "aws:cloudwatch/logGroup:LogGroup") {
-        lines.push(`  log group ${String(i.name)}: KMS ${i.kmsKeyId ? "yes" : "NO"}, retention ${String(i.retentionInDays)} days`);
+        lines.push(
+          `  log group ${String(i.name)}: KMS ${i.kmsKeyId ? "yes" : "NO"}, retention ${String(i.retentionInDays)} days`,
+        );
       } else if (r.type === "aws:cloudtrail/trail:Trail") {
-        lines.push(`  trail ${r.name}: multi-region ${yes(i.isMultiRegionTrail === true)}, validation ${yes(i.enableLogFileValidation === true)}, KMS ${yes(!!i.kmsKeyId)}`);
+        lines.push(
+          `  trail ${r.name}: multi-region ${yes(i.isMultiRegionTrail === true)}, validation ${yes(i.enableLogFileValidation === true)}, KMS ${yes(!!i.kmsKeyId)}`,
+        );
       } else if (r.type === "aws:ssm/document:Document" && i.documentType === "Session") {
         const doc = JSON.parse(String(i.content ?? "{}")) as { inputs?: Record<string, unknown> };
         const d = doc.inputs ?? {};
-        lines.push(`  session preferences: KMS ${yes(!!d.kmsKeyId)}, CloudWatch ${yes(!!d.cloudWatchLogGroupName)}, S3 ${yes(!!d.s3BucketName)}, idle timeout ${String(d.idleSessionTimeout)} min, run as ${String(d.runAsDefaultUser)}`);
+        lines.push(
+          `  session preferences: KMS ${yes(!!d.kmsKeyId)}, CloudWatch ${yes(!!d.cloudWatchLogGroupName)}, S3 ${yes(!!d.s3BucketName)}, idle timeout ${String(d.idleSessionTimeout)} min, run as ${String(d.runAsDefaultUser)}`,
+        );
       }
     }
   }
   lines.push("", "Servers:");
-  const bad = servers.filter((s) => !s.imdsv2 || !s.rootEncrypted || s.publicIp || !s.ssmManaged || s.internetAdminPorts.length > 0 || !s.hostBundle);
-  lines.push(`  ${servers.length} servers; IMDSv2 ${servers.filter((s) => s.imdsv2).length}/${servers.length}, encrypted root ${servers.filter((s) => s.rootEncrypted).length}/${servers.length}, no public IP ${servers.filter((s) => !s.publicIp).length}/${servers.length}, SSM-managed ${servers.filter((s) => s.ssmManaged).length}/${servers.length}, internet-facing admin ports ${servers.reduce((n, s) => n + s.internetAdminPorts.length, 0)}, host bundle ${servers.filter((s) => s.hostBundle).length}/${servers.length}`);
-  for (const s of bad) lines.push(`  ATTENTION ${s.name}: ${[!s.imdsv2 && "IMDSv1 allowed", !s.rootEncrypted && "unencrypted root", s.publicIp && "public IP", !s.ssmManaged && "not SSM-managed", !s.hostBundle && "no host hardening bundle", ...s.internetAdminPorts.map((p) => `admin port ${p}`)].filter(Boolean).join(", ")}`);
+  const bad = servers.filter(
+    (s) =>
+      !s.imdsv2 || !s.rootEncrypted || s.publicIp || !s.ssmManaged || s.internetAdminPorts.length > 0 || !s.hostBundle,
+  );
+  lines.push(
+    `  ${servers.length} servers; IMDSv2 ${servers.filter((s) => s.imdsv2).length}/${servers.length}, encrypted root ${servers.filter((s) => s.rootEncrypted).length}/${servers.length}, no public IP ${servers.filter((s) => !s.publicIp).length}/${servers.length}, SSM-managed ${servers.filter((s) => s.ssmManaged).length}/${servers.length}, internet-facing admin ports ${servers.reduce((n, s) => n + s.internetAdminPorts.length, 0)}, host bundle ${servers.filter((s) => s.hostBundle).length}/${servers.length}`,
+  );
+  for (const s of bad)
+    lines.push(
+      `  ATTENTION ${s.name}: ${[!s.imdsv2 && "IMDSv1 allowed", !s.rootEncrypted && "unencrypted root", s.publicIp && "public IP", !s.ssmManaged && "not SSM-managed", !s.hostBundle && "no host hardening bundle", ...s.internetAdminPorts.map((p) => `admin port ${p}`)].filter(Boolean).join(", ")}`,
+    );
   lines.push(...renderExistingHosts(plan.outputs));
   lines.push("", "Outputs:");
   for (const [k, v] of Object.entries(plan.outputs)) {
@@ -272,54 +335,66 @@ export function register(program: Command, exit: ExitHolder): void {
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .option("--policy-config <file>", "policy pack config, same format as `pulumi --policy-pack-config`")
     .option("-o, --output <file>", "write the plan to a file instead of stdout")
-    .action(async (o: { stack: string; config?: string; configFile?: string; format: string; policyConfig?: string; output?: string }, cmd: Command) => {
-      if (o.config && o.configFile && o.config !== o.configFile) {
-        console.error("bulwark plan: give the stack file once: --config (or its alias --config-file)");
-        exit.code = 2;
-        return;
-      }
-      if ((o.config ?? o.configFile) && cmd.getOptionValueSource("stack") === "cli") {
-        console.error("bulwark plan: --stack and --config both name the stack file: give one");
-        exit.code = 2;
-        return;
-      }
-      o.configFile = o.config ?? o.configFile;
-      let plan: PlanResult;
-      try {
-        const { runPlanIsolated } = await import("./plan-isolated");
-        plan = await runPlanIsolated({ stack: o.stack, configFile: o.configFile });
-      } catch (e) {
-        if (e instanceof PlanTooBigError) {
-          console.error(`bulwark plan: ${e.message}`);
+    .action(
+      async (
+        o: {
+          stack: string;
+          config?: string;
+          configFile?: string;
+          format: string;
+          policyConfig?: string;
+          output?: string;
+        },
+        cmd: Command,
+      ) => {
+        if (o.config && o.configFile && o.config !== o.configFile) {
+          console.error("bulwark plan: give the stack file once: --config (or its alias --config-file)");
           exit.code = 2;
           return;
         }
-        if (e instanceof ConfigError) {
-          console.error(e.message);
+        if ((o.config ?? o.configFile) && cmd.getOptionValueSource("stack") === "cli") {
+          console.error("bulwark plan: --stack and --config both name the stack file: give one");
           exit.code = 2;
           return;
         }
-        throw e;
-      }
-      // The pack's verdict through the engine's analyzer path (PIPELINES, cli/report/pack-verdict.ts).
-      const { packVerdictForPlan } = await import("./report/pack-verdict");
-      const verdict = await packVerdictForPlan(plan.resources, o.policyConfig);
-      if (!verdict.ok) {
-        console.error(verdict.error);
-        exit.code = 2;
-        return;
-      }
-      // Credentials never reach the output: values under credential-named keys, user data the pack's detector
-      // flags, and any place the same values recur (cli/redact.ts).
-      const secrets = new SecretValues();
-      for (const r of plan.resources) secrets.collect(r.inputs);
-      secrets.collect(plan.outputs);
-      const shown: PlanResult = { resources: plan.resources.map(printable), outputs: maskCredentials(plan.outputs) };
-      const text =
-        o.format === "json"
-          ? `${JSON.stringify({ stack: o.stack, servers: serverHardening(plan), ...shown, policy: verdict.report }, null, 2)}\n`
-          : `${renderText({ resources: plan.resources, outputs: shown.outputs }, o.stack)}\n\n${verdict.text}`;
-      emit(redactOutput(text, secrets), o.output);
-      exit.code = verdict.report.verdict === "pass" ? 0 : 1;
-    });
+        o.configFile = o.config ?? o.configFile;
+        let plan: PlanResult;
+        try {
+          const { runPlanIsolated } = await import("./plan-isolated");
+          plan = await runPlanIsolated({ stack: o.stack, configFile: o.configFile });
+        } catch (e) {
+          if (e instanceof PlanTooBigError) {
+            console.error(`bulwark plan: ${e.message}`);
+            exit.code = 2;
+            return;
+          }
+          if (e instanceof ConfigError) {
+            console.error(e.message);
+            exit.code = 2;
+            return;
+          }
+          throw e;
+        }
+        // The pack's verdict through the engine's analyzer path (PIPELINES, cli/report/pack-verdict.ts).
+        const { packVerdictForPlan } = await import("./report/pack-verdict");
+        const verdict = await packVerdictForPlan(plan.resources, o.policyConfig);
+        if (!verdict.ok) {
+          console.error(verdict.error);
+          exit.code = 2;
+          return;
+        }
+        // Credentials never reach the output: values under credential-named keys, user data the pack's detector
+        // flags, and any place the same values recur (cli/redact.ts).
+        const secrets = new SecretValues();
+        for (const r of plan.resources) secrets.collect(r.inputs);
+        secrets.collect(plan.outputs);
+        const shown: PlanResult = { resources: plan.resources.map(printable), outputs: maskCredentials(plan.outputs) };
+        const text =
+          o.format === "json"
+            ? `${JSON.stringify({ stack: o.stack, servers: serverHardening(plan), ...shown, policy: verdict.report }, null, 2)}\n`
+            : `${renderText({ resources: plan.resources, outputs: shown.outputs }, o.stack)}\n\n${verdict.text}`;
+        emit(redactOutput(text, secrets), o.output);
+        exit.code = verdict.report.verdict === "pass" ? 0 : 1;
+      },
+    );
 }

@@ -25,7 +25,31 @@ function words(key: string): string[] {
 }
 
 /** Last words that name a reference or a setting of a credential, not the credential (secretArn, passwordLength). */
-const NOT_A_VALUE = new Set(["arn", "arns", "id", "ids", "name", "names", "length", "ttl", "timeout", "age", "days", "policy", "rotation", "version", "stage", "type", "required", "enabled", "parameter", "path", "file", "reuse", "prevention"]);
+const NOT_A_VALUE = new Set([
+  "arn",
+  "arns",
+  "id",
+  "ids",
+  "name",
+  "names",
+  "length",
+  "ttl",
+  "timeout",
+  "age",
+  "days",
+  "policy",
+  "rotation",
+  "version",
+  "stage",
+  "type",
+  "required",
+  "enabled",
+  "parameter",
+  "path",
+  "file",
+  "reuse",
+  "prevention",
+]);
 
 /** Is this property name a credential (any case, any spelling: camelCase, snake_case, kebab-case)? */
 export function isCredentialKey(key: string): boolean {
@@ -44,7 +68,8 @@ function credentialKey(key: string): boolean {
   if (w.length === 0 || NOT_A_VALUE.has(w[w.length - 1])) return false;
   for (let i = 0; i < w.length; i++) {
     const x = w[i];
-    if (/^(password|passwd|passphrase|pwd|secret|secrets|token|credential|credentials|apikey|privatekey)$/.test(x)) return true;
+    if (/^(password|passwd|passphrase|pwd|secret|secrets|token|credential|credentials|apikey|privatekey)$/.test(x))
+      return true;
     if (x === "key" && i > 0 && /^(private|api|access|secret|signing)$/.test(w[i - 1])) return true;
   }
   return /password|passwd|privatekey|secretkey|apikey/i.test(key.replace(/[^A-Za-z]/g, ""));
@@ -125,7 +150,8 @@ export class SecretValues {
 }
 
 // Assignment shapes the detector looks for, so a flagged line keeps its key and loses only the value.
-const ASSIGNMENT = /((?:password|passwd|pwd|secret|token|api[_-]?key|aws_secret_access_key)[\w.-]*["']?\s*[=:]\s*["']?)(?!(?:true|false|null|-?\d+(?:\.\d+)?)(?:[\s,}\]]|$))([^\s"'\\,}]{4,})/gi;
+const ASSIGNMENT =
+  /((?:password|passwd|pwd|secret|token|api[_-]?key|aws_secret_access_key)[\w.-]*["']?\s*[=:]\s*["']?)(?!(?:true|false|null|-?\d+(?:\.\d+)?)(?:[\s,}\]]|$))([^\s"'\\,}]{4,})/gi;
 const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]{0,40}PRIVATE KEY-----|$)/g;
 const ACCESS_KEY_ID = /\b(AKIA|ASIA)[0-9A-Z]{16}\b/g;
 

@@ -28,7 +28,10 @@ const accessArgsSchema = z
       .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "use a Linux user name")
       .refine((u) => u !== "root", "never run sessions as root")
       .default("bulwark-admin"),
-    logRetentionDays: z.number().refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), "use a CloudWatch retention value").default(365),
+    logRetentionDays: z
+      .number()
+      .refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), "use a CloudWatch retention value")
+      .default(365),
     tags: tagsField,
   })
   .strict();
@@ -47,13 +50,21 @@ export class RemoteAccess extends pulumi.ComponentResource {
     this.mode = a.mode;
     const tags = (n: string) => mergeTags("RemoteAccess", { Name: n, ...a.tags });
 
-    this.logGroup = new aws.cloudwatch.LogGroup(`${name}-sessions`, {
-      name: `/bulwark/sessions/${name}`,
-      retentionInDays: a.logRetentionDays,
-      kmsKeyId: a.kmsKeyArn,
-      tags: tags(`${name}-sessions`),
-    }, { parent: this });
-    this.logBucket = new EncryptedBucket(`${name}-sessions`, { kmsKeyArn: a.kmsKeyArn, tags: a.tags }, { parent: this }).bucket;
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-sessions`,
+      {
+        name: `/bulwark/sessions/${name}`,
+        retentionInDays: a.logRetentionDays,
+        kmsKeyId: a.kmsKeyArn,
+        tags: tags(`${name}-sessions`),
+      },
+      { parent: this },
+    );
+    this.logBucket = new EncryptedBucket(
+      `${name}-sessions`,
+      { kmsKeyArn: a.kmsKeyArn, tags: a.tags },
+      { parent: this },
+    ).bucket;
 
     const content = pulumi.all([this.logBucket.bucket, this.logGroup.name, a.kmsKeyArn]).apply(([bucket, group, key]) =>
       JSON.stringify({
@@ -76,14 +87,22 @@ export class RemoteAccess extends pulumi.ComponentResource {
         },
       }),
     );
-    this.document = new aws.ssm.Document(name, {
-      name: SESSION_PREFERENCES_DOCUMENT,
-      documentType: "Session",
-      documentFormat: "JSON",
-      content,
-      tags: tags(name),
-    }, { parent: this });
-    this.registerOutputs({ documentName: this.document.name, logGroupName: this.logGroup.name, logBucket: this.logBucket.bucket });
+    this.document = new aws.ssm.Document(
+      name,
+      {
+        name: SESSION_PREFERENCES_DOCUMENT,
+        documentType: "Session",
+        documentFormat: "JSON",
+        content,
+        tags: tags(name),
+      },
+      { parent: this },
+    );
+    this.registerOutputs({
+      documentName: this.document.name,
+      logGroupName: this.logGroup.name,
+      logBucket: this.logBucket.bucket,
+    });
   }
 }
 
@@ -91,7 +110,9 @@ const bucketArgsSchema = z
   .object({
     kmsKeyArn: input<string>("a KMS key ARN"),
     /** Extra bucket-policy statements (e.g. CloudTrail's); TLS-only is always added. */
-    policyStatements: z.custom<(bucketArn: string, sourceArn: string) => Record<string, unknown>[]>((v) => typeof v === "function").optional(),
+    policyStatements: z
+      .custom<(bucketArn: string, sourceArn: string) => Record<string, unknown>[]>((v) => typeof v === "function")
+      .optional(),
     /** The one resource (e.g. the trail) the extra statements admit, for their aws:SourceArn condition. */
     sourceArn: input<string>("the writing resource's ARN").optional(),
     tags: tagsField,
@@ -106,38 +127,69 @@ export class EncryptedBucket extends pulumi.ComponentResource {
   constructor(name: string, args: z.input<typeof bucketArgsSchema>, opts?: pulumi.ComponentResourceOptions) {
     const a = parseArgs(bucketArgsSchema, args, "EncryptedBucket", name);
     super("bulwark:storage:EncryptedBucket", name, {}, opts);
-    this.bucket = new aws.s3.Bucket(name, { forceDestroy: false, tags: mergeTags("EncryptedBucket", { Name: name, ...a.tags }) }, { parent: this });
-    new aws.s3.BucketPublicAccessBlock(name, {
-      bucket: this.bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    }, { parent: this });
-    new aws.s3.BucketOwnershipControls(name, { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent: this });
-    new aws.s3.BucketVersioning(name, { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } }, { parent: this });
-    new aws.s3.BucketServerSideEncryptionConfiguration(name, {
-      bucket: this.bucket.id,
-      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: a.kmsKeyArn }, bucketKeyEnabled: true }],
-    }, { parent: this });
-    const extra = a.policyStatements;
-    this.policy = new aws.s3.BucketPolicy(name, {
-      bucket: this.bucket.id,
-      policy: pulumi.all([this.bucket.arn, a.sourceArn ?? ""]).apply(([arn, sourceArn]) => JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
+    this.bucket = new aws.s3.Bucket(
+      name,
+      { forceDestroy: false, tags: mergeTags("EncryptedBucket", { Name: name, ...a.tags }) },
+      { parent: this },
+    );
+    new aws.s3.BucketPublicAccessBlock(
+      name,
+      {
+        bucket: this.bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      { parent: this },
+    );
+    new aws.s3.BucketOwnershipControls(
+      name,
+      { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      { parent: this },
+    );
+    new aws.s3.BucketVersioning(
+      name,
+      { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } },
+      { parent: this },
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      name,
+      {
+        bucket: this.bucket.id,
+        rules: [
           {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: [arn, `${arn}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: a.kmsKeyArn },
+            bucketKeyEnabled: true,
           },
-          ...(extra ? extra(arn, sourceArn) : []),
         ],
-      })),
-    }, { parent: this });
+      },
+      { parent: this },
+    );
+    const extra = a.policyStatements;
+    this.policy = new aws.s3.BucketPolicy(
+      name,
+      {
+        bucket: this.bucket.id,
+        policy: pulumi.all([this.bucket.arn, a.sourceArn ?? ""]).apply(([arn, sourceArn]) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [arn, `${arn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+              },
+              ...(extra ? extra(arn, sourceArn) : []),
+            ],
+          }),
+        ),
+      },
+      { parent: this },
+    );
     this.registerOutputs({ bucket: this.bucket.bucket });
   }
 }
@@ -186,30 +238,43 @@ export class Bastion extends pulumi.ComponentResource {
       if (!v.ok) throw new FirewallError(`${name}-bastion`, `from ${peer.label} tcp22`, v.message, v.fix);
     }
     super("bulwark:access:Bastion", name, {}, opts);
-    this.firewall = new Firewall(`${name}-bastion`, {
-      vpcId: a.vpcId,
-      description: "Bastion: SSH from allow-listed CIDRs only",
-      waivers: a.waivers,
-      internalCidrs: [a.vpcCidr, ...a.internalCidrs],
-      tags: a.tags,
-    }, { parent: this });
-    for (const peer of peers) this.firewall.allowFrom(peer, Port.tcp(22), `SSH from allow-listed ${peer.kind === "ipv4" || peer.kind === "ipv6" ? peer.cidr : peer.label}`);
+    this.firewall = new Firewall(
+      `${name}-bastion`,
+      {
+        vpcId: a.vpcId,
+        description: "Bastion: SSH from allow-listed CIDRs only",
+        waivers: a.waivers,
+        internalCidrs: [a.vpcCidr, ...a.internalCidrs],
+        tags: a.tags,
+      },
+      { parent: this },
+    );
+    for (const peer of peers)
+      this.firewall.allowFrom(
+        peer,
+        Port.tcp(22),
+        `SSH from allow-listed ${peer.kind === "ipv4" || peer.kind === "ipv6" ? peer.cidr : peer.label}`,
+      );
     this.firewall.allowTo(Peer.ipv4(a.vpcCidr), Port.tcp(22), "SSH to targets in this VPC");
-    this.server = new HardenedServer(name, {
-      role: "bastion",
-      site: a.site,
-      environment: a.environment,
-      ami: a.ami,
-      instanceType: a.instanceType,
-      subnetId: a.subnetId,
-      securityGroupIds: [this.firewall.securityGroupId],
-      instanceProfileName: a.instanceProfileName,
-      rootVolume: { sizeGiB: 16, kmsKeyArn: a.rootKmsKeyArn },
-      userData: a.userData,
-      userDataBase64: a.userDataBase64,
-      patchGroup: a.patchGroup,
-      tags: a.tags,
-    }, { parent: this });
+    this.server = new HardenedServer(
+      name,
+      {
+        role: "bastion",
+        site: a.site,
+        environment: a.environment,
+        ami: a.ami,
+        instanceType: a.instanceType,
+        subnetId: a.subnetId,
+        securityGroupIds: [this.firewall.securityGroupId],
+        instanceProfileName: a.instanceProfileName,
+        rootVolume: { sizeGiB: 16, kmsKeyArn: a.rootKmsKeyArn },
+        userData: a.userData,
+        userDataBase64: a.userDataBase64,
+        patchGroup: a.patchGroup,
+        tags: a.tags,
+      },
+      { parent: this },
+    );
     this.registerOutputs({ instanceId: this.server.instanceId });
   }
 

@@ -54,16 +54,20 @@ export class BundleStore extends pulumi.ComponentResource {
     if (found) return found;
     const content = renderBundleArchive(b);
     const sha256 = sha256Hex(content);
-    const object = new aws.s3.BucketObjectv2(`host-bundle-${b.hash.slice(0, 16)}`, {
-      bucket: this.bucket.id,
-      key,
-      content,
-      contentType: "text/x-shellscript",
-      serverSideEncryption: "aws:kms",
-      kmsKeyId: this.kmsKeyArn,
-      bucketKeyEnabled: true,
-      tags: mergeTags("BundleStore", { Name: key, "bulwark:bundle-sha256": sha256, ...this.tags }),
-    }, { parent: this });
+    const object = new aws.s3.BucketObjectv2(
+      `host-bundle-${b.hash.slice(0, 16)}`,
+      {
+        bucket: this.bucket.id,
+        key,
+        content,
+        contentType: "text/x-shellscript",
+        serverSideEncryption: "aws:kms",
+        kmsKeyId: this.kmsKeyArn,
+        bucketKeyEnabled: true,
+        tags: mergeTags("BundleStore", { Name: key, "bulwark:bundle-sha256": sha256, ...this.tags }),
+      },
+      { parent: this },
+    );
     const bundle = { hash: b.hash, os: b.os, role: b.model.role };
     const stored: StoredBundle = {
       object,
@@ -71,7 +75,8 @@ export class BundleStore extends pulumi.ComponentResource {
       sha256,
       objectArn: pulumi.interpolate`${this.bucket.arn}/${key}`,
       // The object first, then the server: the loader never races its object's upload.
-      userDataBase64: pulumi.all([this.bucket.bucket, this.region, object.id])
+      userDataBase64: pulumi
+        .all([this.bucket.bucket, this.region, object.id])
         .apply(([bucket, region]) => renderLoaderUserData({ bucket, key, region, sha256, bundle })),
     };
     this.objects.set(key, stored);

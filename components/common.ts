@@ -18,7 +18,11 @@ export type OptOut = z.infer<typeof optOutSchema>;
 export const tagsField = z.record(z.string().max(128), z.string().max(256)).default({});
 
 /** Component tags + caller tags + waiver tags (waivers last so nothing can overwrite them). */
-export function mergeTags(component: string, tags: Record<string, string>, waivers: readonly Waiver[] = []): Record<string, string> {
+export function mergeTags(
+  component: string,
+  tags: Record<string, string>,
+  waivers: readonly Waiver[] = [],
+): Record<string, string> {
   return { [TAGS.managedBy]: "bulwark", [TAGS.component]: component, ...tags, ...waiverTags(waivers) };
 }
 

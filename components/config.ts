@@ -32,7 +32,13 @@ export function maskCiphertext(s: string): string {
 
 export class ConfigError extends BulwarkError {
   constructor(rawIssues: ConfigIssue[]) {
-    const issues = rawIssues.map((i) => ({ ...i, path: maskCiphertext(i.path), value: maskCiphertext(i.value), problem: maskCiphertext(i.problem), fix: maskCiphertext(i.fix) }));
+    const issues = rawIssues.map((i) => ({
+      ...i,
+      path: maskCiphertext(i.path),
+      value: maskCiphertext(i.value),
+      problem: maskCiphertext(i.problem),
+      fix: maskCiphertext(i.fix),
+    }));
     super(formatIssues("stack config", issues), issues);
   }
 }
@@ -55,13 +61,15 @@ const cidrSchema = z.string().superRefine((v, ctx) => {
   }
 });
 
-const port = z.number().int("use a whole port number").min(1, "use a port from 1 to 65535").max(65535, "use a port from 1 to 65535");
-
-const retention = z
+const port = z
   .number()
-  .refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), {
-    message: `use a CloudWatch retention value: ${LOG_RETENTION_DAYS.join(", ")}`,
-  });
+  .int("use a whole port number")
+  .min(1, "use a port from 1 to 65535")
+  .max(65535, "use a port from 1 to 65535");
+
+const retention = z.number().refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), {
+  message: `use a CloudWatch retention value: ${LOG_RETENTION_DAYS.join(", ")}`,
+});
 
 export const ROLES = ["web", "app", "db", "bastion"] as const;
 export type Role = (typeof ROLES)[number];
@@ -90,7 +98,10 @@ const serverSchema = z
       .regex(/^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$/, "use an EC2 instance type such as t3.small")
       .optional(),
     os: z.enum(OPERATING_SYSTEMS).default("ubuntu-24.04"),
-    ami: z.string().regex(/^ami-[0-9a-f]{8,17}$/, "use an AMI id such as ami-0123456789abcdef0, or omit it").optional(),
+    ami: z
+      .string()
+      .regex(/^ami-[0-9a-f]{8,17}$/, "use an AMI id such as ami-0123456789abcdef0, or omit it")
+      .optional(),
     rootVolumeGiB: z.number().int().min(8, "give the root volume at least 8 GiB").max(16384).default(30),
     /** Extra ingress beyond the role defaults. Internet sources obey the authorized-web-ports rule. */
     allow: z.array(ruleSchema).default([]),
@@ -140,7 +151,10 @@ const adminAccessSchema = z
 const baseSchema = z
   .object({
     environment: z.enum(["prod", "staging", "dev"]),
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "use an AWS region such as eu-west-1").optional(),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "use an AWS region such as eu-west-1")
+      .optional(),
     network: z
       .object({
         natEgress: z.boolean().default(false),
@@ -148,7 +162,10 @@ const baseSchema = z
       })
       .strict()
       .default({ natEgress: false, flowLogRetentionDays: 365 }),
-    authorizedWebPorts: z.array(port).min(1).default([...DEFAULT_AUTHORIZED_WEB_PORTS]),
+    authorizedWebPorts: z
+      .array(port)
+      .min(1)
+      .default([...DEFAULT_AUTHORIZED_WEB_PORTS]),
     /** Ranges that are not the internet beyond RFC 1918/ULA/loopback/link-local and the site CIDRs (exposure model). */
     internalCidrs: z.array(cidrSchema).default([]),
     adminAccess: adminAccessSchema.default(adminAccessSchema.parse({})),
@@ -171,7 +188,8 @@ const baseSchema = z
       .strict()
       .refine((b) => b.enabled || b.waiver !== undefined, {
         path: ["enabled"],
-        message: "baseline.enabled: false turns off GuardDuty, Inspector, CloudTrail and Security Hub and needs a waiver: add baseline.waiver {reason (at least 10 characters), approver, expires: YYYY-MM-DD}",
+        message:
+          "baseline.enabled: false turns off GuardDuty, Inspector, CloudTrail and Security Hub and needs a waiver: add baseline.waiver {reason (at least 10 characters), approver, expires: YYYY-MM-DD}",
       })
       .prefault({}),
     patching: z
@@ -183,7 +201,13 @@ const baseSchema = z
         scanSchedule: ssmScheduleSchema.default("rate(1 day)"),
       })
       .strict()
-      .default({ approveAfterDays: 7, schedule: "cron(0 3 ? * SUN *)", durationHours: 3, cutoffHours: 1, scanSchedule: "rate(1 day)" }),
+      .default({
+        approveAfterDays: 7,
+        schedule: "cron(0 3 ? * SUN *)",
+        durationHours: 3,
+        cutoffHours: 1,
+        scanSchedule: "rate(1 day)",
+      }),
     sites: z.array(siteSchema).min(1, "declare at least the head office"),
     /** Managed RDS MySQL databases (ManagedMySql); see components/database-args.ts. */
     databases: z.array(databaseConfigSchema).default([]),
@@ -225,7 +249,8 @@ function crossFieldChecks(c: z.output<typeof baseSchema>, ctx: z.RefinementCtx):
     ctx.addIssue({ code: "custom", path, message, input });
 
   c.authorizedWebPorts.forEach((p, i) => {
-    if (DEFAULT_REMOTE_ADMIN_PORTS.includes(p)) add(["authorizedWebPorts", i], `admin port ${p} can never be a web port: remove it`, p);
+    if (DEFAULT_REMOTE_ADMIN_PORTS.includes(p))
+      add(["authorizedWebPorts", i], `admin port ${p} can never be a web port: remove it`, p);
   });
   if (c.patching.cutoffHours >= c.patching.durationHours) {
     add(["patching", "cutoffHours"], "the cutoff must be shorter than durationHours", c.patching.cutoffHours);
@@ -238,7 +263,11 @@ function crossFieldChecks(c: z.output<typeof baseSchema>, ctx: z.RefinementCtx):
   // Host SSH: open only when someone can log in with a key (bastion mode opens it from the site by default).
   const sshSources = c.host.managementSources ?? (c.adminAccess.mode === "bastion" ? ["the site CIDR"] : []);
   if (sshSources.length > 0 && c.host.admins.length === 0) {
-    add(["host", "admins"], `host SSH is open from ${sshSources.join(", ")} (${c.host.managementSources ? "host.managementSources" : "adminAccess.mode: bastion"}) but no admin can log in: add host.admins [{name, sshKeys}], or use adminAccess.mode: session-manager with host.managementSources: []`, c.host.admins);
+    add(
+      ["host", "admins"],
+      `host SSH is open from ${sshSources.join(", ")} (${c.host.managementSources ? "host.managementSources" : "adminAccess.mode: bastion"}) but no admin can log in: add host.admins [{name, sshKeys}], or use adminAccess.mode: session-manager with host.managementSources: []`,
+      c.host.admins,
+    );
   }
 
   databaseCrossChecks(c, add);
@@ -248,31 +277,53 @@ function crossFieldChecks(c: z.output<typeof baseSchema>, ctx: z.RefinementCtx):
 
   const seenSites = new Map<string, number>();
   c.sites.forEach((site, si) => {
-    if (seenSites.has(site.name)) add(["sites", si, "name"], `site name repeats sites[${seenSites.get(site.name)}]: use a unique name`, site.name);
+    if (seenSites.has(site.name))
+      add(["sites", si, "name"], `site name repeats sites[${seenSites.get(site.name)}]: use a unique name`, site.name);
     seenSites.set(site.name, si);
     if (safeCidr(site.cidr)) {
       const [addr, len] = ipaddr.parseCIDR(site.cidr);
       if (addr.kind() !== "ipv4" || coversInternet(site.cidr, c.internalCidrs.filter(safeCidr))) {
-        add(["sites", si, "cidr"], "use a private IPv4 range (10/8, 172.16/12, 192.168/16) for a site network", site.cidr);
+        add(
+          ["sites", si, "cidr"],
+          "use a private IPv4 range (10/8, 172.16/12, 192.168/16) for a site network",
+          site.cidr,
+        );
       } else if (len < 16 || len > 24) {
-        add(["sites", si, "cidr"], "use a prefix between /16 and /24 (a VPC's limits, with room for 2 subnets)", site.cidr);
+        add(
+          ["sites", si, "cidr"],
+          "use a prefix between /16 and /24 (a VPC's limits, with room for 2 subnets)",
+          site.cidr,
+        );
       }
       c.sites.slice(0, si).forEach((other, oi) => {
         if (safeCidr(other.cidr) && overlaps(site.cidr, other.cidr)) {
-          add(["sites", si, "cidr"], `overlaps sites[${oi}] (${other.name}, ${other.cidr}): give each site its own range`, site.cidr);
+          add(
+            ["sites", si, "cidr"],
+            `overlaps sites[${oi}] (${other.name}, ${other.cidr}): give each site its own range`,
+            site.cidr,
+          );
         }
       });
     }
     const seenServers = new Set<string>();
     site.servers.forEach((server, vi) => {
       const at = ["sites", si, "servers", vi];
-      if (seenServers.has(server.name)) add([...at, "name"], "server name repeats in this site: use a unique name", server.name);
+      if (seenServers.has(server.name))
+        add([...at, "name"], "server name repeats in this site: use a unique name", server.name);
       seenServers.add(server.name);
       if (server.role === "bastion") {
-        add([...at, "role"], "bastions come from adminAccess.mode: bastion, not from a site's server list", server.role);
+        add(
+          [...at, "role"],
+          "bastions come from adminAccess.mode: bastion, not from a site's server list",
+          server.role,
+        );
       }
       if (server.publicIp && !server.waivers.some((w) => w.policy === "ec2-instance-disallow-public-ip")) {
-        add([...at, "publicIp"], "a public IP needs a waiver {policy: ec2-instance-disallow-public-ip, reason, approver, expires}; prefer false", true);
+        add(
+          [...at, "publicIp"],
+          "a public IP needs a waiver {policy: ec2-instance-disallow-public-ip, reason, approver, expires}; prefer false",
+          true,
+        );
       }
       server.allow.forEach((rule, ri) => {
         if (rule.from !== "internet" && !safeCidr(rule.from)) return;
@@ -298,7 +349,10 @@ export function internalCidrsOf(c: Pick<z.output<typeof baseSchema>, "internalCi
 }
 
 /** Bastion sources: never the whole internet (any spelling, taken together); a public range needs its waiver. */
-function bastionChecks(c: z.output<typeof baseSchema>, add: (path: (string | number)[], message: string, input: unknown) => void): void {
+function bastionChecks(
+  c: z.output<typeof baseSchema>,
+  add: (path: (string | number)[], message: string, input: unknown) => void,
+): void {
   const b = c.adminAccess.bastion;
   if (!b) return;
   const internal = internalCidrsOf(c);
@@ -308,15 +362,35 @@ function bastionChecks(c: z.output<typeof baseSchema>, add: (path: (string | num
     if (!safeCidr(cidr)) return;
     if (isAnywhere(cidr, internal)) {
       anywhere = true;
-      add(["adminAccess", "bastion", "allowedCidrs", i], "SSH from the whole internet is never allowed: list your office or VPN ranges", cidr);
+      add(
+        ["adminAccess", "bastion", "allowedCidrs", i],
+        "SSH from the whole internet is never allowed: list your office or VPN ranges",
+        cidr,
+      );
       return;
     }
     const peer = { kind: cidr.includes(":") ? "ipv6" : "ipv4", cidr, label: "x" } as const;
-    const v = judgeIngress(peer, { protocol: "tcp", fromPort: 22, toPort: 22, label: "tcp22" }, [], b.waivers, new Date(), internal);
-    if (!v.ok) add(["adminAccess", "bastion", "allowedCidrs", i], `${v.message}; ${v.fix} (waivers go in adminAccess.bastion.waivers)`, cidr);
+    const v = judgeIngress(
+      peer,
+      { protocol: "tcp", fromPort: 22, toPort: 22, label: "tcp22" },
+      [],
+      b.waivers,
+      new Date(),
+      internal,
+    );
+    if (!v.ok)
+      add(
+        ["adminAccess", "bastion", "allowedCidrs", i],
+        `${v.message}; ${v.fix} (waivers go in adminAccess.bastion.waivers)`,
+        cidr,
+      );
   });
   if (!anywhere && valid.length > 1 && isAnywhere(valid, internal)) {
-    add(["adminAccess", "bastion", "allowedCidrs"], "SSH from the whole internet is never allowed (these ranges together cover it): list your office or VPN ranges", valid);
+    add(
+      ["adminAccess", "bastion", "allowedCidrs"],
+      "SSH from the whole internet is never allowed (these ranges together cover it): list your office or VPN ranges",
+      valid,
+    );
   }
 }
 
@@ -344,7 +418,10 @@ export const CONFIG_KEYS = Object.keys(baseSchema.shape) as (keyof StackConfig)[
  * as the Pulumi language host passes structured config. Foreign namespaces (`aws:region`) are read for the region
  * and otherwise ignored.
  */
-export function parseStackConfig(raw: Record<string, unknown>, opts: { secretKeys?: readonly string[] } = {}): StackConfig {
+export function parseStackConfig(
+  raw: Record<string, unknown>,
+  opts: { secretKeys?: readonly string[] } = {},
+): StackConfig {
   const input: Record<string, unknown> = {};
   // Bad secret values are reported by path only: the error text goes to logs.
   const secretNames = new Set((opts.secretKeys ?? []).map((k) => (k.includes(":") ? k.slice(k.indexOf(":") + 1) : k)));
@@ -364,10 +441,12 @@ export function parseStackConfig(raw: Record<string, unknown>, opts: { secretKey
   if (plainKey) throw new ConfigError([plainKey]);
   const result = stackConfigSchema.safeParse(input, { reportInput: true });
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((i) => {
-      const issue = toConfigIssue(i);
-      return secretNames.has(String(i.path[0])) ? { ...issue, value: "[secret]" } : issue;
-    }));
+    throw new ConfigError(
+      result.error.issues.map((i) => {
+        const issue = toConfigIssue(i);
+        return secretNames.has(String(i.path[0])) ? { ...issue, value: "[secret]" } : issue;
+      }),
+    );
   }
   return result.data;
 }
@@ -402,7 +481,10 @@ export function parseArgs<S extends z.ZodType>(schema: S, args: unknown, compone
   const result = schema.safeParse(args, { reportInput: true });
   if (!result.success) {
     const where = `${component} "${name}" args`;
-    throw new ArgsError(where, result.error.issues.map((i) => toConfigIssue(i, (p) => formatPath(p, "args", "."))));
+    throw new ArgsError(
+      where,
+      result.error.issues.map((i) => toConfigIssue(i, (p) => formatPath(p, "args", "."))),
+    );
   }
   return result.data;
 }
@@ -415,7 +497,10 @@ function render(value: unknown): string {
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }
 
-function toConfigIssue(issue: z.core.$ZodIssue, fmt: (p: readonly PropertyKey[]) => string = (p) => formatPath(p)): ConfigIssue {
+function toConfigIssue(
+  issue: z.core.$ZodIssue,
+  fmt: (p: readonly PropertyKey[]) => string = (p) => formatPath(p),
+): ConfigIssue {
   const path = fmt(issue.path);
   const value = render(issue.input);
   switch (issue.code) {
@@ -428,7 +513,12 @@ function toConfigIssue(issue: z.core.$ZodIssue, fmt: (p: readonly PropertyKey[])
     case "invalid_type":
       return issue.input === undefined
         ? { path, value, problem: "required", fix: `set it (${article(issue.expected)} ${issue.expected})` }
-        : { path, value, problem: `expected ${issue.expected}`, fix: `write ${article(issue.expected)} ${issue.expected}` };
+        : {
+            path,
+            value,
+            problem: `expected ${issue.expected}`,
+            fix: `write ${article(issue.expected)} ${issue.expected}`,
+          };
     case "unrecognized_keys":
       return {
         path: issue.keys.length === 1 ? fmt([...issue.path, issue.keys[0]]) : path,
@@ -450,7 +540,6 @@ export type { Waiver };
 
 /** Reads and validates the running stack's config (the program's first step: bad config creates nothing). */
 export function loadStackConfig(): StackConfig {
-   
   const { allConfig, isConfigSecret } = require("@pulumi/pulumi/runtime/config") as {
     allConfig(): Record<string, string>;
     isConfigSecret(k: string): boolean;

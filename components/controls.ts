@@ -96,7 +96,11 @@ export const CIS_METRIC_FILTERS: readonly { id: string; control: string; name: s
 
 /** GuardDuty severities >= 7 are HIGH (and CRITICAL from 9). Inspector labels them. */
 export const HIGH_FINDING_EVENT_PATTERNS = {
-  guardDuty: { source: ["aws.guardduty"], "detail-type": ["GuardDuty Finding"], detail: { severity: [{ numeric: [">=", 7] }] } },
+  guardDuty: {
+    source: ["aws.guardduty"],
+    "detail-type": ["GuardDuty Finding"],
+    detail: { severity: [{ numeric: [">=", 7] }] },
+  },
   inspector: {
     source: ["aws.inspector2"],
     "detail-type": ["Inspector2 Finding"],

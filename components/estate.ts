@@ -6,7 +6,14 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { internalCidrsOf, type OperatingSystem, type Role, type ServerConfig, type SiteConfig, type StackConfig } from "./config";
+import {
+  internalCidrsOf,
+  type OperatingSystem,
+  type Role,
+  type ServerConfig,
+  type SiteConfig,
+  type StackConfig,
+} from "./config";
 import { Bastion, RemoteAccess } from "./access";
 import { SecurityBaseline } from "./baseline";
 import { Firewall, Peer, Port } from "./firewall";
@@ -25,7 +32,12 @@ import { memoRenderer } from "./render-cache";
 import { buildExistingHosts } from "./existing-hosts";
 
 /** Default instance type per role. */
-export const ROLE_INSTANCE_TYPES: Record<Role, string> = { web: "t3.small", app: "t3.medium", db: "r6i.large", bastion: "t3.micro" };
+export const ROLE_INSTANCE_TYPES: Record<Role, string> = {
+  web: "t3.small",
+  app: "t3.medium",
+  db: "r6i.large",
+  bastion: "t3.micro",
+};
 /** Service ports between tiers: web -> app, app -> db. */
 export const APP_PORT = 8080;
 export const DB_PORT = 3306;
@@ -34,8 +46,16 @@ export const SSH_PORT = 22;
 
 /** Where each OS's official images come from (Canonical and Debian's AWS accounts). */
 export const AMI_SOURCES: Record<OperatingSystem, { owner: string; namePattern: string; patchOs: PatchOs }> = {
-  "ubuntu-24.04": { owner: "099720109477", namePattern: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*", patchOs: "UBUNTU" },
-  "ubuntu-22.04": { owner: "099720109477", namePattern: "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*", patchOs: "UBUNTU" },
+  "ubuntu-24.04": {
+    owner: "099720109477",
+    namePattern: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*",
+    patchOs: "UBUNTU",
+  },
+  "ubuntu-22.04": {
+    owner: "099720109477",
+    namePattern: "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*",
+    patchOs: "UBUNTU",
+  },
   "debian-12": { owner: "136693071363", namePattern: "debian-12-amd64-*", patchOs: "DEBIAN" },
   "amazonlinux-2023": { owner: "137112412989", namePattern: "al2023-ami-2023.*-x86_64", patchOs: "AMAZON_LINUX_2023" },
 };
@@ -47,7 +67,10 @@ export const AMI_SOURCES: Record<OperatingSystem, { owner: string; namePattern: 
  * it (tests). A change to the bundle replaces the server.
  */
 export type UserData = pulumi.Input<string> | { base64: pulumi.Input<string> } | undefined;
-export type UserDataRenderer = (site: SiteConfig, server: ServerConfig | { name: string; role: "bastion"; os: OperatingSystem }) => UserData;
+export type UserDataRenderer = (
+  site: SiteConfig,
+  server: ServerConfig | { name: string; role: "bastion"; os: OperatingSystem },
+) => UserData;
 
 /** The tier ports the host firewalls mirror, from the same constants the security groups use. */
 export function estateTiers(cfg: StackConfig): TierPorts {
@@ -64,7 +87,10 @@ export function estateTiers(cfg: StackConfig): TierPorts {
       web: [{ port: APP_PORT, description: "to the app tier" }],
       app: [{ port: DB_PORT, description: "to the database tier" }],
       bastion: [{ port: SSH_PORT, description: "SSH to the site's servers" }],
-      all: DEFAULT_EGRESS_PORTS.map((port) => ({ port, description: "HTTPS to the VPC's interface endpoints (SSM, logs)" })),
+      all: DEFAULT_EGRESS_PORTS.map((port) => ({
+        port,
+        description: "HTTPS to the VPC's interface endpoints (SSM, logs)",
+      })),
     },
     internalCidrs: internalCidrsOf(cfg),
     bastionWaivers: cfg.adminAccess.bastion?.waivers ?? [],
@@ -74,7 +100,8 @@ export function estateTiers(cfg: StackConfig): TierPorts {
 /** Spreads a renderer's result into HardenedServer/Bastion args. */
 export function userDataArgs(u: UserData): { userData?: pulumi.Input<string>; userDataBase64?: pulumi.Input<string> } {
   if (u === undefined) return {};
-  if (typeof u === "object" && u !== null && !pulumi.Output.isInstance(u) && "base64" in u) return { userDataBase64: u.base64 };
+  if (typeof u === "object" && u !== null && !pulumi.Output.isInstance(u) && "base64" in u)
+    return { userDataBase64: u.base64 };
   return { userData: u };
 }
 
@@ -98,14 +125,19 @@ export interface Estate {
   outputs: Record<string, pulumi.Input<unknown>>;
 }
 
-export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRenderer; parent?: pulumi.Resource } = {}): Estate {
+export function buildEstate(
+  cfg: StackConfig,
+  opts: { userData?: UserDataRenderer; parent?: pulumi.Resource } = {},
+): Estate {
   // Hardened by default: no renderer given means the host bundle, never a stock image.
   const tiers = estateTiers(cfg);
   // Host opt-outs (no IDS, no automatic patching) and switched-off estate hardening (customer-managed key,
   // SecurityBaseline) ride on every server as waiver tags the pack reads.
   const hostOptOuts = [...hostWaivers(cfg.host), ...estateSwitchWaivers(cfg)];
-  const withHostWaivers = (own: StackConfig["sites"][number]["servers"][number]["waivers"]) =>
-    [...own, ...hostOptOuts.filter((h) => !own.some((w) => w.policy === h.policy))];
+  const withHostWaivers = (own: StackConfig["sites"][number]["servers"][number]["waivers"]) => [
+    ...own,
+    ...hostOptOuts.filter((h) => !own.some((w) => w.policy === h.policy)),
+  ];
   const parentOpts = opts.parent ? { parent: opts.parent } : {};
   const patchGroup = `bulwark-${cfg.environment}`;
   const baseTags = { "bulwark:environment": cfg.environment };
@@ -114,28 +146,40 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
   const kmsKeyArn = key.arn;
   const volumeKey = isOn(cfg.encryption.customerManagedKey) ? kmsKeyArn : undefined;
 
-  const access = new RemoteAccess("admin", {
-    mode: cfg.adminAccess.mode,
-    kmsKeyArn,
-    idleTimeoutMinutes: cfg.adminAccess.session.idleTimeoutMinutes,
-    maxSessionMinutes: cfg.adminAccess.session.maxSessionMinutes,
-    runAsUser: cfg.adminAccess.session.runAsUser,
-    logRetentionDays: cfg.adminAccess.session.logRetentionDays,
-    tags: baseTags,
-  }, parentOpts);
+  const access = new RemoteAccess(
+    "admin",
+    {
+      mode: cfg.adminAccess.mode,
+      kmsKeyArn,
+      idleTimeoutMinutes: cfg.adminAccess.session.idleTimeoutMinutes,
+      maxSessionMinutes: cfg.adminAccess.session.maxSessionMinutes,
+      runAsUser: cfg.adminAccess.session.runAsUser,
+      logRetentionDays: cfg.adminAccess.session.logRetentionDays,
+      tags: baseTags,
+    },
+    parentOpts,
+  );
 
-  const identity = new InstanceIdentity("server", {
-    sessionKmsKeyArn: kmsKeyArn,
-    sessionLogGroupArn: access.logGroup.arn,
-    sessionLogBucketArn: access.logBucket.arn,
-    tags: baseTags,
-  }, parentOpts);
+  const identity = new InstanceIdentity(
+    "server",
+    {
+      sessionKmsKeyArn: kmsKeyArn,
+      sessionLogGroupArn: access.logGroup.arn,
+      sessionLogBucketArn: access.logBucket.arn,
+      tags: baseTags,
+    },
+    parentOpts,
+  );
 
   // The default bundle does not depend on the server's name: identical servers share one render and one object.
-  const bundles = opts.userData ? undefined : new BundleStore("host-bundles", { kmsKeyArn, tags: baseTags }, parentOpts);
-  const renderHostBundle = memoRenderer((site, server) => renderBundle(serverHostModel(cfg.host, site, server, tiers), server.os));
-  const renderUserData: UserDataRenderer = opts.userData ??
-    ((site, server) => ({ base64: bundles!.store(renderHostBundle(site, server)).userDataBase64 }));
+  const bundles = opts.userData
+    ? undefined
+    : new BundleStore("host-bundles", { kmsKeyArn, tags: baseTags }, parentOpts);
+  const renderHostBundle = memoRenderer((site, server) =>
+    renderBundle(serverHostModel(cfg.host, site, server, tiers), server.os),
+  );
+  const renderUserData: UserDataRenderer =
+    opts.userData ?? ((site, server) => ({ base64: bundles!.store(renderHostBundle(site, server)).userDataBase64 }));
 
   const amis = new Map<OperatingSystem, pulumi.Output<string>>();
   const amiFor = (os: OperatingSystem, explicit?: string): pulumi.Input<string> => {
@@ -143,15 +187,18 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
     let id = amis.get(os);
     if (!id) {
       const src = AMI_SOURCES[os];
-      id = aws.ec2.getAmiOutput({
-        mostRecent: true,
-        owners: [src.owner],
-        filters: [
-          { name: "name", values: [src.namePattern] },
-          { name: "architecture", values: ["x86_64"] },
-          { name: "virtualization-type", values: ["hvm"] },
-        ],
-      }, opts.parent ? { parent: opts.parent } : undefined).id;
+      id = aws.ec2.getAmiOutput(
+        {
+          mostRecent: true,
+          owners: [src.owner],
+          filters: [
+            { name: "name", values: [src.namePattern] },
+            { name: "architecture", values: ["x86_64"] },
+            { name: "virtualization-type", values: ["hvm"] },
+          ],
+        },
+        opts.parent ? { parent: opts.parent } : undefined,
+      ).id;
       amis.set(os, id);
     }
     return id;
@@ -161,27 +208,43 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
   const bastionMode = cfg.adminAccess.mode === "bastion" && cfg.adminAccess.bastion !== undefined;
   for (const site of cfg.sites) {
     const siteTags = { ...baseTags, "bulwark:site": site.name, "bulwark:site-kind": site.kind };
-    const network = new SecureNetwork(site.name, {
-      cidr: site.cidr,
-      natEgress: cfg.network.natEgress,
-      flowLogRetentionDays: cfg.network.flowLogRetentionDays,
-      logKmsKeyArn: kmsKeyArn,
-      // The office ranges reach the bastion's own subnet only; the bastion's one waiver follows to its NACL.
-      bastion: bastionMode && cfg.adminAccess.bastion
-        ? { allowedCidrs: cfg.adminAccess.bastion.allowedCidrs, waivers: cfg.adminAccess.bastion.waivers, internalCidrs: internalCidrsOf(cfg) }
-        : undefined,
-      rdp: site.servers.some((s) => isWindows(s.os)),
-      tags: siteTags,
-    }, parentOpts);
+    const network = new SecureNetwork(
+      site.name,
+      {
+        cidr: site.cidr,
+        natEgress: cfg.network.natEgress,
+        flowLogRetentionDays: cfg.network.flowLogRetentionDays,
+        logKmsKeyArn: kmsKeyArn,
+        // The office ranges reach the bastion's own subnet only; the bastion's one waiver follows to its NACL.
+        bastion:
+          bastionMode && cfg.adminAccess.bastion
+            ? {
+                allowedCidrs: cfg.adminAccess.bastion.allowedCidrs,
+                waivers: cfg.adminAccess.bastion.waivers,
+                internalCidrs: internalCidrsOf(cfg),
+              }
+            : undefined,
+        rdp: site.servers.some((s) => isWindows(s.os)),
+        tags: siteTags,
+      },
+      parentOpts,
+    );
     const fw = (role: Exclude<Role, "bastion">, description: string) =>
-      new Firewall(`${site.name}-${role}`, {
-        vpcId: network.vpcId,
-        description,
-        authorizedWebPorts: cfg.authorizedWebPorts,
-        waivers: site.servers.filter((s) => s.role === role).flatMap((s) => s.waivers).filter((w) => w.policy.startsWith("ec2-security-group-")),
-        internalCidrs: internalCidrsOf(cfg),
-        tags: { ...siteTags, "bulwark:role": role },
-      }, parentOpts);
+      new Firewall(
+        `${site.name}-${role}`,
+        {
+          vpcId: network.vpcId,
+          description,
+          authorizedWebPorts: cfg.authorizedWebPorts,
+          waivers: site.servers
+            .filter((s) => s.role === role)
+            .flatMap((s) => s.waivers)
+            .filter((w) => w.policy.startsWith("ec2-security-group-")),
+          internalCidrs: internalCidrsOf(cfg),
+          tags: { ...siteTags, "bulwark:role": role },
+        },
+        parentOpts,
+      );
     const firewalls = {
       web: fw("web", `${site.name} web tier`),
       app: fw("app", `${site.name} app tier`),
@@ -198,62 +261,79 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
     for (const server of site.servers) {
       if (server.role === "bastion") continue;
       for (const rule of server.allow) {
-        for (const r of normaliseRules("ingress", rule)) firewalls[server.role].allowFrom(r.peer, r.port, r.description);
+        for (const r of normaliseRules("ingress", rule))
+          firewalls[server.role].allowFrom(r.peer, r.port, r.description);
       }
     }
 
     let bastion: Bastion | undefined;
     if (bastionMode && cfg.adminAccess.bastion) {
       const os: OperatingSystem = "ubuntu-24.04";
-      bastion = new Bastion(`${site.name}-bastion`, {
-        vpcId: network.vpcId,
-        vpcCidr: site.cidr,
-        subnetId: network.bastionSubnetId ?? network.privateSubnetIds[0],
-        ami: amiFor(os),
-        allowedCidrs: cfg.adminAccess.bastion.allowedCidrs,
-        instanceProfileName: identity.profileName,
-        site: site.name,
-        environment: cfg.environment,
-        instanceType: cfg.adminAccess.bastion.instanceType,
-        rootKmsKeyArn: volumeKey,
-        ...userDataArgs(renderUserData(site, { name: "bastion", role: "bastion", os })),
-        patchGroup,
-        waivers: withHostWaivers(cfg.adminAccess.bastion.waivers),
-        internalCidrs: internalCidrsOf(cfg),
-        tags: siteTags,
-      }, parentOpts);
+      bastion = new Bastion(
+        `${site.name}-bastion`,
+        {
+          vpcId: network.vpcId,
+          vpcCidr: site.cidr,
+          subnetId: network.bastionSubnetId ?? network.privateSubnetIds[0],
+          ami: amiFor(os),
+          allowedCidrs: cfg.adminAccess.bastion.allowedCidrs,
+          instanceProfileName: identity.profileName,
+          site: site.name,
+          environment: cfg.environment,
+          instanceType: cfg.adminAccess.bastion.instanceType,
+          rootKmsKeyArn: volumeKey,
+          ...userDataArgs(renderUserData(site, { name: "bastion", role: "bastion", os })),
+          patchGroup,
+          waivers: withHostWaivers(cfg.adminAccess.bastion.waivers),
+          internalCidrs: internalCidrsOf(cfg),
+          tags: siteTags,
+        },
+        parentOpts,
+      );
       for (const f of Object.values(firewalls)) bastion.grantSsh(f);
     }
 
     const servers: Record<string, HardenedServer> = {};
     site.servers.forEach((server, i) => {
       if (server.role === "bastion") return;
-      servers[server.name] = new HardenedServer(`${site.name}-${server.name}`, {
-        role: server.role,
-        site: site.name,
-        environment: cfg.environment,
-        ami: amiFor(server.os, server.ami),
-        instanceType: server.instanceType ?? ROLE_INSTANCE_TYPES[server.role],
-        subnetId: network.privateSubnetIds[i % network.privateSubnetIds.length],
-        securityGroupIds: [firewalls[server.role].securityGroupId],
-        instanceProfileName: identity.profileName,
-        rootVolume: { sizeGiB: server.rootVolumeGiB, kmsKeyArn: volumeKey },
-        detailedMonitoring: cfg.detailedMonitoring,
-        terminationProtection: cfg.terminationProtection,
-        ...userDataArgs(renderUserData(site, server)),
-        publicIp: server.publicIp ? { waiver: waiverFor(server, "ec2-instance-disallow-public-ip") } : undefined,
-        patchGroup,
-        waivers: withHostWaivers(server.waivers.filter((w) => w.policy !== "ec2-instance-disallow-public-ip")),
-        tags: siteTags,
-      }, parentOpts);
+      servers[server.name] = new HardenedServer(
+        `${site.name}-${server.name}`,
+        {
+          role: server.role,
+          site: site.name,
+          environment: cfg.environment,
+          ami: amiFor(server.os, server.ami),
+          instanceType: server.instanceType ?? ROLE_INSTANCE_TYPES[server.role],
+          subnetId: network.privateSubnetIds[i % network.privateSubnetIds.length],
+          securityGroupIds: [firewalls[server.role].securityGroupId],
+          instanceProfileName: identity.profileName,
+          rootVolume: { sizeGiB: server.rootVolumeGiB, kmsKeyArn: volumeKey },
+          detailedMonitoring: cfg.detailedMonitoring,
+          terminationProtection: cfg.terminationProtection,
+          ...userDataArgs(renderUserData(site, server)),
+          publicIp: server.publicIp ? { waiver: waiverFor(server, "ec2-instance-disallow-public-ip") } : undefined,
+          patchGroup,
+          waivers: withHostWaivers(server.waivers.filter((w) => w.policy !== "ec2-instance-disallow-public-ip")),
+          tags: siteTags,
+        },
+        parentOpts,
+      );
       // The MySQL role does not fit in user data beside the bundle: db servers get it through SSM, after the bundle.
       if (server.role === "db" && !opts.userData) {
         const srv = servers[server.name]!;
-        new MysqlHostRole(`${site.name}-${server.name}-mysql`, {
-          instanceId: srv.instanceId,
-          mysql: { platform: server.os === "amazonlinux-2023" ? "amazon" : "debian", bindAddress: "auto", port: tiers.dbPort },
-          tags: siteTags,
-        }, { parent: srv });
+        new MysqlHostRole(
+          `${site.name}-${server.name}-mysql`,
+          {
+            instanceId: srv.instanceId,
+            mysql: {
+              platform: server.os === "amazonlinux-2023" ? "amazon" : "debian",
+              bindAddress: "auto",
+              port: tiers.dbPort,
+            },
+            tags: siteTags,
+          },
+          { parent: srv },
+        );
       }
     });
     sites[site.name] = { network, firewalls, servers, bastion };
@@ -261,32 +341,45 @@ export function buildEstate(cfg: StackConfig, opts: { userData?: UserDataRendere
 
   if (bundles) {
     const stored = bundles.stored;
-    identity.grantBundleRead({ bucketArn: bundles.bucket.arn, objectArns: stored.map((o) => o.objectArn), kmsKeyArn, region: bundles.region });
+    identity.grantBundleRead({
+      bucketArn: bundles.bucket.arn,
+      objectArns: stored.map((o) => o.objectArn),
+      kmsKeyArn,
+      region: bundles.region,
+    });
   }
 
   let baseline: SecurityBaseline | undefined;
   if (cfg.baseline.enabled) {
-    baseline = new SecurityBaseline("account", {
-      kmsKeyArn,
-      ebsKmsKeyArn: volumeKey,
-      alertEmails: cfg.baseline.alertEmails,
-      logRetentionDays: cfg.baseline.logRetentionDays,
-      tags: baseTags,
-    }, parentOpts);
+    baseline = new SecurityBaseline(
+      "account",
+      {
+        kmsKeyArn,
+        ebsKmsKeyArn: volumeKey,
+        alertEmails: cfg.baseline.alertEmails,
+        logRetentionDays: cfg.baseline.logRetentionDays,
+        tags: baseTags,
+      },
+      parentOpts,
+    );
   }
 
   const osUsed = new Set<PatchOs>(["UBUNTU"]);
   for (const site of cfg.sites) for (const s of site.servers) osUsed.add(AMI_SOURCES[s.os].patchOs);
-  const patching = new PatchManagement("patching", {
-    patchGroup,
-    operatingSystems: [...osUsed],
-    approveAfterDays: cfg.patching.approveAfterDays,
-    schedule: cfg.patching.schedule,
-    durationHours: cfg.patching.durationHours,
-    cutoffHours: cfg.patching.cutoffHours,
-    scanSchedule: cfg.patching.scanSchedule,
-    tags: baseTags,
-  }, parentOpts);
+  const patching = new PatchManagement(
+    "patching",
+    {
+      patchGroup,
+      operatingSystems: [...osUsed],
+      approveAfterDays: cfg.patching.approveAfterDays,
+      schedule: cfg.patching.schedule,
+      durationHours: cfg.patching.durationHours,
+      cutoffHours: cfg.patching.cutoffHours,
+      scanSchedule: cfg.patching.scanSchedule,
+      tags: baseTags,
+    },
+    parentOpts,
+  );
 
   const instanceIds: Record<string, pulumi.Output<string>> = {};
   const endpoints: Record<string, pulumi.Output<string>> = {};

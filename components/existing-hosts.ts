@@ -26,12 +26,24 @@ export function buildExistingHosts(cfg: StackConfig, tiers: TierPorts, opts: pul
     const site = cfg.sites.find((s) => s.name === entry.site);
     if (!site || cfg.hostsSshKey === undefined) continue; // the config checks report both first
     const bastion = bastionOf(entry, cfg.hosts);
-    const h = new HardenedHost(`host-${entry.name}`, {
-      os: entry.os,
-      connection: { host: entry.address, port: entry.ssh.port, user: entry.ssh.user, privateKey: pulumi.secret(cfg.hostsSshKey), hostKey: entry.ssh.hostKey },
-      ...(bastion ? { bastion: { host: bastion.address, port: bastion.port, user: bastion.user, hostKey: bastion.hostKey } } : {}),
-      host: entryHostModel(cfg.host, entry, cfg.hosts, site.cidr, tiers),
-    }, opts);
+    const h = new HardenedHost(
+      `host-${entry.name}`,
+      {
+        os: entry.os,
+        connection: {
+          host: entry.address,
+          port: entry.ssh.port,
+          user: entry.ssh.user,
+          privateKey: pulumi.secret(cfg.hostsSshKey),
+          hostKey: entry.ssh.hostKey,
+        },
+        ...(bastion
+          ? { bastion: { host: bastion.address, port: bastion.port, user: bastion.user, hostKey: bastion.hostKey } }
+          : {}),
+        host: entryHostModel(cfg.host, entry, cfg.hosts, site.cidr, tiers),
+      },
+      opts,
+    );
     hosts[entry.name] = h;
     summary[entry.name] = {
       site: entry.site,

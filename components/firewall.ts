@@ -20,7 +20,12 @@ export { Peer, Port };
 const firewallArgsSchema = z
   .object({
     vpcId: input<string>("the VPC id"),
-    description: z.string().min(1).max(255).regex(/^[\x20-\x7e]*$/, "use printable ASCII (AWS rejects other characters)").default("Managed by Bulwark"),
+    description: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[\x20-\x7e]*$/, "use printable ASCII (AWS rejects other characters)")
+      .default("Managed by Bulwark"),
     authorizedWebPorts: z.array(z.number().int().min(1).max(65535)).default([...DEFAULT_AUTHORIZED_WEB_PORTS]),
     /** Declared internal ranges (site CIDRs, the stack's internalCidrs): not the internet to the exposure model. */
     internalCidrs: z.array(z.string()).default([]),
@@ -58,7 +63,12 @@ export class Firewall extends pulumi.ComponentResource {
     const initial = settings.ingress.flatMap((r) => normaliseRules("ingress", r));
     initial.forEach((r) => this.judge(r));
     if (settings.egress === "all" && !settings.waivers.some((w) => w.policy === PolicyNames.sgUnrestrictedEgress)) {
-      throw new FirewallError(name, "egress all", "unrestricted egress is off by default", `add a waiver {policy: ${PolicyNames.sgUnrestrictedEgress}, reason, approver, expires} or use egress: https`);
+      throw new FirewallError(
+        name,
+        "egress all",
+        "unrestricted egress is off by default",
+        `add a waiver {policy: ${PolicyNames.sgUnrestrictedEgress}, reason, approver, expires} or use egress: https`,
+      );
     }
 
     this.securityGroup = new aws.ec2.SecurityGroup(
@@ -75,7 +85,8 @@ export class Firewall extends pulumi.ComponentResource {
 
     for (const r of initial) this.addRule(r);
     if (settings.egress === "https") {
-      for (const p of DEFAULT_EGRESS_PORTS) this.allowTo(Peer.anyIpv4(), Port.tcp(p), `HTTPS out (SSM endpoints, S3, updates)`);
+      for (const p of DEFAULT_EGRESS_PORTS)
+        this.allowTo(Peer.anyIpv4(), Port.tcp(p), `HTTPS out (SSM endpoints, S3, updates)`);
     } else if (settings.egress === "all") {
       this.allowTo(Peer.anyIpv4(), Port.allTraffic(), "all egress (waived)");
     }
@@ -89,7 +100,12 @@ export class Firewall extends pulumi.ComponentResource {
 
   /** Ingress from a peer (CIDR, prefix list, security group or another Firewall) on a port. */
   allowFrom(peer: PeerSpec | Firewall, port: PortSpec, description: string): this {
-    const r: NormalisedRule = { direction: "ingress", peer: peer instanceof Firewall ? peer.peer : peer, port, description };
+    const r: NormalisedRule = {
+      direction: "ingress",
+      peer: peer instanceof Firewall ? peer.peer : peer,
+      port,
+      description,
+    };
     this.judge(r);
     this.addRule(r);
     return this;
@@ -98,9 +114,18 @@ export class Firewall extends pulumi.ComponentResource {
   /** Egress to a peer on a port. Unrestricted egress (all traffic to 0.0.0.0/0) needs a waiver. */
   allowTo(peer: PeerSpec | Firewall, port: PortSpec, description: string): this {
     const p = peer instanceof Firewall ? peer.peer : peer;
-    if (port.protocol === "-1" && (p.kind === "ipv4" || p.kind === "ipv6") && p.cidr.endsWith("/0")
-      && !this.settings.waivers.some((w) => w.policy === PolicyNames.sgUnrestrictedEgress)) {
-      throw new FirewallError(this.logicalName, `to ${p.label} ${port.label}`, "unrestricted egress is off by default", `add a waiver {policy: ${PolicyNames.sgUnrestrictedEgress}, reason, approver, expires}`);
+    if (
+      port.protocol === "-1" &&
+      (p.kind === "ipv4" || p.kind === "ipv6") &&
+      p.cidr.endsWith("/0") &&
+      !this.settings.waivers.some((w) => w.policy === PolicyNames.sgUnrestrictedEgress)
+    ) {
+      throw new FirewallError(
+        this.logicalName,
+        `to ${p.label} ${port.label}`,
+        "unrestricted egress is off by default",
+        `add a waiver {policy: ${PolicyNames.sgUnrestrictedEgress}, reason, approver, expires}`,
+      );
     }
     this.addRule({ direction: "egress", peer: p, port, description });
     return this;
@@ -113,7 +138,14 @@ export class Firewall extends pulumi.ComponentResource {
   }
 
   private verdict(r: NormalisedRule) {
-    return judgeIngress(r.peer, r.port, this.settings.authorizedWebPorts, this.settings.waivers, new Date(), this.settings.internalCidrs);
+    return judgeIngress(
+      r.peer,
+      r.port,
+      this.settings.authorizedWebPorts,
+      this.settings.waivers,
+      new Date(),
+      this.settings.internalCidrs,
+    );
   }
 
   private addRule(r: NormalisedRule): void {
@@ -141,7 +173,9 @@ export class Firewall extends pulumi.ComponentResource {
   /** The waivers a rule actually relies on (so the tag sits on the rule the pack will flag). */
   private waiversFor(r: NormalisedRule): Waiver[] {
     if (r.direction === "egress") {
-      return r.port.protocol === "-1" ? this.settings.waivers.filter((w) => w.policy === PolicyNames.sgUnrestrictedEgress) : [];
+      return r.port.protocol === "-1"
+        ? this.settings.waivers.filter((w) => w.policy === PolicyNames.sgUnrestrictedEgress)
+        : [];
     }
     const v = this.verdict(r);
     return v.ok ? v.waivers : [];

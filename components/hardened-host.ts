@@ -24,7 +24,12 @@ const sshConnectionSchema = z
     /** PEM/OpenSSH private key; stored as a Pulumi secret whatever is passed. */
     privateKey: input<string>("the SSH private key (a secret)"),
     /** The host's public key (`ssh-ed25519 AAAA...`). Required: without it anyone on the path could pose as the host and receive the key and the bundle. */
-    hostKey: z.string().regex(/^(ssh-ed25519|rsa-sha2-\d+|ssh-rsa|ecdsa-sha2-\S+) \S+/, "paste the host's public host key line (ssh-keyscan the host over a trusted path, or read /etc/ssh/ssh_host_ed25519_key.pub on it)"),
+    hostKey: z
+      .string()
+      .regex(
+        /^(ssh-ed25519|rsa-sha2-\d+|ssh-rsa|ecdsa-sha2-\S+) \S+/,
+        "paste the host's public host key line (ssh-keyscan the host over a trusted path, or read /etc/ssh/ssh_host_ed25519_key.pub on it)",
+      ),
   })
   .strict();
 
@@ -40,7 +45,12 @@ const hardenedHostArgsSchema = z
       message: "HardenedHost applies over SSH: list the network it connects from in ssh.managementSources",
     }),
     /** Seconds before an unconfirmed firewall change is rolled back. */
-    firewallRollbackSeconds: z.number().int().min(30, "give the verify step at least 30 s to confirm").max(3600).default(180),
+    firewallRollbackSeconds: z
+      .number()
+      .int()
+      .min(30, "give the verify step at least 30 s to confirm")
+      .max(3600)
+      .default(180),
   })
   .strict();
 
@@ -60,7 +70,13 @@ export function bundleInstaller(b: HostBundle, dir = BUNDLE_ON_HOST): string {
   ];
   for (const e of bundleEntries(b)) {
     lines.push(`mkdir -p "$(dirname "$d.new/${e.rel}")"`);
-    lines.push(`base64 -d >"$d.new/${e.rel}" <<'BULWARK_EOF'`, Buffer.from(e.content).toString("base64").replace(/(.{76})/g, "$1\n"), "BULWARK_EOF");
+    lines.push(
+      `base64 -d >"$d.new/${e.rel}" <<'BULWARK_EOF'`,
+      Buffer.from(e.content)
+        .toString("base64")
+        .replace(/(.{76})/g, "$1\n"),
+      "BULWARK_EOF",
+    );
     lines.push(`chmod ${e.mode.toString(8)} "$d.new/${e.rel}"`);
   }
   lines.push('rm -rf "$d.old"; [ ! -d "$d" ] || mv "$d" "$d.old"', 'mv "$d.new" "$d"', 'rm -rf "$d.old"', "");
@@ -68,7 +84,10 @@ export function bundleInstaller(b: HostBundle, dir = BUNDLE_ON_HOST): string {
 }
 
 /** The remote steps HardenedHost runs (exported so the real-host e2e test runs exactly these). */
-export function hardenedHostCommands(b: HostBundle, rollbackSeconds: number): { installerPath: string; apply: string; verify: string } {
+export function hardenedHostCommands(
+  b: HostBundle,
+  rollbackSeconds: number,
+): { installerPath: string; apply: string; verify: string } {
   const installerPath = `/tmp/bulwark-bundle-${b.hash.slice(0, 16)}.sh`;
   return {
     installerPath,
@@ -114,26 +133,38 @@ export class HardenedHost extends pulumi.ComponentResource {
     const triggers = [bundle.hash];
     const cmds = hardenedHostCommands(bundle, a.firewallRollbackSeconds);
 
-    const copy = new command.remote.CopyToRemote(`${name}-bundle`, {
-      connection,
-      source: new pulumi.asset.StringAsset(bundleInstaller(bundle)),
-      remotePath: cmds.installerPath,
-      triggers,
-    }, { parent: this });
+    const copy = new command.remote.CopyToRemote(
+      `${name}-bundle`,
+      {
+        connection,
+        source: new pulumi.asset.StringAsset(bundleInstaller(bundle)),
+        remotePath: cmds.installerPath,
+        triggers,
+      },
+      { parent: this },
+    );
 
-    const apply = new command.remote.Command(`${name}-apply`, {
-      connection,
-      create: cmds.apply,
-      update: cmds.apply,
-      triggers,
-    }, { parent: this, dependsOn: [copy] });
+    const apply = new command.remote.Command(
+      `${name}-apply`,
+      {
+        connection,
+        create: cmds.apply,
+        update: cmds.apply,
+        triggers,
+      },
+      { parent: this, dependsOn: [copy] },
+    );
 
-    const verify = new command.remote.Command(`${name}-verify`, {
-      connection,
-      create: cmds.verify,
-      update: cmds.verify,
-      triggers,
-    }, { parent: this, dependsOn: [apply] });
+    const verify = new command.remote.Command(
+      `${name}-verify`,
+      {
+        connection,
+        create: cmds.verify,
+        update: cmds.verify,
+        triggers,
+      },
+      { parent: this, dependsOn: [apply] },
+    );
 
     this.applyOutput = apply.stdout;
     this.verifyOutput = verify.stdout;

@@ -20,9 +20,17 @@ const slug = (what: string) =>
 
 const hostKey = z
   .string()
-  .regex(/^(ssh-ed25519|rsa-sha2-\d+|ssh-rsa|ecdsa-sha2-\S+) [A-Za-z0-9+/=]+( .*)?$/, "paste the host's public host key line, e.g. the contents of /etc/ssh/ssh_host_ed25519_key.pub read over a trusted path");
-const user = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "use the admin account that applies the bundle (it needs sudo; never root)")
-  .refine((u) => u !== "root", "root cannot log in on a hardened host: use a personal admin account listed in host.admins");
+  .regex(
+    /^(ssh-ed25519|rsa-sha2-\d+|ssh-rsa|ecdsa-sha2-\S+) [A-Za-z0-9+/=]+( .*)?$/,
+    "paste the host's public host key line, e.g. the contents of /etc/ssh/ssh_host_ed25519_key.pub read over a trusted path",
+  );
+const user = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "use the admin account that applies the bundle (it needs sudo; never root)")
+  .refine(
+    (u) => u !== "root",
+    "root cannot log in on a hardened host: use a personal admin account listed in host.admins",
+  );
 const port = z.number().int().min(1, "use a port from 1 to 65535").max(65535, "use a port from 1 to 65535");
 
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
@@ -38,7 +46,10 @@ const address = (internetOk: boolean) =>
     if (!ipaddr.isValid(a) && !DNS_NAME.test(a)) {
       ctx.addIssue({ code: "custom", message: "use an IP address or a DNS name" });
     } else if (!internetOk && isInternetAddress(a)) {
-      ctx.addIssue({ code: "custom", message: "SSH to a server over the internet is refused: use its private address, through a bastion (via)" });
+      ctx.addIssue({
+        code: "custom",
+        message: "SSH to a server over the internet is refused: use its private address, through a bastion (via)",
+      });
     }
   });
 
@@ -50,7 +61,12 @@ const inlineBastion = z.object({ address: address(true), user, hostKey, port: po
  * schema itself (hostsCrossChecks), so an override gets no defaults of its own that would mask the estate's values.
  */
 const hostOverrides = z
-  .object(Object.fromEntries(Object.keys(hostStackSchema.shape).map((k) => [k, z.unknown().optional()])) as Record<keyof typeof hostStackSchema.shape, z.ZodOptional<z.ZodUnknown>>)
+  .object(
+    Object.fromEntries(Object.keys(hostStackSchema.shape).map((k) => [k, z.unknown().optional()])) as Record<
+      keyof typeof hostStackSchema.shape,
+      z.ZodOptional<z.ZodUnknown>
+    >,
+  )
   .strict();
 
 export const hostEntrySchema = z
@@ -103,40 +119,78 @@ export function effectiveHost(global: HostStackConfig, entry: HostEntry, all: re
 }
 
 /** The host model HardenedHost applies to an entry (site CIDR as for cloud servers of that site). */
-export function entryHostModel(global: HostStackConfig, entry: HostEntry, all: readonly HostEntry[], siteCidr: string, tiers: TierPorts) {
-  return serverHostModel(effectiveHost(global, entry, all), { name: entry.site, cidr: siteCidr }, { name: entry.name, role: entry.role, os: entry.os }, tiers);
+export function entryHostModel(
+  global: HostStackConfig,
+  entry: HostEntry,
+  all: readonly HostEntry[],
+  siteCidr: string,
+  tiers: TierPorts,
+) {
+  return serverHostModel(
+    effectiveHost(global, entry, all),
+    { name: entry.site, cidr: siteCidr },
+    { name: entry.name, role: entry.role, os: entry.os },
+    tiers,
+  );
 }
 
 type Add = (path: (string | number)[], message: string, input: unknown) => void;
 
 /** Cross-field checks for `bulwark:hosts` (run from components/config.ts with the whole config). */
-export function hostsCrossChecks(c: { hosts: HostEntry[]; host: HostStackConfig; sites: { name: string }[]; hostsSshKey?: string }, add: Add): void {
+export function hostsCrossChecks(
+  c: { hosts: HostEntry[]; host: HostStackConfig; sites: { name: string }[]; hostsSshKey?: string },
+  add: Add,
+): void {
   if (c.hosts.length > 0 && c.hostsSshKey === undefined) {
-    add([HOSTS_KEY_NAME], "existing hosts need the SSH private key: `pulumi config set --secret bulwark:hostsSshKey < ~/.ssh/bulwark_ed25519`", undefined);
+    add(
+      [HOSTS_KEY_NAME],
+      "existing hosts need the SSH private key: `pulumi config set --secret bulwark:hostsSshKey < ~/.ssh/bulwark_ed25519`",
+      undefined,
+    );
   }
   const seen = new Map<string, number>();
   c.hosts.forEach((h, i) => {
     const at = ["hosts", i];
-    if (seen.has(h.name)) add([...at, "name"], `host name repeats hosts[${seen.get(h.name)}]: use a unique name`, h.name);
+    if (seen.has(h.name))
+      add([...at, "name"], `host name repeats hosts[${seen.get(h.name)}]: use a unique name`, h.name);
     seen.set(h.name, i);
-    if (!c.sites.some((s) => s.name === h.site)) add([...at, "site"], `declare the site in bulwark:sites (one of ${c.sites.map((s) => s.name).join(", ")})`, h.site);
+    if (!c.sites.some((s) => s.name === h.site))
+      add(
+        [...at, "site"],
+        `declare the site in bulwark:sites (one of ${c.sites.map((s) => s.name).join(", ")})`,
+        h.site,
+      );
     if (typeof h.via === "string") {
       const b = c.hosts.find((x) => x.name === h.via);
       if (!b) add([...at, "via"], "name a bastion declared in bulwark:hosts, or give {address, user, hostKey}", h.via);
-      else if (b.role !== "bastion") add([...at, "via"], `${b.name} has role ${b.role}: a jump host needs role bastion`, h.via);
+      else if (b.role !== "bastion")
+        add([...at, "via"], `${b.name} has role ${b.role}: a jump host needs role bastion`, h.via);
       else if (b.via !== undefined) add([...at, "via"], `${b.name} is itself behind a bastion: use one hop`, h.via);
     }
     const parsed = hostStackSchema.safeParse({ ...c.host, ...h.host }, { reportInput: true });
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) add([...at, "host", ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))], issue.message, issue.input);
+      for (const issue of parsed.error.issues)
+        add(
+          [...at, "host", ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
+          issue.message,
+          issue.input,
+        );
       return;
     }
     const eff = effectiveHost(c.host, h, c.hosts);
     if (!eff.managementSources || eff.managementSources.length === 0) {
-      add([...at, "host", "managementSources"], "Bulwark applies over SSH: list the network it connects from (e.g. the bastion's /32), or declare via", eff.managementSources);
+      add(
+        [...at, "host", "managementSources"],
+        "Bulwark applies over SSH: list the network it connects from (e.g. the bastion's /32), or declare via",
+        eff.managementSources,
+      );
     }
     if (!(eff.admins ?? []).some((a) => a.name === h.ssh.user)) {
-      add([...at, "ssh", "user"], `after hardening only host.admins may log in: add ${h.ssh.user} with the public half of bulwark:hostsSshKey to hosts[${i}].host.admins (or bulwark:host.admins)`, h.ssh.user);
+      add(
+        [...at, "ssh", "user"],
+        `after hardening only host.admins may log in: add ${h.ssh.user} with the public half of bulwark:hostsSshKey to hosts[${i}].host.admins (or bulwark:host.admins)`,
+        h.ssh.user,
+      );
     }
   });
 }

@@ -34,7 +34,13 @@ export class EncryptionKey extends pulumi.ComponentResource {
       JSON.stringify({
         Version: "2012-10-17",
         Statement: [
-          { Sid: "AccountAdmin", Effect: "Allow", Principal: { AWS: `arn:${part}:iam::${acct}:root` }, Action: "kms:*", Resource: "*" },
+          {
+            Sid: "AccountAdmin",
+            Effect: "Allow",
+            Principal: { AWS: `arn:${part}:iam::${acct}:root` },
+            Action: "kms:*",
+            Resource: "*",
+          },
           {
             Sid: "CloudWatchLogs",
             Effect: "Allow",

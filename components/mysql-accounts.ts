@@ -13,15 +13,48 @@ const keepWaiverSchema = waiverSchema.omit({ policy: true });
 export const SYSTEM_ACCOUNTS: Record<MysqlFlavor, readonly string[]> = {
   // root through unix_socket (renderSecureInstallationSql), MariaDB 10.4+'s mariadb.sys and mysql, Debian's maintenance user.
   mariadb: ["root@localhost", "mariadb.sys@localhost", "mysql@localhost", "debian-sys-maint@localhost"],
-  mysql: ["root@localhost", "mysql.sys@localhost", "mysql.session@localhost", "mysql.infoschema@localhost", "debian-sys-maint@localhost"],
+  mysql: [
+    "root@localhost",
+    "mysql.sys@localhost",
+    "mysql.session@localhost",
+    "mysql.infoschema@localhost",
+    "debian-sys-maint@localhost",
+  ],
 };
 
 /** MySQL 8 keeps static global privileges as columns of mysql.user (dynamic ones in mysql.global_grants). */
 const MYSQL_GLOBAL_PRIV_COLUMNS = [
-  "Select", "Insert", "Update", "Delete", "Create", "Drop", "Reload", "Shutdown", "Process", "File", "Grant", "References",
-  "Index", "Alter", "Show_db", "Super", "Create_tmp_table", "Lock_tables", "Execute", "Repl_slave", "Repl_client",
-  "Create_view", "Show_view", "Create_routine", "Alter_routine", "Create_user", "Event", "Trigger", "Create_tablespace",
-  "Create_role", "Drop_role",
+  "Select",
+  "Insert",
+  "Update",
+  "Delete",
+  "Create",
+  "Drop",
+  "Reload",
+  "Shutdown",
+  "Process",
+  "File",
+  "Grant",
+  "References",
+  "Index",
+  "Alter",
+  "Show_db",
+  "Super",
+  "Create_tmp_table",
+  "Lock_tables",
+  "Execute",
+  "Repl_slave",
+  "Repl_client",
+  "Create_view",
+  "Show_view",
+  "Create_routine",
+  "Alter_routine",
+  "Create_user",
+  "Event",
+  "Trigger",
+  "Create_tablespace",
+  "Create_role",
+  "Drop_role",
 ].map((c) => `${c}_priv`);
 
 interface FlavourSql {
@@ -52,17 +85,41 @@ export const FLAVOUR_SQL: Record<MysqlFlavor, FlavourSql> = {
 export const keepAccountSchema = z
   .object({
     user: z.string().regex(/^[A-Za-z0-9_.$-]{1,80}$/, "use the account's user name (letters, digits, _ . $ -)"),
-    host: z.union([accountHostSchema, z.string().regex(/^[A-Za-z0-9.%_:-]{1,60}$/, "use the account's host as the server shows it, e.g. % or 10.0.%")]),
-    waiver: z.unknown().superRefine((w, ctx) => {
-      if (w === undefined) {
-        ctx.addIssue({ code: "custom", input: w, message: "a kept account is a usable leftover: add waiver {reason, approver, expires}, or remove it from keepAccounts so apply locks it" });
-        return;
-      }
-      const r = keepWaiverSchema.safeParse(w);
-      const at = (p: readonly PropertyKey[]) => p.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), w);
-      if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: "custom", path: i.path, input: at(i.path), message: i.message });
-      else if (isExpired(r.data)) ctx.addIssue({ code: "custom", path: ["expires"], input: r.data.expires, message: "this waiver has expired; renew it (new expires date and approver) or remove the account from keepAccounts so apply locks it" });
-    }).transform((w) => w as z.output<typeof keepWaiverSchema>),
+    host: z.union([
+      accountHostSchema,
+      z.string().regex(/^[A-Za-z0-9.%_:-]{1,60}$/, "use the account's host as the server shows it, e.g. % or 10.0.%"),
+    ]),
+    waiver: z
+      .unknown()
+      .superRefine((w, ctx) => {
+        if (w === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            input: w,
+            message:
+              "a kept account is a usable leftover: add waiver {reason, approver, expires}, or remove it from keepAccounts so apply locks it",
+          });
+          return;
+        }
+        const r = keepWaiverSchema.safeParse(w);
+        const at = (p: readonly PropertyKey[]) =>
+          p.reduce<unknown>(
+            (v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined),
+            w,
+          );
+        if (!r.success)
+          for (const i of r.error.issues)
+            ctx.addIssue({ code: "custom", path: i.path, input: at(i.path), message: i.message });
+        else if (isExpired(r.data))
+          ctx.addIssue({
+            code: "custom",
+            path: ["expires"],
+            input: r.data.expires,
+            message:
+              "this waiver has expired; renew it (new expires date and approver) or remove the account from keepAccounts so apply locks it",
+          });
+      })
+      .transform((w) => w as z.output<typeof keepWaiverSchema>),
   })
   .strict();
 export type KeepAccount = z.output<typeof keepAccountSchema>;
@@ -105,10 +162,17 @@ export function accountChecks(p: AccountPolicy): [string, string, string][] {
   const f = FLAVOUR_SQL[p.flavor];
   const kept = p.keep.map((k) => id(k.user, k.host));
   return [
-    ["bulwark undeclared accounts are locked", list(f.table, `${f.unlocked} AND ${notIn([...SYSTEM_ACCOUNTS[p.flavor], ...p.declared, ...kept])}`), ""],
+    [
+      "bulwark undeclared accounts are locked",
+      list(f.table, `${f.unlocked} AND ${notIn([...SYSTEM_ACCOUNTS[p.flavor], ...p.declared, ...kept])}`),
+      "",
+    ],
     [
       "bulwark no global privileges or GRANT OPTION outside root",
-      list(f.table, `${f.unlocked} AND ${f.global} AND User <> 'root' AND ${notIn([...SYSTEM_ACCOUNTS[p.flavor], ...p.globalAllowed, ...kept])}`),
+      list(
+        f.table,
+        `${f.unlocked} AND ${f.global} AND User <> 'root' AND ${notIn([...SYSTEM_ACCOUNTS[p.flavor], ...p.globalAllowed, ...kept])}`,
+      ),
       "",
     ],
   ];
@@ -116,5 +180,9 @@ export function accountChecks(p: AccountPolicy): [string, string, string][] {
 
 /** Kept accounts for verify's WAIVED lines: user@host|reason|approver|expires (refused at parse once expired). */
 export function keptLines(keep: readonly KeepAccount[]): string[] {
-  return keep.map((k) => [id(k.user, k.host), k.waiver.reason, k.waiver.approver, k.waiver.expires].map((s) => s.replace(/[|\n]/g, " ")).join("|"));
+  return keep.map((k) =>
+    [id(k.user, k.host), k.waiver.reason, k.waiver.approver, k.waiver.expires]
+      .map((s) => s.replace(/[|\n]/g, " "))
+      .join("|"),
+  );
 }

@@ -23,8 +23,18 @@ export const MYSQL_PRIVILEGE_WAIVER_POLICY = "mysql-user-disallow-admin-privileg
 /** Schemas an application must never own or be granted (system schemas, the demo schema). */
 export const RESERVED_DATABASES = ["mysql", "sys", "information_schema", "performance_schema", "test"] as const;
 /** Accounts the server or RDS owns. */
-export const RESERVED_USERS = ["root", "mysql", "mariadb.sys", "mysql.sys", "mysql.session", "mysql.infoschema",
-  "rdsadmin", "rdsrepladmin", "debian-sys-maint", "admin"] as const;
+export const RESERVED_USERS = [
+  "root",
+  "mysql",
+  "mariadb.sys",
+  "mysql.sys",
+  "mysql.session",
+  "mysql.infoschema",
+  "rdsadmin",
+  "rdsrepladmin",
+  "debian-sys-maint",
+  "admin",
+] as const;
 
 export const databaseNameSchema = z
   .string()
@@ -82,18 +92,49 @@ function isIpv4Cidr(s: string): boolean {
 
 /** Database-level privileges an application may hold without a waiver. */
 export const ALLOWED_PRIVILEGES = [
-  "SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "ALTER", "INDEX", "DROP", "REFERENCES",
-  "CREATE TEMPORARY TABLES", "LOCK TABLES", "EXECUTE", "CREATE VIEW", "SHOW VIEW", "CREATE ROUTINE",
-  "ALTER ROUTINE", "TRIGGER", "EVENT",
+  "SELECT",
+  "INSERT",
+  "UPDATE",
+  "DELETE",
+  "CREATE",
+  "ALTER",
+  "INDEX",
+  "DROP",
+  "REFERENCES",
+  "CREATE TEMPORARY TABLES",
+  "LOCK TABLES",
+  "EXECUTE",
+  "CREATE VIEW",
+  "SHOW VIEW",
+  "CREATE ROUTINE",
+  "ALTER ROUTINE",
+  "TRIGGER",
+  "EVENT",
 ] as const;
 /** Privileges that escalate beyond the application's own data: refused unless waived. */
 export const WAIVER_PRIVILEGES = [
-  "GRANT OPTION", "SUPER", "FILE", "PROCESS", "SHUTDOWN", "CREATE USER", "RELOAD", "REPLICATION CLIENT",
-  "REPLICATION SLAVE", "ALL PRIVILEGES",
+  "GRANT OPTION",
+  "SUPER",
+  "FILE",
+  "PROCESS",
+  "SHUTDOWN",
+  "CREATE USER",
+  "RELOAD",
+  "REPLICATION CLIENT",
+  "REPLICATION SLAVE",
+  "ALL PRIVILEGES",
 ] as const;
 /** Of those, the ones MySQL only accepts ON *.* (so they also need scope `global`). */
-const GLOBAL_ONLY = new Set(["SUPER", "FILE", "PROCESS", "SHUTDOWN", "CREATE USER", "RELOAD", "REPLICATION CLIENT",
-  "REPLICATION SLAVE"]);
+const GLOBAL_ONLY = new Set([
+  "SUPER",
+  "FILE",
+  "PROCESS",
+  "SHUTDOWN",
+  "CREATE USER",
+  "RELOAD",
+  "REPLICATION CLIENT",
+  "REPLICATION SLAVE",
+]);
 
 export type Privilege = (typeof ALLOWED_PRIVILEGES)[number] | (typeof WAIVER_PRIVILEGES)[number];
 const KNOWN = new Set<string>([...ALLOWED_PRIVILEGES, ...WAIVER_PRIVILEGES]);
@@ -239,7 +280,10 @@ export function renderUserSql(input: UserSqlInput, flavor: MysqlFlavor): string[
   const grant = {
     name: userNameSchema.parse(input.name),
     database: databaseNameSchema.parse(input.database),
-    privileges: z.array(privilegeSchema).min(1).parse([...input.privileges]),
+    privileges: z
+      .array(privilegeSchema)
+      .min(1)
+      .parse([...input.privileges]),
     scope: z.enum(["database", "global"]).parse(input.scope),
   };
   const host = accountHostSchema.parse(input.host);
@@ -252,7 +296,9 @@ export function renderUserSql(input: UserSqlInput, flavor: MysqlFlavor): string[
       out.push(`CREATE USER IF NOT EXISTS ${acct} IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'${tls};`);
       break;
     case "unix_socket":
-      out.push(`CREATE USER IF NOT EXISTS ${acct} IDENTIFIED ${flavor === "mariadb" ? "VIA unix_socket" : "WITH auth_socket"};`);
+      out.push(
+        `CREATE USER IF NOT EXISTS ${acct} IDENTIFIED ${flavor === "mariadb" ? "VIA unix_socket" : "WITH auth_socket"};`,
+      );
       break;
     case "password": {
       const v = passwordVariable(grant.name);
@@ -272,7 +318,9 @@ export function renderUserSql(input: UserSqlInput, flavor: MysqlFlavor): string[
   const privs = grant.privileges.filter((p) => p !== "GRANT OPTION");
   const on = grant.scope === "global" ? "*.*" : `${quoteGrantDatabase(grant.database)}.*`;
   out.push(`REVOKE ALL PRIVILEGES, GRANT OPTION FROM ${acct};`);
-  out.push(`GRANT ${privs.length > 0 ? privs.join(", ") : "USAGE"} ON ${on} TO ${acct}${withGrant ? " WITH GRANT OPTION" : ""};`);
+  out.push(
+    `GRANT ${privs.length > 0 ? privs.join(", ") : "USAGE"} ON ${on} TO ${acct}${withGrant ? " WITH GRANT OPTION" : ""};`,
+  );
   return out;
 }
 
@@ -332,14 +380,24 @@ export function describeIssues(error: z.ZodError, prefix: readonly PropertyKey[]
     const value = renderValue((issue as { input?: unknown }).input);
     switch (issue.code) {
       case "invalid_type":
-        return { path, value, fix: issue.input === undefined ? `set it (a ${issue.expected})` : `write a ${issue.expected}` };
+        return {
+          path,
+          value,
+          fix: issue.input === undefined ? `set it (a ${issue.expected})` : `write a ${issue.expected}`,
+        };
       case "invalid_value":
         return { path, value, fix: `use one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` };
       case "unrecognized_keys":
         return { path, value: issue.keys.join(", "), fix: "remove the unknown key(s) or check the spelling" };
       case "too_small":
       case "too_big":
-        return { path, value, fix: issue.message.startsWith("Too") ? `respect the limit ${String(issue.code === "too_small" ? issue.minimum : issue.maximum)}` : issue.message };
+        return {
+          path,
+          value,
+          fix: issue.message.startsWith("Too")
+            ? `respect the limit ${String(issue.code === "too_small" ? issue.minimum : issue.maximum)}`
+            : issue.message,
+        };
       default:
         return { path, value, fix: issue.message };
     }

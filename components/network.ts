@@ -31,7 +31,10 @@ const networkArgsSchema = z
     }, "use a VPC prefix between /16 and /24"),
     availabilityZoneCount: z.number().int().min(2, "use at least 2 AZs").max(4).default(2),
     natEgress: z.boolean().default(false),
-    flowLogRetentionDays: z.number().refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), "use a CloudWatch retention value").default(365),
+    flowLogRetentionDays: z
+      .number()
+      .refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), "use a CloudWatch retention value")
+      .default(365),
     /** KMS key for the flow-log group (required: flow logs are never stored unencrypted). */
     logKmsKeyArn: input<string>("a KMS key ARN for the flow-log group"),
     /** Sources allowed to reach admin ports through the NACL (the VPC itself by default, e.g. a bastion). */
@@ -46,13 +49,17 @@ const networkArgsSchema = z
      */
     bastion: z
       .object({
-        allowedCidrs: z.array(z.string().superRefine((v, ctx) => {
-          try {
-            parseCidr(v);
-          } catch (e) {
-            ctx.addIssue({ code: "custom", message: (e as Error).message });
-          }
-        })).min(1, "list the CIDRs allowed to reach the bastion"),
+        allowedCidrs: z
+          .array(
+            z.string().superRefine((v, ctx) => {
+              try {
+                parseCidr(v);
+              } catch (e) {
+                ctx.addIssue({ code: "custom", message: (e as Error).message });
+              }
+            }),
+          )
+          .min(1, "list the CIDRs allowed to reach the bastion"),
         waivers: waiversField,
         /** Declared internal ranges (site CIDRs, bulwark:internalCidrs) for the exposure model. */
         internalCidrs: z.array(z.string()).default([]),
@@ -124,57 +131,106 @@ export class SecureNetwork extends pulumi.ComponentResource {
     const a = parseArgs(networkArgsSchema, args, "SecureNetwork", name);
     super("bulwark:network:SecureNetwork", name, {}, opts);
     const azCount = a.availabilityZoneCount;
-    const tags = (n: string, extra: Record<string, string> = {}) => mergeTags("SecureNetwork", { Name: n, ...a.tags, ...extra });
+    const tags = (n: string, extra: Record<string, string> = {}) =>
+      mergeTags("SecureNetwork", { Name: n, ...a.tags, ...extra });
     this.cidr = a.cidr;
 
     const azs = aws.getAvailabilityZonesOutput({ state: "available" }, invokeOpts(this)).names;
     const region = aws.getRegionOutput({}, invokeOpts(this)).region;
 
-    this.vpc = new aws.ec2.Vpc(name, {
-      cidrBlock: a.cidr,
-      enableDnsHostnames: true, // required by private DNS on interface endpoints
-      enableDnsSupport: true,
-      tags: tags(name),
-    }, { parent: this });
+    this.vpc = new aws.ec2.Vpc(
+      name,
+      {
+        cidrBlock: a.cidr,
+        enableDnsHostnames: true, // required by private DNS on interface endpoints
+        enableDnsSupport: true,
+        tags: tags(name),
+      },
+      { parent: this },
+    );
     this.vpcId = this.vpc.id;
 
     // Adopt the default SG and leave it with no rules (FSBP EC2.2).
-    new aws.ec2.DefaultSecurityGroup(`${name}-default`, { vpcId: this.vpc.id, ingress: [], egress: [], tags: tags(`${name}-default-unused`) }, { parent: this });
+    new aws.ec2.DefaultSecurityGroup(
+      `${name}-default`,
+      { vpcId: this.vpc.id, ingress: [], egress: [], tags: tags(`${name}-default-unused`) },
+      { parent: this },
+    );
 
     // Half the range for private subnets, half kept for public (NAT) subnets.
     const halves = splitCidr(a.cidr, 2);
     const privateCidrs = splitCidr(halves[0], azCount);
     const publicCidrs = splitCidr(halves[1], azCount);
 
-    const privateRt = new aws.ec2.RouteTable(`${name}-private`, { vpcId: this.vpc.id, tags: tags(`${name}-private`) }, { parent: this });
+    const privateRt = new aws.ec2.RouteTable(
+      `${name}-private`,
+      { vpcId: this.vpc.id, tags: tags(`${name}-private`) },
+      { parent: this },
+    );
     const privateSubnets = privateCidrs.map((c, i) => {
-      const subnet = new aws.ec2.Subnet(`${name}-private-${i}`, {
-        vpcId: this.vpc.id,
-        cidrBlock: c,
-        availabilityZone: azs.apply((z) => z[i % z.length]),
-        mapPublicIpOnLaunch: false,
-        tags: tags(`${name}-private-${i}`, { "bulwark:tier": "private" }),
-      }, { parent: this });
-      new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: subnet.id, routeTableId: privateRt.id }, { parent: this });
+      const subnet = new aws.ec2.Subnet(
+        `${name}-private-${i}`,
+        {
+          vpcId: this.vpc.id,
+          cidrBlock: c,
+          availabilityZone: azs.apply((z) => z[i % z.length]),
+          mapPublicIpOnLaunch: false,
+          tags: tags(`${name}-private-${i}`, { "bulwark:tier": "private" }),
+        },
+        { parent: this },
+      );
+      new aws.ec2.RouteTableAssociation(
+        `${name}-private-${i}`,
+        { subnetId: subnet.id, routeTableId: privateRt.id },
+        { parent: this },
+      );
       return subnet;
     });
     this.privateSubnetIds = privateSubnets.map((s) => s.id);
 
     if (a.natEgress) {
       const igw = new aws.ec2.InternetGateway(name, { vpcId: this.vpc.id, tags: tags(name) }, { parent: this });
-      const publicRt = new aws.ec2.RouteTable(`${name}-public`, { vpcId: this.vpc.id, tags: tags(`${name}-public`) }, { parent: this });
-      new aws.ec2.Route(`${name}-public-default`, { routeTableId: publicRt.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id }, { parent: this });
-      const publicSubnet = new aws.ec2.Subnet(`${name}-public-0`, {
-        vpcId: this.vpc.id,
-        cidrBlock: publicCidrs[0],
-        availabilityZone: azs.apply((z) => z[0]),
-        mapPublicIpOnLaunch: false, // only the NAT gateway lives here, with its own EIP
-        tags: tags(`${name}-public-0`, { "bulwark:tier": "public" }),
-      }, { parent: this });
-      new aws.ec2.RouteTableAssociation(`${name}-public-0`, { subnetId: publicSubnet.id, routeTableId: publicRt.id }, { parent: this });
-      const eip = new aws.ec2.Eip(`${name}-nat`, { domain: "vpc", tags: tags(`${name}-nat`) }, { parent: this, dependsOn: [igw] });
-      const nat = new aws.ec2.NatGateway(name, { subnetId: publicSubnet.id, allocationId: eip.id, tags: tags(name) }, { parent: this });
-      new aws.ec2.Route(`${name}-private-default`, { routeTableId: privateRt.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id }, { parent: this });
+      const publicRt = new aws.ec2.RouteTable(
+        `${name}-public`,
+        { vpcId: this.vpc.id, tags: tags(`${name}-public`) },
+        { parent: this },
+      );
+      new aws.ec2.Route(
+        `${name}-public-default`,
+        { routeTableId: publicRt.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id },
+        { parent: this },
+      );
+      const publicSubnet = new aws.ec2.Subnet(
+        `${name}-public-0`,
+        {
+          vpcId: this.vpc.id,
+          cidrBlock: publicCidrs[0],
+          availabilityZone: azs.apply((z) => z[0]),
+          mapPublicIpOnLaunch: false, // only the NAT gateway lives here, with its own EIP
+          tags: tags(`${name}-public-0`, { "bulwark:tier": "public" }),
+        },
+        { parent: this },
+      );
+      new aws.ec2.RouteTableAssociation(
+        `${name}-public-0`,
+        { subnetId: publicSubnet.id, routeTableId: publicRt.id },
+        { parent: this },
+      );
+      const eip = new aws.ec2.Eip(
+        `${name}-nat`,
+        { domain: "vpc", tags: tags(`${name}-nat`) },
+        { parent: this, dependsOn: [igw] },
+      );
+      const nat = new aws.ec2.NatGateway(
+        name,
+        { subnetId: publicSubnet.id, allocationId: eip.id, tags: tags(name) },
+        { parent: this },
+      );
+      new aws.ec2.Route(
+        `${name}-private-default`,
+        { routeTableId: privateRt.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id },
+        { parent: this },
+      );
       this.natGatewayId = nat.id;
     }
 
@@ -182,14 +238,22 @@ export class SecureNetwork extends pulumi.ComponentResource {
     let bastionSubnet: aws.ec2.Subnet | undefined;
     if (a.bastion) {
       this.bastionSubnetCidr = publicCidrs[publicCidrs.length - 1];
-      bastionSubnet = new aws.ec2.Subnet(`${name}-bastion`, {
-        vpcId: this.vpc.id,
-        cidrBlock: this.bastionSubnetCidr,
-        availabilityZone: azs.apply((z) => z[0]),
-        mapPublicIpOnLaunch: false,
-        tags: tags(`${name}-bastion`, { "bulwark:tier": "bastion" }),
-      }, { parent: this });
-      new aws.ec2.RouteTableAssociation(`${name}-bastion`, { subnetId: bastionSubnet.id, routeTableId: privateRt.id }, { parent: this });
+      bastionSubnet = new aws.ec2.Subnet(
+        `${name}-bastion`,
+        {
+          vpcId: this.vpc.id,
+          cidrBlock: this.bastionSubnetCidr,
+          availabilityZone: azs.apply((z) => z[0]),
+          mapPublicIpOnLaunch: false,
+          tags: tags(`${name}-bastion`, { "bulwark:tier": "bastion" }),
+        },
+        { parent: this },
+      );
+      new aws.ec2.RouteTableAssociation(
+        `${name}-bastion`,
+        { subnetId: bastionSubnet.id, routeTableId: privateRt.id },
+        { parent: this },
+      );
       this.bastionSubnetId = bastionSubnet.id;
     }
 
@@ -198,13 +262,17 @@ export class SecureNetwork extends pulumi.ComponentResource {
     const adminPorts = NACL_ADMIN_PORTS.filter((p) => p !== 3389 || a.rdp);
     const inside = this.bastionSubnetCidr ?? a.cidr;
     const ingress = naclIngress(adminPorts, [inside, ...a.adminSourceCidrs.filter((c) => c !== inside)]);
-    new aws.ec2.NetworkAcl(`${name}-private`, {
-      vpcId: this.vpc.id,
-      subnetIds: this.privateSubnetIds,
-      ingress,
-      egress: [{ ruleNo: 1000, action: "allow", protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "0.0.0.0/0" }],
-      tags: tags(`${name}-private`),
-    }, { parent: this });
+    new aws.ec2.NetworkAcl(
+      `${name}-private`,
+      {
+        vpcId: this.vpc.id,
+        subnetIds: this.privateSubnetIds,
+        ingress,
+        egress: [{ ruleNo: 1000, action: "allow", protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "0.0.0.0/0" }],
+        tags: tags(`${name}-private`),
+      },
+      { parent: this },
+    );
 
     if (a.bastion && bastionSubnet) {
       // The bastion subnet's NACL: 22 from the allow-listed ranges only. Its internet entries are the bastion's
@@ -212,86 +280,127 @@ export class SecureNetwork extends pulumi.ComponentResource {
       const sources = a.bastion.allowedCidrs;
       const internal = [a.cidr, ...a.bastion.internalCidrs];
       const ssh = { all: false as const, ranges: [[22, 22]] as [number, number][] };
-      const carried = sources.filter((c) => isInternet(c, internal))
+      const carried = sources
+        .filter((c) => isInternet(c, internal))
         .flatMap((c) => carryWaivers(a.bastion!.waivers, c, ssh, "network-acl", { internalCidrs: internal }));
       const waivers = carried.filter((w, i) => carried.findIndex((x) => x.policy === w.policy) === i);
-      new aws.ec2.NetworkAcl(`${name}-bastion`, {
-        vpcId: this.vpc.id,
-        subnetIds: [bastionSubnet.id],
-        ingress: naclIngress([22], sources),
-        egress: [{ ruleNo: 1000, action: "allow", protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "0.0.0.0/0" }],
-        tags: mergeTags("SecureNetwork", { Name: `${name}-bastion`, ...a.tags }, waivers),
-      }, { parent: this });
+      new aws.ec2.NetworkAcl(
+        `${name}-bastion`,
+        {
+          vpcId: this.vpc.id,
+          subnetIds: [bastionSubnet.id],
+          ingress: naclIngress([22], sources),
+          egress: [{ ruleNo: 1000, action: "allow", protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "0.0.0.0/0" }],
+          tags: mergeTags("SecureNetwork", { Name: `${name}-bastion`, ...a.tags }, waivers),
+        },
+        { parent: this },
+      );
     }
 
     // Flow logs: ALL traffic, encrypted, retained (FSBP EC2.6, CloudWatch.16-ish retention).
-    this.flowLogGroup = new aws.cloudwatch.LogGroup(`${name}-flow`, {
-      name: `/bulwark/flow-logs/${name}`,
-      retentionInDays: a.flowLogRetentionDays,
-      kmsKeyId: a.logKmsKeyArn,
-      tags: tags(`${name}-flow`),
-    }, { parent: this });
+    this.flowLogGroup = new aws.cloudwatch.LogGroup(
+      `${name}-flow`,
+      {
+        name: `/bulwark/flow-logs/${name}`,
+        retentionInDays: a.flowLogRetentionDays,
+        kmsKeyId: a.logKmsKeyArn,
+        tags: tags(`${name}-flow`),
+      },
+      { parent: this },
+    );
     const account = aws.getCallerIdentityOutput({}, invokeOpts(this)).accountId;
-    const flowRole = new aws.iam.Role(`${name}-flow`, {
-      // Only this account's flow logs may assume it (confused-deputy guard).
-      assumeRolePolicy: account.apply((acct) => JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{
-          Effect: "Allow",
-          Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-          Action: "sts:AssumeRole",
-          Condition: { StringEquals: { "aws:SourceAccount": acct } },
-        }],
-      })),
-      tags: tags(`${name}-flow`),
-    }, { parent: this });
-    new aws.iam.RolePolicy(`${name}-flow`, {
-      role: flowRole.id,
-      policy: this.flowLogGroup.arn.apply((arn) => JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{
-          Effect: "Allow",
-          Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-          Resource: [arn, `${arn}:*`],
-        }],
-      })),
-    }, { parent: this });
-    new aws.ec2.FlowLog(name, {
-      vpcId: this.vpc.id,
-      trafficType: FLOW_LOG_TRAFFIC,
-      logDestinationType: "cloud-watch-logs",
-      logDestination: this.flowLogGroup.arn,
-      iamRoleArn: flowRole.arn,
-      maxAggregationInterval: 60,
-      tags: tags(name),
-    }, { parent: this });
+    const flowRole = new aws.iam.Role(
+      `${name}-flow`,
+      {
+        // Only this account's flow logs may assume it (confused-deputy guard).
+        assumeRolePolicy: account.apply((acct) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                Condition: { StringEquals: { "aws:SourceAccount": acct } },
+              },
+            ],
+          }),
+        ),
+        tags: tags(`${name}-flow`),
+      },
+      { parent: this },
+    );
+    new aws.iam.RolePolicy(
+      `${name}-flow`,
+      {
+        role: flowRole.id,
+        policy: this.flowLogGroup.arn.apply((arn) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                Resource: [arn, `${arn}:*`],
+              },
+            ],
+          }),
+        ),
+      },
+      { parent: this },
+    );
+    new aws.ec2.FlowLog(
+      name,
+      {
+        vpcId: this.vpc.id,
+        trafficType: FLOW_LOG_TRAFFIC,
+        logDestinationType: "cloud-watch-logs",
+        logDestination: this.flowLogGroup.arn,
+        iamRoleArn: flowRole.arn,
+        maxAggregationInterval: 60,
+        tags: tags(name),
+      },
+      { parent: this },
+    );
 
     // Endpoints: HTTPS from inside the VPC only, no egress.
-    this.endpointFirewall = new Firewall(`${name}-endpoints`, {
-      vpcId: this.vpc.id,
-      description: "SSM and logs interface endpoints: HTTPS from the VPC",
-      egress: "none",
-      tags: a.tags,
-    }, { parent: this });
+    this.endpointFirewall = new Firewall(
+      `${name}-endpoints`,
+      {
+        vpcId: this.vpc.id,
+        description: "SSM and logs interface endpoints: HTTPS from the VPC",
+        egress: "none",
+        tags: a.tags,
+      },
+      { parent: this },
+    );
     this.endpointFirewall.allowFrom(Peer.ipv4(a.cidr), Port.tcp(443), "HTTPS to endpoints from the VPC");
     for (const svc of a.interfaceEndpoints) {
-      new aws.ec2.VpcEndpoint(`${name}-${svc}`, {
-        vpcId: this.vpc.id,
-        serviceName: pulumi.interpolate`com.amazonaws.${region}.${svc}`,
-        vpcEndpointType: "Interface",
-        privateDnsEnabled: true,
-        subnetIds: this.privateSubnetIds,
-        securityGroupIds: [this.endpointFirewall.securityGroupId],
-        tags: tags(`${name}-${svc}`),
-      }, { parent: this });
+      new aws.ec2.VpcEndpoint(
+        `${name}-${svc}`,
+        {
+          vpcId: this.vpc.id,
+          serviceName: pulumi.interpolate`com.amazonaws.${region}.${svc}`,
+          vpcEndpointType: "Interface",
+          privateDnsEnabled: true,
+          subnetIds: this.privateSubnetIds,
+          securityGroupIds: [this.endpointFirewall.securityGroupId],
+          tags: tags(`${name}-${svc}`),
+        },
+        { parent: this },
+      );
     }
-    new aws.ec2.VpcEndpoint(`${name}-s3`, {
-      vpcId: this.vpc.id,
-      serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`,
-      vpcEndpointType: "Gateway",
-      routeTableIds: [privateRt.id],
-      tags: tags(`${name}-s3`),
-    }, { parent: this });
+    new aws.ec2.VpcEndpoint(
+      `${name}-s3`,
+      {
+        vpcId: this.vpc.id,
+        serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`,
+        vpcEndpointType: "Gateway",
+        routeTableIds: [privateRt.id],
+        tags: tags(`${name}-s3`),
+      },
+      { parent: this },
+    );
 
     this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds });
   }

@@ -27,7 +27,10 @@ const patchArgsSchema = z
     tags: tagsField,
   })
   .strict()
-  .refine((a) => a.cutoffHours < a.durationHours, { path: ["cutoffHours"], message: "make the cutoff shorter than durationHours" });
+  .refine((a) => a.cutoffHours < a.durationHours, {
+    path: ["cutoffHours"],
+    message: "make the cutoff shorter than durationHours",
+  });
 
 export type PatchManagementArgs = z.input<typeof patchArgsSchema>;
 
@@ -68,57 +71,80 @@ export class PatchManagement extends pulumi.ComponentResource {
 
     for (const os of [...new Set(a.operatingSystems)]) {
       const id = os.toLowerCase().replace(/_/g, "-");
-      const baseline = new aws.ssm.PatchBaseline(`${name}-${id}`, {
-        description: `Bulwark: security updates for ${os}`,
-        operatingSystem: os,
-        approvalRules: [approvalRule(os, a.approveAfterDays)],
-        approvedPatchesComplianceLevel: "CRITICAL",
-        tags: tags(`${name}-${id}`),
-      }, { parent: this });
+      const baseline = new aws.ssm.PatchBaseline(
+        `${name}-${id}`,
+        {
+          description: `Bulwark: security updates for ${os}`,
+          operatingSystem: os,
+          approvalRules: [approvalRule(os, a.approveAfterDays)],
+          approvedPatchesComplianceLevel: "CRITICAL",
+          tags: tags(`${name}-${id}`),
+        },
+        { parent: this },
+      );
       new aws.ssm.PatchGroup(`${name}-${id}`, { baselineId: baseline.id, patchGroup: a.patchGroup }, { parent: this });
       this.baselines.push(baseline);
     }
 
-    this.window = new aws.ssm.MaintenanceWindow(name, {
-      schedule: a.schedule,
-      scheduleTimezone: a.scheduleTimezone,
-      duration: a.durationHours,
-      cutoff: a.cutoffHours,
-      allowUnassociatedTargets: false,
-      tags: tags(name),
-    }, { parent: this });
-    const windowTarget = new aws.ssm.MaintenanceWindowTarget(name, {
-      windowId: this.window.id,
-      resourceType: "INSTANCE",
-      targets: target,
-      description: `Servers tagged ${TAGS.patchGroup}=${a.patchGroup}`,
-    }, { parent: this });
-    new aws.ssm.MaintenanceWindowTask(`${name}-install`, {
-      windowId: this.window.id,
-      taskType: "RUN_COMMAND",
-      taskArn: "AWS-RunPatchBaseline",
-      priority: 1,
-      maxConcurrency: "25%",
-      maxErrors: "10%",
-      targets: [{ key: "WindowTargetIds", values: [windowTarget.id] }],
-      taskInvocationParameters: {
-        runCommandParameters: {
-          parameters: [{ name: "Operation", values: ["Install"] }, { name: "RebootOption", values: ["RebootIfNeeded"] }],
-          timeoutSeconds: 3600,
+    this.window = new aws.ssm.MaintenanceWindow(
+      name,
+      {
+        schedule: a.schedule,
+        scheduleTimezone: a.scheduleTimezone,
+        duration: a.durationHours,
+        cutoff: a.cutoffHours,
+        allowUnassociatedTargets: false,
+        tags: tags(name),
+      },
+      { parent: this },
+    );
+    const windowTarget = new aws.ssm.MaintenanceWindowTarget(
+      name,
+      {
+        windowId: this.window.id,
+        resourceType: "INSTANCE",
+        targets: target,
+        description: `Servers tagged ${TAGS.patchGroup}=${a.patchGroup}`,
+      },
+      { parent: this },
+    );
+    new aws.ssm.MaintenanceWindowTask(
+      `${name}-install`,
+      {
+        windowId: this.window.id,
+        taskType: "RUN_COMMAND",
+        taskArn: "AWS-RunPatchBaseline",
+        priority: 1,
+        maxConcurrency: "25%",
+        maxErrors: "10%",
+        targets: [{ key: "WindowTargetIds", values: [windowTarget.id] }],
+        taskInvocationParameters: {
+          runCommandParameters: {
+            parameters: [
+              { name: "Operation", values: ["Install"] },
+              { name: "RebootOption", values: ["RebootIfNeeded"] },
+            ],
+            timeoutSeconds: 3600,
+          },
         },
       },
-    }, { parent: this });
+      { parent: this },
+    );
 
-    this.association = new aws.ssm.Association(`${name}-scan`, {
-      name: "AWS-RunPatchBaseline",
-      associationName: `${name}-scan`,
-      scheduleExpression: a.scanSchedule,
-      parameters: { Operation: "Scan" },
-      targets: target,
-      complianceSeverity: "HIGH",
-      maxConcurrency: "50%",
-      maxErrors: "10%",
-    }, { parent: this });
+    this.association = new aws.ssm.Association(
+      `${name}-scan`,
+      {
+        name: "AWS-RunPatchBaseline",
+        associationName: `${name}-scan`,
+        scheduleExpression: a.scanSchedule,
+        parameters: { Operation: "Scan" },
+        targets: target,
+        complianceSeverity: "HIGH",
+        maxConcurrency: "50%",
+        maxErrors: "10%",
+      },
+      { parent: this },
+    );
 
     this.registerOutputs({ windowId: this.window.id, associationId: this.association.associationId });
   }

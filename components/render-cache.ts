@@ -5,7 +5,10 @@
  */
 import type { ServerConfig, SiteConfig } from "./config";
 
-type Renderer<U> = (site: SiteConfig, server: ServerConfig | { name: string; role: "bastion"; os: ServerConfig["os"] }) => U;
+type Renderer<U> = (
+  site: SiteConfig,
+  server: ServerConfig | { name: string; role: "bastion"; os: ServerConfig["os"] },
+) => U;
 
 export function memoRenderer<U>(render: Renderer<U>): Renderer<U> {
   const cache = new Map<string, U>();

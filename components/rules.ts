@@ -5,7 +5,13 @@
  */
 import * as ipaddr from "ipaddr.js";
 import type * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_EXPOSURE_PORTS, isAnywhere as anywhere, isInternet, judgeExposure, type Ports } from "../policies/src/exposure";
+import {
+  DEFAULT_EXPOSURE_PORTS,
+  isAnywhere as anywhere,
+  isInternet,
+  judgeExposure,
+  type Ports,
+} from "../policies/src/exposure";
 import { type Waiver, isExpired } from "../policies/src/waiver";
 
 export type Protocol = "tcp" | "udp" | "icmp" | "-1";
@@ -64,7 +70,10 @@ export const Peer = {
 };
 
 function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
 }
 
 /** Canonical CIDR text, or a RangeError that says what a valid one looks like. */
@@ -81,9 +90,8 @@ export function parseCidr(cidr: string, family: "ipv4" | "ipv6" | "any" = "any")
   if (family !== "any" && addr.kind() !== family) {
     throw new RangeError(`"${cidr}" is ${addr.kind()}, expected ${family}`);
   }
-  const network = addr.kind() === "ipv4"
-    ? ipaddr.IPv4.networkAddressFromCIDR(cidr)
-    : ipaddr.IPv6.networkAddressFromCIDR(cidr);
+  const network =
+    addr.kind() === "ipv4" ? ipaddr.IPv4.networkAddressFromCIDR(cidr) : ipaddr.IPv6.networkAddressFromCIDR(cidr);
   if (network.toString() !== addr.toString()) {
     throw new RangeError(`"${cidr}" has host bits set: use ${network.toString()}/${len}`);
   }
@@ -109,8 +117,7 @@ export function portsOfSpec(port: PortSpec): Ports {
 
 export type IngressVerdict =
   /** `policies`: the waiver policies this exposure needs (the pack's names); `waivers`: those that cover it. */
-  | { ok: true; policies: string[]; waivers: Waiver[] }
-  | { ok: false; policies: string[]; message: string; fix: string };
+  { ok: true; policies: string[]; waivers: Waiver[] } | { ok: false; policies: string[]; message: string; fix: string };
 
 /**
  * Judges one ingress rule by the exposure model:
@@ -158,7 +165,12 @@ export function judgeIngress(
       };
     }
     if (isExpired(waiver, today)) {
-      return { ok: false, policies: e.policies, message: `${what}: the ${policy} waiver expired on ${waiver.expires}`, fix: "renew the waiver or remove the rule" };
+      return {
+        ok: false,
+        policies: e.policies,
+        message: `${what}: the ${policy} waiver expired on ${waiver.expires}`,
+        fix: "renew the waiver or remove the rule",
+      };
     }
     used.push(waiver);
   }
@@ -191,11 +203,19 @@ export function normaliseRules(
   rule:
     | { peer: PeerSpec; port: PortSpec; description: string }
     | ConfigRule
-    | { protocol: string; fromPort: number; toPort: number; cidrBlocks?: string[]; ipv6CidrBlocks?: string[]; description?: string },
+    | {
+        protocol: string;
+        fromPort: number;
+        toPort: number;
+        cidrBlocks?: string[];
+        ipv6CidrBlocks?: string[];
+        description?: string;
+      },
 ): NormalisedRule[] {
   if ("peer" in rule) return [{ direction, peer: rule.peer, port: rule.port, description: rule.description }];
   if ("from" in rule) {
-    const peer = rule.from === "internet" ? Peer.anyIpv4() : rule.from.includes(":") ? Peer.ipv6(rule.from) : Peer.ipv4(rule.from);
+    const peer =
+      rule.from === "internet" ? Peer.anyIpv4() : rule.from.includes(":") ? Peer.ipv6(rule.from) : Peer.ipv4(rule.from);
     const proto = rule.protocol ?? "tcp";
     return rule.ports.map((p) => {
       const port = typeof p === "number" ? (proto === "tcp" ? Port.tcp(p) : Port.udp(p)) : parsePortText(p, proto);
@@ -212,7 +232,12 @@ export function normaliseRules(
           ? { protocol, fromPort: checkPort(rule.fromPort), toPort: rule.toPort, label: `${protocol}${rule.fromPort}` }
           : range(protocol, rule.fromPort, rule.toPort);
   const peers = [...(rule.cidrBlocks ?? []).map(Peer.ipv4), ...(rule.ipv6CidrBlocks ?? []).map(Peer.ipv6)];
-  return peers.map((peer) => ({ direction, peer, port, description: rule.description ?? `${port.label} ${peer.label}` }));
+  return peers.map((peer) => ({
+    direction,
+    peer,
+    port,
+    description: rule.description ?? `${port.label} ${peer.label}`,
+  }));
 }
 
 function normaliseProtocol(p: string): Protocol {

@@ -40,30 +40,68 @@ export class InstanceIdentity extends pulumi.ComponentResource {
     const a = parseArgs(identityArgsSchema, args, "InstanceIdentity", name);
     super("bulwark:compute:InstanceIdentity", name, {}, opts);
     const tags = mergeTags("InstanceIdentity", { Name: name, ...a.tags });
-    this.role = new aws.iam.Role(name, {
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-      }),
-      description: "Bulwark server: SSM management and CloudWatch agent only",
-      tags,
-    }, { parent: this });
+    this.role = new aws.iam.Role(
+      name,
+      {
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+        description: "Bulwark server: SSM management and CloudWatch agent only",
+        tags,
+      },
+      { parent: this },
+    );
     for (const [key, arn] of Object.entries(INSTANCE_MANAGED_POLICIES)) {
       new aws.iam.RolePolicyAttachment(`${name}-${key}`, { role: this.role.name, policyArn: arn }, { parent: this });
     }
     if (a.sessionKmsKeyArn || a.sessionLogGroupArn || a.sessionLogBucketArn) {
       const policy = pulumi
         .all([a.sessionKmsKeyArn ?? "", a.sessionLogGroupArn ?? "", a.sessionLogBucketArn ?? ""])
-        .apply(([key, group, bucket]) => JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            ...(key ? [{ Sid: "SessionKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: key }] : []),
-            ...(group ? [{ Sid: "SessionLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [group, `${group}:*`] },
-              { Sid: "SessionLogGroups", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*" }] : []),
-            ...(bucket ? [{ Sid: "SessionTranscripts", Effect: "Allow", Action: "s3:PutObject", Resource: `${bucket}/sessions/*` },
-              { Sid: "SessionBucketEncryption", Effect: "Allow", Action: "s3:GetEncryptionConfiguration", Resource: bucket }] : []),
-          ],
-        }));
+        .apply(([key, group, bucket]) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              ...(key
+                ? [
+                    {
+                      Sid: "SessionKey",
+                      Effect: "Allow",
+                      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+                      Resource: key,
+                    },
+                  ]
+                : []),
+              ...(group
+                ? [
+                    {
+                      Sid: "SessionLogs",
+                      Effect: "Allow",
+                      Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                      Resource: [group, `${group}:*`],
+                    },
+                    { Sid: "SessionLogGroups", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*" },
+                  ]
+                : []),
+              ...(bucket
+                ? [
+                    {
+                      Sid: "SessionTranscripts",
+                      Effect: "Allow",
+                      Action: "s3:PutObject",
+                      Resource: `${bucket}/sessions/*`,
+                    },
+                    {
+                      Sid: "SessionBucketEncryption",
+                      Effect: "Allow",
+                      Action: "s3:GetEncryptionConfiguration",
+                      Resource: bucket,
+                    },
+                  ]
+                : []),
+            ],
+          }),
+        );
       new aws.iam.RolePolicy(`${name}-session-logging`, { role: this.role.id, policy }, { parent: this });
     }
     this.profile = new aws.iam.InstanceProfile(name, { role: this.role.name, tags }, { parent: this });
@@ -79,22 +117,40 @@ export class InstanceIdentity extends pulumi.ComponentResource {
    * BUNDLE_GRANT_MAX_OBJECTS, on the bundles/ prefix, so the policy stays under IAM's size limit), and kms:Decrypt
    * on the bucket's key only through S3, only for that bucket.
    */
-  grantBundleRead(args: { bucketArn: pulumi.Input<string>; objectArns: pulumi.Input<string>[]; kmsKeyArn: pulumi.Input<string>; region: pulumi.Input<string> }): aws.iam.RolePolicy {
+  grantBundleRead(args: {
+    bucketArn: pulumi.Input<string>;
+    objectArns: pulumi.Input<string>[];
+    kmsKeyArn: pulumi.Input<string>;
+    region: pulumi.Input<string>;
+  }): aws.iam.RolePolicy {
     const policy = pulumi
       .all([args.bucketArn, pulumi.all(args.objectArns), args.kmsKeyArn, args.region])
-      .apply(([bucket, objects, key, region]) => JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          { Sid: "HostBundles", Effect: "Allow", Action: "s3:GetObject", Resource: objects.length > BUNDLE_GRANT_MAX_OBJECTS ? `${bucket}/bundles/*` : [...new Set(objects)].sort() },
-          {
-            Sid: "HostBundleKey",
-            Effect: "Allow",
-            Action: "kms:Decrypt",
-            Resource: key,
-            Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": bucket } },
-          },
-        ],
-      }));
+      .apply(([bucket, objects, key, region]) =>
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "HostBundles",
+              Effect: "Allow",
+              Action: "s3:GetObject",
+              Resource:
+                objects.length > BUNDLE_GRANT_MAX_OBJECTS ? `${bucket}/bundles/*` : [...new Set(objects)].sort(),
+            },
+            {
+              Sid: "HostBundleKey",
+              Effect: "Allow",
+              Action: "kms:Decrypt",
+              Resource: key,
+              Condition: {
+                StringEquals: {
+                  "kms:ViaService": `s3.${region}.amazonaws.com`,
+                  "kms:EncryptionContext:aws:s3:arn": bucket,
+                },
+              },
+            },
+          ],
+        }),
+      );
     return new aws.iam.RolePolicy(`${this.name}-host-bundles`, { role: this.role.id, policy }, { parent: this });
   }
 }
@@ -108,9 +164,14 @@ const serverArgsSchema = z
     site: z.string().min(1, "name the site this server belongs to"),
     environment: z.enum(["prod", "staging", "dev"]),
     ami: input<string>("an AMI id"),
-    instanceType: z.string().regex(/^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$/, "use an EC2 instance type such as t3.small").default("t3.small"),
+    instanceType: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$/, "use an EC2 instance type such as t3.small")
+      .default("t3.small"),
     subnetId: input<string>("a private subnet id"),
-    securityGroupIds: z.array(input<string>("a security group id")).min(1, "attach at least one Firewall: a server never runs without one"),
+    securityGroupIds: z
+      .array(input<string>("a security group id"))
+      .min(1, "attach at least one Firewall: a server never runs without one"),
     /** Shared instance profile; without it the server gets its own InstanceIdentity. */
     instanceProfileName: input<string>("an instance profile name").optional(),
     rootVolume: z
@@ -133,7 +194,10 @@ const serverArgsSchema = z
     /** Opt-out: a public IP, only with a waiver. */
     publicIp: z.object({ waiver: optOutSchema }).strict().optional(),
     /** Opt-out: an EC2 key pair, only with a waiver (SSM needs none). */
-    keyPair: z.object({ name: z.string().min(1), waiver: optOutSchema }).strict().optional(),
+    keyPair: z
+      .object({ name: z.string().min(1), waiver: optOutSchema })
+      .strict()
+      .optional(),
     patchGroup: z.string().min(1).optional(),
     waivers: waiversField,
     tags: tagsField,
@@ -169,39 +233,47 @@ export class HardenedServer extends pulumi.ComponentResource {
       this.identity = new InstanceIdentity(`${name}-identity`, {}, { parent: this });
       profileName = this.identity.profileName;
     }
-    const tags = mergeTags("HardenedServer", {
-      Name: name,
-      [TAGS.role]: a.role,
-      [TAGS.site]: a.site,
-      [TAGS.environment]: a.environment,
-      ...(a.patchGroup ? { [TAGS.patchGroup]: a.patchGroup } : {}),
-      ...a.tags,
-    }, waivers);
-
-    this.instance = new aws.ec2.Instance(name, {
-      ami: a.ami,
-      instanceType: a.instanceType,
-      subnetId: a.subnetId,
-      vpcSecurityGroupIds: a.securityGroupIds,
-      associatePublicIpAddress: a.publicIp !== undefined,
-      keyName: a.keyPair?.name,
-      iamInstanceProfile: profileName,
-      metadataOptions: { ...IMDS, instanceMetadataTags: "disabled" },
-      rootBlockDevice: {
-        ...ROOT_VOLUME,
-        volumeSize: a.rootVolume.sizeGiB,
-        kmsKeyId: a.rootVolume.kmsKeyArn,
-        iops: a.rootVolume.iops,
-        throughput: a.rootVolume.throughput,
-        tags: mergeTags("HardenedServer", { Name: `${name}-root`, [TAGS.role]: a.role, [TAGS.site]: a.site }),
+    const tags = mergeTags(
+      "HardenedServer",
+      {
+        Name: name,
+        [TAGS.role]: a.role,
+        [TAGS.site]: a.site,
+        [TAGS.environment]: a.environment,
+        ...(a.patchGroup ? { [TAGS.patchGroup]: a.patchGroup } : {}),
+        ...a.tags,
       },
-      monitoring: isOn(a.detailedMonitoring),
-      disableApiTermination: isOn(a.terminationProtection, a.environment === "prod"),
-      userData: a.userData,
-      userDataBase64: a.userDataBase64,
-      userDataReplaceOnChange: true,
-      tags,
-    }, { parent: this, replaceOnChanges: ["userData", "userDataBase64"] });
+      waivers,
+    );
+
+    this.instance = new aws.ec2.Instance(
+      name,
+      {
+        ami: a.ami,
+        instanceType: a.instanceType,
+        subnetId: a.subnetId,
+        vpcSecurityGroupIds: a.securityGroupIds,
+        associatePublicIpAddress: a.publicIp !== undefined,
+        keyName: a.keyPair?.name,
+        iamInstanceProfile: profileName,
+        metadataOptions: { ...IMDS, instanceMetadataTags: "disabled" },
+        rootBlockDevice: {
+          ...ROOT_VOLUME,
+          volumeSize: a.rootVolume.sizeGiB,
+          kmsKeyId: a.rootVolume.kmsKeyArn,
+          iops: a.rootVolume.iops,
+          throughput: a.rootVolume.throughput,
+          tags: mergeTags("HardenedServer", { Name: `${name}-root`, [TAGS.role]: a.role, [TAGS.site]: a.site }),
+        },
+        monitoring: isOn(a.detailedMonitoring),
+        disableApiTermination: isOn(a.terminationProtection, a.environment === "prod"),
+        userData: a.userData,
+        userDataBase64: a.userDataBase64,
+        userDataReplaceOnChange: true,
+        tags,
+      },
+      { parent: this, replaceOnChanges: ["userData", "userDataBase64"] },
+    );
 
     this.instanceId = this.instance.id;
     this.privateIp = this.instance.privateIp;

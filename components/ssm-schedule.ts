@@ -29,7 +29,8 @@ const FIELDS: Field[] = [
   { name: "year", min: 1970, max: 2199 },
 ];
 
-const USAGE = "write cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 3 ? * SUN *), or rate(N minutes|hours|days), e.g. rate(1 day)";
+const USAGE =
+  "write cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 3 ? * SUN *), or rate(N minutes|hours|days), e.g. rate(1 day)";
 
 function value(f: Field, v: string): number | undefined {
   if (/^\d+$/.test(v)) {
@@ -46,15 +47,22 @@ function itemProblem(f: Field, item: string): string | undefined {
   if (item === "*") return undefined;
   if (item === "?") return f.question ? undefined : `"?" is only allowed in day-of-month or day-of-week`;
   if (f.last && item === "L") return undefined;
-  if (f.weekday && (item === "LW" || /^\d{1,2}W$/.test(item))) return item === "LW" || value(f, item.slice(0, -1)) !== undefined ? undefined : `"${item}": the day before W must be ${range}`;
-  if (f.last && f.nth && /^[^L]+L$/.test(item)) return value(f, item.slice(0, -1)) !== undefined ? undefined : `"${item}": the day before L must be ${range}`;
+  if (f.weekday && (item === "LW" || /^\d{1,2}W$/.test(item)))
+    return item === "LW" || value(f, item.slice(0, -1)) !== undefined
+      ? undefined
+      : `"${item}": the day before W must be ${range}`;
+  if (f.last && f.nth && /^[^L]+L$/.test(item))
+    return value(f, item.slice(0, -1)) !== undefined ? undefined : `"${item}": the day before L must be ${range}`;
   if (f.nth && item.includes("#")) {
     const [d, n] = item.split("#");
-    return value(f, d) !== undefined && /^[1-5]$/.test(n) ? undefined : `"${item}": write day#n with a day ${range} and n from 1 to 5`;
+    return value(f, d) !== undefined && /^[1-5]$/.test(n)
+      ? undefined
+      : `"${item}": write day#n with a day ${range} and n from 1 to 5`;
   }
   const [base, step, extra] = item.split("/");
   if (extra !== undefined) return `"${item}" has more than one "/"`;
-  if (step !== undefined && (!/^\d+$/.test(step) || Number(step) < 1)) return `"${item}": the step after "/" must be a whole number of at least 1`;
+  if (step !== undefined && (!/^\d+$/.test(step) || Number(step) < 1))
+    return `"${item}": the step after "/" must be a whole number of at least 1`;
   if (base === "*" && step !== undefined) return undefined;
   const [from, to, more] = base.split("-");
   if (more !== undefined) return `"${item}" is not a value or a range`;
@@ -72,7 +80,8 @@ export function scheduleProblem(expr: string): string | undefined {
     const n = Number(m[1]);
     if (n < 1) return `rate(${rate[1]}): the value must be at least 1`;
     const singular = !m[2].endsWith("s");
-    if ((n === 1) !== singular) return `rate(${rate[1]}): write ${n === 1 ? `rate(1 ${m[2].replace(/s$/, "")})` : `rate(${n} ${m[2].replace(/s?$/, "s")})`} (singular unit only for 1)`;
+    if ((n === 1) !== singular)
+      return `rate(${rate[1]}): write ${n === 1 ? `rate(1 ${m[2].replace(/s$/, "")})` : `rate(${n} ${m[2].replace(/s?$/, "s")})`} (singular unit only for 1)`;
     return undefined;
   }
   const cron = /^cron\((.*)\)$/.exec(expr);

@@ -17,7 +17,12 @@ export function switchField(field: string, topLevel = false) {
   // Pulumi hands a top-level scalar config value over as text ("true").
   const scalar = (v: unknown) => (!topLevel ? v : v === "true" ? true : v === "false" ? false : v);
   return z
-    .preprocess(scalar, z.union([z.boolean(), z.object({ enabled: z.literal(true) }).strict(), offSchema], { error: () => `expected a boolean true or a switch object: ${fix}` }))
+    .preprocess(
+      scalar,
+      z.union([z.boolean(), z.object({ enabled: z.literal(true) }).strict(), offSchema], {
+        error: () => `expected a boolean true or a switch object: ${fix}`,
+      }),
+    )
     .superRefine((v, ctx) => {
       if (v === false) ctx.addIssue({ code: "custom", message: `false weakens hardening and needs a waiver: ${fix}` });
     })
@@ -27,14 +32,22 @@ export function switchField(field: string, topLevel = false) {
 export const isOn = (s: Switch | undefined, dflt = true): boolean => (s === undefined ? dflt : s === true);
 
 /** The waiver a switched-off setting contributes, under `policy`. */
-export function switchWaiver(s: Switch | undefined, policy: string): { policy: string; reason: string; approver: string; expires: string }[] {
+export function switchWaiver(
+  s: Switch | undefined,
+  policy: string,
+): { policy: string; reason: string; approver: string; expires: string }[] {
   return s !== undefined && s !== true ? [{ policy, ...s.waiver }] : [];
 }
 
 /** Waivers for the estate-wide switches (customer-managed key, SecurityBaseline), tagged on every server. */
-export function estateSwitchWaivers(cfg: { encryption: { customerManagedKey: Switch }; baseline: { enabled: boolean; waiver?: OptOut } }) {
+export function estateSwitchWaivers(cfg: {
+  encryption: { customerManagedKey: Switch };
+  baseline: { enabled: boolean; waiver?: OptOut };
+}) {
   return [
     ...switchWaiver(cfg.encryption.customerManagedKey, PolicyNames.kmsCustomerManagedKey),
-    ...(!cfg.baseline.enabled && cfg.baseline.waiver ? [{ policy: PolicyNames.stackSecurityBaseline, ...cfg.baseline.waiver }] : []),
+    ...(!cfg.baseline.enabled && cfg.baseline.waiver
+      ? [{ policy: PolicyNames.stackSecurityBaseline, ...cfg.baseline.waiver }]
+      : []),
   ];
 }

@@ -12,7 +12,11 @@ import { renderBundle } from "../components/host/render";
 const ROOT = path.join(__dirname, "..");
 const EX = path.join(ROOT, "examples");
 const bulwark = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [path.join(ROOT, "bin", "bulwark"), ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(process.execPath, [path.join(ROOT, "bin", "bulwark"), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   return { code: r.status, out: (r.stdout ?? "") + (r.stderr ?? "") };
 };
 
@@ -26,7 +30,16 @@ describe.each(HOSTS)("examples/%s", (file) => {
   test("renders through the CLI, as a newcomer runs it", () => {
     const out = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "bulwark-example-"));
     try {
-      const r = bulwark("host", "render", "--os", "debian-12", "--config", path.join(EX, file), "--out", path.join(out, "bundle"));
+      const r = bulwark(
+        "host",
+        "render",
+        "--os",
+        "debian-12",
+        "--config",
+        path.join(EX, file),
+        "--out",
+        path.join(out, "bundle"),
+      );
       expect(r.out).toMatch(/^bundle [0-9a-f]+ for /m);
       expect(r.code).toBe(0);
       expect(fs.statSync(path.join(out, "bundle", "apply")).mode & 0o111).not.toBe(0);
@@ -47,10 +60,22 @@ test("examples/Pulumi.example.yaml plans offline and passes the pack", () => {
 
 test("examples/policy-config.json is accepted by check: a clean state passes, the postmortem is blocked", () => {
   const cfg = path.join(EX, "policy-config.json");
-  const clean = bulwark("check", "--state", path.join(ROOT, "test/fixtures/state-clean.v3.json"), "--policy-config", cfg);
+  const clean = bulwark(
+    "check",
+    "--state",
+    path.join(ROOT, "test/fixtures/state-clean.v3.json"),
+    "--policy-config",
+    cfg,
+  );
   expect(clean.out).toMatch(/^PASS: 0 mandatory/m);
   expect(clean.code).toBe(0);
-  const bad = bulwark("check", "--state", path.join(ROOT, "test/fixtures/state-postmortem.v4.json"), "--policy-config", cfg);
+  const bad = bulwark(
+    "check",
+    "--state",
+    path.join(ROOT, "test/fixtures/state-postmortem.v4.json"),
+    "--policy-config",
+    cfg,
+  );
   expect(bad.code).toBe(1);
 });
 

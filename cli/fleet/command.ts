@@ -34,7 +34,9 @@ const fail = (msg: string): number => {
 export function registerVerify(host: Command, exit: ExitHolder): void {
   host
     .command("verify")
-    .description("run the bundle's read-only verify on every host over SSH (host keys always checked). Exit 0 pass, 4 a control broken, 5 a host unreachable, 2 usage")
+    .description(
+      "run the bundle's read-only verify on every host over SSH (host keys always checked). Exit 0 pass, 4 a control broken, 5 a host unreachable, 2 usage",
+    )
     .option("--stack <name>", "the stack whose bulwark:hosts to verify (Pulumi.<name>.yaml)")
     .option("--inventory <file>", "YAML/JSON {hosts: [...]} (bulwark:hosts entries, optional bundleHash)")
     .option("--concurrency <n>", "hosts checked at once", "10")
@@ -42,23 +44,32 @@ export function registerVerify(host: Command, exit: ExitHolder): void {
     .option("--identity-file <file>", "SSH private key (else $BULWARK_SSH_KEY, else ssh-agent)")
     .addOption(new Option("--format <format>", "output format").choices([...FLEET_FORMATS]).default("text"))
     .option("-o, --output <file>", "write the report to a file instead of stdout")
-    .option("--write <format:file>", "also write this format to this file, from the same run (repeatable), e.g. html:posture.html", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      "--write <format:file>",
+      "also write this format to this file, from the same run (repeatable), e.g. html:posture.html",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .action(async (o: VerifyCli) => {
       exit.code = await verifyCommand(o);
     });
 }
 
 async function verifyCommand(o: VerifyCli): Promise<number> {
-  if ((o.stack === undefined) === (o.inventory === undefined)) return fail("give exactly one of --stack <name> or --inventory <file>");
+  if ((o.stack === undefined) === (o.inventory === undefined))
+    return fail("give exactly one of --stack <name> or --inventory <file>");
   const concurrency = Number(o.concurrency);
   const timeout = Number(o.timeout);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 200) return fail(`--concurrency ${o.concurrency}: use a whole number from 1 to 200`);
-  if (!Number.isFinite(timeout) || timeout < 1 || timeout > 3600) return fail(`--timeout ${o.timeout}: use seconds from 1 to 3600`);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 200)
+    return fail(`--concurrency ${o.concurrency}: use a whole number from 1 to 200`);
+  if (!Number.isFinite(timeout) || timeout < 1 || timeout > 3600)
+    return fail(`--timeout ${o.timeout}: use seconds from 1 to 3600`);
   const extra: { format: FleetFormat; file: string }[] = [];
   for (const w of o.write) {
     const cut = w.indexOf(":");
     const format = w.slice(0, cut) as FleetFormat;
-    if (cut < 1 || !FLEET_FORMATS.includes(format) || cut === w.length - 1) return fail(`--write ${w}: use <format>:<file> with format one of ${FLEET_FORMATS.join(", ")}`);
+    if (cut < 1 || !FLEET_FORMATS.includes(format) || cut === w.length - 1)
+      return fail(`--write ${w}: use <format>:<file> with format one of ${FLEET_FORMATS.join(", ")}`);
     extra.push({ format, file: w.slice(cut + 1) });
   }
   let targets: VerifyTarget[];
@@ -74,9 +85,12 @@ async function verifyCommand(o: VerifyCli): Promise<number> {
   if (!identityFile && process.env.BULWARK_SSH_KEY) {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bulwark-key-"));
     identityFile = path.join(tmp, "id");
-    fs.writeFileSync(identityFile, process.env.BULWARK_SSH_KEY.replace(/\r\n/g, "\n").replace(/\n*$/, "\n"), { mode: 0o600 });
+    fs.writeFileSync(identityFile, process.env.BULWARK_SSH_KEY.replace(/\r\n/g, "\n").replace(/\n*$/, "\n"), {
+      mode: 0o600,
+    });
   }
-  if (!identityFile && !process.env.SSH_AUTH_SOCK) return fail("no SSH key: give --identity-file <key>, set BULWARK_SSH_KEY, or run an ssh-agent");
+  if (!identityFile && !process.env.SSH_AUTH_SOCK)
+    return fail("no SSH key: give --identity-file <key>, set BULWARK_SSH_KEY, or run an ssh-agent");
   try {
     const report = await verifyFleet(targets, {
       concurrency,

@@ -34,7 +34,16 @@ export interface FleetReport {
   tool: { name: "bulwark"; version: string };
   input: { stack?: string; inventory?: string };
   verdict: "pass" | "fail" | "unreachable";
-  summary: { hosts: number; passed: number; failed: number; unreachable: number; brokenControls: number; concurrency: number; timeoutSeconds: number; wallMs: number };
+  summary: {
+    hosts: number;
+    passed: number;
+    failed: number;
+    unreachable: number;
+    brokenControls: number;
+    concurrency: number;
+    timeoutSeconds: number;
+    wallMs: number;
+  };
   hosts: HostResult[];
 }
 
@@ -65,7 +74,8 @@ export const CONTROL_SEVERITY: Record<string, Severity> = {
 
 export const severityOf = (control: string): Severity => CONTROL_SEVERITY[control] ?? "medium";
 
-const REAPPLY = "re-apply the bundle (`pulumi up` re-runs HardenedHost on a new bundle; on drift with the same bundle run `sudo /opt/bulwark/bundle/apply` on the host), then find who changed it in the audit log (`ausearch -k bulwark`)";
+const REAPPLY =
+  "re-apply the bundle (`pulumi up` re-runs HardenedHost on a new bundle; on drift with the same bundle run `sudo /opt/bulwark/bundle/apply` on the host), then find who changed it in the audit log (`ausearch -k bulwark`)";
 
 /** Remediation per control, for the HTML and markdown reports. */
 export function remediationOf(control: string): string {

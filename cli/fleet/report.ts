@@ -15,27 +15,54 @@ export function fleetFindings(r: FleetReport): PostureFinding[] {
   const out: PostureFinding[] = [];
   for (const h of r.hosts) {
     if (h.status === "unreachable") {
-      out.push({ severity: severityOf("unreachable"), state: "unreachable", control: "unreachable", subject: where(h), message: h.error ?? "not reachable", remediation: remediationOf("unreachable") });
+      out.push({
+        severity: severityOf("unreachable"),
+        state: "unreachable",
+        control: "unreachable",
+        subject: where(h),
+        message: h.error ?? "not reachable",
+        remediation: remediationOf("unreachable"),
+      });
       continue;
     }
     for (const c of h.checks.filter((x) => x.status === "fail")) {
-      out.push({ severity: severityOf(c.control), state: "fail", control: c.control, subject: where(h), message: c.description, remediation: remediationOf(c.control) });
+      out.push({
+        severity: severityOf(c.control),
+        state: "fail",
+        control: c.control,
+        subject: where(h),
+        message: c.description,
+        remediation: remediationOf(c.control),
+      });
     }
   }
-  return out.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.control.localeCompare(b.control) || a.subject.localeCompare(b.subject));
+  return out.sort(
+    (a, b) =>
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      a.control.localeCompare(b.control) ||
+      a.subject.localeCompare(b.subject),
+  );
 }
 
 export function fleetPosture(r: FleetReport, generated = new Date().toISOString()): Posture {
   const ids = [...new Set(r.hosts.flatMap((h) => h.checks.map((c) => c.control)))];
-  const columns = ids.map((id) => ({ id, severity: severityOf(id) as Severity })).sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.id.localeCompare(b.id));
+  const columns = ids
+    .map((id) => ({ id, severity: severityOf(id) as Severity }))
+    .sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.id.localeCompare(b.id));
   const rows = r.hosts.map((h) => {
     const cells: Record<string, CellState> = {};
     for (const c of columns) {
       const mine = h.checks.filter((x) => x.control === c.id);
-      cells[c.id] = h.status === "unreachable" ? "unknown"
-        : mine.some((x) => x.status === "fail") ? "fail"
-          : mine.some((x) => x.status === "waived") ? "waived"
-            : mine.some((x) => x.status === "pass") ? "pass" : "skip";
+      cells[c.id] =
+        h.status === "unreachable"
+          ? "unknown"
+          : mine.some((x) => x.status === "fail")
+            ? "fail"
+            : mine.some((x) => x.status === "waived")
+              ? "waived"
+              : mine.some((x) => x.status === "pass")
+                ? "pass"
+                : "skip";
     }
     return {
       id: h.name,
@@ -65,15 +92,22 @@ export function fleetPosture(r: FleetReport, generated = new Date().toISOString(
 }
 
 export function formatFleetText(r: FleetReport): string {
-  const lines = [`bulwark host verify: ${r.summary.hosts} hosts from ${source(r)} (concurrency ${r.summary.concurrency}, timeout ${r.summary.timeoutSeconds} s)`];
+  const lines = [
+    `bulwark host verify: ${r.summary.hosts} hosts from ${source(r)} (concurrency ${r.summary.concurrency}, timeout ${r.summary.timeoutSeconds} s)`,
+  ];
   for (const h of r.hosts) {
     const state = h.status === "pass" ? "PASS" : h.status === "fail" ? "FAIL" : "UNREACHABLE";
-    lines.push(`  ${state.padEnd(11)} ${where(h)} ${h.os} ${h.role}${h.bundleHash ? ` bundle ${h.bundleHash.slice(0, 12)}` : ""} (${(h.durationMs / 1000).toFixed(1)} s)`);
+    lines.push(
+      `  ${state.padEnd(11)} ${where(h)} ${h.os} ${h.role}${h.bundleHash ? ` bundle ${h.bundleHash.slice(0, 12)}` : ""} (${(h.durationMs / 1000).toFixed(1)} s)`,
+    );
     if (h.status === "unreachable") lines.push(`      ${h.error ?? ""}`);
-    for (const c of h.checks.filter((x) => x.status === "fail")) lines.push(`      FAIL ${c.control}: ${c.description}`);
+    for (const c of h.checks.filter((x) => x.status === "fail"))
+      lines.push(`      FAIL ${c.control}: ${c.description}`);
   }
   const s = r.summary;
-  lines.push(`${r.verdict === "pass" ? "PASS" : "FAIL"}: ${s.passed} passed, ${s.failed} with broken controls (${s.brokenControls}), ${s.unreachable} unreachable in ${(s.wallMs / 1000).toFixed(1)} s`);
+  lines.push(
+    `${r.verdict === "pass" ? "PASS" : "FAIL"}: ${s.passed} passed, ${s.failed} with broken controls (${s.brokenControls}), ${s.unreachable} unreachable in ${(s.wallMs / 1000).toFixed(1)} s`,
+  );
   return lines.join("\n") + "\n";
 }
 
@@ -88,7 +122,10 @@ export function formatFleetMarkdown(r: FleetReport): string {
     "",
     "| host | address | OS | role | bastion | status | broken controls |",
     "| --- | --- | --- | --- | --- | --- | --- |",
-    ...r.hosts.map((h) => `| \`${h.name}\` | ${h.address}:${h.port} | ${h.os} | ${h.role} | ${h.bastion ?? ""} | ${h.status} | ${(h.status === "unreachable" ? [h.error ?? ""] : h.failed).join(", ").replace(/\|/g, "\\|")} |`),
+    ...r.hosts.map(
+      (h) =>
+        `| \`${h.name}\` | ${h.address}:${h.port} | ${h.os} | ${h.role} | ${h.bastion ?? ""} | ${h.status} | ${(h.status === "unreachable" ? [h.error ?? ""] : h.failed).join(", ").replace(/\|/g, "\\|")} |`,
+    ),
     "",
   ];
   return lines.join("\n");
@@ -101,23 +138,38 @@ export function formatFleetSarif(r: FleetReport): string {
   const rules: sarif.ReportingDescriptor[] = ruleIds.map((id) => ({
     id: `host-${id}`,
     name: `host-${id}`,
-    shortDescription: { text: id === "unreachable" ? "host could not be verified" : `host control ${id} (Bulwark bundle verify)` },
+    shortDescription: {
+      text: id === "unreachable" ? "host could not be verified" : `host control ${id} (Bulwark bundle verify)`,
+    },
     help: { text: remediationOf(id) },
     properties: { tags: ["security", "host"], "security-severity": score[severityOf(id)] },
   }));
   const log: sarif.Log = {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
-    runs: [{
-      tool: { driver: { name: "bulwark", version: r.tool.version, rules } },
-      results: findings.map((f) => ({
-        ruleId: `host-${f.control}`,
-        ruleIndex: ruleIds.indexOf(f.control),
-        level: "error",
-        message: { text: `${f.subject}: ${f.message}` },
-        locations: [{ physicalLocation: { artifactLocation: { uri: r.input.inventory ?? `Pulumi.${r.input.stack ?? "prod"}.yaml`, uriBaseId: "%SRCROOT%" }, region: { startLine: 1 } }, logicalLocations: [{ fullyQualifiedName: f.subject.split(" ")[0], kind: "host" }] }],
-      })),
-    }],
+    runs: [
+      {
+        tool: { driver: { name: "bulwark", version: r.tool.version, rules } },
+        results: findings.map((f) => ({
+          ruleId: `host-${f.control}`,
+          ruleIndex: ruleIds.indexOf(f.control),
+          level: "error",
+          message: { text: `${f.subject}: ${f.message}` },
+          locations: [
+            {
+              physicalLocation: {
+                artifactLocation: {
+                  uri: r.input.inventory ?? `Pulumi.${r.input.stack ?? "prod"}.yaml`,
+                  uriBaseId: "%SRCROOT%",
+                },
+                region: { startLine: 1 },
+              },
+              logicalLocations: [{ fullyQualifiedName: f.subject.split(" ")[0], kind: "host" }],
+            },
+          ],
+        })),
+      },
+    ],
   };
   return JSON.stringify(log, null, 2) + "\n";
 }

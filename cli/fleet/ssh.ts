@@ -73,10 +73,13 @@ export function sshContext(targets: readonly SshTarget[], identity: { file?: str
 
 export function sshArgs(config: string, t: SshTarget, command: string): string[] {
   return [
-    "-F", config,
-    "-p", String(t.port),
+    "-F",
+    config,
+    "-p",
+    String(t.port),
     ...(t.bastion ? ["-J", `${t.bastion.user}@${hostPart(t.bastion.address)}:${t.bastion.port}`] : []),
-    "-l", t.user,
+    "-l",
+    t.user,
     t.address,
     "--",
     command,
@@ -84,7 +87,13 @@ export function sshArgs(config: string, t: SshTarget, command: string): string[]
 }
 
 /** Runs `command`; after `timeoutMs` the whole ssh process group (jump hop included) is killed. */
-export function runSsh(config: string, t: SshTarget, command: string, timeoutMs: number, sshBin = "ssh"): Promise<SshResult> {
+export function runSsh(
+  config: string,
+  t: SshTarget,
+  command: string,
+  timeoutMs: number,
+  sshBin = "ssh",
+): Promise<SshResult> {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(sshBin, sshArgs(config, t, command), { stdio: ["ignore", "pipe", "pipe"], detached: true });

@@ -40,7 +40,8 @@ function toTarget(e: HostEntry, all: readonly HostEntry[], expectedBundleHash?: 
 export async function targetsFromStack(stack: string, configFile?: string): Promise<VerifyTarget[]> {
   const { readStackFile, REPO_ROOT } = await import("../plan-runner");
   const file = configFile ?? path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
-  if (!fs.existsSync(file)) throw new TargetsError(`no stack file ${file}: give --stack <name> of a Pulumi.<name>.yaml, or --inventory <file>`);
+  if (!fs.existsSync(file))
+    throw new TargetsError(`no stack file ${file}: give --stack <name> of a Pulumi.<name>.yaml, or --inventory <file>`);
   let cfg;
   try {
     const { config, secretKeys } = readStackFile(file);
@@ -62,7 +63,14 @@ export async function targetsFromStack(stack: string, configFile?: string): Prom
 const inventorySchema = z
   .object({
     hosts: z
-      .array(hostEntrySchema.extend({ bundleHash: z.string().regex(/^[0-9a-f]{64}$/, "use the bundle's sha256 (64 hex digits), or omit it").optional() }))
+      .array(
+        hostEntrySchema.extend({
+          bundleHash: z
+            .string()
+            .regex(/^[0-9a-f]{64}$/, "use the bundle's sha256 (64 hex digits), or omit it")
+            .optional(),
+        }),
+      )
       .min(1, "list at least one host"),
   })
   .strict();
@@ -77,17 +85,28 @@ export function targetsFromInventory(file: string): VerifyTarget[] {
   const r = inventorySchema.safeParse(raw, { reportInput: true });
   const problems: string[] = [];
   if (!r.success) {
-    for (const i of r.error.issues) problems.push(`${file}: ${i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "")}: got ${JSON.stringify(i.input) ?? "nothing"}: ${i.message}`);
+    for (const i of r.error.issues)
+      problems.push(
+        `${file}: ${i.path
+          .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
+          .join("")
+          .replace(/^\./, "")}: got ${JSON.stringify(i.input) ?? "nothing"}: ${i.message}`,
+      );
   } else {
     const names = new Set<string>();
     r.data.hosts.forEach((h, i) => {
       if (names.has(h.name)) problems.push(`${file}: hosts[${i}].name: got "${h.name}": names must be unique`);
       names.add(h.name);
       if (typeof h.via === "string" && !r.data.hosts.some((b) => b.name === h.via && b.role === "bastion"))
-        problems.push(`${file}: hosts[${i}].via: got "${h.via}": name a host of this inventory with role bastion, or give {address, user, hostKey}`);
+        problems.push(
+          `${file}: hosts[${i}].via: got "${h.via}": name a host of this inventory with role bastion, or give {address, user, hostKey}`,
+        );
     });
   }
-  if (problems.length) throw new TargetsError(`invalid inventory (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ${problems.join("\n  - ")}`);
+  if (problems.length)
+    throw new TargetsError(
+      `invalid inventory (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ${problems.join("\n  - ")}`,
+    );
   const hosts = r.data!.hosts;
   return hosts.map((h) => toTarget(h, hosts, h.bundleHash));
 }

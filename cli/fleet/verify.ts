@@ -22,26 +22,50 @@ export interface VerifyOptions {
 const LINE = /^(PASS|FAIL|SKIP|WAIVED?)\s+(\S+)\s+(.*?)\s*$/;
 
 /** Parses verify's InSpec-style lines and its closing PASSED/FAILED line. */
-export function parseVerifyOutput(out: string): { checks: HostCheck[]; failed: string[]; bundleHash?: string; passed: boolean } {
+export function parseVerifyOutput(out: string): {
+  checks: HostCheck[];
+  failed: string[];
+  bundleHash?: string;
+  passed: boolean;
+} {
   const checks: HostCheck[] = [];
   for (const line of out.split("\n")) {
     const m = LINE.exec(line);
     if (!m) continue;
-    const status = (m[1] === "PASS" ? "pass" : m[1] === "FAIL" ? "fail" : m[1] === "SKIP" ? "skip" : "waived") as CheckStatus;
+    const status = (
+      m[1] === "PASS" ? "pass" : m[1] === "FAIL" ? "fail" : m[1] === "SKIP" ? "skip" : "waived"
+    ) as CheckStatus;
     checks.push({ control: m[2], status, description: m[3].replace(/\s*\[[^\]]*\]$/, "") });
   }
   const ok = /^verify: PASSED .*bundle ([0-9a-f]{64})\s*$/m.exec(out);
   const bad = /^verify: FAILED controls: ?([^(]*)\(/m.exec(out);
-  const failed = bad ? bad[1].trim().split(/\s+/).filter(Boolean) : [...new Set(checks.filter((c) => c.status === "fail").map((c) => c.control))];
+  const failed = bad
+    ? bad[1].trim().split(/\s+/).filter(Boolean)
+    : [...new Set(checks.filter((c) => c.status === "fail").map((c) => c.control))];
   return { checks, failed, ...(ok ? { bundleHash: ok[1] } : {}), passed: !!ok };
 }
 
-function judge(t: VerifyTarget, r: SshResult): Omit<HostResult, "name" | "site" | "address" | "port" | "os" | "role" | "bastion"> {
-  const base = { durationMs: r.durationMs, ...(t.expectedBundleHash ? { expectedBundleHash: t.expectedBundleHash } : {}) };
+function judge(
+  t: VerifyTarget,
+  r: SshResult,
+): Omit<HostResult, "name" | "site" | "address" | "port" | "os" | "role" | "bastion"> {
+  const base = {
+    durationMs: r.durationMs,
+    ...(t.expectedBundleHash ? { expectedBundleHash: t.expectedBundleHash } : {}),
+  };
   const lastErr = r.stderr.trim().split("\n").filter(Boolean).slice(-2).join("; ");
-  if (r.timedOut) return { ...base, status: "unreachable", error: `no answer within the ${Math.round(r.durationMs / 1000)} s timeout`, checks: [], failed: ["unreachable"] };
+  if (r.timedOut)
+    return {
+      ...base,
+      status: "unreachable",
+      error: `no answer within the ${Math.round(r.durationMs / 1000)} s timeout`,
+      checks: [],
+      failed: ["unreachable"],
+    };
   if (r.code === 255 || r.code === null) {
-    const why = /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/i.test(r.stderr)
+    const why = /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/i.test(
+      r.stderr,
+    )
       ? `host key verification failed: the server's key is not the declared one (${lastErr})`
       : `SSH failed: ${lastErr || `exit ${r.code}`}`;
     return { ...base, status: "unreachable", error: why, checks: [], failed: ["unreachable"] };
@@ -51,13 +75,21 @@ function judge(t: VerifyTarget, r: SshResult): Omit<HostResult, "name" | "site" 
   const failed = [...v.failed];
   if (r.code === 0 && v.passed) {
     if (t.expectedBundleHash && v.bundleHash && v.bundleHash !== t.expectedBundleHash) {
-      checks.push({ control: "bundle", status: "fail", description: `host runs bundle ${v.bundleHash.slice(0, 12)}, the stack declares ${t.expectedBundleHash.slice(0, 12)}` });
+      checks.push({
+        control: "bundle",
+        status: "fail",
+        description: `host runs bundle ${v.bundleHash.slice(0, 12)}, the stack declares ${t.expectedBundleHash.slice(0, 12)}`,
+      });
       return { ...base, status: "fail", bundleHash: v.bundleHash, checks, failed: ["bundle"] };
     }
     return { ...base, status: "pass", ...(v.bundleHash ? { bundleHash: v.bundleHash } : {}), checks, failed: [] };
   }
   if (failed.length === 0) {
-    checks.push({ control: "verify", status: "fail", description: `verify did not run (exit ${r.code}): ${lastErr || r.stdout.trim().slice(-200)}` });
+    checks.push({
+      control: "verify",
+      status: "fail",
+      description: `verify did not run (exit ${r.code}): ${lastErr || r.stdout.trim().slice(-200)}`,
+    });
     failed.push("verify");
   }
   return { ...base, status: "fail", checks, failed, ...(lastErr && !v.checks.length ? { error: lastErr } : {}) };
@@ -79,12 +111,18 @@ export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: 
 
 export async function verifyFleet(targets: readonly VerifyTarget[], o: VerifyOptions): Promise<FleetReport> {
   const started = Date.now();
-  const ctx = sshContext(targets, { file: o.identityFile }, Math.max(1, Math.min(15, Math.floor(o.timeoutSeconds / 2))));
+  const ctx = sshContext(
+    targets,
+    { file: o.identityFile },
+    Math.max(1, Math.min(15, Math.floor(o.timeoutSeconds / 2))),
+  );
   try {
     const hosts = await pool(targets, o.concurrency, async (t): Promise<HostResult> => {
       const r = await runSsh(ctx.config, t, VERIFY_COMMAND, o.timeoutSeconds * 1000, o.sshBin);
       const j = judge(t, r);
-      o.log?.(`${j.status.toUpperCase().padEnd(11)} ${t.name} (${t.address}) ${j.failed.length && j.status === "fail" ? `controls: ${j.failed.join(", ")}` : j.error ?? ""} [${(r.durationMs / 1000).toFixed(1)} s]`);
+      o.log?.(
+        `${j.status.toUpperCase().padEnd(11)} ${t.name} (${t.address}) ${j.failed.length && j.status === "fail" ? `controls: ${j.failed.join(", ")}` : (j.error ?? "")} [${(r.durationMs / 1000).toFixed(1)} s]`,
+      );
       return {
         name: t.name,
         site: t.site,
@@ -92,7 +130,9 @@ export async function verifyFleet(targets: readonly VerifyTarget[], o: VerifyOpt
         port: t.port,
         os: t.os,
         role: t.role,
-        ...(t.bastion ? { bastion: `${t.bastion.name} (${t.bastion.user}@${t.bastion.address}:${t.bastion.port})` } : {}),
+        ...(t.bastion
+          ? { bastion: `${t.bastion.name} (${t.bastion.user}@${t.bastion.address}:${t.bastion.port})` }
+          : {}),
         ...j,
       };
     });

@@ -77,7 +77,11 @@ export function changesFromEvents(events: EngineEvent[]): Change[] {
       old: fromEventState(m.old) ?? prev?.old,
       new: m.new === null && e.resOutputsEvent ? undefined : (fromEventState(m.new) ?? prev?.new),
       detailedDiff: m.detailedDiff
-        ? Object.entries(m.detailedDiff).map(([path, v]) => ({ path, kind: v.diffKind, inputDiff: v.inputDiff ?? false }))
+        ? Object.entries(m.detailedDiff).map(([path, v]) => ({
+            path,
+            kind: v.diffKind,
+            inputDiff: v.inputDiff ?? false,
+          }))
         : (prev?.detailedDiff ?? null),
       diffReasons: m.diffs ?? prev?.diffReasons ?? [],
     };

@@ -110,10 +110,18 @@ function securityGroupRules(c: Ctx, direction: "ingress" | "egress"): Verdict {
         reason: `ingress opened to the internet: ${opened.map(describeRule).join("; ")}`,
       };
     }
-    return { severity: "warning", control: PolicyNames.sgInternetIngress, reason: "ingress rules changed (not open to the internet)" };
+    return {
+      severity: "warning",
+      control: PolicyNames.sgInternetIngress,
+      reason: "ingress rules changed (not open to the internet)",
+    };
   }
   if (opened.some(allPorts))
-    return { severity: "critical", control: PolicyNames.sgUnrestrictedEgress, reason: `egress opened: ${opened.map(describeRule).join("; ")}` };
+    return {
+      severity: "critical",
+      control: PolicyNames.sgUnrestrictedEgress,
+      reason: `egress opened: ${opened.map(describeRule).join("; ")}`,
+    };
   return { severity: "warning", control: PolicyNames.sgUnrestrictedEgress, reason: "egress rules changed" };
 }
 
@@ -123,7 +131,11 @@ function standaloneRule(c: Ctx, ingressFields: string[]): Verdict | undefined {
   const world = (p: Record<string, unknown>) =>
     [p.cidrBlocks, p.ipv6CidrBlocks, p.cidrIpv4, p.cidrIpv6].flat().some((x) => typeof x === "string" && internet(x));
   if (isIngress && world(c.after) && !world(c.before))
-    return { severity: "critical", control: PolicyNames.sgInternetIngress, reason: "security group rule opened to the internet" };
+    return {
+      severity: "critical",
+      control: PolicyNames.sgInternetIngress,
+      reason: "security group rule opened to the internet",
+    };
   return { severity: "warning", control: PolicyNames.sgInternetIngress, reason: "security group rule changed" };
 }
 
@@ -140,15 +152,28 @@ const CLASSIFIERS: Record<string, (c: Ctx) => Verdict | undefined> = {
       case "metadataOptions": {
         const mo = (c.after.metadataOptions ?? {}) as Record<string, unknown>;
         if (mo.httpTokens === "optional")
-          return { severity: "critical", control: PolicyNames.instanceImdsv2, reason: "IMDS relaxed: IMDSv1 (httpTokens optional) allowed" };
+          return {
+            severity: "critical",
+            control: PolicyNames.instanceImdsv2,
+            reason: "IMDS relaxed: IMDSv1 (httpTokens optional) allowed",
+          };
         if (Number(mo.httpPutResponseHopLimit ?? 1) > 1)
-          return { severity: "critical", control: PolicyNames.instanceImdsv2, reason: `IMDS relaxed: hop limit ${String(mo.httpPutResponseHopLimit)}` };
-        return { severity: "warning", control: PolicyNames.instanceImdsv2, reason: "instance metadata options changed" };
+          return {
+            severity: "critical",
+            control: PolicyNames.instanceImdsv2,
+            reason: `IMDS relaxed: hop limit ${String(mo.httpPutResponseHopLimit)}`,
+          };
+        return {
+          severity: "warning",
+          control: PolicyNames.instanceImdsv2,
+          reason: "instance metadata options changed",
+        };
       }
       case "associatePublicIpAddress":
       case "publicIp":
       case "publicDns": {
-        const has = (p: Record<string, unknown>) => p.associatePublicIpAddress === true || (typeof p.publicIp === "string" && p.publicIp !== "");
+        const has = (p: Record<string, unknown>) =>
+          p.associatePublicIpAddress === true || (typeof p.publicIp === "string" && p.publicIp !== "");
         if (has(c.after) && !has(c.before))
           return { severity: "critical", control: PolicyNames.instancePublicIp, reason: "public IP address added" };
         return { severity: "warning", control: PolicyNames.instancePublicIp, reason: "public addressing changed" };
@@ -156,15 +181,27 @@ const CLASSIFIERS: Record<string, (c: Ctx) => Verdict | undefined> = {
       case "rootBlockDevice":
       case "ebsBlockDevices":
         if (c.segs[c.segs.length - 1] === "encrypted" && c.valAfter === false)
-          return { severity: "critical", control: PolicyNames.instanceEncryptedVolumes, reason: "volume encryption turned off" };
+          return {
+            severity: "critical",
+            control: PolicyNames.instanceEncryptedVolumes,
+            reason: "volume encryption turned off",
+          };
         return { severity: "warning", control: PolicyNames.instanceEncryptedVolumes, reason: "block devices changed" };
       case "iamInstanceProfile":
         if (!c.after.iamInstanceProfile)
-          return { severity: "critical", control: PolicyNames.instanceSsmManaged, reason: "instance profile removed: no SSM management" };
+          return {
+            severity: "critical",
+            control: PolicyNames.instanceSsmManaged,
+            reason: "instance profile removed: no SSM management",
+          };
         return { severity: "warning", control: PolicyNames.instanceSsmManaged, reason: "instance profile changed" };
       case "vpcSecurityGroupIds":
       case "securityGroups":
-        return { severity: "warning", control: PolicyNames.sgInternetIngress, reason: "firewall (security groups) of the instance changed" };
+        return {
+          severity: "warning",
+          control: PolicyNames.sgInternetIngress,
+          reason: "firewall (security groups) of the instance changed",
+        };
       default:
         return undefined;
     }
@@ -182,10 +219,22 @@ const CLASSIFIERS: Record<string, (c: Ctx) => Verdict | undefined> = {
       case "manageMasterUserPassword":
       case "password":
         return c.after.manageMasterUserPassword !== true
-          ? { severity: "critical", control: PolicyNames.rdsManagedPassword, reason: "master password no longer managed by Secrets Manager" }
-          : { severity: "warning", control: PolicyNames.rdsManagedPassword, reason: "master password settings changed" };
+          ? {
+              severity: "critical",
+              control: PolicyNames.rdsManagedPassword,
+              reason: "master password no longer managed by Secrets Manager",
+            }
+          : {
+              severity: "warning",
+              control: PolicyNames.rdsManagedPassword,
+              reason: "master password settings changed",
+            };
       case "vpcSecurityGroupIds":
-        return { severity: "warning", control: PolicyNames.rdsPublic, reason: "firewall (security groups) of the database changed" };
+        return {
+          severity: "warning",
+          control: PolicyNames.rdsPublic,
+          reason: "firewall (security groups) of the database changed",
+        };
       default:
         return undefined;
     }
@@ -205,7 +254,12 @@ function classifyTags(c: Ctx): Verdict | undefined {
   return { severity: "info", reason: "tag changed: no hardening control involved" };
 }
 
-export function classifyChange(type: string, path: string, before: Record<string, unknown>, after: Record<string, unknown>): Verdict {
+export function classifyChange(
+  type: string,
+  path: string,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): Verdict {
   const segs = parsePath(path);
   const ctx: Ctx = {
     type,
@@ -228,7 +282,12 @@ const DELETION_CONTROLS: Record<string, Verdict> = {
   },
 };
 
-const INVERT: Record<string, string> = { add: "delete", "add-replace": "delete-replace", delete: "add", "delete-replace": "add-replace" };
+const INVERT: Record<string, string> = {
+  add: "delete",
+  "add-replace": "delete-replace",
+  delete: "add",
+  "delete-replace": "add-replace",
+};
 
 /**
  * Drifted resources of a refresh preview (or of `preview --refresh`), classified. Unchanged resources, the root
@@ -239,7 +298,10 @@ export function driftSides(changes: Change[], source: DriftSource): { expected: 
   const expected: RawState[] = [];
   const actual: RawState[] = [];
   for (const c of changes) {
-    const [exp, act] = source === "refresh" ? [c.old, c.op === "delete" ? undefined : c.new] : [c.new, c.op === "create" ? undefined : c.old];
+    const [exp, act] =
+      source === "refresh"
+        ? [c.old, c.op === "delete" ? undefined : c.new]
+        : [c.new, c.op === "create" ? undefined : c.old];
     if (exp && !REMOVING.has(c.op)) expected.push(exp);
     if (act) actual.push(act);
   }
@@ -294,21 +356,37 @@ export function detectDrift(changes: Change[], source: DriftSource): DriftedReso
     const base = { urn: ch.urn, type, name: nameFromUrn(ch.urn) };
     if (gone) {
       const v = DELETION_CONTROLS[type] ?? { severity: "warning" as const, reason: "resource deleted outside Pulumi" };
-      out.push({ ...base, drift: "delete", severity: v.severity, controls: v.control ? [v.control] : [], changes: [{ path: "", kind: "delete", ...v }], violations: [] });
+      out.push({
+        ...base,
+        drift: "delete",
+        severity: v.severity,
+        controls: v.control ? [v.control] : [],
+        changes: [{ path: "", kind: "delete", ...v }],
+        violations: [],
+      });
       continue;
     }
     const before = props(expected) ?? {};
     const after = props(actual) ?? {};
     let paths: { path: string; kind: string }[];
     if (ch.detailedDiff && ch.detailedDiff.length > 0) {
-      paths = ch.detailedDiff.map((d) => ({ path: d.path, kind: source === "preview" ? (INVERT[d.kind] ?? d.kind) : d.kind }));
+      paths = ch.detailedDiff.map((d) => ({
+        path: d.path,
+        kind: source === "preview" ? (INVERT[d.kind] ?? d.kind) : d.kind,
+      }));
     } else {
       paths = diffProps(before, after);
     }
     if (paths.length === 0) continue;
     const changes: DriftChange[] = paths.map((p) => {
       const segs = parsePath(p.path);
-      return { path: p.path, kind: p.kind, before: getPath(before, segs), after: getPath(after, segs), ...classifyChange(type, p.path, before, after) };
+      return {
+        path: p.path,
+        kind: p.kind,
+        before: getPath(before, segs),
+        after: getPath(after, segs),
+        ...classifyChange(type, p.path, before, after),
+      };
     });
     const severity = changes.map((c) => c.severity).reduce(worst, "info" as DriftSeverity);
     const controls = [...new Set(changes.flatMap((c) => (c.control ? [c.control] : [])))];

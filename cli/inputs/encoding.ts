@@ -4,7 +4,14 @@
  * `"[secret]"` (as `pulumi policy analyze` does for secrets it cannot decrypt); plaintext is never kept.
  */
 
-import { ARCHIVE_SIG, ASSET_SIG, RESOURCE_REF_SIG, SECRET_SIG, SIG_KEY, UNKNOWN_SENTINELS } from "../../policies/src/values";
+import {
+  ARCHIVE_SIG,
+  ASSET_SIG,
+  RESOURCE_REF_SIG,
+  SECRET_SIG,
+  SIG_KEY,
+  UNKNOWN_SENTINELS,
+} from "../../policies/src/values";
 
 // Signatures of the special objects in state / event JSON, defined once in the pack's value module.
 export { SIG_KEY };

@@ -10,7 +10,8 @@ import type { EngineEvent } from "./schemas";
  * Errors that end a run that did complete: the closing summary line (after any failure, policy violations
  * included) and `--expect-no-changes` finding changes (that is the drift signal itself).
  */
-const SUMMARY_LINE = /^\s*(error:\s*)?((preview|update|refresh|destroy|import)\s+failed\.?|no changes were expected for \w+ but changes were proposed\.?)\s*$/i;
+const SUMMARY_LINE =
+  /^\s*(error:\s*)?((preview|update|refresh|destroy|import)\s+failed\.?|no changes were expected for \w+ but changes were proposed\.?)\s*$/i;
 
 /** Colour directives (`<{%reset%}>`) in raw event messages. */
 const stripColour = (s: string): string => s.replace(/<\{%[^%]*%\}>/g, "");
@@ -30,7 +31,9 @@ export function digestFailure(doc: Record<string, unknown>): string[] | undefine
   else if (err && typeof err === "object" && typeof (err as { message?: unknown }).message === "string")
     out.push(String((err as { message: string }).message).trim());
   if (Array.isArray(doc.diagnostics))
-    out.push(...errorMessages(doc.diagnostics.filter((d): d is Record<string, string> => !!d && typeof d === "object")));
+    out.push(
+      ...errorMessages(doc.diagnostics.filter((d): d is Record<string, string> => !!d && typeof d === "object")),
+    );
   return out.length > 0 ? out : undefined;
 }
 
@@ -49,6 +52,8 @@ export function eventsFailure(events: readonly EngineEvent[]): string[] | undefi
 export function failedRunMessage(file: string, messages: readonly string[]): string {
   const shown = messages.slice(0, 5).map((m) => `  ${m.split("\n").slice(0, 6).join("\n    ")}`);
   const more = messages.length > 5 ? `\n  ... and ${messages.length - 5} more` : "";
-  return `${file}: the Pulumi run failed, so its output cannot be checked. The engine said:\n${shown.join("\n")}${more}\n` +
-    `Fix the failure and run the command again; Bulwark judges only completed runs.`;
+  return (
+    `${file}: the Pulumi run failed, so its output cannot be checked. The engine said:\n${shown.join("\n")}${more}\n` +
+    `Fix the failure and run the command again; Bulwark judges only completed runs.`
+  );
 }

@@ -93,7 +93,11 @@ export function readInputFile(file: string): string {
       throw new InputError(`${label}: cannot read the file: ${(err as Error).message}`);
     }
   }
-  if (text.length === 0) throw new InputError(`${label}: ${file === "-" || STDIN_PATHS.has(file) ? "stdin" : "the input"} is empty`, "empty");
+  if (text.length === 0)
+    throw new InputError(
+      `${label}: ${file === "-" || STDIN_PATHS.has(file) ? "stdin" : "the input"} is empty`,
+      "empty",
+    );
   return text;
 }
 
@@ -113,10 +117,18 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Turns zod issues into one message naming the field, what was found and what is expected. */
-function schemaError(file: string, what: string, err: z.ZodError, root: unknown, kind: InputKind, prefix = ""): InputError {
+function schemaError(
+  file: string,
+  what: string,
+  err: z.ZodError,
+  root: unknown,
+  kind: InputKind,
+  prefix = "",
+): InputError {
   const lines = err.issues.slice(0, 5).map((i) => {
     let found: unknown = root;
-    for (const p of i.path) found = found && typeof found === "object" ? (found as Record<PropertyKey, unknown>)[p] : undefined;
+    for (const p of i.path)
+      found = found && typeof found === "object" ? (found as Record<PropertyKey, unknown>)[p] : undefined;
     return `  ${prefix}${formatPath(i.path)}: ${i.message} (found ${describe(found)})`;
   });
   const more = err.issues.length > 5 ? `\n  ... and ${err.issues.length - 5} more` : "";
@@ -199,10 +211,13 @@ function requireDigestShape(doc: unknown, file: string): void {
   const problems: string[] = [];
   if (!o) problems.push(`the document is ${describe(doc)}, not an object`);
   else {
-    if (!Array.isArray(o.steps)) problems.push(`\`steps\` is missing (found ${describe(o.steps)}; expected an array of steps)`);
+    if (!Array.isArray(o.steps))
+      problems.push(`\`steps\` is missing (found ${describe(o.steps)}; expected an array of steps)`);
     else if (o.steps.length === 0) problems.push("`steps` is empty (the engine always lists the root stack's step)");
     if (!o.changeSummary || typeof o.changeSummary !== "object" || Array.isArray(o.changeSummary))
-      problems.push(`\`changeSummary\` is missing (found ${describe(o.changeSummary)}; expected an object of op -> count)`);
+      problems.push(
+        `\`changeSummary\` is missing (found ${describe(o.changeSummary)}; expected an object of op -> count)`,
+      );
   }
   if (problems.length > 0)
     throw new InputError(
@@ -279,7 +294,9 @@ export function parseEventLog(text: string, file: string): EngineEvent[] {
   // Recognised positively: a run's stream opens with the prelude and reports each resource it touched.
   const missing = [
     events.some((e) => e.preludeEvent) ? "" : "no preludeEvent (the engine writes it first, with the run's config)",
-    events.some((e) => e.resourcePreEvent || e.resOutputsEvent) ? "" : "no resourcePreEvent or resOutputsEvent (no resource was reported)",
+    events.some((e) => e.resourcePreEvent || e.resOutputsEvent)
+      ? ""
+      : "no resourcePreEvent or resOutputsEvent (no resource was reported)",
   ].filter(Boolean);
   if (missing.length > 0)
     throw new InputError(

@@ -60,7 +60,9 @@ export function diffProps(before: unknown, after: unknown, base: PathSegment[] =
   const out: { path: string; kind: string }[] = [];
   for (const k of keys) {
     const seg: PathSegment = Array.isArray(before) ? Number(k) : k;
-    out.push(...diffProps((before as Record<string, unknown>)[k], (after as Record<string, unknown>)[k], [...base, seg]));
+    out.push(
+      ...diffProps((before as Record<string, unknown>)[k], (after as Record<string, unknown>)[k], [...base, seg]),
+    );
   }
   return out;
 }

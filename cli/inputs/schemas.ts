@@ -6,12 +6,13 @@ import { z } from "zod";
  * optional fields may be absent; only what Bulwark reads is required.
  */
 
-const urn = z.string().startsWith("urn:pulumi:", "must be a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>)");
+const urn = z
+  .string()
+  .startsWith("urn:pulumi:", "must be a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>)");
 // Property maps are arbitrary provider data: checked to be objects, not copied key by key (10k-resource states).
-const propertyMap = z.custom<Record<string, unknown>>(
-  (v) => typeof v === "object" && v !== null && !Array.isArray(v),
-  { message: "must be an object of property values" },
-);
+const propertyMap = z.custom<Record<string, unknown>>((v) => typeof v === "object" && v !== null && !Array.isArray(v), {
+  message: "must be an object of property values",
+});
 
 /** apitype.ResourceV3 (stack export resources, digest oldState/newState). */
 export const resourceV3Schema = z.looseObject({
@@ -81,7 +82,9 @@ export const previewDigestSchema = z.looseObject({
   config: z.record(z.string(), z.string()).optional(),
   steps: z.array(previewStepSchema).optional(),
   diagnostics: z
-    .array(z.looseObject({ urn: z.string().optional(), message: z.string().optional(), severity: z.string().optional() }))
+    .array(
+      z.looseObject({ urn: z.string().optional(), message: z.string().optional(), severity: z.string().optional() }),
+    )
     .optional(),
   duration: z.number().optional(),
   changeSummary: z.record(z.string(), z.number()).optional(),

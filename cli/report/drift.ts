@@ -26,7 +26,13 @@ export function buildDriftReport(
     tool: { name: "bulwark", version },
     input,
     verdict: resources.length === 0 ? "none" : critical > 0 ? "control-broken" : "drift",
-    summary: { resources: checked, drifted: resources.length, critical, warning: count("warning"), info: count("info") },
+    summary: {
+      resources: checked,
+      drifted: resources.length,
+      critical,
+      warning: count("warning"),
+      info: count("info"),
+    },
     resources,
   };
 }
@@ -41,9 +47,13 @@ export function show(v: unknown): string {
 const LABEL: Record<DriftSeverity, string> = { critical: "CRITICAL", warning: "warning", info: "info" };
 
 export function formatDriftText(r: DriftReport): string {
-  const lines = [`bulwark drift: ${r.summary.resources} resources from ${r.input.file} (${r.input.source} ${r.input.format})`];
+  const lines = [
+    `bulwark drift: ${r.summary.resources} resources from ${r.input.file} (${r.input.source} ${r.input.format})`,
+  ];
   for (const res of r.resources) {
-    lines.push(`  [${LABEL[res.severity]}] ${res.type} ${res.name}${res.drift === "delete" ? " DELETED outside Pulumi" : ""}`);
+    lines.push(
+      `  [${LABEL[res.severity]}] ${res.type} ${res.name}${res.drift === "delete" ? " DELETED outside Pulumi" : ""}`,
+    );
     lines.push(`      ${res.urn}`);
     for (const c of res.changes) {
       if (res.drift === "delete") {
@@ -56,7 +66,8 @@ export function formatDriftText(r: DriftReport): string {
     for (const v of res.violations) lines.push(`      now breaks ${v.policy}: ${v.message}`);
   }
   const s = r.summary;
-  const head = r.verdict === "none" ? "NO DRIFT" : r.verdict === "drift" ? "DRIFT (no control broken)" : "DRIFT BREAKS CONTROLS";
+  const head =
+    r.verdict === "none" ? "NO DRIFT" : r.verdict === "drift" ? "DRIFT (no control broken)" : "DRIFT BREAKS CONTROLS";
   lines.push(`${head}: ${s.drifted} drifted (${s.critical} critical, ${s.warning} warning, ${s.info} info)`);
   return lines.join("\n") + "\n";
 }
@@ -83,13 +94,21 @@ export function formatDriftMarkdown(r: DriftReport): string {
     }
   for (const res of r.resources)
     for (const v of res.violations) {
-      const change = { path: "", kind: "policy", severity: "critical" as const, reason: `the pack now fails: ${v.message}`, control: v.policy };
+      const change = {
+        path: "",
+        kind: "policy",
+        severity: "critical" as const,
+        reason: `the pack now fails: ${v.message}`,
+        control: v.policy,
+      };
       const g = byControl.get(v.policy);
       if (g) g.push({ res, change });
       else byControl.set(v.policy, [{ res, change }]);
     }
   const cell = (x: string) => x.replace(/\|/g, "\\|");
-  for (const [control, items] of [...byControl.entries()].sort(([a], [b]) => (a === "(no control)" ? 1 : b === "(no control)" ? -1 : a.localeCompare(b)))) {
+  for (const [control, items] of [...byControl.entries()].sort(([a], [b]) =>
+    a === "(no control)" ? 1 : b === "(no control)" ? -1 : a.localeCompare(b),
+  )) {
     lines.push(`### \`${control}\``, "", "| Severity | Resource | Property | Change |", "| --- | --- | --- | --- |");
     for (const { res, change } of items)
       lines.push(

@@ -32,10 +32,18 @@ export interface Posture {
   findings: PostureFinding[];
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const esc = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 const SYMBOL: Record<CellState, string> = { pass: "✓", fail: "✗", waived: "W", advisory: "!", skip: "–", unknown: "?" };
-const LABEL: Record<CellState, string> = { pass: "pass", fail: "fail", waived: "waived", advisory: "advisory", skip: "skipped", unknown: "not checked" };
+const LABEL: Record<CellState, string> = {
+  pass: "pass",
+  fail: "fail",
+  waived: "waived",
+  advisory: "advisory",
+  skip: "skipped",
+  unknown: "not checked",
+};
 
 const CSS = `
 :root{--fg:#1b1f24;--muted:#5b6470;--line:#d7dce2;--bg:#fff;--pass:#1a7f37;--pass-bg:#dafbe1;--fail:#b42318;--fail-bg:#ffe4e1;
@@ -77,8 +85,15 @@ footer{margin-top:28px;color:var(--muted);font-size:12px;border-top:1px solid va
 
 export function renderPostureHtml(p: Posture): string {
   const verdictText = p.verdict === "pass" ? "PASS" : p.verdict === "fail" ? "FAIL" : "UNREACHABLE HOSTS";
-  const cards = p.summary.map((c) => `<div class="card ${c.tone}" data-metric="${esc(c.label)}"><div class="n">${c.value}</div><div class="l">${esc(c.label)}</div></div>`).join("");
-  const legend = (Object.keys(SYMBOL) as CellState[]).map((s) => `<span><span class="cell ${s}">${SYMBOL[s]}</span>${LABEL[s]}</span>`).join("");
+  const cards = p.summary
+    .map(
+      (c) =>
+        `<div class="card ${c.tone}" data-metric="${esc(c.label)}"><div class="n">${c.value}</div><div class="l">${esc(c.label)}</div></div>`,
+    )
+    .join("");
+  const legend = (Object.keys(SYMBOL) as CellState[])
+    .map((s) => `<span><span class="cell ${s}">${SYMBOL[s]}</span>${LABEL[s]}</span>`)
+    .join("");
   const head = `<tr><th class="row">${esc(p.rowLabel)}</th><th class="row">details</th>${p.columns.map((c) => `<th class="ctl" scope="col" title="${esc(c.severity ?? "")}">${esc(c.id)}</th>`).join("")}</tr>`;
   const body = p.rows
     .map((r) => {
@@ -88,7 +103,9 @@ export function renderPostureHtml(p: Posture): string {
           return `<td class="cell ${s}" data-state="${s}" data-control="${esc(c.id)}" title="${esc(`${r.id} / ${c.id}: ${LABEL[s]}`)}">${SYMBOL[s]}</td>`;
         })
         .join("");
-      const note = r.note ? `<tr class="note-row"><td></td><td class="note" colspan="${p.columns.length + 1}">${esc(r.note)}</td></tr>` : "";
+      const note = r.note
+        ? `<tr class="note-row"><td></td><td class="note" colspan="${p.columns.length + 1}">${esc(r.note)}</td></tr>`
+        : "";
       return `<tr data-row="${esc(r.id)}"><th class="row" scope="row">${esc(r.id)}</th><td class="meta">${esc(r.meta)}</td>${cells}</tr>${note}`;
     })
     .join("\n");
@@ -97,9 +114,12 @@ export function renderPostureHtml(p: Posture): string {
       const fs = p.findings.filter((f) => f.severity === sev);
       if (fs.length === 0) return "";
       const items = fs
-        .map((f) => `<article class="finding" data-severity="${sev}" data-state="${f.state}"><div class="t"><span class="tag ${f.state}">${esc(f.state)}</span>${esc(f.control)} · ${esc(f.subject)}</div>` +
-          `<div class="s">${esc(f.message)}</div>${f.waiver ? `<div class="s">Waiver: ${esc(f.waiver)}</div>` : ""}` +
-          `${f.remediation ? `<div class="fix"><b>Remediation:</b> ${esc(f.remediation)}</div>` : ""}</article>`)
+        .map(
+          (f) =>
+            `<article class="finding" data-severity="${sev}" data-state="${f.state}"><div class="t"><span class="tag ${f.state}">${esc(f.state)}</span>${esc(f.control)} · ${esc(f.subject)}</div>` +
+            `<div class="s">${esc(f.message)}</div>${f.waiver ? `<div class="s">Waiver: ${esc(f.waiver)}</div>` : ""}` +
+            `${f.remediation ? `<div class="fix"><b>Remediation:</b> ${esc(f.remediation)}</div>` : ""}</article>`,
+        )
         .join("");
       return `<section class="sev ${sev}"><h3>${sev[0].toUpperCase() + sev.slice(1)} (${fs.length})</h3>${items}</section>`;
     })
@@ -133,7 +153,11 @@ export function checkPosture(r: CheckReport, generated = new Date().toISOString(
   for (const f of r.findings) {
     const id = f.resourceName ?? f.urn ?? "(stack)";
     const key = f.urn ?? "(stack)";
-    const row = rows.get(key) ?? { id, meta: f.resourceType ?? "stack", cells: Object.fromEntries(columns.map((c) => [c.id, "pass" as CellState])) };
+    const row = rows.get(key) ?? {
+      id,
+      meta: f.resourceType ?? "stack",
+      cells: Object.fromEntries(columns.map((c) => [c.id, "pass" as CellState])),
+    };
     const state: CellState = f.waived ? "waived" : isBlocking(f) ? "fail" : "advisory";
     const rank: CellState[] = ["fail", "advisory", "waived", "pass"];
     if (rank.indexOf(state) < rank.indexOf(row.cells[f.policy])) row.cells[f.policy] = state;
@@ -156,12 +180,15 @@ export function checkPosture(r: CheckReport, generated = new Date().toISOString(
     rowLabel: "resource",
     columns,
     rows: [...rows.values()],
-    omitted: clean > 0 ? `${clean} resource${clean === 1 ? " has" : "s have"} no finding: every control passes (not shown in the matrix).` : undefined,
+    omitted:
+      clean > 0
+        ? `${clean} resource${clean === 1 ? " has" : "s have"} no finding: every control passes (not shown in the matrix).`
+        : undefined,
     findings: r.findings.map((f) => ({
       severity: f.severity,
       state: f.waived ? "waived" : isBlocking(f) ? "fail" : "advisory",
       control: f.policy,
-      subject: f.resourceName ? `${f.resourceName} (${f.resourceType ?? "resource"})` : f.urn ?? "stack",
+      subject: f.resourceName ? `${f.resourceName} (${f.resourceType ?? "resource"})` : (f.urn ?? "stack"),
       message: f.message.trim(),
       remediation: info.get(f.policy)?.remediation,
       ...(f.waived ? { waiver: `${f.waived.reason}; approved by ${f.waived.approver} until ${f.waived.expires}` } : {}),

@@ -4,7 +4,8 @@ import { join } from "node:path";
 let cached: string | undefined;
 /** Bulwark's version (package.json), named in every report. */
 export function toolVersion(): string {
-  cached ??= (JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }).version;
+  cached ??= (JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string })
+    .version;
   return cached;
 }
 

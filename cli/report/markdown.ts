@@ -10,7 +10,9 @@ function cell(s: string): string {
 }
 
 function row(f: ReportFinding): string {
-  const state = f.waived ? `waived until ${f.waived.expires} (${cell(f.waived.approver)}: ${cell(f.waived.reason)})` : f.enforcement;
+  const state = f.waived
+    ? `waived until ${f.waived.expires} (${cell(f.waived.approver)}: ${cell(f.waived.reason)})`
+    : f.enforcement;
   const name = f.urn ? `\`${f.resourceName ?? f.urn}\`` : "stack";
   const type = f.resourceType ? `\`${f.resourceType}\`` : "";
   return `| ${name} | ${type} | ${state} | ${cell(f.message.trim())} |`;
@@ -57,7 +59,10 @@ export function formatMarkdown(r: CheckReport): string {
     ].join("\n");
     const used = head.join("\n").length + body.join("\n").length;
     if (used + section.length > MAX_COMMENT_CHARS) {
-      body.push(`_…${ordered.length - body.length} more controls not shown; see the SARIF results in code scanning._`, "");
+      body.push(
+        `_…${ordered.length - body.length} more controls not shown; see the SARIF results in code scanning._`,
+        "",
+      );
       break;
     }
     body.push(section);

@@ -22,7 +22,8 @@ function withSecrets(inputs: Record<string, unknown>, secretPaths: readonly stri
   for (const p of secretPaths) {
     const segs: PathSegment[] = parsePath(p);
     let cur: unknown = copy;
-    for (let i = 0; i < segs.length - 1 && cur && typeof cur === "object"; i++) cur = (cur as Record<string | number, unknown>)[segs[i]];
+    for (let i = 0; i < segs.length - 1 && cur && typeof cur === "object"; i++)
+      cur = (cur as Record<string | number, unknown>)[segs[i]];
     const last = segs[segs.length - 1];
     if (cur && typeof cur === "object" && last !== undefined && last in (cur as object))
       (cur as Record<string | number, unknown>)[last] = secret((cur as Record<string | number, unknown>)[last]);
@@ -46,7 +47,9 @@ const SEVERITIES = new Set<Severity>(["low", "medium", "high", "critical"]);
 
 function toFinding(d: AnalyzerDiagnostic, byUrn: Map<string, PlannedResource>): ReportFinding {
   const meta = policyMetadata.find((p) => p.name === d.policyName);
-  const severity: Severity = SEVERITIES.has(d.severity as Severity) ? (d.severity as Severity) : (meta?.severity ?? "medium");
+  const severity: Severity = SEVERITIES.has(d.severity as Severity)
+    ? (d.severity as Severity)
+    : (meta?.severity ?? "medium");
   const r = d.urn ? byUrn.get(d.urn) : undefined;
   return {
     policy: d.policyName,
@@ -55,23 +58,34 @@ function toFinding(d: AnalyzerDiagnostic, byUrn: Map<string, PlannedResource>): 
     ...(d.urn ? { urn: d.urn } : {}),
     ...(r ? { resourceType: r.type, resourceName: r.name } : {}),
     // The SDK sends `description\nmessage`; keep the violation itself.
-    ...waivedOf(d.message.startsWith(`${d.description}\n`) ? d.message.slice(d.description.length + 1).trim() : d.message.trim(), d.enforcementLevel),
+    ...waivedOf(
+      d.message.startsWith(`${d.description}\n`) ? d.message.slice(d.description.length + 1).trim() : d.message.trim(),
+      d.enforcementLevel,
+    ),
   };
 }
 
 /** The pack marks a waived finding (advisory) with `[waived by <approver> until <expires>: <reason>]` (engine.ts). */
 function waivedOf(message: string, level: string): Pick<ReportFinding, "message" | "waived"> {
   const m = level === "advisory" ? / \[waived by (.+?) until (\d{4}-\d{2}-\d{2}): (.+)\]$/s.exec(message) : null;
-  return m ? { message: message.slice(0, m.index), waived: { approver: m[1], expires: m[2], reason: m[3] } } : { message };
+  return m
+    ? { message: message.slice(0, m.index), waived: { approver: m[1], expires: m[2], reason: m[3] } }
+    : { message };
 }
 
 /** Runs the pack over a plan; throws InputError when the pack cannot start or rejects the config. */
-export async function packVerdict(resources: PlannedResource[], config?: PolicyConfig, rawConfig?: Record<string, unknown>): Promise<CheckReport> {
+export async function packVerdict(
+  resources: PlannedResource[],
+  config?: PolicyConfig,
+  rawConfig?: Record<string, unknown>,
+): Promise<CheckReport> {
   let client: AnalyzerClient;
   try {
     client = await AnalyzerClient.start(PACK_DIR, { mode: "preview", stack: "plan", project: "bulwark" });
   } catch (e) {
-    throw new InputError(`cannot start the policy pack in ${PACK_DIR}: ${(e as Error).message.split("\n")[0]} (run: npm ci --prefix policies)`);
+    throw new InputError(
+      `cannot start the policy pack in ${PACK_DIR}: ${(e as Error).message.split("\n")[0]} (run: npm ci --prefix policies)`,
+    );
   }
   try {
     try {
@@ -105,7 +119,13 @@ export async function packVerdict(resources: PlannedResource[], config?: PolicyC
         seen.add(k);
         return true;
       });
-    return buildCheckReport({ kind: "plan" }, resources.length, findings, policyInfos(config?.levels ?? {}), toolVersion());
+    return buildCheckReport(
+      { kind: "plan" },
+      resources.length,
+      findings,
+      policyInfos(config?.levels ?? {}),
+      toolVersion(),
+    );
   } finally {
     await client.close();
   }

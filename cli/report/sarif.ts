@@ -18,7 +18,11 @@ function level(p: { enforcement: string }): sarif.ReportingConfiguration.level {
 }
 
 function rule(p: PolicyInfo): sarif.ReportingDescriptor {
-  const help = [p.description, p.remediation ? `Remediation: ${p.remediation}` : "", p.controls.length ? `Controls: ${p.controls.join(", ")}` : ""]
+  const help = [
+    p.description,
+    p.remediation ? `Remediation: ${p.remediation}` : "",
+    p.controls.length ? `Controls: ${p.controls.join(", ")}` : "",
+  ]
     .filter(Boolean)
     .join("\n\n");
   return {
@@ -60,7 +64,10 @@ function result(f: ReportFinding, ruleIndex: number): sarif.Result {
     locations: [location(f)],
     // Stable identity across runs even when no line is known: one alert per policy and resource.
     partialFingerprints: {
-      "bulwarkFinding/v1": createHash("sha256").update(`${f.policy}\u0000${f.urn ?? ""}`).digest("hex").slice(0, 32),
+      "bulwarkFinding/v1": createHash("sha256")
+        .update(`${f.policy}\u0000${f.urn ?? ""}`)
+        .digest("hex")
+        .slice(0, 32),
     },
     properties: { severity: f.severity, enforcement: f.enforcement, ...(f.urn ? { urn: f.urn } : {}) },
   };
@@ -83,7 +90,13 @@ export function toSarif(r: CheckReport): sarif.Log {
   // A finding from a policy the metadata does not list still gets a rule, so ruleIndex is always valid.
   for (const f of r.findings) {
     if (!policies.some((p) => p.name === f.policy))
-      policies.push({ name: f.policy, description: f.policy, severity: f.severity, enforcement: f.enforcement, controls: [] });
+      policies.push({
+        name: f.policy,
+        description: f.policy,
+        severity: f.severity,
+        enforcement: f.enforcement,
+        controls: [],
+      });
   }
   const index = new Map(policies.map((p, i) => [p.name, i]));
   return {
@@ -91,7 +104,14 @@ export function toSarif(r: CheckReport): sarif.Log {
     version: "2.1.0",
     runs: [
       {
-        tool: { driver: { name: "bulwark", version: r.tool.version, semanticVersion: r.tool.version, rules: policies.map(rule) } },
+        tool: {
+          driver: {
+            name: "bulwark",
+            version: r.tool.version,
+            semanticVersion: r.tool.version,
+            rules: policies.map(rule),
+          },
+        },
         automationDetails: { id: `bulwark/check/${r.input.kind}/` },
         results: r.findings.map((f) => result(f, index.get(f.policy)!)),
         columnKind: "utf16CodeUnits",

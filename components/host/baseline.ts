@@ -8,18 +8,36 @@
 /** The controls `verify` reports by id. */
 export const HOST_CONTROLS = {
   admins: { title: "Admin users with SSH keys, no usable password", anchors: "U22 5.4.2.x; AL 4.5.x" },
-  ssh: { title: "SSH: keys only, no root, strict crypto, no forwarding", anchors: "SB sshd-01..50; U22 5.1.1-5.1.22; AL 4.2.1-4.2.20" },
-  firewall: { title: "nftables default-drop inbound v4+v6, persisted", anchors: "U22 4.2.1-4.2.10; AL 3.4.1.1-3.4.2.7" },
+  ssh: {
+    title: "SSH: keys only, no root, strict crypto, no forwarding",
+    anchors: "SB sshd-01..50; U22 5.1.1-5.1.22; AL 4.2.1-4.2.20",
+  },
+  firewall: {
+    title: "nftables default-drop inbound v4+v6, persisted",
+    anchors: "U22 4.2.1-4.2.10; AL 3.4.1.1-3.4.2.7",
+  },
   fail2ban: { title: "fail2ban sshd jail banning through nftables", anchors: "U22 5.3.3.1.x (lockout); AL 4.5.2" },
   auditd: { title: "auditd CIS rules, immutable", anchors: "LB package-08; U22 6.3.1-6.3.3.21; AL 5.2.1-5.2.3.21" },
   aide: { title: "AIDE initialised with a scheduled check", anchors: "U22 6.1.1-6.1.3; AL 1.3.1-1.3.3" },
   updates: { title: "Automatic security updates", anchors: "U22 1.2.2.1; AL 1.8" },
   sysctl: { title: "Kernel and network sysctl", anchors: "LB sysctl-01..35; U22 3.3.x, 1.5.x; AL 3.3.x, 1.5.x" },
-  accounts: { title: "login.defs and pwquality password policy", anchors: "LB os-05; U22 5.3.3.2.x, 5.4.1.x; AL 4.4.x, 4.5.1" },
-  permissions: { title: "Permissions on account, SSH and cron files; core dumps; unused modules", anchors: "LB os-02, os-03, os-10, os-13; U22 7.1.x; AL 6.1.x" },
+  accounts: {
+    title: "login.defs and pwquality password policy",
+    anchors: "LB os-05; U22 5.3.3.2.x, 5.4.1.x; AL 4.4.x, 4.5.1",
+  },
+  permissions: {
+    title: "Permissions on account, SSH and cron files; core dumps; unused modules",
+    anchors: "LB os-02, os-03, os-10, os-13; U22 7.1.x; AL 6.1.x",
+  },
   services: { title: "Unused services and packages off", anchors: "LB package-01..09; U22 2.1.1-2.1.22; AL 2.4" },
-  ids: { title: "Host IDS agent (Wazuh default, Suricata option)", anchors: "custom: agent installed, enrolled, active" },
-  logging: { title: "Log forwarding (CloudWatch agent on EC2, rsyslog over TLS on-prem)", anchors: "U22 6.2.1.2.x; AL 5.1.1.6" },
+  ids: {
+    title: "Host IDS agent (Wazuh default, Suricata option)",
+    anchors: "custom: agent installed, enrolled, active",
+  },
+  logging: {
+    title: "Log forwarding (CloudWatch agent on EC2, rsyslog over TLS on-prem)",
+    anchors: "U22 6.2.1.2.x; AL 5.1.1.6",
+  },
   mysql: { title: "Self-hosted MySQL/MariaDB hardening (role db)", anchors: "dev-sec mysql-baseline" },
 } as const;
 export type HostControlId = keyof typeof HOST_CONTROLS;
@@ -134,7 +152,12 @@ export function sshSettings(o: SshSettingsOptions): SshSetting[] {
     { key: "UseDNS", value: "no", anchor: "dev-sec ssh_hardening" },
     { key: "RevokedKeys", value: "/etc/ssh/revoked_keys", anchor: "dev-sec ssh_hardening" },
   ];
-  if (o.requiredRsaSize) s.push({ key: "RequiredRSASize", value: String(SSH_CRYPTO.rsaMinBits), anchor: "no RSA keys under 3072 bits (ssh-audit strict)" });
+  if (o.requiredRsaSize)
+    s.push({
+      key: "RequiredRSASize",
+      value: String(SSH_CRYPTO.rsaMinBits),
+      anchor: "no RSA keys under 3072 bits (ssh-audit strict)",
+    });
   if (o.debianFamily) s.push({ key: "DebianBanner", value: "no", effective: null, anchor: "SB sshd-47" });
   return s;
 }
@@ -267,7 +290,9 @@ export const AUDIT_RULES: readonly string[] = [
   "## U22 6.3.3.9 permission changes",
   ...both(`-a always,exit -F arch=ARCH -S chmod,fchmod,fchmodat ${USER} -k perm_mod`),
   ...both(`-a always,exit -F arch=ARCH -S chown,fchown,lchown,fchownat ${USER} -k perm_mod`),
-  ...both(`-a always,exit -F arch=ARCH -S setxattr,lsetxattr,fsetxattr,removexattr,lremovexattr,fremovexattr ${USER} -k perm_mod`),
+  ...both(
+    `-a always,exit -F arch=ARCH -S setxattr,lsetxattr,fsetxattr,removexattr,lremovexattr,fremovexattr ${USER} -k perm_mod`,
+  ),
   "## U22 6.3.3.10 mounts",
   ...both(`-a always,exit -F arch=ARCH -S mount ${USER} -k mounts`),
   "## U22 6.3.3.11 session",
@@ -294,19 +319,57 @@ export const AUDITED_TOOLS: readonly { path: string; key: string }[] = [
 
 /** Packages that must not be installed (LB package-01..09; U22 2.1.x). Debian/Ubuntu and AL2023 names. */
 export const FORBIDDEN_PACKAGES = {
-  deb: ["inetutils-inetd", "openbsd-inetd", "xinetd", "telnetd", "inetutils-telnetd", "rsh-server", "rsh-redone-server", "nis", "ypserv", "tftpd-hpa", "prelink"],
+  deb: [
+    "inetutils-inetd",
+    "openbsd-inetd",
+    "xinetd",
+    "telnetd",
+    "inetutils-telnetd",
+    "rsh-server",
+    "rsh-redone-server",
+    "nis",
+    "ypserv",
+    "tftpd-hpa",
+    "prelink",
+  ],
   rpm: ["xinetd", "telnet-server", "rsh-server", "ypserv", "tftp-server", "prelink"],
 } as const;
 
 /** Units stopped, disabled and masked when present (U22 2.1.x "services not in use"). */
 export const UNUSED_UNITS: readonly string[] = [
-  "avahi-daemon.service", "avahi-daemon.socket", "cups.service", "cups.socket", "cups-browsed.service",
-  "rpcbind.service", "rpcbind.socket", "nfs-server.service", "vsftpd.service", "snmpd.service",
-  "isc-dhcp-server.service", "slapd.service", "bind9.service", "named.service", "smbd.service", "squid.service",
-  "dovecot.service", "telnet.socket", "rsh.socket", "rlogin.socket", "rexec.socket",
+  "avahi-daemon.service",
+  "avahi-daemon.socket",
+  "cups.service",
+  "cups.socket",
+  "cups-browsed.service",
+  "rpcbind.service",
+  "rpcbind.socket",
+  "nfs-server.service",
+  "vsftpd.service",
+  "snmpd.service",
+  "isc-dhcp-server.service",
+  "slapd.service",
+  "bind9.service",
+  "named.service",
+  "smbd.service",
+  "squid.service",
+  "dovecot.service",
+  "telnet.socket",
+  "rsh.socket",
+  "rlogin.socket",
+  "rexec.socket",
 ];
 
 /** Filesystems and protocols that cannot be loaded (LB os-10; U22 1.1.1.x, 3.2.x). squashfs stays: Ubuntu AMIs run the SSM agent as a snap. */
 export const BLACKLISTED_MODULES: readonly string[] = [
-  "cramfs", "freevxfs", "jffs2", "hfs", "hfsplus", "udf", "dccp", "rds", "sctp", "tipc",
+  "cramfs",
+  "freevxfs",
+  "jffs2",
+  "hfs",
+  "hfsplus",
+  "udf",
+  "dccp",
+  "rds",
+  "sctp",
+  "tipc",
 ];

@@ -30,12 +30,17 @@ const peerOf = (cidr: string): PeerSpec => ({ kind: cidr.includes(":") ? "ipv6" 
 
 export function exposureChecks(m: Exposed, ctx: z.RefinementCtx): void {
   const { waivers, internalCidrs, webPorts } = m.exposure;
-  const add = (path: (string | number)[], input: unknown, message: string) => ctx.addIssue({ code: "custom", path, input, message });
+  const add = (path: (string | number)[], input: unknown, message: string) =>
+    ctx.addIssue({ code: "custom", path, input, message });
   // SSH is remote admin on whatever port sshd listens: judged as tcp/22.
   const ssh: PortSpec = { protocol: "tcp", fromPort: 22, toPort: 22, label: `ssh (tcp${m.ssh.port})` };
   const sources = m.ssh.managementSources;
   if (sources.length > 1 && isAnywhere(sources, internalCidrs) && !sources.some((s) => isAnywhere(s))) {
-    add(["ssh", "managementSources"], sources, "SSH from the internet is refused (these ranges together cover it): use your VPN, bastion or office CIDR");
+    add(
+      ["ssh", "managementSources"],
+      sources,
+      "SSH from the internet is refused (these ranges together cover it): use your VPN, bastion or office CIDR",
+    );
   }
   sources.forEach((cidr, i) => {
     if (isAnywhere([cidr])) return; // refused by the field's own check
@@ -45,7 +50,12 @@ export function exposureChecks(m: Exposed, ctx: z.RefinementCtx): void {
   m.inbound.forEach((r, i) => {
     const [from, to] = typeof r.port === "number" ? [r.port, r.port] : [r.port.from, r.port.to];
     if (from > to) return; // reported by the port check
-    const port: PortSpec = { protocol: r.protocol, fromPort: from, toPort: to, label: `${r.protocol}${from === to ? from : `${from}-${to}`}` };
+    const port: PortSpec = {
+      protocol: r.protocol,
+      fromPort: from,
+      toPort: to,
+      label: `${r.protocol}${from === to ? from : `${from}-${to}`}`,
+    };
     r.sources.forEach((cidr, si) => {
       const v = judgeIngress(peerOf(cidr), port, webPorts, waivers, new Date(), internalCidrs);
       if (!v.ok) add(["inbound", i, "sources", si], cidr, `${v.message}; ${v.fix} (waivers go in exposure.waivers)`);

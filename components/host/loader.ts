@@ -34,21 +34,30 @@ export function bundleObjectKey(b: HostBundle): string {
 export function renderBundleArchive(b: HostBundle): string {
   const entries = bundleEntries(b);
   const odd = entries.find((e) => !/^[A-Za-z0-9._@+/-]+$/.test(e.rel) || e.rel.split("/").includes(".."));
-  if (odd) throw new Error(`bundle entry ${JSON.stringify(odd.rel)}: an archive path uses letters, digits and . _ @ + - / only`);
-  const dirs = [...new Set(entries.map((e) => path.posix.dirname(e.rel)).filter((d) => d !== "."))]
-    .flatMap((d) => d.split("/").map((_, i, parts) => parts.slice(0, i + 1).join("/")));
+  if (odd)
+    throw new Error(
+      `bundle entry ${JSON.stringify(odd.rel)}: an archive path uses letters, digits and . _ @ + - / only`,
+    );
+  const dirs = [...new Set(entries.map((e) => path.posix.dirname(e.rel)).filter((d) => d !== "."))].flatMap((d) =>
+    d.split("/").map((_, i, parts) => parts.slice(0, i + 1).join("/")),
+  );
   const out = [
     "#!/bin/sh",
     `# Bulwark host bundle ${b.hash} for ${b.os}, role ${b.model.role}: self-extracting archive. Usage: sh THIS DIR`,
     "set -eu",
-    'd=${1:?usage: sh bundle.sh DIR}',
+    "d=${1:?usage: sh bundle.sh DIR}",
     "umask 077",
     'install -d -m 0700 "$d"',
     ...[...new Set(dirs)].map((d) => `install -d -m 0700 "$d/${d}"`),
   ];
   for (const e of entries) {
     const b64 = Buffer.from(e.content).toString("base64").replace(/.{76}/g, "$&\n").replace(/\n$/, "");
-    out.push(`base64 -d > "$d/${e.rel}" <<'EOF_B64'`, ...(b64 ? [b64] : []), "EOF_B64", `chmod 0${(e.mode & 0o7777).toString(8)} "$d/${e.rel}"`);
+    out.push(
+      `base64 -d > "$d/${e.rel}" <<'EOF_B64'`,
+      ...(b64 ? [b64] : []),
+      "EOF_B64",
+      `chmod 0${(e.mode & 0o7777).toString(8)} "$d/${e.rel}"`,
+    );
   }
   return out.join("\n") + "\n";
 }
@@ -78,21 +87,25 @@ export function renderLoaderCloudInit(t: LoaderTarget, test: LoaderTestOverrides
   for (const [k, v] of Object.entries({ bucket: t.bucket, key: t.key, region: t.region })) {
     if (!SAFE.test(v)) throw new Error(`loader ${k} = ${JSON.stringify(v)}: use letters, digits and . _ / : - only`);
   }
-  if (!/^[0-9a-f]{64}$/.test(t.sha256)) throw new Error(`loader sha256 = ${JSON.stringify(t.sha256)}: give the archive's hex sha256`);
+  if (!/^[0-9a-f]{64}$/.test(t.sha256))
+    throw new Error(`loader sha256 = ${JSON.stringify(t.sha256)}: give the archive's hex sha256`);
   const cfg = { bucket: t.bucket, key: t.key, region: t.region, sha256: t.sha256, ...test };
   const doc = {
     write_files: [{ path: LOADER_ON_HOST, permissions: "0700", owner: "root:root", content: LOADER_PY }],
     runcmd: [["python3", LOADER_ON_HOST, JSON.stringify(cfg)]],
   };
-  return `#cloud-config\n# Bulwark host bundle ${t.bundle.hash} for ${t.bundle.os}, role ${t.bundle.role}\n` +
+  return (
+    `#cloud-config\n# Bulwark host bundle ${t.bundle.hash} for ${t.bundle.os}, role ${t.bundle.role}\n` +
     `# Bulwark bundle loader: s3://${t.bucket}/${t.key} sha256 ${t.sha256} into ${test.dest ?? BUNDLE_ON_HOST}\n` +
-    YAML.stringify(doc, { lineWidth: 0, blockQuote: "literal", indentSeq: false });
+    YAML.stringify(doc, { lineWidth: 0, blockQuote: "literal", indentSeq: false })
+  );
 }
 
 /** The loader user data, gzipped and base64 for userDataBase64 (cloud-init detects gzip). */
 export function renderLoaderUserData(t: LoaderTarget, test: LoaderTestOverrides = {}): string {
   const gz = gzipSync(Buffer.from(renderLoaderCloudInit(t, test)), { level: 9 });
-  if (gz.length > LOADER_USER_DATA_MAX_GZIP) throw new Error(`loader user data is ${gz.length} bytes gzipped; keep it under ${LOADER_USER_DATA_MAX_GZIP}`);
+  if (gz.length > LOADER_USER_DATA_MAX_GZIP)
+    throw new Error(`loader user data is ${gz.length} bytes gzipped; keep it under ${LOADER_USER_DATA_MAX_GZIP}`);
   return gz.toString("base64");
 }
 

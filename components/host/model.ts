@@ -23,7 +23,12 @@ export const HOST_WAIVER_POLICIES = {
 /** A waiver on the host: same fields as the pack's waiver; the policy is implied by where it sits. Expired: refused. */
 export const hostWaiverSchema = waiverSchema.omit({ policy: true }).superRefine((w, ctx) => {
   if (isExpired(w)) {
-    ctx.addIssue({ code: "custom", path: ["expires"], input: w.expires, message: "this waiver has expired: fix the finding, or have the approver renew it with a later expires date" });
+    ctx.addIssue({
+      code: "custom",
+      path: ["expires"],
+      input: w.expires,
+      message: "this waiver has expired: fix the finding, or have the approver renew it with a later expires date",
+    });
   }
 });
 export type HostWaiver = z.infer<typeof hostWaiverSchema>;
@@ -97,16 +102,30 @@ const wazuhSchema = z
     enrolmentSecretParameter: z
       .string()
       .regex(/^\/[A-Za-z0-9_.\-/]+$/, "use an SSM parameter name such as /bulwark/wazuh/enrolment (SecureString)"),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "use an AWS region such as eu-west-2").optional(),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "use an AWS region such as eu-west-2")
+      .optional(),
     agentGroups: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, "use letters, digits, _ and -")).default([]),
     /** Must be the manager's version or older (Wazuh upgrade guide); held so unattended upgrades do not move it. */
-    version: z.string().regex(/^\d+\.\d+\.\d+(-\d+)?$/, "use a version such as 4.9.2-1").optional(),
+    version: z
+      .string()
+      .regex(/^\d+\.\d+\.\d+(-\d+)?$/, "use a version such as 4.9.2-1")
+      .optional(),
   })
   .strict();
 
 const idsUnion = z.discriminatedUnion("kind", [
   wazuhSchema,
-  z.object({ kind: z.literal("suricata"), interface: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional() }).strict(),
+  z
+    .object({
+      kind: z.literal("suricata"),
+      interface: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]+$/)
+        .optional(),
+    })
+    .strict(),
   z.object({ kind: z.literal("none"), waiver: hostWaiverSchema }).strict(),
 ]);
 /** Wazuh is the default: an `ids` section without `kind` is a Wazuh agent. */
@@ -119,8 +138,14 @@ const logsSchema = z.discriminatedUnion("kind", [
   z
     .object({
       kind: z.literal("cloudwatch"),
-      logGroupPrefix: z.string().regex(/^[A-Za-z0-9_\-/.#]+$/, "use a CloudWatch log group prefix such as /bulwark/hosts").default("/bulwark/hosts"),
-      region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "use an AWS region such as eu-west-2").optional(),
+      logGroupPrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9_\-/.#]+$/, "use a CloudWatch log group prefix such as /bulwark/hosts")
+        .default("/bulwark/hosts"),
+      region: z
+        .string()
+        .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "use an AWS region such as eu-west-2")
+        .optional(),
     })
     .strict(),
   z
@@ -135,11 +160,19 @@ const logsSchema = z.discriminatedUnion("kind", [
         .superRefine((pem, ctx) => {
           // Installed world-readable: a private key there would be every local user's. The value is never echoed.
           if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(pem)) {
-            ctx.addIssue({ code: "custom", input: "(masked: holds a private key)", message: "caPem holds a private key: paste only the CA certificate (-----BEGIN CERTIFICATE----- blocks), and rotate that key" });
+            ctx.addIssue({
+              code: "custom",
+              input: "(masked: holds a private key)",
+              message:
+                "caPem holds a private key: paste only the CA certificate (-----BEGIN CERTIFICATE----- blocks), and rotate that key",
+            });
           }
         }),
       /** The collector certificate's name (x509/name authentication); defaults to `target`. */
-      permittedPeer: z.string().regex(/^[A-Za-z0-9.*-]+$/).optional(),
+      permittedPeer: z
+        .string()
+        .regex(/^[A-Za-z0-9.*-]+$/)
+        .optional(),
     })
     .strict(),
 ]);
@@ -149,7 +182,10 @@ const patchSchema = z
     automatic: z.boolean().default(true),
     securityOnly: z.boolean().default(true),
     /** Reboot automatically when an update needs it, at this local time (HH:MM). Omit for no automatic reboot. */
-    rebootAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "use a 24-hour time such as 03:30").optional(),
+    rebootAt: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "use a 24-hour time such as 03:30")
+      .optional(),
     waiver: hostWaiverSchema.optional(),
   })
   .strict()
@@ -159,7 +195,8 @@ const patchSchema = z
         code: "custom",
         path: ["automatic"],
         input: p.automatic,
-        message: "automatic security updates are the default; to turn them off add patch.waiver {reason, approver, expires}",
+        message:
+          "automatic security updates are the default; to turn them off add patch.waiver {reason, approver, expires}",
       });
     }
   });
@@ -185,7 +222,13 @@ const updatesSchema = z
   .strict()
   .superRefine((u, ctx) => {
     if (!u.installOnFirstApply && !u.waiver) {
-      ctx.addIssue({ code: "custom", path: ["installOnFirstApply"], input: false, message: "the first apply installs pending security updates; to skip that add updates.waiver {reason, approver, expires}" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["installOnFirstApply"],
+        input: false,
+        message:
+          "the first apply installs pending security updates; to skip that add updates.waiver {reason, approver, expires}",
+      });
     }
   });
 /** One outbound flow the host may open (the estate's tier flows, or a host's own). */
@@ -198,9 +241,12 @@ export const egressFlowSchema = z
   })
   .strict()
   .superRefine((f, ctx) => {
-    if (typeof f.port !== "number" && f.port.from > f.port.to) ctx.addIssue({ code: "custom", path: ["port"], input: f.port, message: "from must not be above to" });
+    if (typeof f.port !== "number" && f.port.from > f.port.to)
+      ctx.addIssue({ code: "custom", path: ["port"], input: f.port, message: "from must not be above to" });
   });
-const ipSchema = z.string().refine((s) => ipaddr.isValid(s.replace(/%.*/, "")), "use an IPv4 or IPv6 address such as 10.20.0.2");
+const ipSchema = z
+  .string()
+  .refine((s) => ipaddr.isValid(s.replace(/%.*/, "")), "use an IPv4 or IPv6 address such as 10.20.0.2");
 
 /**
  * Outbound traffic (docs/host-egress.md). `restricted` (default): the output chain drops everything but
@@ -214,16 +260,30 @@ export const egressSchema = z.preprocess(
       mode: z.enum(["restricted", "open"]).default("restricted"),
       /** Resolvers to allow; default: the ones this host uses, found by apply (resolv.conf, systemd-resolved). */
       dns: z.array(ipSchema).max(16).optional(),
-      flows: z.array(egressFlowSchema).max(64, "declare at most 64 flows; group destinations in one flow's `to`").default([]),
+      flows: z
+        .array(egressFlowSchema)
+        .max(64, "declare at most 64 flows; group destinations in one flow's `to`")
+        .default([]),
       waiver: hostWaiverSchema.optional(),
     })
     .strict()
     .superRefine((e, ctx) => {
       if (e.mode === "open" && !e.waiver) {
-        ctx.addIssue({ code: "custom", path: ["mode"], input: e.mode, message: "open egress lets a compromised host reach any neighbour; use mode: restricted with declared flows, or add egress.waiver {reason, approver, expires}" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["mode"],
+          input: e.mode,
+          message:
+            "open egress lets a compromised host reach any neighbour; use mode: restricted with declared flows, or add egress.waiver {reason, approver, expires}",
+        });
       }
       if (e.waiver && isExpired(e.waiver)) {
-        ctx.addIssue({ code: "custom", path: ["waiver", "expires"], input: e.waiver.expires, message: "this waiver has expired; renew it (new expires date and approver) or use mode: restricted" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["waiver", "expires"],
+          input: e.waiver.expires,
+          message: "this waiver has expired; renew it (new expires date and approver) or use mode: restricted",
+        });
       }
     }),
 );
@@ -247,9 +307,13 @@ export const hostModelBase = z
         port: portSchema.default(22),
         managementSources: z
           // The whole internet, in any spelling, is refused here; public ranges need a waiver (exposureChecks).
-          .array(cidrSchema.refine((c) => !isAnywhere([c]), "SSH from the internet is refused: use your VPN, bastion or office CIDR"))
-          // Empty: no SSH from anywhere (Session Manager only); sshd stays hardened behind a closed port.
-          ,
+          .array(
+            cidrSchema.refine(
+              (c) => !isAnywhere([c]),
+              "SSH from the internet is refused: use your VPN, bastion or office CIDR",
+            ),
+          ),
+        // Empty: no SSH from anywhere (Session Manager only); sshd stays hardened behind a closed port.
       })
       .strict(),
     inbound: z.array(inboundRuleSchema).default([]),
@@ -267,46 +331,69 @@ export const hostModelBase = z
   .strict();
 
 export const hostModelSchema = hostModelBase.superRefine((m, ctx) => {
-    m.inbound.forEach((r, i) => {
-      const from = typeof r.port === "number" ? r.port : r.port.from;
-      const to = typeof r.port === "number" ? r.port : r.port.to;
-      if (from > to) ctx.addIssue({ code: "custom", path: ["inbound", i, "port"], input: r.port, message: "from must not be above to" });
-      if (r.protocol === "tcp" && from <= m.ssh.port && m.ssh.port <= to) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["inbound", i, "port"],
-          input: r.port,
-          message: `SSH (${m.ssh.port}) is opened only from ssh.managementSources; remove it from inbound`,
-        });
-      }
-    });
-    if (m.admins.length === 0 && m.ssh.managementSources.length > 0) {
+  m.inbound.forEach((r, i) => {
+    const from = typeof r.port === "number" ? r.port : r.port.from;
+    const to = typeof r.port === "number" ? r.port : r.port.to;
+    if (from > to)
       ctx.addIssue({
         code: "custom",
-        path: ["admins"],
-        input: m.admins,
-        message: "SSH is opened from ssh.managementSources but no admin can log in: declare at least one admin user with an SSH key, or set managementSources: [] (Session Manager only)",
+        path: ["inbound", i, "port"],
+        input: r.port,
+        message: "from must not be above to",
+      });
+    if (r.protocol === "tcp" && from <= m.ssh.port && m.ssh.port <= to) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["inbound", i, "port"],
+        input: r.port,
+        message: `SSH (${m.ssh.port}) is opened only from ssh.managementSources; remove it from inbound`,
       });
     }
-    const names = new Set<string>();
-    m.admins.forEach((a, i) => {
-      if (names.has(a.name)) ctx.addIssue({ code: "custom", path: ["admins", i, "name"], input: a.name, message: "admin names must be unique" });
-      names.add(a.name);
-    });
-    checkKeptAccounts(m, ctx);
-    if (m.role !== "db" && m.mysql) {
-      ctx.addIssue({ code: "custom", path: ["role"], input: m.role, message: "a mysql section needs role: db" });
-    }
-    exposureChecks(m, ctx);
   });
+  if (m.admins.length === 0 && m.ssh.managementSources.length > 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["admins"],
+      input: m.admins,
+      message:
+        "SSH is opened from ssh.managementSources but no admin can log in: declare at least one admin user with an SSH key, or set managementSources: [] (Session Manager only)",
+    });
+  }
+  const names = new Set<string>();
+  m.admins.forEach((a, i) => {
+    if (names.has(a.name))
+      ctx.addIssue({
+        code: "custom",
+        path: ["admins", i, "name"],
+        input: a.name,
+        message: "admin names must be unique",
+      });
+    names.add(a.name);
+  });
+  checkKeptAccounts(m, ctx);
+  if (m.role !== "db" && m.mysql) {
+    ctx.addIssue({ code: "custom", path: ["role"], input: m.role, message: "a mysql section needs role: db" });
+  }
+  exposureChecks(m, ctx);
+});
 
 /** Kept accounts: each once, and not one the model already declares. */
 function checkKeptAccounts(m: z.output<typeof hostModelBase>, ctx: z.RefinementCtx): void {
   const declared = new Set([...m.admins.map((a) => a.name), ...(m.sessionUser ? [m.sessionUser] : [])]);
   const seen = new Set<string>();
   m.accounts.keep.forEach((k, i) => {
-    const why = declared.has(k.name) ? "is already declared (admin or sessionUser); remove it from keep" : seen.has(k.name) ? "is listed twice; keep one entry" : "";
-    if (why) ctx.addIssue({ code: "custom", path: ["accounts", "keep", i, "name"], input: k.name, message: `${k.name} ${why}` });
+    const why = declared.has(k.name)
+      ? "is already declared (admin or sessionUser); remove it from keep"
+      : seen.has(k.name)
+        ? "is listed twice; keep one entry"
+        : "";
+    if (why)
+      ctx.addIssue({
+        code: "custom",
+        path: ["accounts", "keep", i, "name"],
+        input: k.name,
+        message: `${k.name} ${why}`,
+      });
     seen.add(k.name);
   });
 }
@@ -334,7 +421,10 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((s, k) => (typeof k === "number" ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), "");
+  return path.reduce<string>(
+    (s, k) => (typeof k === "number" ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)),
+    "",
+  );
 }
 
 /** Each problem names the field, the value given and the fix. */
@@ -343,12 +433,16 @@ export function describeZodIssues(err: z.ZodError, input: unknown): string[] {
     // Name the unknown key, never echo its object: a misplaced password would reach the terminal and CI logs.
     if (i.code === "unrecognized_keys") {
       return i.keys
-        .map((k) => `${fieldPath([...i.path, k])} = (an unknown key): not a host setting; remove it or check its spelling (README: Host hardening)`)
+        .map(
+          (k) =>
+            `${fieldPath([...i.path, k])} = (an unknown key): not a host setting; remove it or check its spelling (README: Host hardening)`,
+        )
         .join("\n");
     }
     if (i.code === "invalid_type") {
       const given = "input" in i && i.input !== undefined ? i.input : valueAt(input, i.path);
-      if (given === undefined) return `${fieldPath(i.path) || "(top level)"} = (missing): required; set it (${i.expected})`;
+      if (given === undefined)
+        return `${fieldPath(i.path) || "(top level)"} = (missing): required; set it (${i.expected})`;
     }
     const value = "input" in i && i.input !== undefined ? i.input : valueAt(input, i.path);
     const shown = value === undefined ? "(missing)" : JSON.stringify(value);

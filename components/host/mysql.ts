@@ -8,7 +8,15 @@ import * as fs from "fs";
 import * as path from "path";
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
-import { accountChecks, keepAccountSchema, keptLines, leftoverAccountsSql, LOCK_ACCOUNT_PRINTF, SYSTEM_ACCOUNTS, usableNotKept } from "../mysql-accounts";
+import {
+  accountChecks,
+  keepAccountSchema,
+  keptLines,
+  leftoverAccountsSql,
+  LOCK_ACCOUNT_PRINTF,
+  SYSTEM_ACCOUNTS,
+  usableNotKept,
+} from "../mysql-accounts";
 import {
   accountHostSchema,
   appGrantFields,
@@ -53,21 +61,21 @@ const absPath = z
  * The server listens on one private (RFC 1918 / unique-local) or loopback address, never a public one or all.
  * `auto`: the host's primary private IPv4, resolved by apply on the host (EC2 assigns it at launch).
  */
-const bindAddressSchema = z.string().refine(
-  (s) => {
-    if (s === BIND_AUTO) return true;
-    if (!ipaddr.isValid(s)) return false;
-    const range = ipaddr.process(s).range();
-    return range === "private" || range === "loopback" || range === "uniqueLocal";
-  },
-  "use auto (this host's private IPv4, found at apply) or one private address of this host (10/8, 172.16/12, 192.168/16, fc00::/7) or loopback, never 0.0.0.0 or a public one",
-);
+const bindAddressSchema = z.string().refine((s) => {
+  if (s === BIND_AUTO) return true;
+  if (!ipaddr.isValid(s)) return false;
+  const range = ipaddr.process(s).range();
+  return range === "private" || range === "loopback" || range === "uniqueLocal";
+}, "use auto (this host's private IPv4, found at apply) or one private address of this host (10/8, 172.16/12, 192.168/16, fc00::/7) or loopback, never 0.0.0.0 or a public one");
 
 const selfHostedAppSchema = z
   .object({
     ...appGrantFields,
     /** Where the application connects from: an IP or CIDR (mysql-baseline mysql-db-07: never `%`). */
-    host: accountHostSchema.refine((h) => h !== "%", "name the application's address or subnet; % (any host) is refused (mysql-db-07)"),
+    host: accountHostSchema.refine(
+      (h) => h !== "%",
+      "name the application's address or subnet; % (any host) is refused (mysql-db-07)",
+    ),
     /**
      * `password`: read from `<secretsDir>/<name>.password` (root 0600); generated there on first apply if absent.
      * `unix_socket`: the local OS user of the same name, no password (host must be localhost).
@@ -78,7 +86,11 @@ const selfHostedAppSchema = z
   .superRefine((u, ctx) => {
     checkGrant(u, ctx);
     if (u.auth === "unix_socket" && u.host !== "localhost") {
-      ctx.addIssue({ code: "custom", path: ["host"], message: "unix_socket users connect locally: set host: localhost" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["host"],
+        message: "unix_socket users connect locally: set host: localhost",
+      });
     }
   });
 
@@ -90,7 +102,10 @@ export const mysqlRoleSchema = z
     bindAddress: bindAddressSchema,
     port: z.number().int().min(1, "use a port from 1 to 65535").max(65535, "use a port from 1 to 65535").default(3306),
     /** systemd unit; defaults to the flavor's Debian/Ubuntu name. */
-    service: z.string().regex(/^[a-z][a-z0-9@._-]*$/, "use a systemd unit name such as mariadb").optional(),
+    service: z
+      .string()
+      .regex(/^[a-z][a-z0-9@._-]*$/, "use a systemd unit name such as mariadb")
+      .optional(),
     paths: z
       .object({
         configFile: absPath.optional(),
@@ -135,7 +150,12 @@ export const mysqlRoleSchema = z
     const seen = new Map<string, number>();
     cfg.apps.forEach((a, i) => {
       if (seen.has(a.name)) {
-        ctx.addIssue({ code: "custom", path: ["apps", i, "name"], message: `repeats apps[${seen.get(a.name)}]: give each application its own user`, input: a.name });
+        ctx.addIssue({
+          code: "custom",
+          path: ["apps", i, "name"],
+          message: `repeats apps[${seen.get(a.name)}]: give each application its own user`,
+          input: a.name,
+        });
       }
       seen.set(a.name, i);
     });
@@ -143,11 +163,16 @@ export const mysqlRoleSchema = z
     const kept = new Map<string, number>();
     cfg.keepAccounts.forEach((k, i) => {
       const acct = `${k.user}@${k.host}`;
-      const why = SYSTEM_ACCOUNTS[cfg.flavor].includes(acct) || k.user === "root"
-        ? "is a system account (never locked, root only at localhost): remove it from keepAccounts"
-        : declared.has(acct) ? "is declared in apps (never locked): remove it from keepAccounts"
-          : kept.has(acct) ? `repeats keepAccounts[${kept.get(acct)}]: list each account once` : "";
-      if (why) ctx.addIssue({ code: "custom", path: ["keepAccounts", i, "user"], message: `${acct} ${why}`, input: k.user });
+      const why =
+        SYSTEM_ACCOUNTS[cfg.flavor].includes(acct) || k.user === "root"
+          ? "is a system account (never locked, root only at localhost): remove it from keepAccounts"
+          : declared.has(acct)
+            ? "is declared in apps (never locked): remove it from keepAccounts"
+            : kept.has(acct)
+              ? `repeats keepAccounts[${kept.get(acct)}]: list each account once`
+              : "";
+      if (why)
+        ctx.addIssue({ code: "custom", path: ["keepAccounts", i, "user"], message: `${acct} ${why}`, input: k.user });
       kept.set(acct, i);
     });
   });
@@ -194,7 +219,11 @@ export function renderMysqlHardening(input: unknown): MysqlHardening {
   const amazon = cfg.platform === "amazon";
   const confPath =
     cfg.paths.configFile ??
-    (amazon ? "/etc/my.cnf.d/99-bulwark-hardening.cnf" : maria ? "/etc/mysql/mariadb.conf.d/99-bulwark-hardening.cnf" : "/etc/mysql/mysql.conf.d/99-bulwark-hardening.cnf");
+    (amazon
+      ? "/etc/my.cnf.d/99-bulwark-hardening.cnf"
+      : maria
+        ? "/etc/mysql/mariadb.conf.d/99-bulwark-hardening.cnf"
+        : "/etc/mysql/mysql.conf.d/99-bulwark-hardening.cnf");
   const socket = cfg.paths.socket ?? (amazon ? "/var/lib/mysql/mysql.sock" : "/run/mysqld/mysqld.sock");
   const client = maria ? "mariadb" : "mysql";
   const admin = maria ? "mariadb-admin" : "mysqladmin";
@@ -256,7 +285,17 @@ export function renderMysqlHardening(input: unknown): MysqlHardening {
 
   const pwApps = cfg.apps.filter((a) => a.auth === "password");
   const userSql = cfg.apps.flatMap((a) =>
-    renderUserSql({ name: a.name, host: a.host, database: a.database, privileges: a.privileges, scope: a.scope, auth: { kind: a.auth } }, cfg.flavor),
+    renderUserSql(
+      {
+        name: a.name,
+        host: a.host,
+        database: a.database,
+        privileges: a.privileges,
+        scope: a.scope,
+        auth: { kind: a.auth },
+      },
+      cfg.flavor,
+    ),
   );
   const installSql = renderSecureInstallationSql(cfg.flavor);
   const policy = {
@@ -279,9 +318,13 @@ ${bindSh}
 STAGE="\${BULWARK_MYSQL_STAGE:-all}" # prepare | sql | all (prepare: files and directories; sql: the server is up)
 
 if [ "$STAGE" != sql ]; then
-${auto ? `sed -i "s/^bind-address = .*/bind-address = $BIND/" "$CONF"
+${
+  auto
+    ? `sed -i "s/^bind-address = .*/bind-address = $BIND/" "$CONF"
 grep -qx "bind-address = $BIND" "$CONF" || { echo "bulwark-mysql: could not set bind-address in $CONF" >&2; exit 1; }
-` : ""}# mysql-conf-07/08: config root:mysql, not world-readable; mysql-conf-04: datadir mysql:mysql 0750
+`
+    : ""
+}# mysql-conf-07/08: config root:mysql, not world-readable; mysql-conf-04: datadir mysql:mysql 0750
 chown root:mysql "$CONF" && chmod 0640 "$CONF"
 [ -d ${sh(cfg.paths.datadir)} ] && chown mysql:mysql ${sh(cfg.paths.datadir)} && chmod 0750 ${sh(cfg.paths.datadir)}
 install -d -o mysql -g mysql -m 0750 ${sh(cfg.paths.secureFilePriv)}
@@ -334,10 +377,14 @@ ${pwApps
 fi`,
   )
   .join("\n")}
-${maria ? "" : `if [ "$(mysql --no-defaults --protocol=socket -S "$SOCKET" -u root -N -B -e "SELECT COUNT(*) FROM mysql.component WHERE component_urn='file://component_validate_password'")" = 0 ]; then
+${
+  maria
+    ? ""
+    : `if [ "$(mysql --no-defaults --protocol=socket -S "$SOCKET" -u root -N -B -e "SELECT COUNT(*) FROM mysql.component WHERE component_urn='file://component_validate_password'")" = 0 ]; then
   mysql --no-defaults --protocol=socket -S "$SOCKET" -u root -e "INSTALL COMPONENT 'file://component_validate_password'; SET GLOBAL validate_password.policy = 'STRONG', GLOBAL validate_password.length = ${cfg.passwordMinLength};"
 fi
-`}hexof() { tr -d '\\n' < "$1" | od -An -v -tx1 | tr -d ' \\n'; }
+`
+}hexof() { tr -d '\\n' < "$1" | od -An -v -tx1 | tr -d ' \\n'; }
 
 {
   cat <<'BULWARK_SQL'
@@ -368,7 +415,11 @@ echo "bulwark-mysql: applied (${cfg.apps.length} application user(s))"
     // [control id, query, expected]
     ["mysql-conf-03 local_infile", "SELECT @@GLOBAL.local_infile", "0"],
     ["mysql-conf-03 symbolic links", "SELECT @@GLOBAL.have_symlink", "DISABLED"],
-    ["mysql-conf-03 secure_file_priv", "SELECT TRIM(TRAILING '/' FROM @@GLOBAL.secure_file_priv)", cfg.paths.secureFilePriv.replace(/\/+$/, "")],
+    [
+      "mysql-conf-03 secure_file_priv",
+      "SELECT TRIM(TRAILING '/' FROM @@GLOBAL.secure_file_priv)",
+      cfg.paths.secureFilePriv.replace(/\/+$/, ""),
+    ],
     ["mysql-conf-03 skip_show_database", "SELECT @@GLOBAL.skip_show_database", "1"],
     ["bulwark skip_name_resolve", "SELECT @@GLOBAL.skip_name_resolve", "1"],
     ["bulwark require_secure_transport", "SELECT @@GLOBAL.require_secure_transport", "1"],
@@ -376,11 +427,21 @@ echo "bulwark-mysql: applied (${cfg.apps.length} application user(s))"
     ["bulwark tls_version", "SELECT @@GLOBAL.tls_version", cfg.tls.versions.join(",")],
     ...((maria
       ? [
-          ["bulwark password plugin", "SELECT PLUGIN_STATUS FROM information_schema.PLUGINS WHERE PLUGIN_NAME='simple_password_check'", "ACTIVE"],
+          [
+            "bulwark password plugin",
+            "SELECT PLUGIN_STATUS FROM information_schema.PLUGINS WHERE PLUGIN_NAME='simple_password_check'",
+            "ACTIVE",
+          ],
           ["bulwark strict_password_validation", "SELECT @@GLOBAL.strict_password_validation", "1"],
           ...(cfg.audit ? [["bulwark audit log", "SELECT @@GLOBAL.server_audit_logging", "1"]] : []),
         ]
-      : [["bulwark password component", "SELECT COUNT(*) FROM mysql.component WHERE component_urn='file://component_validate_password'", "1"]]) as [string, string, string][]),
+      : [
+          [
+            "bulwark password component",
+            "SELECT COUNT(*) FROM mysql.component WHERE component_urn='file://component_validate_password'",
+            "1",
+          ],
+        ]) as [string, string, string][]),
     ["mysql-db-03 no test database", "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='test'", "0"],
     ["mysql-db-04 no anonymous users", "SELECT COUNT(*) FROM mysql.user WHERE User=''", "0"],
     [
@@ -391,10 +452,22 @@ echo "bulwark-mysql: applied (${cfg.apps.length} application user(s))"
       "0",
     ],
     // Locked leftovers (and waived kept ones) cannot log in: they are reported by name below, not counted here.
-    ["mysql-db-06 grant option only for admins", `SELECT COUNT(*) FROM mysql.user WHERE Grant_priv='Y' AND User NOT IN (${grantOk}) AND ${usableNotKept(policy)}`, "0"],
+    [
+      "mysql-db-06 grant option only for admins",
+      `SELECT COUNT(*) FROM mysql.user WHERE Grant_priv='Y' AND User NOT IN (${grantOk}) AND ${usableNotKept(policy)}`,
+      "0",
+    ],
     ["mysql-db-07 no % hosts", `SELECT COUNT(*) FROM mysql.user WHERE Host='%' AND ${usableNotKept(policy)}`, "0"],
-    ["mysql-db-08 root only at localhost", "SELECT COUNT(*) FROM mysql.user WHERE User='root' AND Host<>'localhost'", "0"],
-    ["bulwark root only via the unix socket", "SELECT COUNT(*) FROM mysql.user WHERE User='root' AND plugin NOT IN ('unix_socket','auth_socket')", "0"],
+    [
+      "mysql-db-08 root only at localhost",
+      "SELECT COUNT(*) FROM mysql.user WHERE User='root' AND Host<>'localhost'",
+      "0",
+    ],
+    [
+      "bulwark root only via the unix socket",
+      "SELECT COUNT(*) FROM mysql.user WHERE User='root' AND plugin NOT IN ('unix_socket','auth_socket')",
+      "0",
+    ],
     ...accountChecks(policy),
     ...pwApps.map((a): [string, string, string] => [
       `bulwark ${a.name} requires TLS`,
@@ -404,7 +477,8 @@ echo "bulwark-mysql: applied (${cfg.apps.length} application user(s))"
   ];
 
   for (const row of checks) {
-    if (row.some((f) => /[|\n]/.test(f)) || row[2].includes("BULWARK_CHECKS")) throw new Error(`mysql check ${row[0]}: a field holds | or a newline`);
+    if (row.some((f) => /[|\n]/.test(f)) || row[2].includes("BULWARK_CHECKS"))
+      throw new Error(`mysql check ${row[0]}: a field holds | or a newline`);
   }
   const verify = `#!/usr/bin/env bash
 # Bulwark mysql role: verify. Prints one line per control; exits 1 if any fails.
@@ -417,7 +491,9 @@ check() { # id expected actual
 q() { ${client} --no-defaults --protocol=socket -S "$SOCKET" -u root -N -B -e "$1" 2>&1 | head -n 1; }
 ${bindSh.replace("|| exit 1", "|| { echo 'FAIL bulwark bind address: auto found no private IPv4'; exit 1; }")}
 check 'bulwark bind address' "$BIND" "$(q 'SELECT @@GLOBAL.bind_address')"
-${LISTENERS_SH.split("\n").filter((l) => !/^\s*#/.test(l)).join("\n")}
+${LISTENERS_SH.split("\n")
+  .filter((l) => !/^\s*#/.test(l))
+  .join("\n")}
 got=$(ss -Hltn 'sport = :${cfg.port}' | awk '{print $4}' | sort -u | paste -sd ' ')
 [ -z "$got" ] || [ "$got" = ${listen} ] || got="$got (held by $(listener_units ${cfg.port}))"
 check 'bulwark listens only on the bind address' ${listen} "$got"

@@ -77,27 +77,88 @@ interface OsProfile {
   minVersions?: string[];
 }
 
-const DEBIAN_PKGS = ["openssh-server", "nftables", "fail2ban", "python3-systemd", "auditd", "aide", "unattended-upgrades", "libpam-pwquality", "cracklib-runtime", "sudo", "iproute2", "rsyslog"];
+const DEBIAN_PKGS = [
+  "openssh-server",
+  "nftables",
+  "fail2ban",
+  "python3-systemd",
+  "auditd",
+  "aide",
+  "unattended-upgrades",
+  "libpam-pwquality",
+  "cracklib-runtime",
+  "sudo",
+  "iproute2",
+  "rsyslog",
+];
 
 const OS_PROFILES: Record<HostOs, OsProfile> = {
   "ubuntu-24.04": {
-    family: "debian", osRelease: "ubuntu-24.04", sshUnit: "ssh", nftConf: "/etc/nftables.conf", aideBin: "/usr/bin/aide",
-    shadowMode: "0640", shadowGroup: "shadow", sshKeyGroup: "root", packages: DEBIAN_PKGS, securityOrigin: "origin=Ubuntu,archive=${distro_codename}-security", distroName: "Ubuntu", requiredRsaSize: true,
+    family: "debian",
+    osRelease: "ubuntu-24.04",
+    sshUnit: "ssh",
+    nftConf: "/etc/nftables.conf",
+    aideBin: "/usr/bin/aide",
+    shadowMode: "0640",
+    shadowGroup: "shadow",
+    sshKeyGroup: "root",
+    packages: DEBIAN_PKGS,
+    securityOrigin: "origin=Ubuntu,archive=${distro_codename}-security",
+    distroName: "Ubuntu",
+    requiredRsaSize: true,
     // The release pocket's fail2ban 1.0.2-3 crashes on Python 3.12 (no asynchat); noble-updates fixes it.
     minVersions: ["fail2ban:1.0.2-3ubuntu0.1"],
   },
   "ubuntu-22.04": {
-    family: "debian", osRelease: "ubuntu-22.04", sshUnit: "ssh", nftConf: "/etc/nftables.conf", aideBin: "/usr/bin/aide",
-    shadowMode: "0640", shadowGroup: "shadow", sshKeyGroup: "root", packages: DEBIAN_PKGS, securityOrigin: "origin=Ubuntu,archive=${distro_codename}-security", distroName: "Ubuntu",
+    family: "debian",
+    osRelease: "ubuntu-22.04",
+    sshUnit: "ssh",
+    nftConf: "/etc/nftables.conf",
+    aideBin: "/usr/bin/aide",
+    shadowMode: "0640",
+    shadowGroup: "shadow",
+    sshKeyGroup: "root",
+    packages: DEBIAN_PKGS,
+    securityOrigin: "origin=Ubuntu,archive=${distro_codename}-security",
+    distroName: "Ubuntu",
   },
   "debian-12": {
-    family: "debian", osRelease: "debian-12", sshUnit: "ssh", nftConf: "/etc/nftables.conf", aideBin: "/usr/bin/aide",
-    shadowMode: "0640", shadowGroup: "shadow", sshKeyGroup: "root", packages: DEBIAN_PKGS, securityOrigin: "origin=Debian,codename=${distro_codename}-security,label=Debian-Security", distroName: "Debian", requiredRsaSize: true,
+    family: "debian",
+    osRelease: "debian-12",
+    sshUnit: "ssh",
+    nftConf: "/etc/nftables.conf",
+    aideBin: "/usr/bin/aide",
+    shadowMode: "0640",
+    shadowGroup: "shadow",
+    sshKeyGroup: "root",
+    packages: DEBIAN_PKGS,
+    securityOrigin: "origin=Debian,codename=${distro_codename}-security,label=Debian-Security",
+    distroName: "Debian",
+    requiredRsaSize: true,
   },
   "amazonlinux-2023": {
-    family: "amazon", osRelease: "amzn-2023", sshUnit: "sshd", nftConf: "/etc/sysconfig/nftables.conf", aideBin: "/usr/sbin/aide",
-    shadowMode: "0000", shadowGroup: "root", sshKeyGroup: "ssh_keys",
-    packages: ["openssh-server", "nftables", "fail2ban", "python3-systemd", "audit", "aide", "dnf-automatic", "libpwquality", "cracklib-dicts", "sudo", "iproute", "rsyslog"],
+    family: "amazon",
+    osRelease: "amzn-2023",
+    sshUnit: "sshd",
+    nftConf: "/etc/sysconfig/nftables.conf",
+    aideBin: "/usr/sbin/aide",
+    shadowMode: "0000",
+    shadowGroup: "root",
+    sshKeyGroup: "ssh_keys",
+    packages: [
+      "openssh-server",
+      "nftables",
+      "fail2ban",
+      "python3-systemd",
+      "audit",
+      "aide",
+      "dnf-automatic",
+      "libpwquality",
+      "cracklib-dicts",
+      "sudo",
+      "iproute",
+      "rsyslog",
+    ],
     distroName: "Amazon Linux",
   },
 };
@@ -124,7 +185,11 @@ export function collapseCidrs(cidrs: readonly string[]): string[] {
   const kept = parsed.filter(
     (a) =>
       !parsed.some(
-        (b) => b.c !== a.c && b.p[0].kind() === a.p[0].kind() && b.p[1] <= a.p[1] && a.p[0].match(b.p as [ipaddr.IPv4, number] & [ipaddr.IPv6, number]),
+        (b) =>
+          b.c !== a.c &&
+          b.p[0].kind() === a.p[0].kind() &&
+          b.p[1] <= a.p[1] &&
+          a.p[0].match(b.p as [ipaddr.IPv4, number] & [ipaddr.IPv6, number]),
       ),
   );
   return kept.map((k) => k.c).sort();
@@ -138,7 +203,10 @@ function portExpr(p: HostModel["inbound"][number]["port"]): string {
  * leave a multi-byte description over the limit, and `nft -c` refuses the ruleset). */
 export const NFT_COMMENT_MAX_BYTES = 128;
 export function nftComment(text: string): string {
-  const clean = text.replace(/"/g, "'").replace(/\\/g, "/").replace(/[\u0000-\u001f\u007f]/g, " ");
+  const clean = text
+    .replace(/"/g, "'")
+    .replace(/\\/g, "/")
+    .replace(/[\u0000-\u001f\u007f]/g, " ");
   const bytes = Buffer.from(clean, "utf8");
   if (bytes.length <= NFT_COMMENT_MAX_BYTES) return clean;
   let end = NFT_COMMENT_MAX_BYTES;
@@ -152,16 +220,40 @@ export function nftComment(text: string): string {
  * unicast is "the internet" a host may fetch updates from.
  */
 // ipaddr.js's own table of special ranges (what its range() reads); not in its type declarations.
-const specialRanges = (k: typeof ipaddr.IPv4 | typeof ipaddr.IPv6) => (k.prototype as unknown as { SpecialRanges: Record<string, unknown> }).SpecialRanges;
+const specialRanges = (k: typeof ipaddr.IPv4 | typeof ipaddr.IPv6) =>
+  (k.prototype as unknown as { SpecialRanges: Record<string, unknown> }).SpecialRanges;
 export function nonPublicCidrs(): { v4: string[]; v6: string[] } {
   const pick = (ranges: Record<string, unknown>, names: string[]) =>
     names.flatMap((n) => {
       const r = ranges[n] as [ipaddr.IPv4 | ipaddr.IPv6, number] | [ipaddr.IPv4 | ipaddr.IPv6, number][];
-      return (Array.isArray(r[0]) ? (r as [ipaddr.IPv4, number][]) : [r as [ipaddr.IPv4, number]]).map(([a, l]) => `${a.toString()}/${l}`);
+      return (Array.isArray(r[0]) ? (r as [ipaddr.IPv4, number][]) : [r as [ipaddr.IPv4, number]]).map(
+        ([a, l]) => `${a.toString()}/${l}`,
+      );
     });
   // NAT64 (64:ff9b::/96) stays public: IPv6-only subnets reach the internet through it.
-  const v4 = pick(specialRanges(ipaddr.IPv4), ["unspecified", "broadcast", "multicast", "linkLocal", "loopback", "carrierGradeNat", "private", "reserved"]);
-  const v6 = pick(specialRanges(ipaddr.IPv6), ["unspecified", "linkLocal", "multicast", "loopback", "uniqueLocal", "ipv4Mapped", "deprecatedSiteLocal", "discard", "rfc6145", "reserved", "segmentRouting"]);
+  const v4 = pick(specialRanges(ipaddr.IPv4), [
+    "unspecified",
+    "broadcast",
+    "multicast",
+    "linkLocal",
+    "loopback",
+    "carrierGradeNat",
+    "private",
+    "reserved",
+  ]);
+  const v6 = pick(specialRanges(ipaddr.IPv6), [
+    "unspecified",
+    "linkLocal",
+    "multicast",
+    "loopback",
+    "uniqueLocal",
+    "ipv4Mapped",
+    "deprecatedSiteLocal",
+    "discard",
+    "rfc6145",
+    "reserved",
+    "segmentRouting",
+  ]);
   const internal = (v6: boolean) => INTERNAL_RANGES.filter((c) => c.includes(":") === v6);
   return { v4: collapseCidrs([...internal(false), ...v4]), v6: collapseCidrs([...internal(true), ...v6]) };
 }
@@ -172,14 +264,18 @@ export const EGRESS_NFT = "/etc/bulwark/nft.d/egress.nft";
 /** Rules of the output chain (restricted egress): the `output` chain's body after its hook line. */
 function egressRules(m: HostModel): string[] {
   // Terse on purpose (no comments but the flows'): the ruleset travels verbatim in the 16 KiB user data.
-  const rule = (family: 4 | 6, dst: string, l4: string, note = "") => `\t\t${family === 4 ? "ip" : "ip6"} daddr ${dst} ${l4} accept${note && ` comment ${JSON.stringify(note)}`}`;
+  const rule = (family: 4 | 6, dst: string, l4: string, note = "") =>
+    `\t\t${family === 4 ? "ip" : "ip6"} daddr ${dst} ${l4} accept${note && ` comment ${JSON.stringify(note)}`}`;
   const both = (set: string, l4: string) => [rule(4, `@${set}_v4`, l4), rule(6, `@${set}_v6`, l4)];
   const flows = m.egress.flows.flatMap((f) => {
     const l4 = `${f.protocol} dport ${portExpr(f.port)}`;
     const note = f.description.replace(/"/g, "'").slice(0, 120);
     const to4 = collapseCidrs(f.to).filter((c) => !c.includes(":"));
     const to6 = collapseCidrs(f.to).filter((c) => c.includes(":"));
-    return [...(to4.length ? [rule(4, `{ ${to4.join(", ")} }`, l4, note)] : []), ...(to6.length ? [rule(6, `{ ${to6.join(", ")} }`, l4, note)] : [])];
+    return [
+      ...(to4.length ? [rule(4, `{ ${to4.join(", ")} }`, l4, note)] : []),
+      ...(to6.length ? [rule(6, `{ ${to6.join(", ")} }`, l4, note)] : []),
+    ];
   });
   return [
     "\t\tct state established,related accept",
@@ -256,13 +352,18 @@ export function renderNftables(m: HostModel): string {
     "\tchain forward {",
     "\t\ttype filter hook forward priority filter; policy drop;",
     "\t}",
-    ...(open ? [] : [
-      // One line per set: the user data is limited to 16 KiB.
-      `\tset nonpublic_v4 { type ipv4_addr; flags interval; auto-merge; elements = { ${nonPublicCidrs().v4.join(", ")} }; }`,
-      `\tset nonpublic_v6 { type ipv6_addr; flags interval; auto-merge; elements = { ${nonPublicCidrs().v6.join(", ")} }; }`,
-      ...["dns", ...(m.logs.kind === "rsyslog-tls" ? ["logs"] : []), ...(m.ids.kind === "wazuh" ? ["ids"] : [])]
-        .flatMap((n) => [4, 6].map((f) => `\tset ${n}_v${f} { type ipv${f}_addr; flags interval; auto-merge; }`)),
-    ]),
+    ...(open
+      ? []
+      : [
+          // One line per set: the user data is limited to 16 KiB.
+          `\tset nonpublic_v4 { type ipv4_addr; flags interval; auto-merge; elements = { ${nonPublicCidrs().v4.join(", ")} }; }`,
+          `\tset nonpublic_v6 { type ipv6_addr; flags interval; auto-merge; elements = { ${nonPublicCidrs().v6.join(", ")} }; }`,
+          ...[
+            "dns",
+            ...(m.logs.kind === "rsyslog-tls" ? ["logs"] : []),
+            ...(m.ids.kind === "wazuh" ? ["ids"] : []),
+          ].flatMap((n) => [4, 6].map((f) => `\tset ${n}_v${f} { type ipv${f}_addr; flags interval; auto-merge; }`)),
+        ]),
     "\tchain output {",
     `\t\ttype filter hook output priority filter; policy ${open ? "accept" : "drop"};`,
     ...(open ? [] : egressRules(m)),
@@ -337,7 +438,8 @@ function aideConf(): string {
 function unattended(m: HostModel, p: OsProfile): BundleFile[] {
   const on = m.patch.automatic ? "1" : "0";
   const origins = [p.securityOrigin!];
-  if (!m.patch.securityOnly) origins.push(p.securityOrigin!.replace("-security", "-updates").replace(",label=Debian-Security", ""));
+  if (!m.patch.securityOnly)
+    origins.push(p.securityOrigin!.replace("-security", "-updates").replace(",label=Debian-Security", ""));
   return [
     {
       path: "/etc/apt/apt.conf.d/20auto-upgrades",
@@ -397,8 +499,12 @@ function logFiles(m: HostModel, p: OsProfile): BundleFile[] {
           'input(type="imfile" File="/var/log/audit/audit.log" Tag="auditd:" Facility="local6")',
           'input(type="imfile" File="/var/log/fail2ban.log" Tag="fail2ban:" Facility="local6")',
           'input(type="imfile" File="/var/log/sudo.log" Tag="sudo:" Facility="authpriv")',
-          ...(m.ids.kind === "wazuh" ? ['input(type="imfile" File="/var/ossec/logs/ossec.log" Tag="wazuh:" Facility="local6")'] : []),
-          ...(m.ids.kind === "suricata" ? ['input(type="imfile" File="/var/log/suricata/fast.log" Tag="suricata:" Facility="local6")'] : []),
+          ...(m.ids.kind === "wazuh"
+            ? ['input(type="imfile" File="/var/ossec/logs/ossec.log" Tag="wazuh:" Facility="local6")']
+            : []),
+          ...(m.ids.kind === "suricata"
+            ? ['input(type="imfile" File="/var/log/suricata/fast.log" Tag="suricata:" Facility="local6")']
+            : []),
           `action(type="omfwd" target="${logs.target}" port="${logs.port}" protocol="tcp"`,
           '       StreamDriver="gtls" StreamDriverMode="1" StreamDriverAuthMode="x509/name"',
           `       StreamDriverPermittedPeers="${peer}"`,
@@ -418,13 +524,25 @@ function logFiles(m: HostModel, p: OsProfile): BundleFile[] {
     { file_path: "/var/log/fail2ban.log", log_group_name: `${prefix}/fail2ban` },
     { file_path: "/var/log/sudo.log", log_group_name: `${prefix}/sudo` },
     ...(m.ids.kind === "wazuh" ? [{ file_path: "/var/ossec/logs/ossec.log", log_group_name: `${prefix}/ids` }] : []),
-    ...(m.ids.kind === "suricata" ? [{ file_path: "/var/log/suricata/eve.json", log_group_name: `${prefix}/ids` }] : []),
+    ...(m.ids.kind === "suricata"
+      ? [{ file_path: "/var/log/suricata/eve.json", log_group_name: `${prefix}/ids` }]
+      : []),
   ].map((c) => ({ ...c, log_stream_name: "{instance_id}", retention_in_days: 365 }));
-  const cfg = { agent: { run_as_user: "root", ...(logs.region ? { region: logs.region } : {}) }, logs: { logs_collected: { files: { collect_list: collect } } } };
-  return [{ path: "/opt/aws/amazon-cloudwatch-agent/etc/bulwark.json", content: JSON.stringify(cfg, null, 2) + "\n", mode: 0o644 }];
+  const cfg = {
+    agent: { run_as_user: "root", ...(logs.region ? { region: logs.region } : {}) },
+    logs: { logs_collected: { files: { collect_list: collect } } },
+  };
+  return [
+    {
+      path: "/opt/aws/amazon-cloudwatch-agent/etc/bulwark.json",
+      content: JSON.stringify(cfg, null, 2) + "\n",
+      mode: 0o644,
+    },
+  ];
 }
 
-const HOOK_HEADER = "#!/usr/bin/env bash\n# Generated by Bulwark; run by apply with BUNDLE_DIR set. Prints `changed: X` for each change.\nset -euo pipefail\n";
+const HOOK_HEADER =
+  "#!/usr/bin/env bash\n# Generated by Bulwark; run by apply with BUNDLE_DIR set. Prints `changed: X` for each change.\nset -euo pipefail\n";
 
 function wazuhHook(m: HostModel, p: OsProfile): string {
   if (m.ids.kind !== "wazuh") return "";
@@ -565,7 +683,12 @@ function bundleEnv(m: HostModel, os: HostOs, p: OsProfile, settings: SshSetting[
   for (const s of settings) fileFirst.set(s.key, fileFirst.has(s.key) ? `${fileFirst.get(s.key)},${s.value}` : s.value);
   const ids = m.ids;
   const enable = [
-    "nftables.service", "fail2ban.service", "auditd.service", `${p.sshUnit}.service`, "rsyslog.service", "bulwark-aide-check.timer",
+    "nftables.service",
+    "fail2ban.service",
+    "auditd.service",
+    `${p.sshUnit}.service`,
+    "rsyslog.service",
+    "bulwark-aide-check.timer",
     ...(p.family === "debian" ? ["apt-daily.timer", "apt-daily-upgrade.timer"] : ["dnf-automatic.timer"]),
     ...(ids.kind === "wazuh" ? ["wazuh-agent.service", "bulwark-wazuh-enrol.service"] : []),
     ...(ids.kind === "suricata" ? ["suricata.service"] : []),
@@ -574,16 +697,26 @@ function bundleEnv(m: HostModel, os: HostOs, p: OsProfile, settings: SshSetting[
   // dev-sec (issue #763): ssh.socket ignores sshd_config's MaxStartups/ListenAddress; run ssh.service instead.
   // ssh.socket is masked by apply's SSH step (scripts/ssh-switch.sh): live, it must hand port 22 over first.
   const mask = ["dailyaidecheck.timer"];
-  const start = ["bulwark-aide-check.timer", ...(p.family === "debian" ? ["apt-daily.timer", "apt-daily-upgrade.timer"] : ["dnf-automatic.timer"]),
-    ...(ids.kind === "wazuh" ? ["wazuh-agent.service"] : []), ...(ids.kind === "suricata" ? ["suricata.service"] : [])];
-  const allowedTcp = [m.ssh.port, ...m.inbound.filter((r) => r.protocol === "tcp").flatMap((r) => {
-    if (typeof r.port === "number") return [r.port];
-    const out: number[] = [];
-    for (let x = r.port.from; x <= r.port.to && out.length < 2048; x++) out.push(x);
-    return out;
-  })];
+  const start = [
+    "bulwark-aide-check.timer",
+    ...(p.family === "debian" ? ["apt-daily.timer", "apt-daily-upgrade.timer"] : ["dnf-automatic.timer"]),
+    ...(ids.kind === "wazuh" ? ["wazuh-agent.service"] : []),
+    ...(ids.kind === "suricata" ? ["suricata.service"] : []),
+  ];
+  const allowedTcp = [
+    m.ssh.port,
+    ...m.inbound
+      .filter((r) => r.protocol === "tcp")
+      .flatMap((r) => {
+        if (typeof r.port === "number") return [r.port];
+        const out: number[] = [];
+        for (let x = r.port.from; x <= r.port.to && out.length < 2048; x++) out.push(x);
+        return out;
+      }),
+  ];
   if (m.mysql) allowedTcp.push(m.mysql.port);
-  const waiver = (w?: { reason: string; approver: string; expires: string }) => (w ? `${w.reason}|${w.approver}|${w.expires}` : "");
+  const waiver = (w?: { reason: string; approver: string; expires: string }) =>
+    w ? `${w.reason}|${w.approver}|${w.expires}` : "";
   const lines = [
     "# Bulwark host bundle settings, sourced by apply and verify. Generated from the host model: do not edit.",
     "# shellcheck shell=bash disable=SC2034,SC2016 # literal values, read by the scripts that source this",
@@ -605,10 +738,12 @@ function bundleEnv(m: HostModel, os: HostOs, p: OsProfile, settings: SshSetting[
     `SSH_MODULI_MIN_BITS=${SSH_CRYPTO.moduliMinBits}`,
     // verify reads the expected sshd values from the bundle's own sshd_config; these differ under `sshd -T`
     // (KEY|value as -T prints it, "-" when -T omits the key).
-    `SSH_T_OVERRIDES=${arr([...fileFirst].flatMap(([k, v]) => {
-      const e = effMap.get(k.toLowerCase());
-      return e === undefined ? [`${k}|-`] : e === v ? [] : [`${k}|${e}`];
-    }))}`,
+    `SSH_T_OVERRIDES=${arr(
+      [...fileFirst].flatMap(([k, v]) => {
+        const e = effMap.get(k.toLowerCase());
+        return e === undefined ? [`${k}|-`] : e === v ? [] : [`${k}|${e}`];
+      }),
+    )}`,
     `NFT_CONF=${q(p.nftConf)}`,
     `FW_ROLLBACK_SECONDS=\${BULWARK_FW_ROLLBACK_SECONDS:-180}`,
     `ALLOWED_TCP=${q([...new Set(allowedTcp)].join(" "))}`,
@@ -657,7 +792,10 @@ function bundleEnv(m: HostModel, os: HostOs, p: OsProfile, settings: SshSetting[
 function packages(m: HostModel, os: HostOs, p: OsProfile): string[] {
   const out = [...p.packages];
   if (m.logs.kind === "rsyslog-tls") out.push("rsyslog-gnutls");
-  if (m.mysql) out.push(p.family === "amazon" ? "mariadb105-server" : m.mysql.flavor === "mysql" ? "mysql-server" : "mariadb-server");
+  if (m.mysql)
+    out.push(
+      p.family === "amazon" ? "mariadb105-server" : m.mysql.flavor === "mysql" ? "mysql-server" : "mariadb-server",
+    );
   void os;
   return out;
 }
@@ -681,21 +819,31 @@ const CONCERNS = ["mta", "accounts", "updates", "listeners"];
 /** Shipped as lib/<name>.sh but sourced by apply at its own step, since sourcing it acts. */
 const STEPS = ["egress"];
 
-
 /** Renders the bundle for `os`. Accepts raw input (validated here) or an already parsed model. */
 export function renderBundle(input: unknown, os: HostOs): HostBundle {
   const m = parseHostModel(input);
   const p = OS_PROFILES[os];
-  if (!p) throw new HostConfigError("os", [`os = ${JSON.stringify(os)}: use one of ${Object.keys(OS_PROFILES).join(", ")}`]);
+  if (!p)
+    throw new HostConfigError("os", [`os = ${JSON.stringify(os)}: use one of ${Object.keys(OS_PROFILES).join(", ")}`]);
   if (m.ids.kind === "suricata" && os === "debian-12") {
     throw new HostConfigError("host config", [
       'ids.kind = "suricata": Debian 12 main has no suricata package; use kind wazuh (default), or put Suricata at the network edge',
     ]);
   }
-  const settings = sshSettings({ port: m.ssh.port, allowGroup: m.adminGroup, debianFamily: p.family === "debian", bastion: m.role === "bastion", requiredRsaSize: p.requiredRsaSize });
+  const settings = sshSettings({
+    port: m.ssh.port,
+    allowGroup: m.adminGroup,
+    debianFamily: p.family === "debian",
+    bastion: m.role === "bastion",
+    requiredRsaSize: p.requiredRsaSize,
+  });
   const files: BundleFile[] = [
     { path: "/etc/ssh/sshd_config", content: renderSshdConfig(settings, os), mode: 0o600 },
-    ...m.admins.map((a) => ({ path: `/etc/ssh/authorized_keys/${a.name}`, content: authorizedKeys(a.sshKeys), mode: 0o644 })),
+    ...m.admins.map((a) => ({
+      path: `/etc/ssh/authorized_keys/${a.name}`,
+      content: authorizedKeys(a.sshKeys),
+      mode: 0o644,
+    })),
     { path: p.nftConf, content: renderNftables(m), mode: 0o644 },
     {
       path: "/etc/fail2ban/jail.d/bulwark.local",
@@ -720,9 +868,21 @@ export function renderBundle(input: unknown, os: HostOs): HostBundle {
       ].join("\n"),
       mode: 0o644,
     },
-    { path: "/etc/sysctl.d/90-bulwark.conf", content: ["# Bulwark kernel/network hardening (dev-sec os-baseline). Generated.", ...SYSCTL.map((s) => `${s.key} = ${s.value}`), ""].join("\n"), mode: 0o644 },
+    {
+      path: "/etc/sysctl.d/90-bulwark.conf",
+      content: [
+        "# Bulwark kernel/network hardening (dev-sec os-baseline). Generated.",
+        ...SYSCTL.map((s) => `${s.key} = ${s.value}`),
+        "",
+      ].join("\n"),
+      mode: 0o644,
+    },
     { path: "/etc/audit/rules.d/50-bulwark.rules", content: auditRulesFile(), mode: 0o640 },
-    { path: "/etc/audit/rules.d/99-bulwark-finalize.rules", content: "## U22 6.3.3.20: rules immutable until reboot\n-e 2\n", mode: 0o640 },
+    {
+      path: "/etc/audit/rules.d/99-bulwark-finalize.rules",
+      content: "## U22 6.3.3.20: rules immutable until reboot\n-e 2\n",
+      mode: 0o640,
+    },
     { path: AIDE_CONF, content: aideConf(), mode: 0o600 },
     {
       path: "/etc/systemd/system/bulwark-aide-check.service",
@@ -731,13 +891,18 @@ export function renderBundle(input: unknown, os: HostOs): HostBundle {
     },
     {
       path: "/etc/systemd/system/bulwark-aide-check.timer",
-      content: "[Unit]\nDescription=Daily Bulwark AIDE check (U22 6.1.2)\n\n[Timer]\nOnCalendar=daily\nRandomizedDelaySec=1h\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n",
+      content:
+        "[Unit]\nDescription=Daily Bulwark AIDE check (U22 6.1.2)\n\n[Timer]\nOnCalendar=daily\nRandomizedDelaySec=1h\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n",
       mode: 0o644,
     },
     ...(p.family === "debian" ? unattended(m, p) : [dnfAutomatic(m)]),
     {
       path: "/etc/security/pwquality.conf.d/50-bulwark.conf",
-      content: ["# Bulwark password quality (U22 5.3.3.2.x). Generated.", ...PWQUALITY.map((x) => (x.value ? `${x.key} = ${x.value}` : x.key)), ""].join("\n"),
+      content: [
+        "# Bulwark password quality (U22 5.3.3.2.x). Generated.",
+        ...PWQUALITY.map((x) => (x.value ? `${x.key} = ${x.value}` : x.key)),
+        "",
+      ].join("\n"),
       mode: 0o644,
     },
     {
@@ -745,14 +910,42 @@ export function renderBundle(input: unknown, os: HostOs): HostBundle {
       content: `# Bulwark: admins authenticate by SSH key only (no passwords exist), so sudo cannot ask for one;\n# every use is logged (U22 5.2.2, 5.2.3) and audited.\nDefaults use_pty\nDefaults logfile="/var/log/sudo.log"\n%${m.adminGroup} ALL=(ALL:ALL) NOPASSWD: ALL\n`,
       mode: 0o440,
     },
-    { path: "/etc/security/limits.d/10-bulwark-core.conf", content: "# Bulwark: no core dumps (U22 1.5.x)\n* hard core 0\n", mode: 0o644 },
-    { path: "/etc/systemd/coredump.conf.d/50-bulwark.conf", content: "[Coredump]\nStorage=none\nProcessSizeMax=0\n", mode: 0o644 },
-    { path: "/etc/modprobe.d/bulwark.conf", content: ["# Bulwark: unused filesystems and protocols (LB os-10; U22 1.1.1.x, 3.2.x)", ...BLACKLISTED_MODULES.map((x) => `install ${x} /bin/false`), ""].join("\n"), mode: 0o644 },
-    ...(p.family === "amazon" ? [{ path: "/etc/sysconfig/sshd", content: "# Bulwark: no system crypto policy override of sshd_config (AL 4.2.14; SB sshd-49)\nCRYPTO_POLICY=\n", mode: 0o644 }] : []),
+    {
+      path: "/etc/security/limits.d/10-bulwark-core.conf",
+      content: "# Bulwark: no core dumps (U22 1.5.x)\n* hard core 0\n",
+      mode: 0o644,
+    },
+    {
+      path: "/etc/systemd/coredump.conf.d/50-bulwark.conf",
+      content: "[Coredump]\nStorage=none\nProcessSizeMax=0\n",
+      mode: 0o644,
+    },
+    {
+      path: "/etc/modprobe.d/bulwark.conf",
+      content: [
+        "# Bulwark: unused filesystems and protocols (LB os-10; U22 1.1.1.x, 3.2.x)",
+        ...BLACKLISTED_MODULES.map((x) => `install ${x} /bin/false`),
+        "",
+      ].join("\n"),
+      mode: 0o644,
+    },
+    ...(p.family === "amazon"
+      ? [
+          {
+            path: "/etc/sysconfig/sshd",
+            content:
+              "# Bulwark: no system crypto policy override of sshd_config (AL 4.2.14; SB sshd-49)\nCRYPTO_POLICY=\n",
+            mode: 0o644,
+          },
+        ]
+      : []),
     ...logFiles(m, p),
     ...wazuhFiles(m),
   ];
-  const hooks = [...CONCERNS, ...STEPS].map((c) => ({ name: `${c}.sh`, content: fs.readFileSync(path.join(SCRIPTS_DIR, `${c}.sh`), "utf8") }));
+  const hooks = [...CONCERNS, ...STEPS].map((c) => ({
+    name: `${c}.sh`,
+    content: fs.readFileSync(path.join(SCRIPTS_DIR, `${c}.sh`), "utf8"),
+  }));
   const wz = wazuhHook(m, p);
   if (wz) hooks.push({ name: "10-wazuh.apply.sh", content: wz });
   const sur = suricataHook(m, p);
@@ -761,30 +954,39 @@ export function renderBundle(input: unknown, os: HostOs): HostBundle {
   if (cw) hooks.push({ name: "20-cloudwatch.apply.sh", content: cw });
   if (m.mysql) {
     const my = renderMysqlHardening(m.mysql);
-    for (const f of my.files) files.push({ path: f.path, content: f.content, mode: f.mode, owner: "root", group: "mysql" });
+    for (const f of my.files)
+      files.push({ path: f.path, content: f.content, mode: f.mode, owner: "root", group: "mysql" });
     hooks.push({ name: "50-mysql.apply.sh", content: my.apply });
     hooks.push({ name: "mysql.verify.sh", content: my.verify });
   }
-  files.push({ path: "/etc/bulwark/bundle.json", content: JSON.stringify({ os, role: m.role, controls: Object.keys(HOST_CONTROLS) }, null, 2) + "\n", mode: 0o644 });
+  files.push({
+    path: "/etc/bulwark/bundle.json",
+    content: JSON.stringify({ os, role: m.role, controls: Object.keys(HOST_CONTROLS) }, null, 2) + "\n",
+    mode: 0o644,
+  });
   const env = bundleEnv(m, os, p, settings);
-  const script = (kind: "apply" | "verify") => [
-    "#!/usr/bin/env bash",
-    `# Bulwark host hardening: ${kind} for ${os}, role ${m.role}. Generated from the host model: do not edit.`,
-    "# shellcheck disable=SC2317 # helpers are called indirectly",
-    "set -euo pipefail",
-    "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C",
-    'BUNDLE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)',
-    'BUNDLE_HASH=$(cat "$BUNDLE_DIR/BUNDLE_HASH" 2>/dev/null || echo unknown)',
-    "# shellcheck source=bundle.env",
-    '. "$BUNDLE_DIR/bundle.env"',
-    "",
-    ...CONCERNS.flatMap((c) => [`# shellcheck source=lib/${c}.sh`, `. "$BUNDLE_DIR/lib/${c}.sh"`]),
-    "",
-  ].join("\n") + [...(kind === "apply" ? APPLY_CONCERNS : []), kind].map(staticBody).join("\n");
+  const script = (kind: "apply" | "verify") =>
+    [
+      "#!/usr/bin/env bash",
+      `# Bulwark host hardening: ${kind} for ${os}, role ${m.role}. Generated from the host model: do not edit.`,
+      "# shellcheck disable=SC2317 # helpers are called indirectly",
+      "set -euo pipefail",
+      "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C",
+      'BUNDLE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)',
+      'BUNDLE_HASH=$(cat "$BUNDLE_DIR/BUNDLE_HASH" 2>/dev/null || echo unknown)',
+      "# shellcheck source=bundle.env",
+      '. "$BUNDLE_DIR/bundle.env"',
+      "",
+      ...CONCERNS.flatMap((c) => [`# shellcheck source=lib/${c}.sh`, `. "$BUNDLE_DIR/lib/${c}.sh"`]),
+      "",
+    ].join("\n") + [...(kind === "apply" ? APPLY_CONCERNS : []), kind].map(staticBody).join("\n");
   const apply = script("apply");
   const verify = script("verify");
   const partial: Omit<HostBundle, "hash"> = { os, model: m, files, apply, verify, env, hooks };
-  return { ...partial, hash: sha256(JSON.stringify(bundleEntries({ ...partial, hash: "" }).filter((e) => e.rel !== "BUNDLE_HASH"))) };
+  return {
+    ...partial,
+    hash: sha256(JSON.stringify(bundleEntries({ ...partial, hash: "" }).filter((e) => e.rel !== "BUNDLE_HASH"))),
+  };
 }
 
 /** The bundle directory's entries: `apply`, `verify`, `manifest`, `BUNDLE_HASH`, `lib/*`, `files/<abs path>`. */
@@ -822,7 +1024,11 @@ const COMMENT_DIRECTIVE = /^#(include|includedir|clear)\b/;
 
 /** Bundle entries that are bash/sh: the bundle's scripts, its sourced settings, hooks and files with a shell `#!`. */
 export const isShellEntry = (e: BundleEntry) =>
-  e.rel === "apply" || e.rel === "verify" || e.rel === "bundle.env" || e.rel.startsWith("lib/") || /^#!(\/usr\/bin\/env |\/bin\/|\/usr\/bin\/)(ba)?sh\n/.test(e.content);
+  e.rel === "apply" ||
+  e.rel === "verify" ||
+  e.rel === "bundle.env" ||
+  e.rel.startsWith("lib/") ||
+  /^#!(\/usr\/bin\/env |\/bin\/|\/usr\/bin\/)(ba)?sh\n/.test(e.content);
 
 /**
  * The user-data form of a bundle entry: comment-only lines are dropped, nothing else, so every control fits
@@ -844,17 +1050,21 @@ export function compactEntry(e: BundleEntry): BundleEntry {
  */
 export function renderCloudInit(b: HostBundle): string {
   const doc = {
-    write_files: bundleEntries(b).map(compactEntry).map((e) => ({
-      path: `${BUNDLE_ON_HOST}/${e.rel}`,
-      permissions: `0${e.mode.toString(8)}`,
-      owner: "root:root",
-      content: e.content,
-    })),
+    write_files: bundleEntries(b)
+      .map(compactEntry)
+      .map((e) => ({
+        path: `${BUNDLE_ON_HOST}/${e.rel}`,
+        permissions: `0${e.mode.toString(8)}`,
+        owner: "root:root",
+        content: e.content,
+      })),
     runcmd: [[`${BUNDLE_ON_HOST}/apply`], [`${BUNDLE_ON_HOST}/verify`]],
   };
-  return `#cloud-config\n# Bulwark host bundle ${b.hash} for ${b.os}, role ${b.model.role}\n` +
+  return (
+    `#cloud-config\n# Bulwark host bundle ${b.hash} for ${b.os}, role ${b.model.role}\n` +
     // Sequences not indented under their key: the same YAML, about 200 bytes less gzipped.
-    YAML.stringify(doc, { lineWidth: 0, blockQuote: "literal", indentSeq: false });
+    YAML.stringify(doc, { lineWidth: 0, blockQuote: "literal", indentSeq: false })
+  );
 }
 
 /**
@@ -864,7 +1074,9 @@ export function renderCloudInit(b: HostBundle): string {
 export function renderUserDataBase64(b: HostBundle): string {
   const gz = gzipSync(Buffer.from(renderCloudInit(b)), { level: 9 });
   if (gz.length > 16384) {
-    throw new Error(`host bundle user data is ${gz.length} bytes gzipped; EC2 allows 16384: boot EC2 servers through the loader (renderLoaderUserData, components/host/loader.ts) and keep the inline bundle for NoCloud`);
+    throw new Error(
+      `host bundle user data is ${gz.length} bytes gzipped; EC2 allows 16384: boot EC2 servers through the loader (renderLoaderUserData, components/host/loader.ts) and keep the inline bundle for NoCloud`,
+    );
   }
   return gz.toString("base64");
 }

@@ -88,7 +88,12 @@ export function stripShellCommentLines(script: string): string {
       if ((h.dash ? line.replace(/^\t+/, "") : line) === h.delim) pending = pending.slice(1);
       return;
     }
-    const comment = quote === null && !continued && /^\s*#/.test(line) && !DIRECTIVE.test(line) && !(n === 0 && line.startsWith("#!"));
+    const comment =
+      quote === null &&
+      !continued &&
+      /^\s*#/.test(line) &&
+      !DIRECTIVE.test(line) &&
+      !(n === 0 && line.startsWith("#!"));
     if (comment) return;
     out.push(line);
     const s = scanLine(line, quote);

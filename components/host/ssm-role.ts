@@ -25,7 +25,10 @@ const roleArgsSchema = z
     /** The role config (mysqlRoleSchema), e.g. {platform: "amazon", bindAddress: "auto", port: 3306}. */
     mysql: mysqlRoleSchema,
     /** SSM schedule for re-applying; rate or cron as State Manager takes them. */
-    schedule: z.string().regex(/^(rate|cron)\(.+\)$/, "use a State Manager schedule such as rate(1 day)").default("rate(1 day)"),
+    schedule: z
+      .string()
+      .regex(/^(rate|cron)\(.+\)$/, "use a State Manager schedule such as rate(1 day)")
+      .default("rate(1 day)"),
     tags: tagsField,
   })
   .strict();
@@ -53,7 +56,9 @@ export function renderMysqlRoleScript(input: unknown): string {
   const debian = cfg.platform === "debian";
   const conf = role.files[0]!;
   if (role.files.length !== 1) throw new Error("mysql role: expected one config file");
-  const installed = debian ? `[ "$(dpkg-query -W -f='\${Status}' ${pkg} 2>/dev/null)" = "install ok installed" ]` : `rpm -q ${pkg} >/dev/null 2>&1`;
+  const installed = debian
+    ? `[ "$(dpkg-query -W -f='\${Status}' ${pkg} 2>/dev/null)" = "install ok installed" ]`
+    : `rpm -q ${pkg} >/dev/null 2>&1`;
   // First boot: unattended-upgrades may hold the dpkg lock; wait for it rather than fail until tomorrow's run.
   const install = debian
     ? `{ DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends ${pkg}; }`
@@ -109,12 +114,14 @@ export function mysqlRoleDocument(input: unknown): string {
   return JSON.stringify({
     schemaVersion: "2.2",
     description: "Bulwark: harden this host's MySQL/MariaDB (install, config, apply, verify)",
-    mainSteps: [{
-      action: "aws:runShellScript",
-      name: "bulwarkMysqlRole",
-      precondition: { StringEquals: ["platformType", "Linux"] },
-      inputs: { timeoutSeconds: "1800", runCommand: renderMysqlRoleScript(input).replace(/\n$/, "").split("\n") },
-    }],
+    mainSteps: [
+      {
+        action: "aws:runShellScript",
+        name: "bulwarkMysqlRole",
+        precondition: { StringEquals: ["platformType", "Linux"] },
+        inputs: { timeoutSeconds: "1800", runCommand: renderMysqlRoleScript(input).replace(/\n$/, "").split("\n") },
+      },
+    ],
   });
 }
 
@@ -126,21 +133,29 @@ export class MysqlHostRole extends pulumi.ComponentResource {
     const a = parseArgs(roleArgsSchema, args, "MysqlHostRole", name);
     super("bulwark:host:MysqlRole", name, {}, opts);
     const tags = mergeTags("MysqlHostRole", { Name: name, ...a.tags });
-    this.document = new aws.ssm.Document(name, {
-      documentType: "Command",
-      documentFormat: "JSON",
-      targetType: "/AWS::EC2::Instance",
-      content: mysqlRoleDocument(a.mysql),
-      tags,
-    }, { parent: this });
-    this.association = new aws.ssm.Association(name, {
-      name: this.document.name,
-      targets: [{ key: "InstanceIds", values: [a.instanceId] }],
-      scheduleExpression: a.schedule,
-      applyOnlyAtCronInterval: false,
-      complianceSeverity: "CRITICAL",
-      tags,
-    }, { parent: this });
+    this.document = new aws.ssm.Document(
+      name,
+      {
+        documentType: "Command",
+        documentFormat: "JSON",
+        targetType: "/AWS::EC2::Instance",
+        content: mysqlRoleDocument(a.mysql),
+        tags,
+      },
+      { parent: this },
+    );
+    this.association = new aws.ssm.Association(
+      name,
+      {
+        name: this.document.name,
+        targets: [{ key: "InstanceIds", values: [a.instanceId] }],
+        scheduleExpression: a.schedule,
+        applyOnlyAtCronInterval: false,
+        complianceSeverity: "CRITICAL",
+        tags,
+      },
+      { parent: this },
+    );
     this.registerOutputs({ documentName: this.document.name, associationId: this.association.associationId });
   }
 }

@@ -74,30 +74,55 @@ const portOf = (p: number | string) => {
 };
 
 /** One server's host model: the estate section plus its role, site and declared ingress. */
-export function serverHostModel(host: HostStackConfig, site: EstateSite, server: EstateServer, tiers: TierPorts): HostModelInput {
+export function serverHostModel(
+  host: HostStackConfig,
+  site: EstateSite,
+  server: EstateServer,
+  tiers: TierPorts,
+): HostModelInput {
   const internet = ["0.0.0.0/0", "::/0"];
   const roleInbound =
     // Mirrors the tier security groups: web ports from the site (its load balancer), app from web, db from app.
-    server.role === "web" ? tiers.webPorts.map((port) => ({ port, sources: [site.cidr], description: "web tier" }))
-      : server.role === "app" ? [{ port: tiers.appPort, sources: [site.cidr], description: "app tier (from web)" }]
-        : server.role === "db" ? [{ port: tiers.dbPort, sources: [site.cidr], description: "MySQL (from app)" }]
+    server.role === "web"
+      ? tiers.webPorts.map((port) => ({ port, sources: [site.cidr], description: "web tier" }))
+      : server.role === "app"
+        ? [{ port: tiers.appPort, sources: [site.cidr], description: "app tier (from web)" }]
+        : server.role === "db"
+          ? [{ port: tiers.dbPort, sources: [site.cidr], description: "MySQL (from app)" }]
           : [];
   const extra = (server.allow ?? []).flatMap((r) =>
-    r.ports.map((p) => ({ port: portOf(p), protocol: r.protocol ?? "tcp", sources: r.from === "internet" ? internet : [r.from], description: r.description })),
+    r.ports.map((p) => ({
+      port: portOf(p),
+      protocol: r.protocol ?? "tcp",
+      sources: r.from === "internet" ? internet : [r.from],
+      description: r.description,
+    })),
   );
   const { managementSources, ...rest } = host;
   return {
     ...rest,
     role: server.role,
     ssh: {
-      managementSources: managementSources ??
-        (server.role === "bastion" ? (tiers.bastionSources?.length ? tiers.bastionSources : [site.cidr]) : tiers.sshFromSite ? [site.cidr] : []),
+      managementSources:
+        managementSources ??
+        (server.role === "bastion"
+          ? tiers.bastionSources?.length
+            ? tiers.bastionSources
+            : [site.cidr]
+          : tiers.sshFromSite
+            ? [site.cidr]
+            : []),
     },
     inbound: [...roleInbound, ...extra].filter((r) => r.port !== 22),
-    egress: [...(tiers.egress?.[server.role] ?? []), ...(tiers.egress?.all ?? [])].map((f) => ({ to: [site.cidr], port: f.port, protocol: "tcp", description: f.description })),
+    egress: [...(tiers.egress?.[server.role] ?? []), ...(tiers.egress?.all ?? [])].map((f) => ({
+      to: [site.cidr],
+      port: f.port,
+      protocol: "tcp",
+      description: f.description,
+    })),
     ...(tiers.sessionUser ? { sessionUser: tiers.sessionUser } : {}),
     exposure: {
-      waivers: server.role === "bastion" ? tiers.bastionWaivers ?? [] : server.waivers ?? [],
+      waivers: server.role === "bastion" ? (tiers.bastionWaivers ?? []) : (server.waivers ?? []),
       internalCidrs: [site.cidr, ...(tiers.internalCidrs ?? [])],
       webPorts: tiers.webPorts,
     },
@@ -119,6 +144,7 @@ export function hostUserData(host: HostStackConfig, tiers: TierPorts) {
 export function hostWaivers(host: z.output<typeof hostStackSchema>): Waiver[] {
   const out: Waiver[] = [];
   if (host.ids.kind === "none") out.push({ policy: HOST_WAIVER_POLICIES.ids, ...host.ids.waiver });
-  if (!host.patch.automatic && host.patch.waiver) out.push({ policy: HOST_WAIVER_POLICIES.patching, ...host.patch.waiver });
+  if (!host.patch.automatic && host.patch.waiver)
+    out.push({ policy: HOST_WAIVER_POLICIES.patching, ...host.patch.waiver });
   return out;
 }

@@ -26,7 +26,11 @@ const waiverJson = {
     resource: { type: "string", minLength: 1, description: "URN or logical name of the resource" },
     reason: { type: "string", minLength: 10, maxLength: 256 },
     approver: { type: "string", minLength: 3, maxLength: 128 },
-    expires: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$", description: "YYYY-MM-DD, last day the waiver holds" },
+    expires: {
+      type: "string",
+      pattern: "^\\d{4}-\\d{2}-\\d{2}$",
+      description: "YYYY-MM-DD, last day the waiver holds",
+    },
   },
 };
 
@@ -41,7 +45,10 @@ const portList = (d: number[], description: string) => ({
 export const packConfigJsonSchema: Record<string, unknown> = {
   authorizedPorts: portList(DEFAULTS.authorizedPorts, "ports that may be open to the internet"),
   highRiskPorts: portList(DEFAULTS.highRiskPorts, "admin/high-risk ports never open to the internet"),
-  remoteAdminPorts: portList(DEFAULTS.remoteAdminPorts, "remote-admin ports (SSH, telnet, RDP, VNC, WinRM): reachable only from security groups, prefix lists or adminCidrs"),
+  remoteAdminPorts: portList(
+    DEFAULTS.remoteAdminPorts,
+    "remote-admin ports (SSH, telnet, RDP, VNC, WinRM): reachable only from security groups, prefix lists or adminCidrs",
+  ),
   internalCidrs: {
     type: "array",
     items: { type: "string", pattern: "^[0-9a-fA-F:.]+(/[0-9]{1,3})?$" },
@@ -54,8 +61,31 @@ export const packConfigJsonSchema: Record<string, unknown> = {
     default: DEFAULTS.adminCidrs,
     description: "sources allowed to reach admin ports (e.g. the office egress range)",
   },
-  hopLimit: { type: "integer", minimum: 1, maximum: 64, default: DEFAULTS.hopLimit, description: "max IMDS PUT response hop limit" },
-  backupDays: { type: "integer", minimum: 1, maximum: 35, default: DEFAULTS.backupDays, description: "min RDS backup retention" },
-  rotationDays: { type: "integer", minimum: 1, maximum: 365, default: DEFAULTS.rotationDays, description: "max secret rotation interval" },
-  waivers: { type: "array", items: waiverJson, default: [], description: "waivers: policy, resource, reason, approver, expires" },
+  hopLimit: {
+    type: "integer",
+    minimum: 1,
+    maximum: 64,
+    default: DEFAULTS.hopLimit,
+    description: "max IMDS PUT response hop limit",
+  },
+  backupDays: {
+    type: "integer",
+    minimum: 1,
+    maximum: 35,
+    default: DEFAULTS.backupDays,
+    description: "min RDS backup retention",
+  },
+  rotationDays: {
+    type: "integer",
+    minimum: 1,
+    maximum: 365,
+    default: DEFAULTS.rotationDays,
+    description: "max secret rotation interval",
+  },
+  waivers: {
+    type: "array",
+    items: waiverJson,
+    default: [],
+    description: "waivers: policy, resource, reason, approver, expires",
+  },
 };

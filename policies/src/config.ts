@@ -46,7 +46,8 @@ export function parseConfig(input: unknown): PackConfig {
   const lines = r.error.issues.map((i) => {
     const p = i.path.join(".");
     let v: unknown = input;
-    for (const k of i.path) v = v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined;
+    for (const k of i.path)
+      v = v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined;
     return `${p || "config"} = ${JSON.stringify(v)}: ${i.message}`;
   });
   throw new PolicyConfigError(`invalid Bulwark policy config:\n  ${lines.join("\n  ")}`);

@@ -5,7 +5,18 @@
  */
 import type { ConfigWaiver } from "./config";
 import { DEFAULTS } from "./config-schema";
-import { Index, type Ctx, type Enforcement, type EnforcementLevel, type PolicyDef, type PolicyInputResource, type PolicyMeta, type Res, type ResolvedConfig, type Severity } from "./framework";
+import {
+  Index,
+  type Ctx,
+  type Enforcement,
+  type EnforcementLevel,
+  type PolicyDef,
+  type PolicyInputResource,
+  type PolicyMeta,
+  type Res,
+  type ResolvedConfig,
+  type Severity,
+} from "./framework";
 import { PolicyNames } from "./names";
 import { rules } from "./rules";
 import { SG_TYPES } from "./types";
@@ -14,7 +25,14 @@ import type { Waiver } from "./waiver";
 import type { Obj } from "./values";
 
 export { UNKNOWN, UNKNOWN_SENTINELS, isUnknown } from "./values";
-export type { PolicyInputResource, PolicyMeta, Severity, Enforcement, EnforcementLevel, ResolvedConfig } from "./framework";
+export type {
+  PolicyInputResource,
+  PolicyMeta,
+  Severity,
+  Enforcement,
+  EnforcementLevel,
+  ResolvedConfig,
+} from "./framework";
 
 export interface Finding {
   policy: string;
@@ -48,19 +66,21 @@ export const WAIVER_POLICY = PolicyNames.waiverValid;
 export const policies: readonly PolicyDef[] = rules;
 
 /** Metadata per policy (for SARIF rules, docs and the pack's GetAnalyzerInfo). */
-export const policyMetadata: readonly (PolicyMeta & { types: readonly string[]; remediable: boolean })[] = policies.map((p) => ({
-  name: p.name,
-  description: p.description,
-  severity: p.severity,
-  enforcement: p.enforcement,
-  family: p.family,
-  securityHub: p.securityHub,
-  cis: p.cis,
-  remediation: p.remediation,
-  unknowns: p.unknowns,
-  types: p.types,
-  remediable: !!p.remediate,
-}));
+export const policyMetadata: readonly (PolicyMeta & { types: readonly string[]; remediable: boolean })[] = policies.map(
+  (p) => ({
+    name: p.name,
+    description: p.description,
+    severity: p.severity,
+    enforcement: p.enforcement,
+    family: p.family,
+    securityHub: p.securityHub,
+    cis: p.cis,
+    remediation: p.remediation,
+    unknowns: p.unknowns,
+    types: p.types,
+    remediable: !!p.remediate,
+  }),
+);
 
 const byName = new Map(policies.map((p) => [p.name, p]));
 const byType = new Map<string, PolicyDef[]>();
@@ -126,7 +146,11 @@ interface Raw {
 type EvalCtx = Ctx;
 
 /** Waivers that may cover a finding on `r`: config (by URN or logical name), the resource's tags, and for rule resources the group's tags. */
-function waiversFor(policy: string, r: Res | undefined, ctx: EvalCtx): { valid?: Waiver; expired?: Waiver; problem?: string } {
+function waiversFor(
+  policy: string,
+  r: Res | undefined,
+  ctx: EvalCtx,
+): { valid?: Waiver; expired?: Waiver; problem?: string } {
   const out: { valid?: Waiver; expired?: Waiver; problem?: string } = {};
   const consider = (w: Waiver) => {
     if (w.policy !== policy) return;
@@ -134,7 +158,8 @@ function waiversFor(policy: string, r: Res | undefined, ctx: EvalCtx): { valid?:
     else out.valid ??= w;
   };
   for (const w of ctx.cfg.waivers as readonly ConfigWaiver[]) {
-    if (r ? w.resource === r.urn || w.resource === r.name : w.resource === "stack") consider({ policy: w.policy, reason: w.reason, approver: w.approver, expires: w.expires });
+    if (r ? w.resource === r.urn || w.resource === r.name : w.resource === "stack")
+      consider({ policy: w.policy, reason: w.reason, approver: w.approver, expires: w.expires });
   }
   if (!r) return out;
   const fromTags = (props: Obj) => {
@@ -223,7 +248,11 @@ function runCheck(p: PolicyDef, r: Res, ctx: EvalCtx): Raw[] {
 }
 
 /** Evaluates every control over a whole stack (the preview/update stack, a plan, or exported state). */
-export function evaluate(resources: readonly PolicyInputResource[], config?: unknown, opts: EvaluateOptions = {}): Finding[] {
+export function evaluate(
+  resources: readonly PolicyInputResource[],
+  config?: unknown,
+  opts: EvaluateOptions = {},
+): Finding[] {
   const res = resources.map(toRes);
   const ctx: EvalCtx = { cfg: resolveConfig(config), idx: new Index(res), today: opts.today ?? new Date() };
   // One context per policy with its own config (same index and memos); built once, not per resource.
@@ -268,7 +297,8 @@ export function evaluateResource(
   opts: EvaluateOptions = {},
 ): { findings: Finding[]; deferred: boolean } {
   const p = byName.get(policy);
-  if (!p?.check || !(p.types.includes(resource.type) || p.types.includes("*"))) return { findings: [], deferred: false };
+  if (!p?.check || !(p.types.includes(resource.type) || p.types.includes("*")))
+    return { findings: [], deferred: false };
   const level = levelOf(p, opts);
   if (level === "disabled") return { findings: [], deferred: false };
   const r = toRes(resource);
@@ -313,7 +343,12 @@ export function evaluateResourceAll(
 }
 
 /** Safe fixes for a resource's inputs (e.g. IMDSv2); undefined when nothing changes. */
-export function remediate(policy: string, type: string, props: Record<string, unknown>, config?: unknown): Record<string, unknown> | undefined {
+export function remediate(
+  policy: string,
+  type: string,
+  props: Record<string, unknown>,
+  config?: unknown,
+): Record<string, unknown> | undefined {
   const p = byName.get(policy);
   if (!p?.remediate || !p.types.includes(type)) return undefined;
   return p.remediate(type, props as Obj, resolveConfig(config));

@@ -20,8 +20,14 @@ export interface Block {
  * documentation, benchmark, reserved, multicast) counts as the internet: the model fails closed.
  */
 export const INTERNAL_RANGES: readonly string[] = [
-  "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16",
-  "fc00::/7", "::1/128", "fe80::/10",
+  "10.0.0.0/8",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "127.0.0.0/8",
+  "169.254.0.0/16",
+  "fc00::/7",
+  "::1/128",
+  "fe80::/10",
 ];
 
 const V4_MAPPED = { v6: true, lo: 0xffffn << 32n, hi: (0xffffn << 32n) + 0xffffffffn };
@@ -43,7 +49,9 @@ export function parseSource(source: string): Block | undefined {
   let b: Block | undefined;
   try {
     const s = source.trim();
-    const [addr, prefix] = s.includes("/") ? ipaddr.parseCIDR(s) : [ipaddr.parse(s), ipaddr.parse(s).kind() === "ipv4" ? 32 : 128];
+    const [addr, prefix] = s.includes("/")
+      ? ipaddr.parseCIDR(s)
+      : [ipaddr.parse(s), ipaddr.parse(s).kind() === "ipv4" ? 32 : 128];
     b = blockOf(addr, prefix);
   } catch {
     b = undefined;
@@ -68,8 +76,8 @@ function addBlock(space: Space, b: Block): void {
   const lo = b.lo > V4_MAPPED.lo ? b.lo : V4_MAPPED.lo;
   const hi = b.hi < V4_MAPPED.hi ? b.hi : V4_MAPPED.hi;
   if (lo <= hi) space.v4.push([lo - V4_MAPPED.lo, hi - V4_MAPPED.lo]);
-  if (b.lo < V4_MAPPED.lo) space.v6.push([b.lo, (b.hi < V4_MAPPED.lo ? b.hi : V4_MAPPED.lo - 1n)]);
-  if (b.hi > V4_MAPPED.hi) space.v6.push([(b.lo > V4_MAPPED.hi ? b.lo : V4_MAPPED.hi + 1n), b.hi]);
+  if (b.lo < V4_MAPPED.lo) space.v6.push([b.lo, b.hi < V4_MAPPED.lo ? b.hi : V4_MAPPED.lo - 1n]);
+  if (b.hi > V4_MAPPED.hi) space.v6.push([b.lo > V4_MAPPED.hi ? b.lo : V4_MAPPED.hi + 1n, b.hi]);
 }
 
 function subtract(list: Interval[], cut: Interval): Interval[] {
@@ -115,7 +123,10 @@ function internalSpace(declared: readonly string[]): Space {
 /** The part of the sources that is the internet: their union minus the internal ranges. */
 export function internetPart(sources: readonly string[], internalCidrs: readonly string[] = []): Space {
   // Unparseable: the whole IPv4 internet (fail closed).
-  return internetPartOf(sources.map((src) => parseSource(src) ?? { v6: false, lo: 0n, hi: 0xffffffffn }), internalCidrs);
+  return internetPartOf(
+    sources.map((src) => parseSource(src) ?? { v6: false, lo: 0n, hi: 0xffffffffn }),
+    internalCidrs,
+  );
 }
 
 /** True when an address interval holds any internet address (NACL evaluation works on intervals). */
@@ -180,7 +191,8 @@ export const DEFAULT_REMOTE_ADMIN_PORTS: readonly number[] = [22, 23, 3389, 5900
 
 /** AWS Security Hub EC2.19 high-risk ports, plus 3306 (MySQL) named by the postmortem. */
 export const DEFAULT_HIGH_RISK_PORTS: readonly number[] = [
-  20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389, 4333, 5000, 5432, 5500, 5601, 8080, 8088, 8888, 9200, 9300,
+  20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389, 4333, 5000, 5432, 5500, 5601, 8080, 8088, 8888,
+  9200, 9300,
 ];
 
 /** Ports the internet may reach by default (web roles). */
@@ -290,9 +302,13 @@ export function judgeExposure(
     anywhere: internet && isAnywhere([source], internal),
     classes,
     // A network ACL is judged on SSH and RDP only (EC2.21).
-    policies: !internet ? [] : opts.layer === "network-acl"
-      ? (adminPortsIn(ports, NACL_ADMIN_PORTS).length ? [PolicyNames.naclInternetAdminIngress] : [])
-      : waiverPolicies(classes),
+    policies: !internet
+      ? []
+      : opts.layer === "network-acl"
+        ? adminPortsIn(ports, NACL_ADMIN_PORTS).length
+          ? [PolicyNames.naclInternetAdminIngress]
+          : []
+        : waiverPolicies(classes),
   };
 }
 

@@ -8,10 +8,25 @@
  *   @pulumi/policy deserialises every resource again for each stack policy.
  */
 import * as path from "path";
-import type { EnforcementLevel, Policies, PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import type {
+  EnforcementLevel,
+  Policies,
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationArgs,
+  StackValidationArgs,
+} from "@pulumi/policy";
 import { PolicyPack } from "@pulumi/policy";
 import { packConfigJsonSchema } from "./config-schema";
-import { evaluate, evaluateResourceAll, policies, remediate, resolveConfig, type Finding, type PolicyInputResource } from "./engine";
+import {
+  evaluate,
+  evaluateResourceAll,
+  policies,
+  remediate,
+  resolveConfig,
+  type Finding,
+  type PolicyInputResource,
+} from "./engine";
 import type { PolicyDef } from "./framework";
 import { RESOURCE_POLICY, STACK_POLICY } from "./names";
 
@@ -42,7 +57,12 @@ function observeConfigure(): void {
             call: {
               request: {
                 getPolicyconfigMap(): {
-                  forEach(fn: (v: { getEnforcementlevel(): number; getProperties(): { toJavaScript(): unknown } | undefined }, k: string) => void): void;
+                  forEach(
+                    fn: (
+                      v: { getEnforcementlevel(): number; getProperties(): { toJavaScript(): unknown } | undefined },
+                      k: string,
+                    ) => void,
+                  ): void;
                 };
               };
             },
@@ -65,7 +85,10 @@ function observeConfigure(): void {
               try {
                 resolveConfig(p);
               } catch (e) {
-                return (cb as (err: object) => void)({ code: grpc.status.INVALID_ARGUMENT, details: `${k}: ${(e as Error).message}` });
+                return (cb as (err: object) => void)({
+                  code: grpc.status.INVALID_ARGUMENT,
+                  details: `${k}: ${(e as Error).message}`,
+                });
               }
             }
             for (const m of [configuredLevels, configuredProps]) for (const k of Object.keys(m)) delete m[k];
@@ -96,7 +119,12 @@ function report(reportViolation: ReportViolation, f: Finding, stack: boolean): v
     message: `${f.description}\n${f.message}`,
     urn: f.urn,
     // Per resource the SDK applies the configured level; the stack policy carries each control's own.
-    enforcementLevel: f.enforcement === "advisory" || stack ? f.enforcement : configuredLevels[f.policy] === "remediate" ? "mandatory" : undefined,
+    enforcementLevel:
+      f.enforcement === "advisory" || stack
+        ? f.enforcement
+        : configuredLevels[f.policy] === "remediate"
+          ? "mandatory"
+          : undefined,
     severity: f.severity,
   };
   (reportViolation as unknown as (v: object) => void)(v);
@@ -132,14 +160,16 @@ const resourcePolicies: Policies = policies.map((p) => ({
   validateResource: Object.assign(() => undefined, { __pulumiType: DISPATCHED }),
   ...(p.remediate
     ? {
-        remediateResource: (args: ResourceValidationArgs) => remediate(p.name, args.type, rawProps(args.props), args.getConfig()),
+        remediateResource: (args: ResourceValidationArgs) =>
+          remediate(p.name, args.type, rawProps(args.props), args.getConfig()),
       }
     : {}),
 }));
 
 const dispatcher = {
   name: RESOURCE_POLICY,
-  description: "Runs every control that applies to a resource on its inputs alone (Analyze) and reports under each control's name and level; verdicts that need other resources come from the stack policy.",
+  description:
+    "Runs every control that applies to a resource on its inputs alone (Analyze) and reports under each control's name and level; verdicts that need other resources come from the stack policy.",
   enforcementLevel: "mandatory" as const,
   severity: "high" as const,
   remediationSteps: "See the remediation of the control named in each finding.",
@@ -171,7 +201,8 @@ function toInput(r: PolicyResource): PolicyInputResource {
 
 const stackPolicy = {
   name: STACK_POLICY,
-  description: "Runs every control once over the whole stack (cross-resource links: rule and group, instance and subnet/launch template/role, secret and rotation, database and parameter group, VPC and flow log) and reports under each control's name.",
+  description:
+    "Runs every control once over the whole stack (cross-resource links: rule and group, instance and subnet/launch template/role, secret and rotation, database and parameter group, VPC and flow log) and reports under each control's name.",
   enforcementLevel: "mandatory" as const,
   severity: "high" as const,
   remediationSteps: "See the remediation of the control named in each finding.",
@@ -189,12 +220,9 @@ const stackPolicy = {
 
 observeConfigure();
 
-new PolicyPack(
-  PACK_NAME,
-  {
-    description: "Bulwark hardening controls for AWS: network, compute, IAM, RDS/MySQL, secrets and detection.",
-    displayName: "Bulwark hardening controls",
-    enforcementLevel: "mandatory",
-    policies: [...resourcePolicies, dispatcher, stackPolicy],
-  },
-);
+new PolicyPack(PACK_NAME, {
+  description: "Bulwark hardening controls for AWS: network, compute, IAM, RDS/MySQL, secrets and detection.",
+  displayName: "Bulwark hardening controls",
+  enforcementLevel: "mandatory",
+  policies: [...resourcePolicies, dispatcher, stackPolicy],
+});

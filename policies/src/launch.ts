@@ -28,7 +28,12 @@ export interface Inherited<T> {
  * Reads a setting from the instance, else from its launch template (`ltPath`). An unresolvable template makes an
  * unset value unknown rather than defaulted.
  */
-export function inherit<T>(r: Res, ctx: Ctx, own: () => T | "unknown" | undefined, fromLt: (lt: Res) => T | "unknown" | undefined): Inherited<T> {
+export function inherit<T>(
+  r: Res,
+  ctx: Ctx,
+  own: () => T | "unknown" | undefined,
+  fromLt: (lt: Res) => T | "unknown" | undefined,
+): Inherited<T> {
   const v = own();
   if (v !== undefined) return { value: v, from: "instance" };
   const l = templateOf(r, ctx);
@@ -56,11 +61,27 @@ export function imdsOf(props: Record<string, unknown>): Imds | undefined {
 
 /** Effective IMDS settings: each field inherits separately (an instance may set only the hop limit). */
 export function effectiveImds(r: Res, ctx: Ctx): { imds: Imds; from: string } {
-  if (!isInstance(r)) return { imds: imdsOf(r.props) ?? { tokens: undefined, hop: undefined, endpoint: undefined }, from: "resource" };
+  if (!isInstance(r))
+    return { imds: imdsOf(r.props) ?? { tokens: undefined, hop: undefined, endpoint: undefined }, from: "resource" };
   const own = imdsOf(r.props);
-  const t = inherit<string>(r, ctx, () => own?.tokens, (lt) => imdsOf(lt.props)?.tokens);
-  const h = inherit<number>(r, ctx, () => own?.hop, (lt) => imdsOf(lt.props)?.hop);
-  const e = inherit<string>(r, ctx, () => own?.endpoint, (lt) => imdsOf(lt.props)?.endpoint);
+  const t = inherit<string>(
+    r,
+    ctx,
+    () => own?.tokens,
+    (lt) => imdsOf(lt.props)?.tokens,
+  );
+  const h = inherit<number>(
+    r,
+    ctx,
+    () => own?.hop,
+    (lt) => imdsOf(lt.props)?.hop,
+  );
+  const e = inherit<string>(
+    r,
+    ctx,
+    () => own?.endpoint,
+    (lt) => imdsOf(lt.props)?.endpoint,
+  );
   return { imds: { tokens: t.value, hop: h.value, endpoint: e.value }, from: t.from };
 }
 

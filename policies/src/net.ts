@@ -3,7 +3,14 @@
  * all three shapes. Policies never read rule properties themselves.
  */
 import { arr, bool, get, num, str, UNKNOWN, type Obj } from "./values";
-import { blockIsInternet, classifyPorts, isInternet, parseSource, type ExposurePorts, type PortClass } from "./exposure";
+import {
+  blockIsInternet,
+  classifyPorts,
+  isInternet,
+  parseSource,
+  type ExposurePorts,
+  type PortClass,
+} from "./exposure";
 
 export { DEFAULT_REMOTE_ADMIN_PORTS, isAnywhere, isInternet, judgeExposure, waiverPolicies } from "./exposure";
 
@@ -56,9 +63,11 @@ export function portsOf(protocol: unknown, from: unknown, to: unknown): PortSet 
   if (p === "unknown") return "unknown";
   const proto = (p ?? "-1").trim().toLowerCase();
   // ICMP carries types and codes, not ports: it reaches no TCP/UDP service.
-  if (ICMP.has(proto)) return { all: false, ranges: [], label: proto.startsWith("icmp") ? proto : `protocol ${proto} (ICMP)` };
+  if (ICMP.has(proto))
+    return { all: false, ranges: [], label: proto.startsWith("icmp") ? proto : `protocol ${proto} (ICMP)` };
   const tcpUdp = TCP_UDP[proto];
-  if (!tcpUdp) return { all: true, label: proto === "-1" || proto === "all" ? "all traffic" : `protocol ${proto} (all ports)` };
+  if (!tcpUdp)
+    return { all: true, label: proto === "-1" || proto === "all" ? "all traffic" : `protocol ${proto} (all ports)` };
   const f = num(from);
   const t = num(to);
   if (f === "unknown" || t === "unknown") return "unknown";
@@ -77,8 +86,15 @@ export function portsInclude(ps: PortSet, port: number): boolean {
 }
 
 /** The exposure model's port classes of a rule's ports, under the pack config's one port list. */
-export function portClasses(ps: PortSet, cfg: { authorizedPorts: readonly number[]; highRiskPorts: readonly number[]; remoteAdminPorts: readonly number[] }): Set<PortClass> {
-  const list: ExposurePorts = { remoteAdminPorts: cfg.remoteAdminPorts, highRiskPorts: cfg.highRiskPorts, webPorts: cfg.authorizedPorts };
+export function portClasses(
+  ps: PortSet,
+  cfg: { authorizedPorts: readonly number[]; highRiskPorts: readonly number[]; remoteAdminPorts: readonly number[] },
+): Set<PortClass> {
+  const list: ExposurePorts = {
+    remoteAdminPorts: cfg.remoteAdminPorts,
+    highRiskPorts: cfg.highRiskPorts,
+    webPorts: cfg.authorizedPorts,
+  };
   return classifyPorts(ps, list);
 }
 
@@ -129,9 +145,16 @@ function inlineRule(r: unknown, direction: "ingress" | "egress", where: string):
     else for (const c of l ?? []) sources.push({ kind: "cidr", value: c });
   }
   const pl = arr(get(r, "prefixListIds"));
-  if (pl === "unknown" || (Array.isArray(pl) && pl.length)) sources.push(...(pl === "unknown" ? [UNKNOWN] : pl ?? []).map((x) => ({ kind: "prefixList" as const, value: String(x), prop: where.split("[")[0] || "prefixListIds" })));
+  if (pl === "unknown" || (Array.isArray(pl) && pl.length))
+    sources.push(
+      ...(pl === "unknown" ? [UNKNOWN] : (pl ?? [])).map((x) => ({
+        kind: "prefixList" as const,
+        value: String(x),
+        prop: where.split("[")[0] || "prefixListIds",
+      })),
+    );
   const sgs = arr(get(r, "securityGroups"));
-  for (const x of sgs === "unknown" ? [] : sgs ?? []) sources.push({ kind: "securityGroup", value: String(x) });
+  for (const x of sgs === "unknown" ? [] : (sgs ?? [])) sources.push({ kind: "securityGroup", value: String(x) });
   if (bool(get(r, "self")) === true) sources.push({ kind: "self", value: "self" });
   return {
     direction,
@@ -160,7 +183,14 @@ function normaliseRules(type: string, props: Obj): NormRule[] {
       for (const dir of ["ingress", "egress"] as const) {
         const l = arr(props[dir]);
         if (l === "unknown") {
-          out.push({ direction: dir, ports: "unknown", sources: [], sourcesUnknown: true, description: undefined, where: dir });
+          out.push({
+            direction: dir,
+            ports: "unknown",
+            sources: [],
+            sourcesUnknown: true,
+            description: undefined,
+            where: dir,
+          });
           continue;
         }
         (l ?? []).forEach((r, i) => out.push(inlineRule(r, dir, `${dir}[${i}]`)));
@@ -178,9 +208,12 @@ function normaliseRules(type: string, props: Obj): NormRule[] {
     case SG_TYPES.ingress:
     case SG_TYPES.egress: {
       const sources: Source[] = [];
-      for (const key of ["cidrIpv4", "cidrIpv6"]) if (props[key] !== undefined && props[key] !== null) sources.push({ kind: "cidr", value: props[key] });
-      if (props.prefixListId) sources.push({ kind: "prefixList", value: String(props.prefixListId), prop: "prefixListId" });
-      if (props.referencedSecurityGroupId) sources.push({ kind: "securityGroup", value: String(props.referencedSecurityGroupId) });
+      for (const key of ["cidrIpv4", "cidrIpv6"])
+        if (props[key] !== undefined && props[key] !== null) sources.push({ kind: "cidr", value: props[key] });
+      if (props.prefixListId)
+        sources.push({ kind: "prefixList", value: String(props.prefixListId), prop: "prefixListId" });
+      if (props.referencedSecurityGroupId)
+        sources.push({ kind: "securityGroup", value: String(props.referencedSecurityGroupId) });
       return [
         {
           direction: type === SG_TYPES.ingress ? "ingress" : "egress",
@@ -198,7 +231,10 @@ function normaliseRules(type: string, props: Obj): NormRule[] {
 }
 
 /** The internet-facing CIDR sources of a rule (a safe source next to them never excuses them). */
-export function internetSources(rule: NormRule, allow: readonly string[]): { internet: CidrVerdict[]; unknown: boolean } {
+export function internetSources(
+  rule: NormRule,
+  allow: readonly string[],
+): { internet: CidrVerdict[]; unknown: boolean } {
   const internet: CidrVerdict[] = [];
   let unknown = rule.sourcesUnknown;
   for (const s of rule.sources) {
@@ -248,7 +284,8 @@ export function naclEntriesOf(type: string, props: Obj): NormNaclEntry[] {
   if (type === NACL_TYPES.acl || type === NACL_TYPES.defaultAcl) {
     const out: NormNaclEntry[] = [];
     const l = arr(props.ingress);
-    if (l === "unknown") out.push({ ingress: true, allow: "unknown", ruleNo: 0, ports: "unknown", cidrs: [], where: "ingress" });
+    if (l === "unknown")
+      out.push({ ingress: true, allow: "unknown", ruleNo: 0, ports: "unknown", cidrs: [], where: "ingress" });
     else (l ?? []).forEach((r, i) => out.push(entry(r, true, "action", `ingress[${i}]`)));
     return out;
   }
@@ -279,7 +316,12 @@ export interface NaclVerdict {
  * Evaluates ingress entries in rule-number order, as AWS does: the first matching entry decides. An allow entry
  * offends when some public address (outside `allow`) reaches it before any deny covers it.
  */
-export function naclInternetAllows(entries: readonly NormNaclEntry[], port: number, allowlist: readonly string[], internal: readonly string[] = []): NaclVerdict {
+export function naclInternetAllows(
+  entries: readonly NormNaclEntry[],
+  port: number,
+  allowlist: readonly string[],
+  internal: readonly string[] = [],
+): NaclVerdict {
   const v: NaclVerdict = { offending: [], unknown: false };
   const full = (v6: boolean): Interval[] => [[0n, (1n << (v6 ? 128n : 32n)) - 1n]];
   const undecided = { v4: full(false), v6: full(true) };
@@ -317,4 +359,3 @@ export function naclInternetAllows(entries: readonly NormNaclEntry[], port: numb
   }
   return v;
 }
-

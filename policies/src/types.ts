@@ -26,7 +26,11 @@ export const COMPUTE_TYPES = {
 /** Resources that launch one instance from their own inputs. */
 export const INSTANCE_TYPES: readonly string[] = [COMPUTE_TYPES.instance, COMPUTE_TYPES.spot];
 /** Everything that defines a server: instances and the templates/configurations instances launch from. */
-export const SERVER_TYPES: readonly string[] = [...INSTANCE_TYPES, COMPUTE_TYPES.launchTemplate, COMPUTE_TYPES.launchConfiguration];
+export const SERVER_TYPES: readonly string[] = [
+  ...INSTANCE_TYPES,
+  COMPUTE_TYPES.launchTemplate,
+  COMPUTE_TYPES.launchConfiguration,
+];
 /** Servers plus the Auto Scaling groups that launch them (what "the stack runs servers" means). */
 export const SERVER_FLEET_TYPES: readonly string[] = [...SERVER_TYPES, COMPUTE_TYPES.asg];
 export const SUBNET_TYPES: readonly string[] = [COMPUTE_TYPES.subnet, COMPUTE_TYPES.defaultSubnet];
@@ -61,7 +65,13 @@ export const DB_TYPES: readonly string[] = [RDS_TYPES.instance, RDS_TYPES.cluste
 export const VPC_TYPES: readonly string[] = ["aws:ec2/vpc:Vpc", "aws:ec2/defaultVpc:DefaultVpc"];
 export const GROUP_TYPES: readonly string[] = [SG_TYPES.group, SG_TYPES.defaultGroup];
 /** Every resource that can carry a security-group rule (inline or standalone). */
-export const SG_RULE_TYPES: readonly string[] = [SG_TYPES.group, SG_TYPES.defaultGroup, SG_TYPES.rule, SG_TYPES.ingress, SG_TYPES.egress];
+export const SG_RULE_TYPES: readonly string[] = [
+  SG_TYPES.group,
+  SG_TYPES.defaultGroup,
+  SG_TYPES.rule,
+  SG_TYPES.ingress,
+  SG_TYPES.egress,
+];
 export const PREFIX_LIST_TYPES: readonly string[] = ["aws:ec2/managedPrefixList:ManagedPrefixList"];
 export const PREFIX_LIST_ENTRY_TYPE = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry";
 

@@ -7,9 +7,15 @@ const KEY = "arn:aws:kms:eu-west-1:123456789012:key/k";
 
 describe("RemoteAccess (Session Manager)", () => {
   test("the preferences document encrypts with KMS, logs to CloudWatch and S3, times out idle sessions, runs as a named user", async () => {
-    const r = await record(() => new RemoteAccess("admin", { kmsKeyArn: KEY, idleTimeoutMinutes: 15, runAsUser: "ops" }));
+    const r = await record(
+      () => new RemoteAccess("admin", { kmsKeyArn: KEY, idleTimeoutMinutes: 15, runAsUser: "ops" }),
+    );
     const doc = r.one(T.document);
-    expect(doc.inputs).toMatchObject({ name: SESSION_PREFERENCES_DOCUMENT, documentType: "Session", documentFormat: "JSON" });
+    expect(doc.inputs).toMatchObject({
+      name: SESSION_PREFERENCES_DOCUMENT,
+      documentType: "Session",
+      documentFormat: "JSON",
+    });
     const inputs = JSON.parse(String(doc.inputs.content)).inputs;
     const lg = r.one(T.logGroup);
     const bucket = r.one(T.bucket);
@@ -29,14 +35,27 @@ describe("RemoteAccess (Session Manager)", () => {
 
   test("the transcript bucket is private, versioned, KMS-encrypted and TLS-only", async () => {
     const r = await record(() => new RemoteAccess("admin", { kmsKeyArn: KEY }));
-    expect(r.one(T.pab).inputs).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-    expect(r.one(T.sse).inputs.rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY }, bucketKeyEnabled: true }]);
+    expect(r.one(T.pab).inputs).toMatchObject({
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    expect(r.one(T.sse).inputs.rules).toEqual([
+      { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY }, bucketKeyEnabled: true },
+    ]);
     const policy = JSON.parse(String(r.one(T.bucketPolicy).inputs.policy));
-    expect(policy.Statement[0]).toMatchObject({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } });
+    expect(policy.Statement[0]).toMatchObject({
+      Effect: "Deny",
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
   });
 
   test("options: session length and log retention", async () => {
-    const r = await record(() => new RemoteAccess("admin", { kmsKeyArn: KEY, maxSessionMinutes: 60, logRetentionDays: 731, mode: "bastion" }));
+    const r = await record(
+      () =>
+        new RemoteAccess("admin", { kmsKeyArn: KEY, maxSessionMinutes: 60, logRetentionDays: 731, mode: "bastion" }),
+    );
     expect(JSON.parse(String(r.one(T.document).inputs.content)).inputs.maxSessionDuration).toBe("60");
     expect(r.one(T.logGroup).inputs.retentionInDays).toBe(731);
     expect(r.value.mode).toBe("bastion");
@@ -44,8 +63,12 @@ describe("RemoteAccess (Session Manager)", () => {
 
   test("bad args: root run-as, idle timeout out of range, no key", async () => {
     const r = await record(() => {
-      expect(() => new RemoteAccess("a", { kmsKeyArn: KEY, runAsUser: "root" })).toThrow(/args\.runAsUser.*never run sessions as root/);
-      expect(() => new RemoteAccess("b", { kmsKeyArn: KEY, idleTimeoutMinutes: 120 })).toThrow(/args\.idleTimeoutMinutes: got 120/);
+      expect(() => new RemoteAccess("a", { kmsKeyArn: KEY, runAsUser: "root" })).toThrow(
+        /args\.runAsUser.*never run sessions as root/,
+      );
+      expect(() => new RemoteAccess("b", { kmsKeyArn: KEY, idleTimeoutMinutes: 120 })).toThrow(
+        /args\.idleTimeoutMinutes: got 120/,
+      );
       expect(() => new RemoteAccess("c", {} as never)).toThrow(/args\.kmsKeyArn/);
     });
     expect(r.resources).toHaveLength(0);
@@ -72,7 +95,9 @@ describe("Bastion", () => {
     const ssh = r.ofType(T.ingress).filter((x) => x.inputs.fromPort === 22);
     expect(ssh).toHaveLength(2);
     const bastionSg = r.one(T.sg, "hq-bastion");
-    expect(ssh.find((x) => x.inputs.cidrIpv4 === "192.168.50.0/24")?.propertyDependencies.securityGroupId).toEqual([bastionSg.urn]);
+    expect(ssh.find((x) => x.inputs.cidrIpv4 === "192.168.50.0/24")?.propertyDependencies.securityGroupId).toEqual([
+      bastionSg.urn,
+    ]);
     const toTarget = ssh.find((x) => x.name.startsWith("hq-app"))!;
     expect(toTarget.inputs.cidrIpv4).toBeUndefined();
     expect(toTarget.propertyDependencies.referencedSecurityGroupId).toEqual([bastionSg.urn]);
@@ -84,8 +109,14 @@ describe("Bastion", () => {
   test("SSH from the internet is never possible; a public office range needs the admin waiver", async () => {
     const r = await record(() => {
       expect(() => new Bastion("a", { ...args, allowedCidrs: ["0.0.0.0/0"] })).toThrow(/never allowed/);
-      expect(() => new Bastion("b", { ...args, allowedCidrs: ["198.51.100.0/24"] })).toThrow(PolicyNames.sgInternetAdminIngress);
-      new Bastion("c", { ...args, allowedCidrs: ["198.51.100.0/24"], waivers: [waiver(PolicyNames.sgInternetAdminIngress)] });
+      expect(() => new Bastion("b", { ...args, allowedCidrs: ["198.51.100.0/24"] })).toThrow(
+        PolicyNames.sgInternetAdminIngress,
+      );
+      new Bastion("c", {
+        ...args,
+        allowedCidrs: ["198.51.100.0/24"],
+        waivers: [waiver(PolicyNames.sgInternetAdminIngress)],
+      });
     });
     expect(r.ofType(T.instance).map((i) => i.name)).toEqual(["c"]);
     // Refused bastions created nothing at all.

@@ -4,7 +4,13 @@ import { gunzipSync } from "zlib";
 import * as YAML from "yaml";
 import { parseStackConfig } from "../../components/config";
 import { buildEstate, estateTiers } from "../../components/estate";
-import { bundleObjectKey, LOADER_ON_HOST, LOADER_PY, LOADER_USER_DATA_MAX_GZIP, renderBundleArchive } from "../../components/host/loader";
+import {
+  bundleObjectKey,
+  LOADER_ON_HOST,
+  LOADER_PY,
+  LOADER_USER_DATA_MAX_GZIP,
+  renderBundleArchive,
+} from "../../components/host/loader";
 import { renderBundle } from "../../components/host/render";
 import { serverHostModel } from "../../components/host/stack";
 import { BUNDLE_GRANT_MAX_OBJECTS, InstanceIdentity } from "../../components/server";
@@ -15,8 +21,13 @@ const OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2";
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
 function loaderConfig(userDataBase64: string): { bucket: string; key: string; region: string; sha256: string } {
-  const doc = YAML.parse(gunzipSync(Buffer.from(userDataBase64, "base64")).toString()) as { write_files: { path: string; content: string }[]; runcmd: string[][] };
-  expect(doc.write_files).toEqual([expect.objectContaining({ path: LOADER_ON_HOST, permissions: "0700", content: LOADER_PY })]);
+  const doc = YAML.parse(gunzipSync(Buffer.from(userDataBase64, "base64")).toString()) as {
+    write_files: { path: string; content: string }[];
+    runcmd: string[][];
+  };
+  expect(doc.write_files).toEqual([
+    expect.objectContaining({ path: LOADER_ON_HOST, permissions: "0700", content: LOADER_PY }),
+  ]);
   expect(doc.runcmd).toHaveLength(1);
   expect(doc.runcmd[0].slice(0, 2)).toEqual(["python3", LOADER_ON_HOST]);
   return JSON.parse(doc.runcmd[0][2]) as { bucket: string; key: string; region: string; sha256: string };
@@ -52,12 +63,23 @@ describe("BundleStore: host bundles as S3 objects, loader user data", () => {
       expect(o).toBeDefined();
       // The user data pins exactly the object's content.
       expect(sha256(String(o!.inputs.content))).toBe(c.sha256);
-      expect(o!.inputs).toMatchObject({ serverSideEncryption: "aws:kms", kmsKeyId: expect.stringMatching(/^arn:aws:kms:/) });
+      expect(o!.inputs).toMatchObject({
+        serverSideEncryption: "aws:kms",
+        kmsKeyId: expect.stringMatching(/^arn:aws:kms:/),
+      });
     }
     // The object is the archive of that server's own bundle (site, role and OS).
     const tags = (i: (typeof instances)[number]) => i.inputs.tags as Record<string, string>;
     const web1 = instances.find((i) => i.name === "hq-web-1")!;
-    const b = renderBundle(serverHostModel(cfg.host, { name: "hq", cidr: "10.10.0.0/16" }, { name: "web-1", role: "web", os: "ubuntu-24.04" }, estateTiers(cfg)), "ubuntu-24.04");
+    const b = renderBundle(
+      serverHostModel(
+        cfg.host,
+        { name: "hq", cidr: "10.10.0.0/16" },
+        { name: "web-1", role: "web", os: "ubuntu-24.04" },
+        estateTiers(cfg),
+      ),
+      "ubuntu-24.04",
+    );
     expect(tags(web1)["bulwark:role"]).toBe("web");
     expect(loaderConfig(String(web1.inputs.userDataBase64)).key).toBe(bundleObjectKey(b));
     expect(byKey.get(bundleObjectKey(b))!.inputs.content).toBe(renderBundleArchive(b));
@@ -76,9 +98,14 @@ describe("BundleStore: host bundles as S3 objects, loader user data", () => {
   test("the instance role reads exactly the stored objects, and decrypts only through S3 for that bucket", async () => {
     const r = await record(() => buildEstate(parseStackConfig(twinConfig())));
     const bucketArn = `arn:aws:s3:::${loaderConfig(String(r.one(T.instance, "hq-web-1").inputs.userDataBase64)).bucket}`;
-    const arns = r.ofType(OBJECT).map((o) => `${bucketArn}/${String(o.inputs.key)}`).sort();
+    const arns = r
+      .ofType(OBJECT)
+      .map((o) => `${bucketArn}/${String(o.inputs.key)}`)
+      .sort();
     const grant = r.one(T.rolePolicy, "server-host-bundles");
-    const doc = JSON.parse(String(grant.inputs.policy)) as { Statement: { Sid: string; Action: string; Resource: unknown; Condition?: unknown }[] };
+    const doc = JSON.parse(String(grant.inputs.policy)) as {
+      Statement: { Sid: string; Action: string; Resource: unknown; Condition?: unknown }[];
+    };
     expect(doc.Statement).toEqual([
       { Sid: "HostBundles", Effect: "Allow", Action: "s3:GetObject", Resource: arns },
       {
@@ -86,7 +113,12 @@ describe("BundleStore: host bundles as S3 objects, loader user data", () => {
         Effect: "Allow",
         Action: "kms:Decrypt",
         Resource: expect.stringMatching(/^arn:aws:kms:eu-west-1:\d{12}:key\//),
-        Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": bucketArn } },
+        Condition: {
+          StringEquals: {
+            "kms:ViaService": "s3.eu-west-1.amazonaws.com",
+            "kms:EncryptionContext:aws:s3:arn": bucketArn,
+          },
+        },
       },
     ]);
     expect(arns.length).toBeLessThanOrEqual(BUNDLE_GRANT_MAX_OBJECTS);
@@ -94,12 +126,17 @@ describe("BundleStore: host bundles as S3 objects, loader user data", () => {
 
   test("past BUNDLE_GRANT_MAX_OBJECTS objects the grant is the bundles/ prefix (IAM's inline policy size), never wider", async () => {
     const grant = async (n: number) => {
-      const r = await record(() => new InstanceIdentity("srv").grantBundleRead({
-        bucketArn: "arn:aws:s3:::b1",
-        objectArns: Array.from({ length: n }, (_, i) => `arn:aws:s3:::b1/bundles/debian-12/web/${String(i).padStart(64, "0")}.sh`),
-        kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
-        region: "eu-west-1",
-      }));
+      const r = await record(() =>
+        new InstanceIdentity("srv").grantBundleRead({
+          bucketArn: "arn:aws:s3:::b1",
+          objectArns: Array.from(
+            { length: n },
+            (_, i) => `arn:aws:s3:::b1/bundles/debian-12/web/${String(i).padStart(64, "0")}.sh`,
+          ),
+          kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+          region: "eu-west-1",
+        }),
+      );
       const policy = String(r.one(T.rolePolicy, "srv-host-bundles").inputs.policy);
       expect(policy.length).toBeLessThan(10240);
       return (JSON.parse(policy) as { Statement: { Resource: unknown }[] }).Statement[0].Resource;
@@ -111,9 +148,23 @@ describe("BundleStore: host bundles as S3 objects, loader user data", () => {
   test("the bundle bucket is an EncryptedBucket: SSE-KMS on the estate key, public access blocked, TLS only", async () => {
     const r = await record(() => buildEstate(parseStackConfig(smallConfig())));
     const sse = r.ofType(T.sse).find((x) => x.name === "host-bundles")!;
-    expect(sse.inputs.rules).toEqual([expect.objectContaining({ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: expect.stringMatching(/^arn:aws:kms:/) } })]);
-    expect(r.ofType(T.pab).find((x) => x.name === "host-bundles")!.inputs).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-    const policy = JSON.parse(String(r.ofType(T.bucketPolicy).find((x) => x.name === "host-bundles")!.inputs.policy)) as { Statement: { Sid: string }[] };
+    expect(sse.inputs.rules).toEqual([
+      expect.objectContaining({
+        applyServerSideEncryptionByDefault: {
+          sseAlgorithm: "aws:kms",
+          kmsMasterKeyId: expect.stringMatching(/^arn:aws:kms:/),
+        },
+      }),
+    ]);
+    expect(r.ofType(T.pab).find((x) => x.name === "host-bundles")!.inputs).toMatchObject({
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    const policy = JSON.parse(
+      String(r.ofType(T.bucketPolicy).find((x) => x.name === "host-bundles")!.inputs.policy),
+    ) as { Statement: { Sid: string }[] };
     expect(policy.Statement.map((s) => s.Sid)).toEqual(["DenyInsecureTransport"]);
   });
 

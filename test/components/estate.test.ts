@@ -9,7 +9,10 @@ describe("buildEstate", () => {
     const cfg = parseStackConfig(smallConfig());
     const r = await record(() =>
       buildEstate(cfg, {
-        userData: (site, server) => (server.role === "db" ? { base64: Buffer.from(`db ${site.name}`).toString("base64") } : `#cloud-config\n# ${site.name}/${server.name} ${server.role}\n`),
+        userData: (site, server) =>
+          server.role === "db"
+            ? { base64: Buffer.from(`db ${site.name}`).toString("base64") }
+            : `#cloud-config\n# ${site.name}/${server.name} ${server.role}\n`,
       }),
     );
     const instances = r.ofType(T.instance);
@@ -20,7 +23,9 @@ describe("buildEstate", () => {
         expect(Buffer.from(String(i.inputs.userDataBase64), "base64").toString()).toBe(`db ${tags["bulwark:site"]}`);
         expect(i.inputs.userData).toBeUndefined();
       } else {
-        expect(i.inputs.userData).toBe(`#cloud-config\n# ${tags["bulwark:site"]}/${i.name.slice(tags["bulwark:site"].length + 1)} ${tags["bulwark:role"]}\n`);
+        expect(i.inputs.userData).toBe(
+          `#cloud-config\n# ${tags["bulwark:site"]}/${i.name.slice(tags["bulwark:site"].length + 1)} ${tags["bulwark:role"]}\n`,
+        );
       }
     }
   });
@@ -30,13 +35,19 @@ describe("buildEstate", () => {
     const r = await record(() => buildEstate(cfg));
     const sg = (name: string) => r.one(T.sg, name).urn;
     const ingress = r.ofType(T.ingress).filter((x) => x.name.startsWith("hq-") && !x.name.startsWith("hq-endpoints"));
-    const describe = ingress.map((x) => [x.name.split("-in-")[0], x.inputs.fromPort, x.inputs.cidrIpv4 ?? (x.propertyDependencies.referencedSecurityGroupId ?? [])[0]]);
-    expect(describe).toEqual(expect.arrayContaining([
-      ["hq-web", 80, "10.10.0.0/16"],
-      ["hq-web", 443, "10.10.0.0/16"],
-      ["hq-app", APP_PORT, sg("hq-web")],
-      ["hq-db", DB_PORT, sg("hq-app")],
-    ]));
+    const describe = ingress.map((x) => [
+      x.name.split("-in-")[0],
+      x.inputs.fromPort,
+      x.inputs.cidrIpv4 ?? (x.propertyDependencies.referencedSecurityGroupId ?? [])[0],
+    ]);
+    expect(describe).toEqual(
+      expect.arrayContaining([
+        ["hq-web", 80, "10.10.0.0/16"],
+        ["hq-web", 443, "10.10.0.0/16"],
+        ["hq-app", APP_PORT, sg("hq-web")],
+        ["hq-db", DB_PORT, sg("hq-app")],
+      ]),
+    );
     expect(describe).toHaveLength(4);
     // Sites stay isolated: no rule in one site names another site's range or group.
     const branch = r.ofType(T.ingress).filter((x) => x.name.startsWith("branch-a-"));

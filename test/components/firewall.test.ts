@@ -9,13 +9,23 @@ import { T, record, waiver } from "./harness";
 describe("Firewall", () => {
   test("internet on an authorized web port is fine; rules are separate resources with the peer and port", async () => {
     const r = await record(() => {
-      new Firewall("web", { vpcId: "vpc-1", description: "web tier" }).allowFrom(Peer.anyIpv4(), Port.tcp(443), "HTTPS");
+      new Firewall("web", { vpcId: "vpc-1", description: "web tier" }).allowFrom(
+        Peer.anyIpv4(),
+        Port.tcp(443),
+        "HTTPS",
+      );
     });
     const sg = r.one(T.sg);
     expect(sg.inputs).toMatchObject({ vpcId: "vpc-1", description: "web tier", revokeRulesOnDelete: true });
     expect(sg.inputs.ingress).toBeUndefined(); // never inline rules
     const rule = r.one(T.ingress);
-    expect(rule.inputs).toMatchObject({ ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0", description: "HTTPS" });
+    expect(rule.inputs).toMatchObject({
+      ipProtocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: "0.0.0.0/0",
+      description: "HTTPS",
+    });
     expect(rule.propertyDependencies.securityGroupId).toEqual([sg.urn]);
   });
 
@@ -46,7 +56,11 @@ describe("Firewall", () => {
   test("a waiver allows it and is written as tags on the group and the rule", async () => {
     const w = waiver(PolicyNames.sgInternetIngress);
     const r = await record(() => {
-      new Firewall("partner", { vpcId: "vpc-1", waivers: [w] }).allowFrom(Peer.anyIpv4(), Port.tcp(8443), "partner API");
+      new Firewall("partner", { vpcId: "vpc-1", waivers: [w] }).allowFrom(
+        Peer.anyIpv4(),
+        Port.tcp(8443),
+        "partner API",
+      );
     });
     const rule = r.one(T.ingress);
     expect(waiversFromTags(rule.inputs.tags).waivers).toEqual([w]);
@@ -54,7 +68,12 @@ describe("Firewall", () => {
   });
 
   test("an expired waiver does not count", () => {
-    const v = judgeIngress(Peer.anyIpv4(), Port.tcp(8443), [80, 443], [waiver(PolicyNames.sgInternetIngress, "2020-01-01")]);
+    const v = judgeIngress(
+      Peer.anyIpv4(),
+      Port.tcp(8443),
+      [80, 443],
+      [waiver(PolicyNames.sgInternetIngress, "2020-01-01")],
+    );
     expect(v).toMatchObject({ ok: false });
   });
 
@@ -70,7 +89,10 @@ describe("Firewall", () => {
     });
     const noWaiver = judgeIngress(Peer.ipv4("198.51.100.0/24"), Port.tcp(22), [80, 443], []);
     expect(noWaiver).toMatchObject({ ok: false, fix: expect.stringContaining(PolicyNames.sgInternetAdminIngress) });
-    expect(judgeIngress(Peer.ipv4("10.0.0.0/8"), Port.tcp(22), [80, 443], [])).toMatchObject({ ok: true, policies: [] });
+    expect(judgeIngress(Peer.ipv4("10.0.0.0/8"), Port.tcp(22), [80, 443], [])).toMatchObject({
+      ok: true,
+      policies: [],
+    });
   });
 
   test("security-group and prefix-list peers, and another Firewall as a peer", async () => {
@@ -93,17 +115,28 @@ describe("Firewall", () => {
   test("unrestricted egress needs a waiver", async () => {
     await record(() => {
       expect(() => new Firewall("e", { vpcId: "vpc-1", egress: "all" })).toThrow(PolicyNames.sgUnrestrictedEgress);
-      expect(() => new Firewall("f", { vpcId: "vpc-1" }).allowTo(Peer.anyIpv4(), Port.allTraffic(), "all")).toThrow(FirewallError);
+      expect(() => new Firewall("f", { vpcId: "vpc-1" }).allowTo(Peer.anyIpv4(), Port.allTraffic(), "all")).toThrow(
+        FirewallError,
+      );
     });
-    const r = await record(() => new Firewall("g", { vpcId: "vpc-1", egress: "all", waivers: [waiver(PolicyNames.sgUnrestrictedEgress)] }));
+    const r = await record(
+      () => new Firewall("g", { vpcId: "vpc-1", egress: "all", waivers: [waiver(PolicyNames.sgUnrestrictedEgress)] }),
+    );
     expect(r.one(T.egress).inputs).toMatchObject({ ipProtocol: "-1", cidrIpv4: "0.0.0.0/0" });
     expect(waiversFromTags(r.one(T.egress).inputs.tags).waivers[0].policy).toBe(PolicyNames.sgUnrestrictedEgress);
   });
 
   test("options: authorized web ports are per firewall; ingress given at construction; tags", async () => {
     const r = await record(() => {
-      const fw = new Firewall("api", { vpcId: "vpc-1", authorizedWebPorts: [8443], ingress: [{ from: "internet", ports: [8443] }], tags: { team: "api" } });
-      expect(() => fw.allowFrom(Peer.anyIpv4(), Port.tcp(443), "443 is not authorized here")).toThrow(/not an authorized web port \(8443\)/);
+      const fw = new Firewall("api", {
+        vpcId: "vpc-1",
+        authorizedWebPorts: [8443],
+        ingress: [{ from: "internet", ports: [8443] }],
+        tags: { team: "api" },
+      });
+      expect(() => fw.allowFrom(Peer.anyIpv4(), Port.tcp(443), "443 is not authorized here")).toThrow(
+        /not an authorized web port \(8443\)/,
+      );
     });
     expect(r.one(T.ingress).inputs).toMatchObject({ fromPort: 8443, cidrIpv4: "0.0.0.0/0" });
     expect(r.one(T.sg).inputs.tags).toMatchObject({ team: "api", Name: "api" });
@@ -112,11 +145,21 @@ describe("Firewall", () => {
   test("bad args name the field and create nothing", async () => {
     const r = await record(() => {
       expect(() => new Firewall("a", { vpcId: "" })).toThrow(ArgsError);
-      expect(() => new Firewall("b", { vpcId: "vpc-1", description: "caf\u00e9" })).toThrow(/args\.description.*printable ASCII/);
-      expect(() => new Firewall("c", { vpcId: "vpc-1", egress: "open" as "https" })).toThrow(/args\.egress: got "open"/);
-      expect(() => new Firewall("d", { vpcId: "vpc-1", waivers: [{ ...waiver("x-y-z"), reason: "because" }] })).toThrow(/args\.waivers\[0\]\.reason/);
-      expect(() => new Firewall("e", { vpcId: "vpc-1", ingress: [{ from: "10.0.0.0/8", ports: ["ssh"] }] })).toThrow(/args\.ingress\[0\]\.ports\[0\]: got "ssh"/);
-      expect(() => new Firewall("f", { vpcId: "vpc-1", ingress: [{ from: "anywhere", ports: [443] }] })).toThrow(/args\.ingress\[0\]\.from/);
+      expect(() => new Firewall("b", { vpcId: "vpc-1", description: "caf\u00e9" })).toThrow(
+        /args\.description.*printable ASCII/,
+      );
+      expect(() => new Firewall("c", { vpcId: "vpc-1", egress: "open" as "https" })).toThrow(
+        /args\.egress: got "open"/,
+      );
+      expect(() => new Firewall("d", { vpcId: "vpc-1", waivers: [{ ...waiver("x-y-z"), reason: "because" }] })).toThrow(
+        /args\.waivers\[0\]\.reason/,
+      );
+      expect(() => new Firewall("e", { vpcId: "vpc-1", ingress: [{ from: "10.0.0.0/8", ports: ["ssh"] }] })).toThrow(
+        /args\.ingress\[0\]\.ports\[0\]: got "ssh"/,
+      );
+      expect(() => new Firewall("f", { vpcId: "vpc-1", ingress: [{ from: "anywhere", ports: [443] }] })).toThrow(
+        /args\.ingress\[0\]\.from/,
+      );
     });
     expect(r.resources).toHaveLength(0);
   });
@@ -124,14 +167,32 @@ describe("Firewall", () => {
 
 describe("rule normaliser and CIDR judgement", () => {
   test("the three AWS shapes and Bulwark's config shape normalise to one", () => {
-    const inline = normaliseRules("ingress", { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] });
-    expect(inline.map((r) => [r.peer.kind, r.port.protocol, r.port.fromPort])).toEqual([["ipv4", "tcp", 443], ["ipv6", "tcp", 443]]);
-    const numeric = normaliseRules("ingress", { protocol: "6", fromPort: 8000, toPort: 8100, cidrBlocks: ["10.0.0.0/8"] });
+    const inline = normaliseRules("ingress", {
+      protocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      cidrBlocks: ["0.0.0.0/0"],
+      ipv6CidrBlocks: ["::/0"],
+    });
+    expect(inline.map((r) => [r.peer.kind, r.port.protocol, r.port.fromPort])).toEqual([
+      ["ipv4", "tcp", 443],
+      ["ipv6", "tcp", 443],
+    ]);
+    const numeric = normaliseRules("ingress", {
+      protocol: "6",
+      fromPort: 8000,
+      toPort: 8100,
+      cidrBlocks: ["10.0.0.0/8"],
+    });
     expect(numeric[0].port).toMatchObject({ protocol: "tcp", fromPort: 8000, toPort: 8100 });
-    expect(normaliseRules("egress", { protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] })[0].port.protocol).toBe("-1");
+    expect(
+      normaliseRules("egress", { protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] })[0].port.protocol,
+    ).toBe("-1");
     const cfg = normaliseRules("ingress", { from: "internet", ports: [443, "8000-8001"] });
     expect(cfg.map((r) => r.port.label)).toEqual(["tcp443", "tcp8000-8001"]);
-    expect(() => normaliseRules("ingress", { protocol: "gre", fromPort: 0, toPort: 0, cidrBlocks: [] })).toThrow(/protocol "gre"/);
+    expect(() => normaliseRules("ingress", { protocol: "gre", fromPort: 0, toPort: 0, cidrBlocks: [] })).toThrow(
+      /protocol "gre"/,
+    );
   });
 
   test("ports and CIDRs are checked", () => {

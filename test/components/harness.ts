@@ -12,7 +12,10 @@ export interface Recorded {
 }
 
 /** Runs `build` under mocks (stack `prod` unless given) and returns what was registered. */
-export async function record<T>(build: () => T, opts: { stack?: string; preview?: boolean } = {}): Promise<Recorded & { value: T }> {
+export async function record<T>(
+  build: () => T,
+  opts: { stack?: string; preview?: boolean } = {},
+): Promise<Recorded & { value: T }> {
   const rec = await startRecording({ stack: opts.stack ?? "prod", preview: opts.preview });
   const value = build();
   const resources = await rec.finish();
@@ -27,7 +30,9 @@ export function wrap(resources: PlannedResource[]): Recorded {
     one(type: string, name?: string) {
       const found = ofType(type).filter((r) => name === undefined || r.name === name);
       if (found.length !== 1) {
-        throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+        throw new Error(
+          `expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`,
+        );
       }
       return found[0];
     },

@@ -5,7 +5,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig } from "../../components/config";
 import { main } from "../../cli/index";
 import { groupByComponent, renderText, serverHardening } from "../../cli/plan";
-import { type PlanResult, SECRET_MASK, readStackFile, runPlan, runProgram, startRecording } from "../../cli/plan-runner";
+import {
+  type PlanResult,
+  SECRET_MASK,
+  readStackFile,
+  runPlan,
+  runProgram,
+  startRecording,
+} from "../../cli/plan-runner";
 import { smallConfig } from "./fixtures/estate";
 
 const ROOT = path.join(__dirname, "../..");
@@ -22,11 +29,27 @@ describe("offline plan of Pulumi.prod.yaml", () => {
     const servers = serverHardening(plan);
     expect(servers.map((s) => s.name).sort()).toEqual(expected);
     for (const s of servers) {
-      expect(s).toMatchObject({ imdsv2: true, imdsHopLimit: 1, rootEncrypted: true, rootKms: "cmk", publicIp: false, ssmManaged: true, internetAdminPorts: [], adminIngress: [], terminationProtection: true, replaceOnUserDataChange: true });
+      expect(s).toMatchObject({
+        imdsv2: true,
+        imdsHopLimit: 1,
+        rootEncrypted: true,
+        rootKms: "cmk",
+        publicIp: false,
+        ssmManaged: true,
+        internetAdminPorts: [],
+        adminIngress: [],
+        terminationProtection: true,
+        replaceOnUserDataChange: true,
+      });
       // The host bundle is read back from the planned user data: the loader, pinned to an object the plan stores.
       expect(s.hostBundle).toEqual({
-        hash: expect.stringMatching(/^[0-9a-f]{64}$/), os: expect.any(String), role: s.role,
-        object: { key: `bundles/${s.hostBundle!.os}/${s.role}/${s.hostBundle!.hash}.sh`, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+        hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        os: expect.any(String),
+        role: s.role,
+        object: {
+          key: `bundles/${s.hostBundle!.os}/${s.role}/${s.hostBundle!.hash}.sh`,
+          sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        },
       });
     }
   });
@@ -36,20 +59,31 @@ describe("offline plan of Pulumi.prod.yaml", () => {
     // Identical servers share one object: fewer objects than servers.
     expect(objects.length).toBeGreaterThan(0);
     expect(objects.length).toBeLessThan(25);
-    const tampered = { ...plan, resources: plan.resources.map((r) => (r === objects[0] ? { ...r, inputs: { ...r.inputs, content: `${String(r.inputs.content)}echo extra\n` } } : r)) };
+    const tampered = {
+      ...plan,
+      resources: plan.resources.map((r) =>
+        r === objects[0] ? { ...r, inputs: { ...r.inputs, content: `${String(r.inputs.content)}echo extra\n` } } : r,
+      ),
+    };
     const key = String(objects[0].inputs.key);
     const hit = serverHardening(tampered).filter((s) => !s.hostBundle);
     expect(hit.length).toBeGreaterThan(0);
-    for (const s of serverHardening(plan)) if (s.hostBundle!.object!.key === key) expect(hit.map((h) => h.name)).toContain(s.name);
+    for (const s of serverHardening(plan))
+      if (s.hostBundle!.object!.key === key) expect(hit.map((h) => h.name)).toContain(s.name);
     const missing = { ...plan, resources: plan.resources.filter((r) => r !== objects[0]) };
-    expect(serverHardening(missing).filter((s) => !s.hostBundle).map((s) => s.name)).toEqual(hit.map((h) => h.name));
+    expect(
+      serverHardening(missing)
+        .filter((s) => !s.hostBundle)
+        .map((s) => s.name),
+    ).toEqual(hit.map((h) => h.name));
   });
 
   test("the text plan shows the host bundle per server and in the summary", () => {
     const text = renderText(plan, "prod");
     const lines = text.split("\n").filter((l) => l.startsWith("  server "));
     expect(lines).toHaveLength(25);
-    for (const l of lines) expect(l).toMatch(/host bundle yes \(sha256 [0-9a-f]{12}, (ubuntu-24\.04|debian-12), loaded from S3\)$/);
+    for (const l of lines)
+      expect(l).toMatch(/host bundle yes \(sha256 [0-9a-f]{12}, (ubuntu-24\.04|debian-12), loaded from S3\)$/);
     expect(text).toContain("host bundle 25/25");
     expect(text).not.toContain("ATTENTION");
   });
@@ -64,7 +98,14 @@ describe("offline plan of Pulumi.prod.yaml", () => {
       for (const deps of Object.values(r.propertyDependencies)) for (const d of deps) expect(urns.has(d)).toBe(true);
     }
     const groups = groupByComponent(plan);
-    expect([...groups.keys()]).toEqual(expect.arrayContaining(["bulwark:network:SecureNetwork head-office", "bulwark:security:SecurityBaseline account", "bulwark:access:RemoteAccess admin", "bulwark:patching:PatchManagement patching"]));
+    expect([...groups.keys()]).toEqual(
+      expect.arrayContaining([
+        "bulwark:network:SecureNetwork head-office",
+        "bulwark:security:SecurityBaseline account",
+        "bulwark:access:RemoteAccess admin",
+        "bulwark:patching:PatchManagement patching",
+      ]),
+    );
     expect(plan.resources.filter((r) => r.type === "bulwark:network:SecureNetwork")).toHaveLength(11);
   });
 
@@ -87,7 +128,9 @@ describe("runPlan", () => {
   test("the program itself refuses bad config: only the stack resource is ever registered", async () => {
     const cfg = smallConfig();
     (cfg["bulwark:sites"] as { cidr: string }[])[0].cidr = "8.8.0.0/16";
-    pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(cfg).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])));
+    pulumi.runtime.setAllConfig(
+      Object.fromEntries(Object.entries(cfg).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
+    );
     const rec = await startRecording();
     const program = require("../../index") as () => Promise<unknown>;
     await expect(runProgram(program)).rejects.toThrow(/bulwark:sites\[0\]\.cidr: got "8.8.0.0\/16"/);
@@ -106,7 +149,10 @@ describe("runPlan", () => {
 
   test("secure config values are never read offline: they become a placeholder and the key is marked secret", () => {
     const file = path.join(os.tmpdir(), `bulwark-secure-${process.pid}.yaml`);
-    fs.writeFileSync(file, "config:\n  bulwark:environment: dev\n  bulwark:token:\n    secure: v1:abc:def\n  bulwark:baseline:\n    enabled: false\n    other:\n      secure: v1:x:y\n");
+    fs.writeFileSync(
+      file,
+      "config:\n  bulwark:environment: dev\n  bulwark:token:\n    secure: v1:abc:def\n  bulwark:baseline:\n    enabled: false\n    other:\n      secure: v1:x:y\n",
+    );
     const { config, secretKeys } = readStackFile(file);
     expect(secretKeys.sort()).toEqual(["bulwark:baseline", "bulwark:token"]);
     expect(JSON.stringify(config)).not.toContain("v1:abc:def");
@@ -122,7 +168,14 @@ describe("runPlan", () => {
     expect(inst.inputs.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
     expect(inst.inputs.associatePublicIpAddress).toBe(false);
     expect(inst.propertyDependencies.subnetId).toHaveLength(1);
-    for (const s of serverHardening(plan)) expect(s).toMatchObject({ imdsv2: true, rootEncrypted: true, publicIp: false, ssmManaged: true, internetAdminPorts: [] });
+    for (const s of serverHardening(plan))
+      expect(s).toMatchObject({
+        imdsv2: true,
+        rootEncrypted: true,
+        publicIp: false,
+        ssmManaged: true,
+        internetAdminPorts: [],
+      });
     expect(plan.outputs.alertTopicArn).toBe(UNKNOWN);
   }, 30000);
 
@@ -130,12 +183,32 @@ describe("runPlan", () => {
     const cfg = smallConfig();
     cfg["bulwark:environment"] = "dev";
     cfg["bulwark:adminAccess"] = { mode: "bastion", bastion: { allowedCidrs: ["192.168.50.0/24"] } };
-    cfg["bulwark:baseline"] = { enabled: false, waiver: { reason: "the dev account baseline is owned by the platform stack", approver: "security@example.com", expires: "2999-12-31" } };
+    cfg["bulwark:baseline"] = {
+      enabled: false,
+      waiver: {
+        reason: "the dev account baseline is owned by the platform stack",
+        approver: "security@example.com",
+        expires: "2999-12-31",
+      },
+    };
     // SSH through a bastion needs someone to log in as.
-    cfg["bulwark:host"] = { ...(cfg["bulwark:host"] as object), admins: [{ name: "alice", sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJx0Bw5ZqZ0eZq6mD7m0Xo0vW2V0m7D1b3qj2cJ8ZkXg alice@laptop"] }] };
+    cfg["bulwark:host"] = {
+      ...(cfg["bulwark:host"] as object),
+      admins: [
+        {
+          name: "alice",
+          sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJx0Bw5ZqZ0eZq6mD7m0Xo0vW2V0m7D1b3qj2cJ8ZkXg alice@laptop"],
+        },
+      ],
+    };
     const plan = await runPlan({ config: cfg, stack: "dev" });
     const servers = serverHardening(plan);
-    expect(servers.filter((s) => s.role === "bastion").map((s) => s.site).sort()).toEqual(["branch-a", "hq"]);
+    expect(
+      servers
+        .filter((s) => s.role === "bastion")
+        .map((s) => s.site)
+        .sort(),
+    ).toEqual(["branch-a", "hq"]);
     for (const s of servers) {
       expect(s.internetAdminPorts).toEqual([]);
       expect(s.terminationProtection).toBe(false);
@@ -160,7 +233,10 @@ describe("bulwark plan CLI", () => {
 
   test("exit 2 with the zod message on a config error", async () => {
     const file = path.join(os.tmpdir(), `bulwark-bad-${process.pid}.yaml`);
-    fs.writeFileSync(file, "config:\n  bulwark:environment: prod\n  bulwark:sites:\n    - {name: hq, kind: head-office, cidr: 10.0.0.0/16, servers: [{name: w, role: web, rootVolumeGiB: 2}]}\n");
+    fs.writeFileSync(
+      file,
+      "config:\n  bulwark:environment: prod\n  bulwark:sites:\n    - {name: hq, kind: head-office, cidr: 10.0.0.0/16, servers: [{name: w, role: web, rootVolumeGiB: 2}]}\n",
+    );
     expect(await main(["node", "bulwark", "plan", "--config-file", file])).toBe(2);
     expect(err.join("\n")).toMatch(/bulwark:sites\[0\]\.servers\[0\]\.rootVolumeGiB: got 2.*at least 8 GiB/);
     expect(await main(["node", "bulwark", "plan", "--stack", "nosuchstack"])).toBe(2);
@@ -170,13 +246,20 @@ describe("bulwark plan CLI", () => {
 
   test("--format json prints the plan with the server hardening facts", async () => {
     const file = path.join(os.tmpdir(), `bulwark-ok-${process.pid}.yaml`);
-    fs.writeFileSync(file, `config:\n${Object.entries(smallConfig()).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join("\n")}\n`);
+    fs.writeFileSync(
+      file,
+      `config:\n${Object.entries(smallConfig())
+        .map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)
+        .join("\n")}\n`,
+    );
     expect(await main(["node", "bulwark", "plan", "--config-file", file, "--format", "json"])).toBe(0);
     const doc = JSON.parse(out.join(""));
     expect(doc.servers).toHaveLength(4);
     expect(doc.resources.length).toBeGreaterThan(50);
     expect(await main(["node", "bulwark", "plan", "--config-file", file])).toBe(0);
-    expect(out.join("")).toMatch(/4 servers; IMDSv2 4\/4, encrypted root 4\/4, no public IP 4\/4, SSM-managed 4\/4, internet-facing admin ports 0/);
+    expect(out.join("")).toMatch(
+      /4 servers; IMDSv2 4\/4, encrypted root 4\/4, no public IP 4\/4, SSM-managed 4\/4, internet-facing admin ports 0/,
+    );
     fs.unlinkSync(file);
   }, 30000);
 });

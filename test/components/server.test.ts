@@ -21,15 +21,29 @@ describe("HardenedServer", () => {
   test("safe defaults: IMDSv2 hop 1, encrypted gp3, no public IP, no key pair, monitoring, prod protection, tags", async () => {
     const r = await record(() => new HardenedServer("web-1", base()));
     const i = r.one(T.instance).inputs;
-    expect(i.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled" });
+    expect(i.metadataOptions).toMatchObject({
+      httpTokens: "required",
+      httpPutResponseHopLimit: 1,
+      httpEndpoint: "enabled",
+    });
     expect(IMDS.httpPutResponseHopLimit).toBe(1);
-    expect(i.rootBlockDevice).toMatchObject({ volumeType: "gp3", encrypted: true, volumeSize: 30, deleteOnTermination: true });
+    expect(i.rootBlockDevice).toMatchObject({
+      volumeType: "gp3",
+      encrypted: true,
+      volumeSize: 30,
+      deleteOnTermination: true,
+    });
     expect((i.rootBlockDevice as Record<string, unknown>).kmsKeyId).toBeUndefined();
     expect(i.associatePublicIpAddress).toBe(false);
     expect(i.keyName).toBeUndefined();
     expect(i.monitoring).toBe(true);
     expect(i.disableApiTermination).toBe(true);
-    expect(i.tags).toMatchObject({ "bulwark:role": "web", "bulwark:site": "hq", "bulwark:environment": "prod", Name: "web-1" });
+    expect(i.tags).toMatchObject({
+      "bulwark:role": "web",
+      "bulwark:site": "hq",
+      "bulwark:environment": "prod",
+      Name: "web-1",
+    });
     expect(i.vpcSecurityGroupIds).toEqual(["sg-1"]);
     expect(i.userData).toBeUndefined();
   });
@@ -40,7 +54,10 @@ describe("HardenedServer", () => {
     expect(JSON.parse(String(role.inputs.assumeRolePolicy)).Statement).toEqual([
       { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
     ]);
-    const attached = r.ofType(T.attachment).map((a) => a.inputs.policyArn).sort();
+    const attached = r
+      .ofType(T.attachment)
+      .map((a) => a.inputs.policyArn)
+      .sort();
     expect(attached).toEqual(Object.values(INSTANCE_MANAGED_POLICIES).sort());
     expect(r.ofType(T.rolePolicy)).toHaveLength(0);
     const profile = r.one(T.profile);
@@ -48,19 +65,36 @@ describe("HardenedServer", () => {
   });
 
   test("a shared profile is used as given; termination protection off outside prod; CMK root", async () => {
-    const r = await record(() =>
-      new HardenedServer("db-1", base({ role: "db", environment: "dev", instanceProfileName: "shared", rootVolume: { sizeGiB: 100, kmsKeyArn: "arn:aws:kms:eu-west-1:1:key/k" } })),
+    const r = await record(
+      () =>
+        new HardenedServer(
+          "db-1",
+          base({
+            role: "db",
+            environment: "dev",
+            instanceProfileName: "shared",
+            rootVolume: { sizeGiB: 100, kmsKeyArn: "arn:aws:kms:eu-west-1:1:key/k" },
+          }),
+        ),
     );
     const i = r.one(T.instance).inputs;
     expect(i.iamInstanceProfile).toBe("shared");
     expect(r.ofType(T.profile)).toHaveLength(0);
     expect(i.disableApiTermination).toBe(false);
-    expect(i.rootBlockDevice).toMatchObject({ kmsKeyId: "arn:aws:kms:eu-west-1:1:key/k", volumeSize: 100, encrypted: true });
+    expect(i.rootBlockDevice).toMatchObject({
+      kmsKeyId: "arn:aws:kms:eu-west-1:1:key/k",
+      volumeSize: 100,
+      encrypted: true,
+    });
   });
 
   test("the given bundle reaches the instance, and a change to it replaces the instance", async () => {
-    const a = await record(() => new HardenedServer("web-1", base({ userData: "#cloud-config\nruncmd: [bundle-v1]\n" })));
-    const b = await record(() => new HardenedServer("web-1", base({ userData: pulumi.output("#cloud-config\nruncmd: [bundle-v2]\n") })));
+    const a = await record(
+      () => new HardenedServer("web-1", base({ userData: "#cloud-config\nruncmd: [bundle-v1]\n" })),
+    );
+    const b = await record(
+      () => new HardenedServer("web-1", base({ userData: pulumi.output("#cloud-config\nruncmd: [bundle-v2]\n") })),
+    );
     const ia = a.one(T.instance);
     const ib = b.one(T.instance);
     expect(ia.inputs.userData).toBe("#cloud-config\nruncmd: [bundle-v1]\n");
@@ -81,7 +115,9 @@ describe("HardenedServer", () => {
     expect(i.inputs.userData).toBeUndefined();
     expect(i.replaceOnChanges).toContain("userDataBase64");
     await record(() => {
-      expect(() => new HardenedServer("both", base({ userData: "x", userDataBase64: b64 }))).toThrow(/args\.userDataBase64.*not both/);
+      expect(() => new HardenedServer("both", base({ userData: "x", userDataBase64: b64 }))).toThrow(
+        /args\.userDataBase64.*not both/,
+      );
     });
   });
 
@@ -100,25 +136,42 @@ describe("HardenedServer", () => {
 
   test("public IP and key pair only with waivers, written as tags", async () => {
     const w = { reason: "Legacy vendor appliance pending move", approver: "ciso@example.com", expires: "2099-01-31" };
-    const r = await record(() => new HardenedServer("legacy", base({ publicIp: { waiver: w }, keyPair: { name: "vendor", waiver: w } })));
+    const r = await record(
+      () => new HardenedServer("legacy", base({ publicIp: { waiver: w }, keyPair: { name: "vendor", waiver: w } })),
+    );
     const i = r.one(T.instance).inputs;
     expect(i.associatePublicIpAddress).toBe(true);
     expect(i.keyName).toBe("vendor");
-    const policies = waiversFromTags(i.tags).waivers.map((x) => x.policy).sort();
+    const policies = waiversFromTags(i.tags)
+      .waivers.map((x) => x.policy)
+      .sort();
     expect(policies).toEqual([KEY_PAIR_POLICY, PolicyNames.instancePublicIp].sort());
   });
 
   test("options: monitoring off, explicit protection, gp3 performance, patch group and caller tags", async () => {
-    const r = await record(() => new HardenedServer("db-1", base({
-      role: "db",
-      environment: "dev",
-      detailedMonitoring: { enabled: false, waiver: { reason: "batch host: the CloudWatch agent covers it", approver: "security@example.com", expires: "2999-12-31" } },
-      terminationProtection: true,
-      rootVolume: { sizeGiB: 50, iops: 6000, throughput: 250 },
-      patchGroup: "bulwark-dev",
-      tags: { team: "data" },
-      instanceType: "r6i.large",
-    })));
+    const r = await record(
+      () =>
+        new HardenedServer(
+          "db-1",
+          base({
+            role: "db",
+            environment: "dev",
+            detailedMonitoring: {
+              enabled: false,
+              waiver: {
+                reason: "batch host: the CloudWatch agent covers it",
+                approver: "security@example.com",
+                expires: "2999-12-31",
+              },
+            },
+            terminationProtection: true,
+            rootVolume: { sizeGiB: 50, iops: 6000, throughput: 250 },
+            patchGroup: "bulwark-dev",
+            tags: { team: "data" },
+            instanceType: "r6i.large",
+          }),
+        ),
+    );
     const i = r.one(T.instance).inputs;
     expect(i).toMatchObject({ monitoring: false, disableApiTermination: true, instanceType: "r6i.large" });
     expect(i.rootBlockDevice).toMatchObject({ volumeSize: 50, iops: 6000, throughput: 250, encrypted: true });
@@ -129,11 +182,19 @@ describe("HardenedServer", () => {
 
   test("bad args name the field and create nothing", async () => {
     const r = await record(() => {
-      expect(() => new HardenedServer("a", base({ securityGroupIds: [] }))).toThrow(/args\.securityGroupIds.*at least one Firewall/);
+      expect(() => new HardenedServer("a", base({ securityGroupIds: [] }))).toThrow(
+        /args\.securityGroupIds.*at least one Firewall/,
+      );
       expect(() => new HardenedServer("b", base({ role: "mail" as "web" }))).toThrow(ArgsError);
       expect(() => new HardenedServer("c", base({ instanceType: "huge" }))).toThrow(/args\.instanceType: got "huge"/);
       expect(() => new HardenedServer("d", base({ rootVolume: { sizeGiB: 4 } }))).toThrow(/args\.rootVolume\.sizeGiB/);
-      expect(() => new HardenedServer("e", base({ publicIp: { waiver: { reason: "x", approver: "me@x.com", expires: "2099-01-01" } } }))).toThrow(/args\.publicIp\.waiver\.reason/);
+      expect(
+        () =>
+          new HardenedServer(
+            "e",
+            base({ publicIp: { waiver: { reason: "x", approver: "me@x.com", expires: "2099-01-01" } } }),
+          ),
+      ).toThrow(/args\.publicIp\.waiver\.reason/);
       expect(() => new HardenedServer("f", base({ ami: undefined as unknown as string }))).toThrow(/args\.ami/);
     });
     expect(r.resources).toHaveLength(0);
@@ -158,14 +219,21 @@ describe("HardenedServer", () => {
 
 describe("InstanceIdentity", () => {
   test("session logging permissions are scoped to the given key, log group and bucket prefix", async () => {
-    const r = await record(() => new InstanceIdentity("srv", {
-      sessionKmsKeyArn: "arn:aws:kms:eu-west-1:1:key/k",
-      sessionLogGroupArn: "arn:aws:logs:eu-west-1:1:log-group:/s",
-      sessionLogBucketArn: "arn:aws:s3:::sessions",
-    }));
+    const r = await record(
+      () =>
+        new InstanceIdentity("srv", {
+          sessionKmsKeyArn: "arn:aws:kms:eu-west-1:1:key/k",
+          sessionLogGroupArn: "arn:aws:logs:eu-west-1:1:log-group:/s",
+          sessionLogBucketArn: "arn:aws:s3:::sessions",
+        }),
+    );
     const doc = JSON.parse(String(r.one(T.rolePolicy).inputs.policy));
     const resources = doc.Statement.flatMap((s: { Resource: string | string[] }) => [s.Resource].flat());
-    expect(resources).toEqual(expect.arrayContaining(["arn:aws:kms:eu-west-1:1:key/k", "arn:aws:s3:::sessions/sessions/*"]));
-    expect(doc.Statement.find((s: { Action: string[] }) => [s.Action].flat().includes("s3:PutObject")).Resource).toBe("arn:aws:s3:::sessions/sessions/*");
+    expect(resources).toEqual(
+      expect.arrayContaining(["arn:aws:kms:eu-west-1:1:key/k", "arn:aws:s3:::sessions/sessions/*"]),
+    );
+    expect(doc.Statement.find((s: { Action: string[] }) => [s.Action].flat().includes("s3:PutObject")).Resource).toBe(
+      "arn:aws:s3:::sessions/sessions/*",
+    );
   });
 });

@@ -4,7 +4,11 @@ import { estateSwitchWaivers, isOn, switchField, switchWaiver } from "../../comp
 import { PolicyNames, SwitchWaiverNames } from "../../policies/src/names";
 import { smallConfig } from "./fixtures/estate";
 
-const WAIVER = { reason: "a reason of ten or more characters", approver: "security@example.com", expires: "2999-12-31" };
+const WAIVER = {
+  reason: "a reason of ten or more characters",
+  approver: "security@example.com",
+  expires: "2999-12-31",
+};
 
 describe("switchField", () => {
   const f = switchField("detailedMonitoring");
@@ -24,7 +28,9 @@ describe("switchField", () => {
   it("{enabled: false, waiver} turns it off and yields the waiver under the policy", () => {
     const off = f.parse({ enabled: false, waiver: WAIVER });
     expect(isOn(off)).toBe(false);
-    expect(switchWaiver(off, PolicyNames.instanceDetailedMonitoring)).toEqual([{ policy: PolicyNames.instanceDetailedMonitoring, ...WAIVER }]);
+    expect(switchWaiver(off, PolicyNames.instanceDetailedMonitoring)).toEqual([
+      { policy: PolicyNames.instanceDetailedMonitoring, ...WAIVER },
+    ]);
     expect(switchWaiver(true, PolicyNames.instanceDetailedMonitoring)).toEqual([]);
   });
 });
@@ -33,7 +39,12 @@ describe("stack config switches", () => {
   const parse = (extra: Record<string, unknown>) => parseStackConfig({ ...smallConfig(), ...extra });
   it("defaults: all on (termination protection follows the environment)", () => {
     const c = parse({});
-    expect([c.encryption.customerManagedKey, c.detailedMonitoring, c.baseline.enabled, c.terminationProtection]).toEqual([true, true, true, undefined]);
+    expect([
+      c.encryption.customerManagedKey,
+      c.detailedMonitoring,
+      c.baseline.enabled,
+      c.terminationProtection,
+    ]).toEqual([true, true, true, undefined]);
     expect(estateSwitchWaivers(c)).toEqual([]);
   });
   it.each([
@@ -53,6 +64,10 @@ describe("stack config switches", () => {
     });
     expect(isOn(c.detailedMonitoring)).toBe(false);
     expect(switchWaiver(c.terminationProtection, SwitchWaiverNames.terminationProtection)).toHaveLength(1);
-    expect(estateSwitchWaivers(c).map((w) => w.policy).sort()).toEqual([PolicyNames.kmsCustomerManagedKey, PolicyNames.stackSecurityBaseline].sort());
+    expect(
+      estateSwitchWaivers(c)
+        .map((w) => w.policy)
+        .sort(),
+    ).toEqual([PolicyNames.kmsCustomerManagedKey, PolicyNames.stackSecurityBaseline].sort());
   });
 });

@@ -10,7 +10,8 @@ import { readStackFile } from "../../cli/plan-runner";
 export const ROOT = join(__dirname, "..", "..");
 export const OFFICE = "81.2.69.0/24";
 /** A real ed25519 public key (no private key anywhere in the repo). */
-export const ADMIN_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG0XTLhWu2K3Z3k4S4NhcCyqyOgOVM9kfe7rhFTKzzwg ops@example.com";
+export const ADMIN_KEY =
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG0XTLhWu2K3Z3k4S4NhcCyqyOgOVM9kfe7rhFTKzzwg ops@example.com";
 
 const isoDay = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 

@@ -10,10 +10,18 @@ import { bastionStack, OFFICE, ROOT, writeStack, type WaiverCase } from "./basti
 
 jest.setTimeout(300_000);
 
-function plan(kind: WaiverCase, cidrs?: string[], format = "text"): Promise<{ code: number | null; out: string; err: string }> {
+function plan(
+  kind: WaiverCase,
+  cidrs?: string[],
+  format = "text",
+): Promise<{ code: number | null; out: string; err: string }> {
   const { file, cleanup } = writeStack(bastionStack(kind, cidrs));
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(ROOT, "bin", "bulwark"), "plan", "--config-file", file, "--format", format], { cwd: ROOT });
+    const p = spawn(
+      process.execPath,
+      [join(ROOT, "bin", "bulwark"), "plan", "--config-file", file, "--format", format],
+      { cwd: ROOT },
+    );
     let out = "";
     let err = "";
     p.stdout.on("data", (b) => (out += b));
@@ -25,13 +33,21 @@ function plan(kind: WaiverCase, cidrs?: string[], format = "text"): Promise<{ co
   });
 }
 
-interface Finding { policy: string; enforcement: string; urn?: string; message: string; waived?: { reason: string; expires: string } }
+interface Finding {
+  policy: string;
+  enforcement: string;
+  urn?: string;
+  message: string;
+  waived?: { reason: string; expires: string };
+}
 
 test("bastion mode with a public office range and its one waiver plans with exit 0: waived, 0 mandatory", async () => {
   const r = await plan("valid", undefined, "json");
   expect(r.err).toBe("");
   expect(r.code).toBe(0);
-  const json = JSON.parse(r.out) as { policy: { verdict: string; summary: Record<string, number>; findings: Finding[] } };
+  const json = JSON.parse(r.out) as {
+    policy: { verdict: string; summary: Record<string, number>; findings: Finding[] };
+  };
   expect(json.policy.verdict).toBe("pass");
   expect(json.policy.summary.mandatory).toBe(0);
   const waived = json.policy.findings.filter((f) => f.waived);
@@ -56,7 +72,9 @@ test("the text verdict lines say PASS with the waived count", async () => {
   expect(r.code).toBe(0);
   expect(r.out).toMatch(/policy pack \(analyzer\): \d+ resources from plan/);
   expect(r.out).toMatch(/^PASS: 0 mandatory, 0 advisory, 22 waived$/m);
-  expect(r.out).toMatch(/\[WAIVED\] ec2-network-acl-disallow-internet-admin-ingress .*NetworkAcl::head-office-bastion\n.*81\.2\.69\.0\/24.*\n\s+waived by security@example\.com until \d{4}-\d{2}-\d{2}: office VPN/);
+  expect(r.out).toMatch(
+    /\[WAIVED\] ec2-network-acl-disallow-internet-admin-ingress .*NetworkAcl::head-office-bastion\n.*81\.2\.69\.0\/24.*\n\s+waived by security@example\.com until \d{4}-\d{2}-\d{2}: office VPN/,
+  );
 });
 
 test("without the waiver the config is refused (exit 2), naming the field", async () => {
@@ -75,7 +93,10 @@ test("with an expired waiver it fails, reporting the waiver's problem", async ()
 });
 
 test("a public IPv6 /48 office range needs the same one waiver; any spelling of the whole internet is refused", async () => {
-  const [v6, halves] = await Promise.all([plan("none", ["2a02:c7f:1234::/48"]), plan("valid", ["0.0.0.0/1", "128.0.0.0/1"])]);
+  const [v6, halves] = await Promise.all([
+    plan("none", ["2a02:c7f:1234::/48"]),
+    plan("valid", ["0.0.0.0/1", "128.0.0.0/1"]),
+  ]);
   expect(v6.code).toBe(2);
   expect(v6.err).toMatch(/2a02:c7f:1234::\/48.*ec2-security-group-disallow-internet-admin-ingress/);
   expect(halves.code).toBe(2);

@@ -19,10 +19,23 @@ const FIXTURES = path.join(__dirname, "..", "fixtures");
 function chromium(args: string[]): { stdout: string; stderr: string; code: number } {
   const profile = tmpDir("bulwark-chromium-");
   try {
-    return run(CHROMIUM, [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", `--user-data-dir=${profile}`, "--hide-scrollbars", ...args,
-    ], { timeoutMs: 90_000 });
+    return run(
+      CHROMIUM,
+      [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        `--user-data-dir=${profile}`,
+        "--hide-scrollbars",
+        ...args,
+      ],
+      { timeoutMs: 90_000 },
+    );
   } finally {
     fs.rmSync(profile, { recursive: true, force: true });
   }
@@ -33,10 +46,19 @@ function render(html: string, name: string, height = 1400): string {
   fs.mkdirSync(OUT, { recursive: true });
   const file = path.join(OUT, `${name}.html`);
   fs.writeFileSync(file, html);
-  const shot = chromium([`--screenshot=${path.join(OUT, `${name}.png`)}`, `--window-size=1280,${height}`, `file://${file}`]);
+  const shot = chromium([
+    `--screenshot=${path.join(OUT, `${name}.png`)}`,
+    `--window-size=1280,${height}`,
+    `file://${file}`,
+  ]);
   expect(fs.statSync(path.join(OUT, `${name}.png`)).size).toBeGreaterThan(10_000);
   const pdf = chromium([`--print-to-pdf=${path.join(OUT, `${name}.pdf`)}`, "--no-pdf-header-footer", `file://${file}`]);
-  expect(fs.readFileSync(path.join(OUT, `${name}.pdf`)).subarray(0, 5).toString()).toBe("%PDF-");
+  expect(
+    fs
+      .readFileSync(path.join(OUT, `${name}.pdf`))
+      .subarray(0, 5)
+      .toString(),
+  ).toBe("%PDF-");
   const dom = chromium(["--dump-dom", `file://${file}`]);
   expect(dom.stdout).toContain("</html>");
   expect([shot.code, pdf.code]).toEqual([0, 0]);
@@ -46,7 +68,17 @@ function render(html: string, name: string, height = 1400): string {
 const count = (dom: string, re: RegExp) => (dom.match(re) ?? []).length;
 
 const host = (name: string, over: Partial<HostResult>): HostResult => ({
-  name, site: "leeds", address: "10.231.51.1", port: 22, os: "debian-12", role: "app", status: "pass", durationMs: 1200, checks: [], failed: [], ...over,
+  name,
+  site: "leeds",
+  address: "10.231.51.1",
+  port: 22,
+  os: "debian-12",
+  role: "app",
+  status: "pass",
+  durationMs: 1200,
+  checks: [],
+  failed: [],
+  ...over,
 });
 const CONTROLS = ["firewall", "ssh", "fail2ban", "auditd", "aide", "updates", "logging"];
 const passAll = CONTROLS.map((control) => ({ control, status: "pass" as const, description: `${control} ok` }));
@@ -56,11 +88,33 @@ export const FLEET: FleetReport = {
   tool: { name: "bulwark", version: "0.1.0" },
   input: { stack: "prod" },
   verdict: "unreachable",
-  summary: { hosts: 4, passed: 2, failed: 1, unreachable: 1, brokenControls: 2, concurrency: 10, timeoutSeconds: 60, wallMs: 3100 },
+  summary: {
+    hosts: 4,
+    passed: 2,
+    failed: 1,
+    unreachable: 1,
+    brokenControls: 2,
+    concurrency: 10,
+    timeoutSeconds: 60,
+    wallMs: 3100,
+  },
   hosts: [
     host("leeds-jump", { role: "bastion", checks: passAll }),
-    host("leeds-files", { os: "ubuntu-22.04", bastion: "leeds-jump (ops@10.231.63.1:22)", checks: passAll.map((c) => (c.control === "ssh" || c.control === "fail2ban" ? { ...c, status: "fail" as const, description: `${c.control} tampered <script>alert(1)</script>` } : c)), status: "fail", failed: ["ssh", "fail2ban"] }),
-    host("bristol-pos", { os: "ubuntu-24.04", checks: [...passAll, { control: "ids", status: "waived", description: "IDS waived until 2099-12-31" }] }),
+    host("leeds-files", {
+      os: "ubuntu-22.04",
+      bastion: "leeds-jump (ops@10.231.63.1:22)",
+      checks: passAll.map((c) =>
+        c.control === "ssh" || c.control === "fail2ban"
+          ? { ...c, status: "fail" as const, description: `${c.control} tampered <script>alert(1)</script>` }
+          : c,
+      ),
+      status: "fail",
+      failed: ["ssh", "fail2ban"],
+    }),
+    host("bristol-pos", {
+      os: "ubuntu-24.04",
+      checks: [...passAll, { control: "ids", status: "waived", description: "IDS waived until 2099-12-31" }],
+    }),
     host("glasgow-erp", { status: "unreachable", error: "no answer within the 60 s timeout", failed: ["unreachable"] }),
   ],
 };
@@ -71,26 +125,29 @@ describe("HTML posture report in headless Chromium", () => {
   if (missing && process.env.CI) throw new Error(`${CHROMIUM} missing: apt-get install -y chromium`);
   const t = missing ? test.skip : test;
 
-  t("host verify: the matrix shows each host's failing controls, unreachable hosts, waivers; findings by severity", () => {
-    const html = formatFleetReport(FLEET, "html");
-    // Self-contained: no script, no external reference of any kind.
-    expect(html).not.toMatch(/<script|<link|src=|url\(|@import|https?:\/\//i);
-    const dom = render(html, "host-verify");
-    const posture = fleetPosture(FLEET);
-    expect(count(dom, /<td class="cell fail"/g)).toBe(2);
-    expect(dom).toMatch(/<tr data-row="leeds-files">.*data-control="ssh"[^>]*>✗/s);
-    expect(count(dom, /<td class="cell unknown"/g)).toBe(posture.columns.length); // glasgow-erp: nothing checked
-    expect(count(dom, /<td class="cell waived"/g)).toBe(1);
-    expect(posture.columns.length).toBe(8); // the 7 controls and ids
-    expect(count(dom, /<td class="cell pass"/g)).toBe(7 + 5 + 7);
-    expect(dom).toMatch(/data-metric="unreachable"><div class="n">1</);
-    expect(dom).toMatch(/id="verdict">UNREACHABLE HOSTS</);
-    // Findings: ssh (critical) before fail2ban (medium); each with remediation; the payload is text, not markup.
-    expect(dom.indexOf('data-severity="critical"')).toBeLessThan(dom.indexOf('data-severity="medium"'));
-    expect(count(dom, /<article class="finding"/g)).toBe(3);
-    expect(count(dom, /<b>Remediation:<\/b>/g)).toBe(3);
-    expect(dom).toContain("tampered &lt;script&gt;alert(1)&lt;/script&gt;");
-  });
+  t(
+    "host verify: the matrix shows each host's failing controls, unreachable hosts, waivers; findings by severity",
+    () => {
+      const html = formatFleetReport(FLEET, "html");
+      // Self-contained: no script, no external reference of any kind.
+      expect(html).not.toMatch(/<script|<link|src=|url\(|@import|https?:\/\//i);
+      const dom = render(html, "host-verify");
+      const posture = fleetPosture(FLEET);
+      expect(count(dom, /<td class="cell fail"/g)).toBe(2);
+      expect(dom).toMatch(/<tr data-row="leeds-files">.*data-control="ssh"[^>]*>✗/s);
+      expect(count(dom, /<td class="cell unknown"/g)).toBe(posture.columns.length); // glasgow-erp: nothing checked
+      expect(count(dom, /<td class="cell waived"/g)).toBe(1);
+      expect(posture.columns.length).toBe(8); // the 7 controls and ids
+      expect(count(dom, /<td class="cell pass"/g)).toBe(7 + 5 + 7);
+      expect(dom).toMatch(/data-metric="unreachable"><div class="n">1</);
+      expect(dom).toMatch(/id="verdict">UNREACHABLE HOSTS</);
+      // Findings: ssh (critical) before fail2ban (medium); each with remediation; the payload is text, not markup.
+      expect(dom.indexOf('data-severity="critical"')).toBeLessThan(dom.indexOf('data-severity="medium"'));
+      expect(count(dom, /<article class="finding"/g)).toBe(3);
+      expect(count(dom, /<b>Remediation:<\/b>/g)).toBe(3);
+      expect(dom).toContain("tampered &lt;script&gt;alert(1)&lt;/script&gt;");
+    },
+  );
 
   t("bulwark check --format html: resources × controls from the postmortem preview", () => {
     const report = runCheck("preview", path.join(FIXTURES, "preview-postmortem.json"));

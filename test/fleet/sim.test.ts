@@ -38,7 +38,10 @@ describeHost("bulwark host verify against 50 simulated SSH endpoints", [], () =>
     fs.mkdirSync(`${dir}/log`);
     // A uid-0 account name that only exists in the sshd's private mount namespace: the machine's users stay as
     // they are, and the inventory names a non-root account as Bulwark requires.
-    fs.writeFileSync(`${dir}/passwd`, fs.readFileSync("/etc/passwd", "utf8") + `bulwark-sim:x:0:0:sim:${dir}:/bin/sh\n`);
+    fs.writeFileSync(
+      `${dir}/passwd`,
+      fs.readFileSync("/etc/passwd", "utf8") + `bulwark-sim:x:0:0:sim:${dir}:/bin/sh\n`,
+    );
     fs.writeFileSync(
       `${dir}/stub`,
       `#!/bin/sh\n# stub verify: port $1\nd=${dir}\nprintf '%s start %s %s\\n' "$(date +%s%N)" "$1" "$SSH_ORIGINAL_COMMAND" >>"$d/log/$1"\n` +
@@ -53,19 +56,37 @@ describeHost("bulwark host verify against 50 simulated SSH endpoints", [], () =>
       const port = BASE_PORT + i;
       sh(`ssh-keygen -q -t ed25519 -N '' -C sim-${port} -f ${dir}/hk/${port}`);
       hostKeys.push(fs.readFileSync(`${dir}/hk/${port}.pub`, "utf8").trim());
-      fs.writeFileSync(`${dir}/sshd-${port}`, [
-        `Port ${port}`, "ListenAddress 127.0.0.1", `HostKey ${dir}/hk/${port}`, `PidFile ${dir}/sshd-${port}.pid`,
-        `AuthorizedKeysFile ${dir}/authorized_keys`, "StrictModes no", "UsePAM no", "PermitRootLogin prohibit-password",
-        "PasswordAuthentication no", "KbdInteractiveAuthentication no", `ForceCommand ${dir}/stub ${port}`, "MaxStartups 100", "LogLevel ERROR", "",
-      ].join("\n"));
+      fs.writeFileSync(
+        `${dir}/sshd-${port}`,
+        [
+          `Port ${port}`,
+          "ListenAddress 127.0.0.1",
+          `HostKey ${dir}/hk/${port}`,
+          `PidFile ${dir}/sshd-${port}.pid`,
+          `AuthorizedKeysFile ${dir}/authorized_keys`,
+          "StrictModes no",
+          "UsePAM no",
+          "PermitRootLogin prohibit-password",
+          "PasswordAuthentication no",
+          "KbdInteractiveAuthentication no",
+          `ForceCommand ${dir}/stub ${port}`,
+          "MaxStartups 100",
+          "LogLevel ERROR",
+          "",
+        ].join("\n"),
+      );
       launch.push(`/usr/sbin/sshd -D -e -f ${dir}/sshd-${port} 2>>${dir}/sshd.err &`);
     }
     launch.push("wait");
     fs.writeFileSync(`${dir}/launch.sh`, launch.join("\n") + "\n");
     sh(`ip netns add ${NS} && ip -n ${NS} link set lo up`);
-    spawn("ip", ["netns", "exec", NS, "unshare", "-m", "--propagation", "private", "sh", `${dir}/launch.sh`], { stdio: "ignore", detached: true }).unref();
+    spawn("ip", ["netns", "exec", NS, "unshare", "-m", "--propagation", "private", "sh", `${dir}/launch.sh`], {
+      stdio: "ignore",
+      detached: true,
+    }).unref();
     // Wait (bounded) until every endpoint answers with its SSH banner.
-    const probe = `const net=require("net");let ok=0,n=0;for(let p=${BASE_PORT};p<${BASE_PORT + N};p++){const s=net.connect(p,"127.0.0.1");` +
+    const probe =
+      `const net=require("net");let ok=0,n=0;for(let p=${BASE_PORT};p<${BASE_PORT + N};p++){const s=net.connect(p,"127.0.0.1");` +
       `s.once("data",()=>{ok++;s.destroy()});s.on("error",()=>{});s.on("close",()=>{if(++n===${N}){console.log(ok)}})}`;
     const deadline = Date.now() + 30_000;
     let up = 0;
@@ -103,12 +124,35 @@ describeHost("bulwark host verify against 50 simulated SSH endpoints", [], () =>
     return file;
   }
 
-  function verify(inv: string, extra: string[] = []): { code: number; report: FleetReport; stderr: string; wallMs: number } {
+  function verify(
+    inv: string,
+    extra: string[] = [],
+  ): { code: number; report: FleetReport; stderr: string; wallMs: number } {
     for (const f of fs.readdirSync(`${dir}/log`)) fs.rmSync(`${dir}/log/${f}`);
     const started = Date.now();
-    const r = spawnSync("ip", ["netns", "exec", NS, BIN, "host", "verify", "--inventory", inv, "--identity-file", `${dir}/client`, "--format", "json", ...extra], {
-      encoding: "utf8", timeout: 120_000, env: { ...process.env, SSH_AUTH_SOCK: "" },
-    });
+    const r = spawnSync(
+      "ip",
+      [
+        "netns",
+        "exec",
+        NS,
+        BIN,
+        "host",
+        "verify",
+        "--inventory",
+        inv,
+        "--identity-file",
+        `${dir}/client`,
+        "--format",
+        "json",
+        ...extra,
+      ],
+      {
+        encoding: "utf8",
+        timeout: 120_000,
+        env: { ...process.env, SSH_AUTH_SOCK: "" },
+      },
+    );
     const wallMs = Date.now() - started;
     return { code: r.status ?? -1, report: JSON.parse(r.stdout) as FleetReport, stderr: r.stderr, wallMs };
   }
@@ -154,7 +198,9 @@ describeHost("bulwark host verify against 50 simulated SSH endpoints", [], () =>
     // The command asked for is the bundle's read-only verify, nothing else.
     const first = fs.readFileSync(`${dir}/log/${BASE_PORT}`, "utf8");
     expect(first).toMatch(/ start 22001 sudo -n \/opt\/bulwark\/bundle\/verify$/m);
-    console.log(`fleet verify, 50 simulated hosts, concurrency 10: wall ${report.summary.wallMs} ms; 50/10 x mean ${w.mean} ms per host = ${w.ideal} ms; peak ${peak} sessions`);
+    console.log(
+      `fleet verify, 50 simulated hosts, concurrency 10: wall ${report.summary.wallMs} ms; 50/10 x mean ${w.mean} ms per host = ${w.ideal} ms; peak ${peak} sessions`,
+    );
   });
 
   test("concurrency 25: two waves, ≈ 50 ÷ 25 × time per host, peak ≤ 25", () => {
@@ -164,7 +210,9 @@ describeHost("bulwark host verify against 50 simulated SSH endpoints", [], () =>
     expect(peak).toBeLessThanOrEqual(25);
     expect(peak).toBeGreaterThan(12);
     const w = expectWaves(report, 25);
-    console.log(`fleet verify, 50 simulated hosts, concurrency 25: wall ${report.summary.wallMs} ms; 50/25 x mean ${w.mean} ms per host = ${w.ideal} ms; peak ${peak} sessions`);
+    console.log(
+      `fleet verify, 50 simulated hosts, concurrency 25: wall ${report.summary.wallMs} ms; 50/25 x mean ${w.mean} ms per host = ${w.ideal} ms; peak ${peak} sessions`,
+    );
   });
 
   test("hosts that hang are cut at the timeout and listed: exit 5, the rest still pass", () => {
@@ -199,7 +247,9 @@ describeHost("bulwark host verify against 50 simulated SSH endpoints", [], () =>
       fs.rmSync(`${dir}/tamper-22010`);
     }
     // sim-05 declares sim-06's key: the client must refuse to talk to it.
-    const inv = inventory(`${dir}/inv-badkey.yaml`, (i) => (i === 4 ? { ssh: { user: "bulwark-sim", port: BASE_PORT + 4, hostKey: hostKeys[5] } } : {}));
+    const inv = inventory(`${dir}/inv-badkey.yaml`, (i) =>
+      i === 4 ? { ssh: { user: "bulwark-sim", port: BASE_PORT + 4, hostKey: hostKeys[5] } } : {},
+    );
     const r = verify(inv);
     expect(r.code).toBe(5);
     const bad = r.report.hosts.find((x) => x.name === "sim-05")!;

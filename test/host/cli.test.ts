@@ -33,21 +33,46 @@ describe("bulwark host render", () => {
 
   test("--out writes the bundle with executable apply and verify at the top", () => {
     const out = path.join(dir, "bundle");
-    const r = run(process.execPath, [BIN, "host", "render", "--os", "debian-12", "--config", path.join(dir, "host.yaml"), "--out", out]);
+    const r = run(process.execPath, [
+      BIN,
+      "host",
+      "render",
+      "--os",
+      "debian-12",
+      "--config",
+      path.join(dir, "host.yaml"),
+      "--out",
+      out,
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^bundle [0-9a-f]{64} for debian-12 \(role web\) written to /);
     for (const f of ["apply", "verify"]) expect(fs.statSync(path.join(out, f)).mode & 0o777).toBe(0o755);
-    expect(fs.readFileSync(path.join(out, "files/etc/nftables.conf"), "utf8")).toContain("meta nfproto ipv4 tcp dport 443 accept");
+    expect(fs.readFileSync(path.join(out, "files/etc/nftables.conf"), "utf8")).toContain(
+      "meta nfproto ipv4 tcp dport 443 accept",
+    );
     expect(fs.readFileSync(path.join(out, "manifest"), "utf8")).toContain("0600 root root /etc/ssh/sshd_config");
     expect(run("bash", ["-n", path.join(out, "apply")]).code).toBe(0);
   });
 
   test("--format cloud-init prints user data; --gzip-base64 fits EC2's 16 KiB or is refused naming the loader", () => {
-    const args = [BIN, "host", "render", "--os", "ubuntu-24.04", "--config", path.join(dir, "host.yaml"), "--format", "cloud-init"];
+    const args = [
+      BIN,
+      "host",
+      "render",
+      "--os",
+      "ubuntu-24.04",
+      "--config",
+      path.join(dir, "host.yaml"),
+      "--format",
+      "cloud-init",
+    ];
     const text = run(process.execPath, args);
     expect(text.code).toBe(0);
     expect(text.stdout.startsWith("#cloud-config\n")).toBe(true);
-    expect((YAML.parse(text.stdout) as { runcmd: string[][] }).runcmd).toEqual([["/opt/bulwark/bundle/apply"], ["/opt/bulwark/bundle/verify"]]);
+    expect((YAML.parse(text.stdout) as { runcmd: string[][] }).runcmd).toEqual([
+      ["/opt/bulwark/bundle/apply"],
+      ["/opt/bulwark/bundle/verify"],
+    ]);
     const gz = run(process.execPath, [...args, "--gzip-base64"]);
     if (gz.code === 0) {
       const bytes = Buffer.from(gz.stdout.trim(), "base64");
@@ -57,7 +82,9 @@ describe("bulwark host render", () => {
       // The inline bundle has outgrown EC2's 16 KiB: refused plainly, pointing at the loader; nothing printed.
       expect(gz.code).toBe(1);
       expect(gz.stdout).toBe("");
-      expect(gz.stderr).toMatch(/^bulwark host render: host bundle user data is \d+ bytes gzipped; EC2 allows 16384: boot EC2 servers through the loader/);
+      expect(gz.stderr).toMatch(
+        /^bulwark host render: host bundle user data is \d+ bytes gzipped; EC2 allows 16384: boot EC2 servers through the loader/,
+      );
     }
   });
 
@@ -74,7 +101,17 @@ describe("bulwark host render", () => {
   });
 
   test("an unknown OS is a usage error (exit 2)", () => {
-    const r = run(process.execPath, [BIN, "host", "render", "--os", "centos-7", "--config", path.join(dir, "host.yaml"), "--out", path.join(dir, "x")]);
+    const r = run(process.execPath, [
+      BIN,
+      "host",
+      "render",
+      "--os",
+      "centos-7",
+      "--config",
+      path.join(dir, "host.yaml"),
+      "--out",
+      path.join(dir, "x"),
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Allowed choices are ubuntu-24\.04, ubuntu-22\.04, debian-12, amazonlinux-2023/);
   });

@@ -9,14 +9,28 @@ import { sshEffective, bundleEntries, renderBundle, writeBundle } from "../../co
 import { sshSettings, SSH_WEAK_ALGORITHMS } from "../../components/host/baseline";
 import type { HostOs } from "../../components/host/model";
 import { bundleInstaller, hardenedHostCommands } from "../../components/hardened-host";
-import { clientKey, describeHost, harness, listenIn, probe, run, TEST_DIR, waitFor, testPki, tlsCollector, tmpDir } from "./helpers";
+import {
+  clientKey,
+  describeHost,
+  harness,
+  listenIn,
+  probe,
+  run,
+  TEST_DIR,
+  waitFor,
+  testPki,
+  tlsCollector,
+  tmpDir,
+} from "./helpers";
 
 const ALL: { suite: string; os: HostOs; net: number }[] = [
   { suite: "bookworm", os: "debian-12", net: 11 },
   { suite: "noble", os: "ubuntu-24.04", net: 12 },
   { suite: "jammy", os: "ubuntu-22.04", net: 13 },
 ];
-const SUITES = ALL.filter((s) => !process.env.BULWARK_HOST_SUITES || process.env.BULWARK_HOST_SUITES.split(",").includes(s.suite));
+const SUITES = ALL.filter(
+  (s) => !process.env.BULWARK_HOST_SUITES || process.env.BULWARK_HOST_SUITES.split(",").includes(s.suite),
+);
 
 const LOG_PEER = "logs.bulwark.test";
 
@@ -27,7 +41,14 @@ function model(net: number, pub: string, caPem: string, extraInbound: object[] =
     sessionUser: "bulwark-admin",
     ssh: { managementSources: [mgmt, `fd00:231:${net}::/64`] },
     inbound: [{ port: 443, sources: ["0.0.0.0/0", "::/0"], description: "HTTPS" }, ...extraInbound],
-    ids: { kind: "none", waiver: { reason: "test rootfs: agent repositories unreachable", approver: "security@example.com", expires: "2099-12-31" } },
+    ids: {
+      kind: "none",
+      waiver: {
+        reason: "test rootfs: agent repositories unreachable",
+        approver: "security@example.com",
+        expires: "2099-12-31",
+      },
+    },
     // The on-prem log collector listens in the client namespace, on the operator's address.
     logs: { kind: "rsyslog-tls", target: `10.231.${net}.2`, permittedPeer: LOG_PEER, caPem },
   };
@@ -49,8 +70,32 @@ for (const { suite, os, net } of SUITES) {
     let collector: ReturnType<typeof tlsCollector> | undefined;
 
     const ssh = (from: string, user: string, extra: string[], command = "true") =>
-      harness("client", id, "timeout", "20", "ssh", "-F", "/dev/null", "-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no",
-        "-o", "ConnectTimeout=4", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i", key.priv, "-b", from, ...extra, `${user}@${srv}`, command);
+      harness(
+        "client",
+        id,
+        "timeout",
+        "20",
+        "ssh",
+        "-F",
+        "/dev/null",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "ConnectTimeout=4",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-i",
+        key.priv,
+        "-b",
+        from,
+        ...extra,
+        `${user}@${srv}`,
+        command,
+      );
 
     beforeAll(() => {
       harness("down", id);
@@ -61,7 +106,10 @@ for (const { suite, os, net } of SUITES) {
       writeBundle(bundle, path.join(work, "bundle"));
       // A changed bundle (one more port) for the over-SSH re-apply, and one whose management range excludes the
       // operator, to prove the timed rollback.
-      writeBundle(renderBundle(model(net, key.pub, pki.caPem, [], `10.231.${net}.128/25`), os), path.join(work, "bundle-lockout"));
+      writeBundle(
+        renderBundle(model(net, key.pub, pki.caPem, [], `10.231.${net}.128/25`), os),
+        path.join(work, "bundle-lockout"),
+      );
       const up = harness("up", id, suite, String(net), path.join(work, "bundle"));
       if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
     });
@@ -75,14 +123,23 @@ for (const { suite, os, net } of SUITES) {
 
     test("apply succeeds in a chroot with the network cut off", () => {
       const links = harness("chroot", id, "ip", "-o", "link", "show");
-      expect(links.stdout.trim().split("\n").map((l) => l.split(":")[1].trim())).toEqual(["lo"]);
+      expect(
+        links.stdout
+          .trim()
+          .split("\n")
+          .map((l) => l.split(":")[1].trim()),
+      ).toEqual(["lo"]);
       const r = harness("chroot", id, "/opt/bulwark/bundle/apply");
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/done: [1-9]\d* change\(s\)/);
     });
 
     test("a second apply changes nothing (same files, modes and times; /tmp and /run aside)", () => {
-      const snapshot = () => run("sh", ["-c", `cd ${path.join(TEST_DIR, id, "upper")} && find . -path ./tmp -prune -o -path ./run -prune -o -printf '%p %s %m %U %G %T@\\n' | sort | md5sum`]).stdout;
+      const snapshot = () =>
+        run("sh", [
+          "-c",
+          `cd ${path.join(TEST_DIR, id, "upper")} && find . -path ./tmp -prune -o -path ./run -prune -o -printf '%p %s %m %U %G %T@\\n' | sort | md5sum`,
+        ]).stdout;
       const before = snapshot();
       const r = harness("chroot", id, "/opt/bulwark/bundle/apply");
       expect(r.code).toBe(0);
@@ -91,7 +148,9 @@ for (const { suite, os, net } of SUITES) {
     });
 
     test("sshd -t passes and sshd -T shows the intended values despite the cloud-init drop-in", () => {
-      expect(fs.readFileSync(path.join(m, "etc/ssh/sshd_config.d/50-cloud-init.conf"), "utf8")).toContain("PasswordAuthentication yes");
+      expect(fs.readFileSync(path.join(m, "etc/ssh/sshd_config.d/50-cloud-init.conf"), "utf8")).toContain(
+        "PasswordAuthentication yes",
+      );
       expect(harness("chroot", id, "sh", "-c", "mkdir -p /run/sshd && sshd -t").code).toBe(0);
       const t = harness("chroot", id, "sshd", "-T", "-C", "user=root,host=localhost,addr=127.0.0.1,lport=22");
       expect(t.code).toBe(0);
@@ -100,7 +159,9 @@ for (const { suite, os, net } of SUITES) {
         const [k, ...v] = line.split(" ");
         got.set(k, got.has(k) ? `${got.get(k)},${v.join(" ")}` : v.join(" "));
       }
-      const intended = sshEffective(sshSettings({ port: 22, allowGroup: "bulwark-admins", debianFamily: true, bastion: false }));
+      const intended = sshEffective(
+        sshSettings({ port: 22, allowGroup: "bulwark-admins", debianFamily: true, bastion: false }),
+      );
       for (const [k, v] of intended) expect(`${k} ${got.get(k)}`.toLowerCase()).toBe(`${k} ${v}`.toLowerCase());
       expect(got.get("passwordauthentication")).toBe("no");
       expect(got.get("permitrootlogin")).toBe("no");
@@ -123,8 +184,11 @@ for (const { suite, os, net } of SUITES) {
     test("boots under systemd: nftables, fail2ban and ssh come up and the ruleset is loaded at boot", async () => {
       collector = tlsCollector(id, good, 6514, pki.cert, pki.key);
       harness("boot", id);
-      const active = await waitFor(() => harness("exec", id, "systemctl", "is-active", "nftables", "fail2ban", "ssh").stdout.trim(),
-        (a) => a === "active\nactive\nactive", 30_000);
+      const active = await waitFor(
+        () => harness("exec", id, "systemctl", "is-active", "nftables", "fail2ban", "ssh").stdout.trim(),
+        (a) => a === "active\nactive\nactive",
+        30_000,
+      );
       expect(active).toBe("active\nactive\nactive");
       // dev-sec: the socket unit would bypass sshd_config's MaxStartups; ssh.service listens itself.
       expect(harness("exec", id, "systemctl", "is-enabled", "ssh.socket").stdout.trim()).toBe("masked");
@@ -148,7 +212,13 @@ for (const { suite, os, net } of SUITES) {
     test("logs reach the on-prem collector over TLS; a collector with an untrusted certificate gets nothing", async () => {
       const mark = `bulwark-e2e-${suite}-${Date.now()}`;
       expect(harness("exec", id, "logger", "-t", "bulwarktest", mark).code).toBe(0);
-      expect(await waitFor(() => collector!.output(), (o) => o.includes(mark), 45_000)).toContain(`bulwarktest: ${mark}`);
+      expect(
+        await waitFor(
+          () => collector!.output(),
+          (o) => o.includes(mark),
+          45_000,
+        ),
+      ).toContain(`bulwarktest: ${mark}`);
       // Same name, another CA: rsyslog must refuse the handshake and send nothing.
       collector!.stop();
       collector = tlsCollector(id, good, 6514, pki.impostorCert, pki.impostorKey);
@@ -159,7 +229,13 @@ for (const { suite, os, net } of SUITES) {
       expect(await waitFor(refused, (o) => why.test(o), 45_000)).toMatch(why);
       // rsyslog dropped the connection after checking the certificate: the collector prints EOF when it sees that.
       const impostor = collector;
-      expect(await waitFor(() => impostor.output(), (o) => /unexpected eof/.test(o), 20_000)).toMatch(/unexpected eof/);
+      expect(
+        await waitFor(
+          () => impostor.output(),
+          (o) => /unexpected eof/.test(o),
+          20_000,
+        ),
+      ).toMatch(/unexpected eof/);
       expect(collector.output()).not.toContain(secret);
       collector.stop();
       collector = undefined;
@@ -175,15 +251,60 @@ for (const { suite, os, net } of SUITES) {
       // pwquality refuses a weak password; a strong one is set so the refusal below is sshd's doing.
       expect(harness("exec", id, "sh", "-c", "echo alice:password1 | chpasswd").code).not.toBe(0);
       expect(harness("exec", id, "sh", "-c", "echo 'alice:Tr0ub4dor&3-xyzzy-Q' | chpasswd").code).toBe(0);
-      const pw = harness("client", id, "timeout", "20", "sshpass", "-p", "Tr0ub4dor&3-xyzzy-Q", "ssh", "-F", "/dev/null", "-v",
-        "-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "ConnectTimeout=4", "-o", "PubkeyAuthentication=no",
-        "-o", "PreferredAuthentications=password,keyboard-interactive", "-b", probeAddr, `alice@${srv}`, "true");
+      const pw = harness(
+        "client",
+        id,
+        "timeout",
+        "20",
+        "sshpass",
+        "-p",
+        "Tr0ub4dor&3-xyzzy-Q",
+        "ssh",
+        "-F",
+        "/dev/null",
+        "-v",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "ConnectTimeout=4",
+        "-o",
+        "PubkeyAuthentication=no",
+        "-o",
+        "PreferredAuthentications=password,keyboard-interactive",
+        "-b",
+        probeAddr,
+        `alice@${srv}`,
+        "true",
+      );
       expect(pw.code).toBe(255);
       expect(pw.out).toMatch(/Authentications that can continue: publickey\r?\n/);
       expect(pw.out).toMatch(/Permission denied \(publickey\)/);
-      const rootPw = harness("client", id, "timeout", "20", "sshpass", "-p", "Tr1cky-Horse-Battery-9", "ssh", "-F", "/dev/null",
-        "-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "ConnectTimeout=4", "-o", "PubkeyAuthentication=no",
-        "-b", probeAddr, `root@${srv}`, "true");
+      const rootPw = harness(
+        "client",
+        id,
+        "timeout",
+        "20",
+        "sshpass",
+        "-p",
+        "Tr1cky-Horse-Battery-9",
+        "ssh",
+        "-F",
+        "/dev/null",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "ConnectTimeout=4",
+        "-o",
+        "PubkeyAuthentication=no",
+        "-b",
+        probeAddr,
+        `root@${srv}`,
+        "true",
+      );
       expect(rootPw.code).toBe(255);
       expect(rootPw.out).toMatch(/Permission denied/);
       // The image planted root's authorized_keys with this very key: still refused.
@@ -194,11 +315,23 @@ for (const { suite, os, net } of SUITES) {
 
     test("weak ciphers, key exchanges, MACs and host key types are refused", () => {
       const cases: [string[], RegExp][] = [
-        ...SSH_WEAK_ALGORITHMS.ciphers.map((c): [string[], RegExp] => [["-o", `Ciphers=${c}`], /no matching cipher found/]),
-        ...SSH_WEAK_ALGORITHMS.kex.map((k): [string[], RegExp] => [["-o", `KexAlgorithms=${k}`], /no matching key exchange method found/]),
+        ...SSH_WEAK_ALGORITHMS.ciphers.map((c): [string[], RegExp] => [
+          ["-o", `Ciphers=${c}`],
+          /no matching cipher found/,
+        ]),
+        ...SSH_WEAK_ALGORITHMS.kex.map((k): [string[], RegExp] => [
+          ["-o", `KexAlgorithms=${k}`],
+          /no matching key exchange method found/,
+        ]),
         // With an AEAD cipher no MAC is negotiated, so force a CTR cipher to test the MAC list.
-        ...SSH_WEAK_ALGORITHMS.macs.map((x): [string[], RegExp] => [["-o", "Ciphers=aes128-ctr", "-o", `MACs=${x}`], /no matching MAC found/]),
-        ...SSH_WEAK_ALGORITHMS.hostKeyAlgorithms.map((h): [string[], RegExp] => [["-o", `HostKeyAlgorithms=${h}`], /no matching host key type found/]),
+        ...SSH_WEAK_ALGORITHMS.macs.map((x): [string[], RegExp] => [
+          ["-o", "Ciphers=aes128-ctr", "-o", `MACs=${x}`],
+          /no matching MAC found/,
+        ]),
+        ...SSH_WEAK_ALGORITHMS.hostKeyAlgorithms.map((h): [string[], RegExp] => [
+          ["-o", `HostKeyAlgorithms=${h}`],
+          /no matching host key type found/,
+        ]),
       ];
       // One source address per case: each refusal is a failure fail2ban counts (5 bans an address).
       for (const [i, [opts, why]] of cases.entries()) {
@@ -211,7 +344,12 @@ for (const { suite, os, net } of SUITES) {
       const w = ssh(good, "alice", ["-W", "127.0.0.1:22"]);
       expect(w.code).toBe(255);
       expect(w.out).toMatch(/administratively prohibited/);
-      const rf = ssh(good, "alice", ["-o", "ExitOnForwardFailure=yes", "-R", "127.0.0.1:20022:127.0.0.1:22"], "sleep 1");
+      const rf = ssh(
+        good,
+        "alice",
+        ["-o", "ExitOnForwardFailure=yes", "-R", "127.0.0.1:20022:127.0.0.1:22"],
+        "sleep 1",
+      );
       expect(rf.code).toBe(255);
       expect(rf.out).toMatch(/remote port forwarding failed/);
     });
@@ -220,8 +358,13 @@ for (const { suite, os, net } of SUITES) {
       const l = listenIn(["ip", "netns", "exec", `bw-s-${id}`], [443, 3306, 8080]);
       try {
         // The listeners are up once the server namespace itself sees them.
-        expect(await waitFor(() => harness("serverns", id, "ss", "-Hltn").stdout, (o) => [443, 3306, 8080].every((p) => o.includes(`:${p} `)), 10_000))
-          .toMatch(/:8080 /);
+        expect(
+          await waitFor(
+            () => harness("serverns", id, "ss", "-Hltn").stdout,
+            (o) => [443, 3306, 8080].every((p) => o.includes(`:${p} `)),
+            10_000,
+          ),
+        ).toMatch(/:8080 /);
         expect(probe(id, srv, 443, good)).toBe("open");
         expect(probe(id, srv, 22, good)).toBe("open");
         expect(probe(id, srv, 3306, good)).toBe("timeout");
@@ -238,7 +381,11 @@ for (const { suite, os, net } of SUITES) {
 
     test("fail2ban bans a brute force while a good address keeps working", async () => {
       for (let i = 0; i < 8; i++) ssh(brute, ["admin", "oracle", "test", "ubuntu"][i % 4], []);
-      const status = await waitFor(() => harness("exec", id, "fail2ban-client", "status", "sshd").stdout, (s) => s.includes(brute), 20_000);
+      const status = await waitFor(
+        () => harness("exec", id, "fail2ban-client", "status", "sshd").stdout,
+        (s) => s.includes(brute),
+        20_000,
+      );
       expect(status).toMatch(new RegExp(`Banned IP list:.*${brute.replace(/\./g, "\\.")}`));
       expect(harness("exec", id, "nft", "list", "set", "inet", "f2b-table", "addr-set-sshd").stdout).toContain(brute);
       expect(probe(id, srv, 22, brute)).not.toBe("open");
@@ -251,7 +398,13 @@ for (const { suite, os, net } of SUITES) {
       const b = renderBundle(model(net, key.pub, pki.caPem, [{ port: 8443, sources: [`10.231.${net}.0/24`] }]), os);
       const cmds = hardenedHostCommands(b, 30);
       fs.writeFileSync(path.join(work, "installer.sh"), bundleInstaller(b));
-      const copy = harness("client", id, "sh", "-c", `timeout 20 ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -i ${key.priv} -b ${good} alice@${srv} 'cat > ${cmds.installerPath}' < ${path.join(work, "installer.sh")}`);
+      const copy = harness(
+        "client",
+        id,
+        "sh",
+        "-c",
+        `timeout 20 ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -i ${key.priv} -b ${good} alice@${srv} 'cat > ${cmds.installerPath}' < ${path.join(work, "installer.sh")}`,
+      );
       expect(copy.code).toBe(0);
       const apply = ssh(good, "alice", [], `${cmds.apply} && echo SESSION-SURVIVED`);
       expect(apply.stdout).toMatch(/changed: \/etc\/nftables.conf/);
@@ -267,20 +420,37 @@ for (const { suite, os, net } of SUITES) {
 
     test("a ruleset that would lock the operator out is rolled back unless confirmed", async () => {
       fs.cpSync(path.join(work, "bundle-lockout"), path.join(m, "opt/bulwark/bundle-lockout"), { recursive: true });
-      const apply = ssh(good, "alice", [], "sudo -n BULWARK_FW_ROLLBACK_SECONDS=20 /opt/bulwark/bundle-lockout/apply && echo SESSION-SURVIVED");
+      const apply = ssh(
+        good,
+        "alice",
+        [],
+        "sudo -n BULWARK_FW_ROLLBACK_SECONDS=20 /opt/bulwark/bundle-lockout/apply && echo SESSION-SURVIVED",
+      );
       expect(apply.stdout).toContain("SESSION-SURVIVED");
       expect(probe(id, srv, 22, good)).toBe("timeout"); // a new connection cannot get in...
-      const back = await waitFor(() => probe(id, srv, 22, good, 500), (b) => b === "open", 40_000);
+      const back = await waitFor(
+        () => probe(id, srv, 22, good, 500),
+        (b) => b === "open",
+        40_000,
+      );
       expect(back).toBe("open"); // ...until the unconfirmed ruleset rolls back.
-      expect(harness("exec", id, "nft", "list", "table", "inet", "bulwark").stdout).toContain(`elements = { 10.231.${net}.0/25 }`);
+      expect(harness("exec", id, "nft", "list", "table", "inet", "bulwark").stdout).toContain(
+        `elements = { 10.231.${net}.0/25 }`,
+      );
     });
 
     test("verify fails on a tampered host and names each broken control; AIDE sees the change", () => {
-      const tamper = harness("exec", id, "sh", "-c", [
-        "sed -i 's/^PasswordAuthentication no/PasswordAuthentication yes/' /etc/ssh/sshd_config",
-        "nft flush ruleset",
-        "rm -f /etc/audit/rules.d/50-bulwark.rules /etc/audit/rules.d/51-bulwark-privileged.rules /etc/audit/audit.rules",
-      ].join(" && "));
+      const tamper = harness(
+        "exec",
+        id,
+        "sh",
+        "-c",
+        [
+          "sed -i 's/^PasswordAuthentication no/PasswordAuthentication yes/' /etc/ssh/sshd_config",
+          "nft flush ruleset",
+          "rm -f /etc/audit/rules.d/50-bulwark.rules /etc/audit/rules.d/51-bulwark-privileged.rules /etc/audit/audit.rules",
+        ].join(" && "),
+      );
       expect(tamper.code).toBe(0);
       const r = harness("exec", id, "/opt/bulwark/bundle/verify");
       expect(r.code).toBe(1);
@@ -294,7 +464,9 @@ for (const { suite, os, net } of SUITES) {
     });
 
     test("the rendered bundle holds no secret material", () => {
-      const all = bundleEntries(renderBundle(model(net, key.pub, pki.caPem), os)).map((e) => e.content).join("\n");
+      const all = bundleEntries(renderBundle(model(net, key.pub, pki.caPem), os))
+        .map((e) => e.content)
+        .join("\n");
       expect(all).not.toMatch(/PRIVATE KEY/);
       expect(all).not.toContain("Tr1cky-Horse-Battery-9");
     });

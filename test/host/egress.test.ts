@@ -9,12 +9,21 @@ import { serverHostModel } from "../../components/host/stack";
 import { smallConfig } from "../components/fixtures/estate";
 import { run, tmpDir } from "./helpers";
 
-const WAIVER = { reason: "legacy batch job reaches many partners", approver: "security@example.com", expires: "2099-12-31" };
+const WAIVER = {
+  reason: "legacy batch job reaches many partners",
+  approver: "security@example.com",
+  expires: "2099-12-31",
+};
 const base = {
   role: "app",
   ssh: { managementSources: [] },
   ids: { kind: "none", waiver: WAIVER },
-  logs: { kind: "rsyslog-tls", target: "logs.example.internal", port: 6514, caPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" },
+  logs: {
+    kind: "rsyslog-tls",
+    target: "logs.example.internal",
+    port: 6514,
+    caPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+  },
 };
 const refusal = (input: object): string => {
   try {
@@ -28,26 +37,45 @@ const refusal = (input: object): string => {
 
 describe("egress refusals name field, value and fix", () => {
   test("egress.mode open without a waiver", () => {
-    expect(refusal({ ...base, egress: { mode: "open" } })).toMatch(/egress\.mode = "open": open egress lets a compromised host reach any neighbour; use mode: restricted .* or add egress\.waiver/);
+    expect(refusal({ ...base, egress: { mode: "open" } })).toMatch(
+      /egress\.mode = "open": open egress lets a compromised host reach any neighbour; use mode: restricted .* or add egress\.waiver/,
+    );
   });
   test("egress.mode open with an expired waiver", () => {
-    expect(refusal({ ...base, egress: { mode: "open", waiver: { ...WAIVER, expires: "2020-01-01" } } })).toMatch(/egress\.waiver\.expires = "2020-01-01": this waiver has expired/);
+    expect(refusal({ ...base, egress: { mode: "open", waiver: { ...WAIVER, expires: "2020-01-01" } } })).toMatch(
+      /egress\.waiver\.expires = "2020-01-01": this waiver has expired/,
+    );
   });
   test("a flow without a destination, a bad CIDR, a reversed range or no description", () => {
-    expect(refusal({ ...base, egress: [{ to: [], port: 443, description: "x" }] })).toMatch(/egress\.flows\[0\]\.to = \[\]: name at least one destination/);
-    expect(refusal({ ...base, egress: [{ to: ["10.0.0.0/33"], port: 443, description: "x" }] })).toMatch(/egress\.flows\[0\]\.to\[0\] = "10\.0\.0\.0\/33": use an IPv4\/IPv6 address or CIDR/);
-    expect(refusal({ ...base, egress: [{ to: ["10.0.0.0/8"], port: { from: 9, to: 1 }, description: "x" }] })).toMatch(/egress\.flows\[0\]\.port = .*from must not be above to/);
-    expect(refusal({ ...base, egress: [{ to: ["10.0.0.0/8"], port: 443 }] })).toMatch(/egress\.flows\[0\]\.description = \(missing\)/);
-    expect(refusal({ ...base, egress: { dns: ["not-an-ip"] } })).toMatch(/egress\.dns\[0\] = "not-an-ip": use an IPv4 or IPv6 address/);
+    expect(refusal({ ...base, egress: [{ to: [], port: 443, description: "x" }] })).toMatch(
+      /egress\.flows\[0\]\.to = \[\]: name at least one destination/,
+    );
+    expect(refusal({ ...base, egress: [{ to: ["10.0.0.0/33"], port: 443, description: "x" }] })).toMatch(
+      /egress\.flows\[0\]\.to\[0\] = "10\.0\.0\.0\/33": use an IPv4\/IPv6 address or CIDR/,
+    );
+    expect(refusal({ ...base, egress: [{ to: ["10.0.0.0/8"], port: { from: 9, to: 1 }, description: "x" }] })).toMatch(
+      /egress\.flows\[0\]\.port = .*from must not be above to/,
+    );
+    expect(refusal({ ...base, egress: [{ to: ["10.0.0.0/8"], port: 443 }] })).toMatch(
+      /egress\.flows\[0\]\.description = \(missing\)/,
+    );
+    expect(refusal({ ...base, egress: { dns: ["not-an-ip"] } })).toMatch(
+      /egress\.dns\[0\] = "not-an-ip": use an IPv4 or IPv6 address/,
+    );
   });
   test("control: open with a live waiver, and the array shorthand, are accepted", () => {
     expect(parseHostModel({ ...base, egress: { mode: "open", waiver: WAIVER } }).egress.mode).toBe("open");
-    expect(parseHostModel({ ...base, egress: [{ to: ["10.0.1.0/24"], port: 8080, description: "app" }] }).egress).toMatchObject({ mode: "restricted", flows: [{ protocol: "tcp" }] });
+    expect(
+      parseHostModel({ ...base, egress: [{ to: ["10.0.1.0/24"], port: 8080, description: "app" }] }).egress,
+    ).toMatchObject({ mode: "restricted", flows: [{ protocol: "tcp" }] });
   });
 });
 
 describe("the output chain", () => {
-  const m = parseHostModel({ ...base, egress: [{ to: ["10.0.2.0/24", "fd00:2::/64"], port: 3306, description: "to the database tier" }] });
+  const m = parseHostModel({
+    ...base,
+    egress: [{ to: ["10.0.2.0/24", "fd00:2::/64"], port: 3306, description: "to the database tier" }],
+  });
   const nft = renderNftables(m);
 
   test("restricted by default: policy drop, established and loopback first, then only the allowed destinations", () => {
@@ -56,8 +84,12 @@ describe("the output chain", () => {
     expect(out).toContain('oif "lo" accept');
     expect(out).toContain("ip daddr @dns_v4 meta l4proto { tcp, udp } th dport 53 accept");
     expect(out).toContain("ip daddr @logs_v4 tcp dport 6514 accept");
-    expect(out).toContain("ip daddr != @nonpublic_v4 meta l4proto . th dport { udp . 123, tcp . 80, tcp . 443 } accept");
-    expect(out).toContain("ip6 daddr != @nonpublic_v6 meta l4proto . th dport { udp . 123, tcp . 80, tcp . 443 } accept");
+    expect(out).toContain(
+      "ip daddr != @nonpublic_v4 meta l4proto . th dport { udp . 123, tcp . 80, tcp . 443 } accept",
+    );
+    expect(out).toContain(
+      "ip6 daddr != @nonpublic_v6 meta l4proto . th dport { udp . 123, tcp . 80, tcp . 443 } accept",
+    );
     expect(out).toContain('ip daddr { 10.0.2.0/24 } tcp dport 3306 accept comment "to the database tier"');
     expect(out).toContain('ip6 daddr { fd00:2::/64 } tcp dport 3306 accept comment "to the database tier"');
     // Nothing else reaches a private address: no rule accepts 22, 445 or 3306 to any destination.
@@ -67,7 +99,8 @@ describe("the output chain", () => {
 
   test("private ranges (RFC 1918, ULA, link-local, CGNAT) are non-public; NAT64 and ordinary addresses are not", () => {
     const { v4, v6 } = nonPublicCidrs();
-    for (const c of ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8"]) expect(v4).toContain(c);
+    for (const c of ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8"])
+      expect(v4).toContain(c);
     for (const c of ["fc00::/7", "fe80::/10", "::1/128"]) expect(v6).toContain(c);
     expect(v6).not.toContain("64:ff9b::/96");
     expect(v4.some((c) => c.startsWith("8.") || c.startsWith("52."))).toBe(false);
@@ -77,7 +110,10 @@ describe("the output chain", () => {
     const dir = tmpDir("bulwark-egress-");
     try {
       fs.mkdirSync(path.join(dir, "nft.d"));
-      fs.writeFileSync(path.join(dir, "nft.d", "egress.nft"), "add element inet bulwark dns_v4 { 10.0.0.2, 169.254.169.253 }\nadd element inet bulwark logs_v6 { fd00::9 }\n");
+      fs.writeFileSync(
+        path.join(dir, "nft.d", "egress.nft"),
+        "add element inet bulwark dns_v4 { 10.0.0.2, 169.254.169.253 }\nadd element inet bulwark logs_v6 { fd00::9 }\n",
+      );
       fs.writeFileSync(path.join(dir, "r.nft"), nft.replace("/etc/bulwark/nft.d/", `${dir}/nft.d/`));
       const r = run("unshare", ["-n", "sh", "-c", `nft -f ${dir}/r.nft && nft list set inet bulwark dns_v4`]);
       expect(r.stderr).toBe("");
@@ -101,8 +137,13 @@ describe("estate tier flows come from the security groups' constants", () => {
   const tiers = estateTiers(cfg);
   const site = { name: "hq", cidr: "10.10.0.0/16" };
   const flows = (role: "web" | "app" | "db" | "bastion") =>
-    (serverHostModel(cfg.host!, site, { name: `${role}-1`, role, os: "debian-12" }, tiers).egress as { to: string[]; port: number; protocol: string }[])
-      .map((f) => `${f.protocol}/${String(f.port)} ${f.to.join(",")}`);
+    (
+      serverHostModel(cfg.host!, site, { name: `${role}-1`, role, os: "debian-12" }, tiers).egress as {
+        to: string[];
+        port: number;
+        protocol: string;
+      }[]
+    ).map((f) => `${f.protocol}/${String(f.port)} ${f.to.join(",")}`);
 
   test("web -> app, app -> db, bastion -> SSH, each within its site; every role reaches the VPC endpoints over HTTPS", () => {
     expect(flows("web")).toEqual([`tcp/${APP_PORT} 10.10.0.0/16`, "tcp/443 10.10.0.0/16"]);
@@ -110,7 +151,12 @@ describe("estate tier flows come from the security groups' constants", () => {
     expect(flows("db")).toEqual(["tcp/443 10.10.0.0/16"]);
     expect(flows("bastion")).toEqual([`tcp/${SSH_PORT} 10.10.0.0/16`, "tcp/443 10.10.0.0/16"]);
     // ...and they parse as the host model's declared flows.
-    const app = parseHostModel(serverHostModel(cfg.host!, site, { name: "app-1", role: "app", os: "debian-12" }, tiers));
-    expect(app.egress).toMatchObject({ mode: "restricted", flows: [{ to: ["10.10.0.0/16"], port: DB_PORT, description: "to the database tier" }, { port: 443 }] });
+    const app = parseHostModel(
+      serverHostModel(cfg.host!, site, { name: "app-1", role: "app", os: "debian-12" }, tiers),
+    );
+    expect(app.egress).toMatchObject({
+      mode: "restricted",
+      flows: [{ to: ["10.10.0.0/16"], port: DB_PORT, description: "to the database tier" }, { port: 443 }],
+    });
   });
 });

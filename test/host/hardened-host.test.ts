@@ -2,13 +2,19 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { bundleInstaller, HardenedHost, hardenedHostCommands, type HardenedHostArgs } from "../../components/hardened-host";
+import {
+  bundleInstaller,
+  HardenedHost,
+  hardenedHostCommands,
+  type HardenedHostArgs,
+} from "../../components/hardened-host";
 import { renderBundle, writeBundle } from "../../components/host/render";
 import { record } from "../components/harness";
 import { run, tmpDir } from "./helpers";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJx0Bw5ZqZ0eZq6mD7m0Xo0vW2V0m7D1b3qj2cJ8ZkXg alice@laptop";
-const PRIVATE = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-test-only\n-----END OPENSSH PRIVATE KEY-----\n";
+const PRIVATE =
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-test-only\n-----END OPENSSH PRIVATE KEY-----\n";
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyOfTheServerUnderTestOnly0000000000 root@srv";
 const CMD = "command:remote:Command";
 const COPY = "command:remote:CopyToRemote";
@@ -20,7 +26,11 @@ const host = (inbound: number[] = [443]) => ({
   // Web ports from the internet; any other port from the office only (the exposure model refuses it otherwise).
   inbound: inbound.map((port) => ({ port, sources: [port === 80 || port === 443 ? "0.0.0.0/0" : "10.20.0.0/16"] })),
   ids: { manager: "wazuh.corp.internal", enrolmentSecretParameter: "/bulwark/wazuh/enrolment" },
-  logs: { kind: "rsyslog-tls" as const, target: "logs.corp.internal", caPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" },
+  logs: {
+    kind: "rsyslog-tls" as const,
+    target: "logs.corp.internal",
+    caPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+  },
 });
 
 const args = (over: Partial<HardenedHostArgs> = {}): HardenedHostArgs => ({
@@ -52,7 +62,9 @@ describe("HardenedHost (mocks)", () => {
   });
 
   test("the SSH private key is a secret on every resource and never appears in the plan", async () => {
-    const r = await record(() => new HardenedHost("branch-1", args({ bastion: { host: "bastion.corp", user: "jump", hostKey: HOST_KEY } })));
+    const r = await record(
+      () => new HardenedHost("branch-1", args({ bastion: { host: "bastion.corp", user: "jump", hostKey: HOST_KEY } })),
+    );
     for (const res of [r.one(COPY), r.one(CMD, "branch-1-apply"), r.one(CMD, "branch-1-verify")]) {
       // The key was passed as a plain string: the component made it secret, so the whole connection is secret.
       expect(res.secretPaths).toEqual(["connection"]);
@@ -98,24 +110,32 @@ describe("HardenedHost (mocks)", () => {
       expect(r.resources.filter((x) => x.custom)).toEqual([]);
       return msg;
     };
-    expect(await noKey({ connection: { host: "10.20.5.10", user: "alice", privateKey: PRIVATE } as HardenedHostArgs["connection"] })).toMatch(/args\.connection\.hostKey: got nothing: required/);
-    expect(await noKey({ bastion: { host: "bastion.corp", user: "jump" } as HardenedHostArgs["bastion"] })).toMatch(/args\.bastion\.hostKey: got nothing: required/);
-    const r = await record(() => new HardenedHost("h", args({ bastion: { host: "bastion.corp", user: "jump", hostKey: HOST_KEY } })));
+    expect(
+      await noKey({
+        connection: { host: "10.20.5.10", user: "alice", privateKey: PRIVATE } as HardenedHostArgs["connection"],
+      }),
+    ).toMatch(/args\.connection\.hostKey: got nothing: required/);
+    expect(await noKey({ bastion: { host: "bastion.corp", user: "jump" } as HardenedHostArgs["bastion"] })).toMatch(
+      /args\.bastion\.hostKey: got nothing: required/,
+    );
+    const r = await record(
+      () => new HardenedHost("h", args({ bastion: { host: "bastion.corp", user: "jump", hostKey: HOST_KEY } })),
+    );
     expect(r.one(CMD, "h-apply").inputs.connection).toBe("[secret]");
   });
 
   test("HardenedHost needs a management source: it applies over SSH", async () => {
-    await expect(record(() => new HardenedHost("h", args({ host: { ...host(), ssh: { managementSources: [] } } })))).rejects.toThrow(
-      /host\.ssh\.managementSources.*HardenedHost applies over SSH/,
-    );
+    await expect(
+      record(() => new HardenedHost("h", args({ host: { ...host(), ssh: { managementSources: [] } } }))),
+    ).rejects.toThrow(/host\.ssh\.managementSources.*HardenedHost applies over SSH/);
   });
 
   test("the rollback window is configurable and bounded", async () => {
     const r = await record(() => new HardenedHost("h", args({ firewallRollbackSeconds: 60 })));
     expect(r.one(CMD, "h-apply").inputs.create).toContain("BULWARK_FW_ROLLBACK_SECONDS=60 ");
-    await expect(
-      record(() => new HardenedHost("h", args({ firewallRollbackSeconds: 5 }))),
-    ).rejects.toThrow(/firewallRollbackSeconds.*at least 30/);
+    await expect(record(() => new HardenedHost("h", args({ firewallRollbackSeconds: 5 })))).rejects.toThrow(
+      /firewallRollbackSeconds.*at least 30/,
+    );
   });
 
   test("the copied installer really recreates the bundle directory byte for byte (bash)", () => {

@@ -15,7 +15,11 @@ export interface Run {
   out: string;
 }
 
-export function run(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Run {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Run {
   const r = spawnSync(cmd, args, {
     input: opts.input,
     encoding: "utf8",
@@ -37,10 +41,22 @@ export const harness = (...args: string[]): Run => run(HARNESS, args, { timeoutM
 export function hostPrerequisites(suites: string[] = []): string[] {
   const missing: string[] = [];
   if (process.getuid?.() !== 0) missing.push("root");
-  for (const tool of ["sshd", "ssh", "nft", "shellcheck", "systemd-nspawn", "unshare", "ip", "sshpass", "auditctl", "fail2ban-client"]) {
+  for (const tool of [
+    "sshd",
+    "ssh",
+    "nft",
+    "shellcheck",
+    "systemd-nspawn",
+    "unshare",
+    "ip",
+    "sshpass",
+    "auditctl",
+    "fail2ban-client",
+  ]) {
     if (run("sh", ["-c", `command -v ${tool}`]).code !== 0) missing.push(tool);
   }
-  for (const s of suites) if (!fs.existsSync(path.join(CACHE, s, ".bulwark-rootfs"))) missing.push(`rootfs ${s} (run ${PREPARE} ${s})`);
+  for (const s of suites)
+    if (!fs.existsSync(path.join(CACHE, s, ".bulwark-rootfs"))) missing.push(`rootfs ${s} (run ${PREPARE} ${s})`);
   return missing;
 }
 
@@ -56,7 +72,6 @@ export function describeHost(name: string, suites: string[], fn: () => void): vo
       });
     });
   } else {
-     
     console.warn(`skipping ${name}: missing ${missing.join(", ")}`);
     describe.skip(name, fn);
   }
@@ -85,7 +100,8 @@ export function listenIn(netnsCmd: string[], ports: number[]): ChildProcess {
 
 /** open | closed | timeout, probing from `from` inside the client namespace. */
 export function probe(id: string, host: string, port: number, from: string, timeoutMs = 1500): string {
-  const code = `const s=require("net").connect({host:${JSON.stringify(host)},port:${port},localAddress:${JSON.stringify(from)}});` +
+  const code =
+    `const s=require("net").connect({host:${JSON.stringify(host)},port:${port},localAddress:${JSON.stringify(from)}});` +
     `s.setTimeout(${timeoutMs},()=>{console.log("timeout");process.exit(0)});s.on("connect",()=>{console.log("open");process.exit(0)});` +
     `s.on("error",e=>{console.log(e.code==="ECONNREFUSED"?"closed":"error:"+e.code);process.exit(0)})`;
   return harness("client", id, process.execPath, "-e", code).stdout.trim();
@@ -94,16 +110,23 @@ export function probe(id: string, host: string, port: number, from: string, time
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A throwaway CA, a collector certificate for `name`, and an impostor with the same name from another CA. */
-export function testPki(dir: string, name: string): { caPem: string; cert: string; key: string; impostorCert: string; impostorKey: string } {
+export function testPki(
+  dir: string,
+  name: string,
+): { caPem: string; cert: string; key: string; impostorCert: string; impostorKey: string } {
   const sh = (cmd: string) => {
     const r = run("sh", ["-c", `cd ${dir} && ${cmd}`]);
     if (r.code !== 0) throw new Error(`${cmd}: ${r.out}`);
   };
   const ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
   sh(`openssl req -x509 ${ec} -keyout ca.key -out ca.pem -days 2 -subj "/CN=Bulwark Test CA"`);
-  sh(`openssl req ${ec} -keyout srv.key -out srv.csr -subj "/CN=${name}" && printf 'subjectAltName=DNS:${name}\\n' >ext`);
+  sh(
+    `openssl req ${ec} -keyout srv.key -out srv.csr -subj "/CN=${name}" && printf 'subjectAltName=DNS:${name}\\n' >ext`,
+  );
   sh("openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile ext");
-  sh(`openssl req -x509 ${ec} -keyout imp.key -out imp.pem -days 2 -subj "/CN=${name}" -addext "subjectAltName=DNS:${name}"`);
+  sh(
+    `openssl req -x509 ${ec} -keyout imp.key -out imp.pem -days 2 -subj "/CN=${name}" -addext "subjectAltName=DNS:${name}"`,
+  );
   return {
     caPem: fs.readFileSync(path.join(dir, "ca.pem"), "utf8"),
     cert: path.join(dir, "srv.pem"),
@@ -114,11 +137,21 @@ export function testPki(dir: string, name: string): { caPem: string; cert: strin
 }
 
 /** An `openssl s_server` TLS collector in the client namespace; `output()` is everything it printed. */
-export function tlsCollector(id: string, addr: string, port: number, cert: string, key: string): { output: () => string; stop: () => void } {
+export function tlsCollector(
+  id: string,
+  addr: string,
+  port: number,
+  cert: string,
+  key: string,
+): { output: () => string; stop: () => void } {
   let out = "";
-  const p = spawn("ip", ["netns", "exec", `bw-c-${id}`, "openssl", "s_server", "-accept", `${addr}:${port}`, "-cert", cert, "-key", key], {
-    stdio: ["pipe", "pipe", "pipe"], // stdin stays open: s_server stops at EOF
-  });
+  const p = spawn(
+    "ip",
+    ["netns", "exec", `bw-c-${id}`, "openssl", "s_server", "-accept", `${addr}:${port}`, "-cert", cert, "-key", key],
+    {
+      stdio: ["pipe", "pipe", "pipe"], // stdin stays open: s_server stops at EOF
+    },
+  );
   p.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   p.stderr!.on("data", (d: Buffer) => (out += d.toString()));
   return { output: () => out, stop: () => void p.kill("SIGKILL") };

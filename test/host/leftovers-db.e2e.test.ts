@@ -11,14 +11,28 @@ import type { ChildProcess } from "child_process";
 import { renderBundle, writeBundle } from "../../components/host/render";
 import type { HostOs } from "../../components/host/model";
 import { bundleInstaller, hardenedHostCommands } from "../../components/hardened-host";
-import { clientKey, describeHost, harness, listenIn, probe, run, sleep, TEST_DIR, testPki, tlsCollector, tmpDir } from "./helpers";
+import {
+  clientKey,
+  describeHost,
+  harness,
+  listenIn,
+  probe,
+  run,
+  sleep,
+  TEST_DIR,
+  testPki,
+  tlsCollector,
+  tmpDir,
+} from "./helpers";
 
 const ALL: { suite: string; os: HostOs; net: number }[] = [
   { suite: "bookworm", os: "debian-12", net: 41 },
   { suite: "noble", os: "ubuntu-24.04", net: 42 },
   { suite: "jammy", os: "ubuntu-22.04", net: 43 },
 ];
-const SUITES = ALL.filter((s) => !process.env.BULWARK_HOST_SUITES || process.env.BULWARK_HOST_SUITES.split(",").includes(s.suite));
+const SUITES = ALL.filter(
+  (s) => !process.env.BULWARK_HOST_SUITES || process.env.BULWARK_HOST_SUITES.split(",").includes(s.suite),
+);
 const LOG_PEER = "logs.bulwark.test";
 const WEAK = "legacy123";
 
@@ -28,7 +42,14 @@ function model(net: number, pub: string, caPem: string) {
     admins: [{ name: "alice", sshKeys: [pub] }],
     ssh: { managementSources: [`10.231.${net}.0/25`] },
     inbound: [{ port: 3306, sources: [`10.231.${net}.0/24`], description: "MySQL from the app tier" }],
-    ids: { kind: "none", waiver: { reason: "test rootfs: agent repositories unreachable", approver: "security@example.com", expires: "2099-12-31" } },
+    ids: {
+      kind: "none",
+      waiver: {
+        reason: "test rootfs: agent repositories unreachable",
+        approver: "security@example.com",
+        expires: "2099-12-31",
+      },
+    },
     logs: { kind: "rsyslog-tls", target: `10.231.${net}.2`, permittedPeer: LOG_PEER, caPem },
     egress: { flows: [{ to: [`10.231.${net}.6/32`], port: 8443, description: "declared test flow" }] },
     mysql: {
@@ -59,13 +80,46 @@ for (const { suite, os, net } of SUITES) {
     let confirmOut = "";
 
     const ssh = (user: string, command: string, secs = 20) =>
-      harness("client", id, "timeout", String(secs), "ssh", "-F", "/dev/null", "-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no",
-        "-o", "ConnectTimeout=4", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i", key.priv, "-b", good, `${user}@${srv}`, command);
+      harness(
+        "client",
+        id,
+        "timeout",
+        String(secs),
+        "ssh",
+        "-F",
+        "/dev/null",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "ConnectTimeout=4",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-i",
+        key.priv,
+        "-b",
+        good,
+        `${user}@${srv}`,
+        command,
+      );
     /** A MariaDB login from the client namespace (source: its first address, in the app's /24); the password in a 0600 file, never argv. */
     const sqlLogin = (user: string, password: string, sql: string, tls: boolean) => {
       const cnf = path.join(work, `client-${user}.cnf`);
-      const lines = ["[client]", `user=${user}`, `password=${password}`, `host=${srv}`, "port=3306", "protocol=tcp", "connect-timeout=5"];
-      lines.push(...(tls ? ["ssl", `ssl-ca=${path.join(m, "etc/mysql/tls/ca.pem")}`, "ssl-verify-server-cert"] : ["skip-ssl"]));
+      const lines = [
+        "[client]",
+        `user=${user}`,
+        `password=${password}`,
+        `host=${srv}`,
+        "port=3306",
+        "protocol=tcp",
+        "connect-timeout=5",
+      ];
+      lines.push(
+        ...(tls ? ["ssl", `ssl-ca=${path.join(m, "etc/mysql/tls/ca.pem")}`, "ssl-verify-server-cert"] : ["skip-ssl"]),
+      );
       fs.writeFileSync(cnf, lines.join("\n") + "\n", { mode: 0o600 });
       try {
         return harness("client", id, "mariadb", `--defaults-file=${cnf}`, "-N", "-B", "-e", sql);
@@ -75,7 +129,17 @@ for (const { suite, os, net } of SUITES) {
     };
     /** From inside the host: can it open TCP to addr:port? */
     const reach = (addr: string, port: number) =>
-      harness("exec", id, "timeout", "6", "bash", "-c", `exec 3<>/dev/tcp/${addr}/${port} && echo open`).stdout.trim() === "open" ? "open" : "blocked";
+      harness(
+        "exec",
+        id,
+        "timeout",
+        "6",
+        "bash",
+        "-c",
+        `exec 3<>/dev/tcp/${addr}/${port} && echo open`,
+      ).stdout.trim() === "open"
+        ? "open"
+        : "blocked";
     const waitFor = async (what: string, f: () => boolean, ms = 60_000) => {
       for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(500)) if (f()) return;
       throw new Error(`timed out waiting for ${what}`);
@@ -90,18 +154,35 @@ for (const { suite, os, net } of SUITES) {
       const up = harness("up", id, suite, String(net), path.join(work, "bundle"));
       if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
       // The leftovers: the distribution's MariaDB, offline from the cached debs, with its packaged socket units enabled.
-      const inst = run(path.join(__dirname, "harness.sh"), ["chroot", id, "sh", "-c",
-        // dpkg twice: one pass cannot order the pre-dependencies among the files (apt-get --no-download would fetch).
-        "export DEBIAN_FRONTEND=noninteractive; { dpkg -i /var/cache/bulwark-debs/mariadb/*.deb >/dev/null 2>&1 || dpkg -i /var/cache/bulwark-debs/mariadb/*.deb; } && mkdir -p /etc/systemd/system/sockets.target.wants && " +
-        "for u in mariadb.socket mariadb-extra.socket; do f=$(ls /lib/systemd/system/$u /usr/lib/systemd/system/$u 2>/dev/null | head -n 1); [ -z \"$f\" ] || ln -sf \"$f\" /etc/systemd/system/sockets.target.wants/$u; done"],
-      { timeoutMs: 300_000 });
+      const inst = run(
+        path.join(__dirname, "harness.sh"),
+        [
+          "chroot",
+          id,
+          "sh",
+          "-c",
+          // dpkg twice: one pass cannot order the pre-dependencies among the files (apt-get --no-download would fetch).
+          "export DEBIAN_FRONTEND=noninteractive; { dpkg -i /var/cache/bulwark-debs/mariadb/*.deb >/dev/null 2>&1 || dpkg -i /var/cache/bulwark-debs/mariadb/*.deb; } && mkdir -p /etc/systemd/system/sockets.target.wants && " +
+            'for u in mariadb.socket mariadb-extra.socket; do f=$(ls /lib/systemd/system/$u /usr/lib/systemd/system/$u 2>/dev/null | head -n 1); [ -z "$f" ] || ln -sf "$f" /etc/systemd/system/sockets.target.wants/$u; done',
+        ],
+        { timeoutMs: 300_000 },
+      );
       if (inst.code !== 0) throw new Error(`installing MariaDB offline failed: ${inst.out}`);
       run("ip", ["-n", `bw-s-${id}`, "addr", "add", `${other}/24`, "dev", `bws${id}`]);
       collector = tlsCollector(id, good, 6514, pki.cert, pki.key);
       neighbours = listenIn(["ip", "netns", "exec", `bw-c-${id}`], [22, 3306, 8443]);
       harness("boot", id);
-      await waitFor("MariaDB through its socket", () => harness("exec", id, "mariadb", "-N", "-e", "SELECT 1").stdout.trim() === "1");
-      const plant = harness("exec", id, "mariadb", "-e", `CREATE USER 'legacy'@'%' IDENTIFIED BY '${WEAK}'; GRANT ALL PRIVILEGES ON *.* TO 'legacy'@'%' WITH GRANT OPTION;`);
+      await waitFor(
+        "MariaDB through its socket",
+        () => harness("exec", id, "mariadb", "-N", "-e", "SELECT 1").stdout.trim() === "1",
+      );
+      const plant = harness(
+        "exec",
+        id,
+        "mariadb",
+        "-e",
+        `CREATE USER 'legacy'@'%' IDENTIFIED BY '${WEAK}'; GRANT ALL PRIVILEGES ON *.* TO 'legacy'@'%' WITH GRANT OPTION;`,
+      );
       if (plant.code !== 0) throw new Error(`planting legacy@% failed: ${plant.out}`);
       await waitFor("sshd on the stock host", () => ssh("root", "true").code === 0);
     });
@@ -124,8 +205,12 @@ for (const { suite, os, net } of SUITES) {
       before.verify = v.stdout;
       expect(v.code).toBe(1);
       expect(v.stdout).toMatch(/^FAIL +mysql +.*held by mariadb\.socket/m);
-      expect(v.stdout).toMatch(/^FAIL +mysql +.*bulwark undeclared accounts are locked: expected '', got '[^']*legacy@%/m);
-      expect(v.stdout).toMatch(/^FAIL +mysql +.*bulwark no global privileges or GRANT OPTION outside root: expected '', got 'legacy@%'/m);
+      expect(v.stdout).toMatch(
+        /^FAIL +mysql +.*bulwark undeclared accounts are locked: expected '', got '[^']*legacy@%/m,
+      );
+      expect(v.stdout).toMatch(
+        /^FAIL +mysql +.*bulwark no global privileges or GRANT OPTION outside root: expected '', got 'legacy@%'/m,
+      );
       expect(v.stdout).not.toContain(WEAK);
     });
 
@@ -133,7 +218,13 @@ for (const { suite, os, net } of SUITES) {
       const b = renderBundle(model(net, key.pub, pki.caPem), os);
       const cmds = hardenedHostCommands(b, 180);
       fs.writeFileSync(path.join(work, "installer.sh"), bundleInstaller(b));
-      const copy = harness("client", id, "sh", "-c", `timeout 20 ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -i ${key.priv} -b ${good} root@${srv} 'cat > ${cmds.installerPath}' < ${path.join(work, "installer.sh")}`);
+      const copy = harness(
+        "client",
+        id,
+        "sh",
+        "-c",
+        `timeout 20 ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -i ${key.priv} -b ${good} root@${srv} 'cat > ${cmds.installerPath}' < ${path.join(work, "installer.sh")}`,
+      );
       expect(copy.code).toBe(0);
       const apply = ssh("root", `${cmds.apply} && echo SESSION-SURVIVED`, 500);
       applyOut = apply.out;
@@ -155,7 +246,9 @@ for (const { suite, os, net } of SUITES) {
       expect(legacy.code).not.toBe(0);
       expect(legacy.out).toMatch(/ERROR 4151/); // the account is locked
       const pw = fs.readFileSync(path.join(m, "etc/bulwark/mysql/shop.password"), "utf8").trim();
-      expect(sqlLogin("shop", pw, "SELECT CURRENT_USER()", true).stdout.trim()).toBe(`shop@10.231.${net}.0/255.255.255.0`);
+      expect(sqlLogin("shop", pw, "SELECT CURRENT_USER()", true).stdout.trim()).toBe(
+        `shop@10.231.${net}.0/255.255.255.0`,
+      );
     });
 
     test("MariaDB listens only on its bind address: 3306 elsewhere refuses; ss shows only mariadbd", () => {
@@ -189,7 +282,10 @@ for (const { suite, os, net } of SUITES) {
     });
 
     afterAll(() => {
-      if (applyOut || confirmOut) console.log(`${suite} apply:\n${applyOut.slice(-3000)}\nconfirm:\n${confirmOut.slice(-3000)}\nverify before:\n${before.verify ?? ""}`);
+      if (applyOut || confirmOut)
+        console.log(
+          `${suite} apply:\n${applyOut.slice(-3000)}\nconfirm:\n${confirmOut.slice(-3000)}\nverify before:\n${before.verify ?? ""}`,
+        );
     });
   });
 }

@@ -12,12 +12,46 @@ import type { HostOs } from "../../components/host/model";
 import { bundleInstaller, hardenedHostCommands } from "../../components/hardened-host";
 import { clientKey, describeHost, harness, run, sleep, TEST_DIR, testPki, tmpDir } from "./helpers";
 
-const ALL: { suite: string; os: HostOs; net: number; origin: string; label: string; version: string; codename: string }[] = [
-  { suite: "bookworm", os: "debian-12", net: 31, origin: "Debian", label: "Debian-Security", version: "12", codename: "bookworm-security" },
-  { suite: "noble", os: "ubuntu-24.04", net: 32, origin: "Ubuntu", label: "Ubuntu", version: "24.04", codename: "noble" },
-  { suite: "jammy", os: "ubuntu-22.04", net: 33, origin: "Ubuntu", label: "Ubuntu", version: "22.04", codename: "jammy" },
+const ALL: {
+  suite: string;
+  os: HostOs;
+  net: number;
+  origin: string;
+  label: string;
+  version: string;
+  codename: string;
+}[] = [
+  {
+    suite: "bookworm",
+    os: "debian-12",
+    net: 31,
+    origin: "Debian",
+    label: "Debian-Security",
+    version: "12",
+    codename: "bookworm-security",
+  },
+  {
+    suite: "noble",
+    os: "ubuntu-24.04",
+    net: 32,
+    origin: "Ubuntu",
+    label: "Ubuntu",
+    version: "24.04",
+    codename: "noble",
+  },
+  {
+    suite: "jammy",
+    os: "ubuntu-22.04",
+    net: 33,
+    origin: "Ubuntu",
+    label: "Ubuntu",
+    version: "22.04",
+    codename: "jammy",
+  },
 ];
-const SUITES = ALL.filter((s) => !process.env.BULWARK_HOST_SUITES || process.env.BULWARK_HOST_SUITES.split(",").includes(s.suite));
+const SUITES = ALL.filter(
+  (s) => !process.env.BULWARK_HOST_SUITES || process.env.BULWARK_HOST_SUITES.split(",").includes(s.suite),
+);
 
 const PKG = "bulwark-leftover-demo";
 const OLD_PASSWORD = "Summer2019";
@@ -54,8 +88,17 @@ function deb(work: string, version: string): string {
   fs.mkdirSync(path.join(root, "DEBIAN"), { recursive: true });
   fs.mkdirSync(path.join(root, "usr/share/doc", PKG), { recursive: true });
   fs.writeFileSync(path.join(root, "usr/share/doc", PKG, "VERSION"), `${version}\n`);
-  fs.writeFileSync(path.join(root, "DEBIAN/control"), [`Package: ${PKG}`, `Version: ${version}`, "Architecture: all",
-    "Maintainer: Bulwark tests <tests@example.com>", "Description: stands in for a package with a known CVE", ""].join("\n"));
+  fs.writeFileSync(
+    path.join(root, "DEBIAN/control"),
+    [
+      `Package: ${PKG}`,
+      `Version: ${version}`,
+      "Architecture: all",
+      "Maintainer: Bulwark tests <tests@example.com>",
+      "Description: stands in for a package with a known CVE",
+      "",
+    ].join("\n"),
+  );
   const out = path.join(work, `${PKG}_${version}_all.deb`);
   const r = run("dpkg-deb", ["-Zxz", "--root-owner-group", "--build", root, out]);
   if (r.code !== 0) throw new Error(r.out);
@@ -69,16 +112,36 @@ function publish(repo: string, debs: string[], s: (typeof ALL)[number]): void {
     const body = fs.readFileSync(d);
     fs.copyFileSync(d, path.join(repo, path.basename(d)));
     const version = /_([^_]+)_all\.deb$/.exec(d)![1];
-    return [`Package: ${PKG}`, `Version: ${version}`, "Architecture: all", "Maintainer: Bulwark tests <tests@example.com>",
-      `Filename: ./${path.basename(d)}`, `Size: ${body.length}`, `SHA256: ${createHash("sha256").update(body).digest("hex")}`,
-      "Description: stands in for a package with a known CVE", ""].join("\n");
+    return [
+      `Package: ${PKG}`,
+      `Version: ${version}`,
+      "Architecture: all",
+      "Maintainer: Bulwark tests <tests@example.com>",
+      `Filename: ./${path.basename(d)}`,
+      `Size: ${body.length}`,
+      `SHA256: ${createHash("sha256").update(body).digest("hex")}`,
+      "Description: stands in for a package with a known CVE",
+      "",
+    ].join("\n");
   });
   const packages = stanzas.join("\n");
   fs.writeFileSync(path.join(repo, "Packages"), packages);
   const suite = s.origin === "Debian" ? s.codename : `${s.codename}-security`;
-  fs.writeFileSync(path.join(repo, "Release"), [`Origin: ${s.origin}`, `Label: ${s.label}`, `Suite: ${suite}`, `Codename: ${s.codename}`,
-    `Version: ${s.version}`, `Date: ${new Date().toUTCString()}`, "Architectures: amd64 all", "SHA256:",
-    ` ${createHash("sha256").update(packages).digest("hex")} ${Buffer.byteLength(packages)} Packages`, ""].join("\n"));
+  fs.writeFileSync(
+    path.join(repo, "Release"),
+    [
+      `Origin: ${s.origin}`,
+      `Label: ${s.label}`,
+      `Suite: ${suite}`,
+      `Codename: ${s.codename}`,
+      `Version: ${s.version}`,
+      `Date: ${new Date().toUTCString()}`,
+      "Architectures: amd64 all",
+      "SHA256:",
+      ` ${createHash("sha256").update(packages).digest("hex")} ${Buffer.byteLength(packages)} Packages`,
+      "",
+    ].join("\n"),
+  );
 }
 
 function model(net: number, pub: string, caPem: string) {
@@ -87,7 +150,14 @@ function model(net: number, pub: string, caPem: string) {
     admins: [{ name: "alice", sshKeys: [pub] }],
     ssh: { managementSources: [`10.231.${net}.0/24`] },
     inbound: [],
-    ids: { kind: "none", waiver: { reason: "test rootfs: agent repositories unreachable", approver: "security@example.com", expires: "2099-12-31" } },
+    ids: {
+      kind: "none",
+      waiver: {
+        reason: "test rootfs: agent repositories unreachable",
+        approver: "security@example.com",
+        expires: "2099-12-31",
+      },
+    },
     logs: { kind: "rsyslog-tls", target: `10.231.${net}.2`, permittedPeer: "logs.bulwark.test", caPem },
   };
 }
@@ -111,12 +181,41 @@ for (const s of SUITES) {
       return r;
     };
     const ssh = (user: string, command: string) =>
-      harness("client", id, "timeout", "170", "ssh", "-F", "/dev/null", "-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no",
-        "-o", "ConnectTimeout=5", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i", key.priv, "-b", op, `${user}@${srv}`, command);
+      harness(
+        "client",
+        id,
+        "timeout",
+        "170",
+        "ssh",
+        "-F",
+        "/dev/null",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "ConnectTimeout=5",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-i",
+        key.priv,
+        "-b",
+        op,
+        `${user}@${srv}`,
+        command,
+      );
     const escalate = () => exec("runuser", "-u", "lowuser", "--", "python3", "/var/tmp/escalate.py", OLD_PASSWORD);
     /** The HardenedHost steps: copy the installer, apply with sudo (firewall rollback armed), verify from a new connection. */
     const hardenedApply = (user: string) => {
-      const copy = harness("client", id, "sh", "-c", `timeout 30 ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -i ${key.priv} -b ${op} ${user}@${srv} 'cat > ${cmds.installerPath}' < ${path.join(work, "installer.sh")}`);
+      const copy = harness(
+        "client",
+        id,
+        "sh",
+        "-c",
+        `timeout 30 ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -i ${key.priv} -b ${op} ${user}@${srv} 'cat > ${cmds.installerPath}' < ${path.join(work, "installer.sh")}`,
+      );
       if (copy.code !== 0) throw new Error(`copy: ${copy.out}`);
       return ssh(user, cmds.apply);
     };
@@ -135,10 +234,15 @@ for (const s of SUITES) {
       harness("boot", id);
       let ssh0 = "";
       for (let i = 0; i < 60 && ssh0 !== "active"; i++) {
-        ssh0 = exec("sh", "-c", "systemctl is-active ssh.service || systemctl is-active ssh.socket").stdout.trim().split("\n").pop() ?? "";
+        ssh0 =
+          exec("sh", "-c", "systemctl is-active ssh.service || systemctl is-active ssh.socket")
+            .stdout.trim()
+            .split("\n")
+            .pop() ?? "";
         if (ssh0 !== "active") await sleep(500);
       }
-      if (ssh0 !== "active") throw new Error(`ssh did not come up on the stock host: ${exec("systemctl", "status", "ssh").out}`);
+      if (ssh0 !== "active")
+        throw new Error(`ssh did not come up on the stock host: ${exec("systemctl", "status", "ssh").out}`);
     });
 
     afterAll(() => {
@@ -155,13 +259,20 @@ for (const s of SUITES) {
       expect(before.stdout).toMatch(/^0\r?$/m); // the control: the old account IS a way to root before apply
       expect(before.stdout).toMatch(/EXIT 0/);
       // The namespace is offline: the local repository is the host's only source (the stock lists go with apt-get update).
-      sh("mkdir -p /etc/apt/off && mv /etc/apt/sources.list /etc/apt/sources.list.d/* /etc/apt/off/ 2>/dev/null || true");
-      fs.writeFileSync(path.join(m, "etc/apt/sources.list.d/security-local.list"), `deb [trusted=yes] file:${REPO} ./\n`);
+      sh(
+        "mkdir -p /etc/apt/off && mv /etc/apt/sources.list /etc/apt/sources.list.d/* /etc/apt/off/ 2>/dev/null || true",
+      );
+      fs.writeFileSync(
+        path.join(m, "etc/apt/sources.list.d/security-local.list"),
+        `deb [trusted=yes] file:${REPO} ./\n`,
+      );
       publish(path.join(m, REPO), [deb(work, "1.0")], s);
       sh(`apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${PKG}=1.0 >/dev/null`);
       publish(path.join(m, REPO), [deb(work, "1.0"), deb(work, "1.1")], s);
       sh("apt-get update -qq");
-      expect(exec("apt-get", "-s", "dist-upgrade").stdout).toMatch(new RegExp(`^Inst ${PKG} \\[1\\.0\\] \\(1\\.1 [^ ]*(Debian-Security|-security)`, "m"));
+      expect(exec("apt-get", "-s", "dist-upgrade").stdout).toMatch(
+        new RegExp(`^Inst ${PKG} \\[1\\.0\\] \\(1\\.1 [^ ]*(Debian-Security|-security)`, "m"),
+      );
     });
 
     test("verify on the stock host names each leftover: olduser, the pending package and its version", () => {
@@ -178,7 +289,9 @@ for (const s of SUITES) {
       const r = hardenedApply("root");
       const seconds = (Date.now() - t0) / 1000;
       expect(r.out).not.toMatch(/ERROR/);
-      expect(r.stdout).toMatch(new RegExp(`installing security updates: ${PKG}\\n[^]*changed: security updates ${PKG}`));
+      expect(r.stdout).toMatch(
+        new RegExp(`installing security updates: ${PKG}\\n[^]*changed: security updates ${PKG}`),
+      );
       // Updates come before anything else: before the first package or file change.
       expect(r.stdout.indexOf("installing security updates")).toBeLessThan(r.stdout.indexOf("changed: /etc"));
       expect(r.stdout).toMatch(/changed: locked account olduser/);
@@ -229,12 +342,19 @@ describeHost("leftovers in report mode, applied offline in a chroot (bookworm)",
     harness("down", id);
     work = tmpDir("bulwark-leftovers-report-");
     const key = clientKey();
-    const b = renderBundle({ ...model(35, key.pub, testPki(work, "logs.bulwark.test").caPem), accounts: { undeclared: "report" } }, "debian-12");
+    const b = renderBundle(
+      { ...model(35, key.pub, testPki(work, "logs.bulwark.test").caPem), accounts: { undeclared: "report" } },
+      "debian-12",
+    );
     writeBundle(b, path.join(work, "bundle"));
     const up = harness("up", id, "bookworm", "35", path.join(work, "bundle"));
     if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
     const hash = run("openssl", ["passwd", "-6", OLD_PASSWORD]).stdout.trim();
-    const plant = chroot("sh", "-ec", `useradd -m -s /bin/bash -G sudo olduser && usermod -p '${hash}' olduser && echo 'olduser ALL=(ALL) NOPASSWD: ALL' >/etc/sudoers.d/90-legacy`);
+    const plant = chroot(
+      "sh",
+      "-ec",
+      `useradd -m -s /bin/bash -G sudo olduser && usermod -p '${hash}' olduser && echo 'olduser ALL=(ALL) NOPASSWD: ALL' >/etc/sudoers.d/90-legacy`,
+    );
     if (plant.code !== 0) throw new Error(plant.out);
     // A pending security update in the lists, from the local security-origin repository (the cached rootfs has
     // none of its own: prepare-rootfs installs them).
@@ -242,7 +362,11 @@ describeHost("leftovers in report mode, applied offline in a chroot (bookworm)",
     const s = ALL.find((x) => x.suite === "bookworm")!;
     fs.writeFileSync(path.join(m, "etc/apt/sources.list.d/security-local.list"), `deb [trusted=yes] file:${REPO} ./\n`);
     publish(path.join(m, REPO), [deb(work, "1.0")], s);
-    const v1 = chroot("sh", "-ec", `apt-get update -qq -o Dir::Etc::sourcelist=/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${PKG}=1.0 >/dev/null`);
+    const v1 = chroot(
+      "sh",
+      "-ec",
+      `apt-get update -qq -o Dir::Etc::sourcelist=/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${PKG}=1.0 >/dev/null`,
+    );
     if (v1.code !== 0) throw new Error(v1.out);
     publish(path.join(m, REPO), [deb(work, "1.0"), deb(work, "1.1")], s);
     const v2 = chroot("apt-get", "update", "-qq", "-o", "Dir::Etc::sourcelist=/dev/null");

@@ -28,7 +28,8 @@ for (const { suite, os } of selected(SUITES_ALL)) {
     let installer: string;
     let pki: ReturnType<typeof testPki>;
 
-    const ssh = (user: string, command = "true", from = good, extra: string[] = []) => sshAs(id, srv, key.priv, from, user, command, extra);
+    const ssh = (user: string, command = "true", from = good, extra: string[] = []) =>
+      sshAs(id, srv, key.priv, from, user, command, extra);
     const exec = (...cmd: string[]) => harness("exec", id, ...cmd);
     /** HardenedHost's steps 1 and 2 over SSH as `user`: copy the installer, then apply in the same session. */
     const hardenedApply = (user: string) => {
@@ -71,11 +72,15 @@ for (const { suite, os } of selected(SUITES_ALL)) {
       const r = hardenedApply("root");
       expect(r.stdout).toContain("SESSION-SURVIVED");
       expect(r.stdout).toContain("APPLY-RC=1");
-      expect(r.out).toMatch(/FAILED: ssh: sshd -t rejects the hardened config: .*60-planted\.conf.*NoSuchOption.*rolled back: SSH left as it was/);
+      expect(r.out).toMatch(
+        /FAILED: ssh: sshd -t rejects the hardened config: .*60-planted\.conf.*NoSuchOption.*rolled back: SSH left as it was/,
+      );
       expect(r.out).toMatch(/FAILED: 1 step\(s\) failed/);
       // SSH untouched: same sshd_config, same units, a new connection still gets in.
       expect(exec("md5sum", "/etc/ssh/sshd_config").stdout).toBe(before);
-      expect(exec("systemctl", "is-active", suite === "noble" ? "ssh.socket" : "ssh.service").stdout.trim()).toBe("active");
+      expect(exec("systemctl", "is-active", suite === "noble" ? "ssh.socket" : "ssh.service").stdout.trim()).toBe(
+        "active",
+      );
       expect(ssh("root", "echo NEW-CONNECTION").stdout).toContain("NEW-CONNECTION");
       // The independent steps ran: firewall loaded, AIDE initialised.
       expect(exec("nft", "list", "table", "inet", "bulwark").stdout).toContain("policy drop");
@@ -149,19 +154,29 @@ for (const { suite, os } of selected(SUITES_ALL)) {
     });
 
     test("an SSH change no new connection confirms (sshd moved to port 2222) is rolled back: port 22 works again", async () => {
-      const b2 = renderBundle(liveModel(net, key.pub, pki.caPem, { ssh: { port: 2222, managementSources: [`10.231.${net}.0/25`] } }), os);
+      const b2 = renderBundle(
+        liveModel(net, key.pub, pki.caPem, { ssh: { port: 2222, managementSources: [`10.231.${net}.0/25`] } }),
+        os,
+      );
       const c2 = hardenedHostCommands(b2, 20);
-      expect(sshAs(id, srv, key.priv, good, "alice", `cat > ${c2.installerPath}`, [], bundleInstaller(b2)).code).toBe(0);
+      expect(sshAs(id, srv, key.priv, good, "alice", `cat > ${c2.installerPath}`, [], bundleInstaller(b2)).code).toBe(
+        0,
+      );
       const r = ssh("alice", `${c2.apply}; echo "APPLY-RC=$?"; echo SESSION-SURVIVED`);
       expect(r.stdout).toContain("APPLY-RC=0");
       expect(r.stdout).toContain("SESSION-SURVIVED");
       expect(r.stdout).toMatch(/sshd rolls back in 20s unless confirmed/);
       expect(exec("ss", "-Hltnp", "sport = :2222").stdout).toMatch(/"sshd"/);
-      const back = await waitFor(() => /"sshd"/.test(exec("ss", "-Hltnp", "sport = :22").stdout) && probe(id, srv, 22, good) === "open", 60_000);
+      const back = await waitFor(
+        () => /"sshd"/.test(exec("ss", "-Hltnp", "sport = :22").stdout) && probe(id, srv, 22, good) === "open",
+        60_000,
+      );
       expect(back).toBe(true);
       expect(exec("grep", "-x", "Port 22", "/etc/ssh/sshd_config").code).toBe(0);
       expect(ssh("alice", "id -un").stdout.trim()).toBe("alice");
-      expect(exec("journalctl", "-t", "bulwark", "-o", "cat", "--no-pager").stdout).toContain("sshd not confirmed: previous SSH config restored");
+      expect(exec("journalctl", "-t", "bulwark", "-o", "cat", "--no-pager").stdout).toContain(
+        "sshd not confirmed: previous SSH config restored",
+      );
     });
   });
 }

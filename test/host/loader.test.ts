@@ -11,8 +11,15 @@ import { gunzipSync } from "zlib";
 import * as YAML from "yaml";
 import { OPERATING_SYSTEMS } from "../../components/config";
 import {
-  bundleObjectKey, LOADER_ON_HOST, LOADER_USER_DATA_MAX_GZIP, renderBundleArchive, renderLoaderCloudInit,
-  renderLoaderUserData, sha256Hex, type LoaderTarget, type LoaderTestOverrides,
+  bundleObjectKey,
+  LOADER_ON_HOST,
+  LOADER_USER_DATA_MAX_GZIP,
+  renderBundleArchive,
+  renderLoaderCloudInit,
+  renderLoaderUserData,
+  sha256Hex,
+  type LoaderTarget,
+  type LoaderTestOverrides,
 } from "../../components/host/loader";
 import { renderBundle, writeBundle, type HostBundle } from "../../components/host/render";
 import { credentialsIn } from "../../policies/src/lib/userdata";
@@ -68,25 +75,31 @@ describe("SigV4 signer (the loader's own code, run by python3)", () => {
     // The signature AWS documents for this request (S3 API reference, "Signature Calculations ... Example: GET Object").
     expect(r.stdout.trim()).toBe(
       "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request," +
-      "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date," +
-      "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
+        "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date," +
+        "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
     );
   });
 });
 
 describe("self-extracting archive", () => {
-  test.each(OPERATING_SYSTEMS.map((o) => [o]))("%s db: `sh archive DIR` writes exactly what writeBundle writes (bytes and modes)", (o) => {
-    const b = renderBundle({ ...model("db"), mysql: { bindAddress: "auto", platform: o === "amazonlinux-2023" ? "amazon" : "debian" } }, o);
-    const root = tmpDir("bulwark-archive-");
-    writeBundle(b, path.join(root, "expected"));
-    fs.writeFileSync(path.join(root, "a.sh"), renderBundleArchive(b));
-    const r = spawnSync("sh", [path.join(root, "a.sh"), path.join(root, "got")], { encoding: "utf8" });
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
-    const got = tree(path.join(root, "got"));
-    expect(got.size).toBeGreaterThan(30);
-    expect(got).toEqual(tree(path.join(root, "expected")));
-  });
+  test.each(OPERATING_SYSTEMS.map((o) => [o]))(
+    "%s db: `sh archive DIR` writes exactly what writeBundle writes (bytes and modes)",
+    (o) => {
+      const b = renderBundle(
+        { ...model("db"), mysql: { bindAddress: "auto", platform: o === "amazonlinux-2023" ? "amazon" : "debian" } },
+        o,
+      );
+      const root = tmpDir("bulwark-archive-");
+      writeBundle(b, path.join(root, "expected"));
+      fs.writeFileSync(path.join(root, "a.sh"), renderBundleArchive(b));
+      const r = spawnSync("sh", [path.join(root, "a.sh"), path.join(root, "got")], { encoding: "utf8" });
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      const got = tree(path.join(root, "got"));
+      expect(got.size).toBeGreaterThan(30);
+      expect(got).toEqual(tree(path.join(root, "expected")));
+    },
+  );
 
   test("identical bundles give identical archives (one object per distinct bundle)", () => {
     const a = renderBundleArchive(renderBundle(model("app"), "debian-12"));
@@ -98,7 +111,13 @@ describe("self-extracting archive", () => {
 describe("loader user data", () => {
   const target = (b: HostBundle): LoaderTarget => {
     const archive = renderBundleArchive(b);
-    return { bucket: "host-bundles-0a1b2c3d", key: bundleObjectKey(b), region: "eu-west-1", sha256: sha256Hex(archive), bundle: { hash: b.hash, os: b.os, role: b.model.role } };
+    return {
+      bucket: "host-bundles-0a1b2c3d",
+      key: bundleObjectKey(b),
+      region: "eu-west-1",
+      sha256: sha256Hex(archive),
+      bundle: { hash: b.hash, os: b.os, role: b.model.role },
+    };
   };
 
   test(`every OS and role: under ${LOADER_USER_DATA_MAX_GZIP} bytes gzipped, no credential the pack would flag, nothing from the environment`, () => {
@@ -112,7 +131,18 @@ describe("loader user data", () => {
         expect(credentialsIn(text)).toEqual([]);
         const doc = YAML.parse(text) as { write_files: { path: string; content: string }[]; runcmd: string[][] };
         expect(doc.write_files.map((f) => f.path)).toEqual([LOADER_ON_HOST]);
-        expect(doc.runcmd).toEqual([["python3", LOADER_ON_HOST, JSON.stringify({ bucket: "host-bundles-0a1b2c3d", key: bundleObjectKey(b), region: "eu-west-1", sha256: target(b).sha256 })]]);
+        expect(doc.runcmd).toEqual([
+          [
+            "python3",
+            LOADER_ON_HOST,
+            JSON.stringify({
+              bucket: "host-bundles-0a1b2c3d",
+              key: bundleObjectKey(b),
+              region: "eu-west-1",
+              sha256: target(b).sha256,
+            }),
+          ],
+        ]);
       }
     }
     // Overrides are render-time only: the loader never reads its environment.
@@ -130,12 +160,18 @@ describe("loader user data", () => {
 
 /** Runs the loader exactly as cloud-init would: the written loader file, the runcmd's argv (python3 resolved). */
 function runUserData(cloudConfig: string, root: string): Promise<{ code: number | null; stderr: string }> {
-  const doc = YAML.parse(cloudConfig) as { write_files: { path: string; content: string; permissions: string }[]; runcmd: string[][] };
+  const doc = YAML.parse(cloudConfig) as {
+    write_files: { path: string; content: string; permissions: string }[];
+    runcmd: string[][];
+  };
   const file = path.join(root, "loader.py");
   fs.writeFileSync(file, doc.write_files[0].content, { mode: parseInt(doc.write_files[0].permissions, 8) });
   const [cmd, , cfg] = doc.runcmd[0];
   return new Promise((resolve) => {
-    const child = spawn(cmd, ["-B", file, cfg], { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
+    const child = spawn(cmd, ["-B", file, cfg], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.stdout.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -155,7 +191,8 @@ describe("loader end to end: fake IMDSv2 + SigV4-checking fake S3 on loopback", 
   beforeAll(async () => {
     root = tmpDir("bulwark-loader-");
     // The real bundle with apply and verify stubbed: they record that they ran (and from where), nothing else.
-    const stub = (step: string) => `#!/bin/sh\nset -eu\necho "${step} $(cat "$(dirname "$0")/BUNDLE_HASH")" >> "${root}/ran"\n`;
+    const stub = (step: string) =>
+      `#!/bin/sh\nset -eu\necho "${step} $(cat "$(dirname "$0")/BUNDLE_HASH")" >> "${root}/ran"\n`;
     const real = renderBundle(model("web"), "ubuntu-24.04");
     bundle = { ...real, apply: stub("apply"), verify: stub("verify") };
     archive = renderBundleArchive(bundle);
@@ -165,7 +202,16 @@ describe("loader end to end: fake IMDSv2 + SigV4-checking fake S3 on loopback", 
   afterAll(async () => fakes?.close());
 
   const render = (sha256: string, over: LoaderTestOverrides, key = bundleObjectKey(bundle)) =>
-    renderLoaderCloudInit({ bucket: "host-bundles-0a1b2c3d", key, region, sha256, bundle: { hash: bundle.hash, os: bundle.os, role: bundle.model.role } }, { endpoint: fakes.s3, imds: fakes.imds, ...over });
+    renderLoaderCloudInit(
+      {
+        bucket: "host-bundles-0a1b2c3d",
+        key,
+        region,
+        sha256,
+        bundle: { hash: bundle.hash, os: bundle.os, role: bundle.model.role },
+      },
+      { endpoint: fakes.s3, imds: fakes.imds, ...over },
+    );
 
   test("right sha256: fetched with a valid signature, extracted byte-identical to writeBundle, then apply and verify run", async () => {
     const dest = path.join(root, "ok", "opt/bulwark/bundle");
@@ -196,9 +242,14 @@ describe("loader end to end: fake IMDSv2 + SigV4-checking fake S3 on loopback", 
     const dest = path.join(root, "missing", "opt/bulwark/bundle");
     fs.mkdirSync(path.join(root, "missing"));
     const before = fakes.s3Requests.length;
-    const r = await runUserData(render(sha256Hex(archive), { dest, deadline: 5 }, "bundles/none/web/0.sh"), path.join(root, "missing"));
+    const r = await runUserData(
+      render(sha256Hex(archive), { dest, deadline: 5 }, "bundles/none/web/0.sh"),
+      path.join(root, "missing"),
+    );
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/fetch s3:\/\/host-bundles-0a1b2c3d\/bundles\/none\/web\/0\.sh failed \(HTTP 404\); retrying/);
+    expect(r.stderr).toMatch(
+      /fetch s3:\/\/host-bundles-0a1b2c3d\/bundles\/none\/web\/0\.sh failed \(HTTP 404\); retrying/,
+    );
     expect(r.stderr).toMatch(/FAILED: cannot fetch .*HTTP 404/);
     expect(fakes.s3Requests.length - before).toBeGreaterThanOrEqual(2);
     expect(fs.existsSync(dest)).toBe(false);

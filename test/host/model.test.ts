@@ -37,8 +37,13 @@ function problems(input: unknown): string {
 const keys: Record<string, string> = {};
 beforeAll(() => {
   const dir = tmpDir("bulwark-keys-");
-  for (const [name, args] of [["rsa1024", ["-t", "rsa", "-b", "1024"]], ["rsa2048", ["-t", "rsa", "-b", "2048"]], ["rsa3072", ["-t", "rsa", "-b", "3072"]],
-    ["ecdsa", ["-t", "ecdsa", "-b", "384"]], ["ed25519", ["-t", "ed25519"]]] as const) {
+  for (const [name, args] of [
+    ["rsa1024", ["-t", "rsa", "-b", "1024"]],
+    ["rsa2048", ["-t", "rsa", "-b", "2048"]],
+    ["rsa3072", ["-t", "rsa", "-b", "3072"]],
+    ["ecdsa", ["-t", "ecdsa", "-b", "384"]],
+    ["ed25519", ["-t", "ed25519"]],
+  ] as const) {
     const r = run("ssh-keygen", ["-q", ...args, "-N", "", "-C", name, "-f", path.join(dir, name)]);
     if (r.code !== 0) throw new Error(r.out);
     keys[name] = fs.readFileSync(path.join(dir, `${name}.pub`), "utf8").trim();
@@ -48,11 +53,13 @@ beforeAll(() => {
 
 /** An SSH wire body: each part as a uint32-length-prefixed string. */
 const wire = (...parts: Buffer[]) =>
-  Buffer.concat(parts.flatMap((p) => {
-    const n = Buffer.alloc(4);
-    n.writeUInt32BE(p.length);
-    return [n, p];
-  })).toString("base64");
+  Buffer.concat(
+    parts.flatMap((p) => {
+      const n = Buffer.alloc(4);
+      n.writeUInt32BE(p.length);
+      return [n, p];
+    }),
+  ).toString("base64");
 const withKey = (k: string) => ({ ...base(), admins: [{ name: "alice", sshKeys: [k] }] });
 
 describe("admin keys are parsed (sshpk), not matched", () => {
@@ -63,14 +70,43 @@ describe("admin keys are parsed (sshpk), not matched", () => {
   });
 
   test.each([
-    ["RSA 1024", () => keys.rsa1024, /^admins\[0\]\.sshKeys\[0\] = "ssh-rsa AAAA.*: RSA key of 1024 bits: use at least 3072 bits \(ssh-keygen -t rsa -b 4096\)/],
+    [
+      "RSA 1024",
+      () => keys.rsa1024,
+      /^admins\[0\]\.sshKeys\[0\] = "ssh-rsa AAAA.*: RSA key of 1024 bits: use at least 3072 bits \(ssh-keygen -t rsa -b 4096\)/,
+    ],
     ["RSA 2048", () => keys.rsa2048, /RSA key of 2048 bits: use at least 3072 bits/],
-    ["DSA", () => `ssh-dss ${wire(Buffer.from("ssh-dss"), Buffer.alloc(129, 1), Buffer.alloc(21, 1), Buffer.alloc(128, 1), Buffer.alloc(128, 1))} old`, /DSA keys are refused.*ssh-keygen -t ed25519/],
-    ["an RSA body named ssh-ed25519", () => `ssh-ed25519 ${keys.rsa3072.split(" ")[1]} x`, /the key body does not decode to a ssh-ed25519 key; paste one OpenSSH public key line/],
-    ["a bogus body after ssh-ed25519", () => "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAAbogus x", /the key body does not decode to a ssh-ed25519 key/],
-    ["an Ed25519 body of the wrong length", () => `ssh-ed25519 ${wire(Buffer.from("ssh-ed25519"), Buffer.alloc(31, 1))}`, /does not decode to a ssh-ed25519 key/],
-    ["a FIDO key without its application", () => `sk-ssh-ed25519@openssh.com ${wire(Buffer.from("sk-ssh-ed25519@openssh.com"), Buffer.alloc(32, 7))}`, /does not decode to a sk-ssh-ed25519@openssh.com key/],
-    ["an unknown type", () => `ssh-foo ${wire(Buffer.from("ssh-foo"), Buffer.alloc(32, 1))}`, /ssh-foo is not an accepted key type/],
+    [
+      "DSA",
+      () =>
+        `ssh-dss ${wire(Buffer.from("ssh-dss"), Buffer.alloc(129, 1), Buffer.alloc(21, 1), Buffer.alloc(128, 1), Buffer.alloc(128, 1))} old`,
+      /DSA keys are refused.*ssh-keygen -t ed25519/,
+    ],
+    [
+      "an RSA body named ssh-ed25519",
+      () => `ssh-ed25519 ${keys.rsa3072.split(" ")[1]} x`,
+      /the key body does not decode to a ssh-ed25519 key; paste one OpenSSH public key line/,
+    ],
+    [
+      "a bogus body after ssh-ed25519",
+      () => "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAAbogus x",
+      /the key body does not decode to a ssh-ed25519 key/,
+    ],
+    [
+      "an Ed25519 body of the wrong length",
+      () => `ssh-ed25519 ${wire(Buffer.from("ssh-ed25519"), Buffer.alloc(31, 1))}`,
+      /does not decode to a ssh-ed25519 key/,
+    ],
+    [
+      "a FIDO key without its application",
+      () => `sk-ssh-ed25519@openssh.com ${wire(Buffer.from("sk-ssh-ed25519@openssh.com"), Buffer.alloc(32, 7))}`,
+      /does not decode to a sk-ssh-ed25519@openssh.com key/,
+    ],
+    [
+      "an unknown type",
+      () => `ssh-foo ${wire(Buffer.from("ssh-foo"), Buffer.alloc(32, 1))}`,
+      /ssh-foo is not an accepted key type/,
+    ],
     ["not a key line", () => "hunter2", /^admins\[0\]\.sshKeys\[0\] = "hunter2": paste one OpenSSH public key line/],
   ])("%s is refused naming the field, the value and the fix", (_name, key, message) => {
     expect(problems(withKey(key()))).toMatch(message);
@@ -79,17 +115,38 @@ describe("admin keys are parsed (sshpk), not matched", () => {
 
 describe("expired waivers in the host config are refused", () => {
   test.each([
-    ["ids", { ids: { kind: "none", waiver: EXPIRED } }, /^ids\.waiver\.expires = "2020-01-31": this waiver has expired: fix the finding, or have the approver renew it/m],
-    ["patch", { patch: { automatic: false, waiver: EXPIRED } }, /^patch\.waiver\.expires = "2020-01-31": this waiver has expired/m],
-    ["updates", { updates: { installOnFirstApply: false, waiver: EXPIRED } }, /^updates\.waiver\.expires = "2020-01-31": this waiver has expired/m],
-    ["accounts.keep", { accounts: { keep: [{ name: "backup", waiver: EXPIRED }] } }, /^accounts\.keep\[0\]\.waiver\.expires = "2020-01-31": this waiver has expired/m],
+    [
+      "ids",
+      { ids: { kind: "none", waiver: EXPIRED } },
+      /^ids\.waiver\.expires = "2020-01-31": this waiver has expired: fix the finding, or have the approver renew it/m,
+    ],
+    [
+      "patch",
+      { patch: { automatic: false, waiver: EXPIRED } },
+      /^patch\.waiver\.expires = "2020-01-31": this waiver has expired/m,
+    ],
+    [
+      "updates",
+      { updates: { installOnFirstApply: false, waiver: EXPIRED } },
+      /^updates\.waiver\.expires = "2020-01-31": this waiver has expired/m,
+    ],
+    [
+      "accounts.keep",
+      { accounts: { keep: [{ name: "backup", waiver: EXPIRED }] } },
+      /^accounts\.keep\[0\]\.waiver\.expires = "2020-01-31": this waiver has expired/m,
+    ],
   ])("%s", (_n, patch, message) => {
     expect(problems({ ...base(), ...patch })).toMatch(message);
     expect(problems({ ...base(), ...JSON.parse(JSON.stringify(patch).replace("2020-01-31", "2099-12-31")) })).toBe("");
   });
 
   test("a waiver expiring today still holds (it covers the whole of its last day)", () => {
-    expect(problems({ ...base(), ids: { kind: "none", waiver: { ...LIVE, expires: new Date().toISOString().slice(0, 10) } } })).toBe("");
+    expect(
+      problems({
+        ...base(),
+        ids: { kind: "none", waiver: { ...LIVE, expires: new Date().toISOString().slice(0, 10) } },
+      }),
+    ).toBe("");
   });
 });
 
@@ -106,17 +163,40 @@ describe("accounts and updates sections", () => {
   });
 
   test.each([
-    [{ updates: { installOnFirstApply: false } }, /^updates\.installOnFirstApply = false: the first apply installs pending security updates; to skip that add updates\.waiver/m],
+    [
+      { updates: { installOnFirstApply: false } },
+      /^updates\.installOnFirstApply = false: the first apply installs pending security updates; to skip that add updates\.waiver/m,
+    ],
     [{ accounts: { undeclared: "delete" } }, /^accounts\.undeclared = "delete": /m],
-    [{ accounts: { keep: [{ name: "alice", waiver: LIVE }] } }, /^accounts\.keep\[0\]\.name = "alice": alice is already declared/m],
-    [{ accounts: { keep: [{ name: "bob", waiver: LIVE }, { name: "bob", waiver: LIVE }] } }, /^accounts\.keep\[1\]\.name = "bob": bob is listed twice/m],
+    [
+      { accounts: { keep: [{ name: "alice", waiver: LIVE }] } },
+      /^accounts\.keep\[0\]\.name = "alice": alice is already declared/m,
+    ],
+    [
+      {
+        accounts: {
+          keep: [
+            { name: "bob", waiver: LIVE },
+            { name: "bob", waiver: LIVE },
+          ],
+        },
+      },
+      /^accounts\.keep\[1\]\.name = "bob": bob is listed twice/m,
+    ],
     [{ accounts: { keep: [{ name: "bob" }] } }, /^accounts\.keep\[0\]\.waiver = \(missing\)/m],
   ])("bad accounts/updates input %# is refused", (patch, message) => {
     expect(problems({ ...base(), ...patch })).toMatch(message);
   });
 
   test("kept accounts and the updates waiver reach the bundle", () => {
-    const env = renderBundle({ ...base(), accounts: { undeclared: "report", keep: [{ name: "backup", waiver: LIVE }] }, updates: { installOnFirstApply: false, waiver: LIVE } }, "ubuntu-22.04").env;
+    const env = renderBundle(
+      {
+        ...base(),
+        accounts: { undeclared: "report", keep: [{ name: "backup", waiver: LIVE }] },
+        updates: { installOnFirstApply: false, waiver: LIVE },
+      },
+      "ubuntu-22.04",
+    ).env;
     expect(env).toMatch(/^ACCOUNTS_MODE='report'$/m);
     expect(env).toContain("ACCOUNTS_KEEP=('backup|accepted for the pilot|sec@example.com|2099-12-31')");
     expect(env).toContain("FIRST_UPDATES_WAIVER='accepted for the pilot|sec@example.com|2099-12-31'");
@@ -126,16 +206,39 @@ describe("accounts and updates sections", () => {
 describe("caPem", () => {
   test("a private key in caPem is refused, and never echoed", () => {
     const secret = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7secretbody";
-    const p = problems({ ...base(), logs: { kind: "rsyslog-tls", target: "logs.corp", caPem: `${CA}\n-----BEGIN PRIVATE KEY-----\n${secret}\n-----END PRIVATE KEY-----` } });
-    expect(p).toMatch(/^logs\.caPem = "\(masked: holds a private key\)": caPem holds a private key: paste only the CA certificate/m);
+    const p = problems({
+      ...base(),
+      logs: {
+        kind: "rsyslog-tls",
+        target: "logs.corp",
+        caPem: `${CA}\n-----BEGIN PRIVATE KEY-----\n${secret}\n-----END PRIVATE KEY-----`,
+      },
+    });
+    expect(p).toMatch(
+      /^logs\.caPem = "\(masked: holds a private key\)": caPem holds a private key: paste only the CA certificate/m,
+    );
     expect(p).not.toContain(secret);
-    expect(problems({ ...base(), logs: { kind: "rsyslog-tls", target: "logs.corp", caPem: `-----BEGIN EC PRIVATE KEY-----\nx\n-----END EC PRIVATE KEY-----\n${CA}` } })).toMatch(/caPem holds a private key/);
+    expect(
+      problems({
+        ...base(),
+        logs: {
+          kind: "rsyslog-tls",
+          target: "logs.corp",
+          caPem: `-----BEGIN EC PRIVATE KEY-----\nx\n-----END EC PRIVATE KEY-----\n${CA}`,
+        },
+      }),
+    ).toMatch(/caPem holds a private key/);
     expect(problems({ ...base(), logs: { kind: "rsyslog-tls", target: "logs.corp", caPem: CA } })).toBe("");
   });
 });
 
 describe("sshd RequiredRSASize where the OpenSSH version has it (>= 9.1)", () => {
-  test.each([["debian-12", true], ["ubuntu-24.04", true], ["ubuntu-22.04", false], ["amazonlinux-2023", false]] as const)("%s: %s", (os, has) => {
+  test.each([
+    ["debian-12", true],
+    ["ubuntu-24.04", true],
+    ["ubuntu-22.04", false],
+    ["amazonlinux-2023", false],
+  ] as const)("%s: %s", (os, has) => {
     const cfg = renderBundle(base(), os).files.find((f) => f.path === "/etc/ssh/sshd_config")!.content;
     expect(/^RequiredRSASize 3072$/m.test(cfg)).toBe(has);
   });
@@ -155,7 +258,10 @@ describe("nft rule comments are cut by UTF-8 bytes", () => {
 
 describeHost("nft -c accepts multi-byte descriptions", [], () => {
   test("the ruleset with a 200-character multi-byte description passes nft -c", () => {
-    const m = parseHostModel({ ...base(), inbound: [{ port: 8080, sources: ["10.30.0.0/16"], description: "Überwachung ✓ ".repeat(14).slice(0, 200) }] });
+    const m = parseHostModel({
+      ...base(),
+      inbound: [{ port: 8080, sources: ["10.30.0.0/16"], description: "Überwachung ✓ ".repeat(14).slice(0, 200) }],
+    });
     const dir = tmpDir("bulwark-nft-");
     fs.writeFileSync(path.join(dir, "r.nft"), renderNftables(m));
     const r = run("unshare", ["-n", "nft", "-c", "-f", path.join(dir, "r.nft")]);
@@ -176,7 +282,9 @@ function libRun(lib: "updates" | "accounts", env: string, body: string, bin?: st
     `. ${path.join(SCRIPTS, `${lib}.sh`)}`,
     body,
   ].join("\n");
-  const r = run("bash", ["-c", prelude], { env: { ...process.env, PATH: `${bin ? `${bin}:` : ""}${process.env.PATH}` } });
+  const r = run("bash", ["-c", prelude], {
+    env: { ...process.env, PATH: `${bin ? `${bin}:` : ""}${process.env.PATH}` },
+  });
   return { code: r.code, out: r.out };
 }
 
@@ -190,49 +298,105 @@ describe("lib/updates.sh: pending security updates", () => {
   afterEach(() => fs.rmSync(bin, { recursive: true, force: true }));
 
   test("apt: only candidates from a security origin count, named with both versions", () => {
-    fakeTool(bin, "apt-get", `cat <<'EOF'
+    fakeTool(
+      bin,
+      "apt-get",
+      `cat <<'EOF'
 Inst base-files [12.4+deb12u11] (12.4+deb12u15 Debian:12.15/oldstable [amd64])
 Inst libgcrypt20 [1.10.1-3] (1.10.1-3+deb12u1 Debian:12.15/oldstable, Debian-Security:12/oldstable-security [amd64])
 Inst libapache2-mod-security2 [2.9.7-1] (2.9.7-1+deb12u1 Debian:12.15/oldstable [amd64])
 Inst libc6 [2.35-0ubuntu3.1] (2.35-0ubuntu3.4 Ubuntu:22.04/jammy-updates, Ubuntu:22.04/jammy-security [amd64])
 Inst newdep (1.0 Debian-Security:12/oldstable-security [amd64])
 Conf libgcrypt20 (1.10.1-3+deb12u1 Debian-Security:12/oldstable-security [amd64])
-EOF`);
+EOF`,
+    );
     const r = libRun("updates", "FAMILY=debian", "upd_pending", bin);
-    expect(r.out.trim().split("\n")).toEqual(["libgcrypt20 1.10.1-3 -> 1.10.1-3+deb12u1", "libc6 2.35-0ubuntu3.1 -> 2.35-0ubuntu3.4"]);
-    expect(libRun("updates", "FAMILY=debian", "updates_verify", bin).out).toMatch(/^FAIL updates security updates pending: libgcrypt20 1\.10\.1-3 -> 1\.10\.1-3\+deb12u1,libc6 /m);
+    expect(r.out.trim().split("\n")).toEqual([
+      "libgcrypt20 1.10.1-3 -> 1.10.1-3+deb12u1",
+      "libc6 2.35-0ubuntu3.1 -> 2.35-0ubuntu3.4",
+    ]);
+    expect(libRun("updates", "FAMILY=debian", "updates_verify", bin).out).toMatch(
+      /^FAIL updates security updates pending: libgcrypt20 1\.10\.1-3 -> 1\.10\.1-3\+deb12u1,libc6 /m,
+    );
   });
 
   test("dnf (AL2023): `dnf --security check-update` exit 100 lists the updates; exit 1 fails closed", () => {
-    fakeTool(bin, "dnf", `[ "$2" = --security ] || exit 9
+    fakeTool(
+      bin,
+      "dnf",
+      `[ "$2" = --security ] || exit 9
 printf 'openssl-libs.x86_64   1:3.0.8-1.amzn2023.0.14   amazonlinux\\ncurl.x86_64   8.5.0-1.amzn2023.0.4   amazonlinux\\n'
-exit 100`);
+exit 100`,
+    );
     const r = libRun("updates", "FAMILY=amazon", "upd_pending; updates_verify", bin);
-    expect(r.out).toMatch(/^openssl-libs\.x86_64 -> 1:3\.0\.8-1\.amzn2023\.0\.14\ncurl\.x86_64 -> 8\.5\.0-1\.amzn2023\.0\.4$/m);
-    expect(r.out).toMatch(/^FAIL updates security updates pending: openssl-libs\.x86_64 -> 1:3\.0\.8-1\.amzn2023\.0\.14,curl\.x86_64/m);
+    expect(r.out).toMatch(
+      /^openssl-libs\.x86_64 -> 1:3\.0\.8-1\.amzn2023\.0\.14\ncurl\.x86_64 -> 8\.5\.0-1\.amzn2023\.0\.4$/m,
+    );
+    expect(r.out).toMatch(
+      /^FAIL updates security updates pending: openssl-libs\.x86_64 -> 1:3\.0\.8-1\.amzn2023\.0\.14,curl\.x86_64/m,
+    );
     fakeTool(bin, "dnf", "exit 0");
-    expect(libRun("updates", "FAMILY=amazon", "updates_verify", bin).out).toMatch(/^PASS updates no security updates pending/m);
+    expect(libRun("updates", "FAMILY=amazon", "updates_verify", bin).out).toMatch(
+      /^PASS updates no security updates pending/m,
+    );
     fakeTool(bin, "dnf", "echo 'Error: Failed to download metadata' >&2; exit 1");
-    expect(libRun("updates", "FAMILY=amazon", "updates_verify", bin).out).toMatch(/^FAIL updates cannot list security updates/m);
+    expect(libRun("updates", "FAMILY=amazon", "updates_verify", bin).out).toMatch(
+      /^FAIL updates cannot list security updates/m,
+    );
   });
 
   test("first apply: skipped offline (chroot, BULWARK_OFFLINE=1), under a waiver and without a mirror, with no marker; online it installs and marks", () => {
     const mark = path.join(bin, "marker");
-    fakeTool(bin, "apt-get", `case "$*" in *-s*) echo 'Inst demo [1.0] (1.1 Debian-Security:12/bookworm-security [all])' ;; *install*) echo "$*" >${bin}/installed ;; esac`);
+    fakeTool(
+      bin,
+      "apt-get",
+      `case "$*" in *-s*) echo 'Inst demo [1.0] (1.1 Debian-Security:12/bookworm-security [all])' ;; *install*) echo "$*" >${bin}/installed ;; esac`,
+    );
     const env = (extra: string) => `FAMILY=debian; FIRST_UPDATES_WAIVER=''; ${extra}`;
-    const offline = libRun("updates", env("runtime() { false; }"), `UPD_MARK=${mark}; updates_first_apply; echo rc=$?`, bin);
+    const offline = libRun(
+      "updates",
+      env("runtime() { false; }"),
+      `UPD_MARK=${mark}; updates_first_apply; echo rc=$?`,
+      bin,
+    );
     expect(offline.out.trim()).toBe("rc=0");
     expect(fs.existsSync(mark)).toBe(false);
-    const waived = libRun("updates", env("runtime() { true; }; FIRST_UPDATES_WAIVER='r|a|2099-12-31'"), `UPD_MARK=${mark}; updates_first_apply`, bin);
+    const waived = libRun(
+      "updates",
+      env("runtime() { true; }; FIRST_UPDATES_WAIVER='r|a|2099-12-31'"),
+      `UPD_MARK=${mark}; updates_first_apply`,
+      bin,
+    );
     expect(waived.out.trim()).toBe("");
     expect(fs.existsSync(mark)).toBe(false);
-    fakeTool(bin, "apt-get", `case "$*" in update*) exit 100 ;; *-s*) echo 'Inst demo [1.0] (1.1 Debian-Security:12/bookworm-security [all])' ;; *install*) echo "$*" >${bin}/installed ;; esac`);
-    const noMirror = libRun("updates", env("runtime() { true; }; mkdir() { :; }"), `UPD_MARK=${mark}; updates_first_apply`, bin);
+    fakeTool(
+      bin,
+      "apt-get",
+      `case "$*" in update*) exit 100 ;; *-s*) echo 'Inst demo [1.0] (1.1 Debian-Security:12/bookworm-security [all])' ;; *install*) echo "$*" >${bin}/installed ;; esac`,
+    );
+    const noMirror = libRun(
+      "updates",
+      env("runtime() { true; }; mkdir() { :; }"),
+      `UPD_MARK=${mark}; updates_first_apply`,
+      bin,
+    );
     expect(noMirror.out.trim()).toBe("log: apt-get update failed: security updates wait");
     expect(fs.existsSync(mark) || fs.existsSync(path.join(bin, "installed"))).toBe(false);
-    fakeTool(bin, "apt-get", `case "$*" in *-s*) echo 'Inst demo [1.0] (1.1 Debian-Security:12/bookworm-security [all])' ;; *install*) echo "$*" >${bin}/installed ;; esac`);
-    const online = libRun("updates", env("runtime() { true; }; mkdir() { :; }"), `UPD_MARK=${mark}; updates_first_apply; updates_first_apply`, bin);
-    expect(online.out.trim().split("\n")).toEqual(["log: installing security updates: demo", "changed: security updates demo"]);
+    fakeTool(
+      bin,
+      "apt-get",
+      `case "$*" in *-s*) echo 'Inst demo [1.0] (1.1 Debian-Security:12/bookworm-security [all])' ;; *install*) echo "$*" >${bin}/installed ;; esac`,
+    );
+    const online = libRun(
+      "updates",
+      env("runtime() { true; }; mkdir() { :; }"),
+      `UPD_MARK=${mark}; updates_first_apply; updates_first_apply`,
+      bin,
+    );
+    expect(online.out.trim().split("\n")).toEqual([
+      "log: installing security updates: demo",
+      "changed: security updates demo",
+    ]);
     expect(fs.readFileSync(path.join(bin, "installed"), "utf8")).toMatch(/--only-upgrade .* demo$/m);
     expect(fs.existsSync(mark)).toBe(true);
   });
@@ -242,34 +406,84 @@ describeHost("lib/accounts.sh on planted account files (private mount namespace)
   test("declared, system, kept and locked accounts pass; leftovers and undeclared sudoers grants are named", () => {
     const d = tmpDir("bulwark-accounts-");
     const home = (u: string) => path.join(d, "home", u);
-    for (const u of ["olduser", "keyonly", "grouponly", "shellonly", "locked", "backup"]) fs.mkdirSync(path.join(home(u), ".ssh"), { recursive: true });
+    for (const u of ["olduser", "keyonly", "grouponly", "shellonly", "locked", "backup"])
+      fs.mkdirSync(path.join(home(u), ".ssh"), { recursive: true });
     fs.writeFileSync(path.join(home("keyonly"), ".ssh/authorized_keys"), `${ED25519}\n`);
-    fs.writeFileSync(path.join(d, "passwd"), [
-      "root:x:0:0:root:/root:/bin/bash", "daemon:x:1:1::/usr/sbin:/usr/sbin/nologin", "svc:x:999:999::/srv:/bin/bash",
-      `alice:x:1000:1000::${home("alice")}:/bin/bash`, `olduser:x:1001:1001::${home("olduser")}:/bin/bash`,
-      `keyonly:x:1002:1002::${home("keyonly")}:/usr/sbin/nologin`, `grouponly:x:1003:1003::${home("grouponly")}:/bin/bash`,
-      `shellonly:x:1004:1004::${home("shellonly")}:/bin/bash`, `locked:x:1005:1005::${home("locked")}:/bin/bash`,
-      `backup:x:1006:1006::${home("backup")}:/bin/bash`, "nobody:x:65534:65534::/nonexistent:/usr/sbin/nologin", ""].join("\n"));
-    fs.writeFileSync(path.join(d, "shadow"), [
-      "root:$6$x$y:19000:0:99999:7:::", "daemon:*:19000:0:99999:7:::", "svc:$6$x$y:19000:0:99999:7:::", "alice:*:19000:0:99999:7:::",
-      "olduser:$6$weak$hash:19000:0:99999:7:::", "keyonly:*:19000:0:99999:7:::", "grouponly:!:19000:0:99999:7:::",
-      "shellonly:!:19000:0:99999:7:::", "locked:!$6$weak$hash:19000:0:99999:7::1:", "backup:$6$x$y:19000:0:99999:7:::",
-      "nobody:*:19000:0:99999:7:::", ""].join("\n"));
-    fs.writeFileSync(path.join(d, "group"), ["root:x:0:", "sudo:x:27:olduser,grouponly,alice,locked", "bulwark-admins:x:1100:alice", "shellonly:x:1004:", ""].join("\n"));
+    fs.writeFileSync(
+      path.join(d, "passwd"),
+      [
+        "root:x:0:0:root:/root:/bin/bash",
+        "daemon:x:1:1::/usr/sbin:/usr/sbin/nologin",
+        "svc:x:999:999::/srv:/bin/bash",
+        `alice:x:1000:1000::${home("alice")}:/bin/bash`,
+        `olduser:x:1001:1001::${home("olduser")}:/bin/bash`,
+        `keyonly:x:1002:1002::${home("keyonly")}:/usr/sbin/nologin`,
+        `grouponly:x:1003:1003::${home("grouponly")}:/bin/bash`,
+        `shellonly:x:1004:1004::${home("shellonly")}:/bin/bash`,
+        `locked:x:1005:1005::${home("locked")}:/bin/bash`,
+        `backup:x:1006:1006::${home("backup")}:/bin/bash`,
+        "nobody:x:65534:65534::/nonexistent:/usr/sbin/nologin",
+        "",
+      ].join("\n"),
+    );
+    fs.writeFileSync(
+      path.join(d, "shadow"),
+      [
+        "root:$6$x$y:19000:0:99999:7:::",
+        "daemon:*:19000:0:99999:7:::",
+        "svc:$6$x$y:19000:0:99999:7:::",
+        "alice:*:19000:0:99999:7:::",
+        "olduser:$6$weak$hash:19000:0:99999:7:::",
+        "keyonly:*:19000:0:99999:7:::",
+        "grouponly:!:19000:0:99999:7:::",
+        "shellonly:!:19000:0:99999:7:::",
+        "locked:!$6$weak$hash:19000:0:99999:7::1:",
+        "backup:$6$x$y:19000:0:99999:7:::",
+        "nobody:*:19000:0:99999:7:::",
+        "",
+      ].join("\n"),
+    );
+    fs.writeFileSync(
+      path.join(d, "group"),
+      [
+        "root:x:0:",
+        "sudo:x:27:olduser,grouponly,alice,locked",
+        "bulwark-admins:x:1100:alice",
+        "shellonly:x:1004:",
+        "",
+      ].join("\n"),
+    );
     fs.writeFileSync(path.join(d, "login.defs"), "UID_MIN 1000\n");
-    fs.writeFileSync(path.join(d, "sudoers"), "Defaults env_reset\nroot ALL=(ALL:ALL) ALL\n%sudo ALL=(ALL:ALL) ALL\n#includedir /etc/sudoers.d\n");
+    fs.writeFileSync(
+      path.join(d, "sudoers"),
+      "Defaults env_reset\nroot ALL=(ALL:ALL) ALL\n%sudo ALL=(ALL:ALL) ALL\n#includedir /etc/sudoers.d\n",
+    );
     fs.mkdirSync(path.join(d, "sudoers.d"));
-    fs.writeFileSync(path.join(d, "sudoers.d", "90-legacy"), "User_Alias OPS = olduser\nolduser ALL=(ALL) NOPASSWD: ALL\n%support ALL=(ALL) ALL\nalice ALL=(ALL) ALL\n");
+    fs.writeFileSync(
+      path.join(d, "sudoers.d", "90-legacy"),
+      "User_Alias OPS = olduser\nolduser ALL=(ALL) NOPASSWD: ALL\n%support ALL=(ALL) ALL\nalice ALL=(ALL) ALL\n",
+    );
     fs.writeFileSync(path.join(d, "sudoers.d", "README"), "# a comment\n");
     fs.writeFileSync(path.join(d, "sudoers.d", "old.dpkg-dist"), "ALL ALL=(ALL) ALL\n"); // sudo skips names with a dot
     const binds = `mount --bind ${d} /etc`; // the planted files are this namespace's whole /etc
-    const env = "ADMINS=alice; SESSION_USER=''; ACCOUNTS_KEEP=('backup|kept for the nightly backup job|sec@example.com|2099-12-31'); PRIV_GROUPS='sudo wheel admin bulwark-admins'; ADMIN_GROUP=bulwark-admins";
+    const env =
+      "ADMINS=alice; SESSION_USER=''; ACCOUNTS_KEEP=('backup|kept for the nightly backup job|sec@example.com|2099-12-31'); PRIV_GROUPS='sudo wheel admin bulwark-admins'; ADMIN_GROUP=bulwark-admins";
     // /etc/alternatives goes with the real /etc: awk by its real path.
     const bin = tmpDir("bulwark-bin-");
     fs.symlinkSync(fs.realpathSync(run("sh", ["-c", "command -v awk"]).stdout.trim()), path.join(bin, "awk"));
-    const r = run("unshare", ["-m", "bash", "-c", `${binds} && PATH=${bin}:$PATH bash -c "$0"`,
-      ["set -euo pipefail", 'pass() { echo "PASS $1 $2"; }; fail() { echo "FAIL $1 $2"; }; check() { :; }; waiver_check() { echo "WAIVED $1 $2"; }',
-        env, `. ${path.join(SCRIPTS, "accounts.sh")}`, "acct_left; accounts_verify"].join("\n")]);
+    const r = run("unshare", [
+      "-m",
+      "bash",
+      "-c",
+      `${binds} && PATH=${bin}:$PATH bash -c "$0"`,
+      [
+        "set -euo pipefail",
+        'pass() { echo "PASS $1 $2"; }; fail() { echo "FAIL $1 $2"; }; check() { :; }; waiver_check() { echo "WAIVED $1 $2"; }',
+        env,
+        `. ${path.join(SCRIPTS, "accounts.sh")}`,
+        "acct_left; accounts_verify",
+      ].join("\n"),
+    ]);
     fs.rmSync(d, { recursive: true, force: true });
     fs.rmSync(bin, { recursive: true, force: true });
     const lines = r.out.trim().split("\n");
@@ -277,9 +491,16 @@ describeHost("lib/accounts.sh on planted account files (private mount namespace)
     // olduser: password + sudo; keyonly: an SSH key; grouponly: sudo membership. shellonly (no password, no key,
     // no privileged group), svc (UID < UID_MIN), nobody (system), backup (kept), alice (admin) are not leftovers;
     // locked (in sudo, password locked, expired) is a leftover already closed.
-    expect(lines.filter((l) => /^\S+ (open|locked)$/.test(l))).toEqual(["olduser open", "keyonly open", "grouponly open", "locked locked"]);
+    expect(lines.filter((l) => /^\S+ (open|locked)$/.test(l))).toEqual([
+      "olduser open",
+      "keyonly open",
+      "grouponly open",
+      "locked locked",
+    ]);
     expect(r.out).toMatch(/^FAIL accounts unlocked leftover accounts: olduser keyonly grouponly$/m);
-    expect(r.out).toMatch(/^FAIL accounts undeclared sudoers grants: \/etc\/sudoers\.d\/90-legacy: olduser;\/etc\/sudoers\.d\/90-legacy: %support$/m);
+    expect(r.out).toMatch(
+      /^FAIL accounts undeclared sudoers grants: \/etc\/sudoers\.d\/90-legacy: olduser;\/etc\/sudoers\.d\/90-legacy: %support$/m,
+    );
     expect(r.out).toMatch(/^WAIVED accounts kept for the nightly backup job\|sec@example.com\|2099-12-31$/m);
     expect(r.out).not.toContain("$6$");
   });
@@ -292,9 +513,18 @@ describeHost("lib/updates.sh: stale package lists (private mount namespace)", []
     fakeTool(bin, "apt-get", "exit 0");
     const rel = path.join(lists, "mirror_dists_bookworm-security_InRelease");
     fs.writeFileSync(rel, "");
-    const verify = () => run("unshare", ["-m", "bash", "-c", `mount --bind ${lists} /var/lib/apt/lists && PATH=${bin}:$PATH bash -c "$0"`, [
-      'set -euo pipefail; pass() { echo "PASS $1 $2"; }; fail() { echo "FAIL $1 $2"; }; FAMILY=debian',
-      `. ${path.join(SCRIPTS, "updates.sh")}`, "updates_verify"].join("\n")]).out;
+    const verify = () =>
+      run("unshare", [
+        "-m",
+        "bash",
+        "-c",
+        `mount --bind ${lists} /var/lib/apt/lists && PATH=${bin}:$PATH bash -c "$0"`,
+        [
+          'set -euo pipefail; pass() { echo "PASS $1 $2"; }; fail() { echo "FAIL $1 $2"; }; FAMILY=debian',
+          `. ${path.join(SCRIPTS, "updates.sh")}`,
+          "updates_verify",
+        ].join("\n"),
+      ]).out;
     const fresh = verify();
     const old = new Date(Date.now() - 3 * 86_400_000);
     fs.utimesSync(rel, old, old);

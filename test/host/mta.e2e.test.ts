@@ -26,7 +26,10 @@ describeHost("MTA local-only on a booted ubuntu-22.04 with postfix as packaged (
     const debs = run(HARNESS, ["debs", id, "postfix"], { timeoutMs: 600_000 });
     if (debs.code !== 0) throw new Error(`postfix install failed: ${debs.out}`);
     harness("boot", id);
-    await waitFor(() => exec("systemctl", "is-active", "postfix").stdout.trim() === "active" && probe(id, srv, 25, good) === "open", 60_000);
+    await waitFor(
+      () => exec("systemctl", "is-active", "postfix").stdout.trim() === "active" && probe(id, srv, 25, good) === "open",
+      60_000,
+    );
   });
 
   afterAll(() => {
@@ -51,11 +54,24 @@ describeHost("MTA local-only on a booted ubuntu-22.04 with postfix as packaged (
     expect(exec("postconf", "-h", "inet_interfaces").stdout.trim()).toBe("loopback-only");
     // Refused by postfix itself (probed inside the server's namespace, where the firewall admits it), and not open
     // from the client namespace.
-    const refused = await waitFor(() => harness("serverns", id, process.execPath, "-e",
-      `const s=require("net").connect({host:"${srv}",port:25});s.on("connect",()=>{console.log("open");process.exit(0)});s.on("error",e=>{console.log(e.code);process.exit(0)})`).stdout.trim() === "ECONNREFUSED", 20_000);
+    const refused = await waitFor(
+      () =>
+        harness(
+          "serverns",
+          id,
+          process.execPath,
+          "-e",
+          `const s=require("net").connect({host:"${srv}",port:25});s.on("connect",()=>{console.log("open");process.exit(0)});s.on("error",e=>{console.log(e.code);process.exit(0)})`,
+        ).stdout.trim() === "ECONNREFUSED",
+      20_000,
+    );
     expect(refused).toBe(true);
     expect(probe(id, srv, 25, good)).not.toBe("open");
-    const listeners = exec("ss", "-Hltn", "sport = :25").stdout.trim().split("\n").map((l) => l.split(/\s+/)[3]).sort();
+    const listeners = exec("ss", "-Hltn", "sport = :25")
+      .stdout.trim()
+      .split("\n")
+      .map((l) => l.split(/\s+/)[3])
+      .sort();
     expect(listeners).toEqual(["127.0.0.1:25", "[::1]:25"]);
     const v = exec("/opt/bulwark/bundle/verify");
     expect(v.stdout).toMatch(/^PASS +services +postfix local-only/m);
@@ -78,5 +94,4 @@ describeHost("MTA local-only on a booted ubuntu-22.04 with postfix as packaged (
     expect(r.code).toBe(0);
     expect(exec("systemctl", "show", "-p", "MainPID", "--value", "postfix@-").stdout.trim()).toBe(pid);
   });
-
 });

@@ -17,13 +17,20 @@ function fakeHost(): { root: string; calls: () => string[]; sh: (body: string) =
   fs.writeFileSync(path.join(root, "etc/exim4/update-exim4.conf.conf"), DEBIAN_DEFAULT);
   // exim4 as packaged: listening on every address until restarted with the new setting.
   fs.writeFileSync(path.join(root, "ss.out"), "LISTEN 0 20 0.0.0.0:25 0.0.0.0:*\nLISTEN 0 20 [::]:25 [::]:*\n");
-  const fake = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
-  fake("update-exim4.conf", `echo "update-exim4.conf $(grep '^dc_local_interfaces=' ${root}/etc/exim4/update-exim4.conf.conf)" >>${root}/calls`);
-  fake("systemctl", `echo "systemctl $*" >>${root}/calls
+  const fake = (name: string, body: string) =>
+    fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  fake(
+    "update-exim4.conf",
+    `echo "update-exim4.conf $(grep '^dc_local_interfaces=' ${root}/etc/exim4/update-exim4.conf.conf)" >>${root}/calls`,
+  );
+  fake(
+    "systemctl",
+    `echo "systemctl $*" >>${root}/calls
 case "$1" in
   is-active) exit 0 ;;
   restart) printf 'LISTEN 0 20 127.0.0.1:25 0.0.0.0:*\\nLISTEN 0 20 [::1]:25 [::]:*\\n' >${root}/ss.out ;;
-esac`);
+esac`,
+  );
   fake("ss", `case "$*" in *":25"*) cat ${root}/ss.out ;; esac`);
   const prelude = [
     "set -euo pipefail",
@@ -36,7 +43,10 @@ esac`);
   ].join("\n");
   return {
     root,
-    calls: () => (fs.existsSync(path.join(root, "calls")) ? fs.readFileSync(path.join(root, "calls"), "utf8").trim().split("\n") : []),
+    calls: () =>
+      fs.existsSync(path.join(root, "calls"))
+        ? fs.readFileSync(path.join(root, "calls"), "utf8").trim().split("\n")
+        : [],
     sh: (body: string) => run("bash", ["-c", `${prelude}\n${body}`]),
   };
 }
@@ -60,7 +70,9 @@ describe("exim4 (Debian's default MTA)", () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe("changed: exim4: dc_local_interfaces='127.0.0.1 ; ::1'");
     const conf = fs.readFileSync(path.join(h.root, "etc/exim4/update-exim4.conf.conf"), "utf8");
-    expect(conf).toBe(DEBIAN_DEFAULT.replace("dc_local_interfaces=''\n", "") + "dc_local_interfaces='127.0.0.1 ; ::1'\n");
+    expect(conf).toBe(
+      DEBIAN_DEFAULT.replace("dc_local_interfaces=''\n", "") + "dc_local_interfaces='127.0.0.1 ; ::1'\n",
+    );
     expect(h.calls()).toEqual([
       "update-exim4.conf dc_local_interfaces='127.0.0.1 ; ::1'",
       "systemctl is-active --quiet exim4",
@@ -85,12 +97,22 @@ test("sendmail and opensmtpd are reported by verify with the fix; a declared por
   try {
     fs.rmSync(path.join(h.root, "etc/exim4"), { recursive: true });
     fs.mkdirSync(path.join(h.root, "etc/mail"));
-    fs.writeFileSync(path.join(h.root, "etc/mail/sendmail.mc"), "DAEMON_OPTIONS(`Family=inet,  Name=MTA-v4, Port=smtp')dnl\n");
+    fs.writeFileSync(
+      path.join(h.root, "etc/mail/sendmail.mc"),
+      "DAEMON_OPTIONS(`Family=inet,  Name=MTA-v4, Port=smtp')dnl\n",
+    );
     fs.writeFileSync(path.join(h.root, "etc/smtpd.conf"), "listen on 0.0.0.0\naction local mbox\n");
     const r = h.sh("mta_verify");
-    expect(r.stdout).toMatch(/^FAIL services sendmail not local-only: set Addr=127.0.0.1 in each DAEMON_OPTIONS of \/etc\/mail\/sendmail.mc, run sendmailconfig$/m);
-    expect(r.stdout).toMatch(/^FAIL services opensmtpd not local-only: use only 'listen on localhost' in \/etc\/smtpd.conf, restart opensmtpd$/m);
-    fs.writeFileSync(path.join(h.root, "etc/mail/sendmail.mc"), "DAEMON_OPTIONS(`Family=inet,  Name=MTA-v4, Port=smtp, Addr=127.0.0.1')dnl\n");
+    expect(r.stdout).toMatch(
+      /^FAIL services sendmail not local-only: set Addr=127.0.0.1 in each DAEMON_OPTIONS of \/etc\/mail\/sendmail.mc, run sendmailconfig$/m,
+    );
+    expect(r.stdout).toMatch(
+      /^FAIL services opensmtpd not local-only: use only 'listen on localhost' in \/etc\/smtpd.conf, restart opensmtpd$/m,
+    );
+    fs.writeFileSync(
+      path.join(h.root, "etc/mail/sendmail.mc"),
+      "DAEMON_OPTIONS(`Family=inet,  Name=MTA-v4, Port=smtp, Addr=127.0.0.1')dnl\n",
+    );
     fs.writeFileSync(path.join(h.root, "etc/smtpd.conf"), "listen on localhost\n");
     const ok = h.sh("ALLOWED_TCP='22 25'; mta_verify");
     expect(ok.stdout).not.toMatch(/FAIL/);

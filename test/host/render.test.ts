@@ -56,14 +56,32 @@ describe("host model (zod)", () => {
   });
 
   test.each([
-    [{ ssh: { managementSources: ["0.0.0.0/0"] } }, /^ssh\.managementSources\[0\] = "0\.0\.0\.0\/0": SSH from the internet is refused: use your VPN/],
-    [{ ssh: { managementSources: ["10.0.0.300/8"] } }, /^ssh\.managementSources\[0\] = "10\.0\.0\.300\/8": use an IPv4\/IPv6 address or CIDR/],
-    [{ inbound: [{ port: 22, sources: ["0.0.0.0/0"] }] }, /^inbound\[0\]\.port = 22: SSH \(22\) is opened only from ssh\.managementSources/],
-    [{ inbound: [{ port: { from: 20, to: 30 }, sources: ["10.0.0.0/8"] }] }, /^inbound\[0\]\.port = \{"from":20,"to":30\}: SSH \(22\)/],
+    [
+      { ssh: { managementSources: ["0.0.0.0/0"] } },
+      /^ssh\.managementSources\[0\] = "0\.0\.0\.0\/0": SSH from the internet is refused: use your VPN/,
+    ],
+    [
+      { ssh: { managementSources: ["10.0.0.300/8"] } },
+      /^ssh\.managementSources\[0\] = "10\.0\.0\.300\/8": use an IPv4\/IPv6 address or CIDR/,
+    ],
+    [
+      { inbound: [{ port: 22, sources: ["0.0.0.0/0"] }] },
+      /^inbound\[0\]\.port = 22: SSH \(22\) is opened only from ssh\.managementSources/,
+    ],
+    [
+      { inbound: [{ port: { from: 20, to: 30 }, sources: ["10.0.0.0/8"] }] },
+      /^inbound\[0\]\.port = \{"from":20,"to":30\}: SSH \(22\)/,
+    ],
     [{ ids: { kind: "none" } }, /^ids\.waiver = \(missing\)/],
-    [{ patch: { automatic: false } }, /^patch\.automatic = false: automatic security updates are the default; to turn them off add patch\.waiver/],
+    [
+      { patch: { automatic: false } },
+      /^patch\.automatic = false: automatic security updates are the default; to turn them off add patch\.waiver/,
+    ],
     [{ admins: [{ name: "root", sshKeys: [KEY] }] }, /^admins\[0\]\.name = "root": root cannot log in over SSH/],
-    [{ admins: [{ name: "alice", sshKeys: ["hunter2"] }] }, /^admins\[0\]\.sshKeys\[0\] = "hunter2": paste one OpenSSH public key line/],
+    [
+      { admins: [{ name: "alice", sshKeys: ["hunter2"] }] },
+      /^admins\[0\]\.sshKeys\[0\] = "hunter2": paste one OpenSSH public key line/,
+    ],
     [{ role: "web", mysql: { bindAddress: "10.20.1.10" } }, /^role = "web": a mysql section needs role: db/],
     [{ ids: { manager: "w", enrolmentSecretParameter: "/p", enrolmentPassword: "s3cret" } }, /ids.*enrolmentPassword/],
     [{ sshPasswordAuthentication: true }, /sshPasswordAuthentication/],
@@ -84,7 +102,10 @@ describe("host model (zod)", () => {
   });
 
   test("a waiver must be complete and well formed", () => {
-    const p = problems({ ...base(), ids: { kind: "none", waiver: { reason: "short", approver: "x", expires: "2026-13-01" } } });
+    const p = problems({
+      ...base(),
+      ids: { kind: "none", waiver: { reason: "short", approver: "x", expires: "2026-13-01" } },
+    });
     expect(p.join("\n")).toMatch(/ids\.waiver\.reason = "short": give a reason of at least 10 characters/);
     expect(p.join("\n")).toMatch(/ids\.waiver\.expires = "2026-13-01": must be a real calendar date/);
   });
@@ -122,7 +143,12 @@ describe("rendered bundles for every target OS", () => {
   });
 
   test("the crypto profile offers none of the weak algorithms the e2e test tries", () => {
-    const offered = [...SSH_CRYPTO.ciphers, ...SSH_CRYPTO.kexAlgorithms, ...SSH_CRYPTO.macs, ...SSH_CRYPTO.hostKeyAlgorithms];
+    const offered = [
+      ...SSH_CRYPTO.ciphers,
+      ...SSH_CRYPTO.kexAlgorithms,
+      ...SSH_CRYPTO.macs,
+      ...SSH_CRYPTO.hostKeyAlgorithms,
+    ];
     for (const weak of Object.values(SSH_WEAK_ALGORITHMS).flat()) expect(offered).not.toContain(weak);
     expect(SSH_CRYPTO.macs.every((m) => m.includes("-etm@"))).toBe(true);
   });
@@ -130,7 +156,9 @@ describe("rendered bundles for every target OS", () => {
   test("Amazon Linux 2023: dnf-automatic, sysconfig nftables, no crypto-policy override, sshd unit, 0000 shadow", () => {
     const b = renderBundle(base(), "amazonlinux-2023");
     const file = (p: string) => b.files.find((f) => f.path === p)?.content;
-    expect(file("/etc/dnf/automatic.conf")).toMatch(/upgrade_type = security\napply_updates|upgrade_type = security[\s\S]*apply_updates = yes/);
+    expect(file("/etc/dnf/automatic.conf")).toMatch(
+      /upgrade_type = security\napply_updates|upgrade_type = security[\s\S]*apply_updates = yes/,
+    );
     expect(file("/etc/sysconfig/nftables.conf")).toContain("policy drop;");
     expect(file("/etc/sysconfig/sshd")).toContain("CRYPTO_POLICY=\n");
     expect(file("/etc/ssh/sshd_config")).not.toContain("DebianBanner");
@@ -138,8 +166,12 @@ describe("rendered bundles for every target OS", () => {
     expect(b.env).toContain("SHADOW_MODE='0000'");
     expect(b.env).toContain("EXPECT_OS_RELEASE='amzn-2023'");
     expect(b.env).toMatch(/PACKAGES='[^']*dnf-automatic[^']*'/);
-    expect(b.hooks.find((h) => h.name === "10-wazuh.apply.sh")!.content).toContain("https://packages.wazuh.com/4.x/yum/");
-    expect(b.hooks.find((h) => h.name === "20-cloudwatch.apply.sh")!.content).toContain("dnf install -y -q amazon-cloudwatch-agent");
+    expect(b.hooks.find((h) => h.name === "10-wazuh.apply.sh")!.content).toContain(
+      "https://packages.wazuh.com/4.x/yum/",
+    );
+    expect(b.hooks.find((h) => h.name === "20-cloudwatch.apply.sh")!.content).toContain(
+      "dnf install -y -q amazon-cloudwatch-agent",
+    );
     expect(b.files.some((f) => f.path.startsWith("/etc/apt/"))).toBe(false);
   });
 
@@ -147,10 +179,18 @@ describe("rendered bundles for every target OS", () => {
     const b = renderBundle(base(), "ubuntu-24.04");
     const enrol = b.files.find((f) => f.path === "/usr/local/sbin/bulwark-wazuh-enrol")!;
     expect(enrol.content).toContain('aws ssm get-parameter --name "$WAZUH_ENROLMENT_PARAMETER" --with-decryption');
-    expect(b.files.find((f) => f.path === "/etc/bulwark/wazuh.env")!.content).toContain("WAZUH_ENROLMENT_PARAMETER=/bulwark/wazuh/enrolment");
-    expect(b.files.find((f) => f.path === "/etc/systemd/system/bulwark-wazuh-enrol.service")!.content).toContain("RequiredBy=wazuh-agent.service");
-    expect(b.hooks.find((h) => h.name === "10-wazuh.apply.sh")!.content).toContain("<address>wazuh.corp.internal</address>");
-    expect(b.env).toContain("ENABLE_UNITS='nftables.service fail2ban.service auditd.service ssh.service rsyslog.service bulwark-aide-check.timer apt-daily.timer apt-daily-upgrade.timer wazuh-agent.service bulwark-wazuh-enrol.service amazon-cloudwatch-agent.service'");
+    expect(b.files.find((f) => f.path === "/etc/bulwark/wazuh.env")!.content).toContain(
+      "WAZUH_ENROLMENT_PARAMETER=/bulwark/wazuh/enrolment",
+    );
+    expect(b.files.find((f) => f.path === "/etc/systemd/system/bulwark-wazuh-enrol.service")!.content).toContain(
+      "RequiredBy=wazuh-agent.service",
+    );
+    expect(b.hooks.find((h) => h.name === "10-wazuh.apply.sh")!.content).toContain(
+      "<address>wazuh.corp.internal</address>",
+    );
+    expect(b.env).toContain(
+      "ENABLE_UNITS='nftables.service fail2ban.service auditd.service ssh.service rsyslog.service bulwark-aide-check.timer apt-daily.timer apt-daily-upgrade.timer wazuh-agent.service bulwark-wazuh-enrol.service amazon-cloudwatch-agent.service'",
+    );
   });
 
   test("Suricata is an option where it is packaged, and refused on Debian 12 (no candidate)", () => {
@@ -161,9 +201,15 @@ describe("rendered bundles for every target OS", () => {
 
   test("CloudWatch agent config ships auth, audit, fail2ban, sudo and IDS logs", () => {
     const b = renderBundle(base(), "debian-12");
-    const cfg = JSON.parse(b.files.find((f) => f.path === "/opt/aws/amazon-cloudwatch-agent/etc/bulwark.json")!.content);
+    const cfg = JSON.parse(
+      b.files.find((f) => f.path === "/opt/aws/amazon-cloudwatch-agent/etc/bulwark.json")!.content,
+    );
     expect(cfg.logs.logs_collected.files.collect_list.map((c: { file_path: string }) => c.file_path)).toEqual([
-      "/var/log/auth.log", "/var/log/audit/audit.log", "/var/log/fail2ban.log", "/var/log/sudo.log", "/var/ossec/logs/ossec.log",
+      "/var/log/auth.log",
+      "/var/log/audit/audit.log",
+      "/var/log/fail2ban.log",
+      "/var/log/sudo.log",
+      "/var/ossec/logs/ossec.log",
     ]);
   });
 
@@ -173,7 +219,8 @@ describe("rendered bundles for every target OS", () => {
   });
 
   test("a bastion relays ssh -J (local forwarding only); other roles forward nothing", () => {
-    const eff = (bastion: boolean) => sshEffective(sshSettings({ port: 22, allowGroup: "g", debianFamily: true, bastion }));
+    const eff = (bastion: boolean) =>
+      sshEffective(sshSettings({ port: 22, allowGroup: "g", debianFamily: true, bastion }));
     expect(eff(true).get("allowtcpforwarding")).toBe("local");
     expect(eff(true).get("disableforwarding")).toBe("no");
     expect(eff(false).get("allowtcpforwarding")).toBe("no");
@@ -183,7 +230,10 @@ describe("rendered bundles for every target OS", () => {
   test("role db integrates the MySQL role (files owned root:mysql, apply hook, verify hook)", () => {
     const b = renderBundle({ ...base(), role: "db", mysql: { bindAddress: "10.20.1.10" } }, "debian-12");
     expect(b.hooks.map((h) => h.name)).toEqual(expect.arrayContaining(["50-mysql.apply.sh", "mysql.verify.sh"]));
-    expect(b.files.find((f) => f.path.endsWith("99-bulwark-hardening.cnf"))).toMatchObject({ owner: "root", group: "mysql" });
+    expect(b.files.find((f) => f.path.endsWith("99-bulwark-hardening.cnf"))).toMatchObject({
+      owner: "root",
+      group: "mysql",
+    });
     expect(b.env).toMatch(/ALLOWED_TCP='22 8080 3306'/);
   });
 
@@ -191,14 +241,19 @@ describe("rendered bundles for every target OS", () => {
     const b = renderBundle(base(), "ubuntu-24.04");
     const text = renderCloudInit(b);
     expect(text.startsWith("#cloud-config\n")).toBe(true);
-    const doc = YAML.parse(text) as { write_files: { path: string; permissions: string; content: string }[]; runcmd: string[][] };
+    const doc = YAML.parse(text) as {
+      write_files: { path: string; permissions: string; content: string }[];
+      runcmd: string[][];
+    };
     const entries = bundleEntries(b);
     expect(doc.write_files.map((f) => [f.path, f.permissions, f.content])).toEqual(
       entries.map((e) => [`/opt/bulwark/bundle/${e.rel}`, `0${e.mode.toString(8)}`, compactEntry(e).content]),
     );
     // The user-data form only drops comment-only lines: every other line of every entry arrives, in order.
     doc.write_files.forEach((f, i) => expectOnlyCommentLinesDropped(entries[i].content, f.content));
-    expect(doc.write_files.find((f) => f.path.endsWith("/files/etc/ssh/sshd_config"))!.content).toContain("PasswordAuthentication no");
+    expect(doc.write_files.find((f) => f.path.endsWith("/files/etc/ssh/sshd_config"))!.content).toContain(
+      "PasswordAuthentication no",
+    );
     expect(doc.runcmd).toEqual([["/opt/bulwark/bundle/apply"], ["/opt/bulwark/bundle/verify"]]);
     // The inline bundle has outgrown EC2's 16 KiB: renderUserDataBase64 refuses it and names the loader.
     const gz = gzipSync(text, { level: 9 });
@@ -220,7 +275,11 @@ function expectOnlyCommentLinesDropped(original: string, stripped: string): void
       k++;
       return;
     }
-    expect({ n, line, comment: /^\s*#/.test(line) && !/^\s*#\s*shellcheck\s/.test(line) && !(n === 0 && line.startsWith("#!")) }).toEqual({ n, line, comment: true });
+    expect({
+      n,
+      line,
+      comment: /^\s*#/.test(line) && !/^\s*#\s*shellcheck\s/.test(line) && !(n === 0 && line.startsWith("#!")),
+    }).toEqual({ n, line, comment: true });
   });
   expect(k).toBe(kept.length);
 }
@@ -240,7 +299,7 @@ const HEREDOC_FIXTURE = [
   "# quoted delimiter: stays",
   "  SQL",
   "SQL",
-  "cat <<-\"END\"",
+  'cat <<-"END"',
   "\t# dash heredoc: stays",
   "\tEND",
   "cat <<A <<'B'",
@@ -263,12 +322,20 @@ const HEREDOC_FIXTURE = [
 test("stripShellCommentLines: comment lines outside heredocs and quotes go; bodies, shebang and directives stay", () => {
   const out = stripShellCommentLines(HEREDOC_FIXTURE);
   expect(out.split("\n").filter((l) => l.includes(": goes"))).toEqual([]);
-  expect(HEREDOC_FIXTURE.split("\n").filter((l) => l.includes(": stays")).every((l) => out.split("\n").includes(l))).toBe(true);
-  expect(out.split("\n").slice(0, 2)).toEqual(["#!/usr/bin/env bash", "# shellcheck disable=SC2016,SC1039,SC2261,SC2217"]);
+  expect(
+    HEREDOC_FIXTURE.split("\n")
+      .filter((l) => l.includes(": stays"))
+      .every((l) => out.split("\n").includes(l)),
+  ).toBe(true);
+  expect(out.split("\n").slice(0, 2)).toEqual([
+    "#!/usr/bin/env bash",
+    "# shellcheck disable=SC2016,SC1039,SC2261,SC2217",
+  ]);
   expectOnlyCommentLinesDropped(HEREDOC_FIXTURE, out);
   expect(HEREDOC_FIXTURE.split("\n").length - out.split("\n").length).toBe(3);
   // An unterminated heredoc or quote: nothing is certain, the script stays verbatim.
-  for (const open of ["cat <<EOF\n# x\n", "echo 'x\n# y\n", "echo $((1 << 2))\n# z\n"]) expect(stripShellCommentLines(open)).toBe(open);
+  for (const open of ["cat <<EOF\n# x\n", "echo 'x\n# y\n", "echo $((1 << 2))\n# z\n"])
+    expect(stripShellCommentLines(open)).toBe(open);
 });
 
 test("the fixture's stripped form passes bash -n and shellcheck and prints exactly what the original prints", () => {
@@ -289,119 +356,204 @@ test("the fixture's stripped form passes bash -n and shellcheck and prints exact
 });
 
 test("compactEntry: comment lines go from config files and shell scripts; directives and heredoc bodies stay", () => {
-  const conf = { rel: "files/etc/sudoers.d/50-x", mode: 0o440, content: "# why\n#include /etc/sudoers.d/extra\n#includedir /etc/x\n  # indented\nDefaults use_pty\nx = 1 # trailing stays\n" };
-  expect(compactEntry(conf).content).toBe("#include /etc/sudoers.d/extra\n#includedir /etc/x\nDefaults use_pty\nx = 1 # trailing stays\n");
-  expect(compactEntry({ rel: "files/etc/apt/apt.conf.d/x", mode: 0o644, content: "#clear APT::X;\n" }).content).toBe("#clear APT::X;\n");
+  const conf = {
+    rel: "files/etc/sudoers.d/50-x",
+    mode: 0o440,
+    content:
+      "# why\n#include /etc/sudoers.d/extra\n#includedir /etc/x\n  # indented\nDefaults use_pty\nx = 1 # trailing stays\n",
+  };
+  expect(compactEntry(conf).content).toBe(
+    "#include /etc/sudoers.d/extra\n#includedir /etc/x\nDefaults use_pty\nx = 1 # trailing stays\n",
+  );
+  expect(compactEntry({ rel: "files/etc/apt/apt.conf.d/x", mode: 0o644, content: "#clear APT::X;\n" }).content).toBe(
+    "#clear APT::X;\n",
+  );
   const script = { rel: "files/usr/local/sbin/tool", mode: 0o755, content: "#!/bin/sh\n# goes\ncat <<E\n# stays\nE\n" };
   expect(compactEntry(script).content).toBe("#!/bin/sh\ncat <<E\n# stays\nE\n");
   const env = { rel: "bundle.env", mode: 0o644, content: "# goes\n# shellcheck shell=bash\nA=1\n" };
   expect(compactEntry(env).content).toBe("# shellcheck shell=bash\nA=1\n");
-  expect(compactEntry({ rel: "lib/50-x.apply.sh", mode: 0o755, content: HEREDOC_FIXTURE }).content).toBe(stripShellCommentLines(HEREDOC_FIXTURE));
+  expect(compactEntry({ rel: "lib/50-x.apply.sh", mode: 0o755, content: HEREDOC_FIXTURE }).content).toBe(
+    stripShellCommentLines(HEREDOC_FIXTURE),
+  );
 });
 
 describeHost("user data unpacked as cloud-init does", [], () => {
   jest.setTimeout(120_000);
 
-  test.each(HOST_OSES.map((o) => [o]))("%s db (MySQL role, bindAddress auto): each script as written to disk is the original minus comment lines, and passes bash -n and shellcheck", (os) => {
-    const b = renderBundle({ ...base(), role: "db", mysql: { bindAddress: "auto", platform: os === "amazonlinux-2023" ? "amazon" : "debian" } }, os);
-    const dir = tmpDir("bulwark-ud-");
-    // renderUserDataBase64's bytes (gzip of the cloud-config); built here so an oversize bundle still gets checked.
-    fs.writeFileSync(path.join(dir, "user-data.b64"), gzipSync(renderCloudInit(b), { level: 9 }).toString("base64"));
-    // cloud-init's own steps: base64 -> gunzip -> PyYAML safe_load -> write_files (content, octal permissions).
-    const py = [
-      "import base64, gzip, os, sys, yaml",
-      "root = sys.argv[1]",
-      "raw = gzip.decompress(base64.b64decode(open(os.path.join(root, 'user-data.b64')).read()))",
-      "doc = yaml.safe_load(raw.decode())",
-      "for f in doc['write_files']:",
-      "    p = root + f['path']",
-      "    os.makedirs(os.path.dirname(p), exist_ok=True)",
-      "    open(p, 'wb').write(f['content'].encode())",
-      "    os.chmod(p, int(f['permissions'], 8))",
-    ].join("\n");
-    // Debian's python3 with python3-yaml: the interpreter and YAML library cloud-init itself runs on.
-    const r = run("/usr/bin/python3", ["-c", py, dir]);
-    expect(r.out).toBe("");
-    expect(r.code).toBe(0);
-    const bundleDir = path.join(dir, "opt/bulwark/bundle");
-    const shells = bundleEntries(b).filter(isShellEntry);
-    expect(shells.map((e) => e.rel)).toContain("files/usr/local/sbin/bulwark-wazuh-enrol");
-    expect(shells.map((e) => e.rel)).toEqual(expect.arrayContaining(["lib/50-mysql.apply.sh", "lib/mysql.verify.sh"]));
-    let dropped = 0;
-    for (const e of shells) {
-      const written = fs.readFileSync(path.join(bundleDir, e.rel), "utf8");
-      expectOnlyCommentLinesDropped(e.content, written);
-      dropped += e.content.split("\n").length - written.split("\n").length;
-      expect(run("bash", ["-n", path.join(bundleDir, e.rel)])).toMatchObject({ code: 0, out: "" });
-    }
-    expect(dropped).toBeGreaterThan(10);
-    const sc = run("sh", ["-c", `cd ${bundleDir} && shellcheck -x -s bash ${shells.map((e) => e.rel).join(" ")}`]);
-    expect(sc.out).toBe("");
-    expect(sc.code).toBe(0);
-    // The heredoc inside the MySQL apply (secure-installation SQL) arrived whole.
-    expect(fs.readFileSync(path.join(bundleDir, "lib/50-mysql.apply.sh"), "utf8")).toContain("DROP DATABASE IF EXISTS test;");
-  });
+  test.each(HOST_OSES.map((o) => [o]))(
+    "%s db (MySQL role, bindAddress auto): each script as written to disk is the original minus comment lines, and passes bash -n and shellcheck",
+    (os) => {
+      const b = renderBundle(
+        {
+          ...base(),
+          role: "db",
+          mysql: { bindAddress: "auto", platform: os === "amazonlinux-2023" ? "amazon" : "debian" },
+        },
+        os,
+      );
+      const dir = tmpDir("bulwark-ud-");
+      // renderUserDataBase64's bytes (gzip of the cloud-config); built here so an oversize bundle still gets checked.
+      fs.writeFileSync(path.join(dir, "user-data.b64"), gzipSync(renderCloudInit(b), { level: 9 }).toString("base64"));
+      // cloud-init's own steps: base64 -> gunzip -> PyYAML safe_load -> write_files (content, octal permissions).
+      const py = [
+        "import base64, gzip, os, sys, yaml",
+        "root = sys.argv[1]",
+        "raw = gzip.decompress(base64.b64decode(open(os.path.join(root, 'user-data.b64')).read()))",
+        "doc = yaml.safe_load(raw.decode())",
+        "for f in doc['write_files']:",
+        "    p = root + f['path']",
+        "    os.makedirs(os.path.dirname(p), exist_ok=True)",
+        "    open(p, 'wb').write(f['content'].encode())",
+        "    os.chmod(p, int(f['permissions'], 8))",
+      ].join("\n");
+      // Debian's python3 with python3-yaml: the interpreter and YAML library cloud-init itself runs on.
+      const r = run("/usr/bin/python3", ["-c", py, dir]);
+      expect(r.out).toBe("");
+      expect(r.code).toBe(0);
+      const bundleDir = path.join(dir, "opt/bulwark/bundle");
+      const shells = bundleEntries(b).filter(isShellEntry);
+      expect(shells.map((e) => e.rel)).toContain("files/usr/local/sbin/bulwark-wazuh-enrol");
+      expect(shells.map((e) => e.rel)).toEqual(
+        expect.arrayContaining(["lib/50-mysql.apply.sh", "lib/mysql.verify.sh"]),
+      );
+      let dropped = 0;
+      for (const e of shells) {
+        const written = fs.readFileSync(path.join(bundleDir, e.rel), "utf8");
+        expectOnlyCommentLinesDropped(e.content, written);
+        dropped += e.content.split("\n").length - written.split("\n").length;
+        expect(run("bash", ["-n", path.join(bundleDir, e.rel)])).toMatchObject({ code: 0, out: "" });
+      }
+      expect(dropped).toBeGreaterThan(10);
+      const sc = run("sh", ["-c", `cd ${bundleDir} && shellcheck -x -s bash ${shells.map((e) => e.rel).join(" ")}`]);
+      expect(sc.out).toBe("");
+      expect(sc.code).toBe(0);
+      // The heredoc inside the MySQL apply (secure-installation SQL) arrived whole.
+      expect(fs.readFileSync(path.join(bundleDir, "lib/50-mysql.apply.sh"), "utf8")).toContain(
+        "DROP DATABASE IF EXISTS test;",
+      );
+    },
+  );
 });
 
 describeHost("rendered bundles pass the real tools", [], () => {
   jest.setTimeout(120_000);
 
-  test.each(HOST_OSES.map((o) => [o]))("%s: shellcheck passes on apply, verify, bundle.env and every hook/script", (os) => {
-    for (const model of [base(), { ...base(), role: "db", mysql: { bindAddress: "10.20.1.10" } },
-      { ...base(), ids: { kind: "none", waiver: { reason: "lab host without agents", approver: "sec@example.com", expires: "2099-01-01" } }, logs: { kind: "rsyslog-tls", target: "logs.corp", caPem: CA } }]) {
-      const dir = writeTmp(renderBundle(model, os));
-      const scripts = ["apply", "verify", "bundle.env", ...(fs.existsSync(path.join(dir, "lib")) ? fs.readdirSync(path.join(dir, "lib")).map((f) => `lib/${f}`) : [])];
-      for (const f of ["files/usr/local/sbin/bulwark-wazuh-enrol"]) if (fs.existsSync(path.join(dir, f))) scripts.push(f);
-      const r = run("sh", ["-c", `cd ${dir} && shellcheck -x -s bash ${scripts.join(" ")}`]);
-      expect(r.out).toBe("");
-      expect(r.code).toBe(0);
-    }
-  });
+  test.each(HOST_OSES.map((o) => [o]))(
+    "%s: shellcheck passes on apply, verify, bundle.env and every hook/script",
+    (os) => {
+      for (const model of [
+        base(),
+        { ...base(), role: "db", mysql: { bindAddress: "10.20.1.10" } },
+        {
+          ...base(),
+          ids: {
+            kind: "none",
+            waiver: { reason: "lab host without agents", approver: "sec@example.com", expires: "2099-01-01" },
+          },
+          logs: { kind: "rsyslog-tls", target: "logs.corp", caPem: CA },
+        },
+      ]) {
+        const dir = writeTmp(renderBundle(model, os));
+        const scripts = [
+          "apply",
+          "verify",
+          "bundle.env",
+          ...(fs.existsSync(path.join(dir, "lib")) ? fs.readdirSync(path.join(dir, "lib")).map((f) => `lib/${f}`) : []),
+        ];
+        for (const f of ["files/usr/local/sbin/bulwark-wazuh-enrol"])
+          if (fs.existsSync(path.join(dir, f))) scripts.push(f);
+        const r = run("sh", ["-c", `cd ${dir} && shellcheck -x -s bash ${scripts.join(" ")}`]);
+        expect(r.out).toBe("");
+        expect(r.code).toBe(0);
+      }
+    },
+  );
 
-  test.each(HOST_OSES.map((o) => [o]))("%s: sshd -t passes and sshd -T equals the intended values, with a cloud-init drop-in present", (os: HostOs) => {
-    const b = renderBundle(base(), os);
-    const dir = tmpDir("bulwark-sshd-");
-    fs.mkdirSync("/run/sshd", { recursive: true }); // sshd -t insists on its privilege separation directory
-    for (const t of ["ed25519", "rsa"]) run("ssh-keygen", ["-q", "-t", t, "-N", "", "-f", path.join(dir, `ssh_host_${t}_key`)]);
-    fs.mkdirSync(path.join(dir, "d"));
-    fs.writeFileSync(path.join(dir, "d", "50-cloud-init.conf"), "PasswordAuthentication yes\nPermitRootLogin yes\n");
-    fs.writeFileSync(path.join(dir, "revoked"), "");
-    const cfg = b.files.find((f) => f.path === "/etc/ssh/sshd_config")!.content
-      .replaceAll("/etc/ssh/ssh_host_", `${dir}/ssh_host_`)
-      .replace("Include /etc/ssh/sshd_config.d/*.conf", `Include ${dir}/d/*.conf`)
-      .replace("RevokedKeys /etc/ssh/revoked_keys", `RevokedKeys ${dir}/revoked`);
-    fs.writeFileSync(path.join(dir, "sshd_config"), cfg, { mode: 0o600 });
-    expect(run("/usr/sbin/sshd", ["-t", "-f", path.join(dir, "sshd_config")]).out).toBe("");
-    const t = run("/usr/sbin/sshd", ["-T", "-f", path.join(dir, "sshd_config"), "-C", "user=root,host=localhost,addr=127.0.0.1,lport=22"]);
-    expect(t.code).toBe(0);
-    const got = new Map<string, string>();
-    for (const line of t.stdout.trim().split("\n")) {
-      const [k, ...v] = line.split(" ");
-      got.set(k, got.has(k) ? `${got.get(k)},${v.join(" ")}` : v.join(" "));
-    }
-    const intended = sshEffective(sshSettings({ port: 22, allowGroup: "bulwark-admins", debianFamily: os !== "amazonlinux-2023", bastion: false }));
-    for (const [k, v] of intended) {
-      const want = k === "hostkey" ? v.replaceAll("/etc/ssh/", `${dir}/`) : k === "revokedkeys" ? `${dir}/revoked` : v;
-      expect(`${k} ${got.get(k)}`.toLowerCase()).toBe(`${k} ${want}`.toLowerCase());
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  test.each(HOST_OSES.map((o) => [o]))("%s: nft -c accepts the ruleset (also with overlapping, ranged and v6-only sources)", (os) => {
-    for (const model of [base(), { ...base(), ssh: { port: 2222, managementSources: ["10.0.0.0/8", "10.20.0.0/16", "2001:db8::/48"] },
-      inbound: [{ port: { from: 8000, to: 8010 }, protocol: "tcp", sources: ["::/0"] }, { port: 53, protocol: "udp", sources: ["192.0.2.0/24", "192.0.2.5"] }],
-      // Public sources are internet exposure (exposure model): each needs its waiver, as in the stack config.
-      exposure: { waivers: ["ec2-security-group-disallow-internet-admin-ingress", "ec2-security-group-disallow-internet-unauthorized-ingress"].map((policy) => ({ policy, reason: "render test of public sources", approver: "security@example.com", expires: "2099-12-31" })) } }]) {
-      const b = renderBundle(model, os);
-      const nft = b.files.find((f) => f.path.endsWith("nftables.conf"))!;
-      const dir = tmpDir("bulwark-nft-");
-      fs.writeFileSync(path.join(dir, "r.nft"), nft.content);
-      const r = run("unshare", ["-n", "nft", "-c", "-f", path.join(dir, "r.nft")]);
-      expect(r.out).toBe("");
-      expect(r.code).toBe(0);
+  test.each(HOST_OSES.map((o) => [o]))(
+    "%s: sshd -t passes and sshd -T equals the intended values, with a cloud-init drop-in present",
+    (os: HostOs) => {
+      const b = renderBundle(base(), os);
+      const dir = tmpDir("bulwark-sshd-");
+      fs.mkdirSync("/run/sshd", { recursive: true }); // sshd -t insists on its privilege separation directory
+      for (const t of ["ed25519", "rsa"])
+        run("ssh-keygen", ["-q", "-t", t, "-N", "", "-f", path.join(dir, `ssh_host_${t}_key`)]);
+      fs.mkdirSync(path.join(dir, "d"));
+      fs.writeFileSync(path.join(dir, "d", "50-cloud-init.conf"), "PasswordAuthentication yes\nPermitRootLogin yes\n");
+      fs.writeFileSync(path.join(dir, "revoked"), "");
+      const cfg = b.files
+        .find((f) => f.path === "/etc/ssh/sshd_config")!
+        .content.replaceAll("/etc/ssh/ssh_host_", `${dir}/ssh_host_`)
+        .replace("Include /etc/ssh/sshd_config.d/*.conf", `Include ${dir}/d/*.conf`)
+        .replace("RevokedKeys /etc/ssh/revoked_keys", `RevokedKeys ${dir}/revoked`);
+      fs.writeFileSync(path.join(dir, "sshd_config"), cfg, { mode: 0o600 });
+      expect(run("/usr/sbin/sshd", ["-t", "-f", path.join(dir, "sshd_config")]).out).toBe("");
+      const t = run("/usr/sbin/sshd", [
+        "-T",
+        "-f",
+        path.join(dir, "sshd_config"),
+        "-C",
+        "user=root,host=localhost,addr=127.0.0.1,lport=22",
+      ]);
+      expect(t.code).toBe(0);
+      const got = new Map<string, string>();
+      for (const line of t.stdout.trim().split("\n")) {
+        const [k, ...v] = line.split(" ");
+        got.set(k, got.has(k) ? `${got.get(k)},${v.join(" ")}` : v.join(" "));
+      }
+      const intended = sshEffective(
+        sshSettings({
+          port: 22,
+          allowGroup: "bulwark-admins",
+          debianFamily: os !== "amazonlinux-2023",
+          bastion: false,
+        }),
+      );
+      for (const [k, v] of intended) {
+        const want =
+          k === "hostkey" ? v.replaceAll("/etc/ssh/", `${dir}/`) : k === "revokedkeys" ? `${dir}/revoked` : v;
+        expect(`${k} ${got.get(k)}`.toLowerCase()).toBe(`${k} ${want}`.toLowerCase());
+      }
       fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
+
+  test.each(HOST_OSES.map((o) => [o]))(
+    "%s: nft -c accepts the ruleset (also with overlapping, ranged and v6-only sources)",
+    (os) => {
+      for (const model of [
+        base(),
+        {
+          ...base(),
+          ssh: { port: 2222, managementSources: ["10.0.0.0/8", "10.20.0.0/16", "2001:db8::/48"] },
+          inbound: [
+            { port: { from: 8000, to: 8010 }, protocol: "tcp", sources: ["::/0"] },
+            { port: 53, protocol: "udp", sources: ["192.0.2.0/24", "192.0.2.5"] },
+          ],
+          // Public sources are internet exposure (exposure model): each needs its waiver, as in the stack config.
+          exposure: {
+            waivers: [
+              "ec2-security-group-disallow-internet-admin-ingress",
+              "ec2-security-group-disallow-internet-unauthorized-ingress",
+            ].map((policy) => ({
+              policy,
+              reason: "render test of public sources",
+              approver: "security@example.com",
+              expires: "2099-12-31",
+            })),
+          },
+        },
+      ]) {
+        const b = renderBundle(model, os);
+        const nft = b.files.find((f) => f.path.endsWith("nftables.conf"))!;
+        const dir = tmpDir("bulwark-nft-");
+        fs.writeFileSync(path.join(dir, "r.nft"), nft.content);
+        const r = run("unshare", ["-n", "nft", "-c", "-f", path.join(dir, "r.nft")]);
+        expect(r.out).toBe("");
+        expect(r.code).toBe(0);
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   test("the kernel accepts every CIS audit rule (auditctl, audit disabled, rules cleared afterwards)", () => {
     const status = run("auditctl", ["-s"]).stdout;

@@ -7,8 +7,23 @@ import { ConfigError, OPERATING_SYSTEMS, parseStackConfig } from "../../componen
 import { type PlannedResource, readStackFile } from "../../cli/plan-runner";
 import { APP_PORT, DB_PORT, buildEstate, estateTiers } from "../../components/estate";
 import { hostBundleOf } from "../../cli/plan";
-import { hostWaivers, serverHostModel, type EstateServer, type EstateSite, type HostStackConfig, type TierPorts } from "../../components/host/stack";
-import { archiveEntries, LOADER_ON_HOST, LOADER_USER_DATA_MAX_GZIP, renderBundleArchive, renderLoaderUserData, bundleObjectKey, sha256Hex } from "../../components/host/loader";
+import {
+  hostWaivers,
+  serverHostModel,
+  type EstateServer,
+  type EstateSite,
+  type HostStackConfig,
+  type TierPorts,
+} from "../../components/host/stack";
+import {
+  archiveEntries,
+  LOADER_ON_HOST,
+  LOADER_USER_DATA_MAX_GZIP,
+  renderBundleArchive,
+  renderLoaderUserData,
+  bundleObjectKey,
+  sha256Hex,
+} from "../../components/host/loader";
 import { renderBundle, renderCloudInit } from "../../components/host/render";
 import { waiverTags, waiversFromTags } from "../../policies/src/waiver";
 import { smallConfig } from "../components/fixtures/estate";
@@ -36,7 +51,10 @@ function configError(raw: Record<string, unknown>): ConfigError {
  * cloud-config itself when a renderer inlined it.
  */
 function bundleFiles(userDataBase64: string, resources: PlannedResource[] = []): Map<string, string> {
-  const doc = YAML.parse(gunzipSync(Buffer.from(userDataBase64, "base64")).toString()) as { write_files: { path: string; content: string }[]; runcmd: string[][] };
+  const doc = YAML.parse(gunzipSync(Buffer.from(userDataBase64, "base64")).toString()) as {
+    write_files: { path: string; content: string }[];
+    runcmd: string[][];
+  };
   if (doc.runcmd[0][1] === LOADER_ON_HOST) {
     const cfg = JSON.parse(doc.runcmd[0][2]) as { key: string; sha256: string };
     const o = resources.find((r) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2" && r.inputs.key === cfg.key);
@@ -48,14 +66,26 @@ function bundleFiles(userDataBase64: string, resources: PlannedResource[] = []):
 
 /** The whole bundle inlined in user data (no loader, no size limit): for checking the bundle's content per server. */
 function inlineUserData(host: HostStackConfig, tiers: TierPorts) {
-  return (site: EstateSite, server: EstateServer) =>
-    ({ base64: gzipSync(renderCloudInit(renderBundle(serverHostModel(host, site, server, tiers), server.os))).toString("base64") });
+  return (site: EstateSite, server: EstateServer) => ({
+    base64: gzipSync(renderCloudInit(renderBundle(serverHostModel(host, site, server, tiers), server.os))).toString(
+      "base64",
+    ),
+  });
 }
 
 describe("bulwark:host -> HardenedServer user data", () => {
   test("every server boots with the bundle for its OS and role; tier ports mirror the security groups", async () => {
     const cfg = parseStackConfig({ ...smallConfig(), "bulwark:host": HOST });
-    const r = await record(() => buildEstate(cfg, { userData: inlineUserData(cfg.host!, { sshFromSite: true, webPorts: cfg.authorizedWebPorts, appPort: APP_PORT, dbPort: DB_PORT }) }));
+    const r = await record(() =>
+      buildEstate(cfg, {
+        userData: inlineUserData(cfg.host!, {
+          sshFromSite: true,
+          webPorts: cfg.authorizedWebPorts,
+          appPort: APP_PORT,
+          dbPort: DB_PORT,
+        }),
+      }),
+    );
     const instances = r.ofType(T.instance);
     expect(instances).toHaveLength(4);
     for (const i of instances) {
@@ -75,7 +105,16 @@ describe("bulwark:host -> HardenedServer user data", () => {
 
   test("Session Manager only: no SSH into servers (empty management set), sshd still hardened", async () => {
     const cfg = parseStackConfig({ ...smallConfig(), "bulwark:host": HOST });
-    const r = await record(() => buildEstate(cfg, { userData: inlineUserData(cfg.host!, { sshFromSite: false, webPorts: [443], appPort: APP_PORT, dbPort: DB_PORT }) }));
+    const r = await record(() =>
+      buildEstate(cfg, {
+        userData: inlineUserData(cfg.host!, {
+          sshFromSite: false,
+          webPorts: [443],
+          appPort: APP_PORT,
+          dbPort: DB_PORT,
+        }),
+      }),
+    );
     for (const i of r.ofType(T.instance)) {
       const files = bundleFiles(String(i.inputs.userDataBase64));
       const nft = files.get("files/etc/nftables.conf")!;
@@ -86,10 +125,20 @@ describe("bulwark:host -> HardenedServer user data", () => {
   });
 
   test("host opt-outs become pack waivers (tag form round-trips)", () => {
-    const w = { reason: "branch hosts report to the regional SOC", approver: "ciso@example.com", expires: "2099-06-30" };
-    const cfg = parseStackConfig({ ...smallConfig(), "bulwark:host": { ...HOST, ids: { kind: "none", waiver: w }, patch: { automatic: false, waiver: w } } });
+    const w = {
+      reason: "branch hosts report to the regional SOC",
+      approver: "ciso@example.com",
+      expires: "2099-06-30",
+    };
+    const cfg = parseStackConfig({
+      ...smallConfig(),
+      "bulwark:host": { ...HOST, ids: { kind: "none", waiver: w }, patch: { automatic: false, waiver: w } },
+    });
     const waivers = hostWaivers(cfg.host!);
-    expect(waivers.map((x) => x.policy)).toEqual(["ec2-instance-require-host-ids", "ec2-instance-require-automatic-patching"]);
+    expect(waivers.map((x) => x.policy)).toEqual([
+      "ec2-instance-require-host-ids",
+      "ec2-instance-require-automatic-patching",
+    ]);
     expect(waiversFromTags(waiverTags(waivers))).toEqual({ waivers, problems: [] });
     expect(hostWaivers(parseStackConfig({ ...smallConfig(), "bulwark:host": HOST }).host!)).toEqual([]);
   });
@@ -98,27 +147,50 @@ describe("bulwark:host -> HardenedServer user data", () => {
     const raw = smallConfig();
     delete raw["bulwark:host"];
     const err = configError(raw);
-    expect(err.issues).toEqual([expect.objectContaining({ path: "bulwark:host.ids", value: "nothing", problem: "required" })]);
-    expect(err.message).toMatch(/bulwark:host\.ids: got nothing: required\. Fix: .*Wazuh.*manager.*enrolmentSecretParameter.*kind: none, waiver: \{reason, approver, expires\}/);
+    expect(err.issues).toEqual([
+      expect.objectContaining({ path: "bulwark:host.ids", value: "nothing", problem: "required" }),
+    ]);
+    expect(err.message).toMatch(
+      /bulwark:host\.ids: got nothing: required\. Fix: .*Wazuh.*manager.*enrolmentSecretParameter.*kind: none, waiver: \{reason, approver, expires\}/,
+    );
   });
 
   test("only the IDS target is needed: Session Manager defaults are no SSH admins, CloudWatch logs, automatic updates", () => {
     const cfg = parseStackConfig(smallConfig());
-    expect(cfg.host).toMatchObject({ admins: [], logs: { kind: "cloudwatch" }, patch: { automatic: true, securityOnly: true } });
+    expect(cfg.host).toMatchObject({
+      admins: [],
+      logs: { kind: "cloudwatch" },
+      patch: { automatic: true, securityOnly: true },
+    });
     expect(cfg.host.managementSources).toBeUndefined(); // Session Manager: no SSH source at all
   });
 
   test("invalid host sections: IDS off without a waiver, SSH open with no admin, an unknown key", () => {
     const ids = configError({ ...smallConfig(), "bulwark:host": { ids: { kind: "none" } } });
     expect(ids.message).toMatch(/bulwark:host\.ids\.waiver: got nothing: required/);
-    const bastion = configError({ ...smallConfig(), "bulwark:adminAccess": { mode: "bastion", bastion: { allowedCidrs: ["192.168.50.0/24"] } } });
+    const bastion = configError({
+      ...smallConfig(),
+      "bulwark:adminAccess": { mode: "bastion", bastion: { allowedCidrs: ["192.168.50.0/24"] } },
+    });
     expect(bastion.issues).toEqual([expect.objectContaining({ path: "bulwark:host.admins", value: "[]" })]);
     expect(bastion.message).toMatch(/no admin can log in: add host\.admins/);
-    const mgmt = configError({ ...smallConfig(), "bulwark:host": { ...HOST, admins: [], managementSources: ["10.10.0.0/16"] } });
-    expect(mgmt.message).toMatch(/bulwark:host\.admins: got \[\].*host SSH is open from 10\.10\.0\.0\/16 \(host\.managementSources\)/);
-    const sources = configError({ ...smallConfig(), "bulwark:host": { ...HOST, managementSources: ["0.0.0.0/0", "not-a-cidr"] } });
+    const mgmt = configError({
+      ...smallConfig(),
+      "bulwark:host": { ...HOST, admins: [], managementSources: ["10.10.0.0/16"] },
+    });
+    expect(mgmt.message).toMatch(
+      /bulwark:host\.admins: got \[\].*host SSH is open from 10\.10\.0\.0\/16 \(host\.managementSources\)/,
+    );
+    const sources = configError({
+      ...smallConfig(),
+      "bulwark:host": { ...HOST, managementSources: ["0.0.0.0/0", "not-a-cidr"] },
+    });
     expect(sources.issues).toEqual([
-      expect.objectContaining({ path: "bulwark:host.managementSources[0]", value: '"0.0.0.0/0"', fix: expect.stringMatching(/SSH from the internet is refused/) }),
+      expect.objectContaining({
+        path: "bulwark:host.managementSources[0]",
+        value: '"0.0.0.0/0"',
+        fix: expect.stringMatching(/SSH from the internet is refused/),
+      }),
       expect.objectContaining({ path: "bulwark:host.managementSources[1]", value: '"not-a-cidr"' }),
     ]);
     const typo = configError({ ...smallConfig(), "bulwark:host": { ...HOST, fail2ban: false } });
@@ -153,8 +225,17 @@ describe("bulwark:host -> HardenedServer user data", () => {
   });
 
   test("host opt-outs reach every server as waiver tags; a server's own waiver for the same policy wins", async () => {
-    const w = { reason: "branch hosts report to the regional SOC", approver: "ciso@example.com", expires: "2099-06-30" };
-    const own = { policy: "ec2-instance-require-host-ids", reason: "vendor appliance ships its own agent", approver: "sec@example.com", expires: "2099-01-31" };
+    const w = {
+      reason: "branch hosts report to the regional SOC",
+      approver: "ciso@example.com",
+      expires: "2099-06-30",
+    };
+    const own = {
+      policy: "ec2-instance-require-host-ids",
+      reason: "vendor appliance ships its own agent",
+      approver: "sec@example.com",
+      expires: "2099-01-31",
+    };
     const raw = smallConfig();
     raw["bulwark:host"] = { ...HOST, ids: { kind: "none", waiver: w }, patch: { automatic: false, waiver: w } };
     (raw["bulwark:sites"] as { servers: { waivers?: unknown[] }[] }[])[0].servers[0].waivers = [own];
@@ -170,27 +251,56 @@ describe("bulwark:host -> HardenedServer user data", () => {
       expect(ids[0]).toMatchObject(i.name === "hq-web-1" ? own : w);
       expect(waivers).toContainEqual({ policy: "ec2-instance-require-automatic-patching", ...w });
       // IDS off: no Wazuh hook in the bundle.
-      expect([...bundleFiles(String(i.inputs.userDataBase64), r.resources).keys()].some((k) => k.includes("wazuh"))).toBe(false);
+      expect(
+        [...bundleFiles(String(i.inputs.userDataBase64), r.resources).keys()].some((k) => k.includes("wazuh")),
+      ).toBe(false);
     }
     // Without opt-outs, no host waiver tag.
     const clean = await record(() => buildEstate(parseStackConfig(smallConfig())));
-    for (const i of clean.ofType(T.instance)) expect(waiversFromTags(i.inputs.tags as Record<string, string>).waivers).toEqual([]);
+    for (const i of clean.ofType(T.instance))
+      expect(waiversFromTags(i.inputs.tags as Record<string, string>).waivers).toEqual([]);
   });
 
   test("hostBundleOf: only a cloud-config that writes AND runs apply and verify counts as the bundle", () => {
     const cfg = parseStackConfig(smallConfig());
-    const b64 = inlineUserData(cfg.host, estateTiers(cfg))({ name: "hq", cidr: "10.10.0.0/16" }, { name: "web-1", role: "web", os: "debian-12" });
-    expect(hostBundleOf({ userDataBase64: b64.base64 })).toEqual({ hash: expect.stringMatching(/^[0-9a-f]{64}$/), os: "debian-12", role: "web" });
+    const b64 = inlineUserData(cfg.host, estateTiers(cfg))(
+      { name: "hq", cidr: "10.10.0.0/16" },
+      { name: "web-1", role: "web", os: "debian-12" },
+    );
+    expect(hostBundleOf({ userDataBase64: b64.base64 })).toEqual({
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      os: "debian-12",
+      role: "web",
+    });
     const text = gunzipSync(Buffer.from(b64.base64, "base64")).toString();
     expect(hostBundleOf({ userData: text })).toBeDefined();
     expect(hostBundleOf({ userData: text.replace(/- - \/opt\/bulwark\/bundle\/verify\n/, "") })).toBeUndefined();
     expect(hostBundleOf({ userData: "#!/bin/sh\necho hi\n" })).toBeUndefined();
     expect(hostBundleOf({})).toBeUndefined();
     // The loader form: the bundle named in the header, and the object the loader pins (serverHardening checks it).
-    const b = renderBundle(serverHostModel(cfg.host, { name: "hq", cidr: "10.10.0.0/16" }, { name: "web-1", role: "web", os: "debian-12" }, estateTiers(cfg)), "debian-12");
-    const target = { bucket: "host-bundles-1", key: bundleObjectKey(b), region: "eu-west-1", sha256: sha256Hex(renderBundleArchive(b)), bundle: { hash: b.hash, os: b.os, role: "web" } };
+    const b = renderBundle(
+      serverHostModel(
+        cfg.host,
+        { name: "hq", cidr: "10.10.0.0/16" },
+        { name: "web-1", role: "web", os: "debian-12" },
+        estateTiers(cfg),
+      ),
+      "debian-12",
+    );
+    const target = {
+      bucket: "host-bundles-1",
+      key: bundleObjectKey(b),
+      region: "eu-west-1",
+      sha256: sha256Hex(renderBundleArchive(b)),
+      bundle: { hash: b.hash, os: b.os, role: "web" },
+    };
     const loader = renderLoaderUserData(target);
-    expect(hostBundleOf({ userDataBase64: loader })).toEqual({ hash: b.hash, os: "debian-12", role: "web", object: { key: target.key, sha256: target.sha256 } });
+    expect(hostBundleOf({ userDataBase64: loader })).toEqual({
+      hash: b.hash,
+      os: "debian-12",
+      role: "web",
+      object: { key: target.key, sha256: target.sha256 },
+    });
     const loaderText = gunzipSync(Buffer.from(loader, "base64")).toString();
     // A loader that is not Bulwark's, or that runs nothing, is no bundle.
     expect(hostBundleOf({ userData: loaderText.replace("refusing to run it", "running it anyway") })).toBeUndefined();
@@ -222,11 +332,19 @@ describe("Pulumi.prod.yaml: every server boots the host bundle", () => {
 
   test("the prod host section is Session Manager only, Wazuh, CloudWatch, automatic security updates", () => {
     expect(prod.adminAccess.mode).toBe("session-manager");
-    expect(prod.host).toMatchObject({ admins: [], managementSources: [], ids: { kind: "wazuh", manager: "wazuh.corp.example.com" }, logs: { kind: "cloudwatch" }, patch: { automatic: true } });
+    expect(prod.host).toMatchObject({
+      admins: [],
+      managementSources: [],
+      ids: { kind: "wazuh", manager: "wazuh.corp.example.com" },
+      logs: { kind: "cloudwatch" },
+      patch: { automatic: true },
+    });
   });
 
   test("all 25 servers: the loader (under 4 KiB gzipped) pinned to a stored bundle that applies and verifies, nftables drops SSH", () => {
-    const expected = prod.sites.flatMap((s) => s.servers.map((v) => ({ name: `${s.name}-${v.name}`, os: v.os, role: v.role })));
+    const expected = prod.sites.flatMap((s) =>
+      s.servers.map((v) => ({ name: `${s.name}-${v.name}`, os: v.os, role: v.role })),
+    );
     expect(instances.map((i) => i.name).sort()).toEqual(expected.map((e) => e.name).sort());
     expect(instances).toHaveLength(25);
     for (const i of instances) {
@@ -239,7 +357,9 @@ describe("Pulumi.prod.yaml: every server boots the host bundle", () => {
       expect(JSON.parse(files.get("files/etc/bulwark/bundle.json")!)).toMatchObject({ os: want.os, role: want.role });
       expect(files.get("apply")).toMatch(/^#!\/usr\/bin\/env bash/);
       expect(files.get("verify")).toMatch(/^#!\/usr\/bin\/env bash/);
-      const nft = files.get(want.os === "amazonlinux-2023" ? "files/etc/sysconfig/nftables.conf" : "files/etc/nftables.conf")!;
+      const nft = files.get(
+        want.os === "amazonlinux-2023" ? "files/etc/sysconfig/nftables.conf" : "files/etc/nftables.conf",
+      )!;
       expect(nft).toContain("table inet bulwark");
       expect(nft).toMatch(/policy drop;/);
       // No management SSH source: the management sets are empty, so 22 is closed on the host too.
@@ -272,26 +392,57 @@ describe("Pulumi.prod.yaml: every server boots the host bundle", () => {
     const tiers = estateTiers(prod);
     for (const os of OPERATING_SYSTEMS) {
       for (const role of ["web", "app", "db", "bastion"] as const) {
-        const b = renderBundle(serverHostModel(prod.host, { name: "head-office", cidr: "10.10.0.0/16" }, { name: `${role}-1`, role, os }, tiers), os);
+        const b = renderBundle(
+          serverHostModel(
+            prod.host,
+            { name: "head-office", cidr: "10.10.0.0/16" },
+            { name: `${role}-1`, role, os },
+            tiers,
+          ),
+          os,
+        );
         const archive = renderBundleArchive(b);
         // The inline bundle no longer fits EC2's 16 KiB; the loader does, with room to grow.
-        const u = renderLoaderUserData({ bucket: "host-bundles-0a1b2c3d", key: bundleObjectKey(b), region: "eu-west-1", sha256: sha256Hex(archive), bundle: { hash: b.hash, os, role } });
+        const u = renderLoaderUserData({
+          bucket: "host-bundles-0a1b2c3d",
+          key: bundleObjectKey(b),
+          region: "eu-west-1",
+          sha256: sha256Hex(archive),
+          bundle: { hash: b.hash, os, role },
+        });
         expect(Buffer.from(u, "base64").length).toBeLessThan(LOADER_USER_DATA_MAX_GZIP);
       }
     }
   });
 
   test("logs over TLS to a collector with its CA certificate: the certificate travels in the object, the loader stays small", () => {
-    const body = randomBytes(1000).toString("base64").replace(/(.{64})/g, "$1\n");
+    const body = randomBytes(1000)
+      .toString("base64")
+      .replace(/(.{64})/g, "$1\n");
     const caPem = `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
-    const host = parseStackConfig({ ...smallConfig(), "bulwark:host": { ...readStackFile(path.join(__dirname, "../../Pulumi.prod.yaml")).config["bulwark:host"] as object, logs: { kind: "rsyslog-tls", target: "logs.corp.example.com", caPem } } }).host;
+    const host = parseStackConfig({
+      ...smallConfig(),
+      "bulwark:host": {
+        ...(readStackFile(path.join(__dirname, "../../Pulumi.prod.yaml")).config["bulwark:host"] as object),
+        logs: { kind: "rsyslog-tls", target: "logs.corp.example.com", caPem },
+      },
+    }).host;
     const tiers = estateTiers(prod);
     for (const os of OPERATING_SYSTEMS) {
       for (const role of ["web", "app", "db", "bastion"] as const) {
-        const b = renderBundle(serverHostModel(host, { name: "head-office", cidr: "10.10.0.0/16" }, { name: `${role}-1`, role, os }, tiers), os);
+        const b = renderBundle(
+          serverHostModel(host, { name: "head-office", cidr: "10.10.0.0/16" }, { name: `${role}-1`, role, os }, tiers),
+          os,
+        );
         const archive = renderBundleArchive(b);
         expect([...archiveEntries(archive).values()].join("\n")).toContain(body.split("\n")[0]);
-        const u = renderLoaderUserData({ bucket: "host-bundles-0a1b2c3d", key: bundleObjectKey(b), region: "eu-west-1", sha256: sha256Hex(archive), bundle: { hash: b.hash, os, role } });
+        const u = renderLoaderUserData({
+          bucket: "host-bundles-0a1b2c3d",
+          key: bundleObjectKey(b),
+          region: "eu-west-1",
+          sha256: sha256Hex(archive),
+          bundle: { hash: b.hash, os, role },
+        });
         expect(Buffer.from(u, "base64").length).toBeLessThan(LOADER_USER_DATA_MAX_GZIP);
       }
     }

@@ -3,11 +3,25 @@
  * keepAccounts refusals. The MariaDB side runs against a real server in leftover-accounts.test.ts.
  */
 import { renderMysqlHardening, SOCKET_UNITS } from "../../components/host/mysql";
-import { accountChecks, FLAVOUR_SQL, leftoverAccountsSql, LOCK_ACCOUNT_PRINTF, SYSTEM_ACCOUNTS } from "../../components/mysql-accounts";
+import {
+  accountChecks,
+  FLAVOUR_SQL,
+  leftoverAccountsSql,
+  LOCK_ACCOUNT_PRINTF,
+  SYSTEM_ACCOUNTS,
+} from "../../components/mysql-accounts";
 import { MysqlArgsError } from "../../components/mysql-sql";
 
-const WAIVER = { reason: "vendor reporting tool until its migration", approver: "security@example.com", expires: "2099-12-31" };
-const role = (extra: object = {}) => ({ bindAddress: "10.0.3.10", apps: [{ name: "shop", database: "shop_db", host: "10.0.2.0/24", privileges: ["SELECT"] }], ...extra });
+const WAIVER = {
+  reason: "vendor reporting tool until its migration",
+  approver: "security@example.com",
+  expires: "2099-12-31",
+};
+const role = (extra: object = {}) => ({
+  bindAddress: "10.0.3.10",
+  apps: [{ name: "shop", database: "shop_db", host: "10.0.2.0/24", privileges: ["SELECT"] }],
+  ...extra,
+});
 const refusal = (input: object): string => {
   try {
     renderMysqlHardening(input);
@@ -20,23 +34,48 @@ const refusal = (input: object): string => {
 
 describe("keepAccounts refusals name field, value and fix (nothing rendered)", () => {
   test("no waiver", () => {
-    expect(refusal(role({ keepAccounts: [{ user: "legacy", host: "%" }] }))).toMatch(/keepAccounts\[0\]\.waiver: got nothing\. Fix: a kept account is a usable leftover: add waiver \{reason, approver, expires\}/);
+    expect(refusal(role({ keepAccounts: [{ user: "legacy", host: "%" }] }))).toMatch(
+      /keepAccounts\[0\]\.waiver: got nothing\. Fix: a kept account is a usable leftover: add waiver \{reason, approver, expires\}/,
+    );
   });
   test("an expired waiver", () => {
-    expect(refusal(role({ keepAccounts: [{ user: "legacy", host: "%", waiver: { ...WAIVER, expires: "2021-06-30" } }] }))).toMatch(/keepAccounts\[0\]\.waiver\.expires: got "2021-06-30"\. Fix: this waiver has expired/);
+    expect(
+      refusal(role({ keepAccounts: [{ user: "legacy", host: "%", waiver: { ...WAIVER, expires: "2021-06-30" } }] })),
+    ).toMatch(/keepAccounts\[0\]\.waiver\.expires: got "2021-06-30"\. Fix: this waiver has expired/);
   });
   test("a waiver with a short reason", () => {
-    expect(refusal(role({ keepAccounts: [{ user: "legacy", host: "%", waiver: { ...WAIVER, reason: "because" } }] }))).toMatch(/keepAccounts\[0\]\.waiver\.reason: got "because"/);
+    expect(
+      refusal(role({ keepAccounts: [{ user: "legacy", host: "%", waiver: { ...WAIVER, reason: "because" } }] })),
+    ).toMatch(/keepAccounts\[0\]\.waiver\.reason: got "because"/);
   });
   test("a system account, root, a declared account, or the same account twice", () => {
-    expect(refusal(role({ keepAccounts: [{ user: "mariadb.sys", host: "localhost", waiver: WAIVER }] }))).toMatch(/keepAccounts\[0\]\.user: got "mariadb\.sys"\. Fix: mariadb\.sys@localhost is a system account/);
-    expect(refusal(role({ keepAccounts: [{ user: "root", host: "%", waiver: WAIVER }] }))).toMatch(/keepAccounts\[0\]\.user: got "root"\. Fix: root@% is a system account/);
-    expect(refusal(role({ keepAccounts: [{ user: "shop", host: "10.0.2.0/24", waiver: WAIVER }] }))).toMatch(/keepAccounts\[0\]\.user: got "shop"\. Fix: shop@10\.0\.2\.0\/255\.255\.255\.0 is declared in apps/);
-    expect(refusal(role({ keepAccounts: [{ user: "legacy", host: "%", waiver: WAIVER }, { user: "legacy", host: "%", waiver: WAIVER }] }))).toMatch(/keepAccounts\[1\]\.user: .*repeats keepAccounts\[0\]/);
+    expect(refusal(role({ keepAccounts: [{ user: "mariadb.sys", host: "localhost", waiver: WAIVER }] }))).toMatch(
+      /keepAccounts\[0\]\.user: got "mariadb\.sys"\. Fix: mariadb\.sys@localhost is a system account/,
+    );
+    expect(refusal(role({ keepAccounts: [{ user: "root", host: "%", waiver: WAIVER }] }))).toMatch(
+      /keepAccounts\[0\]\.user: got "root"\. Fix: root@% is a system account/,
+    );
+    expect(refusal(role({ keepAccounts: [{ user: "shop", host: "10.0.2.0/24", waiver: WAIVER }] }))).toMatch(
+      /keepAccounts\[0\]\.user: got "shop"\. Fix: shop@10\.0\.2\.0\/255\.255\.255\.0 is declared in apps/,
+    );
+    expect(
+      refusal(
+        role({
+          keepAccounts: [
+            { user: "legacy", host: "%", waiver: WAIVER },
+            { user: "legacy", host: "%", waiver: WAIVER },
+          ],
+        }),
+      ),
+    ).toMatch(/keepAccounts\[1\]\.user: .*repeats keepAccounts\[0\]/);
   });
   test("a user or host that could smuggle SQL", () => {
-    expect(refusal(role({ keepAccounts: [{ user: "x'; DROP USER root; --", host: "%", waiver: WAIVER }] }))).toMatch(/keepAccounts\[0\]\.user: .*use the account's user name/);
-    expect(refusal(role({ keepAccounts: [{ user: "legacy", host: "%' OR '1", waiver: WAIVER }] }))).toMatch(/keepAccounts\[0\]\.host/);
+    expect(refusal(role({ keepAccounts: [{ user: "x'; DROP USER root; --", host: "%", waiver: WAIVER }] }))).toMatch(
+      /keepAccounts\[0\]\.user: .*use the account's user name/,
+    );
+    expect(refusal(role({ keepAccounts: [{ user: "legacy", host: "%' OR '1", waiver: WAIVER }] }))).toMatch(
+      /keepAccounts\[0\]\.host/,
+    );
   });
   test("control: a kept account with a live waiver renders, exempt from locking and named as waived", () => {
     const r = renderMysqlHardening(role({ keepAccounts: [{ user: "legacy", host: "10.0.%", waiver: WAIVER }] }));
@@ -46,7 +85,12 @@ describe("keepAccounts refusals name field, value and fix (nothing rendered)", (
 });
 
 describe("flavour SQL as data", () => {
-  const policy = (flavor: "mariadb" | "mysql") => ({ flavor, declared: ["shop@10.0.2.0/255.255.255.0"], globalAllowed: [], keep: [] });
+  const policy = (flavor: "mariadb" | "mysql") => ({
+    flavor,
+    declared: ["shop@10.0.2.0/255.255.255.0"],
+    globalAllowed: [],
+    keep: [],
+  });
 
   test("MySQL 8: accounts and lock state from mysql.user, global privileges from its columns and global_grants", () => {
     const sql = leftoverAccountsSql(policy("mysql"));
@@ -55,10 +99,14 @@ describe("flavour SQL as data", () => {
         "('root@localhost','mysql.sys@localhost','mysql.session@localhost','mysql.infoschema@localhost','debian-sys-maint@localhost','shop@10.0.2.0/255.255.255.0') ORDER BY User, Host",
     );
     const [unlocked, global] = accountChecks(policy("mysql"));
-    expect(unlocked[1]).toMatch(/^SELECT IFNULL\(GROUP_CONCAT\(CONCAT\(User,'@',Host\) ORDER BY User, Host SEPARATOR ' '\),''\) FROM mysql\.user WHERE account_locked <> 'Y' AND /);
+    expect(unlocked[1]).toMatch(
+      /^SELECT IFNULL\(GROUP_CONCAT\(CONCAT\(User,'@',Host\) ORDER BY User, Host SEPARATOR ' '\),''\) FROM mysql\.user WHERE account_locked <> 'Y' AND /,
+    );
     expect(global[1]).toContain("'Y' IN (Select_priv,Insert_priv,");
     expect(global[1]).toContain("Grant_priv");
-    expect(global[1]).toContain("EXISTS (SELECT 1 FROM mysql.global_grants g WHERE g.USER = mysql.user.User AND g.HOST = mysql.user.Host)");
+    expect(global[1]).toContain(
+      "EXISTS (SELECT 1 FROM mysql.global_grants g WHERE g.USER = mysql.user.User AND g.HOST = mysql.user.Host)",
+    );
     expect(global[1]).toContain("User <> 'root'");
   });
 

@@ -31,7 +31,11 @@ function render() {
       secureFilePriv: path.join(dir, "files"),
       secretsDir: path.join(dir, "secrets"),
     },
-    tls: { caFile: path.join(dir, "tls/ca.pem"), certFile: path.join(dir, "tls/cert.pem"), keyFile: path.join(dir, "tls/key.pem") },
+    tls: {
+      caFile: path.join(dir, "tls/ca.pem"),
+      certFile: path.join(dir, "tls/cert.pem"),
+      keyFile: path.join(dir, "tls/key.pem"),
+    },
   });
   fs.mkdirSync(path.join(dir, "data"));
   fs.writeFileSync(r.files[0].path, r.files[0].content);
@@ -41,12 +45,24 @@ function render() {
 
 /** Runs the rendered apply in a new network namespace after `net` (ip commands) sets it up. */
 function applyIn(net: string[]) {
-  const script = ["set -e", "ip link set lo up", ...net, "set +e", `BULWARK_MYSQL_STAGE=prepare bash ${dir}/apply.sh`].join("\n");
+  const script = [
+    "set -e",
+    "ip link set lo up",
+    ...net,
+    "set +e",
+    `BULWARK_MYSQL_STAGE=prepare bash ${dir}/apply.sh`,
+  ].join("\n");
   return spawnSync("unshare", ["-n", "bash", "-c", script], { encoding: "utf8", timeout: 60_000 });
 }
-const veth = (...cmds: string[]) => ["ip link add v0 type veth peer name v1", "ip link set v0 up", "ip link set v1 up", ...cmds];
+const veth = (...cmds: string[]) => [
+  "ip link add v0 type veth peer name v1",
+  "ip link set v0 up",
+  "ip link set v1 up",
+  ...cmds,
+];
 const conf = () => fs.readFileSync(path.join(dir, "99-bulwark-hardening.cnf"), "utf8");
-const sanOf = (cert: string) => spawnSync("openssl", ["x509", "-in", cert, "-noout", "-ext", "subjectAltName"], { encoding: "utf8" }).stdout;
+const sanOf = (cert: string) =>
+  spawnSync("openssl", ["x509", "-in", cert, "-noout", "-ext", "subjectAltName"], { encoding: "utf8" }).stdout;
 
 test("the rendered config listens on loopback only until apply has found the private address", () => {
   expect(render().files[0].content).toMatch(/^bind-address = 127\.0\.0\.1$/m);
@@ -65,15 +81,27 @@ test("a private default route: apply writes its address as bind-address and cert
 test("the default route's source address wins over other addresses on the device", () => {
   render();
   const r = applyIn(
-    veth("ip addr add 10.77.0.5/24 dev v0", "ip addr add 10.77.0.9/24 dev v0", "ip route add default via 10.77.0.1 dev v0 src 10.77.0.9"),
+    veth(
+      "ip addr add 10.77.0.5/24 dev v0",
+      "ip addr add 10.77.0.9/24 dev v0",
+      "ip route add default via 10.77.0.1 dev v0 src 10.77.0.9",
+    ),
   );
   expect(r.status).toBe(0);
   expect(conf()).toMatch(/^bind-address = 10\.77\.0\.9$/m);
 });
 
 test.each([
-  ["a public address", ["ip addr add 203.0.113.5/24 dev v0", "ip route add default via 203.0.113.1 dev v0"], "203.0.113.5"],
-  ["172.32/16, outside RFC 1918", ["ip addr add 172.32.0.5/24 dev v0", "ip route add default via 172.32.0.1 dev v0"], "172.32.0.5"],
+  [
+    "a public address",
+    ["ip addr add 203.0.113.5/24 dev v0", "ip route add default via 203.0.113.1 dev v0"],
+    "203.0.113.5",
+  ],
+  [
+    "172.32/16, outside RFC 1918",
+    ["ip addr add 172.32.0.5/24 dev v0", "ip route add default via 172.32.0.1 dev v0"],
+    "172.32.0.5",
+  ],
   ["no default route (loopback only)", [], "no address"],
   ["a default route over loopback", ["ip route add default dev lo"], "no address"],
 ])("%s: apply refuses before changing anything", (_what, cmds, found) => {
@@ -89,8 +117,14 @@ test.each([
 test("verify resolves the same address and fails when nothing listens on it", () => {
   const r = renderMysqlHardening({ bindAddress: "auto", port: 3399 });
   fs.writeFileSync(path.join(dir, "verify.sh"), r.verify);
-  const script = [...veth("ip link set lo up", "ip addr add 10.77.0.5/24 dev v0", "ip route add default via 10.77.0.1 dev v0"), `bash ${dir}/verify.sh`].join("\n");
-  const out = spawnSync("unshare", ["-n", "bash", "-c", script], { encoding: "utf8", env: { ...process.env, BULWARK_MYSQL_SOCKET: path.join(dir, "none.sock") } });
+  const script = [
+    ...veth("ip link set lo up", "ip addr add 10.77.0.5/24 dev v0", "ip route add default via 10.77.0.1 dev v0"),
+    `bash ${dir}/verify.sh`,
+  ].join("\n");
+  const out = spawnSync("unshare", ["-n", "bash", "-c", script], {
+    encoding: "utf8",
+    env: { ...process.env, BULWARK_MYSQL_SOCKET: path.join(dir, "none.sock") },
+  });
   expect(out.status).toBe(1);
   expect(out.stdout).toContain("FAIL bulwark listens only on the bind address: expected '10.77.0.5:3399', got ''");
 });
@@ -103,6 +137,8 @@ test("explicit addresses render as before: no host-side lookup; 0.0.0.0, public 
   expect(r.verify).toContain(`check 'bulwark listens only on the bind address' "$BIND:3306"`);
   expect(renderMysqlHardening({ bindAddress: "fd00::5" }).verify).toContain(`"[$BIND]:3306"`);
   for (const bad of ["0.0.0.0", "8.8.8.8", "Auto", "auto "]) {
-    expect(() => renderMysqlHardening({ bindAddress: bad })).toThrow(/bindAddress: got .*Fix: use auto \(this host's private IPv4, found at apply\)/);
+    expect(() => renderMysqlHardening({ bindAddress: bad })).toThrow(
+      /bindAddress: got .*Fix: use auto \(this host's private IPv4, found at apply\)/,
+    );
   }
 });

@@ -48,14 +48,26 @@ function mocks(): pulumi.runtime.Mocks {
         Object.assign(r.state, {
           address: `${args.inputs.identifier}.abc.eu-west-1.rds.amazonaws.com`,
           resourceId: "db-ABCDEFGHIJKLMNOP",
-          masterUserSecrets: [{ secretArn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1234`, kmsKeyId: "k", secretStatus: "active" }],
+          masterUserSecrets: [
+            {
+              secretArn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1234`,
+              kmsKeyId: "k",
+              secretStatus: "active",
+            },
+          ],
         });
       }
       if (args.type === "aws:rds/cluster:Cluster") {
         Object.assign(r.state, {
           endpoint: `${args.inputs.clusterIdentifier}.cluster-abc.eu-west-1.rds.amazonaws.com`,
           clusterResourceId: "cluster-QRSTUVWXYZ",
-          masterUserSecrets: [{ secretArn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-1234`, kmsKeyId: "k", secretStatus: "active" }],
+          masterUserSecrets: [
+            {
+              secretArn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-1234`,
+              kmsKeyId: "k",
+              secretStatus: "active",
+            },
+          ],
         });
       }
       if (args.type === T.password) return { id: r.id, state: { ...args.inputs, result: MOCK_PASSWORD } };
@@ -76,8 +88,10 @@ async function record(build: () => void): Promise<Run> {
   const rec = await startRecording({ stack: "prod", mocks: mocks() });
   build();
   const resources = await rec.finish();
-   
-  const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): { resources: Map<string, { state: unknown }> } };
+
+  const settings = require("@pulumi/pulumi/runtime/settings") as {
+    getMonitor(): { resources: Map<string, { state: unknown }> };
+  };
   const state = [...settings.getMonitor().resources.values()].map((r) => r.state);
   const ofType = (t: string) => resources.filter((r) => r.type === t);
   return {
@@ -124,15 +138,16 @@ function outputOf<T>(o: pulumi.Output<T>): Promise<{ value: T; secret: boolean }
   });
 }
 
-const baseArgs = (over: Partial<ManagedMysqlArgs> = {}): ManagedMysqlArgs => ({
-  environment: "prod",
-  vpcId: "vpc-1",
-  privateSubnetIds: ["subnet-a", "subnet-b"],
-  clients: [{ label: "app-tier", securityGroupId: "sg-app" }],
-  apply: { ssmTargetInstanceId: "i-0123456789abcdef0" },
-  apps: [{ name: "shop", database: "shop", privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"] }],
-  ...over,
-} as ManagedMysqlArgs);
+const baseArgs = (over: Partial<ManagedMysqlArgs> = {}): ManagedMysqlArgs =>
+  ({
+    environment: "prod",
+    vpcId: "vpc-1",
+    privateSubnetIds: ["subnet-a", "subnet-b"],
+    clients: [{ label: "app-tier", securityGroupId: "sg-app" }],
+    apply: { ssmTargetInstanceId: "i-0123456789abcdef0" },
+    apps: [{ name: "shop", database: "shop", privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"] }],
+    ...over,
+  }) as ManagedMysqlArgs;
 
 describe("ManagedMySql defaults", () => {
   let run: Run;
@@ -174,9 +189,15 @@ describe("ManagedMySql defaults", () => {
     expect(key.inputs.enableKeyRotation).toBe(true);
     expect(i.kmsKeyId).toMatch(/^arn:aws:kms:/);
     expect(i.masterUserSecretKmsKeyId).toBe(i.kmsKeyId); // customer-managed, not aws/secretsmanager
-    expect(i.monitoringRoleArn).toBe(`arn:aws:iam::123456789012:role/${run.one(T.role).inputs.name ?? "orders-db-monitoring"}`);
-    expect(run.one(T.attachment).inputs.policyArn).toBe("arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole");
-    expect(JSON.parse(run.one(T.role).inputs.assumeRolePolicy as string).Statement[0].Principal.Service).toBe("monitoring.rds.amazonaws.com");
+    expect(i.monitoringRoleArn).toBe(
+      `arn:aws:iam::123456789012:role/${run.one(T.role).inputs.name ?? "orders-db-monitoring"}`,
+    );
+    expect(run.one(T.attachment).inputs.policyArn).toBe(
+      "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+    );
+    expect(JSON.parse(run.one(T.role).inputs.assumeRolePolicy as string).Statement[0].Principal.Service).toBe(
+      "monitoring.rds.amazonaws.com",
+    );
   });
 
   test("non-prod: single-AZ and 7-day backups by default", async () => {
@@ -187,7 +208,9 @@ describe("ManagedMySql defaults", () => {
   test("parameter group forces TLS (1.2+) and turns LOCAL INFILE off", () => {
     const p = run.one(T.params).inputs;
     expect(p.family).toBe("mysql8.0");
-    const params = Object.fromEntries((p.parameters as { name: string; value: string }[]).map((x) => [x.name, x.value]));
+    const params = Object.fromEntries(
+      (p.parameters as { name: string; value: string }[]).map((x) => [x.name, x.value]),
+    );
     expect(params).toMatchObject({ require_secure_transport: "1", tls_version: "TLSv1.2,TLSv1.3", local_infile: "0" });
     expect(run.one(T.instance).propertyDependencies.parameterGroupName).toEqual([run.one(T.params).urn]);
   });
@@ -202,7 +225,11 @@ describe("ManagedMySql defaults", () => {
 
   test("log groups exist before the instance, with retention", () => {
     const groups = run.ofType(T.logGroup).map((g) => g.inputs);
-    expect(groups.map((g) => g.name).sort()).toEqual(["/aws/rds/instance/orders/audit", "/aws/rds/instance/orders/error", "/aws/rds/instance/orders/slowquery"]);
+    expect(groups.map((g) => g.name).sort()).toEqual([
+      "/aws/rds/instance/orders/audit",
+      "/aws/rds/instance/orders/error",
+      "/aws/rds/instance/orders/slowquery",
+    ]);
     for (const g of groups) expect(g.retentionInDays).toBe(365);
     const deps = run.one(T.instance).dependencies;
     for (const g of run.ofType(T.logGroup)) expect(deps).toContain(g.urn);
@@ -212,7 +239,12 @@ describe("ManagedMySql defaults", () => {
     expect(run.one(T.subnets).inputs.subnetIds).toEqual(["subnet-a", "subnet-b"]);
     const rules = run.ofType(T.ingress).map((r) => r.inputs);
     expect(rules).toHaveLength(1);
-    expect(rules[0]).toMatchObject({ ipProtocol: "tcp", fromPort: 3307, toPort: 3307, referencedSecurityGroupId: "sg-app" });
+    expect(rules[0]).toMatchObject({
+      ipProtocol: "tcp",
+      fromPort: 3307,
+      toPort: 3307,
+      referencedSecurityGroupId: "sg-app",
+    });
     expect(rules[0]!.cidrIpv4).toBeUndefined();
     expect(run.ofType(T.egress)).toHaveLength(0);
     const sg = run.one(T.sg);
@@ -239,9 +271,13 @@ describe("ManagedMySql defaults", () => {
   test("default app auth is IAM: no password resource, no secret, an rds-db:connect ARN", async () => {
     expect(run.ofType(T.password)).toHaveLength(0);
     expect(run.ofType(T.secret)).toHaveLength(0);
-    expect(db.sql).toContain("CREATE USER IF NOT EXISTS 'shop'@'%' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL;");
+    expect(db.sql).toContain(
+      "CREATE USER IF NOT EXISTS 'shop'@'%' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL;",
+    );
     expect(db.sql).toContain("GRANT SELECT, INSERT, UPDATE, DELETE ON `shop`.* TO 'shop'@'%';");
-    expect((await outputOf(db.iamConnectArns.shop!)).value).toBe("arn:aws:rds-db:eu-west-1:123456789012:dbuser:db-ABCDEFGHIJKLMNOP/shop");
+    expect((await outputOf(db.iamConnectArns.shop!)).value).toBe(
+      "arn:aws:rds-db:eu-west-1:123456789012:dbuser:db-ABCDEFGHIJKLMNOP/shop",
+    );
   });
 
   test("the apply path: a local command with logging off, connection details in env, SQL hash as trigger", () => {
@@ -250,7 +286,11 @@ describe("ManagedMySql defaults", () => {
     expect(c.create).toContain("AWS-StartPortForwardingSessionToRemoteHost");
     expect(c.create).toContain("--defaults-extra-file=");
     expect(c.create).not.toMatch(/--password|-p\$|MYSQL_PWD/);
-    expect(c.environment).toMatchObject({ DB_PORT: "3307", SSM_TARGET: "i-0123456789abcdef0", MASTER_SECRET_ARN: expect.stringMatching(/^arn:aws:secretsmanager:/) });
+    expect(c.environment).toMatchObject({
+      DB_PORT: "3307",
+      SSM_TARGET: "i-0123456789abcdef0",
+      MASTER_SECRET_ARN: expect.stringMatching(/^arn:aws:secretsmanager:/),
+    });
     expect(c.triggers).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/)]);
   });
 
@@ -266,16 +306,36 @@ describe("password-auth apps", () => {
   let db: ManagedMySql;
   beforeAll(async () => {
     run = await record(() => {
-      db = new ManagedMySql("legacy", baseArgs({
-        apps: [{ name: "erp", database: "erp", privileges: ["SELECT", "INSERT"], auth: { type: "password", rotationLambdaArn: ROTATION } }],
-      }));
+      db = new ManagedMySql(
+        "legacy",
+        baseArgs({
+          apps: [
+            {
+              name: "erp",
+              database: "erp",
+              privileges: ["SELECT", "INSERT"],
+              auth: { type: "password", rotationLambdaArn: ROTATION },
+            },
+          ],
+        }),
+      );
     });
   });
 
   test("random password >= 32 with every class; Secrets Manager under the DB key; rotation <= 30 days via the given Lambda", () => {
-    expect(run.one(T.password).inputs).toMatchObject({ length: 40, special: true, minUpper: 1, minLower: 1, minNumeric: 1, minSpecial: 1 });
+    expect(run.one(T.password).inputs).toMatchObject({
+      length: 40,
+      special: true,
+      minUpper: 1,
+      minLower: 1,
+      minNumeric: 1,
+      minSpecial: 1,
+    });
     expect(run.one(T.password).inputs.overrideSpecial).not.toMatch(/["'\\/@ ]/);
-    expect(run.one(T.secret).inputs).toMatchObject({ name: "bulwark/legacy/erp", kmsKeyId: run.one(T.instance).inputs.kmsKeyId });
+    expect(run.one(T.secret).inputs).toMatchObject({
+      name: "bulwark/legacy/erp",
+      kmsKeyId: run.one(T.instance).inputs.kmsKeyId,
+    });
     const rot = run.ofType(T.rotation).find((r) => r.name === "legacy-erp")!;
     expect(rot.inputs).toMatchObject({ rotationLambdaArn: ROTATION, rotationRules: { automaticallyAfterDays: 30 } });
   });
@@ -291,8 +351,14 @@ describe("password-auth apps", () => {
   test("no plaintext password anywhere in recorded inputs, mocked state, the SQL or the script", () => {
     // The scan can see the password: it is there, wrapped as a secret, in the mocked state.
     expect(run.state.reduce((n: number, s) => n + wrapped(s, MOCK_PASSWORD), 0)).toBeGreaterThanOrEqual(2);
-    expect(plaintext(run.resources.map((r) => r.inputs), MOCK_PASSWORD)).toEqual([]);
-    const leaks = run.state.flatMap((s, i) => plaintext(s, MOCK_PASSWORD, `state[${i}]`))
+    expect(
+      plaintext(
+        run.resources.map((r) => r.inputs),
+        MOCK_PASSWORD,
+      ),
+    ).toEqual([]);
+    const leaks = run.state
+      .flatMap((s, i) => plaintext(s, MOCK_PASSWORD, `state[${i}]`))
       // The RandomPassword's own `result` is its provider's secret output (additionalSecretOutputs).
       .filter((p) => !/\.result$/.test(p));
     expect(leaks).toEqual([]);
@@ -305,7 +371,12 @@ describe("password-auth apps", () => {
   test("the host bundle's EC2 user data for a db server (HOST's renderer) carries no password", () => {
     const model = {
       role: "db",
-      admins: [{ name: "alice", sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJx0Bw5ZqZ0eZq6mD7m0Xo0vW2V0m7D1b3qj2cJ8ZkXg alice@laptop"] }],
+      admins: [
+        {
+          name: "alice",
+          sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJx0Bw5ZqZ0eZq6mD7m0Xo0vW2V0m7D1b3qj2cJ8ZkXg alice@laptop"],
+        },
+      ],
       ssh: { managementSources: ["10.20.0.0/16"] },
       ids: { manager: "wazuh.corp.internal", enrolmentSecretParameter: "/bulwark/wazuh/enrolment" },
       logs: { kind: "cloudwatch" },
@@ -327,7 +398,10 @@ describe("password-auth apps", () => {
   });
 
   test("rendered self-hosted user data has no password and no IDENTIFIED BY literal", () => {
-    const r = renderMysqlHardening({ bindAddress: "10.0.1.10", apps: [{ name: "erp", database: "erp", host: "10.0.2.0/24", privileges: ["SELECT"] }] });
+    const r = renderMysqlHardening({
+      bindAddress: "10.0.1.10",
+      apps: [{ name: "erp", database: "erp", host: "10.0.2.0/24", privileges: ["SELECT"] }],
+    });
     const all = [r.apply, r.verify, ...r.files.map((f) => f.content)].join("\n");
     // Every IDENTIFIED BY is the server-side QUOTE(@variable) construct, never a literal.
     expect(all.match(/IDENTIFIED BY /g)).toHaveLength(1);
@@ -338,17 +412,81 @@ describe("password-auth apps", () => {
 
 describe("bad args fail with field, value and fix, and create nothing", () => {
   const cases: [string, Partial<ManagedMysqlArgs> | Record<string, unknown>, string, RegExp][] = [
-    ["SUPER without a waiver", { apps: [{ name: "shop", database: "shop", privileges: ["SELECT", "SUPER"] }] }, "args.apps[0].waiver", /SUPER is refused without a waiver/],
-    ["GRANT OPTION without a waiver", { apps: [{ name: "shop", database: "shop", privileges: ["SELECT", "GRANT OPTION"] }] }, "args.apps[0].waiver", /GRANT OPTION/],
-    ["global scope without a waiver", { apps: [{ name: "shop", database: "shop", privileges: ["SELECT"], scope: "global" }] }, "args.apps[0].waiver", /\*\.\*/],
-    ["FILE at database scope even with a waiver", { apps: [{ name: "shop", database: "shop", privileges: ["FILE"], waiver: { reason: "bulk import job until Q3", approver: "ciso@example.com", expires: "2099-01-01" } }] }, "args.apps[0].scope", /ON \*\.\*/],
-    ["unknown privilege", { apps: [{ name: "shop", database: "shop", privileges: ["SELEKT"] }] }, "args.apps[0].privileges[0]", /not a known privilege/],
-    ["empty privilege list", { apps: [{ name: "shop", database: "shop", privileges: [] }] }, "args.apps[0].privileges", /at least one privilege/],
-    ["duplicate privilege", { apps: [{ name: "shop", database: "shop", privileges: ["SELECT", "select"] }] }, "args.apps[0].privileges", /each privilege once/],
-    ["injection in a user name", { apps: [{ name: "shop'@'%' IDENTIFIED BY 'x", database: "shop", privileges: ["SELECT"] }] }, "args.apps[0].name", /lowercase letter/],
-    ["injection in a database name", { apps: [{ name: "shop", database: "shop`.* TO x; --", privileges: ["SELECT"] }] }, "args.apps[0].database", /lowercase letter/],
-    ["a system schema", { apps: [{ name: "shop", database: "mysql", privileges: ["SELECT"] }] }, "args.apps[0].database", /system schema/],
-    ["a reserved user", { apps: [{ name: "root", database: "shop", privileges: ["SELECT"] }] }, "args.apps[0].name", /reserved/],
+    [
+      "SUPER without a waiver",
+      { apps: [{ name: "shop", database: "shop", privileges: ["SELECT", "SUPER"] }] },
+      "args.apps[0].waiver",
+      /SUPER is refused without a waiver/,
+    ],
+    [
+      "GRANT OPTION without a waiver",
+      { apps: [{ name: "shop", database: "shop", privileges: ["SELECT", "GRANT OPTION"] }] },
+      "args.apps[0].waiver",
+      /GRANT OPTION/,
+    ],
+    [
+      "global scope without a waiver",
+      { apps: [{ name: "shop", database: "shop", privileges: ["SELECT"], scope: "global" }] },
+      "args.apps[0].waiver",
+      /\*\.\*/,
+    ],
+    [
+      "FILE at database scope even with a waiver",
+      {
+        apps: [
+          {
+            name: "shop",
+            database: "shop",
+            privileges: ["FILE"],
+            waiver: { reason: "bulk import job until Q3", approver: "ciso@example.com", expires: "2099-01-01" },
+          },
+        ],
+      },
+      "args.apps[0].scope",
+      /ON \*\.\*/,
+    ],
+    [
+      "unknown privilege",
+      { apps: [{ name: "shop", database: "shop", privileges: ["SELEKT"] }] },
+      "args.apps[0].privileges[0]",
+      /not a known privilege/,
+    ],
+    [
+      "empty privilege list",
+      { apps: [{ name: "shop", database: "shop", privileges: [] }] },
+      "args.apps[0].privileges",
+      /at least one privilege/,
+    ],
+    [
+      "duplicate privilege",
+      { apps: [{ name: "shop", database: "shop", privileges: ["SELECT", "select"] }] },
+      "args.apps[0].privileges",
+      /each privilege once/,
+    ],
+    [
+      "injection in a user name",
+      { apps: [{ name: "shop'@'%' IDENTIFIED BY 'x", database: "shop", privileges: ["SELECT"] }] },
+      "args.apps[0].name",
+      /lowercase letter/,
+    ],
+    [
+      "injection in a database name",
+      { apps: [{ name: "shop", database: "shop`.* TO x; --", privileges: ["SELECT"] }] },
+      "args.apps[0].database",
+      /lowercase letter/,
+    ],
+    [
+      "a system schema",
+      { apps: [{ name: "shop", database: "mysql", privileges: ["SELECT"] }] },
+      "args.apps[0].database",
+      /system schema/,
+    ],
+    [
+      "a reserved user",
+      { apps: [{ name: "root", database: "shop", privileges: ["SELECT"] }] },
+      "args.apps[0].name",
+      /reserved/,
+    ],
     ["the default port", { port: 3306 }, "args.port", /non-default port/],
     ["a guessable admin name", { adminUsername: "admin" }, "args.adminUsername", /guessable/],
     ["too little storage", { allocatedStorageGiB: 5 }, "args.allocatedStorageGiB", /at least 20/],
@@ -357,14 +495,52 @@ describe("bad args fail with field, value and fix, and create nothing", () => {
     ["single-AZ prod", { multiAz: false }, "args.multiAz", /Multi-AZ/],
     ["an expired CA", { caCertIdentifier: "rds-ca-2019" }, "args.caCertIdentifier", /rds-ca-rsa2048-g1/],
     ["monitoring off", { monitoringIntervalSeconds: 0 }, "args.monitoringIntervalSeconds", /enhanced monitoring off/],
-    ["slow rotation", { apps: [{ name: "erp", database: "erp", privileges: ["SELECT"], auth: { type: "password", rotationLambdaArn: ROTATION, rotationDays: 90 } }] }, "args.apps[0].auth.rotationDays", /30 days/],
-    ["short password", { apps: [{ name: "erp", database: "erp", privileges: ["SELECT"], auth: { type: "password", rotationLambdaArn: ROTATION, length: 16 } }] }, "args.apps[0].auth.length", /at least 32/],
-    ["no rotation function", { apps: [{ name: "erp", database: "erp", privileges: ["SELECT"], auth: { type: "password" } }] }, "args.apps[0].auth.rotationLambdaArn", /set it/],
+    [
+      "slow rotation",
+      {
+        apps: [
+          {
+            name: "erp",
+            database: "erp",
+            privileges: ["SELECT"],
+            auth: { type: "password", rotationLambdaArn: ROTATION, rotationDays: 90 },
+          },
+        ],
+      },
+      "args.apps[0].auth.rotationDays",
+      /30 days/,
+    ],
+    [
+      "short password",
+      {
+        apps: [
+          {
+            name: "erp",
+            database: "erp",
+            privileges: ["SELECT"],
+            auth: { type: "password", rotationLambdaArn: ROTATION, length: 16 },
+          },
+        ],
+      },
+      "args.apps[0].auth.length",
+      /at least 32/,
+    ],
+    [
+      "no rotation function",
+      { apps: [{ name: "erp", database: "erp", privileges: ["SELECT"], auth: { type: "password" } }] },
+      "args.apps[0].auth.rotationLambdaArn",
+      /set it/,
+    ],
     ["a bad instance class", { instanceClass: "m5.large" }, "args.instanceClass", /db\.t4g\.medium/],
     ["no client groups", { clients: [] }, "args.clients", /at least one client/],
     ["apps without an apply path", { apply: undefined }, "args.apply", /ssmTargetInstanceId/],
     ["one subnet", { privateSubnetIds: ["subnet-a"] }, "args.privateSubnetIds", /two private subnets/],
-    ["a log retention CloudWatch refuses", { logRetentionDays: 100 }, "args.logRetentionDays", /CloudWatch retention value.*365/],
+    [
+      "a log retention CloudWatch refuses",
+      { logRetentionDays: 100 },
+      "args.logRetentionDays",
+      /CloudWatch retention value.*365/,
+    ],
   ];
 
   test.each(cases)("%s", async (_label, over, path, fix) => {
@@ -392,23 +568,43 @@ describe("bad args fail with field, value and fix, and create nothing", () => {
   });
 
   test("a waiver admits an escalated privilege and is written as tags for the policy pack", async () => {
-    const w = { reason: "reporting tool needs PROCESS until replaced", approver: "ciso@example.com", expires: "2099-06-30" };
+    const w = {
+      reason: "reporting tool needs PROCESS until replaced",
+      approver: "ciso@example.com",
+      expires: "2099-06-30",
+    };
     let db: ManagedMySql | undefined;
     const run = await record(() => {
-      db = new ManagedMySql("ops", baseArgs({ apps: [{ name: "mon", database: "mon", privileges: ["PROCESS", "SELECT"], scope: "global", waiver: w }] }));
+      db = new ManagedMySql(
+        "ops",
+        baseArgs({
+          apps: [{ name: "mon", database: "mon", privileges: ["PROCESS", "SELECT"], scope: "global", waiver: w }],
+        }),
+      );
     });
     expect(db!.sql).toContain("GRANT PROCESS, SELECT ON *.* TO 'mon'@'%';");
     const got = waiversFromTags(run.one(T.instance).inputs.tags).waivers;
-    expect(got).toEqual([{ policy: MYSQL_PRIVILEGE_WAIVER_POLICY, reason: `mon: ${w.reason}`, approver: w.approver, expires: w.expires }]);
+    expect(got).toEqual([
+      { policy: MYSQL_PRIVILEGE_WAIVER_POLICY, reason: `mon: ${w.reason}`, approver: w.approver, expires: w.expires },
+    ]);
   });
 
   test("an expired waiver is refused", async () => {
-    const w = { reason: "reporting tool needs PROCESS until replaced", approver: "ciso@example.com", expires: "2020-01-01" };
+    const w = {
+      reason: "reporting tool needs PROCESS until replaced",
+      approver: "ciso@example.com",
+      expires: "2020-01-01",
+    };
     await record(() => {
-      expect(() => new ManagedMySql("ops", baseArgs({ apps: [{ name: "mon", database: "mon", privileges: ["PROCESS"], scope: "global", waiver: w }] }))).toThrow(/apps\[0\]\.waiver\.expires.*expired/s);
+      expect(
+        () =>
+          new ManagedMySql(
+            "ops",
+            baseArgs({ apps: [{ name: "mon", database: "mon", privileges: ["PROCESS"], scope: "global", waiver: w }] }),
+          ),
+      ).toThrow(/apps\[0\]\.waiver\.expires.*expired/s);
     });
   });
-
 });
 
 describe("Aurora MySQL (engine: aurora-mysql)", () => {
@@ -450,10 +646,19 @@ describe("Aurora MySQL (engine: aurora-mysql)", () => {
   test("TLS and advanced auditing in the cluster parameter group; LOCAL INFILE off per instance", () => {
     const cpg = run.one(C.cpg).inputs;
     expect(cpg.family).toBe("aurora-mysql8.0");
-    const params = Object.fromEntries((cpg.parameters as { name: string; value: string }[]).map((x) => [x.name, x.value]));
-    expect(params).toMatchObject({ require_secure_transport: "1", tls_version: "TLSv1.2,TLSv1.3", server_audit_logging: "1", server_audit_events: "CONNECT,QUERY_DCL,QUERY_DDL" });
+    const params = Object.fromEntries(
+      (cpg.parameters as { name: string; value: string }[]).map((x) => [x.name, x.value]),
+    );
+    expect(params).toMatchObject({
+      require_secure_transport: "1",
+      tls_version: "TLSv1.2,TLSv1.3",
+      server_audit_logging: "1",
+      server_audit_events: "CONNECT,QUERY_DCL,QUERY_DDL",
+    });
     expect(run.one(C.cluster).propertyDependencies.dbClusterParameterGroupName).toEqual([run.one(C.cpg).urn]);
-    const pg = Object.fromEntries((run.one(T.params).inputs.parameters as { name: string; value: string }[]).map((x) => [x.name, x.value]));
+    const pg = Object.fromEntries(
+      (run.one(T.params).inputs.parameters as { name: string; value: string }[]).map((x) => [x.name, x.value]),
+    );
     expect(pg.local_infile).toBe("0");
   });
 
@@ -461,17 +666,27 @@ describe("Aurora MySQL (engine: aurora-mysql)", () => {
     const members = run.ofType(C.member).map((m) => m.inputs);
     expect(members).toHaveLength(2);
     for (const m of members) {
-      expect(m).toMatchObject({ engine: "aurora-mysql", publiclyAccessible: false, monitoringInterval: 15, autoMinorVersionUpgrade: true, caCertIdentifier: "rds-ca-rsa2048-g1" });
+      expect(m).toMatchObject({
+        engine: "aurora-mysql",
+        publiclyAccessible: false,
+        monitoringInterval: 15,
+        autoMinorVersionUpgrade: true,
+        caCertIdentifier: "rds-ca-rsa2048-g1",
+      });
       expect(m.monitoringRoleArn).toMatch(/^arn:aws:iam::/);
     }
   });
 
   test("IAM connect ARN uses the cluster resource id; 8.4 is refused", async () => {
-    expect((await outputOf(db.iamConnectArns.shop!)).value).toBe("arn:aws:rds-db:eu-west-1:123456789012:dbuser:cluster-QRSTUVWXYZ/shop");
+    expect((await outputOf(db.iamConnectArns.shop!)).value).toBe(
+      "arn:aws:rds-db:eu-west-1:123456789012:dbuser:cluster-QRSTUVWXYZ/shop",
+    );
     expect((await outputOf(db.address)).value).toBe("ledger.cluster-abc.eu-west-1.rds.amazonaws.com");
     expect((await outputOf(db.masterUserSecretArn)).value).toMatch(/secret:rds!cluster-1234$/);
     await record(() => {
-      expect(() => new ManagedMySql("ledger2", baseArgs({ engine: "aurora-mysql", engineVersion: "8.4" }))).toThrow(/args\.engineVersion: got "8\.4".*8\.0/s);
+      expect(() => new ManagedMySql("ledger2", baseArgs({ engine: "aurora-mysql", engineVersion: "8.4" }))).toThrow(
+        /args\.engineVersion: got "8\.4".*8\.0/s,
+      );
     });
   });
 });

@@ -8,7 +8,10 @@ import * as YAML from "yaml";
 import { runPlan } from "../../cli/plan-runner";
 import { ConfigError, parseStackConfig } from "../../components/config";
 
-const prod = YAML.parse(fs.readFileSync(path.join(__dirname, "../../Pulumi.prod.yaml"), "utf8")).config as Record<string, unknown>;
+const prod = YAML.parse(fs.readFileSync(path.join(__dirname, "../../Pulumi.prod.yaml"), "utf8")).config as Record<
+  string,
+  unknown
+>;
 const dbs = () => structuredClone(prod["bulwark:databases"]) as Record<string, unknown>[];
 
 function configError(databases: unknown): ConfigError {
@@ -25,18 +28,70 @@ describe("the databases config key", () => {
   test("the prod config parses with the documented defaults filled in", () => {
     const cfg = parseStackConfig(prod);
     expect(cfg.databases).toHaveLength(1);
-    expect(cfg.databases[0]).toMatchObject({ name: "orders", port: 3307, adminUsername: "bulwark_dba", caCertIdentifier: "rds-ca-rsa2048-g1", masterRotationDays: 7 });
-    expect(cfg.databases[0]!.apps[0]).toMatchObject({ name: "shop", host: "%", auth: { type: "iam" }, scope: "database" });
+    expect(cfg.databases[0]).toMatchObject({
+      name: "orders",
+      port: 3307,
+      adminUsername: "bulwark_dba",
+      caCertIdentifier: "rds-ca-rsa2048-g1",
+      masterRotationDays: 7,
+    });
+    expect(cfg.databases[0]!.apps[0]).toMatchObject({
+      name: "shop",
+      host: "%",
+      auth: { type: "iam" },
+      scope: "database",
+    });
   });
 
   test.each([
-    ["an unknown site", (d: Record<string, unknown>) => ({ ...d, site: "paris" }), "bulwark:databases[0].site", /no site named paris/],
-    ["applyVia that is not a client", (d: Record<string, unknown>) => ({ ...d, applyVia: "web-1" }), "bulwark:databases[0].applyVia", /web server, not a client/],
-    ["applyVia that does not exist", (d: Record<string, unknown>) => ({ ...d, applyVia: "app-9" }), "bulwark:databases[0].applyVia", /no server app-9/],
-    ["apps without applyVia", (d: Record<string, unknown>) => ({ ...d, applyVia: undefined }), "bulwark:databases[0].applyVia", /apply path/],
-    ["single-AZ prod", (d: Record<string, unknown>) => ({ ...d, multiAz: false }), "bulwark:databases[0].multiAz", /Multi-AZ/],
-    ["an injected user name", (d: Record<string, unknown>) => ({ ...d, apps: [{ name: "x'; DROP USER root; --", database: "shop", privileges: ["SELECT"] }] }), "bulwark:databases[0].apps[0].name", /lowercase letter/],
-    ["SUPER without a waiver", (d: Record<string, unknown>) => ({ ...d, apps: [{ name: "x", database: "shop", privileges: ["SUPER"], scope: "global" }] }), "bulwark:databases[0].apps[0].waiver", /refused without a waiver/],
+    [
+      "an unknown site",
+      (d: Record<string, unknown>) => ({ ...d, site: "paris" }),
+      "bulwark:databases[0].site",
+      /no site named paris/,
+    ],
+    [
+      "applyVia that is not a client",
+      (d: Record<string, unknown>) => ({ ...d, applyVia: "web-1" }),
+      "bulwark:databases[0].applyVia",
+      /web server, not a client/,
+    ],
+    [
+      "applyVia that does not exist",
+      (d: Record<string, unknown>) => ({ ...d, applyVia: "app-9" }),
+      "bulwark:databases[0].applyVia",
+      /no server app-9/,
+    ],
+    [
+      "apps without applyVia",
+      (d: Record<string, unknown>) => ({ ...d, applyVia: undefined }),
+      "bulwark:databases[0].applyVia",
+      /apply path/,
+    ],
+    [
+      "single-AZ prod",
+      (d: Record<string, unknown>) => ({ ...d, multiAz: false }),
+      "bulwark:databases[0].multiAz",
+      /Multi-AZ/,
+    ],
+    [
+      "an injected user name",
+      (d: Record<string, unknown>) => ({
+        ...d,
+        apps: [{ name: "x'; DROP USER root; --", database: "shop", privileges: ["SELECT"] }],
+      }),
+      "bulwark:databases[0].apps[0].name",
+      /lowercase letter/,
+    ],
+    [
+      "SUPER without a waiver",
+      (d: Record<string, unknown>) => ({
+        ...d,
+        apps: [{ name: "x", database: "shop", privileges: ["SUPER"], scope: "global" }],
+      }),
+      "bulwark:databases[0].apps[0].waiver",
+      /refused without a waiver/,
+    ],
   ])("%s is a ConfigError naming the field, value and fix", (_l, edit, at, fix) => {
     const list = dbs();
     list[0] = edit(list[0]!);
@@ -54,10 +109,23 @@ describe("the prod estate uses ManagedMySql", () => {
     expect(component).toBeDefined();
     const inst = plan.resources.find((r) => r.type === "aws:rds/instance:Instance" && r.name === "orders-db")!;
     expect(inst.parent).toBe(component!.urn);
-    expect(inst.inputs).toMatchObject({ manageMasterUserPassword: true, iamDatabaseAuthenticationEnabled: true, publiclyAccessible: false, multiAz: true, backupRetentionPeriod: 14, port: 3307, instanceClass: "db.r6g.large" });
-    const ingress = plan.resources.filter((r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.parent?.includes("orders-mysql"));
+    expect(inst.inputs).toMatchObject({
+      manageMasterUserPassword: true,
+      iamDatabaseAuthenticationEnabled: true,
+      publiclyAccessible: false,
+      multiAz: true,
+      backupRetentionPeriod: 14,
+      port: 3307,
+      instanceClass: "db.r6g.large",
+    });
+    const ingress = plan.resources.filter(
+      (r) =>
+        r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.parent?.includes("orders-mysql"),
+    );
     expect(ingress).toHaveLength(1);
-    const appSg = plan.resources.find((r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.name === "head-office-app")!;
+    const appSg = plan.resources.find(
+      (r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.name === "head-office-app",
+    )!;
     expect(ingress[0]!.propertyDependencies.referencedSecurityGroupId).toEqual([appSg.urn]);
     const cmd = plan.resources.find((r) => r.type === "command:local:Command" && r.name === "orders-users")!;
     expect(cmd.secretPaths).toContain("environment.BULWARK_PW_ERP_SYNC");
@@ -77,11 +145,16 @@ describe("extra clients by security group id", () => {
     const list = dbs();
     list[0] = { ...list[0], extraClients: [{ label: "rotation-lambda", securityGroupId: "sg-0123456789abcdef0" }] };
     const plan = await runPlan({ stack: "prod", config: { ...prod, "bulwark:databases": list } });
-    const rules = plan.resources.filter((r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.parent?.includes("orders-mysql"));
+    const rules = plan.resources.filter(
+      (r) =>
+        r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.parent?.includes("orders-mysql"),
+    );
     expect(rules.map((r) => r.inputs.referencedSecurityGroupId)).toContain("sg-0123456789abcdef0");
     expect(rules).toHaveLength(2);
     list[0] = { ...list[0], extraClients: [{ label: "x", securityGroupId: "0.0.0.0/0" }] };
     const err = configError(list);
-    expect(err.issues.find((i) => i.path === "bulwark:databases[0].extraClients[0].securityGroupId")?.fix).toMatch(/security group id/);
+    expect(err.issues.find((i) => i.path === "bulwark:databases[0].extraClients[0].securityGroupId")?.fix).toMatch(
+      /security group id/,
+    );
   }, 120_000);
 });

@@ -7,7 +7,15 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderMysqlHardening, type MysqlRoleInput } from "../../components/host/mysql";
-import { assertPrerequisites, errorCode, freePort, makeTestTree, runScript, TestMariadb, type TestPaths } from "./mariadb-server";
+import {
+  assertPrerequisites,
+  errorCode,
+  freePort,
+  makeTestTree,
+  runScript,
+  TestMariadb,
+  type TestPaths,
+} from "./mariadb-server";
 
 jest.setTimeout(120_000);
 
@@ -15,10 +23,15 @@ let db: TestMariadb;
 let paths: TestPaths;
 let role: MysqlRoleInput;
 const WEAK = "legacy123";
-const WAIVER = { reason: "vendor reporting tool until its migration", approver: "security@example.com", expires: "2099-12-31" };
+const WAIVER = {
+  reason: "vendor reporting tool until its migration",
+  approver: "security@example.com",
+  expires: "2099-12-31",
+};
 const env = (stage = "sql") => ({ BULWARK_MYSQL_STAGE: stage, BULWARK_MYSQL_SOCKET: paths.socket });
 /** mysql_native_password's stored form, so the weak password can be planted past the validation plugin. */
-const nativeHash = (pw: string) => "*" + createHash("sha1").update(createHash("sha1").update(pw).digest()).digest("hex").toUpperCase();
+const nativeHash = (pw: string) =>
+  "*" + createHash("sha1").update(createHash("sha1").update(pw).digest()).digest("hex").toUpperCase();
 const out: Record<string, ReturnType<typeof runScript>> = {};
 const login = (user: string, pw: string) => db.tcpSql(user, pw, "SELECT CURRENT_USER()", { tls: true });
 let legacyBefore: ReturnType<TestMariadb["tcpSql"]>;
@@ -32,7 +45,14 @@ beforeAll(async () => {
     flavor: "mariadb",
     bindAddress: "127.0.0.1",
     port: db.port,
-    paths: { configFile: paths.configFile, datadir: paths.datadir, socket: paths.socket, pidFile: paths.pidFile, secureFilePriv: paths.secureFilePriv, secretsDir: paths.secretsDir },
+    paths: {
+      configFile: paths.configFile,
+      datadir: paths.datadir,
+      socket: paths.socket,
+      pidFile: paths.pidFile,
+      secureFilePriv: paths.secureFilePriv,
+      secretsDir: paths.secretsDir,
+    },
     tls: paths.tls,
     apps: [{ name: "shop", database: "shop_db", host: "127.0.0.1", privileges: ["SELECT", "INSERT"] }],
     keepAccounts: [{ user: "keeper", host: "%", waiver: WAIVER }],
@@ -46,7 +66,12 @@ beforeAll(async () => {
   // The leftovers, as an old install has them: weak passwords, global privileges, any host.
   const plant = db.rootSql(
     "SET GLOBAL strict_password_validation = OFF;" +
-      ["legacy", "keeper"].map((u) => `CREATE USER '${u}'@'%' IDENTIFIED BY PASSWORD '${nativeHash(WEAK)}'; GRANT ALL PRIVILEGES ON *.* TO '${u}'@'%' WITH GRANT OPTION;`).join("") +
+      ["legacy", "keeper"]
+        .map(
+          (u) =>
+            `CREATE USER '${u}'@'%' IDENTIFIED BY PASSWORD '${nativeHash(WEAK)}'; GRANT ALL PRIVILEGES ON *.* TO '${u}'@'%' WITH GRANT OPTION;`,
+        )
+        .join("") +
       "SET GLOBAL strict_password_validation = ON;",
   );
   if (plant.status !== 0) throw new Error(`planting leftovers failed: ${plant.stderr}`);
@@ -68,10 +93,14 @@ test("before apply the leftover logs in over TLS, and verify names it (user@host
   expect(legacyBefore.stdout.trim()).toBe("legacy@%");
   expect(out.verifyBefore.status).toBe(1);
   // A fresh install's anonymous users (@localhost, @<hostname>) are listed too; apply deletes those.
-  const unlocked = /^FAIL bulwark undeclared accounts are locked: expected '', got '([^']*)'$/m.exec(out.verifyBefore.stdout)?.[1].split(" ");
+  const unlocked = /^FAIL bulwark undeclared accounts are locked: expected '', got '([^']*)'$/m
+    .exec(out.verifyBefore.stdout)?.[1]
+    .split(" ");
   expect(unlocked).toContain("legacy@%");
   expect(unlocked).not.toContain("keeper@%");
-  expect(out.verifyBefore.stdout).toContain("FAIL bulwark no global privileges or GRANT OPTION outside root: expected '', got 'legacy@%'");
+  expect(out.verifyBefore.stdout).toContain(
+    "FAIL bulwark no global privileges or GRANT OPTION outside root: expected '', got 'legacy@%'",
+  );
   expect(out.verifyBefore.stdout).toMatch(/FAIL mysql-db-07 no % hosts/);
   expect(out.verifyBefore.stdout).not.toContain(WEAK);
 });
@@ -79,7 +108,12 @@ test("before apply the leftover logs in over TLS, and verify names it (user@host
 test("apply locks the leftover, drops nothing, and says so by name", () => {
   expect(out.apply.stdout).toContain("changed: mysql account legacy@% locked");
   expect(out.apply.stdout).not.toMatch(/keeper@%|shop@/);
-  expect(db.rootSql("SELECT CONCAT(User,'@',Host) FROM mysql.global_priv WHERE User IN ('legacy','keeper') ORDER BY User").stdout.trim().split("\n")).toEqual(["keeper@%", "legacy@%"]);
+  expect(
+    db
+      .rootSql("SELECT CONCAT(User,'@',Host) FROM mysql.global_priv WHERE User IN ('legacy','keeper') ORDER BY User")
+      .stdout.trim()
+      .split("\n"),
+  ).toEqual(["keeper@%", "legacy@%"]);
   expect(db.rootSql("SHOW CREATE USER 'legacy'@'%'").stdout).toMatch(/ACCOUNT LOCK/);
 });
 
@@ -95,7 +129,9 @@ test("after apply the leftover cannot log in; declared and kept accounts still w
 test("verify passes after apply, names nothing, and shows the kept account as waived", () => {
   expect(out.verifyAfter.stdout).not.toMatch(/FAIL/);
   expect(out.verifyAfter.status).toBe(0);
-  expect(out.verifyAfter.stdout).toContain(`WAIVED kept account keeper@%: ${WAIVER.reason} (approver ${WAIVER.approver}, expires ${WAIVER.expires})`);
+  expect(out.verifyAfter.stdout).toContain(
+    `WAIVED kept account keeper@%: ${WAIVER.reason} (approver ${WAIVER.approver}, expires ${WAIVER.expires})`,
+  );
   expect(out.verifyAfter.stdout).not.toContain("legacy");
 });
 

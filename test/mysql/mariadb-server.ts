@@ -13,10 +13,14 @@ export const REQUIRED_BINARIES = ["mariadbd", "mariadb-install-db", "mariadb", "
 
 /** Throws (never skips) when the server cannot be started here: CI must fail loudly, not pass quietly. */
 export function assertPrerequisites(env: NodeJS.ProcessEnv = process.env): void {
-  const missing = REQUIRED_BINARIES.filter((b) => spawnSync("/bin/sh", ["-c", `command -v ${b}`], { env }).status !== 0);
+  const missing = REQUIRED_BINARIES.filter(
+    (b) => spawnSync("/bin/sh", ["-c", `command -v ${b}`], { env }).status !== 0,
+  );
   const problems: string[] = [];
-  if (missing.length > 0) problems.push(`missing ${missing.join(", ")}: apt-get install mariadb-server mariadb-client openssl`);
-  if (process.getuid?.() !== 0) problems.push("must run as root (mariadbd switches to the mysql user; unix_socket root login)");
+  if (missing.length > 0)
+    problems.push(`missing ${missing.join(", ")}: apt-get install mariadb-server mariadb-client openssl`);
+  if (process.getuid?.() !== 0)
+    problems.push("must run as root (mariadbd switches to the mysql user; unix_socket root login)");
   if (spawnSync("id", ["mysql"]).status !== 0) problems.push("no 'mysql' OS user: install mariadb-server");
   if (problems.length > 0) {
     throw new Error(`The MariaDB suite cannot run (CI=${process.env.CI ?? "unset"}): ${problems.join("; ")}`);
@@ -34,8 +38,18 @@ export function freePort(): Promise<number> {
   });
 }
 
-function run(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): SpawnSyncReturns<string> {
-  const r = spawnSync(cmd, args, { encoding: "utf8", input: opts.input, env: opts.env ?? process.env, cwd: opts.cwd, timeout: 60_000 });
+function run(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): SpawnSyncReturns<string> {
+  const r = spawnSync(cmd, args, {
+    encoding: "utf8",
+    input: opts.input,
+    env: opts.env ?? process.env,
+    cwd: opts.cwd,
+    timeout: 60_000,
+  });
   if (r.error) throw r.error;
   return r;
 }
@@ -66,7 +80,11 @@ export function makeTestTree(): TestPaths {
   for (const d of ["run", "etc"]) fs.mkdirSync(p(d), { mode: 0o755 });
   fs.chmodSync(p("run"), 0o755);
   must("chown", ["mysql:mysql", p("run")]);
-  const tls = { caFile: p("tls", "ca.pem"), certFile: p("tls", "server-cert.pem"), keyFile: p("tls", "server-key.pem") };
+  const tls = {
+    caFile: p("tls", "ca.pem"),
+    certFile: p("tls", "server-cert.pem"),
+    keyFile: p("tls", "server-key.pem"),
+  };
   return {
     root,
     datadir: p("data"),
@@ -82,26 +100,39 @@ export function makeTestTree(): TestPaths {
 
 export class TestMariadb {
   private child?: ChildProcess;
-  constructor(readonly paths: TestPaths, readonly port: number) {}
+  constructor(
+    readonly paths: TestPaths,
+    readonly port: number,
+  ) {}
 
   /** mariadb-install-db on the temp datadir (creates the anonymous users and `test` schema a fresh install has). */
   installDb(): number {
     const t0 = Date.now();
-    must("mariadb-install-db", ["--no-defaults", "--user=mysql", `--datadir=${this.paths.datadir}`, "--auth-root-authentication-method=socket"]);
+    must("mariadb-install-db", [
+      "--no-defaults",
+      "--user=mysql",
+      `--datadir=${this.paths.datadir}`,
+      "--auth-root-authentication-method=socket",
+    ]);
     return Date.now() - t0;
   }
 
   /** Starts mariadbd with exactly the rendered config file and waits until it answers on the socket. */
   async start(): Promise<number> {
     const t0 = Date.now();
-    this.child = spawn("mariadbd", [`--defaults-file=${this.paths.configFile}`, `--log-error=${this.paths.errorLog}`], { stdio: ["ignore", "ignore", "pipe"] });
+    this.child = spawn("mariadbd", [`--defaults-file=${this.paths.configFile}`, `--log-error=${this.paths.errorLog}`], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     this.child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
     let exited: number | null = null;
     this.child.once("exit", (code) => (exited = code ?? -1));
     for (let i = 0; i < 200; i++) {
       if (exited !== null) throw new Error(`mariadbd exited (${exited}): ${stderr}\n${this.errorLog()}`);
-      if (run("mariadb-admin", ["--no-defaults", "--protocol=socket", "-S", this.paths.socket, "-u", "root", "ping"]).status === 0) {
+      if (
+        run("mariadb-admin", ["--no-defaults", "--protocol=socket", "-S", this.paths.socket, "-u", "root", "ping"])
+          .status === 0
+      ) {
         return Date.now() - t0;
       }
       await new Promise((r) => setTimeout(r, 100));
@@ -137,14 +168,30 @@ export class TestMariadb {
 
   /** root over the unix socket (the only way root gets in after hardening). */
   rootSql(sql: string): SpawnSyncReturns<string> {
-    return run("mariadb", ["--no-defaults", "--protocol=socket", "-S", this.paths.socket, "-u", "root", "-N", "-B", "-e", sql]);
+    return run("mariadb", [
+      "--no-defaults",
+      "--protocol=socket",
+      "-S",
+      this.paths.socket,
+      "-u",
+      "root",
+      "-N",
+      "-B",
+      "-e",
+      sql,
+    ]);
   }
 
   /**
    * A TCP login as `user` on 127.0.0.1. The password goes in a 0600 defaults file, never argv or the environment.
    * `tls: true` verifies the server certificate against the test CA.
    */
-  tcpSql(user: string, password: string | undefined, sql: string, opts: { tls: boolean; extra?: string[] }): SpawnSyncReturns<string> {
+  tcpSql(
+    user: string,
+    password: string | undefined,
+    sql: string,
+    opts: { tls: boolean; extra?: string[] },
+  ): SpawnSyncReturns<string> {
     const file = path.join(this.paths.root, `client-${process.pid}-${Math.random().toString(36).slice(2)}.cnf`);
     const lines = ["[client]", `user=${user}`, "host=127.0.0.1", `port=${this.port}`, "protocol=tcp"];
     if (password !== undefined) lines.push(`password=${password}`);
@@ -159,7 +206,18 @@ export class TestMariadb {
   }
 
   socketSqlAs(user: string, sql: string): SpawnSyncReturns<string> {
-    return run("mariadb", ["--no-defaults", "--protocol=socket", "-S", this.paths.socket, "-u", user, "-N", "-B", "-e", sql]);
+    return run("mariadb", [
+      "--no-defaults",
+      "--protocol=socket",
+      "-S",
+      this.paths.socket,
+      "-u",
+      user,
+      "-N",
+      "-B",
+      "-e",
+      sql,
+    ]);
   }
 }
 
@@ -170,5 +228,7 @@ export function errorCode(r: SpawnSyncReturns<string>): number | undefined {
 }
 
 export function runScript(script: string, env: Record<string, string>): SpawnSyncReturns<string> {
-  return run("bash", ["--norc", "--noprofile", "-c", script], { env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", ...env } });
+  return run("bash", ["--norc", "--noprofile", "-c", script], {
+    env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", ...env },
+  });
 }

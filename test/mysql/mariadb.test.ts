@@ -8,16 +8,28 @@ import * as path from "node:path";
 import { renderMysqlHardening, type MysqlRoleInput } from "../../components/host/mysql";
 import { renderApplyScript } from "../../components/mysql-apply";
 import { MysqlArgsError, renderUserSql } from "../../components/mysql-sql";
-import { assertPrerequisites, errorCode, freePort, makeTestTree, must, runScript, TestMariadb, type TestPaths } from "./mariadb-server";
+import {
+  assertPrerequisites,
+  errorCode,
+  freePort,
+  makeTestTree,
+  must,
+  runScript,
+  TestMariadb,
+  type TestPaths,
+} from "./mariadb-server";
 
 jest.setTimeout(120_000);
-
 
 let db: TestMariadb;
 let paths: TestPaths;
 let role: MysqlRoleInput;
 let rendered: ReturnType<typeof renderMysqlHardening>;
-const before: { anonSocket?: ReturnType<TestMariadb["rootSql"]>; verify?: ReturnType<typeof runScript>; testDb?: string } = {};
+const before: {
+  anonSocket?: ReturnType<TestMariadb["rootSql"]>;
+  verify?: ReturnType<typeof runScript>;
+  testDb?: string;
+} = {};
 let applyRun: ReturnType<typeof runScript>;
 let prepareRun: ReturnType<typeof runScript>;
 let shopPassword = "";
@@ -44,7 +56,12 @@ beforeAll(async () => {
     },
     tls: paths.tls,
     apps: [
-      { name: "shop", database: "shop_db", host: "127.0.0.1", privileges: ["SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "INDEX"] },
+      {
+        name: "shop",
+        database: "shop_db",
+        host: "127.0.0.1",
+        privileges: ["SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "INDEX"],
+      },
       { name: "report", database: "shop_db", host: "127.0.0.0/8", privileges: ["select"] },
     ],
   };
@@ -59,7 +76,9 @@ beforeAll(async () => {
   before.anonSocket = db.socketSqlAs("nobody_here", "SELECT 1");
   before.testDb = db.rootSql("SHOW DATABASES LIKE 'test'").stdout.trim();
   before.verify = runScript(rendered.verify, env());
-  db.rootSql("CREATE DATABASE hr; CREATE TABLE hr.salaries (who VARCHAR(20), pay INT); INSERT INTO hr.salaries VALUES ('ceo', 1)");
+  db.rootSql(
+    "CREATE DATABASE hr; CREATE TABLE hr.salaries (who VARCHAR(20), pay INT); INSERT INTO hr.salaries VALUES ('ceo', 1)",
+  );
 
   const t0 = Date.now();
   applyRun = runScript(rendered.apply, env());
@@ -91,8 +110,12 @@ describe("hardening and secure installation", () => {
 
   test("apply made a host CA and a server certificate for the bind address (no PKI given)", () => {
     expect(prepareRun.stdout).toMatch(/generated a host CA .* for 127\.0\.0\.1/);
-    expect(must("openssl", ["verify", "-CAfile", paths.tls.caFile, paths.tls.certFile]).trim()).toBe(`${paths.tls.certFile}: OK`);
-    expect(must("openssl", ["x509", "-in", paths.tls.certFile, "-noout", "-ext", "subjectAltName"])).toMatch(/IP Address:127\.0\.0\.1/);
+    expect(must("openssl", ["verify", "-CAfile", paths.tls.caFile, paths.tls.certFile]).trim()).toBe(
+      `${paths.tls.certFile}: OK`,
+    );
+    expect(must("openssl", ["x509", "-in", paths.tls.certFile, "-noout", "-ext", "subjectAltName"])).toMatch(
+      /IP Address:127\.0\.0\.1/,
+    );
     const key = fs.statSync(paths.tls.keyFile);
     expect([key.mode & 0o777, key.uid]).toEqual([0o640, 0]);
     expect(fs.statSync(path.join(paths.secretsDir, "tls-ca-key.pem")).mode & 0o777).toBe(0o600);
@@ -109,7 +132,9 @@ describe("hardening and secure installation", () => {
     const again = runScript(rendered.apply, env());
     expect(again.status).toBe(0);
     expect(fs.readFileSync(path.join(paths.secretsDir, "shop.password"), "utf8").trim()).toBe(shopPassword);
-    expect(db.tcpSql("shop", shopPassword, "SELECT CURRENT_USER()", { tls: true }).stdout.trim()).toBe("shop@127.0.0.1");
+    expect(db.tcpSql("shop", shopPassword, "SELECT CURRENT_USER()", { tls: true }).stdout.trim()).toBe(
+      "shop@127.0.0.1",
+    );
     expect(runScript(rendered.verify, env()).status).toBe(0);
   });
 
@@ -144,12 +169,16 @@ describe("passwords", () => {
   });
 
   test("a pre-hashed password cannot bypass the check", () => {
-    const r = db.rootSql("CREATE USER 'weak'@'127.0.0.1' IDENTIFIED BY PASSWORD '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19'");
+    const r = db.rootSql(
+      "CREATE USER 'weak'@'127.0.0.1' IDENTIFIED BY PASSWORD '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19'",
+    );
     expect(errorCode(r)).toBe(1290);
   });
 
   test("control: a strong password is accepted", () => {
-    expect(db.rootSql("CREATE USER 'strong'@'127.0.0.1' IDENTIFIED BY 'correct-Horse-battery-9-staple' REQUIRE SSL").status).toBe(0);
+    expect(
+      db.rootSql("CREATE USER 'strong'@'127.0.0.1' IDENTIFIED BY 'correct-Horse-battery-9-staple' REQUIRE SSL").status,
+    ).toBe(0);
     expect(db.rootSql("DROP USER 'strong'@'127.0.0.1'").status).toBe(0);
   });
 });
@@ -218,7 +247,9 @@ describe("least privilege", () => {
     expect(load.stderr).toMatch(/Access denied for user 'shop'/);
     const local = path.join(paths.root, "local.csv");
     fs.writeFileSync(local, "9,x\n");
-    const r = shop(`LOAD DATA LOCAL INFILE '${local}' INTO TABLE shop_db.orders FIELDS TERMINATED BY ','`, ["--local-infile=1"]);
+    const r = shop(`LOAD DATA LOCAL INFILE '${local}' INTO TABLE shop_db.orders FIELDS TERMINATED BY ','`, [
+      "--local-infile=1",
+    ]);
     expect(errorCode(r)).toBe(4166);
     expect(shop("SELECT COUNT(*) FROM shop_db.orders").stdout.trim()).toBe("1");
   });
@@ -235,19 +266,28 @@ describe("least privilege", () => {
   test("the grants on the server are exactly the declared ones", () => {
     const grants = db.rootSql("SHOW GRANTS FOR 'shop'@'127.0.0.1'").stdout.trim().split("\n");
     expect(grants).toHaveLength(2);
-    expect(grants[0]).toMatch(/^GRANT USAGE ON \*\.\* TO `shop`@`127\.0\.0\.1` IDENTIFIED BY PASSWORD '\*[0-9A-F]{40}' REQUIRE SSL$/);
+    expect(grants[0]).toMatch(
+      /^GRANT USAGE ON \*\.\* TO `shop`@`127\.0\.0\.1` IDENTIFIED BY PASSWORD '\*[0-9A-F]{40}' REQUIRE SSL$/,
+    );
     // `_` escaped so the grant matches shop_db only, not e.g. shopXdb (batch output doubles the backslash)
-    expect(grants[1]).toBe("GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, INDEX ON `shop\\\\_db`.* TO `shop`@`127.0.0.1`");
+    expect(grants[1]).toBe(
+      "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, INDEX ON `shop\\\\_db`.* TO `shop`@`127.0.0.1`",
+    );
   });
 });
 
 describe("SQL injection through config names is rejected before any SQL exists", () => {
-  const schemasNow = () => db.rootSql("SELECT GROUP_CONCAT(SCHEMA_NAME ORDER BY SCHEMA_NAME) FROM information_schema.SCHEMATA").stdout.trim();
+  const schemasNow = () =>
+    db.rootSql("SELECT GROUP_CONCAT(SCHEMA_NAME ORDER BY SCHEMA_NAME) FROM information_schema.SCHEMATA").stdout.trim();
 
   const base = { name: "shop", database: "shop_db", host: "127.0.0.1", privileges: ["SELECT"] };
   test.each([
     ["apps[0].name", { name: "shop'; DROP DATABASE hr; --" }, "shop'; DROP DATABASE hr; --"],
-    ["apps[0].database", { database: "shop_db`.* TO 'x'@'%'; DROP DATABASE hr; --" }, "shop_db`.* TO 'x'@'%'; DROP DATABASE hr; --"],
+    [
+      "apps[0].database",
+      { database: "shop_db`.* TO 'x'@'%'; DROP DATABASE hr; --" },
+      "shop_db`.* TO 'x'@'%'; DROP DATABASE hr; --",
+    ],
     ["apps[0].host", { host: "127.0.0.1' OR '1'='1" }, "127.0.0.1' OR '1'='1"],
     ["apps[0].privileges[0]", { privileges: ["SELECT ON *.* TO 'x'@'%'; --"] }, "SELECT ON *.* TO 'x'@'%'; --"],
   ])("%s", (field, bad, value) => {
@@ -266,8 +306,32 @@ describe("SQL injection through config names is rejected before any SQL exists",
   });
 
   test("the SQL module refuses unvalidated names even when a caller skips its schema", () => {
-    expect(() => renderUserSql({ name: "x' OR 1=1", host: "127.0.0.1", database: "d", privileges: ["SELECT"], scope: "database", auth: { kind: "password" } }, "mariadb")).toThrow();
-    expect(() => renderUserSql({ name: "x", host: "%' --", database: "d", privileges: ["SELECT"], scope: "database", auth: { kind: "password" } }, "mariadb")).toThrow();
+    expect(() =>
+      renderUserSql(
+        {
+          name: "x' OR 1=1",
+          host: "127.0.0.1",
+          database: "d",
+          privileges: ["SELECT"],
+          scope: "database",
+          auth: { kind: "password" },
+        },
+        "mariadb",
+      ),
+    ).toThrow();
+    expect(() =>
+      renderUserSql(
+        {
+          name: "x",
+          host: "%' --",
+          database: "d",
+          privileges: ["SELECT"],
+          scope: "database",
+          auth: { kind: "password" },
+        },
+        "mariadb",
+      ),
+    ).toThrow();
     expect(schemasNow()).toContain("hr");
   });
 });
@@ -279,7 +343,16 @@ describe("the RDS apply path (components/mysql-apply.ts) run against this server
   let adminFile = "";
   const script = () =>
     renderApplyScript({
-      users: [{ name: "billing", host: "127.0.0.1", database: "billing", privileges: ["SELECT", "INSERT", "CREATE"], scope: "database", auth: { kind: "password" } }],
+      users: [
+        {
+          name: "billing",
+          host: "127.0.0.1",
+          database: "billing",
+          privileges: ["SELECT", "INSERT", "CREATE"],
+          scope: "database",
+          auth: { kind: "password" },
+        },
+      ],
     }).script;
   const runApply = (pw: string | undefined) =>
     runScript(script(), {
@@ -292,7 +365,9 @@ describe("the RDS apply path (components/mysql-apply.ts) run against this server
     });
 
   beforeAll(() => {
-    const r = db.rootSql(`CREATE USER 'rds_admin'@'127.0.0.1' IDENTIFIED BY '${adminPassword}' REQUIRE SSL; GRANT ALL PRIVILEGES ON *.* TO 'rds_admin'@'127.0.0.1' WITH GRANT OPTION`);
+    const r = db.rootSql(
+      `CREATE USER 'rds_admin'@'127.0.0.1' IDENTIFIED BY '${adminPassword}' REQUIRE SSL; GRANT ALL PRIVILEGES ON *.* TO 'rds_admin'@'127.0.0.1' WITH GRANT OPTION`,
+    );
     if (r.status !== 0) throw new Error(r.stderr);
     adminFile = path.join(paths.root, "admin.cnf");
     fs.writeFileSync(adminFile, `[client]\nuser=rds_admin\npassword=${adminPassword}\n`, { mode: 0o600 });
@@ -317,18 +392,34 @@ describe("the RDS apply path (components/mysql-apply.ts) run against this server
       expect(r.stdout + r.stderr).not.toContain(secret);
       expect(script()).not.toContain(secret);
     }
-    const work = db.tcpSql("billing", appPassword, "CREATE TABLE billing.inv (n INT); INSERT INTO billing.inv VALUES (7); SELECT n FROM billing.inv", { tls: true });
+    const work = db.tcpSql(
+      "billing",
+      appPassword,
+      "CREATE TABLE billing.inv (n INT); INSERT INTO billing.inv VALUES (7); SELECT n FROM billing.inv",
+      { tls: true },
+    );
     expect(work.stderr).toBe("");
     expect(work.stdout.trim()).toBe("7");
     expect(errorCode(db.tcpSql("billing", appPassword, "SELECT 1", { tls: false }))).toBe(1045);
-    expect(errorCode(db.tcpSql("billing", appPassword, "CREATE USER 'x'@'127.0.0.1' IDENTIFIED BY 'correct-Horse-battery-9-staple'", { tls: true }))).toBe(1227);
+    expect(
+      errorCode(
+        db.tcpSql(
+          "billing",
+          appPassword,
+          "CREATE USER 'x'@'127.0.0.1' IDENTIFIED BY 'correct-Horse-battery-9-staple'",
+          { tls: true },
+        ),
+      ),
+    ).toBe(1227);
     expect(errorCode(db.tcpSql("billing", appPassword, "SELECT * FROM shop_db.orders", { tls: true }))).toBe(1142);
   });
 
   test("a re-run keeps the current password (after the first run, rotation owns it)", () => {
     const r = runApply("Different-Passw0rd-from-state!");
     expect(r.status).toBe(0);
-    expect(db.tcpSql("billing", appPassword, "SELECT CURRENT_USER()", { tls: true }).stdout.trim()).toBe("billing@127.0.0.1");
+    expect(db.tcpSql("billing", appPassword, "SELECT CURRENT_USER()", { tls: true }).stdout.trim()).toBe(
+      "billing@127.0.0.1",
+    );
   });
 
   test("the server enforces the password policy on this path too", () => {

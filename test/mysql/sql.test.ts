@@ -45,14 +45,19 @@ describe("validation", () => {
   });
 
   test("privileges are normalised; ALL becomes ALL PRIVILEGES and needs a waiver", () => {
-    expect(appGrantSchema.parse({ name: "a", database: "d", privileges: ["select", " create  view "] }).privileges).toEqual(["SELECT", "CREATE VIEW"]);
+    expect(
+      appGrantSchema.parse({ name: "a", database: "d", privileges: ["select", " create  view "] }).privileges,
+    ).toEqual(["SELECT", "CREATE VIEW"]);
     const r = appGrantSchema.safeParse({ name: "a", database: "d", privileges: ["all"] }, { reportInput: true });
     expect(r.success).toBe(false);
     expect(JSON.stringify(r.error?.issues)).toMatch(/ALL PRIVILEGES is refused without a waiver/);
   });
 
   test("the role schema parses its own output to the same value (the host bundle re-parses it)", () => {
-    const once = mysqlRoleSchema.parse({ bindAddress: "10.0.1.5", apps: [{ name: "a", database: "d", host: "10.0.2.0/24", privileges: ["select"] }] });
+    const once = mysqlRoleSchema.parse({
+      bindAddress: "10.0.1.5",
+      apps: [{ name: "a", database: "d", host: "10.0.2.0/24", privileges: ["select"] }],
+    });
     expect(mysqlRoleSchema.parse(once)).toEqual(once);
     expect(renderMysqlHardening(once).apply).toBe(renderMysqlHardening(mysqlRoleSchema.parse(once)).apply);
   });
@@ -61,13 +66,29 @@ describe("validation", () => {
     for (const bindAddress of ["0.0.0.0", "8.8.8.8", "::", "db.example.com"]) {
       expect(() => renderMysqlHardening({ bindAddress })).toThrow(/bindAddress: got/);
     }
-    expect(() => renderMysqlHardening({ bindAddress: "10.0.0.5", apps: [{ name: "a", database: "d", host: "%", privileges: ["SELECT"] }] })).toThrow(/mysql-db-07/);
-    expect(() => renderMysqlHardening({ bindAddress: "10.0.0.5", apps: [{ name: "a", database: "d", host: "10.0.0.9", privileges: ["SELECT"], auth: "unix_socket" }] })).toThrow(/host: localhost/);
+    expect(() =>
+      renderMysqlHardening({
+        bindAddress: "10.0.0.5",
+        apps: [{ name: "a", database: "d", host: "%", privileges: ["SELECT"] }],
+      }),
+    ).toThrow(/mysql-db-07/);
+    expect(() =>
+      renderMysqlHardening({
+        bindAddress: "10.0.0.5",
+        apps: [{ name: "a", database: "d", host: "10.0.0.9", privileges: ["SELECT"], auth: "unix_socket" }],
+      }),
+    ).toThrow(/host: localhost/);
   });
 });
 
 describe("rendering", () => {
-  const base = { name: "app", host: "10.0.1.0/255.255.255.0", database: "app_db", privileges: ["SELECT", "INSERT"] as const, scope: "database" as const };
+  const base = {
+    name: "app",
+    host: "10.0.1.0/255.255.255.0",
+    database: "app_db",
+    privileges: ["SELECT", "INSERT"] as const,
+    scope: "database" as const,
+  };
 
   test("IAM users exist only on MySQL (RDS), with TLS required", () => {
     expect(renderUserSql({ ...base, auth: { kind: "iam" } }, "mysql")).toContain(
@@ -77,12 +98,19 @@ describe("rendering", () => {
   });
 
   test("unix_socket users per flavor, no TLS clause (local socket)", () => {
-    expect(renderUserSql({ ...base, host: "localhost", auth: { kind: "unix_socket" } }, "mariadb")[1]).toBe("CREATE USER IF NOT EXISTS 'app'@'localhost' IDENTIFIED VIA unix_socket;");
-    expect(renderUserSql({ ...base, host: "localhost", auth: { kind: "unix_socket" } }, "mysql")[1]).toBe("CREATE USER IF NOT EXISTS 'app'@'localhost' IDENTIFIED WITH auth_socket;");
+    expect(renderUserSql({ ...base, host: "localhost", auth: { kind: "unix_socket" } }, "mariadb")[1]).toBe(
+      "CREATE USER IF NOT EXISTS 'app'@'localhost' IDENTIFIED VIA unix_socket;",
+    );
+    expect(renderUserSql({ ...base, host: "localhost", auth: { kind: "unix_socket" } }, "mysql")[1]).toBe(
+      "CREATE USER IF NOT EXISTS 'app'@'localhost' IDENTIFIED WITH auth_socket;",
+    );
   });
 
   test("grants: revoke everything, then exactly the declared list; GRANT OPTION becomes WITH GRANT OPTION", () => {
-    const sql = renderUserSql({ ...base, privileges: ["SELECT", "GRANT OPTION"], auth: { kind: "password" } }, "mariadb");
+    const sql = renderUserSql(
+      { ...base, privileges: ["SELECT", "GRANT OPTION"], auth: { kind: "password" } },
+      "mariadb",
+    );
     expect(sql.slice(-2)).toEqual([
       "REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'app'@'10.0.1.0/255.255.255.0';",
       "GRANT SELECT ON `app\\_db`.* TO 'app'@'10.0.1.0/255.255.255.0' WITH GRANT OPTION;",
@@ -91,7 +119,9 @@ describe("rendering", () => {
 
   test("secure installation per flavor", () => {
     expect(renderSecureInstallationSql("mariadb")).toContain("DELETE FROM mysql.global_priv WHERE User = '';");
-    expect(renderSecureInstallationSql("mysql")).toContain("ALTER USER 'root'@'localhost' IDENTIFIED WITH auth_socket;");
+    expect(renderSecureInstallationSql("mysql")).toContain(
+      "ALTER USER 'root'@'localhost' IDENTIFIED WITH auth_socket;",
+    );
   });
 
   test("MySQL flavor: options MySQL 8 dropped are loose-, validate_password is installed, no MariaDB plugins", () => {
@@ -112,7 +142,12 @@ describe("rendering", () => {
   });
 
   test("the RDS apply script: password env var per password user, SQL in a quoted heredoc, nothing on argv", () => {
-    const { script, sql } = renderApplyScript({ users: [{ ...base, host: "%", auth: { kind: "password" } }, { ...base, name: "api", host: "%", auth: { kind: "iam" } }] });
+    const { script, sql } = renderApplyScript({
+      users: [
+        { ...base, host: "%", auth: { kind: "password" } },
+        { ...base, name: "api", host: "%", auth: { kind: "iam" } },
+      ],
+    });
     expect(passwordEnvVar("app")).toBe("BULWARK_PW_APP");
     expect(script).toContain('"$(hexenv "$BULWARK_PW_APP")"');
     expect(script).not.toContain("BULWARK_PW_API");
@@ -127,11 +162,23 @@ describe("rendered scripts pass shellcheck", () => {
   const scripts: [string, string][] = [];
   for (const flavor of ["mariadb", "mysql"] as const) {
     for (const generate of [true, false]) {
-      const r = renderMysqlHardening({ flavor, bindAddress: "10.0.0.1", tls: { generateIfMissing: generate }, apps: [{ name: "a", database: "d", host: "10.0.0.2", privileges: ["SELECT"] }] });
+      const r = renderMysqlHardening({
+        flavor,
+        bindAddress: "10.0.0.1",
+        tls: { generateIfMissing: generate },
+        apps: [{ name: "a", database: "d", host: "10.0.0.2", privileges: ["SELECT"] }],
+      });
       scripts.push([`${flavor} apply (generate ${generate})`, r.apply], [`${flavor} verify`, r.verify]);
     }
   }
-  scripts.push(["RDS apply", renderApplyScript({ users: [{ name: "a", host: "%", database: "d", privileges: ["SELECT"], scope: "database", auth: { kind: "password" } }] }).script]);
+  scripts.push([
+    "RDS apply",
+    renderApplyScript({
+      users: [
+        { name: "a", host: "%", database: "d", privileges: ["SELECT"], scope: "database", auth: { kind: "password" } },
+      ],
+    }).script,
+  ]);
   test.each(scripts)("%s", (_name, script) => {
     const r = spawnSync("shellcheck", ["-s", "bash", "-"], { input: script, encoding: "utf8" });
     if (r.error) throw r.error; // shellcheck is a CI prerequisite (.ci/run installs it)

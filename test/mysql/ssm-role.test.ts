@@ -13,7 +13,12 @@ import { type PlannedResource, runPlan, type PlanResult } from "../../cli/plan-r
 import { parseStackConfig } from "../../components/config";
 import { DB_PORT } from "../../components/estate";
 import { renderMysqlHardening } from "../../components/host/mysql";
-import { MYSQL_ROLE_DIR, MysqlHostRole, mysqlRoleDocument, renderMysqlRoleScript } from "../../components/host/ssm-role";
+import {
+  MYSQL_ROLE_DIR,
+  MysqlHostRole,
+  mysqlRoleDocument,
+  renderMysqlRoleScript,
+} from "../../components/host/ssm-role";
 import { record } from "../components/harness";
 
 const DOC = "aws:ssm/document:Document";
@@ -21,17 +26,30 @@ const ASSOC = "aws:ssm/association:Association";
 const ROLE = "bulwark:host:MysqlRole";
 const SERVER = "bulwark:compute:HardenedServer";
 
-const prodRaw = YAML.parse(fs.readFileSync(path.join(__dirname, "../../Pulumi.prod.yaml"), "utf8")).config as Record<string, unknown>;
+const prodRaw = YAML.parse(fs.readFileSync(path.join(__dirname, "../../Pulumi.prod.yaml"), "utf8")).config as Record<
+  string,
+  unknown
+>;
 const prod = parseStackConfig(prodRaw);
-const dbServers = prod.sites.flatMap((s) => s.servers.filter((v) => v.role === "db").map((v) => ({ site: s.name, ...v })));
+const dbServers = prod.sites.flatMap((s) =>
+  s.servers.filter((v) => v.role === "db").map((v) => ({ site: s.name, ...v })),
+);
 
-interface Doc { schemaVersion: string; mainSteps: { action: string; inputs: { runCommand: string[] } }[] }
-const scriptOf = (doc: PlannedResource) => (JSON.parse(String(doc.inputs.content)) as Doc).mainSteps[0]!.inputs.runCommand.join("\n") + "\n";
+interface Doc {
+  schemaVersion: string;
+  mainSteps: { action: string; inputs: { runCommand: string[] } }[];
+}
+const scriptOf = (doc: PlannedResource) =>
+  (JSON.parse(String(doc.inputs.content)) as Doc).mainSteps[0]!.inputs.runCommand.join("\n") + "\n";
 
 /** The role's files as the script encodes them: `put DEST MODE OWNER GROUP 'base64'`. */
 function encodedFiles(script: string) {
   return [...script.matchAll(/^put "([^"]+)" (\d{4}) (\w+) (\w+) '([A-Za-z0-9+/=]+)'$/gm)].map((m) => ({
-    dest: m[1]!, mode: m[2]!, owner: m[3]!, group: m[4]!, content: Buffer.from(m[5]!, "base64").toString(),
+    dest: m[1]!,
+    mode: m[2]!,
+    owner: m[3]!,
+    group: m[4]!,
+    content: Buffer.from(m[5]!, "base64").toString(),
   }));
 }
 
@@ -64,7 +82,11 @@ describe("prod db servers get the MySQL role through SSM", () => {
       expect(Buffer.byteLength(String(docs[0]!.inputs.content))).toBeLessThan(64 * 1024);
       // The association runs this document on this server's instance, at creation and daily.
       const instance = childrenOf(server.urn, "aws:ec2/instance:Instance")[0]!;
-      expect(assocs[0]!.inputs).toMatchObject({ complianceSeverity: "CRITICAL", scheduleExpression: "rate(1 day)", applyOnlyAtCronInterval: false });
+      expect(assocs[0]!.inputs).toMatchObject({
+        complianceSeverity: "CRITICAL",
+        scheduleExpression: "rate(1 day)",
+        applyOnlyAtCronInterval: false,
+      });
       expect(assocs[0]!.inputs.name).toBe(docs[0]!.inputs.name ?? docs[0]!.name);
       const targets = assocs[0]!.inputs.targets as { key: string; values: string[] }[];
       expect(targets).toHaveLength(1);
@@ -75,15 +97,23 @@ describe("prod db servers get the MySQL role through SSM", () => {
   });
 
   test("non-db servers and the bastion have no role, document or association", () => {
-    const under = (r: PlannedResource, ancestor: string): boolean => r.parent === ancestor || (r.parent !== undefined && under(byUrn(r.parent)!, ancestor));
+    const under = (r: PlannedResource, ancestor: string): boolean =>
+      r.parent === ancestor || (r.parent !== undefined && under(byUrn(r.parent)!, ancestor));
     const servers = plan.resources.filter((r) => r.type === SERVER);
-    const nonDb = servers.filter((s) => (childrenOf(s.urn, "aws:ec2/instance:Instance")[0]!.inputs.tags as Record<string, string>)["bulwark:role"] !== "db");
+    const nonDb = servers.filter(
+      (s) =>
+        (childrenOf(s.urn, "aws:ec2/instance:Instance")[0]!.inputs.tags as Record<string, string>)["bulwark:role"] !==
+        "db",
+    );
     expect(nonDb.length).toBe(servers.length - dbServers.length);
     expect(nonDb.some((s) => s.name.endsWith("-bastion"))).toBe(prod.adminAccess.mode === "bastion");
     for (const s of nonDb) {
-      expect(plan.resources.filter((r) => [ROLE, DOC, ASSOC].includes(r.type) && under(r, s.urn)).map((r) => r.name)).toEqual([]);
+      expect(
+        plan.resources.filter((r) => [ROLE, DOC, ASSOC].includes(r.type) && under(r, s.urn)).map((r) => r.name),
+      ).toEqual([]);
     }
-    for (const r of plan.resources.filter((x) => x.type === ROLE)) expect(nonDb.map((s) => s.urn)).not.toContain(r.parent);
+    for (const r of plan.resources.filter((x) => x.type === ROLE))
+      expect(nonDb.map((s) => s.urn)).not.toContain(r.parent);
   });
 
   test("the document's script is the role for the server's platform, bash -n and shellcheck clean", () => {
@@ -107,18 +137,21 @@ describe("prod db servers get the MySQL role through SSM", () => {
     }
   });
 
-  test.each([["amazon"], ["debian"]] as const)("%s: the encoded files decode byte-identical to renderMysqlHardening", (platform) => {
-    const input = { platform, bindAddress: "auto", port: DB_PORT };
-    const role = renderMysqlHardening(input);
-    const files = encodedFiles(renderMysqlRoleScript(input));
-    expect(files).toEqual([
-      { dest: "$CONF", mode: "0640", owner: "root", group: "mysql", content: role.files[0]!.content },
-      { dest: "$DIR/lib/50-mysql.apply.sh", mode: "0700", owner: "root", group: "root", content: role.apply },
-      { dest: "$DIR/lib/mysql.verify.sh", mode: "0700", owner: "root", group: "root", content: role.verify },
-    ]);
-    expect(role.files).toHaveLength(1);
-    expect(renderMysqlRoleScript(input)).toContain(`CONF="$ROOT"'${role.files[0]!.path}'`);
-  });
+  test.each([["amazon"], ["debian"]] as const)(
+    "%s: the encoded files decode byte-identical to renderMysqlHardening",
+    (platform) => {
+      const input = { platform, bindAddress: "auto", port: DB_PORT };
+      const role = renderMysqlHardening(input);
+      const files = encodedFiles(renderMysqlRoleScript(input));
+      expect(files).toEqual([
+        { dest: "$CONF", mode: "0640", owner: "root", group: "mysql", content: role.files[0]!.content },
+        { dest: "$DIR/lib/50-mysql.apply.sh", mode: "0700", owner: "root", group: "root", content: role.apply },
+        { dest: "$DIR/lib/mysql.verify.sh", mode: "0700", owner: "root", group: "root", content: role.verify },
+      ]);
+      expect(role.files).toHaveLength(1);
+      expect(renderMysqlRoleScript(input)).toContain(`CONF="$ROOT"'${role.files[0]!.path}'`);
+    },
+  );
 
   test("AIDE is re-baselined only after this run's own approved changes (install or config), and only after verify passed", () => {
     const script = renderMysqlRoleScript({ platform: "debian", bindAddress: "auto", port: DB_PORT });
@@ -128,7 +161,9 @@ describe("prod db servers get the MySQL role through SSM", () => {
     const rebaseline = at(/aide --config '\/etc\/bulwark\/aide\.conf' --init/);
     expect(verify).toBeGreaterThan(0);
     expect(rebaseline).toBeGreaterThan(verify);
-    expect(lines[rebaseline - 1]).toMatch(/^if \[ "\$approved" = 1 \] && \[ -s '\/var\/lib\/bulwark\/aide\/aide\.db' \]; then$/);
+    expect(lines[rebaseline - 1]).toMatch(
+      /^if \[ "\$approved" = 1 \] && \[ -s '\/var\/lib\/bulwark\/aide\/aide\.db' \]; then$/,
+    );
     // approved is set by an install or a config change, never by a no-op daily run
     expect(lines.filter((l) => /approved=1/.test(l))).toHaveLength(2);
     expect(script).toMatch(/could not install mariadb-server"; approved=1; fi/);
@@ -136,7 +171,8 @@ describe("prod db servers get the MySQL role through SSM", () => {
   });
   test("run against a temp root: writes the config and hooks with the intended content, modes and owners, nothing else", () => {
     if (process.getuid?.() !== 0) throw new Error("run as root: the script sets root:mysql ownership");
-    if (spawnSync("getent", ["group", "mysql"]).status !== 0) throw new Error("no mysql group: apt-get install mariadb-server (test/mysql prerequisites)");
+    if (spawnSync("getent", ["group", "mysql"]).status !== 0)
+      throw new Error("no mysql group: apt-get install mariadb-server (test/mysql prerequisites)");
     const input = { platform: "amazon", bindAddress: "auto", port: DB_PORT } as const;
     const role = renderMysqlHardening(input);
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "bulwark-ssm-root-"));
@@ -167,7 +203,11 @@ describe("prod db servers get the MySQL role through SSM", () => {
   });
 
   test("no secret in the document: passwords are generated on the host, never rendered", () => {
-    const input = { platform: "amazon", bindAddress: "auto", apps: [{ name: "shop", host: "10.0.0.0/255.255.0.0", database: "shop", privileges: ["SELECT"] }] };
+    const input = {
+      platform: "amazon",
+      bindAddress: "auto",
+      apps: [{ name: "shop", host: "10.0.0.0/255.255.0.0", database: "shop", privileges: ["SELECT"] }],
+    };
     const doc = mysqlRoleDocument(input);
     const files = encodedFiles(renderMysqlRoleScript(input));
     const decoded = files.map((f) => f.content).join("\n");
@@ -179,7 +219,12 @@ describe("prod db servers get the MySQL role through SSM", () => {
     expect(decoded).not.toMatch(/MYSQL_PWD=|--password[= ]|-u \w+ -p/);
     for (const d of plan.resources.filter((r) => r.type === DOC && byUrn(r.parent)?.type === ROLE)) {
       expect(d.secretPaths ?? []).toEqual([]);
-      expect(scriptOf(d) + encodedFiles(scriptOf(d)).map((f) => f.content).join("")).not.toMatch(/IDENTIFIED (BY|WITH \w+ (AS|BY)) '[^,]|MYSQL_PWD=/i);
+      expect(
+        scriptOf(d) +
+          encodedFiles(scriptOf(d))
+            .map((f) => f.content)
+            .join(""),
+      ).not.toMatch(/IDENTIFIED (BY|WITH \w+ (AS|BY)) '[^,]|MYSQL_PWD=/i);
     }
     expect(doc).not.toMatch(/enrolment|SecureString/);
   });
@@ -218,6 +263,8 @@ describe("MysqlHostRole args", () => {
   });
 
   test("a bad schedule is refused with the fix", () => {
-    expect(() => new MysqlHostRole("db", { instanceId: "i-1", mysql: { bindAddress: "auto" }, schedule: "daily" })).toThrow(/schedule[\s\S]*rate\(1 day\)/);
+    expect(
+      () => new MysqlHostRole("db", { instanceId: "i-1", mysql: { bindAddress: "auto" }, schedule: "daily" }),
+    ).toThrow(/schedule[\s\S]*rate\(1 day\)/);
   });
 });

@@ -10,24 +10,38 @@ const fx = (f: string) => join(__dirname, "..", "fixtures", f);
 const LEGACY = "urn:pulumi:prod::bulwark::aws:ec2/instance:Instance::legacy-app";
 const LEGACY_SG = "urn:pulumi:prod::bulwark::aws:ec2/securityGroup:SecurityGroup::legacy-app-sg";
 const blocking = (r: ReturnType<typeof runCheck>, urn: string) =>
-  [...new Set(r.findings.filter((f) => f.urn === urn && f.enforcement === "mandatory" && !f.waived).map((f) => f.policy))].sort();
+  [
+    ...new Set(
+      r.findings.filter((f) => f.urn === urn && f.enforcement === "mandatory" && !f.waived).map((f) => f.policy),
+    ),
+  ].sort();
 
 describe("the postmortem server is blocked by the controls it lacks", () => {
   const report = runCheck("state", fx("state-postmortem.v4.json"));
 
   test("instance: public IP, IMDSv1, unencrypted root, not SSM-managed", () => {
     expect(blocking(report, LEGACY)).toEqual(
-      expect.arrayContaining([PolicyNames.instancePublicIp, PolicyNames.instanceImdsv2, PolicyNames.instanceEncryptedVolumes, PolicyNames.instanceSsmManaged]),
+      expect.arrayContaining([
+        PolicyNames.instancePublicIp,
+        PolicyNames.instanceImdsv2,
+        PolicyNames.instanceEncryptedVolumes,
+        PolicyNames.instanceSsmManaged,
+      ]),
     );
   });
 
   test("firewall: SSH, the remote-access app and MySQL open to the internet", () => {
-    const sg = report.findings.filter((f) => f.urn === LEGACY_SG && f.enforcement === "mandatory").map((f) => f.message).join("\n");
+    const sg = report.findings
+      .filter((f) => f.urn === LEGACY_SG && f.enforcement === "mandatory")
+      .map((f) => f.message)
+      .join("\n");
     for (const port of ["22", "3389", "3306"]) expect(sg).toMatch(new RegExp(`\\b${port}\\b.*0\\.0\\.0\\.0/0`));
   });
 
   test("the hardened part of the same estate has no blocking finding", () => {
-    const others = report.findings.filter((f) => f.urn && !f.urn.includes("legacy-app") && f.enforcement === "mandatory");
+    const others = report.findings.filter(
+      (f) => f.urn && !f.urn.includes("legacy-app") && f.enforcement === "mandatory",
+    );
     expect(others).toEqual([]);
   });
 
@@ -42,10 +56,17 @@ describe("the postmortem server is blocked by the controls it lacks", () => {
   test("SARIF results point at the recorded source position", () => {
     const sarif = toSarif(report);
     const r = sarif.runs[0].results!.find((x) => x.locations![0].logicalLocations?.[0].fullyQualifiedName === LEGACY)!;
-    expect(r.locations![0].physicalLocation).toMatchObject({ artifactLocation: { uri: "components/server.ts" }, region: { startLine: 112, startColumn: 22 } });
+    expect(r.locations![0].physicalLocation).toMatchObject({
+      artifactLocation: { uri: "components/server.ts" },
+      region: { startLine: 112, startColumn: 22 },
+    });
     // one rule per policy of the pack
-    expect(new Set(sarif.runs[0].tool.driver.rules!.map((x) => x.id)).size).toBe(sarif.runs[0].tool.driver.rules!.length);
-    expect(sarif.runs[0].tool.driver.rules!.map((x) => x.id)).toEqual(expect.arrayContaining(Object.values(PolicyNames)));
+    expect(new Set(sarif.runs[0].tool.driver.rules!.map((x) => x.id)).size).toBe(
+      sarif.runs[0].tool.driver.rules!.length,
+    );
+    expect(sarif.runs[0].tool.driver.rules!.map((x) => x.id)).toEqual(
+      expect.arrayContaining(Object.values(PolicyNames)),
+    );
   });
 });
 
@@ -68,11 +89,20 @@ describe("waivers written as tags (the components' contract) are honoured", () =
 
   test("with a valid waiver it is reported as waived and passes; an expired one blocks again", () => {
     const { copy, i } = relax();
-    const waiver = { policy: PolicyNames.instanceImdsv2, reason: "vendor agent reads IMDSv1 until upgrade", approver: "secops@example.com", expires: "2099-06-30" };
+    const waiver = {
+      policy: PolicyNames.instanceImdsv2,
+      reason: "vendor agent reads IMDSv1 until upgrade",
+      approver: "secops@example.com",
+      expires: "2099-06-30",
+    };
     i.props.tags = { ...(i.props.tags as object), ...waiverTags([waiver]) };
     const r = checkResources(copy, { kind: "state" });
     expect(r.verdict).toBe("pass");
-    expect(r.findings.find((f) => f.urn === inst.urn)!.waived).toEqual({ reason: waiver.reason, approver: waiver.approver, expires: waiver.expires });
+    expect(r.findings.find((f) => f.urn === inst.urn)!.waived).toEqual({
+      reason: waiver.reason,
+      approver: waiver.approver,
+      expires: waiver.expires,
+    });
     expect(r.summary.waived).toBe(1);
     const expired = checkResources(copy, { kind: "state" }, undefined, new Date("2100-01-01T00:00:00Z"));
     expect(expired.verdict).toBe("fail");
@@ -81,7 +111,14 @@ describe("waivers written as tags (the components' contract) are honoured", () =
 
 describe("policy config", () => {
   test("levels: all first, then per policy; properties merged", () => {
-    const c = parsePolicyConfig(JSON.stringify({ [PolicyNames.rdsPublic]: "advisory", all: { enforcementLevel: "mandatory", hopLimit: 2 }, environments: ["org/env"] }), "c.json");
+    const c = parsePolicyConfig(
+      JSON.stringify({
+        [PolicyNames.rdsPublic]: "advisory",
+        all: { enforcementLevel: "mandatory", hopLimit: 2 },
+        environments: ["org/env"],
+      }),
+      "c.json",
+    );
     expect(c.levels[PolicyNames.rdsPublic]).toBe("advisory");
     expect(c.levels[PolicyNames.instanceImdsv2]).toBe("mandatory");
     expect(c.properties).toEqual({ hopLimit: 2 });
@@ -89,7 +126,11 @@ describe("policy config", () => {
   });
   test("a disabled policy reports nothing and has no SARIF rule", () => {
     const r = runCheck("state", fx("state-postmortem.v4.json"));
-    const off = checkResources(loadResources("state", fx("state-postmortem.v4.json")), { kind: "state" }, parsePolicyConfig(`{"${PolicyNames.instancePublicIp}": "disabled"}`, "c.json"));
+    const off = checkResources(
+      loadResources("state", fx("state-postmortem.v4.json")),
+      { kind: "state" },
+      parsePolicyConfig(`{"${PolicyNames.instancePublicIp}": "disabled"}`, "c.json"),
+    );
     expect(r.findings.some((f) => f.policy === PolicyNames.instancePublicIp)).toBe(true);
     expect(off.findings.some((f) => f.policy === PolicyNames.instancePublicIp)).toBe(false);
     expect(off.policies.some((p) => p.name === PolicyNames.instancePublicIp)).toBe(false);
@@ -97,7 +138,9 @@ describe("policy config", () => {
   test("bad values are InputErrors (exit 2)", () => {
     expect(() => parsePolicyConfig("[1]", "c.json")).toThrow(InputError);
     expect(() => parsePolicyConfig('{"all": 3}', "c.json")).toThrow(/use a level/);
-    expect(() => checkResources([], { kind: "state" }, parsePolicyConfig('{"all": {"hopLimit": 0}}', "c.json"))).toThrow(InputError);
+    expect(() =>
+      checkResources([], { kind: "state" }, parsePolicyConfig('{"all": {"hopLimit": 0}}', "c.json")),
+    ).toThrow(InputError);
   });
 });
 
@@ -105,7 +148,9 @@ test("check reads what the fixtures really contain (no hard-coded verdict)", () 
   const doc = JSON.parse(readFileSync(fx("state-clean.v3.json"), "utf8"));
   const rds = doc.deployment.resources.find((r: { type: string }) => r.type === "aws:rds/instance:Instance");
   rds.outputs.publiclyAccessible = true;
-  const resources = loadResources("state", fx("state-clean.v3.json")).map((r) => (r.urn === rds.urn ? { ...r, props: { ...r.props, publiclyAccessible: true } } : r));
+  const resources = loadResources("state", fx("state-clean.v3.json")).map((r) =>
+    r.urn === rds.urn ? { ...r, props: { ...r.props, publiclyAccessible: true } } : r,
+  );
   const r = checkResources(resources, { kind: "state" });
   expect(blocking(r, rds.urn)).toContain(PolicyNames.rdsPublic);
 });

@@ -44,14 +44,46 @@ test("plan: --config and --config-file are one option; -o writes the file; --sta
 });
 
 test("host render refuses flags it would ignore", async () => {
-  const gz = await bulwark(["host", "render", "--os", "debian-12", "--config", HOST, "--out", join(tmp, "b"), "--gzip-base64"]);
+  const gz = await bulwark([
+    "host",
+    "render",
+    "--os",
+    "debian-12",
+    "--config",
+    HOST,
+    "--out",
+    join(tmp, "b"),
+    "--gzip-base64",
+  ]);
   expect(gz.code).toBe(2);
   expect(gz.stderr).toMatch(/--gzip-base64 needs --format cloud-init/);
-  const outDir = await bulwark(["host", "render", "--os", "debian-12", "--config", HOST, "--format", "cloud-init", "--out", join(tmp, "c")]);
+  const outDir = await bulwark([
+    "host",
+    "render",
+    "--os",
+    "debian-12",
+    "--config",
+    HOST,
+    "--format",
+    "cloud-init",
+    "--out",
+    join(tmp, "c"),
+  ]);
   expect(outDir.code).toBe(2);
   expect(outDir.stderr).toMatch(/--out writes a bundle directory/);
   const file = join(tmp, "user-data.yaml");
-  const ok = await bulwark(["host", "render", "--os", "debian-12", "--config", HOST, "--format", "cloud-init", "-o", file]);
+  const ok = await bulwark([
+    "host",
+    "render",
+    "--os",
+    "debian-12",
+    "--config",
+    HOST,
+    "--format",
+    "cloud-init",
+    "-o",
+    file,
+  ]);
   expect(ok.code).toBe(0);
   expect(readFileSync(file, "utf8")).toMatch(/^#cloud-config/);
 });

@@ -41,11 +41,41 @@ const CASES: Record<string, string[]> = {
   postmortemStateText: ["check", "--state", fx("state-postmortem.v4.json")],
   postmortemPreview: ["check", "--preview", fx("preview-postmortem.json"), "--format", "sarif"],
   postmortemEvents: ["check", "--events", fx("events-postmortem.ndjson"), "--format", "markdown"],
-  allAdvisory: ["check", "--state", fx("state-postmortem.v4.json"), "--policy-config", write("advisory.json", '{"all": "advisory"}')],
-  stricterConfig: ["check", "--state", fx("state-clean.v3.json"), "--policy-config", write("strict.json", '{"all": {"enforcementLevel": "mandatory", "backupDays": 35}}')],
-  badConfigValue: ["check", "--state", fx("state-clean.v3.json"), "--policy-config", write("bad.json", '{"all": {"backupDays": "a week"}}')],
-  badConfigPolicy: ["check", "--state", fx("state-clean.v3.json"), "--policy-config", write("unknown.json", '{"ec2-instance-require-magic": "mandatory"}')],
-  badConfigLevel: ["check", "--state", fx("state-clean.v3.json"), "--policy-config", write("level.json", '{"all": "sometimes"}')],
+  allAdvisory: [
+    "check",
+    "--state",
+    fx("state-postmortem.v4.json"),
+    "--policy-config",
+    write("advisory.json", '{"all": "advisory"}'),
+  ],
+  stricterConfig: [
+    "check",
+    "--state",
+    fx("state-clean.v3.json"),
+    "--policy-config",
+    write("strict.json", '{"all": {"enforcementLevel": "mandatory", "backupDays": 35}}'),
+  ],
+  badConfigValue: [
+    "check",
+    "--state",
+    fx("state-clean.v3.json"),
+    "--policy-config",
+    write("bad.json", '{"all": {"backupDays": "a week"}}'),
+  ],
+  badConfigPolicy: [
+    "check",
+    "--state",
+    fx("state-clean.v3.json"),
+    "--policy-config",
+    write("unknown.json", '{"ec2-instance-require-magic": "mandatory"}'),
+  ],
+  badConfigLevel: [
+    "check",
+    "--state",
+    fx("state-clean.v3.json"),
+    "--policy-config",
+    write("level.json", '{"all": "sometimes"}'),
+  ],
   truncatedState: ["check", "--state", write("trunc.json", state.slice(0, Math.floor(state.length * 0.6)))],
   truncatedEvents: ["check", "--events", write("trunc.ndjson", events.slice(0, Math.floor(events.length * 0.6)))],
   wrongKind: ["check", "--preview", fx("state-clean.v3.json")],
@@ -85,7 +115,8 @@ describe("bulwark check exit codes", () => {
   });
 
   test("the postmortem server: 1, from every input kind", () => {
-    for (const k of ["postmortemState", "postmortemStateText", "postmortemPreview", "postmortemEvents"]) expect([k, results[k].code]).toEqual([k, 1]);
+    for (const k of ["postmortemState", "postmortemStateText", "postmortemPreview", "postmortemEvents"])
+      expect([k, results[k].code]).toEqual([k, 1]);
     // a digest without --show-sames covers only the change: the user is told
     expect(results.postmortemPreview.stderr).toMatch(/19 unchanged resources are not in .*--show-sames/);
     expect(results.cleanPreview.stderr).toBe("");
@@ -107,22 +138,38 @@ describe("bulwark check exit codes", () => {
 
   test("bad policy config: 2 with a message naming the field and the fix", () => {
     expect(results.badConfigValue).toMatchObject({ code: 2, stderr: expect.stringMatching(/backupDays.*"a week"/) });
-    expect(results.badConfigPolicy).toMatchObject({ code: 2, stderr: expect.stringMatching(/"ec2-instance-require-magic" is not a policy of the pack/) });
-    expect(results.badConfigLevel).toMatchObject({ code: 2, stderr: expect.stringMatching(/use one of advisory, mandatory, remediate, disabled/) });
+    expect(results.badConfigPolicy).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/"ec2-instance-require-magic" is not a policy of the pack/),
+    });
+    expect(results.badConfigLevel).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/use one of advisory, mandatory, remediate, disabled/),
+    });
   });
 
   test("bad input files: 2 with a clear message, never a stack trace", () => {
-    expect(results.truncatedState).toMatchObject({ code: 2, stderr: expect.stringMatching(/not valid JSON.*truncated/) });
-    expect(results.truncatedEvents).toMatchObject({ code: 2, stderr: expect.stringMatching(/trunc\.ndjson:\d+: not a JSON line/) });
+    expect(results.truncatedState).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/not valid JSON.*truncated/),
+    });
+    expect(results.truncatedEvents).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/trunc\.ndjson:\d+: not a JSON line/),
+    });
     expect(results.wrongKind).toMatchObject({ code: 2, stderr: expect.stringMatching(/--state/) });
     expect(results.missingFile).toMatchObject({ code: 2, stderr: expect.stringMatching(/cannot read the file/) });
-    for (const k of ["truncatedState", "truncatedEvents", "wrongKind", "missingFile", "badConfigValue"]) noStackTrace(results[k]);
+    for (const k of ["truncatedState", "truncatedEvents", "wrongKind", "missingFile", "badConfigValue"])
+      noStackTrace(results[k]);
     expect(results.truncatedState.stdout).toBe("");
   });
 
   test("usage errors: 2", () => {
     expect(results.noInput).toMatchObject({ code: 2, stderr: expect.stringMatching(/exactly one input/) });
-    expect(results.twoInputs).toMatchObject({ code: 2, stderr: expect.stringMatching(/got --preview, --state|got --state, --preview/) });
+    expect(results.twoInputs).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/got --preview, --state|got --state, --preview/),
+    });
     expect(results.badFormat.code).toBe(2);
     expect(results.badFormat.stderr).toMatch(/xml/);
   });
@@ -144,7 +191,10 @@ describe("bulwark drift exit codes", () => {
     expect(results.driftTags).toMatchObject({ code: 3, stdout: expect.stringMatching(/DRIFT \(no control broken\)/) });
     expect(results.driftSsh.code).toBe(4);
     expect(results.driftSsh.stdout).toMatch(/### `ec2-security-group-disallow-internet-admin-ingress`/);
-    expect(results.driftDb).toMatchObject({ code: 4, stdout: expect.stringMatching(/database made public \[rds-instance-disallow-public-access\]/) });
+    expect(results.driftDb).toMatchObject({
+      code: 4,
+      stdout: expect.stringMatching(/database made public \[rds-instance-disallow-public-access\]/),
+    });
     expect(results.driftEstate.code).toBe(4);
     expect(results.driftEstateJson.code).toBe(4);
     expect(results.driftPreview.code).toBe(4);
@@ -153,7 +203,11 @@ describe("bulwark drift exit codes", () => {
   test("the JSON report follows the documented schema", () => {
     const doc = JSON.parse(results.driftEstateJson.stdout);
     expect(reportValidator()(doc)).toBe(true);
-    expect(doc).toMatchObject({ kind: "drift", verdict: "control-broken", input: { format: "events", source: "refresh" } });
+    expect(doc).toMatchObject({
+      kind: "drift",
+      verdict: "control-broken",
+      input: { format: "events", source: "refresh" },
+    });
   });
 
   test("bad input and usage: 2", () => {

@@ -18,7 +18,12 @@ describe("drift on the drifted estate (refresh --preview-only)", () => {
     expect(sg.severity).toBe("critical");
     expect(sg.controls).toEqual([PolicyNames.sgInternetAdminIngress]);
     expect(sg.changes).toEqual([
-      expect.objectContaining({ path: "ingress[1]", kind: "add", before: undefined, after: expect.objectContaining({ fromPort: 22, cidrBlocks: ["0.0.0.0/0"] }) }),
+      expect.objectContaining({
+        path: "ingress[1]",
+        kind: "add",
+        before: undefined,
+        after: expect.objectContaining({ fromPort: 22, cidrBlocks: ["0.0.0.0/0"] }),
+      }),
     ]);
     expect(sg.changes[0].reason).toMatch(/port 22\/tcp from 0\.0\.0\.0\/0/);
   });
@@ -58,47 +63,155 @@ test("`pulumi preview --refresh`: the cloud is oldState, the program newState", 
   const sg = r.resources.find((x) => x.name === "web-1-sg")!;
   // the program would delete ingress[1]: the cloud added it
   expect(sg.changes[0]).toMatchObject({ path: "ingress[1]", kind: "add", severity: "critical" });
-  expect(r.resources.find((x) => x.type === "aws:rds/instance:Instance")!.changes[0]).toMatchObject({ before: false, after: true, severity: "critical" });
+  expect(r.resources.find((x) => x.type === "aws:rds/instance:Instance")!.changes[0]).toMatchObject({
+    before: false,
+    after: true,
+    severity: "critical",
+  });
   // read the wrong way round, the same file shows the controls being restored, not broken
   const wrongWay = runDrift(fx("drift-preview-refresh.json"), { source: "refresh" });
   expect(wrongWay.verdict).toBe("drift");
 });
 
 describe("classification of single changes", () => {
-  const inst = (o: Record<string, unknown>) => ({ associatePublicIpAddress: false, publicIp: "", metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 }, ...o });
+  const inst = (o: Record<string, unknown>) => ({
+    associatePublicIpAddress: false,
+    publicIp: "",
+    metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
+    ...o,
+  });
   test.each([
-    ["IMDSv1 allowed", "metadataOptions.httpTokens", inst({}), inst({ metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 1 } }), "critical", PolicyNames.instanceImdsv2],
-    ["hop limit raised", "metadataOptions.httpPutResponseHopLimit", inst({}), inst({ metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 3 } }), "critical", PolicyNames.instanceImdsv2],
-    ["IMDS tags toggled", "metadataOptions.instanceMetadataTags", inst({}), inst({ metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "enabled" } }), "warning", PolicyNames.instanceImdsv2],
-    ["public IP added", "publicIp", inst({}), inst({ publicIp: "203.0.113.9" }), "critical", PolicyNames.instancePublicIp],
-    ["public IP removed", "publicIp", inst({ publicIp: "203.0.113.9" }), inst({}), "warning", PolicyNames.instancePublicIp],
-    ["root volume unencrypted", "rootBlockDevice.encrypted", inst({ rootBlockDevice: { encrypted: true } }), inst({ rootBlockDevice: { encrypted: false } }), "critical", PolicyNames.instanceEncryptedVolumes],
-    ["instance profile removed", "iamInstanceProfile", inst({ iamInstanceProfile: "p" }), inst({ iamInstanceProfile: "" }), "critical", PolicyNames.instanceSsmManaged],
+    [
+      "IMDSv1 allowed",
+      "metadataOptions.httpTokens",
+      inst({}),
+      inst({ metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 1 } }),
+      "critical",
+      PolicyNames.instanceImdsv2,
+    ],
+    [
+      "hop limit raised",
+      "metadataOptions.httpPutResponseHopLimit",
+      inst({}),
+      inst({ metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 3 } }),
+      "critical",
+      PolicyNames.instanceImdsv2,
+    ],
+    [
+      "IMDS tags toggled",
+      "metadataOptions.instanceMetadataTags",
+      inst({}),
+      inst({
+        metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "enabled" },
+      }),
+      "warning",
+      PolicyNames.instanceImdsv2,
+    ],
+    [
+      "public IP added",
+      "publicIp",
+      inst({}),
+      inst({ publicIp: "203.0.113.9" }),
+      "critical",
+      PolicyNames.instancePublicIp,
+    ],
+    [
+      "public IP removed",
+      "publicIp",
+      inst({ publicIp: "203.0.113.9" }),
+      inst({}),
+      "warning",
+      PolicyNames.instancePublicIp,
+    ],
+    [
+      "root volume unencrypted",
+      "rootBlockDevice.encrypted",
+      inst({ rootBlockDevice: { encrypted: true } }),
+      inst({ rootBlockDevice: { encrypted: false } }),
+      "critical",
+      PolicyNames.instanceEncryptedVolumes,
+    ],
+    [
+      "instance profile removed",
+      "iamInstanceProfile",
+      inst({ iamInstanceProfile: "p" }),
+      inst({ iamInstanceProfile: "" }),
+      "critical",
+      PolicyNames.instanceSsmManaged,
+    ],
   ])("instance: %s", (_n, path, before, after, severity, control) => {
     expect(classifyChange("aws:ec2/instance:Instance", path, before, after)).toMatchObject({ severity, control });
   });
 
   test("security group: private ingress change is a warning, world egress on all ports is critical", () => {
-    const rule = (cidr: string, from = 5432, protocol = "tcp") => ({ protocol, fromPort: from, toPort: from, cidrBlocks: [cidr] });
-    expect(classifyChange("aws:ec2/securityGroup:SecurityGroup", "ingress[0].cidrBlocks[0]", { ingress: [rule("10.0.0.0/8")] }, { ingress: [rule("10.1.0.0/16")] }))
-      .toMatchObject({ severity: "warning", control: PolicyNames.sgInternetIngress });
-    expect(classifyChange("aws:ec2/securityGroup:SecurityGroup", "ingress[0].cidrBlocks[0]", { ingress: [rule("10.0.0.0/8")] }, { ingress: [rule("0.0.0.0/0", 8080)] }))
-      .toMatchObject({ severity: "critical", control: PolicyNames.sgInternetIngress });
-    expect(classifyChange("aws:ec2/securityGroup:SecurityGroup", "ingress[0]", { ingress: [] }, { ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, ipv6CidrBlocks: ["::/0"] }] }))
-      .toMatchObject({ severity: "critical", control: PolicyNames.sgInternetAdminIngress });
-    expect(classifyChange("aws:ec2/securityGroup:SecurityGroup", "egress[0]", { egress: [rule("0.0.0.0/0", 443)] }, { egress: [rule("0.0.0.0/0", 0, "-1")] }))
-      .toMatchObject({ severity: "critical", control: PolicyNames.sgUnrestrictedEgress });
+    const rule = (cidr: string, from = 5432, protocol = "tcp") => ({
+      protocol,
+      fromPort: from,
+      toPort: from,
+      cidrBlocks: [cidr],
+    });
+    expect(
+      classifyChange(
+        "aws:ec2/securityGroup:SecurityGroup",
+        "ingress[0].cidrBlocks[0]",
+        { ingress: [rule("10.0.0.0/8")] },
+        { ingress: [rule("10.1.0.0/16")] },
+      ),
+    ).toMatchObject({ severity: "warning", control: PolicyNames.sgInternetIngress });
+    expect(
+      classifyChange(
+        "aws:ec2/securityGroup:SecurityGroup",
+        "ingress[0].cidrBlocks[0]",
+        { ingress: [rule("10.0.0.0/8")] },
+        { ingress: [rule("0.0.0.0/0", 8080)] },
+      ),
+    ).toMatchObject({ severity: "critical", control: PolicyNames.sgInternetIngress });
+    expect(
+      classifyChange(
+        "aws:ec2/securityGroup:SecurityGroup",
+        "ingress[0]",
+        { ingress: [] },
+        { ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, ipv6CidrBlocks: ["::/0"] }] },
+      ),
+    ).toMatchObject({ severity: "critical", control: PolicyNames.sgInternetAdminIngress });
+    expect(
+      classifyChange(
+        "aws:ec2/securityGroup:SecurityGroup",
+        "egress[0]",
+        { egress: [rule("0.0.0.0/0", 443)] },
+        { egress: [rule("0.0.0.0/0", 0, "-1")] },
+      ),
+    ).toMatchObject({ severity: "critical", control: PolicyNames.sgUnrestrictedEgress });
   });
 
   test("standalone rules opened to the internet", () => {
-    expect(classifyChange("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "cidrIpv4", { cidrIpv4: "10.0.0.0/8" }, { cidrIpv4: "0.0.0.0/0" }))
-      .toMatchObject({ severity: "critical" });
-    expect(classifyChange("aws:ec2/securityGroupRule:SecurityGroupRule", "cidrBlocks[0]", { type: "egress", cidrBlocks: ["10.0.0.0/8"] }, { type: "egress", cidrBlocks: ["0.0.0.0/0"] }))
-      .toMatchObject({ severity: "warning" });
+    expect(
+      classifyChange(
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "cidrIpv4",
+        { cidrIpv4: "10.0.0.0/8" },
+        { cidrIpv4: "0.0.0.0/0" },
+      ),
+    ).toMatchObject({ severity: "critical" });
+    expect(
+      classifyChange(
+        "aws:ec2/securityGroupRule:SecurityGroupRule",
+        "cidrBlocks[0]",
+        { type: "egress", cidrBlocks: ["10.0.0.0/8"] },
+        { type: "egress", cidrBlocks: ["0.0.0.0/0"] },
+      ),
+    ).toMatchObject({ severity: "warning" });
   });
 
   test("a waiver tag added by hand is critical: it switches a control off", () => {
-    const tags = waiverTags([{ policy: PolicyNames.rdsPublic, reason: "temporary vendor access", approver: "sec@example.com", expires: "2099-01-01" }]);
+    const tags = waiverTags([
+      {
+        policy: PolicyNames.rdsPublic,
+        reason: "temporary vendor access",
+        approver: "sec@example.com",
+        expires: "2099-01-01",
+      },
+    ]);
     const key = Object.keys(tags)[0];
     const v = classifyChange("aws:rds/instance:Instance", `tags[${JSON.stringify(key)}]`, { tags: {} }, { tags });
     expect(v).toMatchObject({ severity: "critical", control: PolicyNames.rdsPublic });
@@ -118,11 +231,19 @@ test("a resource deleted out of band, and one drifted without a detailedDiff", (
   sgStep.op = "delete";
   const inst = changes.find((c) => c.urn.endsWith("aws:ec2/instance:Instance::web-1"))!;
   // op stays "refresh" when the provider gave no detailedDiff: Bulwark diffs the states itself
-  inst.new = { ...inst.new!, outputs: { ...inst.new!.outputs, metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 1 } } };
+  inst.new = {
+    ...inst.new!,
+    outputs: { ...inst.new!.outputs, metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 1 } },
+  };
   const drift = detectDrift(changes, "refresh");
   expect(drift.find((d) => d.name === "web-2-sg")).toMatchObject({ drift: "delete", severity: "warning" });
-  expect(drift.find((d) => d.name === "web-1")).toMatchObject({ severity: "critical", controls: [PolicyNames.instanceImdsv2] });
-  expect(drift.find((d) => d.name === "web-1")!.changes.map((c) => c.path)).toEqual(expect.arrayContaining(["metadataOptions.httpTokens"]));
+  expect(drift.find((d) => d.name === "web-1")).toMatchObject({
+    severity: "critical",
+    controls: [PolicyNames.instanceImdsv2],
+  });
+  expect(drift.find((d) => d.name === "web-1")!.changes.map((c) => c.path)).toEqual(
+    expect.arrayContaining(["metadataOptions.httpTokens"]),
+  );
 });
 
 describe("the pack judges both sides of the drift", () => {
@@ -141,15 +262,34 @@ describe("the pack judges both sides of the drift", () => {
     const file = digestWith((changes) => {
       const sg = changes.find((c) => c.urn.endsWith("::web-2-sg"))!;
       const out = structuredClone(sg.new!.outputs!) as { ingress: Record<string, unknown>[] };
-      out.ingress.push({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["81.2.69.0/24"], ipv6CidrBlocks: [], description: "vendor", securityGroups: [], prefixListIds: [], self: false });
+      out.ingress.push({
+        protocol: "tcp",
+        fromPort: 22,
+        toPort: 22,
+        cidrBlocks: ["81.2.69.0/24"],
+        ipv6CidrBlocks: [],
+        description: "vendor",
+        securityGroups: [],
+        prefixListIds: [],
+        self: false,
+      });
       sg.op = "update";
       sg.new = { ...sg.new!, outputs: out };
     });
     const r = runDrift(file);
     const sg = r.resources.find((x) => x.name === "web-2-sg")!;
-    expect(sg.changes[0]).toMatchObject({ severity: "critical", control: PolicyNames.sgInternetAdminIngress, reason: expect.stringMatching(/port 22\/tcp from 81\.2\.69\.0\/24/) });
+    expect(sg.changes[0]).toMatchObject({
+      severity: "critical",
+      control: PolicyNames.sgInternetAdminIngress,
+      reason: expect.stringMatching(/port 22\/tcp from 81\.2\.69\.0\/24/),
+    });
     expect(sg.severity).toBe("critical");
-    expect(sg.violations).toEqual([expect.objectContaining({ policy: PolicyNames.sgInternetAdminIngress, message: expect.stringMatching(/81\.2\.69\.0\/24/) })]);
+    expect(sg.violations).toEqual([
+      expect.objectContaining({
+        policy: PolicyNames.sgInternetAdminIngress,
+        message: expect.stringMatching(/81\.2\.69\.0\/24/),
+      }),
+    ]);
     expect(r.verdict).toBe("control-broken");
   });
 
@@ -159,7 +299,16 @@ describe("the pack judges both sides of the drift", () => {
       db.new = { ...db.new!, outputs: { ...db.new!.outputs, backupRetentionPeriod: 1 } };
     });
     const r = runDrift(file);
-    expect(r.resources[0]).toMatchObject({ name: "orders-db", severity: "critical", controls: ["rds-database-require-backup-retention"] });
-    expect(r.resources[0].changes[0]).toMatchObject({ path: "backupRetentionPeriod", before: 14, after: 1, severity: "info" });
+    expect(r.resources[0]).toMatchObject({
+      name: "orders-db",
+      severity: "critical",
+      controls: ["rds-database-require-backup-retention"],
+    });
+    expect(r.resources[0].changes[0]).toMatchObject({
+      path: "backupRetentionPeriod",
+      before: 14,
+      after: 1,
+      severity: "info",
+    });
   });
 });

@@ -19,7 +19,10 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const deep = (n: number) => "[".repeat(n) + "]".repeat(n);
 const state = readFileSync(fx("state-clean.v3.json"), "utf8");
 const deepState = state.replace('"inputs": {', `"inputs": {"deep": ${deep(100000)},`);
-const deepLine = readFileSync(fx("events-clean.ndjson"), "utf8").replace('"inputs":{', `"inputs":{"deep":${deep(100000)},`);
+const deepLine = readFileSync(fx("events-clean.ndjson"), "utf8").replace(
+  '"inputs":{',
+  `"inputs":{"deep":${deep(100000)},`,
+);
 const empty = write("empty.json", "{}");
 const foo = write("foo.json", '{"foo":1}');
 
@@ -28,7 +31,8 @@ beforeAll(async () => {
   r = await runAll({
     previewEmpty: () => bulwark(["check", "--preview", empty]),
     previewFoo: () => bulwark(["check", "--preview", foo]),
-    previewNoSteps: () => bulwark(["check", "--preview", write("nosteps.json", '{\n    "steps": [],\n    "changeSummary": {}\n}\n')]),
+    previewNoSteps: () =>
+      bulwark(["check", "--preview", write("nosteps.json", '{\n    "steps": [],\n    "changeSummary": {}\n}\n')]),
     previewFailed: () => bulwark(["check", "--preview", fx("preview-failed.json")]),
     previewPolicyFailed: () => bulwark(["check", "--preview", fx("preview-postmortem.json")]),
     eventsFailed: () => bulwark(["check", "--events", fx("events-failed.ndjson")]),
@@ -37,7 +41,8 @@ beforeAll(async () => {
     stateV2: () => bulwark(["check", "--state", write("v2.json", state.replace('"version": 3', '"version": 2'))]),
     stateDash: () => bulwark(["check", "--state", "-"], { stdin: state }),
     stateDevStdin: () => bulwark(["check", "--state", "/dev/stdin"], { stdin: state }),
-    stateDevStdinPipe: () => bulwark([], { shell: `cat '${fx("state-postmortem.v4.json")}' | node bin/bulwark check --state /dev/stdin` }),
+    stateDevStdinPipe: () =>
+      bulwark([], { shell: `cat '${fx("state-postmortem.v4.json")}' | node bin/bulwark check --state /dev/stdin` }),
     stateDashEmpty: () => bulwark(["check", "--state", "-"], { stdin: "" }),
     stateDeep: () => bulwark(["check", "--state", write("deep.json", deepState)]),
     eventsDeep: () => bulwark(["check", "--events", write("deep.ndjson", deepLine)]),
@@ -48,18 +53,29 @@ beforeAll(async () => {
     driftFailedEvents: () => bulwark(["drift", fx("events-failed.ndjson")]),
     driftCancelOnly: () => bulwark(["drift", fx("events-cancel-only.ndjson")]),
     driftDash: () => bulwark(["drift", "-"], { stdin: readFileSync(fx("drift-estate.json"), "utf8") }),
-    checkEpipe: () => bulwark([], { shell: `set -o pipefail; node bin/bulwark check --state '${fx("state-postmortem.v4.json")}' --format json | head -c 10 >/dev/null` }),
-    driftEpipe: () => bulwark([], { shell: `set -o pipefail; node bin/bulwark drift '${fx("drift-estate.json")}' --format json | head -c 10 >/dev/null` }),
+    checkEpipe: () =>
+      bulwark([], {
+        shell: `set -o pipefail; node bin/bulwark check --state '${fx("state-postmortem.v4.json")}' --format json | head -c 10 >/dev/null`,
+      }),
+    driftEpipe: () =>
+      bulwark([], {
+        shell: `set -o pipefail; node bin/bulwark drift '${fx("drift-estate.json")}' --format json | head -c 10 >/dev/null`,
+      }),
   });
 }, 300000);
 
 describe("a preview digest is recognised positively", () => {
-  test.each(["previewEmpty", "previewFoo", "driftEmpty", "driftFoo"])("%s: exit 2, names steps and changeSummary", (k) => {
-    expect(r[k].code).toBe(2);
-    expect(r[k].stderr).toMatch(/not a `pulumi preview --json` digest: `steps` is missing .*`changeSummary` is missing/);
-    expect(r[k].stderr).toMatch(/Produce it with: pulumi preview --json/);
-    expect(r[k].stdout).toBe("");
-  });
+  test.each(["previewEmpty", "previewFoo", "driftEmpty", "driftFoo"])(
+    "%s: exit 2, names steps and changeSummary",
+    (k) => {
+      expect(r[k].code).toBe(2);
+      expect(r[k].stderr).toMatch(
+        /not a `pulumi preview --json` digest: `steps` is missing .*`changeSummary` is missing/,
+      );
+      expect(r[k].stderr).toMatch(/Produce it with: pulumi preview --json/);
+      expect(r[k].stdout).toBe("");
+    },
+  );
 
   test("a digest with no steps at all is refused", () => {
     expect(r.previewNoSteps.code).toBe(2);
@@ -101,7 +117,10 @@ describe("--state must be a deployment, version 3 or 4", () => {
 
 describe("stdin", () => {
   test("`-` reads stdin (check and drift)", () => {
-    expect(r.stateDash).toMatchObject({ code: 0, stdout: expect.stringMatching(/resources from state \(stdin\)[\s\S]*PASS/) });
+    expect(r.stateDash).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/resources from state \(stdin\)[\s\S]*PASS/),
+    });
     expect(r.driftDash.code).toBe(4);
   });
   test("/dev/stdin works from a file redirect and from a pipe", () => {

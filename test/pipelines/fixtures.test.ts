@@ -19,8 +19,11 @@ test("the committed fixtures are exactly what test/fixtures/generate.ts and gene
   }
   const generated = readdirSync(out).sort();
   expect(generated.length).toBeGreaterThanOrEqual(13);
-  for (const f of generated) expect([f, readFileSync(join(out, f), "utf8") === readFileSync(join(FIX, f), "utf8")]).toEqual([f, true]);
-  const committed = readdirSync(FIX).filter((f) => /\.(json|ndjson)$/.test(f)).sort();
+  for (const f of generated)
+    expect([f, readFileSync(join(out, f), "utf8") === readFileSync(join(FIX, f), "utf8")]).toEqual([f, true]);
+  const committed = readdirSync(FIX)
+    .filter((f) => /\.(json|ndjson)$/.test(f))
+    .sort();
   expect(committed).toEqual(generated);
 }, 60000);
 

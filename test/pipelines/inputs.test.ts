@@ -32,7 +32,10 @@ describe("stack export (deployment v3 and v4)", () => {
       provider: "urn:pulumi:prod::bulwark::pulumi:providers:aws::default_7_48_0",
       source: { uri: "components/server.ts", line: 112, column: 22 },
     });
-    expect(inst.dependencies).toEqual([expect.stringContaining("SecurityGroup::web-1-sg"), expect.stringContaining("InstanceProfile::web-1-profile")]);
+    expect(inst.dependencies).toEqual([
+      expect.stringContaining("SecurityGroup::web-1-sg"),
+      expect.stringContaining("InstanceProfile::web-1-profile"),
+    ]);
     expect(inst.propertyDependencies.vpcSecurityGroupIds).toEqual([inst.dependencies[0]]);
     // outputs over inputs: the state's read-back values
     expect(inst.props.publicIp).toBe("");
@@ -80,12 +83,17 @@ describe("preview digest", () => {
     expect(inst.props.vpcSecurityGroupIds).toEqual([UNKNOWN]);
     expect(inst.props.userData).toBe(MASKED_SECRET);
     expect(inst.props.associatePublicIpAddress).toBe(true);
-    const clean = resourcesFromChanges(changesFromDigest(parsePreviewDigest(read("preview-clean.json"), "c.json")), UNKNOWN);
+    const clean = resourcesFromChanges(
+      changesFromDigest(parsePreviewDigest(read("preview-clean.json"), "c.json")),
+      UNKNOWN,
+    );
     expect(clean.length).toBe(JSON.parse(read("state-clean.v3.json")).deployment.resources.length);
   });
 
   test("detailedDiff keeps the digest's `kind`", () => {
-    const ch = changesFromDigest(parsePreviewDigest(read("preview-clean.json"), "c.json")).find((c) => c.op === "update")!;
+    const ch = changesFromDigest(parsePreviewDigest(read("preview-clean.json"), "c.json")).find(
+      (c) => c.op === "update",
+    )!;
     expect(ch.detailedDiff).toEqual([{ path: "tags.CostCentre", kind: "add", inputDiff: true }]);
   });
 
@@ -110,8 +118,12 @@ describe("engine event log", () => {
   });
 
   test("events and digest of the same drift give the same changes", () => {
-    const fromEvents = changesFromEvents(parseEventLog(read("drift-estate.ndjson"), "d.ndjson")).filter((c) => c.detailedDiff);
-    const fromDigest = changesFromDigest(parsePreviewDigest(read("drift-estate.json"), "d.json")).filter((c) => c.detailedDiff);
+    const fromEvents = changesFromEvents(parseEventLog(read("drift-estate.ndjson"), "d.ndjson")).filter(
+      (c) => c.detailedDiff,
+    );
+    const fromDigest = changesFromDigest(parsePreviewDigest(read("drift-estate.json"), "d.json")).filter(
+      (c) => c.detailedDiff,
+    );
     expect(fromEvents.map((c) => [c.urn, c.detailedDiff])).toEqual(fromDigest.map((c) => [c.urn, c.detailedDiff]));
   });
 });
@@ -138,7 +150,10 @@ describe("bad input gets a clear InputError naming the problem", () => {
   });
   test("event log cut mid-line", () => {
     const text = read("events-clean.ndjson");
-    expectInputError(() => parseEventLog(text.slice(0, text.length - 40), "e.ndjson"), /e\.ndjson:\d+: not a JSON line.*truncated/s);
+    expectInputError(
+      () => parseEventLog(text.slice(0, text.length - 40), "e.ndjson"),
+      /e\.ndjson:\d+: not a JSON line.*truncated/s,
+    );
   });
   test("event log cut at a line boundary (no final cancelEvent)", () => {
     const lines = read("events-clean.ndjson").trim().split("\n");
@@ -147,7 +162,10 @@ describe("bad input gets a clear InputError naming the problem", () => {
   test("a field of the wrong type is named with its path and value", () => {
     const doc = JSON.parse(read("state-clean.v3.json"));
     doc.deployment.resources[2].urn = 42;
-    expectInputError(() => parseDeployment(JSON.stringify(doc), "s.json"), /deployment\.resources\[2\]\.urn: .*found 42/);
+    expectInputError(
+      () => parseDeployment(JSON.stringify(doc), "s.json"),
+      /deployment\.resources\[2\]\.urn: .*found 42/,
+    );
   });
   test("unsupported deployment version", () => {
     const doc = JSON.parse(read("state-clean.v3.json"));

@@ -15,12 +15,22 @@ const fx = (f: string) => join(ROOT, "test", "fixtures", f);
 
 function asPlanned(file: string): PlannedResource[] {
   return loadResources("state", file).map((r) => ({
-    urn: r.urn, type: r.type, name: r.name, custom: r.custom, parent: r.parent, provider: r.provider,
-    inputs: r.props, dependencies: r.dependencies, propertyDependencies: r.propertyDependencies, secretPaths: r.secretPaths,
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    custom: r.custom,
+    parent: r.parent,
+    provider: r.provider,
+    inputs: r.props,
+    dependencies: r.dependencies,
+    propertyDependencies: r.propertyDependencies,
+    secretPaths: r.secretPaths,
   }));
 }
-const key = (f: { policy: string; urn?: string; enforcement: string; waived?: unknown }) => `${f.enforcement}${f.waived ? "(waived)" : ""} ${f.policy} ${f.urn ?? "(stack)"}`;
-const keys = (fs: { policy: string; urn?: string; enforcement: string; waived?: unknown }[]) => [...new Set(fs.filter((f) => f.enforcement === "mandatory").map(key))].sort();
+const key = (f: { policy: string; urn?: string; enforcement: string; waived?: unknown }) =>
+  `${f.enforcement}${f.waived ? "(waived)" : ""} ${f.policy} ${f.urn ?? "(stack)"}`;
+const keys = (fs: { policy: string; urn?: string; enforcement: string; waived?: unknown }[]) =>
+  [...new Set(fs.filter((f) => f.enforcement === "mandatory").map(key))].sort();
 
 test("postmortem estate: the analyzer path and the in-process evaluator block on the same controls", async () => {
   const planned = asPlanned(fx("state-postmortem.v4.json"));

@@ -38,4 +38,5 @@ export async function runAll(cases: Record<string, () => Promise<Run>>): Promise
   return out;
 }
 
-export const noStackTrace = (r: Run): boolean => !/\n\s+at .+\(.*:\d+:\d+\)|Maximum call stack/.test(r.stderr + r.stdout);
+export const noStackTrace = (r: Run): boolean =>
+  !/\n\s+at .+\(.*:\d+:\d+\)|Maximum call stack/.test(r.stderr + r.stdout);

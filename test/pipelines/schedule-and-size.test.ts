@@ -17,8 +17,20 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const prodText = readFileSync(join(ROOT, "Pulumi.prod.yaml"), "utf8");
 
 describe("SSM schedule grammar", () => {
-  test.each(["cron(0 3 ? * SUN *)", "cron(0 2 ? * MON-FRI *)", "cron(0/15 * ? * * *)", "cron(30 1 L * ? *)", "cron(0 3 ? * 6#3 *)", "cron(0 3 ? * 6L 2027)",
-    "cron(0 3 15W * ? *)", "cron(0 3 ? JAN,JUL SUN *)", "rate(1 day)", "rate(12 hours)", "rate(30 minutes)", "rate(1 minute)"])("accepts %s", (e) => {
+  test.each([
+    "cron(0 3 ? * SUN *)",
+    "cron(0 2 ? * MON-FRI *)",
+    "cron(0/15 * ? * * *)",
+    "cron(30 1 L * ? *)",
+    "cron(0 3 ? * 6#3 *)",
+    "cron(0 3 ? * 6L 2027)",
+    "cron(0 3 15W * ? *)",
+    "cron(0 3 ? JAN,JUL SUN *)",
+    "rate(1 day)",
+    "rate(12 hours)",
+    "rate(30 minutes)",
+    "rate(1 minute)",
+  ])("accepts %s", (e) => {
     expect(scheduleProblem(e)).toBeUndefined();
   });
 
@@ -48,7 +60,9 @@ describe("SSM schedule grammar", () => {
     const patching = { ...(config["bulwark:patching"] as Record<string, unknown>), [field]: "cron(0 3 ? * SUN)" };
     expect(() => parseStackConfig({ ...config, "bulwark:patching": patching })).toThrow(ConfigError);
     expect(() => parseStackConfig({ ...config, "bulwark:patching": patching })).toThrow(
-      new RegExp(`bulwark:patching\\.${field}: got "cron\\(0 3 \\? \\* SUN\\)": invalid\\. Fix: cron has 5 fields; SSM takes 6`),
+      new RegExp(
+        `bulwark:patching\\.${field}: got "cron\\(0 3 \\? \\* SUN\\)": invalid\\. Fix: cron has 5 fields; SSM takes 6`,
+      ),
     );
   });
 });
@@ -59,7 +73,8 @@ beforeAll(async () => {
   writeFileSync(badSchedule, prodText.replace("schedule: cron(0 2 ? * SUN *)", "schedule: every sunday at 2"));
   const doc = YAML.parse(prodText) as { config: Record<string, unknown> };
   const sites = doc.config["bulwark:sites"] as { servers?: unknown[] }[];
-  for (let i = 0; i <= MAX_PLAN_SERVERS; i++) (sites[i % sites.length].servers ??= []).push({ name: `s-${i}`, role: "app" });
+  for (let i = 0; i <= MAX_PLAN_SERVERS; i++)
+    (sites[i % sites.length].servers ??= []).push({ name: `s-${i}`, role: "app" });
   const huge = join(tmp, "Pulumi.huge.yaml");
   writeFileSync(huge, YAML.stringify(doc));
   r = await runAll({
@@ -70,11 +85,15 @@ beforeAll(async () => {
 
 test("bulwark plan: a bad schedule exits 2 naming the field, the value and the fix", () => {
   expect(r.badSchedule.code).toBe(2);
-  expect(r.badSchedule.stderr).toMatch(/bulwark:patching\.schedule: got "every sunday at 2": invalid\. Fix: not an SSM schedule expression/);
+  expect(r.badSchedule.stderr).toMatch(
+    /bulwark:patching\.schedule: got "every sunday at 2": invalid\. Fix: not an SSM schedule expression/,
+  );
 });
 
 test("bulwark plan: an estate too big to plan exits 2 with a message, before declaring anything", () => {
   expect(r.huge.code).toBe(2);
-  expect(r.huge.stderr).toMatch(new RegExp(`the estate declares \\d+ servers; an offline plan takes at most ${MAX_PLAN_SERVERS}.*Split the estate`));
+  expect(r.huge.stderr).toMatch(
+    new RegExp(`the estate declares \\d+ servers; an offline plan takes at most ${MAX_PLAN_SERVERS}.*Split the estate`),
+  );
   expect(r.huge.stderr).not.toMatch(/heap out of memory|FATAL ERROR|\n\s+at /);
 });

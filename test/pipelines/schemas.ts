@@ -8,10 +8,18 @@ import addFormats from "ajv-formats";
 const ROOT = join(__dirname, "..", "..");
 
 /** SARIF 2.1.0 (rtm.5, the OASIS release GitHub code scanning accepts), as shipped by @microsoft/jest-sarif. */
-export const SARIF_SCHEMA_FILE = join(ROOT, "node_modules", "@microsoft", "jest-sarif", "lib", "schemas", "sarif-2.1.0-rtm.5.json");
+export const SARIF_SCHEMA_FILE = join(
+  ROOT,
+  "node_modules",
+  "@microsoft",
+  "jest-sarif",
+  "lib",
+  "schemas",
+  "sarif-2.1.0-rtm.5.json",
+);
 
 export function sarifValidator() {
-  const ajv = new AjvDraft04({ allErrors: true, strict: false, unicodeRegExp: false }) // the schema's `language` pattern is not valid under the u flag;
+  const ajv = new AjvDraft04({ allErrors: true, strict: false, unicodeRegExp: false }); // the schema's `language` pattern is not valid under the u flag;
   addFormats(ajv);
   return ajv.compile(JSON.parse(readFileSync(SARIF_SCHEMA_FILE, "utf8")));
 }

@@ -35,23 +35,44 @@ const PLAN_CIPHERTEXT = "v1:cGxhbm5vbmNl:UGxhbnRlZENpcGhlcnRleHRQbGFu";
 const stack = YAML.parse(readFileSync(join(ROOT, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> };
 const hq = (stack.config["bulwark:sites"] as { servers: Record<string, unknown>[] }[])[0];
 hq.servers[0].allow = [{ from: "10.10.0.0/16", ports: [8443], description: `api token=${PLANTED.token}` }];
-hq.servers[0].waivers = [{ policy: "ec2-instance-require-detailed-monitoring", reason: { secure: PLAN_CIPHERTEXT }, approver: "alice@example.com", expires: "2099-12-31" }];
+hq.servers[0].waivers = [
+  {
+    policy: "ec2-instance-require-detailed-monitoring",
+    reason: { secure: PLAN_CIPHERTEXT },
+    approver: "alice@example.com",
+    expires: "2099-12-31",
+  },
+];
 const planStack = join(tmp, "Pulumi.secrets.yaml");
 writeFileSync(planStack, YAML.stringify(stack));
 const badStack = join(tmp, "Pulumi.bad.yaml");
-writeFileSync(badStack, readFileSync(join(ROOT, "Pulumi.prod.yaml"), "utf8").replace("schedule: cron(0 2 ? * SUN *)", `schedule:\n      secure: ${PLAN_CIPHERTEXT}\n      extra: 1`));
+writeFileSync(
+  badStack,
+  readFileSync(join(ROOT, "Pulumi.prod.yaml"), "utf8").replace(
+    "schedule: cron(0 2 ? * SUN *)",
+    `schedule:\n      secure: ${PLAN_CIPHERTEXT}\n      extra: 1`,
+  ),
+);
 
-const CHECK_INPUTS = { state: "state-secrets.v3.json", preview: "preview-secrets.json", events: "events-secrets.ndjson" } as const;
+const CHECK_INPUTS = {
+  state: "state-secrets.v3.json",
+  preview: "preview-secrets.json",
+  events: "events-secrets.ndjson",
+} as const;
 const CHECK_FORMATS = ["text", "json", "sarif", "markdown"] as const;
 const DRIFT_INPUTS = ["drift-secrets.json", "drift-secrets.ndjson"];
 const DRIFT_FORMATS = ["text", "json", "markdown"] as const;
 
 const cases: Record<string, () => Promise<Run>> = {};
 for (const [kind, file] of Object.entries(CHECK_INPUTS))
-  for (const format of CHECK_FORMATS) cases[`check ${kind} ${format}`] = () => bulwark(["check", `--${kind}`, fx(file), "--format", format]);
-for (const file of DRIFT_INPUTS) for (const format of DRIFT_FORMATS) cases[`drift ${file} ${format}`] = () => bulwark(["drift", fx(file), "--format", format]);
+  for (const format of CHECK_FORMATS)
+    cases[`check ${kind} ${format}`] = () => bulwark(["check", `--${kind}`, fx(file), "--format", format]);
+for (const file of DRIFT_INPUTS)
+  for (const format of DRIFT_FORMATS)
+    cases[`drift ${file} ${format}`] = () => bulwark(["drift", fx(file), "--format", format]);
 const outFile = join(tmp, "report.sarif");
-cases["check -o file"] = () => bulwark(["check", "--state", fx(CHECK_INPUTS.state), "--format", "sarif", "-o", outFile]);
+cases["check -o file"] = () =>
+  bulwark(["check", "--state", fx(CHECK_INPUTS.state), "--format", "sarif", "-o", outFile]);
 cases["plan text"] = () => bulwark(["plan", "--config-file", planStack]);
 cases["plan json"] = () => bulwark(["plan", "--config-file", planStack, "--format", "json"]);
 cases["plan bad config"] = () => bulwark(["plan", "--config-file", badStack]);
@@ -63,7 +84,13 @@ beforeAll(async () => {
 
 test("the fixtures really carry the planted credentials (the scan cannot pass vacuously)", () => {
   const state = readFileSync(fx(CHECK_INPUTS.state), "utf8");
-  for (const v of [PLANTED.unmarked, JSON.stringify(JSON.stringify(PLANTED.marked)).slice(1, -1), PLANTED.ciphertext, PLANTED.token, PLANTED.userData])
+  for (const v of [
+    PLANTED.unmarked,
+    JSON.stringify(JSON.stringify(PLANTED.marked)).slice(1, -1),
+    PLANTED.ciphertext,
+    PLANTED.token,
+    PLANTED.userData,
+  ])
     expect(state).toContain(v);
   expect(readFileSync(fx("drift-secrets.json"), "utf8")).toContain(`${PLANTED.unmarked}-rotated`);
   expect(readFileSync(fx("drift-secrets.ndjson"), "utf8")).toContain(`${PLANTED.token}-new`);
@@ -86,7 +113,9 @@ describe("no output of check, drift or plan prints a planted credential", () => 
 
 describe("the outputs still say what they must", () => {
   test("check judges the estate (the leaky user data is a mandatory finding) in every format", () => {
-    for (const kind of Object.keys(CHECK_INPUTS)) for (const format of CHECK_FORMATS) expect([kind, format, r[`check ${kind} ${format}`].code]).toEqual([kind, format, 1]);
+    for (const kind of Object.keys(CHECK_INPUTS))
+      for (const format of CHECK_FORMATS)
+        expect([kind, format, r[`check ${kind} ${format}`].code]).toEqual([kind, format, 1]);
     expect(r["check state text"].stdout).toMatch(/ec2-instance-no-credentials-in-user-data|user data/i);
   });
 
@@ -96,7 +125,9 @@ describe("the outputs still say what they must", () => {
       expect([3, 4]).toContain(text.code);
       expect(text.stdout).toMatch(/password \(update\): "\[secret\]" -> "\[secret\]"/);
       expect(text.stdout).toMatch(/apiToken \(update\)/);
-      const json = JSON.parse(r[`drift ${file} json`].stdout) as { resources: { changes: { path: string; before: unknown; after: unknown }[] }[] };
+      const json = JSON.parse(r[`drift ${file} json`].stdout) as {
+        resources: { changes: { path: string; before: unknown; after: unknown }[] }[];
+      };
       const pw = json.resources.flatMap((x) => x.changes).find((c) => c.path === "password")!;
       expect(pw).toMatchObject({ before: "[secret]", after: "[secret]" });
     }
@@ -118,18 +149,45 @@ describe("the outputs still say what they must", () => {
 
 describe("the redaction model", () => {
   test.each([
-    ["password", true], ["masterPassword", true], ["MASTER_PASSWORD", true], ["master-password", true], ["dbPassword", true],
-    ["secret", true], ["clientSecret", true], ["apiToken", true], ["token", true], ["private_key", true], ["privateKeyPem", true],
-    ["PrivateKey", true], ["apiKey", true], ["secretAccessKey", true],
-    ["httpTokens", false], ["secretArn", false], ["passwordLength", false], ["manageMasterUserPassword", true], ["kmsKeyId", false],
-    ["publicKeyOpenssh", false], ["name", false], ["description", false],
+    ["password", true],
+    ["masterPassword", true],
+    ["MASTER_PASSWORD", true],
+    ["master-password", true],
+    ["dbPassword", true],
+    ["secret", true],
+    ["clientSecret", true],
+    ["apiToken", true],
+    ["token", true],
+    ["private_key", true],
+    ["privateKeyPem", true],
+    ["PrivateKey", true],
+    ["apiKey", true],
+    ["secretAccessKey", true],
+    ["httpTokens", false],
+    ["secretArn", false],
+    ["passwordLength", false],
+    ["manageMasterUserPassword", true],
+    ["kmsKeyId", false],
+    ["publicKeyOpenssh", false],
+    ["name", false],
+    ["description", false],
   ])("%s is a credential name: %s", (key, expected) => {
     expect(isCredentialKey(key as string)).toBe(expected);
   });
 
   test("masking keeps booleans (manageMasterUserPassword) and masks values under credential keys", () => {
-    expect(maskCredentials({ manageMasterUserPassword: true, password: "x1234", nested: { Secret: { v: "abcd" } }, name: "db" })).toEqual({
-      manageMasterUserPassword: true, password: "[secret]", nested: { Secret: { v: "[secret]" } }, name: "db",
+    expect(
+      maskCredentials({
+        manageMasterUserPassword: true,
+        password: "x1234",
+        nested: { Secret: { v: "abcd" } },
+        name: "db",
+      }),
+    ).toEqual({
+      manageMasterUserPassword: true,
+      password: "[secret]",
+      nested: { Secret: { v: "[secret]" } },
+      name: "db",
     });
   });
 

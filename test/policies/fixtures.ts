@@ -11,7 +11,12 @@ export function urnOf(type: string, name: string): string {
   return `${STACK}::${type}::${name}`;
 }
 
-export function res(type: string, name: string, props: Record<string, unknown>, extra: Partial<PolicyInputResource> = {}): PolicyInputResource {
+export function res(
+  type: string,
+  name: string,
+  props: Record<string, unknown>,
+  extra: Partial<PolicyInputResource> = {},
+): PolicyInputResource {
   return { urn: urnOf(type, name), type, name, props, ...extra };
 }
 
@@ -59,14 +64,32 @@ export function baseline(): PolicyInputResource[] {
     res(T.vpc, "main", { id: "vpc-1", cidrBlock: "10.0.0.0/16" }),
     res(T.flowLog, "main", { id: "fl-1", vpcId: "vpc-1", trafficType: "ALL" }),
     res(T.defaultSg, "main-default", { id: "sg-default", vpcId: "vpc-1", ingress: [], egress: [] }),
-    res(T.subnet, "private-a", { id: "subnet-1", vpcId: "vpc-1", cidrBlock: "10.0.1.0/24", mapPublicIpOnLaunch: false }),
+    res(T.subnet, "private-a", {
+      id: "subnet-1",
+      vpcId: "vpc-1",
+      cidrBlock: "10.0.1.0/24",
+      mapPublicIpOnLaunch: false,
+    }),
     res(T.sg, "web", {
       id: "sg-web",
       vpcId: "vpc-1",
       description: "web servers",
       ingress: [
-        { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"], description: "HTTPS from the internet" },
-        { protocol: "tcp", fromPort: 22, toPort: 22, securityGroups: ["sg-bastion"], description: "SSH from the bastion only (lateral-movement control)" },
+        {
+          protocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          cidrBlocks: ["0.0.0.0/0"],
+          ipv6CidrBlocks: ["::/0"],
+          description: "HTTPS from the internet",
+        },
+        {
+          protocol: "tcp",
+          fromPort: 22,
+          toPort: 22,
+          securityGroups: ["sg-bastion"],
+          description: "SSH from the bastion only (lateral-movement control)",
+        },
       ],
       egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "HTTPS out" }],
     }),
@@ -80,8 +103,22 @@ export function baseline(): PolicyInputResource[] {
       sourceSecurityGroupId: "sg-web",
       description: "MySQL from web",
     }),
-    res(T.ingress, "web-http", { securityGroupId: "sg-web", ipProtocol: "tcp", fromPort: 80, toPort: 80, cidrIpv4: "0.0.0.0/0", description: "HTTP redirect" }),
-    res(T.egress, "db-out", { securityGroupId: "sg-db", ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "10.0.0.0/16", description: "to VPC endpoints" }),
+    res(T.ingress, "web-http", {
+      securityGroupId: "sg-web",
+      ipProtocol: "tcp",
+      fromPort: 80,
+      toPort: 80,
+      cidrIpv4: "0.0.0.0/0",
+      description: "HTTP redirect",
+    }),
+    res(T.egress, "db-out", {
+      securityGroupId: "sg-db",
+      ipProtocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: "10.0.0.0/16",
+      description: "to VPC endpoints",
+    }),
     res(T.nacl, "private", {
       id: "acl-1",
       vpcId: "vpc-1",
@@ -94,7 +131,11 @@ export function baseline(): PolicyInputResource[] {
         { ruleNo: 1000, action: "allow", protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "0.0.0.0/0" },
       ],
     }),
-    res(T.role, "server", { id: "server-role", name: "server-role", arn: "arn:aws:iam::123456789012:role/server-role" }),
+    res(T.role, "server", {
+      id: "server-role",
+      name: "server-role",
+      arn: "arn:aws:iam::123456789012:role/server-role",
+    }),
     res(T.rpa, "server-ssm", { role: "server-role", policyArn: SSM_CORE }),
     res(T.profile, "server", { id: "server-profile", name: "server-profile", role: "server-role" }),
     res(T.lt, "web", {
@@ -118,9 +159,15 @@ export function baseline(): PolicyInputResource[] {
       ebsBlockDevices: [{ deviceName: "/dev/sdf", encrypted: true }],
       monitoring: true,
       vpcSecurityGroupIds: ["sg-web"],
-      userData: "#!/bin/bash\nsed -i 's/^#\\?PasswordAuthentication.*/PasswordAuthentication no/' /etc/ssh/sshd_config\nDB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id app --query SecretString --output text)\n",
+      userData:
+        "#!/bin/bash\nsed -i 's/^#\\?PasswordAuthentication.*/PasswordAuthentication no/' /etc/ssh/sshd_config\nDB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id app --query SecretString --output text)\n",
     }),
-    res(T.instance, "web-2", { id: "i-2", ami: "ami-1", instanceType: "t3.micro", launchTemplate: { id: "lt-1", version: "$Latest" } }),
+    res(T.instance, "web-2", {
+      id: "i-2",
+      ami: "ami-1",
+      instanceType: "t3.micro",
+      launchTemplate: { id: "lt-1", version: "$Latest" },
+    }),
     res(T.volume, "data", { id: "vol-1", availabilityZone: "eu-west-1a", size: 10, encrypted: true, kmsKeyId: KEY }),
     res(T.ssmDoc, "session-prefs", {
       name: "SSM-SessionManagerRunShell",
@@ -129,10 +176,21 @@ export function baseline(): PolicyInputResource[] {
       content: JSON.stringify({
         schemaVersion: "1.0",
         sessionType: "Standard_Stream",
-        inputs: { kmsKeyId: KEY, cloudWatchLogGroupName: "/ssm/sessions", cloudWatchEncryptionEnabled: true, s3BucketName: "", s3EncryptionEnabled: true },
+        inputs: {
+          kmsKeyId: KEY,
+          cloudWatchLogGroupName: "/ssm/sessions",
+          cloudWatchEncryptionEnabled: true,
+          s3BucketName: "",
+          s3EncryptionEnabled: true,
+        },
       }),
     }),
-    res(T.pg, "mysql-tls", { id: "mysql-tls", name: "mysql-tls", family: "mysql8.0", parameters: [{ name: "require_secure_transport", value: "1" }] }),
+    res(T.pg, "mysql-tls", {
+      id: "mysql-tls",
+      name: "mysql-tls",
+      family: "mysql8.0",
+      parameters: [{ name: "require_secure_transport", value: "1" }],
+    }),
     res(T.db, "app", {
       id: "db-1",
       engine: "mysql",
@@ -151,8 +209,17 @@ export function baseline(): PolicyInputResource[] {
       performanceInsightsEnabled: true,
       monitoringInterval: 60,
     }),
-    res(T.secret, "api-key", { id: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:api-key-AbCd", arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:api-key-AbCd", name: "api-key", kmsKeyId: KEY }),
-    res(T.rotation, "api-key", { secretId: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:api-key-AbCd", rotationLambdaArn: "arn:aws:lambda:eu-west-1:123456789012:function:rotate", rotationRules: { automaticallyAfterDays: 30 } }),
+    res(T.secret, "api-key", {
+      id: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:api-key-AbCd",
+      arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:api-key-AbCd",
+      name: "api-key",
+      kmsKeyId: KEY,
+    }),
+    res(T.rotation, "api-key", {
+      secretId: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:api-key-AbCd",
+      rotationLambdaArn: "arn:aws:lambda:eu-west-1:123456789012:function:rotate",
+      rotationRules: { automaticallyAfterDays: 30 },
+    }),
     res(T.detector, "main", { enable: true }),
     res(T.trail, "main", {
       isMultiRegionTrail: true,
@@ -168,19 +235,41 @@ export function baseline(): PolicyInputResource[] {
 /** The same baseline as a preview sends it: ids unknown, links only through propertyDependencies. */
 export function asPreview(stack: PolicyInputResource[]): PolicyInputResource[] {
   const byRef = new Map<string, string>();
-  for (const r of stack) for (const k of ["id", "arn", "name"]) if (typeof r.props[k] === "string") byRef.set(r.props[k] as string, r.urn);
-  const refKeys = new Set(["vpcId", "subnetId", "securityGroupId", "sourceSecurityGroupId", "role", "iamInstanceProfile", "parameterGroupName", "secretId", "launchTemplate", "networkAclId", "prefixListIds", "prefixListId"]);
+  for (const r of stack)
+    for (const k of ["id", "arn", "name"]) if (typeof r.props[k] === "string") byRef.set(r.props[k] as string, r.urn);
+  const refKeys = new Set([
+    "vpcId",
+    "subnetId",
+    "securityGroupId",
+    "sourceSecurityGroupId",
+    "role",
+    "iamInstanceProfile",
+    "parameterGroupName",
+    "secretId",
+    "launchTemplate",
+    "networkAclId",
+    "prefixListIds",
+    "prefixListId",
+  ]);
   return stack.map((r) => {
     const props: Record<string, unknown> = {};
     const pd: Record<string, string[]> = {};
     for (const [k, v] of Object.entries(r.props)) {
       if (k === "id" || k === "arn") continue;
       if (refKeys.has(k)) {
-        const ref = typeof v === "string" ? v : Array.isArray(v) ? String(v[0]) : k === "launchTemplate" ? ((v as { id?: string }).id ?? "") : "";
+        const ref =
+          typeof v === "string"
+            ? v
+            : Array.isArray(v)
+              ? String(v[0])
+              : k === "launchTemplate"
+                ? ((v as { id?: string }).id ?? "")
+                : "";
         const target = byRef.get(ref);
         if (target) {
           pd[k] = [target];
-          props[k] = k === "launchTemplate" ? { id: UNKNOWN, version: "$Latest" } : Array.isArray(v) ? [UNKNOWN] : UNKNOWN;
+          props[k] =
+            k === "launchTemplate" ? { id: UNKNOWN, version: "$Latest" } : Array.isArray(v) ? [UNKNOWN] : UNKNOWN;
           continue;
         }
       }

@@ -14,7 +14,12 @@ const LATERAL = PolicyNames.sgLateralAdminIngress;
 jest.setTimeout(120_000);
 
 const wire = (r: PolicyInputResource): AnalyzerResourceInput => ({
-  urn: r.urn, type: r.type, name: r.name, props: r.props, dependencies: [], propertyDependencies: {},
+  urn: r.urn,
+  type: r.type,
+  name: r.name,
+  props: r.props,
+  dependencies: [],
+  propertyDependencies: {},
 });
 const rule = (name: string, props: Record<string, unknown>) =>
   res(T.ingress, name, { securityGroupId: "sg-1", ipProtocol: "tcp", description: "d", ...props });
@@ -41,24 +46,36 @@ describe.each(["preview", "update"] as const)("lateral movement through the pack
   it("GetAnalyzerInfo lists the control as mandatory with remoteAdminPorts in its config", async () => {
     const p = (await c.info()).policies.find((x) => x.name === LATERAL);
     expect(p?.enforcementLevel).toBe("mandatory");
-    expect(Object.keys(p?.configSchema?.properties ?? {})).toEqual(expect.arrayContaining(["remoteAdminPorts", "adminCidrs", "internalCidrs"]));
+    expect(Object.keys(p?.configSchema?.properties ?? {})).toEqual(
+      expect.arrayContaining(["remoteAdminPorts", "adminCidrs", "internalCidrs"]),
+    );
   });
 
   it("Analyze + AnalyzeStack block remote admin from private ranges, once each; SG, prefix-list, adminCidrs and DB sources pass", async () => {
     const hits: AnalyzerDiagnostic[] = [];
-    for (const r of STACK) for (const d of (await c.analyze(wire(r))).diagnostics) hits.push({ ...d, urn: d.urn || r.urn });
+    for (const r of STACK)
+      for (const d of (await c.analyze(wire(r))).diagnostics) hits.push({ ...d, urn: d.urn || r.urn });
     // Rule resources may inherit waivers from their group, so their verdict can be deferred to AnalyzeStack.
     hits.push(...(await c.analyzeStack(STACK.map(wire))).diagnostics);
     const lateral = hits.filter((d) => d.policyName === LATERAL);
     expect(lateral.every((d) => d.enforcementLevel === "mandatory")).toBe(true);
     expect(lateral.map((d) => d.urn.split("::").pop()).sort()).toEqual([...BLOCKED].sort());
-    expect(lateral.find((d) => d.urn.endsWith("ssh-from-10-8"))?.message).toMatch(/remote-admin port 22 to 10\.0\.0\.0\/8/);
+    expect(lateral.find((d) => d.urn.endsWith("ssh-from-10-8"))?.message).toMatch(
+      /remote-admin port 22 to 10\.0\.0\.0\/8/,
+    );
   });
 
   it("an inline security group is decided at Analyze itself", async () => {
-    const sg = res(T.sg, "inline", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["10.0.0.0/8"], description: "d" }, { protocol: "tcp", fromPort: 3306, toPort: 3306, cidrBlocks: ["10.0.1.0/24"], description: "d" }] });
+    const sg = res(T.sg, "inline", {
+      ingress: [
+        { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["10.0.0.0/8"], description: "d" },
+        { protocol: "tcp", fromPort: 3306, toPort: 3306, cidrBlocks: ["10.0.1.0/24"], description: "d" },
+      ],
+    });
     const out = await c.analyze(wire(sg));
-    expect(out.diagnostics.filter((d) => d.policyName === LATERAL).map((d) => d.enforcementLevel)).toEqual(["mandatory"]);
+    expect(out.diagnostics.filter((d) => d.policyName === LATERAL).map((d) => d.enforcementLevel)).toEqual([
+      "mandatory",
+    ]);
     await c.analyzeStack([wire(sg)]); // ends the run, as the engine does
   });
 });

@@ -22,6 +22,7 @@ describe("layout", () => {
     for (const f of files) expect(fs.readFileSync(path.join(RULES, f), "utf8")).toMatch(/\bname: PolicyNames\.\w+,/);
   });
   it("each family has its test file under test/policies/rules", () => {
-    for (const fam of new Set(policies.map((p) => p.family))) expect(fs.existsSync(path.join(TESTS, `${fam}.test.ts`))).toBe(true);
+    for (const fam of new Set(policies.map((p) => p.family)))
+      expect(fs.existsSync(path.join(TESTS, `${fam}.test.ts`))).toBe(true);
   });
 });

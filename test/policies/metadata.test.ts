@@ -34,7 +34,9 @@ describe("policy metadata", () => {
       "rds-database-require-tls",
       "bulwark-waiver-disallow-expired-or-incomplete",
     ]);
-    const unmapped = policyMetadata.filter((p) => p.enforcement === "mandatory" && !p.securityHub.length && !p.cis.length).map((p) => p.name);
+    const unmapped = policyMetadata
+      .filter((p) => p.enforcement === "mandatory" && !p.securityHub.length && !p.cis.length)
+      .map((p) => p.name);
     expect(unmapped.sort()).toEqual([...bulwarkSpecific].sort());
   });
   it("every name components refer to (PolicyNames) exists in the pack", () => {
@@ -57,7 +59,15 @@ describe("config schema", () => {
     hopLimit: 2,
     backupDays: 14,
     rotationDays: 30,
-    waivers: [{ policy: "ec2-instance-disallow-public-ip", resource: "bastion", reason: "public bastion during migration", approver: "sec@example.com", expires: "2027-01-31" }],
+    waivers: [
+      {
+        policy: "ec2-instance-disallow-public-ip",
+        resource: "bastion",
+        reason: "public bastion during migration",
+        approver: "sec@example.com",
+        expires: "2027-01-31",
+      },
+    ],
   };
   it("JSON schema defaults equal zod defaults", () => {
     const viaJson: Record<string, unknown> = {};

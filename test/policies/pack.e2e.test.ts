@@ -31,12 +31,15 @@ function newestMtime(dir: string, ext: string): number {
 beforeAll(() => {
   // The pack ships built JS (npm ci runs `prepare`); a stale build would test old code.
   const bin = path.join(PACK, "bin");
-  if (!fs.existsSync(path.join(bin, "index.js"))) throw new Error(`${bin}/index.js missing: run npm ci --prefix policies`);
-  if (newestMtime(path.join(PACK, "src"), ".ts") > newestMtime(bin, ".js")) throw new Error("policies/bin is older than policies/src: run npm run build --prefix policies");
+  if (!fs.existsSync(path.join(bin, "index.js")))
+    throw new Error(`${bin}/index.js missing: run npm ci --prefix policies`);
+  if (newestMtime(path.join(PACK, "src"), ".ts") > newestMtime(bin, ".js"))
+    throw new Error("policies/bin is older than policies/src: run npm run build --prefix policies");
 });
 
 const mandatory = (ds: AnalyzerDiagnostic[]) => ds.filter((d) => d.enforcementLevel === "mandatory");
-const key = (d: { policy?: string; policyName?: string; urn?: string; message: string }) => `${d.policyName ?? d.policy}|${d.urn ?? ""}|${d.message.split("\n").pop()}`;
+const key = (d: { policy?: string; policyName?: string; urn?: string; message: string }) =>
+  `${d.policyName ?? d.policy}|${d.urn ?? ""}|${d.message.split("\n").pop()}`;
 
 describe("policy pack in preview mode", () => {
   let c: AnalyzerClient;
@@ -49,13 +52,23 @@ describe("policy pack in preview mode", () => {
     const info = await c.info();
     expect(info.name).toBe("bulwark");
     expect(info.supportsConfig).toBe(true);
-    expect(info.policies.map((p) => p.name).sort()).toEqual([...policyMetadata.map((p) => p.name), RESOURCE_POLICY, STACK_POLICY].sort());
+    expect(info.policies.map((p) => p.name).sort()).toEqual(
+      [...policyMetadata.map((p) => p.name), RESOURCE_POLICY, STACK_POLICY].sort(),
+    );
     for (const p of info.policies) {
       expect(p.description.length).toBeGreaterThan(20);
       expect(p.severity).not.toBe("unspecified");
       expect(p.remediationSteps.length).toBeGreaterThan(10);
       expect(Object.keys(p.configSchema?.properties ?? {})).toEqual(
-        expect.arrayContaining(["authorizedPorts", "highRiskPorts", "adminCidrs", "hopLimit", "backupDays", "rotationDays", "waivers"]),
+        expect.arrayContaining([
+          "authorizedPorts",
+          "highRiskPorts",
+          "adminCidrs",
+          "hopLimit",
+          "backupDays",
+          "rotationDays",
+          "waivers",
+        ]),
       );
     }
     expect(info.policies.find((p) => p.name === STACK_POLICY)?.policyType).toBe("stack");
@@ -65,9 +78,16 @@ describe("policy pack in preview mode", () => {
   });
 
   it("Configure accepts the reconciled --policy-pack-config", async () => {
-    const cfg = await c.configureFromFile({ all: { adminCidrs: ["198.51.100.0/24"] }, "ec2-instance-disallow-key-pair": "mandatory" });
+    const cfg = await c.configureFromFile({
+      all: { adminCidrs: ["198.51.100.0/24"] },
+      "ec2-instance-disallow-key-pair": "mandatory",
+    });
     expect(cfg["ec2-instance-disallow-key-pair"].enforcementLevel).toBe("mandatory");
-    expect(cfg[PolicyNames.sgInternetAdminIngress].properties).toMatchObject({ adminCidrs: ["198.51.100.0/24"], hopLimit: 1, authorizedPorts: [80, 443] });
+    expect(cfg[PolicyNames.sgInternetAdminIngress].properties).toMatchObject({
+      adminCidrs: ["198.51.100.0/24"],
+      hopLimit: 1,
+      authorizedPorts: [80, 443],
+    });
   });
 
   it("the compliant baseline passes (Analyze per resource and AnalyzeStack)", async () => {
@@ -80,7 +100,11 @@ describe("policy pack in preview mode", () => {
     const out = await run(c, stack);
     const all = [...out.analyze, ...out.stack];
     // Same verdicts as the in-process evaluator (key pair raised to mandatory by the config above).
-    const want = evaluate(stack, { adminCidrs: ["198.51.100.0/24"] }, { levels: { "ec2-instance-disallow-key-pair": "mandatory" } });
+    const want = evaluate(
+      stack,
+      { adminCidrs: ["198.51.100.0/24"] },
+      { levels: { "ec2-instance-disallow-key-pair": "mandatory" } },
+    );
     expect(all.map(key).sort()).toEqual(want.map(key).sort());
     expect(new Set(all.map(key)).size).toBe(all.length);
     const m = mandatory(all);
@@ -105,7 +129,9 @@ describe("policy pack in preview mode", () => {
     expect(text).toMatch(/SSH password authentication/);
     expect(text).toMatch(/SQL password \(IDENTIFIED BY\)/);
     // No IDS: reported (advisory by default) against the stack.
-    expect(all.find((d) => d.policyName === "bulwark-stack-require-security-baseline")?.message).toMatch(/no intrusion detection/);
+    expect(all.find((d) => d.policyName === "bulwark-stack-require-security-baseline")?.message).toMatch(
+      /no intrusion detection/,
+    );
     // Cross-resource verdicts come from AnalyzeStack (the subnet link is only a propertyDependency in preview).
     expect(out.stack.some((d) => d.policyName === PolicyNames.instancePublicIp)).toBe(true);
     expect(out.analyze.some((d) => d.policyName === PolicyNames.instancePublicIp)).toBe(false);
@@ -119,7 +145,17 @@ describe("policy pack in preview mode", () => {
   });
 
   it("unknown values never fail a policy: advisory at most", async () => {
-    const sg = res(T.sg, "g", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["04da6b54-80e4-46f7-96ec-b56ff0331ba9"], description: "d" }] });
+    const sg = res(T.sg, "g", {
+      ingress: [
+        {
+          protocol: "tcp",
+          fromPort: 22,
+          toPort: 22,
+          cidrBlocks: ["04da6b54-80e4-46f7-96ec-b56ff0331ba9"],
+          description: "d",
+        },
+      ],
+    });
     const out = await c.analyze(wire(sg));
     expect(out.diagnostics.length).toBeGreaterThan(0);
     expect(mandatory(out.diagnostics)).toEqual([]);
@@ -130,13 +166,25 @@ describe("policy pack in preview mode", () => {
     const vm = res(T.instance, "vm", { ami: "ami-1", metadataOptions: { httpTokens: "optional" } });
     const out = await c.remediate(wire(vm));
     expect(out.remediations.map((r) => r.policyName)).toEqual([PolicyNames.instanceImdsv2]);
-    expect(out.remediations[0].properties?.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
+    expect(out.remediations[0].properties?.metadataOptions).toMatchObject({
+      httpTokens: "required",
+      httpPutResponseHopLimit: 1,
+    });
   });
 
   it("a bad config value fails Configure with the policy, the field, the value and the fix", async () => {
     await expect(
-      c.configure({ [PolicyNames.sgInternetAdminIngress]: { enforcementLevel: "mandatory", properties: { adminCidrs: ["the office"] } } }),
-    ).rejects.toThrow(new RegExp(`${PolicyNames.sgInternetAdminIngress}: invalid Bulwark policy config:\\s+adminCidrs\\.0 = "the office": use a CIDR`));
+      c.configure({
+        [PolicyNames.sgInternetAdminIngress]: {
+          enforcementLevel: "mandatory",
+          properties: { adminCidrs: ["the office"] },
+        },
+      }),
+    ).rejects.toThrow(
+      new RegExp(
+        `${PolicyNames.sgInternetAdminIngress}: invalid Bulwark policy config:\\s+adminCidrs\\.0 = "the office": use a CIDR`,
+      ),
+    );
   });
 });
 
@@ -159,15 +207,25 @@ describe("policy pack in update mode", () => {
     const out = await run(c, s);
     expect(out.analyze.filter((d) => d.policyName === PolicyNames.instanceSsmManaged)).toEqual([]);
     const ssm = out.stack.filter((d) => d.policyName === PolicyNames.instanceSsmManaged);
-    expect(ssm.map((d) => d.urn).sort()).toEqual(s.filter((r) => r.type === T.instance).map((r) => r.urn).sort());
+    expect(ssm.map((d) => d.urn).sort()).toEqual(
+      s
+        .filter((r) => r.type === T.instance)
+        .map((r) => r.urn)
+        .sort(),
+    );
     expect(ssm.every((d) => d.enforcementLevel === "advisory")).toBe(true);
   });
 
   it("per-policy config reaches cross-resource verdicts made at AnalyzeStack", async () => {
-    await c.configureFromFile({ [PolicyNames.instanceSsmManaged]: "advisory", [PolicyNames.secretRotation]: { rotationDays: 14 } });
+    await c.configureFromFile({
+      [PolicyNames.instanceSsmManaged]: "advisory",
+      [PolicyNames.secretRotation]: { rotationDays: 14 },
+    });
     const out = await run(c, baseline());
     expect(mandatory(out.analyze)).toEqual([]);
-    expect(mandatory(out.stack).map((d) => [d.policyName, d.message.split("\n").pop()])).toEqual([[PolicyNames.secretRotation, "rotates every 30 days (maximum 14)"]]);
+    expect(mandatory(out.stack).map((d) => [d.policyName, d.message.split("\n").pop()])).toEqual([
+      [PolicyNames.secretRotation, "rotates every 30 days (maximum 14)"],
+    ]);
     await c.configureFromFile({ [PolicyNames.instanceSsmManaged]: "advisory" });
   });
 
@@ -177,12 +235,20 @@ describe("policy pack in update mode", () => {
       [`bulwark:waiver:${PolicyNames.sgInternetAdminIngress}:approver`]: "security@example.com",
       [`bulwark:waiver:${PolicyNames.sgInternetAdminIngress}:expires`]: expires,
     });
-    const sg = (expires: string) => res(T.sg, "bastion", { tags: tags(expires), ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"], description: "d" }] });
+    const sg = (expires: string) =>
+      res(T.sg, "bastion", {
+        tags: tags(expires),
+        ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"], description: "d" }],
+      });
     const ok = await c.analyze(wire(sg("2999-12-31")));
     const d = ok.diagnostics.find((x) => x.policyName === PolicyNames.sgInternetAdminIngress)!;
     expect(d.enforcementLevel).toBe("advisory");
     expect(d.message).toMatch(/waived by security@example.com until 2999-12-31: vendor support window/);
     const expired = await c.analyze(wire(sg("2020-01-01")));
-    expect(mandatory(expired.diagnostics).map((x) => x.policyName).sort()).toEqual(["bulwark-waiver-disallow-expired-or-incomplete", PolicyNames.sgInternetAdminIngress]);
+    expect(
+      mandatory(expired.diagnostics)
+        .map((x) => x.policyName)
+        .sort(),
+    ).toEqual(["bulwark-waiver-disallow-expired-or-incomplete", PolicyNames.sgInternetAdminIngress]);
   });
 });

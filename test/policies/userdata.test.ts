@@ -30,18 +30,29 @@ describe.each(HOST_OSES.map((os) => [os]))("Bulwark's host bundle on %s passes",
     expect(verdict({ userData: renderCloudInit(renderBundle(model(role), os)) })).toEqual([]);
   });
   it("role app inline as gzip+base64 userDataBase64", () => {
-    expect(verdict({ userDataBase64: gzipSync(renderCloudInit(renderBundle(model("app"), os)), { level: 9 }).toString("base64") })).toEqual([]);
+    expect(
+      verdict({
+        userDataBase64: gzipSync(renderCloudInit(renderBundle(model("app"), os)), { level: 9 }).toString("base64"),
+      }),
+    ).toEqual([]);
   });
   it.each([["app"], ["db"]])("role %s: the loader EC2 receives (gzip+base64)", (role) => {
     const b = renderBundle(model(role), os);
     const archive = renderBundleArchive(b);
-    const ud = renderLoaderUserData({ bucket: "host-bundles-1", key: bundleObjectKey(b), region: "eu-west-1", sha256: sha256Hex(archive), bundle: { hash: b.hash, os, role } });
+    const ud = renderLoaderUserData({
+      bucket: "host-bundles-1",
+      key: bundleObjectKey(b),
+      region: "eu-west-1",
+      sha256: sha256Hex(archive),
+      bundle: { hash: b.hash, os, role },
+    });
     expect(verdict({ userDataBase64: ud })).toEqual([]);
   });
 });
 
 describe("insecure user data is caught however it is encoded", () => {
-  const script = "#!/bin/bash\necho 'PasswordAuthentication yes' >> /etc/ssh/sshd_config\nexport MYSQL_ROOT_PASSWORD=Sup3rSecret\n";
+  const script =
+    "#!/bin/bash\necho 'PasswordAuthentication yes' >> /etc/ssh/sshd_config\nexport MYSQL_ROOT_PASSWORD=Sup3rSecret\n";
   it.each([
     ["plain", { userData: script }],
     ["base64", { userDataBase64: Buffer.from(script).toString("base64") }],
@@ -50,7 +61,15 @@ describe("insecure user data is caught however it is encoded", () => {
     expect(verdict(props).sort()).toEqual([...USER_DATA_POLICIES].sort());
   });
   it("in a launch template (base64, gzip)", () => {
-    const lt = res(T.lt, "lt", { userData: gzipSync(Buffer.from(script)).toString("base64"), metadataOptions: { httpTokens: "required" } });
-    expect(evaluate([lt]).filter((f) => USER_DATA_POLICIES.includes(f.policy)).map((f) => f.policy).sort()).toEqual([...USER_DATA_POLICIES].sort());
+    const lt = res(T.lt, "lt", {
+      userData: gzipSync(Buffer.from(script)).toString("base64"),
+      metadataOptions: { httpTokens: "required" },
+    });
+    expect(
+      evaluate([lt])
+        .filter((f) => USER_DATA_POLICIES.includes(f.policy))
+        .map((f) => f.policy)
+        .sort(),
+    ).toEqual([...USER_DATA_POLICIES].sort());
   });
 });

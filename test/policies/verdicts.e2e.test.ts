@@ -15,8 +15,14 @@ const PACK = path.resolve(__dirname, "../../policies");
 jest.setTimeout(120_000);
 
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:vendor-AbCd";
-const rotation = (name: string, rules: unknown) => res(T.rotation, name, { secretId: SECRET_ARN, rotationLambdaArn: "arn:aws:lambda:eu-west-1:123456789012:function:rotate", rotationRules: rules });
-const policy = (name: string, st: Record<string, unknown>) => res("aws:iam/policy:Policy", name, { policy: JSON.stringify({ Version: "2012-10-17", Statement: [st] }) });
+const rotation = (name: string, rules: unknown) =>
+  res(T.rotation, name, {
+    secretId: SECRET_ARN,
+    rotationLambdaArn: "arn:aws:lambda:eu-west-1:123456789012:function:rotate",
+    rotationRules: rules,
+  });
+const policy = (name: string, st: Record<string, unknown>) =>
+  res("aws:iam/policy:Policy", name, { policy: JSON.stringify({ Version: "2012-10-17", Statement: [st] }) });
 const verdicts = (ds: AnalyzerDiagnostic[], policyName: string) =>
   ds
     .filter((d) => d.policyName === policyName)
@@ -48,7 +54,11 @@ describe.each(["preview", "update"] as const)("new verdicts through the pack (%s
   it("rotation beyond 90 days blocks (automaticallyAfterDays, rate, cron's longest gap); within passes", async () => {
     const out = await run(c, shape(cases));
     const all = [...out.analyze, ...out.stack];
-    expect(verdicts(all, PolicyNames.secretRotation)).toEqual([["after-91", "mandatory"], ["cron-quarterly", "mandatory"], ["rate-180", "mandatory"]]);
+    expect(verdicts(all, PolicyNames.secretRotation)).toEqual([
+      ["after-91", "mandatory"],
+      ["cron-quarterly", "mandatory"],
+      ["rate-180", "mandatory"],
+    ]);
     expect(all.find((d) => d.urn.endsWith("rate-180"))!.message).toMatch(/rotates every 180 days \(maximum 90\)/);
   });
 
@@ -62,12 +72,21 @@ describe.each(["preview", "update"] as const)("new verdicts through the pack (%s
     const out = await run(c, shape(cases));
     const all = [...out.analyze, ...out.stack];
     expect(verdicts(all, PolicyNames.iamAdminAccess)).toEqual([["iam-star", "mandatory"]]);
-    expect(all.find((d) => d.policyName === PolicyNames.iamAdminAccess)!.message).toMatch(/allows "iam:\*" on "\*" \(administrator-equivalent/);
+    expect(all.find((d) => d.policyName === PolicyNames.iamAdminAccess)!.message).toMatch(
+      /allows "iam:\*" on "\*" \(administrator-equivalent/,
+    );
     expect(verdicts(all, PolicyNames.iamPowerUserAccess)).toEqual([["power-user", "advisory"]]);
   });
 
   it("a component's switch waiver (a waiver tag) is seen: the finding names who waived it and until when", async () => {
-    const tags = waiverTags([{ policy: PolicyNames.instanceDetailedMonitoring, reason: "cost review for the dev estate", approver: "security@example.com", expires: "2999-12-31" }]);
+    const tags = waiverTags([
+      {
+        policy: PolicyNames.instanceDetailedMonitoring,
+        reason: "cost review for the dev estate",
+        approver: "security@example.com",
+        expires: "2999-12-31",
+      },
+    ]);
     const i = res(T.instance, "quiet", { ami: "ami-1", instanceType: "t3.micro", monitoring: false, tags });
     const out = await run(c, shape([i]));
     const d = [...out.analyze, ...out.stack].find((x) => x.policyName === PolicyNames.instanceDetailedMonitoring)!;
@@ -77,7 +96,10 @@ describe.each(["preview", "update"] as const)("new verdicts through the pack (%s
 
   if (mode === "preview") {
     it("an unknown rotation period or EBS flag is advisory in preview, never a block", async () => {
-      const out = await run(c, [rotation("unknown", { automaticallyAfterDays: UNKNOWN }), res(T.ebsDefault, "ebs-unknown", { enabled: UNKNOWN })]);
+      const out = await run(c, [
+        rotation("unknown", { automaticallyAfterDays: UNKNOWN }),
+        res(T.ebsDefault, "ebs-unknown", { enabled: UNKNOWN }),
+      ]);
       const all = [...out.analyze, ...out.stack];
       expect(verdicts(all, PolicyNames.secretRotation)).toEqual([["unknown", "advisory"]]);
       expect(verdicts(all, PolicyNames.ebsEncryptionByDefault)).toEqual([["ebs-unknown", "advisory"]]);

@@ -7,7 +7,9 @@ module.exports = async () => {
   if (!base || !run) return;
   fs.rmSync(run, { recursive: true, force: true });
   const before = new Set(JSON.parse(process.env.BULWARK_TMP_BEFORE || "[]"));
-  const left = fs.readdirSync(base).filter((n) => n.startsWith("bulwark") && !before.has(n) && n !== "bulwark-host-test");
+  const left = fs
+    .readdirSync(base)
+    .filter((n) => n.startsWith("bulwark") && !before.has(n) && n !== "bulwark-host-test");
   if (left.length > 0) {
     const msg = `tests left temporary entries in ${base}: ${left.join(", ")}`;
     if (process.env.CI) throw new Error(msg);

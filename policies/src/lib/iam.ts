@@ -46,13 +46,18 @@ function notStar(l: string[] | "unknown"): string[] | "unknown" {
 }
 
 /** The message fragment for a grant. */
-export const grantText = (g: AdminGrant) => (g === "*" ? `allows "*" on "*"` : `allows "iam:*" on "*" (administrator-equivalent: it can grant itself any permission)`);
+export const grantText = (g: AdminGrant) =>
+  g === "*"
+    ? `allows "*" on "*"`
+    : `allows "iam:*" on "*" (administrator-equivalent: it can grant itself any permission)`;
 
 /** Managed-policy ARNs (or references) a principal resource attaches: where, the value, and the input it came from. */
 export function attachedPolicyRefs(r: Res): { where: string; value: unknown; prop: string }[] {
   if (r.type === IAM_TYPES.role) {
     const m = arr(r.props.managedPolicyArns);
-    return Array.isArray(m) ? m.map((value, i) => ({ where: `managedPolicyArns[${i}]`, value, prop: "managedPolicyArns" })) : [];
+    return Array.isArray(m)
+      ? m.map((value, i) => ({ where: `managedPolicyArns[${i}]`, value, prop: "managedPolicyArns" }))
+      : [];
   }
   if (r.type.includes("AttachmentsExclusive")) {
     const l = arr(r.props.policyArns);

@@ -41,7 +41,13 @@ export function prefixListCidrs(r: Res, prop: string, value: string, ctx: Ctx): 
   return out;
 }
 
-export function ingressFindings(r: Res, ctx: Ctx, emit: Emit, pick: (ps: Exclude<NormRule["ports"], "unknown">) => string | undefined, allow: readonly string[]) {
+export function ingressFindings(
+  r: Res,
+  ctx: Ctx,
+  emit: Emit,
+  pick: (ps: Exclude<NormRule["ports"], "unknown">) => string | undefined,
+  allow: readonly string[],
+) {
   for (const rule of rulesFor(r)) {
     if (rule.direction === "egress") continue;
     const src = internetSources(rule, allow);
@@ -54,14 +60,18 @@ export function ingressFindings(r: Res, ctx: Ctx, emit: Emit, pick: (ps: Exclude
       }
     }
     if (rule.direction === "unknown" || rule.ports === "unknown") {
-      if (src.internet.length || src.unknown) emit.unknown(`rule${at(rule)}: direction or ports unknown during preview; checked again at update`);
+      if (src.internet.length || src.unknown)
+        emit.unknown(`rule${at(rule)}: direction or ports unknown during preview; checked again at update`);
       continue;
     }
     const what = pick(rule.ports);
     if (!what) continue;
     for (const v of src.internet) {
-      emit.fail(`rule${at(rule)} allows ${what} from ${v.cidr}${v.invalid ? " (unparseable, treated as the internet)" : " (internet)"}`);
+      emit.fail(
+        `rule${at(rule)} allows ${what} from ${v.cidr}${v.invalid ? " (unparseable, treated as the internet)" : " (internet)"}`,
+      );
     }
-    if (src.unknown) emit.unknown(`rule${at(rule)} opens ${what} to a source unknown during preview; checked again at update`);
+    if (src.unknown)
+      emit.unknown(`rule${at(rule)} opens ${what} to a source unknown during preview; checked again at update`);
   }
 }

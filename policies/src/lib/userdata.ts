@@ -8,7 +8,13 @@ import { get, isUnknown } from "../values";
 export function userDataTexts(r: Res): { text: string[]; unknown: boolean } {
   const text: string[] = [];
   let unknown = false;
-  const keys = r.type === T.launchTemplate ? [["userData", true]] : [["userData", false], ["userDataBase64", true]];
+  const keys =
+    r.type === T.launchTemplate
+      ? [["userData", true]]
+      : [
+          ["userData", false],
+          ["userDataBase64", true],
+        ];
   for (const [k, b64] of keys as [string, boolean][]) {
     const v = get(r.props, k);
     if (isUnknown(v)) unknown = true;
@@ -39,7 +45,8 @@ function decodeB64(v: string, sure: boolean): string | undefined {
 }
 
 // References and placeholders, not secrets: variables, templates, file paths, ARNs and parameter names, URLs.
-const PLACEHOLDER = /^(\$|<|\{\{|%\(|`|\/|~\/|\.\/|arn:|ssm:|resolve:|https?:\/\/)|^(yes|no|true|false|none|null|prompt)$/i;
+const PLACEHOLDER =
+  /^(\$|<|\{\{|%\(|`|\/|~\/|\.\/|arn:|ssm:|resolve:|https?:\/\/)|^(yes|no|true|false|none|null|prompt)$/i;
 const SECRET_KEY = /(password|passwd|pwd|secret|token|api[_-]?key)/i;
 const KEY_CHAR = /[\w.-]/;
 const MAX_LINE = 4096;
@@ -77,7 +84,8 @@ export function credentialsIn(text: string): string[] {
     else if (/^\S/.test(line)) chpasswd = false;
     if (chpasswd) {
       for (const m of line.matchAll(/(?:^|[\s[,"'])[a-z_][\w.-]{0,63}:([^\s,\]"':][^\s,\]"']{0,255})/gi)) {
-        if (!/^(R|RANDOM)$/.test(m[1]) && !PLACEHOLDER.test(m[1])) found.add("a password in a cloud-config chpasswd list");
+        if (!/^(R|RANDOM)$/.test(m[1]) && !PLACEHOLDER.test(m[1]))
+          found.add("a password in a cloud-config chpasswd list");
       }
     }
     if (/\bmysqladmin\b.*\spassword\s+["']?(?![$<{`'"])\S{4,}/.test(line)) found.add("a mysqladmin password");
@@ -85,9 +93,12 @@ export function credentialsIn(text: string): string[] {
     if (/\b(AKIA|ASIA)[0-9A-Z]{16}\b/.test(line)) found.add("an AWS access key id");
     if (/aws_secret_access_key\s*[=:]\s*\S{8,}/i.test(line)) found.add("an AWS secret access key");
     if (/-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----/.test(line)) found.add("a private key");
-    if (/IDENTIFIED\s+(WITH\s+\S{1,64}\s+)?BY\s+(PASSWORD\s+)?['"](?![$`])[^'"]+['"]/i.test(line)) found.add("a SQL password (IDENTIFIED BY)");
-    if (/\bmysql(admin|dump)?\s/.test(line) && /\s-p(?![\s-])(?!["']?[$`])\S+/.test(line)) found.add("a mysql -p password");
-    if (/\becho\s+["']?[\w.-]{1,64}:(?![$`])[^\s"'|]+["']?\s*\|\s*(sudo\s+)?chpasswd/.test(line)) found.add("a user password piped to chpasswd");
+    if (/IDENTIFIED\s+(WITH\s+\S{1,64}\s+)?BY\s+(PASSWORD\s+)?['"](?![$`])[^'"]+['"]/i.test(line))
+      found.add("a SQL password (IDENTIFIED BY)");
+    if (/\bmysql(admin|dump)?\s/.test(line) && /\s-p(?![\s-])(?!["']?[$`])\S+/.test(line))
+      found.add("a mysql -p password");
+    if (/\becho\s+["']?[\w.-]{1,64}:(?![$`])[^\s"'|]+["']?\s*\|\s*(sudo\s+)?chpasswd/.test(line))
+      found.add("a user password piped to chpasswd");
     // Prose in comments ("# passwords: kept in root-only files") is not an assignment.
     if (!SECRET_KEY.test(line) || /^\s*#/.test(line)) continue;
     // ARNs (arn:aws:secretsmanager:…:secret:name) name secrets; their colons are not assignments.
@@ -95,7 +106,12 @@ export function credentialsIn(text: string): string[] {
       if (!SECRET_KEY.test(key)) continue;
       // Names of secrets, not secrets: references (file, ARN, id...), settings (TTL, length...), and the
       // `secretsmanager:` service prefix of ARNs and IAM actions.
-      if (/authentication$/i.test(key) || /[_-](file|path|arn|id|name|ttl|ttl-seconds|seconds|timeout|length|header|url)$/i.test(key) || /^secretsmanager$/i.test(key)) continue;
+      if (
+        /authentication$/i.test(key) ||
+        /[_-](file|path|arn|id|name|ttl|ttl-seconds|seconds|timeout|length|header|url)$/i.test(key) ||
+        /^secretsmanager$/i.test(key)
+      )
+        continue;
       if (value.length < 4 || PLACEHOLDER.test(value)) continue;
       found.add(`a value assigned to ${key.replace(/^-+/, "")}`);
     }

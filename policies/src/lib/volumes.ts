@@ -21,8 +21,9 @@ export function volumeProblems(r: Res, ctx: Ctx): { bad: string[]; unknown: stri
   if (r.type === T.launchTemplate) {
     const l = arr(get(r.props, "blockDeviceMappings"));
     if (l === "unknown") unknown.push("blockDeviceMappings");
-    (l === "unknown" ? [] : l ?? []).forEach((m, i) => {
-      if (isSet(get(m, "ebs")) && !isSet(get(m, "virtualName"))) judge(`blockDeviceMappings[${i}].ebs`, get(m, "ebs", "encrypted"));
+    (l === "unknown" ? [] : (l ?? [])).forEach((m, i) => {
+      if (isSet(get(m, "ebs")) && !isSet(get(m, "virtualName")))
+        judge(`blockDeviceMappings[${i}].ebs`, get(m, "ebs", "encrypted"));
     });
     return { bad, unknown };
   }

@@ -1,24 +1,80 @@
 /** Secrets controls (policies/src/rules/secrets): rotation, customer-managed keys. */
-import { evaluate, evaluateResource, UNKNOWN, type Finding, type PolicyInputResource } from "../../../policies/src/engine";
+import {
+  evaluate,
+  evaluateResource,
+  UNKNOWN,
+  type Finding,
+  type PolicyInputResource,
+} from "../../../policies/src/engine";
 import { cronLongestGap, rotationPeriod } from "../../../policies/src/lib/schedule";
 import { PolicyNames } from "../../../policies/src/names";
 import { asPreview, baseline, res, T, urnOf } from "../fixtures";
 import { find, mandatory, mutationSuite, type Mutation } from "../helpers";
 
 const m: Mutation[] = [
-  { what: "secret without rotation", type: T.rotation, name: "api-key", change: (p) => (p.secretId = "arn:other"), expect: [PolicyNames.secretRotation], on: [T.secret, "api-key"] },
-  { what: "rotation every 120 days", type: T.rotation, name: "api-key", change: (p) => (p.rotationRules = { automaticallyAfterDays: 120 }), expect: [PolicyNames.secretRotation], on: [T.secret, "api-key"] },
-  { what: "rotation every 91 days", type: T.rotation, name: "api-key", change: (p) => (p.rotationRules = { automaticallyAfterDays: 91 }), expect: [PolicyNames.secretRotation], on: [T.secret, "api-key"] },
-  { what: "rotation rate(180 days)", type: T.rotation, name: "api-key", change: (p) => (p.rotationRules = { scheduleExpression: "rate(180 days)" }), expect: [PolicyNames.secretRotation], on: [T.secret, "api-key"] },
-  { what: "rotation cron every fourth month", type: T.rotation, name: "api-key", change: (p) => (p.rotationRules = { scheduleExpression: "cron(0 4 1 1/4 ? *)" }), expect: [PolicyNames.secretRotation], on: [T.secret, "api-key"] },
-  { what: "rotation with an unreadable schedule", type: T.rotation, name: "api-key", change: (p) => (p.rotationRules = { scheduleExpression: "every quarter" }), expect: [PolicyNames.secretRotation], on: [T.rotation, "api-key"] },
+  {
+    what: "secret without rotation",
+    type: T.rotation,
+    name: "api-key",
+    change: (p) => (p.secretId = "arn:other"),
+    expect: [PolicyNames.secretRotation],
+    on: [T.secret, "api-key"],
+  },
+  {
+    what: "rotation every 120 days",
+    type: T.rotation,
+    name: "api-key",
+    change: (p) => (p.rotationRules = { automaticallyAfterDays: 120 }),
+    expect: [PolicyNames.secretRotation],
+    on: [T.secret, "api-key"],
+  },
+  {
+    what: "rotation every 91 days",
+    type: T.rotation,
+    name: "api-key",
+    change: (p) => (p.rotationRules = { automaticallyAfterDays: 91 }),
+    expect: [PolicyNames.secretRotation],
+    on: [T.secret, "api-key"],
+  },
+  {
+    what: "rotation rate(180 days)",
+    type: T.rotation,
+    name: "api-key",
+    change: (p) => (p.rotationRules = { scheduleExpression: "rate(180 days)" }),
+    expect: [PolicyNames.secretRotation],
+    on: [T.secret, "api-key"],
+  },
+  {
+    what: "rotation cron every fourth month",
+    type: T.rotation,
+    name: "api-key",
+    change: (p) => (p.rotationRules = { scheduleExpression: "cron(0 4 1 1/4 ? *)" }),
+    expect: [PolicyNames.secretRotation],
+    on: [T.secret, "api-key"],
+  },
+  {
+    what: "rotation with an unreadable schedule",
+    type: T.rotation,
+    name: "api-key",
+    change: (p) => (p.rotationRules = { scheduleExpression: "every quarter" }),
+    expect: [PolicyNames.secretRotation],
+    on: [T.rotation, "api-key"],
+  },
 ];
 
 mutationSuite(m);
 
-const rotation = (rules: unknown, secretId: unknown = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:vendor-AbCd"): PolicyInputResource =>
-  res(T.rotation, "vendor", { secretId, rotationLambdaArn: "arn:aws:lambda:eu-west-1:123456789012:function:rotate", rotationRules: rules });
-const verdict = (fs: Finding[]) => fs.filter((f) => f.policy === PolicyNames.secretRotation).map((f) => [f.enforcement, f.name, f.message]);
+const rotation = (
+  rules: unknown,
+  secretId: unknown = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:vendor-AbCd",
+): PolicyInputResource =>
+  res(T.rotation, "vendor", {
+    secretId,
+    rotationLambdaArn: "arn:aws:lambda:eu-west-1:123456789012:function:rotate",
+    rotationRules: rules,
+  });
+const verdict = (fs: Finding[]) =>
+  fs.filter((f) => f.policy === PolicyNames.secretRotation).map((f) => [f.enforcement, f.name, f.message]);
 
 describe("rotation period", () => {
   it.each([
@@ -44,7 +100,9 @@ describe("rotation period", () => {
     expect(rotationPeriod({ automaticallyAfterDays: UNKNOWN })).toBe("unknown");
     expect(rotationPeriod({ scheduleExpression: UNKNOWN })).toBe("unknown");
     expect(rotationPeriod(UNKNOWN)).toBe("unknown");
-    expect(rotationPeriod({ scheduleExpression: "rate(3 weeks)" })).toEqual({ invalid: expect.stringMatching(/neither rate/) });
+    expect(rotationPeriod({ scheduleExpression: "rate(3 weeks)" })).toEqual({
+      invalid: expect.stringMatching(/neither rate/),
+    });
     expect(cronLongestGap("0 4 * * * *")).toEqual({ invalid: expect.stringMatching(/six-field/) });
     expect(cronLongestGap("0 4 1 13 ? *")).toEqual({ invalid: expect.any(String) });
   });
@@ -57,9 +115,15 @@ describe("rotation period", () => {
 describe("SecretRotation judged on its own (the secret lives elsewhere)", () => {
   it("blocks a period beyond rotationDays, passes one within, in update and preview", () => {
     for (const shape of [(s: PolicyInputResource[]) => s, asPreview]) {
-      expect(verdict(evaluate(shape([rotation({ automaticallyAfterDays: 91 })])))).toEqual([["mandatory", "vendor", "rotationRules: rotates every 91 days (maximum 90)"]]);
-      expect(verdict(evaluate(shape([rotation({ scheduleExpression: "rate(180 days)" })])))).toEqual([["mandatory", "vendor", "rotationRules: rotates every 180 days (maximum 90)"]]);
-      expect(verdict(evaluate(shape([rotation({ scheduleExpression: "rate(2184 hours)" })])))).toEqual([["mandatory", "vendor", "rotationRules: rotates every 91 days (maximum 90)"]]);
+      expect(verdict(evaluate(shape([rotation({ automaticallyAfterDays: 91 })])))).toEqual([
+        ["mandatory", "vendor", "rotationRules: rotates every 91 days (maximum 90)"],
+      ]);
+      expect(verdict(evaluate(shape([rotation({ scheduleExpression: "rate(180 days)" })])))).toEqual([
+        ["mandatory", "vendor", "rotationRules: rotates every 180 days (maximum 90)"],
+      ]);
+      expect(verdict(evaluate(shape([rotation({ scheduleExpression: "rate(2184 hours)" })])))).toEqual([
+        ["mandatory", "vendor", "rotationRules: rotates every 91 days (maximum 90)"],
+      ]);
       expect(verdict(evaluate(shape([rotation({ automaticallyAfterDays: 90 })])))).toEqual([]);
       expect(verdict(evaluate(shape([rotation({ scheduleExpression: "cron(0 4 ? * SUN#1 *)" })])))).toEqual([]);
     }
@@ -70,10 +134,15 @@ describe("SecretRotation judged on its own (the secret lives elsewhere)", () => 
     expect(verdict(evaluate([rotation({ automaticallyAfterDays: 120 })]))[0][0]).toBe("mandatory");
   });
   it("the configured rotationDays applies", () => {
-    expect(verdict(evaluate([rotation({ automaticallyAfterDays: 30 })], { rotationDays: 14 }))).toEqual([["mandatory", "vendor", "rotationRules: rotates every 30 days (maximum 14)"]]);
+    expect(verdict(evaluate([rotation({ automaticallyAfterDays: 30 })], { rotationDays: 14 }))).toEqual([
+      ["mandatory", "vendor", "rotationRules: rotates every 30 days (maximum 14)"],
+    ]);
   });
   it("Analyze defers the rotation to the stack (its secret may be in the stack), an unknown period is reported at once (advisory)", () => {
-    expect(evaluateResource(PolicyNames.secretRotation, rotation({ automaticallyAfterDays: 91 }))).toEqual({ findings: [], deferred: true });
+    expect(evaluateResource(PolicyNames.secretRotation, rotation({ automaticallyAfterDays: 91 }))).toEqual({
+      findings: [],
+      deferred: true,
+    });
     const unknown = evaluateResource(PolicyNames.secretRotation, rotation({ automaticallyAfterDays: UNKNOWN }));
     expect(unknown.deferred).toBe(false);
     expect(unknown.findings.map((f) => [f.enforcement, f.unknown])).toEqual([["advisory", true]]);

@@ -6,7 +6,8 @@ import { bool } from "../../values";
 
 export const ebsEncryptionByDefault: PolicyDef = {
   name: PolicyNames.ebsEncryptionByDefault,
-  description: "A declared EBS encryption-by-default setting must be enabled (enabled: false turns it off for the whole region).",
+  description:
+    "A declared EBS encryption-by-default setting must be enabled (enabled: false turns it off for the whole region).",
   severity: "high",
   enforcement: "mandatory",
   family: "compute",

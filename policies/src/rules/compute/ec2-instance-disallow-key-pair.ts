@@ -17,6 +17,7 @@ export const instanceKeyPair: PolicyDef = {
   types: SERVER_TYPES,
   check(r, _ctx, emit) {
     const k = get(r.props, "keyName");
-    if (isSet(k) && k !== "") emit.fail(`keyName is ${isUnknown(k) ? "set (unknown during preview)" : `"${String(k)}"`}`);
+    if (isSet(k) && k !== "")
+      emit.fail(`keyName is ${isUnknown(k) ? "set (unknown during preview)" : `"${String(k)}"`}`);
   },
 };

@@ -7,22 +7,31 @@ import { arr, bool, get, isSet, isUnknown } from "../../values";
 
 export const instancePublicIp: PolicyDef = {
   name: PolicyNames.instancePublicIp,
-  description: "EC2 instances must not get a public IP, whether set on the instance, its launch template or its subnet.",
+  description:
+    "EC2 instances must not get a public IP, whether set on the instance, its launch template or its subnet.",
   severity: "high",
   enforcement: "mandatory",
   family: "compute",
   securityHub: ["EC2.9"],
   cis: [],
-  remediation: "Set associatePublicIpAddress: false, launch into a private subnet, and publish through a load balancer; administer with SSM.",
-  unknowns: "In preview the template and subnet are followed through propertyDependencies; a subnet outside the stack, or an unknown flag, is advisory.",
+  remediation:
+    "Set associatePublicIpAddress: false, launch into a private subnet, and publish through a load balancer; administer with SSM.",
+  unknowns:
+    "In preview the template and subnet are followed through propertyDependencies; a subnet outside the stack, or an unknown flag, is advisory.",
   types: [...INSTANCE_TYPES, "aws:ec2/eip:Eip", "aws:ec2/eipAssociation:EipAssociation"],
   check(r, ctx, emit) {
     if (!isInstance(r)) {
       // An Elastic IP bound to an instance (directly or through its interface) is a public IP too.
       const v = get(r.props, r.type === "aws:ec2/eip:Eip" ? "instance" : "instanceId");
-      if (isSet(v) && v !== "") return emit.fail(`an Elastic IP is attached to instance ${isUnknown(v) ? "(unknown during preview)" : String(v)}`);
+      if (isSet(v) && v !== "")
+        return emit.fail(
+          `an Elastic IP is attached to instance ${isUnknown(v) ? "(unknown during preview)" : String(v)}`,
+        );
       const ni = get(r.props, r.type === "aws:ec2/eip:Eip" ? "networkInterface" : "networkInterfaceId");
-      if (isSet(ni) && ni !== "") emit.fail(`an Elastic IP is attached to network interface ${isUnknown(ni) ? "(unknown during preview)" : String(ni)}`);
+      if (isSet(ni) && ni !== "")
+        emit.fail(
+          `an Elastic IP is attached to network interface ${isUnknown(ni) ? "(unknown during preview)" : String(ni)}`,
+        );
       return;
     }
     const own = bool(r.props.associatePublicIpAddress);
@@ -36,14 +45,23 @@ export const instancePublicIp: PolicyDef = {
       const v = templatePublicIp(lt.res[0]);
       if (v === true) return emit.fail(`its launch template ${lt.res[0].name} associates a public IP`);
       if (v === false) return;
-      if (v === "unknown") return emit.unknown("the launch template's associatePublicIpAddress is unknown during preview");
+      if (v === "unknown")
+        return emit.unknown("the launch template's associatePublicIpAddress is unknown during preview");
       if (!isSet(subnetRef) && !(r.propertyDependencies.subnetId ?? []).length) {
         subnetRef = templateSubnet(lt.res[0]);
         subnetProp = "networkInterfaces";
       }
-    } else if (lt.status !== "none") return emit.unknown("its launch template cannot be resolved; set associatePublicIpAddress: false on the instance");
+    } else if (lt.status !== "none")
+      return emit.unknown(
+        "its launch template cannot be resolved; set associatePublicIpAddress: false on the instance",
+      );
     // An existing network interface as eth0 never gets an auto-assigned public IP (its subnet is the ENI's).
-    if (!isSet(subnetRef) && (isSet(get(r.props, "primaryNetworkInterface", "networkInterfaceId")) || (arr(r.props.networkInterfaces) ?? []).length)) return;
+    if (
+      !isSet(subnetRef) &&
+      (isSet(get(r.props, "primaryNetworkInterface", "networkInterfaceId")) ||
+        (arr(r.props.networkInterfaces) ?? []).length)
+    )
+      return;
     if (!isSet(subnetRef) && !(r.propertyDependencies.subnetId ?? []).length) {
       return emit.fail("no subnet: it launches into the default VPC, whose subnets map public IPs");
     }

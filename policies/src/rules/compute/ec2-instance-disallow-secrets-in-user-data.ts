@@ -6,13 +6,15 @@ import { SERVER_TYPES } from "../../types";
 
 export const instanceUserDataSecrets: PolicyDef = {
   name: PolicyNames.instanceUserDataSecrets,
-  description: "User data must not carry credentials or passwords (it is readable by anyone who can describe the instance).",
+  description:
+    "User data must not carry credentials or passwords (it is readable by anyone who can describe the instance).",
   severity: "critical",
   enforcement: "mandatory",
   family: "compute",
   securityHub: [],
   cis: [],
-  remediation: "Fetch secrets at boot from Secrets Manager or SSM Parameter Store with the instance role; never template them into user data.",
+  remediation:
+    "Fetch secrets at boot from Secrets Manager or SSM Parameter Store with the instance role; never template them into user data.",
   unknowns: "Unknown user data is advisory in preview; secret-wrapped user data is scanned as plaintext.",
   types: SERVER_TYPES,
   check(r, _ctx, emit) {

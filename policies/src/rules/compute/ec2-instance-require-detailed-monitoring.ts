@@ -20,7 +20,12 @@ export const instanceDetailedMonitoring: PolicyDef = {
     const v =
       r.type === T.launchTemplate
         ? bool(get(r.props, "monitoring", "enabled"))
-        : inherit<boolean>(r, ctx, () => bool(r.props.monitoring) as never, (lt) => bool(get(lt.props, "monitoring", "enabled")) as never).value;
+        : inherit<boolean>(
+            r,
+            ctx,
+            () => bool(r.props.monitoring) as never,
+            (lt) => bool(get(lt.props, "monitoring", "enabled")) as never,
+          ).value;
     if (v !== true && v !== "unknown") emit.fail("detailed monitoring is off");
   },
 };

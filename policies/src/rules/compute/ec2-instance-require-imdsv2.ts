@@ -13,7 +13,10 @@ function remediateImds(type: string, props: Obj, hopLimit: number): Obj | undefi
   const hop = typeof cur?.hop === "number" ? Math.min(cur.hop, hopLimit) : hopLimit;
   if (cur?.tokens === "required" && typeof cur.hop === "number" && cur.hop <= hopLimit) return undefined;
   const mo = isObj(props.metadataOptions) ? props.metadataOptions : {};
-  return { ...props, metadataOptions: { ...mo, httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: hop } };
+  return {
+    ...props,
+    metadataOptions: { ...mo, httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: hop },
+  };
 }
 
 export const instanceImdsv2: PolicyDef = {
@@ -24,17 +27,23 @@ export const instanceImdsv2: PolicyDef = {
   family: "compute",
   securityHub: ["EC2.8", "EC2.170", "Autoscaling.3"],
   cis: ["5.7"],
-  remediation: "Set metadataOptions { httpTokens: \"required\", httpPutResponseHopLimit: 1 } (remediate does this), on the instance or its launch template.",
-  unknowns: "An instance without its own metadataOptions inherits its launch template's (preview: via propertyDependencies); unknown values are advisory.",
+  remediation:
+    'Set metadataOptions { httpTokens: "required", httpPutResponseHopLimit: 1 } (remediate does this), on the instance or its launch template.',
+  unknowns:
+    "An instance without its own metadataOptions inherits its launch template's (preview: via propertyDependencies); unknown values are advisory.",
   types: SERVER_TYPES,
   check(r, ctx, emit) {
     const { imds, from } = effectiveImds(r, ctx);
     if (imds.endpoint === "disabled") return;
     const src = from === "launch template" ? " (from its launch template)" : "";
     if (imds.tokens === "unknown") emit.unknown(`metadataOptions.httpTokens is unknown during preview${src}`);
-    else if (imds.tokens !== "required") emit.fail(`metadataOptions.httpTokens is ${imds.tokens === undefined ? "not set (IMDSv1 allowed)" : `"${imds.tokens}"`}${src}`);
+    else if (imds.tokens !== "required")
+      emit.fail(
+        `metadataOptions.httpTokens is ${imds.tokens === undefined ? "not set (IMDSv1 allowed)" : `"${imds.tokens}"`}${src}`,
+      );
     if (imds.hop === "unknown") emit.unknown("metadataOptions.httpPutResponseHopLimit is unknown during preview");
-    else if (typeof imds.hop === "number" && imds.hop > ctx.cfg.hopLimit) emit.fail(`metadataOptions.httpPutResponseHopLimit is ${imds.hop} (max ${ctx.cfg.hopLimit})`);
+    else if (typeof imds.hop === "number" && imds.hop > ctx.cfg.hopLimit)
+      emit.fail(`metadataOptions.httpPutResponseHopLimit is ${imds.hop} (max ${ctx.cfg.hopLimit})`);
   },
   remediate: (type, props, cfg) => remediateImds(type, props, cfg.hopLimit),
 };

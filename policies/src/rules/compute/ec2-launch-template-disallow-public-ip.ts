@@ -12,12 +12,12 @@ export const launchTemplatePublicIp: PolicyDef = {
   family: "compute",
   securityHub: ["EC2.25"],
   cis: [],
-  remediation: "Set associatePublicIpAddress: \"false\" on every network interface of the template.",
+  remediation: 'Set associatePublicIpAddress: "false" on every network interface of the template.',
   unknowns: "An unknown interface list or flag is advisory in preview.",
   types: [T.launchTemplate],
   check(r, _ctx, emit) {
     const v = templatePublicIp(r);
-    if (v === true) emit.fail("a network interface sets associatePublicIpAddress \"true\"");
+    if (v === true) emit.fail('a network interface sets associatePublicIpAddress "true"');
     else if (v === "unknown") emit.unknown("networkInterfaces are unknown during preview");
   },
 };

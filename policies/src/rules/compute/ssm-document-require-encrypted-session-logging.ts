@@ -5,13 +5,15 @@ import { str } from "../../values";
 
 export const ssmSessionLogging: PolicyDef = {
   name: PolicyNames.ssmSessionLogging,
-  description: "Session Manager preference documents must encrypt sessions with KMS and log them to an encrypted destination.",
+  description:
+    "Session Manager preference documents must encrypt sessions with KMS and log them to an encrypted destination.",
   severity: "medium",
   enforcement: "mandatory",
   family: "compute",
   securityHub: ["SSM.6"],
   cis: [],
-  remediation: "In the Session document set inputs.kmsKeyId, and cloudWatchLogGroupName with cloudWatchEncryptionEnabled: true (or s3BucketName with s3EncryptionEnabled: true).",
+  remediation:
+    "In the Session document set inputs.kmsKeyId, and cloudWatchLogGroupName with cloudWatchEncryptionEnabled: true (or s3BucketName with s3EncryptionEnabled: true).",
   unknowns: "Unknown document content is advisory in preview.",
   types: ["aws:ssm/document:Document"],
   check(r, _ctx, emit) {
@@ -26,7 +28,8 @@ export const ssmSessionLogging: PolicyDef = {
     const s3 = val("s3BucketName");
     const on = (k: string) => /^(true|yes)$/i.test(val(k));
     if (!cw && !s3) emit.fail("sessions are not logged (no cloudWatchLogGroupName or s3BucketName)");
-    if (cw && !on("cloudWatchEncryptionEnabled")) emit.fail("session logs to CloudWatch are not encrypted (cloudWatchEncryptionEnabled)");
+    if (cw && !on("cloudWatchEncryptionEnabled"))
+      emit.fail("session logs to CloudWatch are not encrypted (cloudWatchEncryptionEnabled)");
     if (s3 && !on("s3EncryptionEnabled")) emit.fail("session logs to S3 are not encrypted (s3EncryptionEnabled)");
   },
 };

@@ -19,5 +19,6 @@ export const rdsMinorUpgrades: PolicyDef = {
     if (bool(r.props.autoMinorVersionUpgrade) === false) emit.fail("autoMinorVersionUpgrade is false");
   },
   // Safe: minor versions are compatible and apply in the maintenance window.
-  remediate: (_type, props) => (bool(props.autoMinorVersionUpgrade) === false ? { ...props, autoMinorVersionUpgrade: true } : undefined),
+  remediate: (_type, props) =>
+    bool(props.autoMinorVersionUpgrade) === false ? { ...props, autoMinorVersionUpgrade: true } : undefined,
 };

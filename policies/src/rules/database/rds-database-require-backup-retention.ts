@@ -20,6 +20,7 @@ export const rdsBackupRetention: PolicyDef = {
     if (isReplica(r)) return;
     const v = num(r.props.backupRetentionPeriod);
     if (v === "unknown") emit.unknown("backupRetentionPeriod is unknown during preview");
-    else if (v === undefined || v < ctx.cfg.backupDays) emit.fail(`backupRetentionPeriod is ${v ?? "not set"} (minimum ${ctx.cfg.backupDays} days)`);
+    else if (v === undefined || v < ctx.cfg.backupDays)
+      emit.fail(`backupRetentionPeriod is ${v ?? "not set"} (minimum ${ctx.cfg.backupDays} days)`);
   },
 };

@@ -12,7 +12,8 @@ export const rdsLogExports: PolicyDef = {
   family: "database",
   securityHub: ["RDS.9", "RDS.34"],
   cis: [],
-  remediation: "Set enabledCloudwatchLogsExports (MySQL/MariaDB: error, general/audit, slowquery; PostgreSQL: postgresql).",
+  remediation:
+    "Set enabledCloudwatchLogsExports (MySQL/MariaDB: error, general/audit, slowquery; PostgreSQL: postgresql).",
   unknowns: "An unknown list is advisory in preview.",
   types: DB,
   check(r, _ctx, emit) {

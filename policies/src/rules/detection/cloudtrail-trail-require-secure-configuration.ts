@@ -11,7 +11,8 @@ export const cloudTrailSecure: PolicyDef = {
   family: "detection",
   securityHub: ["CloudTrail.1", "CloudTrail.2", "CloudTrail.4", "CloudTrail.5"],
   cis: ["3.1", "3.2", "3.5"],
-  remediation: "Set isMultiRegionTrail, enableLogFileValidation, kmsKeyId, cloudWatchLogsGroupArn (+ role) and keep enableLogging on.",
+  remediation:
+    "Set isMultiRegionTrail, enableLogFileValidation, kmsKeyId, cloudWatchLogsGroupArn (+ role) and keep enableLogging on.",
   unknowns: "Unknown values are advisory in preview (an unknown key or log group ARN counts as set).",
   types: ["aws:cloudtrail/trail:Trail"],
   check(r, _ctx, emit) {
@@ -23,7 +24,10 @@ export const cloudTrailSecure: PolicyDef = {
     need("isMultiRegionTrail", "the trail is not multi-region", false);
     need("enableLogFileValidation", "log file validation is off", false);
     need("enableLogging", "the trail is not logging", true);
-    for (const [prop, label] of [["kmsKeyId", "logs are not KMS-encrypted"], ["cloudWatchLogsGroupArn", "events are not sent to CloudWatch Logs"]]) {
+    for (const [prop, label] of [
+      ["kmsKeyId", "logs are not KMS-encrypted"],
+      ["cloudWatchLogsGroupArn", "events are not sent to CloudWatch Logs"],
+    ]) {
       const v = r.props[prop];
       if (!isSet(v) || v === "") emit.fail(`${label} (${prop})`);
     }

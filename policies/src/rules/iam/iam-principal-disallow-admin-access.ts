@@ -7,14 +7,16 @@ import { arr, get, str, strs } from "../../values";
 
 export const iamAdminAccess: PolicyDef = {
   name: PolicyNames.iamAdminAccess,
-  description: "No role, user or group may hold AdministratorAccess or a policy allowing \"*\" (or \"iam:*\", which grants the rest) on \"*\".",
+  description:
+    'No role, user or group may hold AdministratorAccess or a policy allowing "*" (or "iam:*", which grants the rest) on "*".',
   severity: "critical",
   enforcement: "mandatory",
   family: "iam",
   securityHub: ["IAM.1"],
   cis: ["1.16"],
   remediation: "Grant the actions the workload needs on its own resources; keep break-glass admin outside the stack.",
-  unknowns: "An unknown policy document or ARN is advisory in preview; attachments follow a customer policy by ARN or propertyDependencies.",
+  unknowns:
+    "An unknown policy document or ARN is advisory in preview; attachments follow a customer policy by ARN or propertyDependencies.",
   types: [...ATTACHING_TYPES, IAM_TYPES.policy, IAM_TYPES.rolePolicy, IAM_TYPES.userPolicy, IAM_TYPES.groupPolicy],
   check(r, ctx, emit) {
     const judgeDoc = (doc: unknown, where: string) => {
@@ -24,7 +26,8 @@ export const iamAdminAccess: PolicyDef = {
     };
     const judgeArn = (arn: unknown, where: string, from: Res, prop: string) => {
       const s = str(arn);
-      if (s && s !== "unknown" && /:policy\/AdministratorAccess$/.test(s)) return emit.fail(`${where} attaches AdministratorAccess`);
+      if (s && s !== "unknown" && /:policy\/AdministratorAccess$/.test(s))
+        return emit.fail(`${where} attaches AdministratorAccess`);
       const l = ctx.idx.resolve(from, prop, s === "unknown" ? undefined : s, [IAM_TYPES.policy]);
       if (l.status === "found") {
         for (const p of l.res) {
@@ -37,7 +40,9 @@ export const iamAdminAccess: PolicyDef = {
     switch (r.type) {
       case IAM_TYPES.role: {
         const m = strs(r.props.managedPolicyArns);
-        if (m !== "unknown") for (const a of m) if (/:policy\/AdministratorAccess$/.test(a)) emit.fail("managedPolicyArns include AdministratorAccess");
+        if (m !== "unknown")
+          for (const a of m)
+            if (/:policy\/AdministratorAccess$/.test(a)) emit.fail("managedPolicyArns include AdministratorAccess");
         const inl = arr(r.props.inlinePolicies);
         if (Array.isArray(inl)) inl.forEach((p, i) => judgeDoc(get(p, "policy"), `inlinePolicies[${i}]`));
         return;

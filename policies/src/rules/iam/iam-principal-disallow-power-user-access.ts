@@ -8,7 +8,8 @@ const POWER_USER = /:policy\/PowerUserAccess$/;
 
 export const iamPowerUserAccess: PolicyDef = {
   name: PolicyNames.iamPowerUserAccess,
-  description: "Roles, users and groups should not hold the AWS-managed PowerUserAccess policy (every service but IAM and Organizations).",
+  description:
+    "Roles, users and groups should not hold the AWS-managed PowerUserAccess policy (every service but IAM and Organizations).",
   severity: "medium",
   enforcement: "advisory",
   family: "iam",

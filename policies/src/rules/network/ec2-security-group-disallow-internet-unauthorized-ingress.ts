@@ -7,13 +7,15 @@ import { SG_RULE_TYPES } from "../../types";
 
 export const sgInternetIngress: PolicyDef = {
   name: PolicyNames.sgInternetIngress,
-  description: "Security groups must not allow ingress from the internet to ports outside the authorized list, nor all-traffic ingress.",
+  description:
+    "Security groups must not allow ingress from the internet to ports outside the authorized list, nor all-traffic ingress.",
   severity: "high",
   enforcement: "mandatory",
   family: "network",
   securityHub: ["EC2.18", "EC2.2"],
   cis: ["5.3"],
-  remediation: "Open only authorized ports (default 80 and 443) to the internet; put everything else behind a security-group, prefix-list or private CIDR source.",
+  remediation:
+    "Open only authorized ports (default 80 and 443) to the internet; put everything else behind a security-group, prefix-list or private CIDR source.",
   unknowns: "Unknown sources, protocols or ports are advisory in preview and decided at update.",
   types: SG_RULE_TYPES,
   check(r, ctx, emit) {

@@ -11,13 +11,15 @@ import { str } from "../../values";
 
 export const metadata: PolicyMeta = {
   name: PolicyNames.sgLateralAdminIngress,
-  description: "Remote-admin ports (SSH, telnet, RDP, VNC, WinRM) must be reachable only from security groups, prefix lists or admin CIDRs, never from a private range.",
+  description:
+    "Remote-admin ports (SSH, telnet, RDP, VNC, WinRM) must be reachable only from security groups, prefix lists or admin CIDRs, never from a private range.",
   severity: "high",
   enforcement: "mandatory",
   family: "network",
   securityHub: ["EC2.13", "EC2.14"],
   cis: ["5.2", "5.3"],
-  remediation: "Use a security-group source (e.g. the bastion's group) or a prefix list; list admin source ranges in adminCidrs; prefer Session Manager.",
+  remediation:
+    "Use a security-group source (e.g. the bastion's group) or a prefix list; list admin source ranges in adminCidrs; prefer Session Manager.",
   unknowns: "An unknown source, protocol or port range is advisory in preview and decided at update.",
 };
 
@@ -48,12 +50,17 @@ export function checkRule(rule: NormRule, cfg: LateralConfig): { fail: string[];
     if (isInternet(c, cfg.internalCidrs)) continue; // the internet-admin control's
     if (isWithin(c, cfg.adminCidrs)) continue;
     if (ports === "unknown" || rule.direction === "unknown") {
-      out.unknown.push(`rule${where}: direction or ports unknown during preview for source ${c}; checked again at update`);
+      out.unknown.push(
+        `rule${where}: direction or ports unknown during preview for source ${c}; checked again at update`,
+      );
       continue;
     }
-    out.fail.push(`rule${where} opens remote-admin port${ports.length > 1 ? "s" : ""} ${ports.join(", ")} to ${c}: use a security group, a prefix list or an adminCidrs range`);
+    out.fail.push(
+      `rule${where} opens remote-admin port${ports.length > 1 ? "s" : ""} ${ports.join(", ")} to ${c}: use a security group, a prefix list or an adminCidrs range`,
+    );
   }
-  if (rule.sourcesUnknown && ports !== "unknown") out.unknown.push(`rule${where}: sources unknown during preview; checked again at update`);
+  if (rule.sourcesUnknown && ports !== "unknown")
+    out.unknown.push(`rule${where}: sources unknown during preview; checked again at update`);
   return out;
 }
 

@@ -18,7 +18,12 @@ export const subnetPublicIpOnLaunch: PolicyDef = {
     // Unset: false for a Subnet, but true for an adopted DefaultSubnet (the provider's documented default).
     const set = bool(r.props.mapPublicIpOnLaunch);
     const on = set === undefined ? r.type === "aws:ec2/defaultSubnet:DefaultSubnet" : set;
-    if (on === true) emit.fail(set === undefined ? "mapPublicIpOnLaunch is unset, and a default subnet maps public IPs by default" : "mapPublicIpOnLaunch is true");
+    if (on === true)
+      emit.fail(
+        set === undefined
+          ? "mapPublicIpOnLaunch is unset, and a default subnet maps public IPs by default"
+          : "mapPublicIpOnLaunch is true",
+      );
     else if (on === "unknown") emit.unknown("mapPublicIpOnLaunch is unknown during preview");
   },
 };

@@ -11,14 +11,16 @@ export const vpcRestrictedDefaultSg: PolicyDef = {
   family: "network",
   securityHub: ["EC2.2"],
   cis: ["5.4"],
-  remediation: "Declare aws.ec2.DefaultSecurityGroup for the VPC with no ingress or egress, and attach no rule resources to it.",
+  remediation:
+    "Declare aws.ec2.DefaultSecurityGroup for the VPC with no ingress or egress, and attach no rule resources to it.",
   unknowns: "Links follow ids in update and propertyDependencies in preview.",
   types: [...VPC_TYPES, SG_TYPES.defaultGroup, SG_TYPES.rule, SG_TYPES.ingress, SG_TYPES.egress],
   check(r, ctx, emit) {
     if (r.type === SG_TYPES.defaultGroup) {
       for (const dir of ["ingress", "egress"]) {
         const l = r.props[dir];
-        if (Array.isArray(l) && l.length) emit.fail(`the adopted default security group has ${l.length} ${dir} rule(s)`);
+        if (Array.isArray(l) && l.length)
+          emit.fail(`the adopted default security group has ${l.length} ${dir} rule(s)`);
       }
       return;
     }
@@ -33,7 +35,10 @@ export const vpcRestrictedDefaultSg: PolicyDef = {
         }
         return s;
       });
-      if (!ctx.idx.partial && !adopted.has(r.urn)) emit.fail("the VPC's default security group is not adopted (aws.ec2.DefaultSecurityGroup) and keeps AWS's default rules");
+      if (!ctx.idx.partial && !adopted.has(r.urn))
+        emit.fail(
+          "the VPC's default security group is not adopted (aws.ec2.DefaultSecurityGroup) and keeps AWS's default rules",
+        );
       return;
     }
     // A rule resource attached to the adopted default group.

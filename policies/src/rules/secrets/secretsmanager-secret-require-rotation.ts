@@ -28,17 +28,22 @@ const days = (n: number) => (Number.isInteger(n) ? `${n} days` : `${(n * 24).toF
 /** The verdict on one period; `where` prefixes messages about a rotation's own settings. */
 function judge(p: Period | undefined, max: number, emit: Emit, where = ""): void {
   if (p === undefined) return emit.fail("no rotation: no SecretRotation in this stack targets this secret");
-  if (p === "unknown") return emit.unknown(`${where}the rotation period is unknown during preview; checked again at update`);
+  if (p === "unknown")
+    return emit.unknown(`${where}the rotation period is unknown during preview; checked again at update`);
   if (typeof p === "object") return emit.fail(`${where}${p.invalid}`);
-  if (p === Infinity) return emit.fail(`${where}no rotation period is set (automaticallyAfterDays or scheduleExpression)`);
+  if (p === Infinity)
+    return emit.fail(`${where}no rotation period is set (automaticallyAfterDays or scheduleExpression)`);
   if (p > max) emit.fail(`${where}rotates every ${days(p)} (maximum ${max})`);
 }
 
-const rdsOwned = (r: Res) => (str(r.props.name) ?? "").startsWith("rds!") || str(get(r.props, "tags", "aws:secretsmanager:owningService")) === "rds";
+const rdsOwned = (r: Res) =>
+  (str(r.props.name) ?? "").startsWith("rds!") ||
+  str(get(r.props, "tags", "aws:secretsmanager:owningService")) === "rds";
 
 export const secretRotation: PolicyDef = {
   name: PolicyNames.secretRotation,
-  description: "Every Secrets Manager secret must rotate within the configured days (default 90), unless RDS manages it.",
+  description:
+    "Every Secrets Manager secret must rotate within the configured days (default 90), unless RDS manages it.",
   severity: "medium",
   enforcement: "mandatory",
   family: "secrets",
@@ -63,7 +68,8 @@ export const secretRotation: PolicyDef = {
     if (rdsOwned(r)) return;
     const p = rotationsBySecret(ctx).get(r.urn);
     // Legacy inline rotationRules on the secret itself.
-    if (p === undefined && isSet(r.props.rotationRules)) return judge(rotationPeriod(r.props.rotationRules), ctx.cfg.rotationDays, emit, "rotationRules: ");
+    if (p === undefined && isSet(r.props.rotationRules))
+      return judge(rotationPeriod(r.props.rotationRules), ctx.cfg.rotationDays, emit, "rotationRules: ");
     // The rotation reports its own unknown or unreadable period.
     if (p === "unknown" || typeof p === "object") return;
     judge(p, ctx.cfg.rotationDays, emit);
