@@ -3,7 +3,7 @@
  * config's `databases` key, so a bad value fails the same way in code and in config. Pure: zod only.
  */
 import { z } from "zod";
-import { appGrantFields, accountHostSchema, checkGrant } from "./mysql-sql";
+import { appGrantFields, accountHostSchema, checkGrant, checkUniqueAppNames } from "./mysql-sql";
 import { LOG_RETENTION_DAYS } from "./controls";
 
 /** RDS's current certificate authorities (rds-ca-2019 expired in 2024). */
@@ -171,7 +171,6 @@ export function checkSettings(s: SettingsOut, ctx: z.RefinementCtx): void {
       input: false,
     });
   }
-  const seen = new Map<string, number>();
   s.apps.forEach((a, i) => {
     if (a.name === s.adminUsername)
       ctx.addIssue({
@@ -180,15 +179,8 @@ export function checkSettings(s: SettingsOut, ctx: z.RefinementCtx): void {
         message: "must differ from adminUsername",
         input: a.name,
       });
-    if (seen.has(a.name))
-      ctx.addIssue({
-        code: "custom",
-        path: ["apps", i, "name"],
-        message: `repeats apps[${seen.get(a.name)}]: give each application its own user`,
-        input: a.name,
-      });
-    seen.set(a.name, i);
   });
+  checkUniqueAppNames(s.apps, ctx);
 }
 
 export const managedMysqlSettingsSchema = z.object(managedMysqlSettingsShape).strict().superRefine(checkSettings);

@@ -208,6 +208,22 @@ export type AppGrant = z.output<typeof appGrantSchema>;
 // Quoting (names are already validated; these still escape, and refuse what has no safe escape)
 
 /** A backtick-quoted identifier. */
+/** Each application its own database user: a repeated name is refused, naming the first. */
+export function checkUniqueAppNames(apps: readonly { name: string }[], ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  apps.forEach((a, i) => {
+    if (seen.has(a.name)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["apps", i, "name"],
+        message: `repeats apps[${seen.get(a.name)}]: give each application its own user`,
+        input: a.name,
+      });
+    }
+    seen.set(a.name, i);
+  });
+}
+
 export function quoteIdent(name: string): string {
   if (name.length === 0 || name.length > 64 || /[\u0000-\u001f\u007f]/u.test(name)) {
     throw new Error(`refusing to quote identifier ${JSON.stringify(name)}: empty, too long or has control characters`);

@@ -21,6 +21,7 @@ import {
   accountHostSchema,
   appGrantFields,
   checkGrant,
+  checkUniqueAppNames,
   describeIssues,
   MysqlArgsError,
   passwordVariable,
@@ -147,18 +148,7 @@ export const mysqlRoleSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
-    const seen = new Map<string, number>();
-    cfg.apps.forEach((a, i) => {
-      if (seen.has(a.name)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["apps", i, "name"],
-          message: `repeats apps[${seen.get(a.name)}]: give each application its own user`,
-          input: a.name,
-        });
-      }
-      seen.set(a.name, i);
-    });
+    checkUniqueAppNames(cfg.apps, ctx);
     const declared = new Set(cfg.apps.map((a) => `${a.name}@${a.host}`));
     const kept = new Map<string, number>();
     cfg.keepAccounts.forEach((k, i) => {
