@@ -1,43 +1,91 @@
 /**
- * First boot through the distribution's real cloud-init (issue 14): the cloud-init package is installed offline in
- * the test overlay, the NoCloud seed holds exactly the user data HardenedServer gives EC2 (renderUserDataBase64,
- * decoded as the instance metadata service serves it: gzip, which cloud-init detects), and the host boots.
+ * First boot through the distribution's real cloud-init (issue 14), in the form EC2 users meet it: the NoCloud seed
+ * holds the loader user data HardenedServer gives EC2 (renderLoaderUserData, decoded as the instance metadata
+ * service serves it: gzip, which cloud-init detects). At first boot the loader fetches the bundle archive from a
+ * fake S3 (SigV4 checked) with fake IMDSv2 credentials, both in the client namespace (test-only render-time
+ * overrides), checks the pinned sha256, extracts it into /opt/bulwark/bundle and runs apply then verify.
  */
+import { spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { renderBundle, renderUserDataBase64 } from "../../components/host/render";
+import { bundleObjectKey, renderBundleArchive, sha256Hex, renderLoaderUserData } from "../../components/host/loader";
+import { bundleEntries, renderBundle, type HostBundle } from "../../components/host/render";
 import type { HostOs } from "../../components/host/model";
-import { clientKey, describeHost, harness, HARNESS, probe, run, testPki, tmpDir } from "./helpers";
+import { clientKey, describeHost, harness, HARNESS, probe, run, TEST_DIR, testPki, tmpDir } from "./helpers";
 import { liveModel, passwordLogin, rm, selected, sshAs, SUITES_ALL, waitFor } from "./live-helpers";
 
 const NETS: Record<string, number> = { bookworm: 24, noble: 25, jammy: 26 };
+const BUCKET = "bulwark-e2e-bundles";
+const REGION = "eu-west-1";
 
-/** Boots `id` with the NoCloud seed and waits (deadline) until cloud-init has finished; returns its status. */
-async function firstBoot(id: string, suite: string, net: number, os: HostOs, work: string, pub: string, plant?: string): Promise<string> {
+interface Boot {
+  status: string;
+  bundle: HostBundle;
+  fake: ChildProcess;
+  /** What the fake S3 and IMDS printed (their URLs). */
+  fakeOut: () => string;
+}
+
+/** The fake IMDSv2 + S3 (fake-aws.ts) in the client namespace on 10.231.NET.2, serving the archive; waits for its URLs. */
+async function startFakeAws(id: string, net: number, objKey: string, archiveFile: string): Promise<{ imds: string; s3: string; fake: ChildProcess; out: () => string }> {
+  let out = "";
+  const fake = spawn("ip", ["netns", "exec", `bw-c-${id}`, process.execPath, "-r", "@swc-node/register", path.join(__dirname, "fake-aws.ts"),
+    "--host", `10.231.${net}.2`, "--region", REGION, `/${BUCKET}/${objKey}=${archiveFile}`], { cwd: path.join(__dirname, "../.."), stdio: ["ignore", "pipe", "pipe"] });
+  fake.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  fake.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const line = await waitFor(() => /^\{"imds".*\}$/m.exec(out)?.[0] ?? "", 60_000, 250);
+  if (!line) throw new Error(`fake AWS did not start: ${out}`);
+  const urls = JSON.parse(line) as { imds: string; s3: string };
+  return { ...urls, fake, out: () => out };
+}
+
+/**
+ * Boots `id` with the loader user data in the NoCloud seed and waits (deadline) until cloud-init has finished.
+ * `pin` overrides the sha256 the user data pins (the wrong-hash case).
+ */
+async function firstBoot(id: string, suite: string, net: number, os: HostOs, work: string, pub: string, opts: { plant?: string; pin?: string } = {}): Promise<Boot> {
   const pki = testPki(work, "logs.bulwark.test");
-  const userData = Buffer.from(renderUserDataBase64(renderBundle(liveModel(net, pub, pki.caPem), os)), "base64");
-  expect(userData.subarray(0, 2).toString("hex")).toBe("1f8b"); // gzip, as EC2 hands it to the instance
-  fs.writeFileSync(path.join(work, "user-data"), userData);
+  const bundle = renderBundle(liveModel(net, pub, pki.caPem), os);
+  const archive = renderBundleArchive(bundle);
+  const archiveFile = path.join(work, "bundle.sh");
+  fs.writeFileSync(archiveFile, archive, { mode: 0o600 });
   fs.mkdirSync(path.join(work, "empty"));
   const up = harness("up", id, suite, String(net), path.join(work, "empty"));
   if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
   harness("chroot", id, "rm", "-rf", "/opt/bulwark");
+  const key = bundleObjectKey(bundle);
+  const aws = await startFakeAws(id, net, key, archiveFile);
+  const target = { bucket: BUCKET, key, region: REGION, sha256: opts.pin ?? sha256Hex(archive), bundle: { hash: bundle.hash, os, role: bundle.model.role } };
+  // Test overrides, written into the user data at render time: path-style fake S3, fake IMDS, a short fetch deadline.
+  const userData = Buffer.from(renderLoaderUserData(target, { endpoint: aws.s3, imds: aws.imds, deadline: 120 }), "base64");
+  expect(userData.subarray(0, 2).toString("hex")).toBe("1f8b"); // gzip, as EC2 hands it to the instance
+  fs.writeFileSync(path.join(work, "user-data"), userData);
   // Offline dpkg of cloud-init and its dependencies: noble's upgrades systemd and python3 (minutes under load).
   const debs = run(HARNESS, ["debs", id, "cloud-init"], { timeoutMs: 600_000 });
   if (debs.code !== 0) throw new Error(`cloud-init install failed: ${debs.out}`);
   if (harness("nocloud", id, path.join(work, "user-data")).code !== 0) throw new Error("nocloud seed failed");
-  if (plant) harness("chroot", id, "sh", "-c", plant);
+  if (opts.plant) harness("chroot", id, "sh", "-c", opts.plant);
   // cloud-init copies everything it runs to the console: drain it, or the guest blocks writing to it.
   run(HARNESS, ["boot", id], { timeoutMs: 180_000, env: { ...process.env, BULWARK_CONSOLE: "read-only" } });
-  return waitFor(() => {
+  const status = await waitFor(() => {
     const s = harness("exec", id, "cloud-init", "status").stdout;
     return /status: (done|error|degraded)/.test(s) ? s : "";
-  }, 240_000, 2000);
+  }, 300_000, 2000);
+  return { status, bundle, fake: aws.fake, fakeOut: aws.out };
+}
+
+const firstBootLog = (id: string) => harness("exec", id, "cat", "/var/log/cloud-init-output.log").stdout;
+
+function teardown(id: string, work: string, boot: Boot | undefined): void {
+  if (boot?.fake.pid) boot.fake.kill("SIGKILL");
+  const down = harness("down", id);
+  rm(work);
+  if (down.code !== 0) throw new Error(`harness down failed: ${down.out}`);
 }
 
 for (const { suite, os } of selected(SUITES_ALL)) {
   const net = NETS[suite];
-  describeHost(`first boot through cloud-init on ${os} (${suite})`, [suite], () => {
+  describeHost(`first boot through cloud-init and the S3 loader on ${os} (${suite})`, [suite], () => {
     jest.setTimeout(900_000);
     const id = `s${net}`;
     const srv = `10.231.${net}.1`;
@@ -46,29 +94,38 @@ for (const { suite, os } of selected(SUITES_ALL)) {
     const outside = `10.231.${net}.200`;
     let key: { priv: string; pub: string };
     let work: string;
-    let status = "";
+    let boot: Boot | undefined;
 
     beforeAll(async () => {
       harness("down", id);
       key = clientKey();
       work = tmpDir(`bulwark-ci-${suite}-`);
-      status = await firstBoot(id, suite, net, os, work, key.pub);
+      boot = await firstBoot(id, suite, net, os, work, key.pub);
     });
 
-    afterAll(() => {
-      const down = harness("down", id);
-      rm(work);
-      if (down.code !== 0) throw new Error(`harness down failed: ${down.out}`);
-    });
+    afterAll(() => teardown(id, work, boot));
 
-    test("cloud-init ran the user data: status done, apply and verify passed in the first-boot log", () => {
-      const log = harness("exec", id, "cat", "/var/log/cloud-init-output.log").stdout;
-      expect([status, log]).toEqual([expect.stringMatching(/status: done/), expect.stringMatching(/bulwark-apply: done: [1-9]\d* change\(s\)/)]);
+    test("cloud-init ran the loader: signed fetch, hash checked, status done, apply and verify passed in the first-boot log", () => {
+      const log = firstBootLog(id);
+      expect([boot!.status, log]).toEqual([expect.stringMatching(/status: done/), expect.stringMatching(/bulwark-apply: done: [1-9]\d* change\(s\)/)]);
+      expect(log).toContain(`bulwark-loader: fetched s3://${BUCKET}/${bundleObjectKey(boot!.bundle)}`);
       expect(log).toMatch(/^verify: PASSED/m);
       expect(log).not.toMatch(/FAILED/);
     });
 
-    test("verify passes on the running host; sshd is ssh.service on port 22, the socket unit masked", () => {
+    test("/opt/bulwark/bundle holds exactly the bundle's entries (bytes and modes)", () => {
+      const root = path.join(TEST_DIR, id, "m", "opt/bulwark/bundle");
+      const entries = bundleEntries(boot!.bundle);
+      const got = entries.map((e) => {
+        const p = path.join(root, e.rel);
+        return fs.existsSync(p) ? [e.rel, (fs.statSync(p).mode & 0o7777).toString(8), sha256Hex(fs.readFileSync(p))] : [e.rel, "missing"];
+      });
+      expect(got).toEqual(entries.map((e) => [e.rel, (e.mode & 0o7777).toString(8), sha256Hex(e.content)]));
+      expect((fs.statSync(root).mode & 0o7777).toString(8)).toBe("700");
+    });
+
+    test("verify passes on the running host without the fake AWS; sshd is ssh.service on port 22, the socket unit masked", () => {
+      boot!.fake.kill("SIGKILL"); // after first boot nothing may need the bucket or IMDS
       const v = harness("exec", id, "/opt/bulwark/bundle/verify");
       expect(v.stdout).toMatch(/^verify: PASSED/m);
       expect(v.code).toBe(0);
@@ -88,35 +145,64 @@ for (const { suite, os } of selected(SUITES_ALL)) {
       expect(probe(id, srv, 3306, good)).toBe("timeout");
     });
   });
+
+  // Same harness ID, after the good boot is down: user data pinning another sha256 must run nothing.
+  const wrongHashSuites = (process.env.BULWARK_CI_WRONG_HASH ?? "bookworm,noble,jammy").split(",");
+  if (!wrongHashSuites.includes(suite)) continue;
+  describeHost(`first boot through cloud-init with a loader pinning another sha256 on ${os} (${suite})`, [suite], () => {
+    jest.setTimeout(900_000);
+    const id = `s${net}`;
+    let work: string;
+    let boot: Boot | undefined;
+
+    beforeAll(async () => {
+      harness("down", id);
+      work = tmpDir(`bulwark-ci-pin-${suite}-`);
+      boot = await firstBoot(id, suite, net, os, work, clientKey().pub, { pin: sha256Hex("not the bundle archive") });
+    });
+
+    afterAll(() => teardown(id, work, boot));
+
+    test("cloud-init reports an error, the loader refuses the object, nothing is extracted and apply never ran", () => {
+      expect(boot!.status).toMatch(/status: error/);
+      const log = firstBootLog(id);
+      expect(log).toMatch(new RegExp(`bulwark-loader: FAILED: s3://${BUCKET}/\\S+ has sha256 [0-9a-f]{64}, the user data pins ${sha256Hex("not the bundle archive")}: refusing to run it`));
+      expect(log).not.toMatch(/bulwark-apply|^verify:/m);
+      expect(harness("exec", id, "test", "-e", "/opt/bulwark/bundle").code).toBe(1);
+      expect(harness("exec", id, "nft", "list", "table", "inet", "bulwark").code).not.toBe(0);
+      // The signed fetch worked at once: the refusal is the hash, not the network.
+      expect(log).not.toMatch(/bulwark-loader: fetch .* failed/);
+    });
+  });
 }
 
-// A failing step at first boot: apply finishes the other steps, exits non-zero, and cloud-init reports it.
-describeHost("first boot through cloud-init with a step that fails (ubuntu-24.04)", ["noble"], () => {
+// A failing step at first boot: apply finishes the other steps, exits non-zero, the loader stops, cloud-init reports it.
+describeHost("first boot through cloud-init and the loader with a step that fails (ubuntu-24.04)", ["noble"], () => {
   jest.setTimeout(900_000);
   const net = 27;
   const id = `s${net}`;
   let work: string;
-  let status = "";
+  let boot: Boot | undefined;
 
   beforeAll(async () => {
     harness("down", id);
     work = tmpDir("bulwark-ci-fail-");
-    status = await firstBoot(id, "noble", net, "ubuntu-24.04", work, clientKey().pub, "echo 'NoSuchOption yes' >/etc/ssh/sshd_config.d/60-planted.conf");
+    boot = await firstBoot(id, "noble", net, "ubuntu-24.04", work, clientKey().pub, { plant: "echo 'NoSuchOption yes' >/etc/ssh/sshd_config.d/60-planted.conf" });
   });
 
-  afterAll(() => {
-    const down = harness("down", id);
-    rm(work);
-    if (down.code !== 0) throw new Error(`harness down failed: ${down.out}`);
-  });
+  afterAll(() => teardown(id, work, boot));
 
   test("cloud-init reports an error; the first-boot log names the failed step; the independent steps ran", () => {
-    expect(status).toMatch(/status: error/);
-    const log = harness("exec", id, "cat", "/var/log/cloud-init-output.log").stdout;
+    expect(boot!.status).toMatch(/status: error/);
+    const log = firstBootLog(id);
     expect(log).toMatch(/bulwark-apply: FAILED: 1 step\(s\) failed/);
     expect(log).toMatch(/FAILED: ssh: sshd -t rejects the hardened config: .*NoSuchOption/);
-    expect(log).toMatch(/^verify: FAILED controls: ssh /m);
+    expect(log).toMatch(/bulwark-loader: FAILED: apply exited [1-9]/);
     expect(harness("exec", id, "nft", "list", "table", "inet", "bulwark").stdout).toContain("policy drop");
     expect(harness("exec", id, "test", "-s", "/var/lib/bulwark/aide/aide.db").code).toBe(0);
+    // The loader stops at a failed apply; verify, run by hand, names the control.
+    boot!.fake.kill("SIGKILL");
+    const v = harness("exec", id, "/opt/bulwark/bundle/verify");
+    expect([v.code !== 0, v.stdout]).toEqual([true, expect.stringMatching(/^verify: FAILED controls: ssh /m)]);
   });
 });
