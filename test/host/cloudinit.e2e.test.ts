@@ -113,7 +113,7 @@ for (const { suite, os } of selected(SUITES_ALL)) {
       expect(log).not.toMatch(/FAILED/);
     });
 
-    test("/opt/bulwark/bundle holds exactly the bundle's entries (bytes and modes)", () => {
+    test("/opt/bulwark/bundle holds every bundle entry byte for byte, with its mode; the directory is 0700", () => {
       const root = path.join(TEST_DIR, id, "m", "opt/bulwark/bundle");
       const entries = bundleEntries(boot!.bundle);
       const got = entries.map((e) => {
