@@ -91,6 +91,9 @@ export function renderLoaderCloudInit(t: LoaderTarget, test: LoaderTestOverrides
     throw new Error(`loader sha256 = ${JSON.stringify(t.sha256)}: give the archive's hex sha256`);
   const cfg = { bucket: t.bucket, key: t.key, region: t.region, sha256: t.sha256, ...test };
   const doc = {
+    // No image default user (ubuntu, admin, debian): cloud-init would give it passwordless sudo, a grant nobody
+    // declared. Admins and the Session Manager user come from the bundle.
+    users: [],
     write_files: [{ path: LOADER_ON_HOST, permissions: "0700", owner: "root:root", content: LOADER_PY }],
     runcmd: [["python3", LOADER_ON_HOST, JSON.stringify(cfg)]],
   };

@@ -1050,6 +1050,7 @@ export function compactEntry(e: BundleEntry): BundleEntry {
  */
 export function renderCloudInit(b: HostBundle): string {
   const doc = {
+    users: [], // no image default user with passwordless sudo (see loader.ts)
     write_files: bundleEntries(b)
       .map(compactEntry)
       .map((e) => ({

@@ -27,10 +27,31 @@ interface Boot {
 }
 
 /** The fake IMDSv2 + S3 (fake-aws.ts) in the client namespace on 10.231.NET.2, serving the archive; waits for its URLs. */
-async function startFakeAws(id: string, net: number, objKey: string, archiveFile: string): Promise<{ imds: string; s3: string; fake: ChildProcess; out: () => string }> {
+async function startFakeAws(
+  id: string,
+  net: number,
+  objKey: string,
+  archiveFile: string,
+): Promise<{ imds: string; s3: string; fake: ChildProcess; out: () => string }> {
   let out = "";
-  const fake = spawn("ip", ["netns", "exec", `bw-c-${id}`, process.execPath, "-r", "@swc-node/register", path.join(__dirname, "fake-aws.ts"),
-    "--host", `10.231.${net}.2`, "--region", REGION, `/${BUCKET}/${objKey}=${archiveFile}`], { cwd: path.join(__dirname, "../.."), stdio: ["ignore", "pipe", "pipe"] });
+  const fake = spawn(
+    "ip",
+    [
+      "netns",
+      "exec",
+      `bw-c-${id}`,
+      process.execPath,
+      "-r",
+      "@swc-node/register",
+      path.join(__dirname, "fake-aws.ts"),
+      "--host",
+      `10.231.${net}.2`,
+      "--region",
+      REGION,
+      `/${BUCKET}/${objKey}=${archiveFile}`,
+    ],
+    { cwd: path.join(__dirname, "../.."), stdio: ["ignore", "pipe", "pipe"] },
+  );
   fake.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   fake.stderr!.on("data", (d: Buffer) => (out += d.toString()));
   const line = await waitFor(() => /^\{"imds".*\}$/m.exec(out)?.[0] ?? "", 60_000, 250);
@@ -43,7 +64,15 @@ async function startFakeAws(id: string, net: number, objKey: string, archiveFile
  * Boots `id` with the loader user data in the NoCloud seed and waits (deadline) until cloud-init has finished.
  * `pin` overrides the sha256 the user data pins (the wrong-hash case).
  */
-async function firstBoot(id: string, suite: string, net: number, os: HostOs, work: string, pub: string, opts: { plant?: string; pin?: string } = {}): Promise<Boot> {
+async function firstBoot(
+  id: string,
+  suite: string,
+  net: number,
+  os: HostOs,
+  work: string,
+  pub: string,
+  opts: { plant?: string; pin?: string } = {},
+): Promise<Boot> {
   const pki = testPki(work, "logs.bulwark.test");
   const bundle = renderBundle(liveModel(net, pub, pki.caPem), os);
   const archive = renderBundleArchive(bundle);
@@ -55,9 +84,18 @@ async function firstBoot(id: string, suite: string, net: number, os: HostOs, wor
   harness("chroot", id, "rm", "-rf", "/opt/bulwark");
   const key = bundleObjectKey(bundle);
   const aws = await startFakeAws(id, net, key, archiveFile);
-  const target = { bucket: BUCKET, key, region: REGION, sha256: opts.pin ?? sha256Hex(archive), bundle: { hash: bundle.hash, os, role: bundle.model.role } };
+  const target = {
+    bucket: BUCKET,
+    key,
+    region: REGION,
+    sha256: opts.pin ?? sha256Hex(archive),
+    bundle: { hash: bundle.hash, os, role: bundle.model.role },
+  };
   // Test overrides, written into the user data at render time: path-style fake S3, fake IMDS, a short fetch deadline.
-  const userData = Buffer.from(renderLoaderUserData(target, { endpoint: aws.s3, imds: aws.imds, deadline: 120 }), "base64");
+  const userData = Buffer.from(
+    renderLoaderUserData(target, { endpoint: aws.s3, imds: aws.imds, deadline: 120 }),
+    "base64",
+  );
   expect(userData.subarray(0, 2).toString("hex")).toBe("1f8b"); // gzip, as EC2 hands it to the instance
   fs.writeFileSync(path.join(work, "user-data"), userData);
   // Offline dpkg of cloud-init and its dependencies: noble's upgrades systemd and python3 (minutes under load).
@@ -67,10 +105,14 @@ async function firstBoot(id: string, suite: string, net: number, os: HostOs, wor
   if (opts.plant) harness("chroot", id, "sh", "-c", opts.plant);
   // cloud-init copies everything it runs to the console: drain it, or the guest blocks writing to it.
   run(HARNESS, ["boot", id], { timeoutMs: 180_000, env: { ...process.env, BULWARK_CONSOLE: "read-only" } });
-  const status = await waitFor(() => {
-    const s = harness("exec", id, "cloud-init", "status").stdout;
-    return /status: (done|error|degraded)/.test(s) ? s : "";
-  }, 300_000, 2000);
+  const status = await waitFor(
+    () => {
+      const s = harness("exec", id, "cloud-init", "status").stdout;
+      return /status: (done|error|degraded)/.test(s) ? s : "";
+    },
+    300_000,
+    2000,
+  );
   return { status, bundle, fake: aws.fake, fakeOut: aws.out };
 }
 
@@ -107,7 +149,10 @@ for (const { suite, os } of selected(SUITES_ALL)) {
 
     test("cloud-init ran the loader: signed fetch, hash checked, status done, apply and verify passed in the first-boot log", () => {
       const log = firstBootLog(id);
-      expect([boot!.status, log]).toEqual([expect.stringMatching(/status: done/), expect.stringMatching(/bulwark-apply: done: [1-9]\d* change\(s\)/)]);
+      expect([boot!.status, log]).toEqual([
+        expect.stringMatching(/status: done/),
+        expect.stringMatching(/bulwark-apply: done: [1-9]\d* change\(s\)/),
+      ]);
       expect(log).toContain(`bulwark-loader: fetched s3://${BUCKET}/${bundleObjectKey(boot!.bundle)}`);
       expect(log).toMatch(/^verify: PASSED/m);
       expect(log).not.toMatch(/FAILED/);
@@ -118,7 +163,9 @@ for (const { suite, os } of selected(SUITES_ALL)) {
       const entries = bundleEntries(boot!.bundle);
       const got = entries.map((e) => {
         const p = path.join(root, e.rel);
-        return fs.existsSync(p) ? [e.rel, (fs.statSync(p).mode & 0o7777).toString(8), sha256Hex(fs.readFileSync(p))] : [e.rel, "missing"];
+        return fs.existsSync(p)
+          ? [e.rel, (fs.statSync(p).mode & 0o7777).toString(8), sha256Hex(fs.readFileSync(p))]
+          : [e.rel, "missing"];
       });
       expect(got).toEqual(entries.map((e) => [e.rel, (e.mode & 0o7777).toString(8), sha256Hex(e.content)]));
       expect((fs.statSync(root).mode & 0o7777).toString(8)).toBe("700");
@@ -149,31 +196,39 @@ for (const { suite, os } of selected(SUITES_ALL)) {
   // Same harness ID, after the good boot is down: user data pinning another sha256 must run nothing.
   const wrongHashSuites = (process.env.BULWARK_CI_WRONG_HASH ?? "bookworm,noble,jammy").split(",");
   if (!wrongHashSuites.includes(suite)) continue;
-  describeHost(`first boot through cloud-init with a loader pinning another sha256 on ${os} (${suite})`, [suite], () => {
-    jest.setTimeout(900_000);
-    const id = `s${net}`;
-    let work: string;
-    let boot: Boot | undefined;
+  describeHost(
+    `first boot through cloud-init with a loader pinning another sha256 on ${os} (${suite})`,
+    [suite],
+    () => {
+      jest.setTimeout(900_000);
+      const id = `s${net}`;
+      let work: string;
+      let boot: Boot | undefined;
 
-    beforeAll(async () => {
-      harness("down", id);
-      work = tmpDir(`bulwark-ci-pin-${suite}-`);
-      boot = await firstBoot(id, suite, net, os, work, clientKey().pub, { pin: sha256Hex("not the bundle archive") });
-    });
+      beforeAll(async () => {
+        harness("down", id);
+        work = tmpDir(`bulwark-ci-pin-${suite}-`);
+        boot = await firstBoot(id, suite, net, os, work, clientKey().pub, { pin: sha256Hex("not the bundle archive") });
+      });
 
-    afterAll(() => teardown(id, work, boot));
+      afterAll(() => teardown(id, work, boot));
 
-    test("cloud-init reports an error, the loader refuses the object, nothing is extracted and apply never ran", () => {
-      expect(boot!.status).toMatch(/status: error/);
-      const log = firstBootLog(id);
-      expect(log).toMatch(new RegExp(`bulwark-loader: FAILED: s3://${BUCKET}/\\S+ has sha256 [0-9a-f]{64}, the user data pins ${sha256Hex("not the bundle archive")}: refusing to run it`));
-      expect(log).not.toMatch(/bulwark-apply|^verify:/m);
-      expect(harness("exec", id, "test", "-e", "/opt/bulwark/bundle").code).toBe(1);
-      expect(harness("exec", id, "nft", "list", "table", "inet", "bulwark").code).not.toBe(0);
-      // The signed fetch worked at once: the refusal is the hash, not the network.
-      expect(log).not.toMatch(/bulwark-loader: fetch .* failed/);
-    });
-  });
+      test("cloud-init reports an error, the loader refuses the object, nothing is extracted and apply never ran", () => {
+        expect(boot!.status).toMatch(/status: error/);
+        const log = firstBootLog(id);
+        expect(log).toMatch(
+          new RegExp(
+            `bulwark-loader: FAILED: s3://${BUCKET}/\\S+ has sha256 [0-9a-f]{64}, the user data pins ${sha256Hex("not the bundle archive")}: refusing to run it`,
+          ),
+        );
+        expect(log).not.toMatch(/bulwark-apply|^verify:/m);
+        expect(harness("exec", id, "test", "-e", "/opt/bulwark/bundle").code).toBe(1);
+        expect(harness("exec", id, "nft", "list", "table", "inet", "bulwark").code).not.toBe(0);
+        // The signed fetch worked at once: the refusal is the hash, not the network.
+        expect(log).not.toMatch(/bulwark-loader: fetch .* failed/);
+      });
+    },
+  );
 }
 
 // A failing step at first boot: apply finishes the other steps, exits non-zero, the loader stops, cloud-init reports it.
@@ -187,7 +242,9 @@ describeHost("first boot through cloud-init and the loader with a step that fail
   beforeAll(async () => {
     harness("down", id);
     work = tmpDir("bulwark-ci-fail-");
-    boot = await firstBoot(id, "noble", net, "ubuntu-24.04", work, clientKey().pub, { plant: "echo 'NoSuchOption yes' >/etc/ssh/sshd_config.d/60-planted.conf" });
+    boot = await firstBoot(id, "noble", net, "ubuntu-24.04", work, clientKey().pub, {
+      plant: "echo 'NoSuchOption yes' >/etc/ssh/sshd_config.d/60-planted.conf",
+    });
   });
 
   afterAll(() => teardown(id, work, boot));

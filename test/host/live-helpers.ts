@@ -20,17 +20,61 @@ export function liveModel(net: number, pub: string, caPem: string, extra: Record
     sessionUser: "bulwark-admin",
     ssh: { managementSources: [`10.231.${net}.0/25`, `fd00:231:${net}::/64`] },
     inbound: [{ port: 443, sources: ["0.0.0.0/0", "::/0"], description: "HTTPS" }],
-    ids: { kind: "none", waiver: { reason: "test rootfs: agent repositories unreachable", approver: "security@example.com", expires: "2099-12-31" } },
+    ids: {
+      kind: "none",
+      waiver: {
+        reason: "test rootfs: agent repositories unreachable",
+        approver: "security@example.com",
+        expires: "2099-12-31",
+      },
+    },
     logs: { kind: "rsyslog-tls", target: `10.231.${net}.2`, permittedPeer: "logs.bulwark.test", caPem },
     ...extra,
   };
 }
 
 /** OpenSSH client in the client namespace: key login from `from` as `user`. */
-export function sshAs(id: string, srv: string, priv: string, from: string, user: string, command = "true", extra: string[] = [], input?: string): Run {
-  const args = ["client", id, "timeout", "300", "ssh", "-F", "/dev/null", "-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no",
-    "-o", "ConnectTimeout=4", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR", "-i", priv, "-b", from, ...extra, `${user}@${srv}`, command];
-  return input === undefined ? harness(...args) : run(path.join(__dirname, "harness.sh"), args, { input, timeoutMs: 320_000 });
+export function sshAs(
+  id: string,
+  srv: string,
+  priv: string,
+  from: string,
+  user: string,
+  command = "true",
+  extra: string[] = [],
+  input?: string,
+): Run {
+  const args = [
+    "client",
+    id,
+    "timeout",
+    "300",
+    "ssh",
+    "-F",
+    "/dev/null",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "ConnectTimeout=4",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "IdentitiesOnly=yes",
+    "-o",
+    "LogLevel=ERROR",
+    "-i",
+    priv,
+    "-b",
+    from,
+    ...extra,
+    `${user}@${srv}`,
+    command,
+  ];
+  return input === undefined
+    ? harness(...args)
+    : run(path.join(__dirname, "harness.sh"), args, { input, timeoutMs: 320_000 });
 }
 
 /** Polls `f` until it returns a truthy value or the deadline passes; returns the last value. */
@@ -46,9 +90,33 @@ export async function waitFor<T>(f: () => T, ms: number, every = 500): Promise<T
 
 /** Password login attempt (expected to be refused by a hardened sshd). */
 export function passwordLogin(id: string, srv: string, from: string, user: string, password: string): Run {
-  return harness("client", id, "timeout", "20", "sshpass", "-p", password, "ssh", "-F", "/dev/null", "-v",
-    "-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "ConnectTimeout=4", "-o", "PubkeyAuthentication=no",
-    "-o", "PreferredAuthentications=password,keyboard-interactive", "-b", from, `${user}@${srv}`, "true");
+  return harness(
+    "client",
+    id,
+    "timeout",
+    "20",
+    "sshpass",
+    "-p",
+    password,
+    "ssh",
+    "-F",
+    "/dev/null",
+    "-v",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "ConnectTimeout=4",
+    "-o",
+    "PubkeyAuthentication=no",
+    "-o",
+    "PreferredAuthentications=password,keyboard-interactive",
+    "-b",
+    from,
+    `${user}@${srv}`,
+    "true",
+  );
 }
 
 export const rm = (p: string | undefined): void => {

@@ -129,7 +129,12 @@ describe("loader user data", () => {
         const text = gunzipSync(gz).toString();
         expect(text).toBe(renderLoaderCloudInit(target(b)));
         expect(credentialsIn(text)).toEqual([]);
-        const doc = YAML.parse(text) as { write_files: { path: string; content: string }[]; runcmd: string[][] };
+        const doc = YAML.parse(text) as {
+          users: unknown[];
+          write_files: { path: string; content: string }[];
+          runcmd: string[][];
+        };
+        expect(doc.users).toEqual([]); // no image default user with an undeclared sudo grant
         expect(doc.write_files.map((f) => f.path)).toEqual([LOADER_ON_HOST]);
         expect(doc.runcmd).toEqual([
           [
