@@ -41,6 +41,8 @@ export interface RunPlanOptions {
   configFile?: string;
   /** Config as the engine passes it: `{"bulwark:sites": [...]}` (values may be JSON strings). Overrides files. */
   config?: Record<string, unknown>;
+  /** With `config`: the keys the engine marks secret (as `readStackFile` returns them). */
+  secretKeys?: string[];
   /** Run as a preview (`isDryRun()` true; outputs the mocks do not return are unknown). Default false. */
   preview?: boolean;
   /** Program module to run (default: the repository's index.ts). */
@@ -448,6 +450,7 @@ async function runPlanNow(opts: RunPlanOptions): Promise<PlanResult> {
   if (opts.config) {
     config = {};
     for (const [k, v] of Object.entries(opts.config)) config[k.includes(":") ? k : `${PROJECT}:${k}`] = v;
+    secretKeys = opts.secretKeys ?? [];
   } else {
     const file = opts.configFile ?? path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {

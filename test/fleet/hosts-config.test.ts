@@ -100,10 +100,11 @@ describe("bulwark:hosts config", () => {
     expect(msg).toMatch(/bulwark:hosts\[1\]\.ssh\.user: got "root": .*root cannot log in on a hardened host/);
   });
 
-  test("the exposure rule: private, loopback, CGNAT and ULA addresses are not internet; public ones are (TODO(exposure))", () => {
-    for (const a of ["10.1.2.3", "192.168.20.10", "172.16.0.1", "127.0.0.1", "100.64.1.1", "fd00::1", "169.254.1.1"])
+  test("the exposure model decides: private, loopback, link-local and ULA are internal; public, CGNAT and documentation ranges are the internet", () => {
+    for (const a of ["10.1.2.3", "192.168.20.10", "172.16.0.1", "127.0.0.1", "fd00::1", "169.254.1.1"])
       expect([a, isInternetAddress(a)]).toEqual([a, false]);
-    for (const a of ["8.8.8.8", "203.0.114.1", "2a00:1450::1"]) expect([a, isInternetAddress(a)]).toEqual([a, true]);
+    for (const a of ["8.8.8.8", "81.2.69.1", "203.0.114.1", "100.64.1.1", "198.51.100.7", "2a00:1450::1"])
+      expect([a, isInternetAddress(a)]).toEqual([a, true]);
   });
 });
 

@@ -2,21 +2,17 @@
  * The `databases` stack config key and the prod estate's ManagedMySql, through the offline plan runner (the same
  * path `bulwark plan` takes: index.ts under mocks with Pulumi.prod.yaml).
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
-import * as YAML from "yaml";
-import { runPlan } from "../../cli/plan-runner";
+import { readStackFile, runPlan } from "../../cli/plan-runner";
 import { ConfigError, parseStackConfig } from "../../components/config";
 
-const prod = YAML.parse(fs.readFileSync(path.join(__dirname, "../../Pulumi.prod.yaml"), "utf8")).config as Record<
-  string,
-  unknown
->;
+// As the engine gives it: secrets decrypted (offline: a placeholder) and named as secret.
+const { config: prod, secretKeys } = readStackFile(path.join(__dirname, "../../Pulumi.prod.yaml"));
 const dbs = () => structuredClone(prod["bulwark:databases"]) as Record<string, unknown>[];
 
 function configError(databases: unknown): ConfigError {
   try {
-    parseStackConfig({ ...prod, "bulwark:databases": databases });
+    parseStackConfig({ ...prod, "bulwark:databases": databases }, { secretKeys });
   } catch (e) {
     if (e instanceof ConfigError) return e;
     throw e;
@@ -26,7 +22,7 @@ function configError(databases: unknown): ConfigError {
 
 describe("the databases config key", () => {
   test("the prod config parses with the documented defaults filled in", () => {
-    const cfg = parseStackConfig(prod);
+    const cfg = parseStackConfig(prod, { secretKeys });
     expect(cfg.databases).toHaveLength(1);
     expect(cfg.databases[0]).toMatchObject({
       name: "orders",
@@ -144,7 +140,7 @@ describe("extra clients by security group id", () => {
   test("a rotation Lambda's group gets its own ingress rule; a malformed id is a ConfigError", async () => {
     const list = dbs();
     list[0] = { ...list[0], extraClients: [{ label: "rotation-lambda", securityGroupId: "sg-0123456789abcdef0" }] };
-    const plan = await runPlan({ stack: "prod", config: { ...prod, "bulwark:databases": list } });
+    const plan = await runPlan({ stack: "prod", config: { ...prod, "bulwark:databases": list }, secretKeys });
     const rules = plan.resources.filter(
       (r) =>
         r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.parent?.includes("orders-mysql"),
