@@ -446,7 +446,7 @@ export function runPlan(opts: RunPlanOptions = {}): Promise<PlanResult> {
 async function runPlanNow(opts: RunPlanOptions): Promise<PlanResult> {
   const stack = opts.stack ?? "prod";
   let config: Record<string, unknown>;
-  let secretKeys: string[] = [];
+  let secretKeys: string[];
   if (opts.config) {
     config = {};
     for (const [k, v] of Object.entries(opts.config)) config[k.includes(":") ? k : `${PROJECT}:${k}`] = v;
