@@ -3,6 +3,7 @@
  * runner on the prod stack (the path `bulwark plan` takes), plus the document's script checked by bash and
  * shellcheck and run against a temp root (BULWARK_ROOT) to prove the files it writes. Runs as root (chown).
  */
+import { createHash } from "node:crypto";
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -11,6 +12,8 @@ import { gunzipSync } from "node:zlib";
 import * as YAML from "yaml";
 import { type PlannedResource, runPlan, type PlanResult } from "../../cli/plan-runner";
 import { parseStackConfig } from "../../components/config";
+import { archiveEntries } from "../../components/host/loader";
+import { readStackFile } from "../../cli/plan-runner";
 import { DB_PORT } from "../../components/estate";
 import { renderMysqlHardening } from "../../components/host/mysql";
 import {
@@ -26,11 +29,9 @@ const ASSOC = "aws:ssm/association:Association";
 const ROLE = "bulwark:host:MysqlRole";
 const SERVER = "bulwark:compute:HardenedServer";
 
-const prodRaw = YAML.parse(fs.readFileSync(path.join(__dirname, "../../Pulumi.prod.yaml"), "utf8")).config as Record<
-  string,
-  unknown
->;
-const prod = parseStackConfig(prodRaw);
+// As the engine gives it: secrets decrypted (offline: a placeholder) and named as secret.
+const { config: prodRaw, secretKeys } = readStackFile(path.join(__dirname, "../../Pulumi.prod.yaml"));
+const prod = parseStackConfig(prodRaw, { secretKeys });
 const dbServers = prod.sites.flatMap((s) =>
   s.servers.filter((v) => v.role === "db").map((v) => ({ site: s.name, ...v })),
 );
@@ -229,18 +230,25 @@ describe("prod db servers get the MySQL role through SSM", () => {
     expect(doc).not.toMatch(/enrolment|SecureString/);
   });
 
-  test("user data is unchanged: db bundles without the role, every server under 16 KiB, host verify has no MySQL check", () => {
+  test("the bundle is unchanged: db bundles without the role, every loader under 16 KiB, host verify has no MySQL check", () => {
     const instances = plan.resources.filter((r) => r.type === "aws:ec2/instance:Instance");
     expect(instances.length).toBeGreaterThan(dbServers.length);
     for (const i of instances) {
       const gz = Buffer.from(String(i.inputs.userDataBase64), "base64");
       expect(gz.length).toBeLessThanOrEqual(16384);
-      const doc = YAML.parse(gunzipSync(gz).toString()) as { write_files: { path: string; content: string }[] };
-      const paths = doc.write_files.map((f) => f.path);
-      expect(paths.filter((p) => /mysql/.test(p))).toEqual([]);
+      // The loader pins one S3 object (by key and sha256): that archive is the bundle the server boots.
+      const doc = YAML.parse(gunzipSync(gz).toString()) as { runcmd: string[][] };
+      const cfg = JSON.parse(doc.runcmd[0][2]) as { key: string; sha256: string };
+      const o = plan.resources.find(
+        (r) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2" && r.inputs.key === cfg.key,
+      );
+      const archive = String(o?.inputs.content);
+      expect(createHash("sha256").update(archive).digest("hex")).toBe(cfg.sha256);
+      const files = archiveEntries(archive);
+      expect([...files.keys()].filter((p) => /mysql/.test(p))).toEqual([]);
       if ((i.inputs.tags as Record<string, string>)["bulwark:role"] === "db") {
         // The db port is still open in the host firewall (from the site), as the tier security group has it.
-        const nft = doc.write_files.find((f) => /nftables/.test(f.path) && f.path.endsWith(".conf"))!.content;
+        const nft = [...files.entries()].find(([p]) => /nftables/.test(p) && p.endsWith(".conf"))![1];
         expect(nft).toContain(`tcp dport ${DB_PORT} accept`);
       }
     }
