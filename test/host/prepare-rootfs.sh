@@ -15,7 +15,12 @@ DEBIAN_MIRROR=${DEBIAN_MIRROR:-$(apt_mirror debian)}
 DEBIAN_SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-$(apt_mirror debian-security)}
 [ -n "$DEBIAN_MIRROR" ] || { echo "no Debian mirror in /etc/apt/sources.list*: set DEBIAN_MIRROR" >&2; exit 2; }
 [ -n "$DEBIAN_SECURITY_MIRROR" ] || DEBIAN_SECURITY_MIRROR=${DEBIAN_MIRROR%/debian}/debian-security
-UBUNTU_MIRROR=${UBUNTU_MIRROR:-http://archive.ubuntu.com/ubuntu}
+# Ubuntu's mirror is the one this machine's debootstrap defaults to for current amd64 suites (UBUNTU_MIRROR overrides).
+debootstrap_ubuntu_mirror() {
+  awk '/^ *amd64\|i386\)/{a=1} a&&/^[[:space:]]*\*\)/{b=1} b&&$1=="default_mirror"{print $2; exit}' \
+    /usr/share/debootstrap/scripts/gutsy 2>/dev/null
+}
+UBUNTU_MIRROR=${UBUNTU_MIRROR:-$(debootstrap_ubuntu_mirror)}
 # Trust anchor for the Ubuntu archive (ubuntu-keyring is not in bookworm): the published archive key fingerprints.
 # 2018 archive key, 2012 archive key, 2012 cdimage key (as shipped in ubuntu-keyring 2023.11.28.1).
 UBUNTU_KEY_FPRS="F6ECB3762474EDA9D21B7022871920D1991BC93C 790BC7277767219C42C86F933B4FE6ACC0B21F32 843938DF228D22F7B3742BC0D94AA3F0EFE21092"
@@ -87,6 +92,7 @@ build() {
 deb $DEBIAN_MIRROR bookworm-updates main
 deb $DEBIAN_SECURITY_MIRROR bookworm-security main" ;;
     jammy|noble) mirror=$UBUNTU_MIRROR; comps=main,universe
+      [ -n "$mirror" ] || { echo "no Ubuntu mirror (debootstrap's scripts not found): set UBUNTU_MIRROR" >&2; exit 2; }
       keyring=$(ubuntu_keyring "$suite")
       # debootstrap 1.0.128 has no noble script; jammy's works for both.
       script=/usr/share/debootstrap/scripts/jammy
