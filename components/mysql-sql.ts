@@ -125,16 +125,7 @@ export const WAIVER_PRIVILEGES = [
   "ALL PRIVILEGES",
 ] as const;
 /** Of those, the ones MySQL only accepts ON *.* (so they also need scope `global`). */
-const GLOBAL_ONLY = new Set([
-  "SUPER",
-  "FILE",
-  "PROCESS",
-  "SHUTDOWN",
-  "CREATE USER",
-  "RELOAD",
-  "REPLICATION CLIENT",
-  "REPLICATION SLAVE",
-]);
+const GLOBAL_ONLY = new Set<string>(WAIVER_PRIVILEGES.filter((p) => p !== "GRANT OPTION" && p !== "ALL PRIVILEGES"));
 
 export type Privilege = (typeof ALLOWED_PRIVILEGES)[number] | (typeof WAIVER_PRIVILEGES)[number];
 const KNOWN = new Set<string>([...ALLOWED_PRIVILEGES, ...WAIVER_PRIVILEGES]);
