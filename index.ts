@@ -6,7 +6,7 @@
  */
 import { loadStackConfig } from "./components/config";
 import { buildEstate } from "./components/estate";
-import { buildDatabases } from "./components/database";
+import { buildDatabases } from "./components/database/managed-mysql";
 
 export = async () => {
   const cfg = loadStackConfig();

@@ -9,10 +9,10 @@ import { waiverSchema, type Waiver } from "../policies/src/waiver";
 import { DEFAULT_AUTHORIZED_WEB_PORTS, LOG_RETENTION_DAYS } from "./controls";
 import { DEFAULT_REMOTE_ADMIN_PORTS } from "../policies/src/exposure";
 import { coversInternet, isAnywhere, judgeIngress, normaliseRules, parseCidr } from "./rules";
-import { databaseConfigSchema, databaseCrossChecks } from "./database-args";
+import { databaseConfigSchema, databaseCrossChecks } from "./database/managed-mysql-args";
 import { hostStackSchema } from "./host/stack";
-import { ssmScheduleSchema } from "./ssm-schedule";
-import { hostsCrossChecks, hostsSchema, plaintextKeyIssue } from "./hosts-config";
+import { ssmScheduleSchema } from "./patching/ssm-schedule";
+import { hostsCrossChecks, hostsSchema, plaintextKeyIssue } from "./host/hosts-config";
 import { optOutSchema } from "./common";
 import { switchField } from "./switch";
 
@@ -209,14 +209,14 @@ const baseSchema = z
         scanSchedule: "rate(1 day)",
       }),
     sites: z.array(siteSchema).min(1, "declare at least the head office"),
-    /** Managed RDS MySQL databases (ManagedMySql); see components/database-args.ts. */
+    /** Managed RDS MySQL databases (ManagedMySql); see components/database/managed-mysql-args.ts. */
     databases: z.array(databaseConfigSchema).default([]),
     /**
      * On-host hardening for every server, delivered as user data (components/host/stack.ts). Never optional: a
      * missing section takes the safe defaults and still needs the IDS target (a server never boots unhardened).
      */
     host: hostStackSchema.prefault({ ids: undefined }),
-    /** Existing servers hardened over SSH (components/hosts-config.ts); their key is the secret hostsSshKey. */
+    /** Existing servers hardened over SSH (components/host/hosts-config.ts); their key is the secret hostsSshKey. */
     hosts: hostsSchema,
     hostsSshKey: z.string().min(1).optional(),
   })

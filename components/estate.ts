@@ -14,22 +14,22 @@ import {
   type SiteConfig,
   type StackConfig,
 } from "./config";
-import { Bastion, RemoteAccess } from "./access";
-import { SecurityBaseline } from "./baseline";
-import { Firewall, Peer, Port } from "./firewall";
-import { EncryptionKey } from "./kms";
-import { SecureNetwork } from "./network";
-import { type PatchOs, PatchManagement } from "./patching";
+import { Bastion, RemoteAccess } from "./access/bastion";
+import { SecurityBaseline } from "./security/security-baseline";
+import { Firewall, Peer, Port } from "./network/firewall";
+import { EncryptionKey } from "./security/encryption-key";
+import { SecureNetwork } from "./network/secure-network";
+import { type PatchOs, PatchManagement } from "./patching/patch-management";
 import { DEFAULT_EGRESS_PORTS } from "./controls";
 import { normaliseRules } from "./rules";
-import { HardenedServer, InstanceIdentity } from "./server";
+import { HardenedServer, InstanceIdentity } from "./compute/hardened-server";
 import { estateSwitchWaivers, isOn } from "./switch";
 import { hostWaivers, serverHostModel, type TierPorts } from "./host/stack";
 import { renderBundle } from "./host/render";
-import { BundleStore } from "./bundle-store";
-import { MysqlHostRole } from "./host/ssm-role";
-import { memoRenderer } from "./render-cache";
-import { buildExistingHosts } from "./existing-hosts";
+import { BundleStore } from "./host/bundle-store";
+import { MysqlHostRole } from "./host/mysql-host-role";
+import { memoRenderer } from "./host/render-cache";
+import { buildExistingHosts } from "./host/existing-hosts";
 
 /** Default instance type per role. */
 export const ROLE_INSTANCE_TYPES: Record<Role, string> = {

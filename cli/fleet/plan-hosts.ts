@@ -1,5 +1,5 @@
 /** The "Existing hosts" section of `bulwark plan`: the `existingHosts` stack output, one line per server. */
-import type { ExistingHostSummary } from "../../components/existing-hosts";
+import type { ExistingHostSummary } from "../../components/host/existing-hosts";
 
 export function renderExistingHosts(outputs: Record<string, unknown>): string[] {
   const hosts = outputs.existingHosts as Record<string, ExistingHostSummary> | undefined;

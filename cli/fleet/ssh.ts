@@ -7,7 +7,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { SshEndpoint } from "../../components/hosts-config";
+import type { SshEndpoint } from "../../components/host/hosts-config";
 
 export interface SshTarget extends SshEndpoint {
   bastion?: SshEndpoint;

@@ -9,7 +9,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { z } from "zod";
 import { ConfigError, parseStackConfig } from "../../components/config";
-import { bastionOf, entryHostModel, hostEntrySchema, type HostEntry } from "../../components/hosts-config";
+import { bastionOf, entryHostModel, hostEntrySchema, type HostEntry } from "../../components/host/hosts-config";
 import type { SshTarget } from "./ssh";
 
 export interface VerifyTarget extends SshTarget {

@@ -16,7 +16,7 @@ import {
   LOCK_ACCOUNT_PRINTF,
   SYSTEM_ACCOUNTS,
   usableNotKept,
-} from "../mysql-accounts";
+} from "./mysql-accounts";
 import {
   accountHostSchema,
   appGrantFields,
@@ -28,7 +28,7 @@ import {
   renderSecureInstallationSql,
   renderUserSql,
   SESSION_PRELUDE,
-} from "../mysql-sql";
+} from "../database/mysql-sql";
 
 export const BIND_AUTO = "auto";
 

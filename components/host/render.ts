@@ -23,7 +23,7 @@ import {
   SYSCTL,
   UNUSED_UNITS,
   type SshSetting,
-} from "./baseline";
+} from "./host-controls";
 import { HostConfigError, normaliseCidr, parseHostModel, type HostModel, type HostOs } from "./model";
 import { renderMysqlHardening } from "./mysql";
 import { stripShellCommentLines } from "./shell-strip";

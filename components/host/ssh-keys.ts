@@ -4,7 +4,7 @@
  * decoded here from the SSH wire format (RFC 4253 strings) and checked field by field.
  */
 import * as sshpk from "sshpk";
-import { SSH_CRYPTO } from "./baseline";
+import { SSH_CRYPTO } from "./host-controls";
 
 const ALLOWED = [
   "ssh-ed25519",

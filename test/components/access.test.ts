@@ -1,5 +1,5 @@
-import { Bastion, RemoteAccess, SESSION_PREFERENCES_DOCUMENT } from "../../components/access";
-import { Firewall } from "../../components/firewall";
+import { Bastion, RemoteAccess, SESSION_PREFERENCES_DOCUMENT } from "../../components/access/bastion";
+import { Firewall } from "../../components/network/firewall";
 import { PolicyNames } from "../../policies/src/names";
 import { T, record, waiver } from "./harness";
 

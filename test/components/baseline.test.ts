@@ -1,6 +1,6 @@
-import { SecurityBaseline } from "../../components/baseline";
+import { SecurityBaseline } from "../../components/security/security-baseline";
 import { CIS_METRIC_FILTERS, FSBP_STANDARD } from "../../components/controls";
-import { PatchManagement } from "../../components/patching";
+import { PatchManagement } from "../../components/patching/patch-management";
 import { T, record } from "./harness";
 
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/k";

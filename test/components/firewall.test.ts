@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ArgsError } from "../../components/config";
-import { Firewall, FirewallError, Peer, Port } from "../../components/firewall";
+import { Firewall, FirewallError, Peer, Port } from "../../components/network/firewall";
 import { coversInternet, judgeIngress, normaliseRules, parsePortText } from "../../components/rules";
 import { PolicyNames } from "../../policies/src/names";
 import { waiversFromTags } from "../../policies/src/waiver";

@@ -1,5 +1,5 @@
-import { EncryptedBucket } from "../../components/access";
-import { EncryptionKey } from "../../components/kms";
+import { EncryptedBucket } from "../../components/access/bastion";
+import { EncryptionKey } from "../../components/security/encryption-key";
 import { T, record } from "./harness";
 
 describe("EncryptionKey", () => {

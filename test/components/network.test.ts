@@ -1,6 +1,6 @@
 import { ArgsError } from "../../components/config";
 import { ADMIN_PORTS, SSM_INTERFACE_ENDPOINTS } from "../../components/controls";
-import { SecureNetwork, splitCidr } from "../../components/network";
+import { SecureNetwork, splitCidr } from "../../components/network/secure-network";
 import { T, record } from "./harness";
 
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/k";

@@ -5,7 +5,7 @@
  * (except remote admin from the whole internet, refused everywhere waiver or not).
  */
 import { ConfigError, parseStackConfig } from "../../components/config";
-import { Firewall, FirewallError } from "../../components/firewall";
+import { Firewall, FirewallError } from "../../components/network/firewall";
 import { judgeIngress, normaliseRules, type PortSpec, Peer } from "../../components/rules";
 import { HostConfigError, parseHostModel } from "../../components/host/model";
 import { evaluate } from "../../policies/src/engine";

@@ -1,7 +1,7 @@
 /** `bulwark:hosts`: validation (field, value, fix; nothing created), the secret key, one HardenedHost each, the plan. */
 import * as path from "path";
 import { ConfigError, parseStackConfig } from "../../components/config";
-import { isInternetAddress } from "../../components/hosts-config";
+import { isInternetAddress } from "../../components/host/hosts-config";
 import { renderText } from "../../cli/plan";
 import { readStackFile, runPlan, type PlanResult } from "../../cli/plan-runner";
 import { targetsFromStack } from "../../cli/fleet/targets";

@@ -14,7 +14,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { bundleInstaller, hardenedHostCommands } from "../../components/hardened-host";
+import { bundleInstaller, hardenedHostCommands } from "../../components/host/hardened-host";
 import type { HostOs } from "../../components/host/model";
 import { renderBundle } from "../../components/host/render";
 import type { FleetReport } from "../../cli/fleet/model";

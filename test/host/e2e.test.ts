@@ -6,9 +6,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { sshEffective, bundleEntries, renderBundle, writeBundle } from "../../components/host/render";
-import { sshSettings, SSH_WEAK_ALGORITHMS } from "../../components/host/baseline";
+import { sshSettings, SSH_WEAK_ALGORITHMS } from "../../components/host/host-controls";
 import type { HostOs } from "../../components/host/model";
-import { bundleInstaller, hardenedHostCommands } from "../../components/hardened-host";
+import { bundleInstaller, hardenedHostCommands } from "../../components/host/hardened-host";
 import {
   clientKey,
   describeHost,

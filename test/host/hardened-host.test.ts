@@ -7,7 +7,7 @@ import {
   HardenedHost,
   hardenedHostCommands,
   type HardenedHostArgs,
-} from "../../components/hardened-host";
+} from "../../components/host/hardened-host";
 import { renderBundle, writeBundle } from "../../components/host/render";
 import { record } from "../components/harness";
 import { run, tmpDir } from "./helpers";

@@ -10,7 +10,7 @@ import * as path from "path";
 import type { ChildProcess } from "child_process";
 import { renderBundle, writeBundle } from "../../components/host/render";
 import type { HostOs } from "../../components/host/model";
-import { bundleInstaller, hardenedHostCommands } from "../../components/hardened-host";
+import { bundleInstaller, hardenedHostCommands } from "../../components/host/hardened-host";
 import {
   clientKey,
   describeHost,

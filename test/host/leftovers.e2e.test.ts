@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { renderBundle, writeBundle } from "../../components/host/render";
 import type { HostOs } from "../../components/host/model";
-import { bundleInstaller, hardenedHostCommands } from "../../components/hardened-host";
+import { bundleInstaller, hardenedHostCommands } from "../../components/host/hardened-host";
 import { clientKey, describeHost, harness, run, sleep, TEST_DIR, testPki, tmpDir } from "./helpers";
 
 const ALL: {

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { renderBundle } from "../../components/host/render";
-import { bundleInstaller, hardenedHostCommands } from "../../components/hardened-host";
+import { bundleInstaller, hardenedHostCommands } from "../../components/host/hardened-host";
 import { clientKey, describeHost, harness, probe, testPki, tmpDir } from "./helpers";
 import { liveModel, passwordLogin, rm, selected, sshAs, SUITES_ALL, waitFor } from "./live-helpers";
 

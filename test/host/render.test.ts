@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { gunzipSync, gzipSync } from "zlib";
 import * as YAML from "yaml";
-import { AUDIT_RULES, sshSettings, SSH_WEAK_ALGORITHMS, SSH_CRYPTO } from "../../components/host/baseline";
+import { AUDIT_RULES, sshSettings, SSH_WEAK_ALGORITHMS, SSH_CRYPTO } from "../../components/host/host-controls";
 import { HOST_OSES, HostConfigError, parseHostModel, type HostOs } from "../../components/host/model";
 import {
   bundleEntries,

@@ -9,8 +9,8 @@ import {
   leftoverAccountsSql,
   LOCK_ACCOUNT_PRINTF,
   SYSTEM_ACCOUNTS,
-} from "../../components/mysql-accounts";
-import { MysqlArgsError } from "../../components/mysql-sql";
+} from "../../components/host/mysql-accounts";
+import { MysqlArgsError } from "../../components/database/mysql-sql";
 
 const WAIVER = {
   reason: "vendor reporting tool until its migration",

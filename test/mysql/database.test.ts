@@ -6,11 +6,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { planMocks, startRecording, type PlannedResource } from "../../cli/plan-runner";
 import { ArgsError } from "../../components/config";
-import { ManagedMySql, type ManagedMysqlArgs } from "../../components/database";
-import { Firewall } from "../../components/firewall";
+import { ManagedMySql, type ManagedMysqlArgs } from "../../components/database/managed-mysql";
+import { Firewall } from "../../components/network/firewall";
 import { renderMysqlHardening } from "../../components/host/mysql";
 import { renderBundle, renderCloudInit } from "../../components/host/render";
-import { MYSQL_PRIVILEGE_WAIVER_POLICY } from "../../components/mysql-sql";
+import { MYSQL_PRIVILEGE_WAIVER_POLICY } from "../../components/database/mysql-sql";
 import { waiversFromTags } from "../../policies/src/waiver";
 
 const MOCK_PASSWORD = "Mock-Pa55word-for-the-scan-0123456789abcdefXYZ";

@@ -6,8 +6,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderMysqlHardening, type MysqlRoleInput } from "../../components/host/mysql";
-import { renderApplyScript } from "../../components/mysql-apply";
-import { MysqlArgsError, renderUserSql } from "../../components/mysql-sql";
+import { renderApplyScript } from "../../components/database/mysql-apply";
+import { MysqlArgsError, renderUserSql } from "../../components/database/mysql-sql";
 import {
   assertPrerequisites,
   errorCode,
@@ -336,7 +336,7 @@ describe("SQL injection through config names is rejected before any SQL exists",
   });
 });
 
-describe("the RDS apply path (components/mysql-apply.ts) run against this server", () => {
+describe("the RDS apply path (components/database/mysql-apply.ts) run against this server", () => {
   // Stands in for the RDS master user (AWS parts, the SSM port-forward and the secret fetch, are not reachable here).
   const adminPassword = "Adm1n-Stand-in-for-RDS-master";
   const appPassword = "Str0ng-'quote$HOME%s-pw-`x`";

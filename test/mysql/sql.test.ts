@@ -1,6 +1,6 @@
 /** The pure SQL module and the role renderer: quoting, validation, rendering per flavor and auth. No server. */
 import { mysqlRoleSchema, renderMysqlHardening } from "../../components/host/mysql";
-import { renderApplyScript, passwordEnvVar } from "../../components/mysql-apply";
+import { renderApplyScript, passwordEnvVar } from "../../components/database/mysql-apply";
 import {
   accountHostSchema,
   appGrantSchema,
@@ -10,7 +10,7 @@ import {
   renderSecureInstallationSql,
   renderUserSql,
   setPasswordVariableSql,
-} from "../../components/mysql-sql";
+} from "../../components/database/mysql-sql";
 
 describe("quoting", () => {
   test("identifiers double backticks; strings double quotes; both refuse what has no mode-independent escape", () => {

@@ -1,5 +1,5 @@
 /**
- * The MySQL role delivered to EC2 db servers through SSM (components/host/ssm-role.ts), through the offline plan
+ * The MySQL role delivered to EC2 db servers through SSM (components/host/mysql-host-role.ts), through the offline plan
  * runner on the prod stack (the path `bulwark plan` takes), plus the document's script checked by bash and
  * shellcheck and run against a temp root (BULWARK_ROOT) to prove the files it writes. Runs as root (chown).
  */
@@ -21,7 +21,7 @@ import {
   MysqlHostRole,
   mysqlRoleDocument,
   renderMysqlRoleScript,
-} from "../../components/host/ssm-role";
+} from "../../components/host/mysql-host-role";
 import { record } from "../components/harness";
 
 const DOC = "aws:ssm/document:Document";

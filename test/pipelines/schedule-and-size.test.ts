@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as YAML from "yaml";
 import { ConfigError, parseStackConfig } from "../../components/config";
-import { scheduleProblem } from "../../components/ssm-schedule";
+import { scheduleProblem } from "../../components/patching/ssm-schedule";
 import { readStackFile } from "../../cli/plan-runner";
 import { MAX_PLAN_SERVERS } from "../../cli/plan-limits";
 import { bulwark, ROOT, runAll, type Run } from "./run-cli";

@@ -32,7 +32,7 @@ export function renderApplyScript(input: ApplyScriptInput): { script: string; sq
   const sql = [SESSION_PRELUDE, ...statements].join("\n");
   const pwUsers = input.users.filter((u) => u.auth.kind === "password");
   const script = `#!/usr/bin/env bash
-# Bulwark ManagedMySql: apply application users. Prints no credential (see components/mysql-apply.ts).
+# Bulwark ManagedMySql: apply application users. Prints no credential (see components/database/mysql-apply.ts).
 set -euo pipefail
 set +x
 umask 077

@@ -9,11 +9,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { PolicyNames, SwitchWaiverNames } from "../policies/src/names";
-import { parseArgs, ROLES } from "./config";
-import { IMDS, INSTANCE_MANAGED_POLICIES, ROOT_VOLUME, TAGS } from "./controls";
-import { input, mergeTags, optOutSchema, tagsField, waiversField } from "./common";
-import { isOn, switchField, switchWaiver } from "./switch";
+import { PolicyNames, SwitchWaiverNames } from "../../policies/src/names";
+import { parseArgs, ROLES } from "../config";
+import { IMDS, INSTANCE_MANAGED_POLICIES, ROOT_VOLUME, TAGS } from "../controls";
+import { input, mergeTags, optOutSchema, tagsField, waiversField } from "../common";
+import { isOn, switchField, switchWaiver } from "../switch";
 
 /** Policy name for key-pair opt-outs (the pack's registry owns it). */
 export const KEY_PAIR_POLICY = PolicyNames.instanceKeyPair;

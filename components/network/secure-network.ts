@@ -8,12 +8,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
-import { parseArgs } from "./config";
-import { FLOW_LOG_TRAFFIC, LOG_RETENTION_DAYS, SSM_INTERFACE_ENDPOINTS } from "./controls";
-import { input, invokeOpts, mergeTags, tagsField, waiversField } from "./common";
-import { carryWaivers, isInternet, NACL_ADMIN_PORTS } from "../policies/src/exposure";
+import { parseArgs } from "../config";
+import { FLOW_LOG_TRAFFIC, LOG_RETENTION_DAYS, SSM_INTERFACE_ENDPOINTS } from "../controls";
+import { input, invokeOpts, mergeTags, tagsField, waiversField } from "../common";
+import { carryWaivers, isInternet, NACL_ADMIN_PORTS } from "../../policies/src/exposure";
 import { Firewall, Peer, Port } from "./firewall";
-import { parseCidr } from "./rules";
+import { parseCidr } from "../rules";
 
 const cidr = z.string().superRefine((v, ctx) => {
   try {

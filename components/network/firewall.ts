@@ -5,15 +5,15 @@
  * Rules are separate aws.vpc.SecurityGroup{Ingress,Egress}Rule resources (never inline, never aws.ec2.SecurityGroupRule)
  * so each one can be added, waived and diffed alone. Internet exposure is judged when the rule is written.
  */
-import { BulwarkError } from "./errors";
+import { BulwarkError } from "../errors";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { PolicyNames } from "../policies/src/names";
-import { parseArgs, ruleSchema } from "./config";
-import { DEFAULT_AUTHORIZED_WEB_PORTS, DEFAULT_EGRESS_PORTS } from "./controls";
-import { input, mergeTags, tagsField, waiversField, type Waiver } from "./common";
-import { type NormalisedRule, type PeerSpec, type PortSpec, Peer, Port, judgeIngress, normaliseRules } from "./rules";
+import { PolicyNames } from "../../policies/src/names";
+import { parseArgs, ruleSchema } from "../config";
+import { DEFAULT_AUTHORIZED_WEB_PORTS, DEFAULT_EGRESS_PORTS } from "../controls";
+import { input, mergeTags, tagsField, waiversField, type Waiver } from "../common";
+import { type NormalisedRule, type PeerSpec, type PortSpec, Peer, Port, judgeIngress, normaliseRules } from "../rules";
 
 export { Peer, Port };
 

@@ -4,8 +4,8 @@
  * run. Pure: renders text only. Accounts are locked (ACCOUNT LOCK), never dropped: the owner can unlock one.
  */
 import { z } from "zod";
-import { isExpired, waiverSchema } from "../policies/src/waiver";
-import { accountHostSchema, quoteString, type MysqlFlavor } from "./mysql-sql";
+import { isExpired, waiverSchema } from "../../policies/src/waiver";
+import { accountHostSchema, quoteString, type MysqlFlavor } from "../database/mysql-sql";
 
 const keepWaiverSchema = waiverSchema.omit({ policy: true });
 

@@ -1,7 +1,7 @@
 import * as ipaddr from "ipaddr.js";
-import { BulwarkError } from "./errors";
+import { BulwarkError } from "../errors";
 import { z } from "zod";
-import { isExpired, waiverSchema } from "../policies/src/waiver";
+import { isExpired, waiverSchema } from "../../policies/src/waiver";
 
 /**
  * The one pure SQL module for MySQL/MariaDB users and grants (RDS and self-hosted). No Pulumi, no I/O.

@@ -5,7 +5,7 @@
  *  - TLS forced by the parameter group, audit plugin in the option group (Aurora: advanced auditing in the cluster
  *    parameter group), logs exported to CloudWatch;
  *  - private subnets only, one security group admitting the DB port from named client groups only.
- * Application users are applied over an SSM port-forward by components/mysql-apply.ts (see README "mysql").
+ * Application users are applied over an SSM port-forward by components/database/mysql-apply.ts (see README "mysql").
  */
 import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
@@ -13,19 +13,19 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { PolicyNames } from "../policies/src/names";
-import type { Waiver } from "../policies/src/waiver";
-import { input, mergeTags, tagsField } from "./common";
-import { parseArgs } from "./config";
+import { PolicyNames } from "../../policies/src/names";
+import type { Waiver } from "../../policies/src/waiver";
+import { input, mergeTags, tagsField } from "../common";
+import { parseArgs } from "../config";
 import {
   checkSettings,
   effectiveDefaults,
   managedMysqlSettingsShape,
   type DatabaseConfig,
   type ManagedApp,
-} from "./database-args";
-import type { Estate } from "./estate";
-import { Firewall, Peer, Port } from "./firewall";
+} from "./managed-mysql-args";
+import type { Estate } from "../estate";
+import { Firewall, Peer, Port } from "../network/firewall";
 import { passwordEnvVar, renderApplyScript } from "./mysql-apply";
 import { MYSQL_PRIVILEGE_WAIVER_POLICY } from "./mysql-sql";
 

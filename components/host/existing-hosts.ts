@@ -3,10 +3,10 @@
  * overrides) applied over SSH, through its bastion when it has one, with the secret `bulwark:hostsSshKey`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "./config";
+import type { StackConfig } from "../config";
 import { HardenedHost } from "./hardened-host";
 import { bastionOf, entryHostModel } from "./hosts-config";
-import type { TierPorts } from "./host/stack";
+import type { TierPorts } from "./stack";
 
 /** What `bulwark plan` lists and `bulwark host verify --stack` checks against (no secret in it). */
 export interface ExistingHostSummary {

@@ -3,11 +3,11 @@
  * place with HardenedHost, and that `bulwark host verify` checks. The SSH private key is `bulwark:hostsSshKey`, a
  * Pulumi secret (`pulumi config set --secret bulwark:hostsSshKey < key`): a plaintext key is refused.
  */
-import { isInternet } from "../policies/src/exposure";
+import { isInternet } from "../../policies/src/exposure";
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
-import { HOST_OSES } from "./host/model";
-import { hostStackSchema, serverHostModel, type HostStackConfig, type TierPorts } from "./host/stack";
+import { HOST_OSES } from "./model";
+import { hostStackSchema, serverHostModel, type HostStackConfig, type TierPorts } from "./stack";
 
 export const HOSTS_KEY_NAME = "hostsSshKey";
 

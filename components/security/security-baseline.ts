@@ -7,10 +7,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { parseArgs } from "./config";
-import { CIS_METRIC_FILTERS, FSBP_STANDARD, HIGH_FINDING_EVENT_PATTERNS, LOG_RETENTION_DAYS } from "./controls";
-import { input, invokeOpts, mergeTags, tagsField } from "./common";
-import { EncryptedBucket } from "./access";
+import { parseArgs } from "../config";
+import { CIS_METRIC_FILTERS, FSBP_STANDARD, HIGH_FINDING_EVENT_PATTERNS, LOG_RETENTION_DAYS } from "../controls";
+import { input, invokeOpts, mergeTags, tagsField } from "../common";
+import { EncryptedBucket } from "../access/bastion";
 
 const baselineArgsSchema = z
   .object({

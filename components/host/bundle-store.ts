@@ -7,11 +7,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { EncryptedBucket } from "./access";
-import { parseArgs } from "./config";
-import { input, mergeTags, tagsField } from "./common";
-import { bundleObjectKey, renderBundleArchive, renderLoaderUserData, sha256Hex } from "./host/loader";
-import type { HostBundle } from "./host/render";
+import { EncryptedBucket } from "../access/bastion";
+import { parseArgs } from "../config";
+import { input, mergeTags, tagsField } from "../common";
+import { bundleObjectKey, renderBundleArchive, renderLoaderUserData, sha256Hex } from "./loader";
+import type { HostBundle } from "./render";
 
 const storeArgsSchema = z
   .object({

@@ -11,10 +11,10 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { parseArgs } from "./config";
-import { input } from "./common";
-import { HOST_OSES, hostModelSchema } from "./host/model";
-import { BUNDLE_ON_HOST, bundleEntries, renderBundle, type HostBundle } from "./host/render";
+import { parseArgs } from "../config";
+import { input } from "../common";
+import { HOST_OSES, hostModelSchema } from "./model";
+import { BUNDLE_ON_HOST, bundleEntries, renderBundle, type HostBundle } from "./render";
 
 const sshConnectionSchema = z
   .object({

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { appGrantFields, accountHostSchema, checkGrant, checkUniqueAppNames } from "./mysql-sql";
-import { LOG_RETENTION_DAYS } from "./controls";
+import { LOG_RETENTION_DAYS } from "../controls";
 
 /** RDS's current certificate authorities (rds-ca-2019 expired in 2024). */
 export const RDS_CURRENT_CAS = ["rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"] as const;

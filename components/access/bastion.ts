@@ -7,12 +7,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { parseArgs } from "./config";
-import { LOG_RETENTION_DAYS } from "./controls";
-import { input, mergeTags, tagsField, waiversField } from "./common";
-import { Firewall, FirewallError, Peer, Port } from "./firewall";
-import { HardenedServer } from "./server";
-import { judgeIngress, parseCidr } from "./rules";
+import { parseArgs } from "../config";
+import { LOG_RETENTION_DAYS } from "../controls";
+import { input, mergeTags, tagsField, waiversField } from "../common";
+import { Firewall, FirewallError, Peer, Port } from "../network/firewall";
+import { HardenedServer } from "../compute/hardened-server";
+import { judgeIngress, parseCidr } from "../rules";
 
 /** The document name Session Manager reads its account-wide preferences from. */
 export const SESSION_PREFERENCES_DOCUMENT = "SSM-SessionManagerRunShell";

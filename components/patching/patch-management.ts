@@ -5,9 +5,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { parseArgs } from "./config";
-import { TAGS } from "./controls";
-import { mergeTags, tagsField } from "./common";
+import { parseArgs } from "../config";
+import { TAGS } from "../controls";
+import { mergeTags, tagsField } from "../common";
 
 export const PATCH_OPERATING_SYSTEMS = ["UBUNTU", "DEBIAN", "AMAZON_LINUX_2023"] as const;
 export type PatchOs = (typeof PATCH_OPERATING_SYSTEMS)[number];

@@ -5,8 +5,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { parseArgs } from "./config";
-import { invokeOpts, mergeTags, tagsField } from "./common";
+import { parseArgs } from "../config";
+import { invokeOpts, mergeTags, tagsField } from "../common";
 
 const keyArgsSchema = z
   .object({

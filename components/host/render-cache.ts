@@ -3,7 +3,7 @@
  * stripping, YAML, gzip) was most of a 1,000-server plan. The key is everything the renderer reads except the
  * server's name, which the bundle does not contain.
  */
-import type { ServerConfig, SiteConfig } from "./config";
+import type { ServerConfig, SiteConfig } from "../config";
 
 type Renderer<U> = (
   site: SiteConfig,
