@@ -47,6 +47,8 @@ export interface RunPlanOptions {
   preview?: boolean;
   /** Program module to run (default: the repository's index.ts). */
   program?: string;
+  /** Called with the estate's server count once the config is valid, before any resource is declared. */
+  onValidated?: (servers: number) => void;
 }
 
 export const SECRET_MASK = "[secret]";
@@ -470,6 +472,7 @@ async function runPlanNow(opts: RunPlanOptions): Promise<PlanResult> {
   const parsed = parseStackConfig(config, { secretKeys });
   const servers = parsed.sites.reduce((n, s) => n + s.servers.length, 0);
   if (servers > MAX_PLAN_SERVERS) throw new PlanTooBigError(tooBigMessage(servers));
+  opts.onValidated?.(servers);
 
   const engineConfig: Record<string, string> = {};
   for (const [k, v] of Object.entries(config)) engineConfig[k] = typeof v === "string" ? v : JSON.stringify(v);
