@@ -6,8 +6,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as YAML from "yaml";
-import { ConfigError, parseStackConfig } from "../../components/config";
+import { ArgsError, ConfigError, parseStackConfig } from "../../components/config";
 import { scheduleProblem } from "../../components/ssm-schedule";
+import { PatchManagement } from "../../components/patching";
 import { readStackFile } from "../../cli/plan-runner";
 import { MAX_PLAN_SERVERS, PLAN_HEAP_ENV, PLAN_HEAP_MB } from "../../cli/plan-limits";
 import { bulwark, noStackTrace, ROOT, runAll, type Run } from "./run-cli";
@@ -53,6 +54,30 @@ describe("SSM schedule grammar", () => {
     ["rate(2 day)", /write rate\(2 days\)/],
   ])("refuses %s", (expr, message) => {
     expect(scheduleProblem(expr)).toMatch(message);
+  });
+
+  // One grammar: the PatchManagement component's own args refuse exactly what the config refuses.
+  test.each([
+    ["cron(0 3 ? * SUN)", "schedule"],
+    ["cron(0 24 ? * SUN *)", "schedule"],
+    ["rate(5 weeks)", "scanSchedule"],
+    ["sundays", "scanSchedule"],
+  ])("PatchManagement refuses %s as %s with the grammar's message", (expr, field) => {
+    const make = () => new PatchManagement("p", { patchGroup: "g", operatingSystems: ["UBUNTU"], [field]: expr });
+    expect(make).toThrow(ArgsError);
+    expect(make).toThrow(`args.${field}: got "${expr}": invalid. Fix: ${scheduleProblem(expr)}`);
+  });
+
+  test("PatchManagement accepts what the grammar accepts", () => {
+    expect(
+      () =>
+        new PatchManagement("p", {
+          patchGroup: "g",
+          operatingSystems: ["UBUNTU"],
+          schedule: "cron(0 3 ? * 6#3 *)",
+          scanSchedule: "rate(12 hours)",
+        }),
+    ).not.toThrow(ArgsError);
   });
 
   test.each(["schedule", "scanSchedule"])("patching.%s: the config error names field, value and fix", (field) => {
