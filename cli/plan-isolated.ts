@@ -15,7 +15,12 @@ type Reply =
   /** Sent once the config is valid, before any resource is declared: the size an out-of-memory message names. */
   | { servers: number };
 
-export function runPlanIsolated(opts: RunPlanOptions, heapMb: number = planHeapMb()): Promise<PlanResult> {
+/** `onValidated`: called with the server count once the worker has validated the config. */
+export function runPlanIsolated(
+  opts: RunPlanOptions,
+  heapMb: number = planHeapMb(),
+  onValidated?: (servers: number) => void,
+): Promise<PlanResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(path.join(__dirname, "plan-worker.js"), {
       workerData: opts,
@@ -30,6 +35,7 @@ export function runPlanIsolated(opts: RunPlanOptions, heapMb: number = planHeapM
     worker.on("message", (m: Reply) => {
       if ("servers" in m) {
         servers = m.servers;
+        onValidated?.(m.servers);
         return;
       }
       settled = true;
