@@ -18,6 +18,7 @@ import {
   readInputFile,
   type InputKind,
 } from "./inputs/load";
+import { streamStateResources } from "./inputs/stream-state";
 import { resourcesFromChanges, resourcesFromDeployment, type InputResource } from "./inputs/resources";
 import {
   buildCheckReport,
@@ -126,6 +127,10 @@ function toReportFinding(f: Finding, byUrn: Map<string, InputResource>): ReportF
 export function loadResources(kind: InputKind, path: string, secrets?: SecretValues): InputResource[] {
   const file = inputLabel(path);
   if (kind === "state") {
+    // A big export is streamed resource by resource (cli/inputs/stream-state.ts); anything it is unsure of, and
+    // small files, take the whole-file path below.
+    const streamed = streamStateResources(path, file, UNKNOWN, secrets);
+    if (streamed) return streamed;
     // The text and then each raw resource are let go as soon as they are read: a 150k-resource export is
     // ~400 MB of text and more as objects, and holding all three copies at once was what made it slow.
     const d = parseDeployment(readInputFile(path), file);

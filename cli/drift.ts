@@ -6,7 +6,7 @@ import { addPolicyBreaks, detectDrift, driftSides, type DriftedResource, type Dr
 import { isCredentialPath, maskCredentials, redactOutput, REDACTED, SecretValues } from "./redact";
 import { collectChanges } from "./check";
 import { toInputResource } from "./inputs/resources";
-import { evaluate, UNKNOWN } from "../policies/src/engine";
+import { evaluate, resolveConfig, UNKNOWN } from "../policies/src/engine";
 import { parsePolicyConfig, type PolicyConfig } from "./check";
 import { depthGuard, InputError, inputLabel, parseEventLog, parsePreviewDigest, readInputFile } from "./inputs/load";
 import { buildDriftReport, DRIFT_EXIT, formatDriftMarkdown, formatDriftText, type DriftReport } from "./report/drift";
@@ -41,12 +41,12 @@ export function runDrift(file: string, opts: DriftOptions = {}, secrets?: Secret
   const checked = changes.filter(
     (c) => c.type !== "pulumi:pulumi:Stack" && !c.type.startsWith("pulumi:providers:"),
   ).length;
-  const drifted = detectDrift(changes, source);
+  const cfg = opts.policyConfig;
+  const drifted = detectDrift(changes, source, packConfig(cfg));
   if (drifted.length > 0) {
     // Besides the per-property rules, the pack itself judges both sides: a new mandatory finding is a broken control.
     const { expected, actual } = driftSides(changes, source);
     const side = (states: typeof expected) => states.map((s) => toInputResource(s, "outputs-over-inputs", UNKNOWN));
-    const cfg = opts.policyConfig;
     const run = (states: typeof expected) => evaluate(side(states), cfg?.properties, { levels: cfg?.levels });
     let fe, fa;
     try {
@@ -59,6 +59,16 @@ export function runDrift(file: string, opts: DriftOptions = {}, secrets?: Secret
     addPolicyBreaks(drifted, fe, fa);
   }
   return buildDriftReport({ file: inputLabel(file), format, source }, checked, drifted.map(maskDrift), toolVersion());
+}
+
+/** The pack's resolved config (its port lists classify exposure); a config the pack refuses is exit 2. */
+function packConfig(cfg: PolicyConfig | undefined): ReturnType<typeof resolveConfig> {
+  try {
+    return resolveConfig(cfg?.properties);
+  } catch (e) {
+    if (e instanceof PolicyConfigError) throw new InputError(e.message);
+    throw e;
+  }
 }
 
 /** Values on credential-named paths never reach a drift report (the change itself is still reported). */

@@ -7,13 +7,20 @@ import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { ConfigError, type ConfigIssue } from "../components/config";
 import type { PlanResult, RunPlanOptions } from "./plan-runner";
-import { PLAN_HEAP_MB, PlanTooBigError } from "./plan-limits";
+import { outOfHeapMessage, planHeapMb, PlanTooBigError } from "./plan-limits";
 
 type Reply =
   | { ok: true; result: PlanResult }
-  | { ok: false; config?: ConfigIssue[]; tooBig?: boolean; message?: string; stack?: string };
+  | { ok: false; config?: ConfigIssue[]; tooBig?: boolean; message?: string; stack?: string }
+  /** Sent once the config is valid, before any resource is declared: the size an out-of-memory message names. */
+  | { servers: number };
 
-export function runPlanIsolated(opts: RunPlanOptions, heapMb: number = PLAN_HEAP_MB): Promise<PlanResult> {
+/** `onValidated`: called with the server count once the worker has validated the config. */
+export function runPlanIsolated(
+  opts: RunPlanOptions,
+  heapMb: number = planHeapMb(),
+  onValidated?: (servers: number) => void,
+): Promise<PlanResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(path.join(__dirname, "plan-worker.js"), {
       workerData: opts,
@@ -24,7 +31,13 @@ export function runPlanIsolated(opts: RunPlanOptions, heapMb: number = PLAN_HEAP
       stderr: false,
     });
     let settled = false;
-    worker.once("message", (m: Reply) => {
+    let servers: number | undefined;
+    worker.on("message", (m: Reply) => {
+      if ("servers" in m) {
+        servers = m.servers;
+        onValidated?.(m.servers);
+        return;
+      }
       settled = true;
       if (m.ok) resolve(m.result);
       else if (m.config) reject(new ConfigError(m.config));
@@ -35,12 +48,7 @@ export function runPlanIsolated(opts: RunPlanOptions, heapMb: number = PLAN_HEAP
     worker.once("error", (err: Error & { code?: string }) => {
       if (settled) return;
       settled = true;
-      if (err.code === "ERR_WORKER_OUT_OF_MEMORY")
-        reject(
-          new PlanTooBigError(
-            `the plan ran out of its ${heapMb} MiB heap: the estate is too big to plan offline. Split it into smaller stacks`,
-          ),
-        );
+      if (err.code === "ERR_WORKER_OUT_OF_MEMORY") reject(new PlanTooBigError(outOfHeapMessage(heapMb, servers)));
       else reject(err);
     });
     worker.once("exit", (code) => {

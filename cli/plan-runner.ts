@@ -47,6 +47,8 @@ export interface RunPlanOptions {
   preview?: boolean;
   /** Program module to run (default: the repository's index.ts). */
   program?: string;
+  /** Called with the estate's server count once the config is valid, before any resource is declared. */
+  onValidated?: (servers: number) => void;
 }
 
 export const SECRET_MASK = "[secret]";
@@ -411,10 +413,15 @@ export async function runProgram(program: () => Promise<unknown>): Promise<unkno
   // not use it, and on 1,000 servers it cost seconds and memory. Skipped while the program runs.
   const resourceClass = pulumi.Resource as unknown as { callsites(): unknown[] };
   const savedCallsites = resourceClass.callsites;
+  // The SDK wraps every promise with three debug properties and a stack (debuggablePromise): on 1,000 servers
+  // that was seconds of CPU and garbage. While the program runs, the wrapper keeps only the leak bookkeeping.
+  const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: DebuggablePromise };
+  const savedDebuggable = debuggable.debuggablePromise;
   if (!process.env.BULWARK_PLAN_TRACES) {
     errorCtor.prepareStackTrace = undefined;
     errorCtor.stackTraceLimit = 0;
     resourceClass.callsites = () => [];
+    debuggable.debuggablePromise = leanDebuggablePromise(savedDebuggable);
   }
   try {
     const outputs = await runInPulumiStack(async () => {
@@ -431,7 +438,40 @@ export async function runProgram(program: () => Promise<unknown>): Promise<unkno
     errorCtor.prepareStackTrace = saved;
     errorCtor.stackTraceLimit = savedLimit;
     resourceClass.callsites = savedCallsites;
+    debuggable.debuggablePromise = savedDebuggable;
   }
+}
+
+type DebuggablePromise = <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
+
+/**
+ * The SDK's debuggablePromise without its per-promise debug properties and stack: the same promise chain (so the
+ * same order of registrations) and the same leak bookkeeping. The first call goes to the SDK's own, which
+ * schedules the leak report at exit.
+ */
+function leanDebuggablePromise(sdk: DebuggablePromise): DebuggablePromise {
+  const state = require("@pulumi/pulumi/runtime/state") as {
+    getStore(): { leakCandidates: Set<Promise<unknown>> };
+  };
+  let first = true;
+  return <T>(p: Promise<T>, ctx: unknown): Promise<T> => {
+    if (first) {
+      first = false;
+      return sdk(p, ctx);
+    }
+    const leaks = state.getStore().leakCandidates;
+    leaks.add(p);
+    return p
+      .then((v) => {
+        leaks.delete(p);
+        return v;
+      })
+      .catch((err: unknown) => {
+        leaks.delete(p);
+        if (err && typeof err === "object") (err as { promise?: unknown }).promise = p;
+        throw err;
+      });
+  };
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -470,6 +510,7 @@ async function runPlanNow(opts: RunPlanOptions): Promise<PlanResult> {
   const parsed = parseStackConfig(config, { secretKeys });
   const servers = parsed.sites.reduce((n, s) => n + s.servers.length, 0);
   if (servers > MAX_PLAN_SERVERS) throw new PlanTooBigError(tooBigMessage(servers));
+  opts.onValidated?.(servers);
 
   const engineConfig: Record<string, string> = {};
   for (const [k, v] of Object.entries(config)) engineConfig[k] = typeof v === "string" ? v : JSON.stringify(v);

@@ -8,7 +8,8 @@ const { runPlan } = require("./plan-runner.ts");
 const { ConfigError } = require("../components/config.ts");
 const { PlanTooBigError } = require("./plan-limits.ts");
 
-runPlan(workerData).then(
+// The server count goes first: an out-of-memory end of this worker is reported with the estate's size.
+runPlan({ ...workerData, onValidated: (servers) => parentPort.postMessage({ servers }) }).then(
   (result) => parentPort.postMessage({ ok: true, result }),
   (err) =>
     parentPort.postMessage(

@@ -16,6 +16,7 @@ import { renderExistingHosts } from "./fleet/plan-hosts";
 import { emit } from "./report/io";
 // plan-runner loads @pulumi/pulumi: imported when `plan` runs, so `check`/`drift` start fast.
 import type { PlanResult, PlannedResource } from "./plan-runner";
+import type { AnalyzerClient } from "./analyzer";
 
 const T = {
   instance: "aws:ec2/instance:Instance",
@@ -359,10 +360,23 @@ export function register(program: Command, exit: ExitHolder): void {
         }
         o.configFile = o.config ?? o.configFile;
         let plan: PlanResult;
+        // The pack starts once the worker has validated the config, and runs its start-up while the plan runs
+        // (another process, another core). A bad config never starts it; the plan's errors come first.
+        const { runPlanIsolated } = await import("./plan-isolated");
+        const early: { validated?: boolean; start?: () => Promise<AnalyzerClient>; pack?: Promise<AnalyzerClient> } =
+          {};
+        const planning = runPlanIsolated({ stack: o.stack, configFile: o.configFile }, undefined, () => {
+          early.validated = true;
+          if (early.start) early.pack = early.start();
+        });
+        planning.catch(() => undefined); // awaited below
+        const { packVerdictForPlan, startPack, stopPack } = await import("./report/pack-verdict");
+        early.start = startPack;
+        if (early.validated && !early.pack) early.pack = startPack();
         try {
-          const { runPlanIsolated } = await import("./plan-isolated");
-          plan = await runPlanIsolated({ stack: o.stack, configFile: o.configFile });
+          plan = await planning;
         } catch (e) {
+          if (early.pack) await stopPack(early.pack);
           if (e instanceof PlanTooBigError) {
             console.error(`bulwark plan: ${e.message}`);
             exit.code = 2;
@@ -376,8 +390,7 @@ export function register(program: Command, exit: ExitHolder): void {
           throw e;
         }
         // The pack's verdict through the engine's analyzer path (PIPELINES, cli/report/pack-verdict.ts).
-        const { packVerdictForPlan } = await import("./report/pack-verdict");
-        const verdict = await packVerdictForPlan(plan.resources, o.policyConfig);
+        const verdict = await packVerdictForPlan(plan.resources, o.policyConfig, early.pack);
         if (!verdict.ok) {
           console.error(verdict.error);
           exit.code = 2;

@@ -1,5 +1,6 @@
 import { PolicyNames } from "../../policies/src/names";
-import { classifyCidr } from "../../policies/src/net";
+import { resolveConfig } from "../../policies/src/engine";
+import { classifyCidr, portClasses, portsOf, waiverPolicies } from "../../policies/src/net";
 import { WAIVER_TAG_PREFIX } from "../../policies/src/waiver-prefix";
 import { nameFromUrn, normaliseProps, UNKNOWN_STATE_VALUE } from "./encoding";
 import type { Change, RawState } from "./changes";
@@ -48,7 +49,21 @@ const worst = (a: DriftSeverity, b: DriftSeverity): DriftSeverity => (RANK[a] <=
 
 /** Public (internet-routable) source, judged exactly as the pack judges it. */
 const internet = (cidr: string): boolean => classifyCidr(cidr).internet;
-const ADMIN_PORTS = [22, 3389];
+
+/** The pack config's one port list (remote-admin, high-risk, authorized): the exposure model classifies by it. */
+export type PortLists = Parameters<typeof portClasses>[1];
+const DEFAULT_PORTS: PortLists = resolveConfig();
+
+/**
+ * The control internet ingress on these ports breaks, by the exposure model (as the pack judges it): the
+ * admin-ingress one when its classes need that waiver (remote-admin, high-risk), else the ingress one.
+ * Unknown ports count as admin: fail closed.
+ */
+function ingressControl(protocol: unknown, from: unknown, to: unknown, ports: PortLists): string {
+  const ps = portsOf(protocol, from, to);
+  const admin = ps === "unknown" || waiverPolicies(portClasses(ps, ports)).includes(PolicyNames.sgInternetAdminIngress);
+  return admin ? PolicyNames.sgInternetAdminIngress : PolicyNames.sgInternetIngress;
+}
 
 function props(s: RawState | undefined): Record<string, unknown> | undefined {
   if (!s) return undefined;
@@ -74,7 +89,6 @@ function rules(v: unknown): Rule[] {
 }
 
 const allPorts = (r: Rule) => r.protocol === "-1" || r.protocol === "all";
-const coversAdmin = (r: Rule) => allPorts(r) || ADMIN_PORTS.some((p) => r.from <= p && p <= r.to);
 const key = (r: Rule, c: string) => `${r.protocol}/${r.from}-${r.to}/${c}`;
 
 /** Internet-open rules present after but not before. */
@@ -96,6 +110,7 @@ interface Ctx {
   after: Record<string, unknown>;
   valBefore: unknown;
   valAfter: unknown;
+  ports: PortLists;
 }
 type Verdict = Pick<DriftChange, "severity" | "control" | "reason">;
 
@@ -103,10 +118,12 @@ function securityGroupRules(c: Ctx, direction: "ingress" | "egress"): Verdict {
   const opened = newlyOpen(rules(c.before[direction]), rules(c.after[direction]));
   if (direction === "ingress") {
     if (opened.length > 0) {
-      const admin = opened.some(coversAdmin);
+      const controls = opened.map((r) => ingressControl(r.protocol, r.from, r.to, c.ports));
       return {
         severity: "critical",
-        control: admin ? PolicyNames.sgInternetAdminIngress : PolicyNames.sgInternetIngress,
+        control: controls.includes(PolicyNames.sgInternetAdminIngress)
+          ? PolicyNames.sgInternetAdminIngress
+          : PolicyNames.sgInternetIngress,
         reason: `ingress opened to the internet: ${opened.map(describeRule).join("; ")}`,
       };
     }
@@ -130,10 +147,11 @@ function standaloneRule(c: Ctx, ingressFields: string[]): Verdict | undefined {
   const isIngress = c.type !== "aws:ec2/securityGroupRule:SecurityGroupRule" || c.after.type === "ingress";
   const world = (p: Record<string, unknown>) =>
     [p.cidrBlocks, p.ipv6CidrBlocks, p.cidrIpv4, p.cidrIpv6].flat().some((x) => typeof x === "string" && internet(x));
-  if (isIngress && world(c.after) && !world(c.before))
+  const a = c.after;
+  if (isIngress && world(a) && !world(c.before))
     return {
       severity: "critical",
-      control: PolicyNames.sgInternetIngress,
+      control: ingressControl(a.ipProtocol ?? a.protocol, a.fromPort, a.toPort, c.ports),
       reason: "security group rule opened to the internet",
     };
   return { severity: "warning", control: PolicyNames.sgInternetIngress, reason: "security group rule changed" };
@@ -259,9 +277,11 @@ export function classifyChange(
   path: string,
   before: Record<string, unknown>,
   after: Record<string, unknown>,
+  ports: PortLists = DEFAULT_PORTS,
 ): Verdict {
   const segs = parsePath(path);
   const ctx: Ctx = {
+    ports,
     type,
     top: String(segs[0] ?? ""),
     segs,
@@ -332,7 +352,12 @@ export function addPolicyBreaks(
   drifted.sort((a, b) => RANK[a.severity] - RANK[b.severity] || a.urn.localeCompare(b.urn));
 }
 
-export function detectDrift(changes: Change[], source: DriftSource): DriftedResource[] {
+/** `ports`: the pack config's port lists (`--policy-config`), so drift names the control the pack would. */
+export function detectDrift(
+  changes: Change[],
+  source: DriftSource,
+  ports: PortLists = DEFAULT_PORTS,
+): DriftedResource[] {
   const out: DriftedResource[] = [];
   for (const ch of changes) {
     if (ch.type === "pulumi:pulumi:Stack" || ch.type.startsWith("pulumi:providers:")) continue;
@@ -385,7 +410,7 @@ export function detectDrift(changes: Change[], source: DriftSource): DriftedReso
         kind: p.kind,
         before: getPath(before, segs),
         after: getPath(after, segs),
-        ...classifyChange(type, p.path, before, after),
+        ...classifyChange(type, p.path, before, after, ports),
       };
     });
     const severity = changes.map((c) => c.severity).reduce(worst, "info" as DriftSeverity);

@@ -73,15 +73,34 @@ function waivedOf(message: string, level: string): Pick<ReportFinding, "message"
     : { message };
 }
 
+/**
+ * Starts the pack as the engine does. `bulwark plan` starts it while the plan runs (its start-up overlaps the
+ * plan on another core) and hands the promise to packVerdict; a rejection is reported there.
+ */
+export function startPack(): Promise<AnalyzerClient> {
+  const started = AnalyzerClient.start(PACK_DIR, { mode: "preview", stack: "plan", project: "bulwark" });
+  started.catch(() => undefined); // reported when awaited
+  return started;
+}
+
+/** Stops a pack started early and not used (the plan or the policy config failed). */
+export async function stopPack(started: Promise<AnalyzerClient>): Promise<void> {
+  await started.then(
+    (c) => c.close(),
+    () => undefined,
+  );
+}
+
 /** Runs the pack over a plan; throws InputError when the pack cannot start or rejects the config. */
 export async function packVerdict(
   resources: PlannedResource[],
   config?: PolicyConfig,
   rawConfig?: Record<string, unknown>,
+  started: Promise<AnalyzerClient> = startPack(),
 ): Promise<CheckReport> {
   let client: AnalyzerClient;
   try {
-    client = await AnalyzerClient.start(PACK_DIR, { mode: "preview", stack: "plan", project: "bulwark" });
+    client = await started;
   } catch (e) {
     throw new InputError(
       `cannot start the policy pack in ${PACK_DIR}: ${(e as Error).message.split("\n")[0]} (run: npm ci --prefix policies)`,
@@ -135,6 +154,7 @@ export async function packVerdict(
 export async function packVerdictForPlan(
   resources: PlannedResource[],
   policyConfigFile?: string,
+  started?: Promise<AnalyzerClient>,
 ): Promise<{ ok: true; report: CheckReport; text: string } | { ok: false; error: string }> {
   const { parsePolicyConfig } = await import("../check");
   const { readInputFile } = await import("../inputs/load");
@@ -154,10 +174,13 @@ export async function packVerdictForPlan(
         throw new InputError(`${policyConfigFile}: ${(e as Error).message}`);
       }
     }
-    const report = await packVerdict(resources, config, raw);
+    const report = await packVerdict(resources, config, raw, started);
+    started = undefined; // packVerdict closed it
     return { ok: true, report, text: formatText(report).replace(/^bulwark check:/, "policy pack (analyzer):") };
   } catch (e) {
     if (e instanceof InputError) return { ok: false, error: `bulwark plan: ${e.message}` };
     throw e;
+  } finally {
+    if (started) await stopPack(started);
   }
 }

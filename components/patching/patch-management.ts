@@ -8,11 +8,10 @@ import { z } from "zod";
 import { parseArgs } from "../config";
 import { TAGS } from "../controls";
 import { mergeTags, tagsField } from "../common";
+import { ssmScheduleSchema as schedule } from "./ssm-schedule";
 
 export const PATCH_OPERATING_SYSTEMS = ["UBUNTU", "DEBIAN", "AMAZON_LINUX_2023"] as const;
 export type PatchOs = (typeof PATCH_OPERATING_SYSTEMS)[number];
-
-const schedule = z.string().regex(/^(cron|rate)\(.+\)$/, "use an SSM schedule expression such as cron(0 3 ? * SUN *)");
 
 const patchArgsSchema = z
   .object({

@@ -30,7 +30,8 @@ const FIELDS: Field[] = [
 ];
 
 const USAGE =
-  "write cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 3 ? * SUN *), or rate(N minutes|hours|days), e.g. rate(1 day)";
+  "write cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 3 ? * SUN *), " +
+  "or rate(N minutes|hours|days), e.g. rate(1 day)";
 
 function value(f: Field, v: string): number | undefined {
   if (/^\d+$/.test(v)) {
@@ -80,15 +81,20 @@ export function scheduleProblem(expr: string): string | undefined {
     const n = Number(m[1]);
     if (n < 1) return `rate(${rate[1]}): the value must be at least 1`;
     const singular = !m[2].endsWith("s");
-    if ((n === 1) !== singular)
-      return `rate(${rate[1]}): write ${n === 1 ? `rate(1 ${m[2].replace(/s$/, "")})` : `rate(${n} ${m[2].replace(/s?$/, "s")})`} (singular unit only for 1)`;
+    if ((n === 1) !== singular) {
+      const fixed = n === 1 ? `rate(1 ${m[2].replace(/s$/, "")})` : `rate(${n} ${m[2].replace(/s?$/, "s")})`;
+      return `rate(${rate[1]}): write ${fixed} (singular unit only for 1)`;
+    }
     return undefined;
   }
   const cron = /^cron\((.*)\)$/.exec(expr);
   if (!cron) return `not an SSM schedule expression: ${USAGE}`;
   const parts = cron[1].trim().split(/\s+/);
   if (parts.length !== 6)
-    return `cron has ${parts.length} field${parts.length === 1 ? "" : "s"}; SSM takes 6 (minutes hours day-of-month month day-of-week year): ${USAGE}`;
+    return (
+      `cron has ${parts.length} field${parts.length === 1 ? "" : "s"}; ` +
+      `SSM takes 6 (minutes hours day-of-month month day-of-week year): ${USAGE}`
+    );
   for (let i = 0; i < 6; i++) {
     for (const item of parts[i].split(",")) {
       const p = itemProblem(FIELDS[i], item);
@@ -97,7 +103,10 @@ export function scheduleProblem(expr: string): string | undefined {
   }
   const [, , dom, , dow] = parts;
   if ((dom === "?") === (dow === "?"))
-    return `cron day-of-month "${dom}" and day-of-week "${dow}": exactly one of the two must be "?" (e.g. cron(0 3 ? * SUN *) or cron(0 3 1 * ? *))`;
+    return (
+      `cron day-of-month "${dom}" and day-of-week "${dow}": exactly one of the two must be "?" ` +
+      `(e.g. cron(0 3 ? * SUN *) or cron(0 3 1 * ? *))`
+    );
   return undefined;
 }
 

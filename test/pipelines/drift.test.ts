@@ -2,9 +2,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runDrift } from "../../cli/drift";
 import { changesFromDigest, type Change } from "../../cli/inputs/changes";
-import { classifyChange, detectDrift } from "../../cli/inputs/drift";
+import { classifyChange, detectDrift, type PortLists } from "../../cli/inputs/drift";
 import { parsePreviewDigest } from "../../cli/inputs/load";
 import { PolicyNames } from "../../policies/src/names";
+import { resolveConfig } from "../../policies/src/engine";
+import { classifyPorts, portsOf as modelPorts, waiverPolicies } from "../../policies/src/exposure";
 import { waiverTags } from "../../policies/src/waiver";
 
 const FIX = join(__dirname, "..", "fixtures");
@@ -163,7 +165,7 @@ describe("classification of single changes", () => {
         "aws:ec2/securityGroup:SecurityGroup",
         "ingress[0].cidrBlocks[0]",
         { ingress: [rule("10.0.0.0/8")] },
-        { ingress: [rule("0.0.0.0/0", 8080)] },
+        { ingress: [rule("0.0.0.0/0", 8443)] },
       ),
     ).toMatchObject({ severity: "critical", control: PolicyNames.sgInternetIngress });
     expect(
@@ -310,5 +312,83 @@ describe("the pack judges both sides of the drift", () => {
       after: 1,
       severity: "info",
     });
+  });
+});
+
+describe("drift names the control by the exposure model's port classes (one model, not its own port list)", () => {
+  const ports = [20, 21, 22, 23, 25, 80, 443, 445, 1433, 2222, 3306, 3389, 5432, 5900, 5985, 8080, 8443, 9200, 27017];
+  /** What the exposure model (the pack's) says internet ingress on this port needs. */
+  const modelControl = (port: number, list: PortLists) =>
+    waiverPolicies(
+      classifyPorts(modelPorts("tcp", port, port), {
+        remoteAdminPorts: list.remoteAdminPorts,
+        highRiskPorts: list.highRiskPorts,
+        webPorts: list.authorizedPorts,
+      }),
+    ).includes(PolicyNames.sgInternetAdminIngress)
+      ? PolicyNames.sgInternetAdminIngress
+      : PolicyNames.sgInternetIngress;
+  const inline = (port: number, list?: PortLists) =>
+    classifyChange(
+      "aws:ec2/securityGroup:SecurityGroup",
+      "ingress[0]",
+      { ingress: [] },
+      { ingress: [{ protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: ["198.51.100.0/24"] }] },
+      list,
+    ).control;
+  const standalone = (port: number, list?: PortLists) =>
+    classifyChange(
+      "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+      "cidrIpv4",
+      { ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: "10.0.0.0/8" },
+      { ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: "0.0.0.0/0" },
+      list,
+    ).control;
+  const defaults = resolveConfig();
+  // With 2222 as a configured remote-admin port (the pack's `remoteAdminPorts`), and 8080 dropped from high-risk.
+  const configured = resolveConfig({
+    remoteAdminPorts: [...defaults.remoteAdminPorts, 2222],
+    highRiskPorts: defaults.highRiskPorts.filter((p) => p !== 8080),
+  });
+
+  test.each(ports)("port %i: default port lists", (port) => {
+    expect(inline(port)).toBe(modelControl(port, defaults));
+    expect(standalone(port)).toBe(modelControl(port, defaults));
+  });
+
+  test.each(ports)("port %i: a configured port list", (port) => {
+    expect(inline(port, configured)).toBe(modelControl(port, configured));
+    expect(standalone(port, configured)).toBe(modelControl(port, configured));
+  });
+
+  test("the table covers both verdicts, and configuration moves a port between them", () => {
+    expect(inline(3306)).toBe(PolicyNames.sgInternetAdminIngress); // high-risk: the postmortem's MySQL
+    expect(inline(5900)).toBe(PolicyNames.sgInternetAdminIngress); // VNC: remote admin beyond SSH and RDP
+    expect(inline(8443)).toBe(PolicyNames.sgInternetIngress);
+    expect(inline(2222)).toBe(PolicyNames.sgInternetIngress);
+    expect(inline(2222, configured)).toBe(PolicyNames.sgInternetAdminIngress);
+    expect(inline(8080, configured)).toBe(PolicyNames.sgInternetIngress);
+  });
+
+  test("runDrift reads the port lists from --policy-config", () => {
+    const changes: Change[] = [
+      {
+        urn: "urn:pulumi:prod::bulwark::aws:ec2/securityGroup:SecurityGroup::alt-ssh",
+        type: "aws:ec2/securityGroup:SecurityGroup",
+        op: "update",
+        old: { urn: "u", type: "aws:ec2/securityGroup:SecurityGroup", custom: true, inputs: {}, outputs: {} },
+        new: {
+          urn: "u",
+          type: "aws:ec2/securityGroup:SecurityGroup",
+          custom: true,
+          inputs: {},
+          outputs: { ingress: [{ protocol: "tcp", fromPort: 2222, toPort: 2222, cidrBlocks: ["0.0.0.0/0"] }] },
+        },
+        detailedDiff: null,
+        diffReasons: [],
+      },
+    ];
+    expect(detectDrift(changes, "refresh")[0].controls).toEqual([PolicyNames.sgInternetIngress]);
+    expect(detectDrift(changes, "refresh", configured)[0].controls).toEqual([PolicyNames.sgInternetAdminIngress]);
   });
 });

@@ -12,11 +12,15 @@ export interface Run {
   stderr: string;
 }
 
-export function bulwark(args: string[], opts: { stdin?: string; shell?: string } = {}): Promise<Run> {
+export function bulwark(
+  args: string[],
+  opts: { stdin?: string; shell?: string; env?: Record<string, string> } = {},
+): Promise<Run> {
   return new Promise((resolve) => {
+    const env = { ...process.env, ...opts.env };
     const p = opts.shell
-      ? spawn("bash", ["-c", opts.shell], { cwd: ROOT })
-      : spawn(process.execPath, [join(ROOT, "bin", "bulwark"), ...args], { cwd: ROOT });
+      ? spawn("bash", ["-c", opts.shell], { cwd: ROOT, env })
+      : spawn(process.execPath, [join(ROOT, "bin", "bulwark"), ...args], { cwd: ROOT, env });
     let stdout = "";
     let stderr = "";
     p.stdout.on("data", (b) => (stdout += b));

@@ -6,11 +6,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as YAML from "yaml";
-import { ConfigError, parseStackConfig } from "../../components/config";
+import { ArgsError, ConfigError, parseStackConfig } from "../../components/config";
 import { scheduleProblem } from "../../components/patching/ssm-schedule";
+import { PatchManagement } from "../../components/patching/patch-management";
 import { readStackFile } from "../../cli/plan-runner";
-import { MAX_PLAN_SERVERS } from "../../cli/plan-limits";
-import { bulwark, ROOT, runAll, type Run } from "./run-cli";
+import { MAX_PLAN_SERVERS, PLAN_HEAP_ENV, PLAN_HEAP_MB } from "../../cli/plan-limits";
+import { bulwark, noStackTrace, ROOT, runAll, type Run } from "./run-cli";
 
 const tmp = mkdtempSync(join(tmpdir(), "bulwark-schedule-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -55,6 +56,30 @@ describe("SSM schedule grammar", () => {
     expect(scheduleProblem(expr)).toMatch(message);
   });
 
+  // One grammar: the PatchManagement component's own args refuse exactly what the config refuses.
+  test.each([
+    ["cron(0 3 ? * SUN)", "schedule"],
+    ["cron(0 24 ? * SUN *)", "schedule"],
+    ["rate(5 weeks)", "scanSchedule"],
+    ["sundays", "scanSchedule"],
+  ])("PatchManagement refuses %s as %s with the grammar's message", (expr, field) => {
+    const make = () => new PatchManagement("p", { patchGroup: "g", operatingSystems: ["UBUNTU"], [field]: expr });
+    expect(make).toThrow(ArgsError);
+    expect(make).toThrow(`args.${field}: got "${expr}": invalid. Fix: ${scheduleProblem(expr)}`);
+  });
+
+  test("PatchManagement accepts what the grammar accepts", () => {
+    expect(
+      () =>
+        new PatchManagement("p", {
+          patchGroup: "g",
+          operatingSystems: ["UBUNTU"],
+          schedule: "cron(0 3 ? * 6#3 *)",
+          scanSchedule: "rate(12 hours)",
+        }),
+    ).not.toThrow(ArgsError);
+  });
+
   test.each(["schedule", "scanSchedule"])("patching.%s: the config error names field, value and fix", (field) => {
     const { config } = readStackFile(join(ROOT, "Pulumi.prod.yaml"));
     const patching = { ...(config["bulwark:patching"] as Record<string, unknown>), [field]: "cron(0 3 ? * SUN)" };
@@ -68,18 +93,28 @@ describe("SSM schedule grammar", () => {
 });
 
 let r: Record<string, Run>;
+let midServers = 0;
 beforeAll(async () => {
   const badSchedule = join(tmp, "Pulumi.badschedule.yaml");
   writeFileSync(badSchedule, prodText.replace("schedule: cron(0 2 ? * SUN *)", "schedule: every sunday at 2"));
-  const doc = YAML.parse(prodText) as { config: Record<string, unknown> };
-  const sites = doc.config["bulwark:sites"] as { servers?: unknown[] }[];
-  for (let i = 0; i <= MAX_PLAN_SERVERS; i++)
-    (sites[i % sites.length].servers ??= []).push({ name: `s-${i}`, role: "app" });
+  /** Pulumi.prod.yaml with `n` more servers; returns the file and the estate's server count. */
+  const estate = (n: number, file: string): number => {
+    const doc = YAML.parse(prodText) as { config: Record<string, unknown> };
+    const sites = doc.config["bulwark:sites"] as { servers?: unknown[] }[];
+    for (let i = 0; i < n; i++) (sites[i % sites.length].servers ??= []).push({ name: `s-${i}`, role: "app" });
+    writeFileSync(file, YAML.stringify(doc));
+    return sites.reduce((k, s) => k + (s.servers?.length ?? 0), 0);
+  };
   const huge = join(tmp, "Pulumi.huge.yaml");
-  writeFileSync(huge, YAML.stringify(doc));
+  estate(MAX_PLAN_SERVERS + 1, huge);
+  // Within MAX_PLAN_SERVERS but past a small heap cap: the worker's out-of-memory path, reached cheaply.
+  const mid = join(tmp, "Pulumi.mid.yaml");
+  midServers = estate(300, mid);
   r = await runAll({
     badSchedule: () => bulwark(["plan", "--config-file", badSchedule]),
     huge: () => bulwark(["plan", "--config-file", huge]),
+    outOfHeap: () => bulwark(["plan", "--config-file", mid], { env: { [PLAN_HEAP_ENV]: "96" } }),
+    badHeapSetting: () => bulwark(["plan", "--config-file", mid], { env: { [PLAN_HEAP_ENV]: "lots" } }),
   });
 }, 300000);
 
@@ -96,4 +131,25 @@ test("bulwark plan: an estate too big to plan exits 2 with a message, before dec
     new RegExp(`the estate declares \\d+ servers; an offline plan takes at most ${MAX_PLAN_SERVERS}.*Split the estate`),
   );
   expect(r.huge.stderr).not.toMatch(/heap out of memory|FATAL ERROR|\n\s+at /);
+});
+
+test("bulwark plan: an estate past the plan's heap cap exits 2 naming its size and the fix, never a V8 crash", () => {
+  expect(r.outOfHeap.code).toBe(2); // not 134 (V8 abort) nor 1
+  expect(r.outOfHeap.stderr).toMatch(
+    new RegExp(
+      `bulwark plan: the plan ran out of its 96 MiB heap: the estate of ${midServers} servers is too big to plan ` +
+        `offline\\. Split the estate into smaller stacks .*or unset ${PLAN_HEAP_ENV} \\(default ${PLAN_HEAP_MB} MiB\\)`,
+    ),
+  );
+  expect(r.outOfHeap.stderr).not.toMatch(/heap out of memory|FATAL ERROR|Aborted|core dumped/);
+  expect(noStackTrace(r.outOfHeap)).toBe(true);
+  expect(r.outOfHeap.stdout).toBe("");
+});
+
+test("bulwark plan: a heap setting that is not a number of MiB exits 2 naming the variable, value and fix", () => {
+  expect(r.badHeapSetting.code).toBe(2);
+  expect(r.badHeapSetting.stderr).toMatch(
+    new RegExp(`${PLAN_HEAP_ENV}="lots": not a whole number of MiB from 64 to 65536\\. Fix: set e\\.g\\.`),
+  );
+  expect(noStackTrace(r.badHeapSetting)).toBe(true);
 });
