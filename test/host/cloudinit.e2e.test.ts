@@ -11,10 +11,24 @@ import * as path from "path";
 import { bundleObjectKey, renderBundleArchive, sha256Hex, renderLoaderUserData } from "../../components/host/loader";
 import { bundleEntries, renderBundle, type HostBundle } from "../../components/host/render";
 import type { HostOs } from "../../components/host/model";
-import { clientKey, describeHost, harness, HARNESS, probe, run, TEST_DIR, testPki, tmpDir } from "./helpers";
-import { liveModel, passwordLogin, rm, selected, sshAs, SUITES_ALL, waitFor } from "./live-helpers";
-
-const NETS: Record<string, number> = { bookworm: 24, noble: 25, jammy: 26 };
+import {
+  clientKey,
+  describeHost,
+  DISTROS,
+  harness,
+  HARNESS,
+  hostSlot,
+  passwordLogin,
+  probe,
+  run,
+  selected,
+  sshAs,
+  TEST_DIR,
+  testPki,
+  tmpDir,
+  waitFor,
+} from "./helpers";
+import { liveModel, rm } from "./live-helpers";
 const BUCKET = "bulwark-e2e-bundles";
 const REGION = "eu-west-1";
 
@@ -54,7 +68,7 @@ async function startFakeAws(
   );
   fake.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   fake.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  const line = await waitFor(() => /^\{"imds".*\}$/m.exec(out)?.[0] ?? "", 60_000, 250);
+  const line = await waitFor(() => /^\{"imds".*\}$/m.exec(out)?.[0] ?? "", Boolean, 60_000);
   if (!line) throw new Error(`fake AWS did not start: ${out}`);
   const urls = JSON.parse(line) as { imds: string; s3: string };
   return { ...urls, fake, out: () => out };
@@ -106,12 +120,10 @@ async function firstBoot(
   // cloud-init copies everything it runs to the console: drain it, or the guest blocks writing to it.
   run(HARNESS, ["boot", id], { timeoutMs: 180_000, env: { ...process.env, BULWARK_CONSOLE: "read-only" } });
   const status = await waitFor(
-    () => {
-      const s = harness("exec", id, "cloud-init", "status").stdout;
-      return /status: (done|error|degraded)/.test(s) ? s : "";
-    },
+    () => harness("exec", id, "cloud-init", "status").stdout,
+    (s) => /status: (done|error|degraded)/.test(s),
     300_000,
-    2000,
+    1000,
   );
   return { status, bundle, fake: aws.fake, fakeOut: aws.out };
 }
@@ -125,11 +137,10 @@ function teardown(id: string, work: string, boot: Boot | undefined): void {
   if (down.code !== 0) throw new Error(`harness down failed: ${down.out}`);
 }
 
-for (const { suite, os } of selected(SUITES_ALL)) {
-  const net = NETS[suite];
+for (const { suite, os } of selected(DISTROS)) {
+  const { id, net } = hostSlot("cloudinit", suite);
   describeHost(`first boot through cloud-init and the S3 loader on ${os} (${suite})`, [suite], () => {
     jest.setTimeout(900_000);
-    const id = `s${net}`;
     const srv = `10.231.${net}.1`;
     const good = `10.231.${net}.2`;
     const other = `10.231.${net}.4`;
@@ -201,7 +212,6 @@ for (const { suite, os } of selected(SUITES_ALL)) {
     [suite],
     () => {
       jest.setTimeout(900_000);
-      const id = `s${net}`;
       let work: string;
       let boot: Boot | undefined;
 
@@ -234,8 +244,7 @@ for (const { suite, os } of selected(SUITES_ALL)) {
 // A failing step at first boot: apply finishes the other steps, exits non-zero, the loader stops, cloud-init reports it.
 describeHost("first boot through cloud-init and the loader with a step that fails (ubuntu-24.04)", ["noble"], () => {
   jest.setTimeout(900_000);
-  const net = 27;
-  const id = `s${net}`;
+  const { id, net } = hostSlot("cloudinitFail", "noble");
   let work: string;
   let boot: Boot | undefined;
 
