@@ -35,6 +35,28 @@ export function run(
 
 export const harness = (...args: string[]): Run => run(HARNESS, args, { timeoutMs: 180_000 });
 
+/** `run` without blocking the event loop, so independent hosts can be set up side by side (Promise.all). */
+export function runAsync(
+  cmd: string,
+  args: string[],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<Run> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => p.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
+    p.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr, out: stdout + stderr });
+    });
+  });
+}
+
+export const harnessAsync = (...args: string[]): Promise<Run> => runAsync(HARNESS, args, { timeoutMs: 180_000 });
+
 export type Suite = "bookworm" | "noble" | "jammy";
 /** The distributions the host e2e suites cover; BULWARK_HOST_SUITES=bookworm,jammy narrows a run. */
 export const DISTROS: readonly { suite: Suite; os: HostOs }[] = [
@@ -54,12 +76,38 @@ export const HOSTS = {
   e2e: { prefix: "e", nets: { bookworm: 11, noble: 12, jammy: 13 } },
   live: { prefix: "s", nets: { bookworm: 21, noble: 22, jammy: 23 } },
   cloudinit: { prefix: "s", nets: { bookworm: 24, noble: 25, jammy: 26 } },
+  cloudinitPin: { prefix: "s", nets: { bookworm: 14, noble: 15, jammy: 16 } },
   cloudinitFail: { prefix: "s", nets: { noble: 27 } },
   mta: { prefix: "s", nets: { jammy: 28 } },
   leftovers: { prefix: "a", nets: { bookworm: 31, noble: 32, jammy: 33 } },
   leftoversReport: { prefix: "a", nets: { bookworm: 35 } },
   leftoversDb: { prefix: "d", nets: { bookworm: 41, noble: 42, jammy: 43 } },
 } as const satisfies Record<string, { prefix: string; nets: Partial<Record<Suite, number>> }>;
+
+/**
+ * Independent hosts (distinct harness IDs and NETs) set up side by side: the first `ready(key)` starts every setup
+ * at once and waits until all have settled; each describe then takes its own result (or its own error). Their
+ * tests still run one after another. `cleanup(key)` runs after the file for every started setup (the describes'
+ * afterAll may already have done it: it must be idempotent, like `harness down`).
+ */
+export function sideBySide<T>(
+  setups: Record<string, () => Promise<T>>,
+  cleanup: (key: string) => void,
+): (key: string) => Promise<T> {
+  let started: Map<string, Promise<T>> | undefined;
+  afterAll(async () => {
+    if (!started) return;
+    await Promise.allSettled(started.values());
+    for (const key of started.keys()) cleanup(key);
+  });
+  return async (key) => {
+    started ??= new Map(Object.entries(setups).map(([k, setup]) => [k, setup()]));
+    await Promise.allSettled(started.values());
+    const p = started.get(key);
+    if (!p) throw new Error(`sideBySide: no setup named ${key}`);
+    return p;
+  };
+}
 
 /** The harness ID and NET of `suite`'s host in one of the table's slots. */
 export function hostSlot(slot: keyof typeof HOSTS, suite: Suite): { id: string; net: number } {

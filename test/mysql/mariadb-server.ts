@@ -169,18 +169,7 @@ export class TestMariadb {
 
   /** root over the unix socket (the only way root gets in after hardening). */
   rootSql(sql: string): SpawnSyncReturns<string> {
-    return run("mariadb", [
-      "--no-defaults",
-      "--protocol=socket",
-      "-S",
-      this.paths.socket,
-      "-u",
-      "root",
-      "-N",
-      "-B",
-      "-e",
-      sql,
-    ]);
+    return this.socketSqlAs("root", sql);
   }
 
   /**

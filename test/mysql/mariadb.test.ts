@@ -278,32 +278,15 @@ describe("SQL injection through config names is rejected before any SQL exists",
   });
 
   test("the SQL module refuses unvalidated names even when a caller skips its schema", () => {
-    expect(() =>
-      renderUserSql(
-        {
-          name: "x' OR 1=1",
-          host: "127.0.0.1",
-          database: "d",
-          privileges: ["SELECT"],
-          scope: "database",
-          auth: { kind: "password" },
-        },
-        "mariadb",
-      ),
-    ).toThrow();
-    expect(() =>
-      renderUserSql(
-        {
-          name: "x",
-          host: "%' --",
-          database: "d",
-          privileges: ["SELECT"],
-          scope: "database",
-          auth: { kind: "password" },
-        },
-        "mariadb",
-      ),
-    ).toThrow();
+    const app = {
+      host: "127.0.0.1",
+      database: "d",
+      privileges: ["SELECT"],
+      scope: "database",
+      auth: { kind: "password" },
+    } as const;
+    expect(() => renderUserSql({ ...app, name: "x' OR 1=1" }, "mariadb")).toThrow();
+    expect(() => renderUserSql({ ...app, name: "x", host: "%' --" }, "mariadb")).toThrow();
     expect(schemasNow()).toContain("hr");
   });
 });
