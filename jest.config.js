@@ -1,8 +1,20 @@
 /** Jest runs TypeScript through @swc/jest (no type-checking: `npm run typecheck` does that). */
+
+/**
+ * The suites that boot hosts (systemd-nspawn) or start MariaDB/sshd fleets: root, minutes. `npm run test:unit`
+ * (BULWARK_TESTS=unit) runs everything else.
+ */
+const HOST_SUITES = [
+  "/test/host/[^/]+\\.e2e\\.test\\.ts$",
+  "/test/fleet/(real|sim)\\.test\\.ts$",
+  "/test/mysql/(mariadb|leftover-accounts)\\.test\\.ts$",
+];
+
 module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
+  testPathIgnorePatterns: ["/node_modules/", ...(process.env.BULWARK_TESTS === "unit" ? HOST_SUITES : [])],
   transform: {
     "^.+\\.ts$": [
       "@swc/jest",
@@ -11,6 +23,8 @@ module.exports = {
   },
   testTimeout: 30000,
   maxWorkers: 2,
+  testSequencer: "<rootDir>/test/setup/sequencer.js",
+  reporters: ["default", "<rootDir>/test/setup/skip-reporter.js"],
   globalSetup: "<rootDir>/test/setup/tmp-setup.js",
   globalTeardown: "<rootDir>/test/setup/tmp-teardown.js",
 };

@@ -11,11 +11,28 @@ import * as path from "path";
 import { bundleObjectKey, renderBundleArchive, sha256Hex, renderLoaderUserData } from "../../components/host/loader";
 import { bundleEntries, renderBundle, type HostBundle } from "../../components/host/render";
 import type { HostOs } from "../../components/host/model";
-import { clientKey, describeHost, harness, HARNESS, probe, run, TEST_DIR, testPki, tmpDir } from "./helpers";
-import { liveModel, passwordLogin, rm, selected, sshAs, SUITES_ALL, waitFor } from "./live-helpers";
-
-const NETS: Record<string, number> = { bookworm: 24, noble: 25, jammy: 26 };
+import {
+  clientKey,
+  describeHost,
+  DISTROS,
+  harness,
+  HARNESS,
+  hostSlot,
+  passwordLogin,
+  probe,
+  runAsync,
+  selected,
+  sideBySide,
+  sshAs,
+  type Suite,
+  TEST_DIR,
+  testPki,
+  tmpDir,
+  waitFor,
+} from "./helpers";
+import { liveModel, rm } from "./live-helpers";
 const BUCKET = "bulwark-e2e-bundles";
+const WRONG_PIN = sha256Hex("not the bundle archive");
 const REGION = "eu-west-1";
 
 interface Boot {
@@ -54,7 +71,7 @@ async function startFakeAws(
   );
   fake.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   fake.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  const line = await waitFor(() => /^\{"imds".*\}$/m.exec(out)?.[0] ?? "", 60_000, 250);
+  const line = await waitFor(() => /^\{"imds".*\}$/m.exec(out)?.[0] ?? "", Boolean, 60_000);
   if (!line) throw new Error(`fake AWS did not start: ${out}`);
   const urls = JSON.parse(line) as { imds: string; s3: string };
   return { ...urls, fake, out: () => out };
@@ -72,6 +89,7 @@ async function firstBoot(
   work: string,
   pub: string,
   opts: { plant?: string; pin?: string } = {},
+  started: (fake: ChildProcess) => void = () => {},
 ): Promise<Boot> {
   const pki = testPki(work, "logs.bulwark.test");
   const bundle = renderBundle(liveModel(net, pub, pki.caPem), os);
@@ -79,11 +97,17 @@ async function firstBoot(
   const archiveFile = path.join(work, "bundle.sh");
   fs.writeFileSync(archiveFile, archive, { mode: 0o600 });
   fs.mkdirSync(path.join(work, "empty"));
-  const up = harness("up", id, suite, String(net), path.join(work, "empty"));
+  // The rootfs with cloud-init and its dependencies installed offline (dpkg; noble's upgrade systemd and python3):
+  // one layer per distribution, built once and shared by its first boots (harness.sh layer).
+  const up = await runAsync(HARNESS, ["up", id, suite, String(net), path.join(work, "empty")], {
+    timeoutMs: 900_000,
+    env: { ...process.env, BULWARK_LAYER: "cloud-init" },
+  });
   if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
   harness("chroot", id, "rm", "-rf", "/opt/bulwark");
   const key = bundleObjectKey(bundle);
   const aws = await startFakeAws(id, net, key, archiveFile);
+  started(aws.fake);
   const target = {
     bucket: BUCKET,
     key,
@@ -98,54 +122,88 @@ async function firstBoot(
   );
   expect(userData.subarray(0, 2).toString("hex")).toBe("1f8b"); // gzip, as EC2 hands it to the instance
   fs.writeFileSync(path.join(work, "user-data"), userData);
-  // Offline dpkg of cloud-init and its dependencies: noble's upgrades systemd and python3 (minutes under load).
-  const debs = run(HARNESS, ["debs", id, "cloud-init"], { timeoutMs: 600_000 });
-  if (debs.code !== 0) throw new Error(`cloud-init install failed: ${debs.out}`);
   if (harness("nocloud", id, path.join(work, "user-data")).code !== 0) throw new Error("nocloud seed failed");
   if (opts.plant) harness("chroot", id, "sh", "-c", opts.plant);
   // cloud-init copies everything it runs to the console: drain it, or the guest blocks writing to it.
-  run(HARNESS, ["boot", id], { timeoutMs: 180_000, env: { ...process.env, BULWARK_CONSOLE: "read-only" } });
+  await runAsync(HARNESS, ["boot", id], { timeoutMs: 180_000, env: { ...process.env, BULWARK_CONSOLE: "read-only" } });
   const status = await waitFor(
-    () => {
-      const s = harness("exec", id, "cloud-init", "status").stdout;
-      return /status: (done|error|degraded)/.test(s) ? s : "";
-    },
+    () => harness("exec", id, "cloud-init", "status").stdout,
+    (s) => /status: (done|error|degraded)/.test(s),
     300_000,
-    2000,
+    1000,
   );
   return { status, bundle, fake: aws.fake, fakeOut: aws.out };
 }
 
 const firstBootLog = (id: string) => harness("exec", id, "cat", "/var/log/cloud-init-output.log").stdout;
 
-function teardown(id: string, work: string, boot: Boot | undefined): void {
-  if (boot?.fake.pid) boot.fake.kill("SIGKILL");
-  const down = harness("down", id);
-  rm(work);
+/** One first boot of the file: its harness host, its temp folder, and (once started) its fake AWS. */
+interface Host {
+  id: string;
+  work?: string;
+  fake?: ChildProcess;
+}
+const hosts: Record<string, Host> = {};
+
+function teardown(h: Host): void {
+  if (h.fake?.pid) h.fake.kill("SIGKILL");
+  const down = harness("down", h.id);
+  rm(h.work);
   if (down.code !== 0) throw new Error(`harness down failed: ${down.out}`);
 }
 
-for (const { suite, os } of selected(SUITES_ALL)) {
-  const net = NETS[suite];
+/** Every first boot below, keyed by describe: independent hosts, so they all boot side by side. */
+const wrongHashSuites = (process.env.BULWARK_CI_WRONG_HASH ?? "bookworm,noble,jammy").split(",");
+const PLANS: Record<
+  string,
+  { id: string; net: number; suite: Suite; os: HostOs; opts: Parameters<typeof firstBoot>[6] }
+> = {};
+for (const { suite, os } of selected(DISTROS)) {
+  PLANS[`good-${suite}`] = { ...hostSlot("cloudinit", suite), suite, os, opts: {} };
+  if (wrongHashSuites.includes(suite))
+    PLANS[`pin-${suite}`] = { ...hostSlot("cloudinitPin", suite), suite, os, opts: { pin: WRONG_PIN } };
+}
+PLANS.fail = {
+  ...hostSlot("cloudinitFail", "noble"),
+  suite: "noble",
+  os: "ubuntu-24.04",
+  opts: { plant: "echo 'NoSuchOption yes' >/etc/ssh/sshd_config.d/60-planted.conf" },
+};
+const ready = sideBySide(
+  Object.fromEntries(
+    Object.entries(PLANS).map(([k, p]) => [
+      k,
+      async () => {
+        const h: Host = { id: p.id };
+        hosts[k] = h;
+        harness("down", p.id);
+        h.work = tmpDir(`bulwark-ci-${k}-`);
+        return firstBoot(p.id, p.suite, p.net, p.os, h.work, clientKey().pub, p.opts, (f) => (h.fake = f));
+      },
+    ]),
+  ),
+  (k) => {
+    if (hosts[k]) teardown(hosts[k]);
+  },
+);
+
+for (const { suite, os } of selected(DISTROS)) {
+  const { id, net } = hostSlot("cloudinit", suite);
   describeHost(`first boot through cloud-init and the S3 loader on ${os} (${suite})`, [suite], () => {
     jest.setTimeout(900_000);
-    const id = `s${net}`;
     const srv = `10.231.${net}.1`;
     const good = `10.231.${net}.2`;
     const other = `10.231.${net}.4`;
     const outside = `10.231.${net}.200`;
     let key: { priv: string; pub: string };
-    let work: string;
     let boot: Boot | undefined;
 
     beforeAll(async () => {
-      harness("down", id);
       key = clientKey();
-      work = tmpDir(`bulwark-ci-${suite}-`);
-      boot = await firstBoot(id, suite, net, os, work, key.pub);
+      boot = await ready(`good-${suite}`);
     });
 
-    afterAll(() => teardown(id, work, boot));
+    afterAll(() => teardown(hosts[`good-${suite}`]));
 
     test("cloud-init ran the loader: signed fetch, hash checked, status done, apply and verify passed in the first-boot log", () => {
       const log = firstBootLog(id);
@@ -193,32 +251,29 @@ for (const { suite, os } of selected(SUITES_ALL)) {
     });
   });
 
-  // Same harness ID, after the good boot is down: user data pinning another sha256 must run nothing.
-  const wrongHashSuites = (process.env.BULWARK_CI_WRONG_HASH ?? "bookworm,noble,jammy").split(",");
+  // User data pinning another sha256 must run nothing.
   if (!wrongHashSuites.includes(suite)) continue;
   describeHost(
     `first boot through cloud-init with a loader pinning another sha256 on ${os} (${suite})`,
     [suite],
     () => {
       jest.setTimeout(900_000);
-      const id = `s${net}`;
-      let work: string;
+      const { id } = hostSlot("cloudinitPin", suite);
       let boot: Boot | undefined;
 
       beforeAll(async () => {
-        harness("down", id);
-        work = tmpDir(`bulwark-ci-pin-${suite}-`);
-        boot = await firstBoot(id, suite, net, os, work, clientKey().pub, { pin: sha256Hex("not the bundle archive") });
+        boot = await ready(`pin-${suite}`);
       });
 
-      afterAll(() => teardown(id, work, boot));
+      afterAll(() => teardown(hosts[`pin-${suite}`]));
 
       test("cloud-init reports an error, the loader refuses the object, nothing is extracted and apply never ran", () => {
         expect(boot!.status).toMatch(/status: error/);
         const log = firstBootLog(id);
         expect(log).toMatch(
           new RegExp(
-            `bulwark-loader: FAILED: s3://${BUCKET}/\\S+ has sha256 [0-9a-f]{64}, the user data pins ${sha256Hex("not the bundle archive")}: refusing to run it`,
+            `bulwark-loader: FAILED: s3://${BUCKET}/\\S+ has sha256 [0-9a-f]{64}, the user data pins ${WRONG_PIN}: ` +
+              "refusing to run it",
           ),
         );
         expect(log).not.toMatch(/bulwark-apply|^verify:/m);
@@ -234,20 +289,14 @@ for (const { suite, os } of selected(SUITES_ALL)) {
 // A failing step at first boot: apply finishes the other steps, exits non-zero, the loader stops, cloud-init reports it.
 describeHost("first boot through cloud-init and the loader with a step that fails (ubuntu-24.04)", ["noble"], () => {
   jest.setTimeout(900_000);
-  const net = 27;
-  const id = `s${net}`;
-  let work: string;
+  const { id } = hostSlot("cloudinitFail", "noble");
   let boot: Boot | undefined;
 
   beforeAll(async () => {
-    harness("down", id);
-    work = tmpDir("bulwark-ci-fail-");
-    boot = await firstBoot(id, "noble", net, "ubuntu-24.04", work, clientKey().pub, {
-      plant: "echo 'NoSuchOption yes' >/etc/ssh/sshd_config.d/60-planted.conf",
-    });
+    boot = await ready("fail");
   });
 
-  afterAll(() => teardown(id, work, boot));
+  afterAll(() => teardown(hosts.fail));
 
   test("cloud-init reports an error; the first-boot log names the failed step; the independent steps ran", () => {
     expect(boot!.status).toMatch(/status: error/);

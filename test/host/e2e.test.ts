@@ -7,30 +7,26 @@ import * as fs from "fs";
 import * as path from "path";
 import { sshEffective, bundleEntries, renderBundle, writeBundle } from "../../components/host/render";
 import { sshSettings, SSH_WEAK_ALGORITHMS } from "../../components/host/host-controls";
-import type { HostOs } from "../../components/host/model";
 import { bundleInstaller, hardenedHostCommands } from "../../components/host/hardened-host";
 import {
   clientKey,
   describeHost,
+  DISTROS,
   harness,
+  hostSlot,
   listenIn,
+  passwordLogin,
   probe,
   run,
+  selected,
+  sshAs,
   TEST_DIR,
   waitFor,
   testPki,
   tlsCollector,
   tmpDir,
 } from "./helpers";
-
-const ALL: { suite: string; os: HostOs; net: number }[] = [
-  { suite: "bookworm", os: "debian-12", net: 11 },
-  { suite: "noble", os: "ubuntu-24.04", net: 12 },
-  { suite: "jammy", os: "ubuntu-22.04", net: 13 },
-];
-const SUITES = ALL.filter(
-  (s) => !process.env.BULWARK_HOST_SUITES || process.env.BULWARK_HOST_SUITES.split(",").includes(s.suite),
-);
+import { IDS_WAIVED } from "./live-helpers";
 
 const LOG_PEER = "logs.bulwark.test";
 
@@ -41,23 +37,16 @@ function model(net: number, pub: string, caPem: string, extraInbound: object[] =
     sessionUser: "bulwark-admin",
     ssh: { managementSources: [mgmt, `fd00:231:${net}::/64`] },
     inbound: [{ port: 443, sources: ["0.0.0.0/0", "::/0"], description: "HTTPS" }, ...extraInbound],
-    ids: {
-      kind: "none",
-      waiver: {
-        reason: "test rootfs: agent repositories unreachable",
-        approver: "security@example.com",
-        expires: "2099-12-31",
-      },
-    },
+    ids: IDS_WAIVED,
     // The on-prem log collector listens in the client namespace, on the operator's address.
     logs: { kind: "rsyslog-tls", target: `10.231.${net}.2`, permittedPeer: LOG_PEER, caPem },
   };
 }
 
-for (const { suite, os, net } of SUITES) {
+for (const { suite, os } of selected(DISTROS)) {
+  const { id, net } = hostSlot("e2e", suite);
   describeHost(`host bundle on a real ${os} rootfs (${suite})`, [suite], () => {
     jest.setTimeout(240_000);
-    const id = `e${net}`;
     const srv = `10.231.${net}.1`;
     const good = `10.231.${net}.2`;
     const brute = `10.231.${net}.3`;
@@ -70,32 +59,7 @@ for (const { suite, os, net } of SUITES) {
     let collector: ReturnType<typeof tlsCollector> | undefined;
 
     const ssh = (from: string, user: string, extra: string[], command = "true") =>
-      harness(
-        "client",
-        id,
-        "timeout",
-        "20",
-        "ssh",
-        "-F",
-        "/dev/null",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "ConnectTimeout=4",
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        "IdentitiesOnly=yes",
-        "-i",
-        key.priv,
-        "-b",
-        from,
-        ...extra,
-        `${user}@${srv}`,
-        command,
-      );
+      sshAs(id, srv, key.priv, from, user, command, { extra });
 
     beforeAll(() => {
       harness("down", id);
@@ -251,60 +215,11 @@ for (const { suite, os, net } of SUITES) {
       // pwquality refuses a weak password; a strong one is set so the refusal below is sshd's doing.
       expect(harness("exec", id, "sh", "-c", "echo alice:password1 | chpasswd").code).not.toBe(0);
       expect(harness("exec", id, "sh", "-c", "echo 'alice:Tr0ub4dor&3-xyzzy-Q' | chpasswd").code).toBe(0);
-      const pw = harness(
-        "client",
-        id,
-        "timeout",
-        "20",
-        "sshpass",
-        "-p",
-        "Tr0ub4dor&3-xyzzy-Q",
-        "ssh",
-        "-F",
-        "/dev/null",
-        "-v",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "ConnectTimeout=4",
-        "-o",
-        "PubkeyAuthentication=no",
-        "-o",
-        "PreferredAuthentications=password,keyboard-interactive",
-        "-b",
-        probeAddr,
-        `alice@${srv}`,
-        "true",
-      );
+      const pw = passwordLogin(id, srv, probeAddr, "alice", "Tr0ub4dor&3-xyzzy-Q");
       expect(pw.code).toBe(255);
       expect(pw.out).toMatch(/Authentications that can continue: publickey\r?\n/);
       expect(pw.out).toMatch(/Permission denied \(publickey\)/);
-      const rootPw = harness(
-        "client",
-        id,
-        "timeout",
-        "20",
-        "sshpass",
-        "-p",
-        "Tr1cky-Horse-Battery-9",
-        "ssh",
-        "-F",
-        "/dev/null",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "ConnectTimeout=4",
-        "-o",
-        "PubkeyAuthentication=no",
-        "-b",
-        probeAddr,
-        `root@${srv}`,
-        "true",
-      );
+      const rootPw = passwordLogin(id, srv, probeAddr, "root", "Tr1cky-Horse-Battery-9");
       expect(rootPw.code).toBe(255);
       expect(rootPw.out).toMatch(/Permission denied/);
       // The image planted root's authorized_keys with this very key: still refused.
@@ -397,14 +312,8 @@ for (const { suite, os, net } of SUITES) {
       // What HardenedHost's CopyToRemote + remote.Command do, run with the real OpenSSH client.
       const b = renderBundle(model(net, key.pub, pki.caPem, [{ port: 8443, sources: [`10.231.${net}.0/24`] }]), os);
       const cmds = hardenedHostCommands(b, 30);
-      fs.writeFileSync(path.join(work, "installer.sh"), bundleInstaller(b));
-      const copy = harness(
-        "client",
-        id,
-        "sh",
-        "-c",
-        `timeout 20 ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -i ${key.priv} -b ${good} alice@${srv} 'cat > ${cmds.installerPath}' < ${path.join(work, "installer.sh")}`,
-      );
+      const installer = bundleInstaller(b);
+      const copy = sshAs(id, srv, key.priv, good, "alice", `cat > ${cmds.installerPath}`, { input: installer });
       expect(copy.code).toBe(0);
       const apply = ssh(good, "alice", [], `${cmds.apply} && echo SESSION-SURVIVED`);
       expect(apply.stdout).toMatch(/changed: \/etc\/nftables.conf/);

@@ -4,6 +4,7 @@
 # Addresses exist only inside the namespaces created here. Every resource is named after ID so `down` can remove
 # exactly what `up` made, even after a failed test.
 #   harness.sh up ID SUITE NET BUNDLE_DIR     NET: third octet of 10.231.NET.0/24 (1-250)
+#                                              (BULWARK_LAYER=GROUP: the rootfs with GROUP's debs installed, see layer)
 #   harness.sh chroot ID CMD...               offline chroot (no network, private mounts and pids)
 #   harness.sh boot ID                         boot with systemd as PID 1; waits for the system to settle
 #                                              (BULWARK_CONSOLE=read-only: the console is drained into boot.log,
@@ -13,6 +14,9 @@
 #   harness.sh serverns ID CMD...             run a host tool inside the server's network namespace
 #   harness.sh down ID                         stop everything, remove mounts, namespaces and files
 #   harness.sh debs ID GROUP                   install the rootfs's cached /var/cache/bulwark-debs/GROUP offline
+#   harness.sh layer SUITE GROUP               prints a read-only layer: SUITE's rootfs with GROUP's cached debs
+#                                              installed (built once per rootfs and debs version, under a lock), so
+#                                              suites that boot several hosts with the same packages install them once
 #   harness.sh nocloud ID USER_DATA            NoCloud seed for the distribution's cloud-init (user data as EC2
 #                                              serves it: the decoded bytes, gzip or text); no network config
 set -euo pipefail
@@ -37,9 +41,11 @@ case "$cmd" in
   up)
     suite=$1 net=$2 bundle=$3
     [ -f "$CACHE/$suite/.bulwark-rootfs" ] || { echo "no cached rootfs for $suite: run test/host/prepare-rootfs.sh $suite" >&2; exit 1; }
+    lower="$CACHE/$suite"
+    if [ -n "${BULWARK_LAYER:-}" ]; then lower="$("$0" layer "$suite" "$BULWARK_LAYER"):$lower"; fi
     mkdir -p "$dir/upper" "$dir/work" "$m"
     echo "$net" >"$dir/net"
-    mount -t overlay overlay -o "lowerdir=$CACHE/$suite,upperdir=$dir/upper,workdir=$dir/work" "$m"
+    mount -t overlay overlay -o "lowerdir=$lower,upperdir=$dir/upper,workdir=$dir/work" "$m"
     # What a cloud image brings: a cloud-init drop-in re-enabling passwords and root, a root password and key.
     mkdir -p "$m/etc/ssh/sshd_config.d" "$m/root/.ssh" "$m/opt/bulwark"
     printf 'PasswordAuthentication yes\nPermitRootLogin yes\nKbdInteractiveAuthentication yes\n' >"$m/etc/ssh/sshd_config.d/50-cloud-init.conf"
@@ -97,6 +103,29 @@ case "$cmd" in
       for pass in 1 2 3 4; do dpkg --force-unsafe-io -i "$d"/*.deb >/tmp/bulwark-debs.log 2>&1 && exit 0; done
       tail -20 /tmp/bulwark-debs.log; exit 1' "$1" || { rm -f "$m/usr/sbin/policy-rc.d"; exit 1; }
     rm -f "$m/usr/sbin/policy-rc.d"
+    ;;
+  layer)
+    suite=$id group=$1
+    [ -f "$CACHE/$suite/var/cache/bulwark-debs/$group/.stamp" ] || { echo "no cached debs $group in $suite" >&2; exit 1; }
+    key=$(cat "$CACHE/$suite/.bulwark-rootfs" "$CACHE/$suite/.bulwark-upgraded" \
+      "$CACHE/$suite/var/cache/bulwark-debs/$group/.stamp" 2>/dev/null | md5sum | cut -c1-12)
+    lid="layer-$suite-$group-$key"
+    mkdir -p "$BASE"
+    exec 9>"$BASE/$lid.lock"
+    flock 9
+    if [ ! -f "$BASE/$lid/.done" ]; then
+      "$0" down "$lid" >/dev/null 2>&1 || true
+      mkdir -p "$BASE/$lid/upper" "$BASE/$lid/work" "$BASE/$lid/m"
+      mount -t overlay overlay -o "lowerdir=$CACHE/$suite,upperdir=$BASE/$lid/upper,workdir=$BASE/$lid/work" \
+        "$BASE/$lid/m"
+      ok=0
+      "$0" debs "$lid" "$group" >&2 && ok=1
+      rm -f "$BASE/$lid/m/tmp/bulwark-debs.log"
+      umount "$BASE/$lid/m"
+      [ "$ok" = 1 ] || { rm -rf "${BASE:?}/${lid:?}"; exit 1; }
+      touch "$BASE/$lid/.done"
+    fi
+    echo "$BASE/$lid/upper"
     ;;
   nocloud)
     mkdir -p "$m/var/lib/cloud/seed/nocloud" "$m/etc/cloud/cloud.cfg.d"

@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import type { HostOs } from "../../components/host/model";
 
 export const HARNESS = path.join(__dirname, "harness.sh");
 export const PREPARE = path.join(__dirname, "prepare-rootfs.sh");
@@ -33,6 +34,87 @@ export function run(
 }
 
 export const harness = (...args: string[]): Run => run(HARNESS, args, { timeoutMs: 180_000 });
+
+/** `run` without blocking the event loop, so independent hosts can be set up side by side (Promise.all). */
+export function runAsync(
+  cmd: string,
+  args: string[],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<Run> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => p.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
+    p.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr, out: stdout + stderr });
+    });
+  });
+}
+
+export const harnessAsync = (...args: string[]): Promise<Run> => runAsync(HARNESS, args, { timeoutMs: 180_000 });
+
+export type Suite = "bookworm" | "noble" | "jammy";
+/** The distributions the host e2e suites cover; BULWARK_HOST_SUITES=bookworm,jammy narrows a run. */
+export const DISTROS: readonly { suite: Suite; os: HostOs }[] = [
+  { suite: "bookworm", os: "debian-12" },
+  { suite: "noble", os: "ubuntu-24.04" },
+  { suite: "jammy", os: "ubuntu-22.04" },
+];
+export const selected = <T extends { suite: string }>(xs: readonly T[]): T[] =>
+  xs.filter((s) => !process.env.BULWARK_HOST_SUITES || process.env.BULWARK_HOST_SUITES.split(",").includes(s.suite));
+
+/**
+ * Every booted test host's harness ID and NET (third octet of 10.231.NET.0/24), in one table so suites running
+ * side by side never collide. ID = prefix + NET. Also taken, outside this table: test/fleet/real.test.ts
+ * (f51-f53, links 61-63), test/fleet/sim.test.ts (f59), bench/host.ts (40-42; not run with the tests).
+ */
+export const HOSTS = {
+  e2e: { prefix: "e", nets: { bookworm: 11, noble: 12, jammy: 13 } },
+  live: { prefix: "s", nets: { bookworm: 21, noble: 22, jammy: 23 } },
+  cloudinit: { prefix: "s", nets: { bookworm: 24, noble: 25, jammy: 26 } },
+  cloudinitPin: { prefix: "s", nets: { bookworm: 14, noble: 15, jammy: 16 } },
+  cloudinitFail: { prefix: "s", nets: { noble: 27 } },
+  mta: { prefix: "s", nets: { jammy: 28 } },
+  leftovers: { prefix: "a", nets: { bookworm: 31, noble: 32, jammy: 33 } },
+  leftoversReport: { prefix: "a", nets: { bookworm: 35 } },
+  leftoversDb: { prefix: "d", nets: { bookworm: 41, noble: 42, jammy: 43 } },
+} as const satisfies Record<string, { prefix: string; nets: Partial<Record<Suite, number>> }>;
+
+/**
+ * Independent hosts (distinct harness IDs and NETs) set up side by side: the first `ready(key)` starts every setup
+ * at once and waits until all have settled; each describe then takes its own result (or its own error). Their
+ * tests still run one after another. `cleanup(key)` runs after the file for every started setup (the describes'
+ * afterAll may already have done it: it must be idempotent, like `harness down`).
+ */
+export function sideBySide<T>(
+  setups: Record<string, () => Promise<T>>,
+  cleanup: (key: string) => void,
+): (key: string) => Promise<T> {
+  let started: Map<string, Promise<T>> | undefined;
+  afterAll(async () => {
+    if (!started) return;
+    await Promise.allSettled(started.values());
+    for (const key of started.keys()) cleanup(key);
+  });
+  return async (key) => {
+    started ??= new Map(Object.entries(setups).map(([k, setup]) => [k, setup()]));
+    await Promise.allSettled(started.values());
+    const p = started.get(key);
+    if (!p) throw new Error(`sideBySide: no setup named ${key}`);
+    return p;
+  };
+}
+
+/** The harness ID and NET of `suite`'s host in one of the table's slots. */
+export function hostSlot(slot: keyof typeof HOSTS, suite: Suite): { id: string; net: number } {
+  const net = (HOSTS[slot].nets as Partial<Record<Suite, number>>)[suite];
+  if (net === undefined) throw new Error(`test/host/helpers.ts HOSTS.${slot} has no NET for ${suite}: add one`);
+  return { id: `${HOSTS[slot].prefix}${net}`, net };
+}
 
 /**
  * Host tests need root and real tools. In CI (CI=true) a missing prerequisite FAILS the suite; on a developer
@@ -75,6 +157,45 @@ export function describeHost(name: string, suites: string[], fn: () => void): vo
     console.warn(`skipping ${name}: missing ${missing.join(", ")}`);
     describe.skip(name, fn);
   }
+}
+
+export interface SshOptions {
+  /** More ssh options before the destination (-o ..., -W ..., -R ...). */
+  extra?: string[];
+  /** Fed to ssh's stdin (e.g. the installer for `cat > path`). */
+  input?: string;
+  /** The deadline of the whole ssh run (timeout(1)), in seconds. */
+  timeoutSecs?: number;
+  connectTimeoutSecs?: number;
+  /** LogLevel=ERROR: no "Permanently added" lines in the output. */
+  quiet?: boolean;
+}
+
+/** The host's OpenSSH client in `id`'s client namespace: key login to `srv` from address `from` as `user`. */
+export function sshAs(
+  id: string,
+  srv: string,
+  priv: string,
+  from: string,
+  user: string,
+  command = "true",
+  o: SshOptions = {},
+): Run {
+  const secs = o.timeoutSecs ?? 20;
+  const args = ["client", id, "timeout", String(secs), "ssh", "-F", "/dev/null"];
+  args.push("-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no");
+  args.push("-o", `ConnectTimeout=${o.connectTimeoutSecs ?? 4}`, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes");
+  if (o.quiet) args.push("-o", "LogLevel=ERROR");
+  args.push("-i", priv, "-b", from, ...(o.extra ?? []), `${user}@${srv}`, command);
+  return run(HARNESS, args, { input: o.input, timeoutMs: Math.max(180_000, (secs + 20) * 1000) });
+}
+
+/** A password login attempt from `from` (a hardened sshd must refuse it). */
+export function passwordLogin(id: string, srv: string, from: string, user: string, password: string): Run {
+  const args = ["client", id, "timeout", "20", "sshpass", "-p", password, "ssh", "-F", "/dev/null", "-v"];
+  args.push("-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "ConnectTimeout=4");
+  args.push("-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password,keyboard-interactive");
+  return harness(...args, "-b", from, `${user}@${srv}`, "true");
 }
 
 /** An ed25519 client key shared by the host tests (created once, 0600). */

@@ -9,30 +9,27 @@ import * as fs from "fs";
 import * as path from "path";
 import type { ChildProcess } from "child_process";
 import { renderBundle, writeBundle } from "../../components/host/render";
-import type { HostOs } from "../../components/host/model";
 import { bundleInstaller, hardenedHostCommands } from "../../components/host/hardened-host";
 import {
   clientKey,
   describeHost,
+  DISTROS,
   harness,
+  HARNESS,
+  hostSlot,
   listenIn,
   probe,
   run,
-  sleep,
+  selected,
+  sshAs,
   TEST_DIR,
   testPki,
   tlsCollector,
   tmpDir,
+  waitFor,
 } from "./helpers";
+import { IDS_WAIVED } from "./live-helpers";
 
-const ALL: { suite: string; os: HostOs; net: number }[] = [
-  { suite: "bookworm", os: "debian-12", net: 41 },
-  { suite: "noble", os: "ubuntu-24.04", net: 42 },
-  { suite: "jammy", os: "ubuntu-22.04", net: 43 },
-];
-const SUITES = ALL.filter(
-  (s) => !process.env.BULWARK_HOST_SUITES || process.env.BULWARK_HOST_SUITES.split(",").includes(s.suite),
-);
 const LOG_PEER = "logs.bulwark.test";
 const WEAK = "legacy123";
 
@@ -42,14 +39,7 @@ function model(net: number, pub: string, caPem: string) {
     admins: [{ name: "alice", sshKeys: [pub] }],
     ssh: { managementSources: [`10.231.${net}.0/25`] },
     inbound: [{ port: 3306, sources: [`10.231.${net}.0/24`], description: "MySQL from the app tier" }],
-    ids: {
-      kind: "none",
-      waiver: {
-        reason: "test rootfs: agent repositories unreachable",
-        approver: "security@example.com",
-        expires: "2099-12-31",
-      },
-    },
+    ids: IDS_WAIVED,
     logs: { kind: "rsyslog-tls", target: `10.231.${net}.2`, permittedPeer: LOG_PEER, caPem },
     egress: { flows: [{ to: [`10.231.${net}.6/32`], port: 8443, description: "declared test flow" }] },
     mysql: {
@@ -59,10 +49,10 @@ function model(net: number, pub: string, caPem: string) {
   };
 }
 
-for (const { suite, os, net } of SUITES) {
+for (const { suite, os } of selected(DISTROS)) {
+  const { id, net } = hostSlot("leftoversDb", suite);
   describeHost(`issue 9 leftovers on a booted ${os} database host (${suite})`, [suite], () => {
     jest.setTimeout(600_000);
-    const id = `d${net}`;
     const srv = `10.231.${net}.1`;
     const other = `10.231.${net}.100`; // a second address of the host, where nothing may listen
     const good = `10.231.${net}.2`; // operator and log collector
@@ -79,32 +69,8 @@ for (const { suite, os, net } of SUITES) {
     let applyOut = "";
     let confirmOut = "";
 
-    const ssh = (user: string, command: string, secs = 20) =>
-      harness(
-        "client",
-        id,
-        "timeout",
-        String(secs),
-        "ssh",
-        "-F",
-        "/dev/null",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "ConnectTimeout=4",
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        "IdentitiesOnly=yes",
-        "-i",
-        key.priv,
-        "-b",
-        good,
-        `${user}@${srv}`,
-        command,
-      );
+    const ssh = (user: string, command: string, timeoutSecs = 20) =>
+      sshAs(id, srv, key.priv, good, user, command, { timeoutSecs });
     /** A MariaDB login from the client namespace (source: its first address, in the app's /24); the password in a 0600 file, never argv. */
     const sqlLogin = (user: string, password: string, sql: string, tls: boolean) => {
       const cnf = path.join(work, `client-${user}.cnf`);
@@ -140,9 +106,9 @@ for (const { suite, os, net } of SUITES) {
       ).stdout.trim() === "open"
         ? "open"
         : "blocked";
-    const waitFor = async (what: string, f: () => boolean, ms = 60_000) => {
-      for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(500)) if (f()) return;
-      throw new Error(`timed out waiting for ${what}`);
+    /** Waits (deadline) for `f` to hold; throws naming `what` when it never does. */
+    const waitUntil = async (what: string, f: () => boolean, ms = 60_000) => {
+      if (!(await waitFor(f, Boolean, ms, 500))) throw new Error(`timed out waiting for ${what}`);
     };
 
     beforeAll(async () => {
@@ -155,7 +121,7 @@ for (const { suite, os, net } of SUITES) {
       if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
       // The leftovers: the distribution's MariaDB, offline from the cached debs, with its packaged socket units enabled.
       const inst = run(
-        path.join(__dirname, "harness.sh"),
+        HARNESS,
         [
           "chroot",
           id,
@@ -172,7 +138,7 @@ for (const { suite, os, net } of SUITES) {
       collector = tlsCollector(id, good, 6514, pki.cert, pki.key);
       neighbours = listenIn(["ip", "netns", "exec", `bw-c-${id}`], [22, 3306, 8443]);
       harness("boot", id);
-      await waitFor(
+      await waitUntil(
         "MariaDB through its socket",
         () => harness("exec", id, "mariadb", "-N", "-e", "SELECT 1").stdout.trim() === "1",
       );
@@ -184,7 +150,7 @@ for (const { suite, os, net } of SUITES) {
         `CREATE USER 'legacy'@'%' IDENTIFIED BY '${WEAK}'; GRANT ALL PRIVILEGES ON *.* TO 'legacy'@'%' WITH GRANT OPTION;`,
       );
       if (plant.code !== 0) throw new Error(`planting legacy@% failed: ${plant.out}`);
-      await waitFor("sshd on the stock host", () => ssh("root", "true").code === 0);
+      await waitUntil("sshd on the stock host", () => ssh("root", "true").code === 0);
     });
 
     afterAll(() => {
@@ -217,14 +183,9 @@ for (const { suite, os, net } of SUITES) {
     test("apply live over SSH (HardenedHost's steps): masks the sockets, locks legacy@%, keeps the session; verify confirms from a new connection", () => {
       const b = renderBundle(model(net, key.pub, pki.caPem), os);
       const cmds = hardenedHostCommands(b, 180);
-      fs.writeFileSync(path.join(work, "installer.sh"), bundleInstaller(b));
-      const copy = harness(
-        "client",
-        id,
-        "sh",
-        "-c",
-        `timeout 20 ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -i ${key.priv} -b ${good} root@${srv} 'cat > ${cmds.installerPath}' < ${path.join(work, "installer.sh")}`,
-      );
+      const copy = sshAs(id, srv, key.priv, good, "root", `cat > ${cmds.installerPath}`, {
+        input: bundleInstaller(b),
+      });
       expect(copy.code).toBe(0);
       const apply = ssh("root", `${cmds.apply} && echo SESSION-SURVIVED`, 500);
       applyOut = apply.out;
@@ -268,8 +229,12 @@ for (const { suite, os, net } of SUITES) {
       expect(harness("exec", id, "nft", "list", "chain", "inet", "bulwark", "output").stdout).toContain("policy drop;");
       const mark = `bulwark-leftdb-${suite}-${Date.now()}`;
       expect(harness("exec", id, "logger", "-t", "bulwarktest", mark).code).toBe(0);
-      await waitFor("the log line at the collector", () => collector!.output().includes(mark), 45_000);
-      expect(collector!.output()).toContain(`bulwarktest: ${mark}`);
+      const got = await waitFor(
+        () => collector!.output(),
+        (o) => o.includes(mark),
+        45_000,
+      );
+      expect(got).toContain(`bulwarktest: ${mark}`);
     });
 
     test("verify passes; a second apply makes 0 changes", () => {

@@ -8,50 +8,31 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { renderBundle, writeBundle } from "../../components/host/render";
-import type { HostOs } from "../../components/host/model";
 import { bundleInstaller, hardenedHostCommands } from "../../components/host/hardened-host";
-import { clientKey, describeHost, harness, run, sleep, TEST_DIR, testPki, tmpDir } from "./helpers";
+import {
+  clientKey,
+  describeHost,
+  DISTROS,
+  harness,
+  hostSlot,
+  run,
+  selected,
+  sshAs,
+  type Suite,
+  TEST_DIR,
+  testPki,
+  tmpDir,
+  waitFor,
+} from "./helpers";
+import { IDS_WAIVED } from "./live-helpers";
 
-const ALL: {
-  suite: string;
-  os: HostOs;
-  net: number;
-  origin: string;
-  label: string;
-  version: string;
-  codename: string;
-}[] = [
-  {
-    suite: "bookworm",
-    os: "debian-12",
-    net: 31,
-    origin: "Debian",
-    label: "Debian-Security",
-    version: "12",
-    codename: "bookworm-security",
-  },
-  {
-    suite: "noble",
-    os: "ubuntu-24.04",
-    net: 32,
-    origin: "Ubuntu",
-    label: "Ubuntu",
-    version: "24.04",
-    codename: "noble",
-  },
-  {
-    suite: "jammy",
-    os: "ubuntu-22.04",
-    net: 33,
-    origin: "Ubuntu",
-    label: "Ubuntu",
-    version: "22.04",
-    codename: "jammy",
-  },
-];
-const SUITES = ALL.filter(
-  (s) => !process.env.BULWARK_HOST_SUITES || process.env.BULWARK_HOST_SUITES.split(",").includes(s.suite),
-);
+/** Each distribution's security origin, as its Release file names it (what unattended-upgrades' pattern matches). */
+const ORIGINS: Record<Suite, { origin: string; label: string; version: string; codename: string }> = {
+  bookworm: { origin: "Debian", label: "Debian-Security", version: "12", codename: "bookworm-security" },
+  noble: { origin: "Ubuntu", label: "Ubuntu", version: "24.04", codename: "noble" },
+  jammy: { origin: "Ubuntu", label: "Ubuntu", version: "22.04", codename: "jammy" },
+};
+type Origin = (typeof ORIGINS)[Suite];
 
 const PKG = "bulwark-leftover-demo";
 const OLD_PASSWORD = "Summer2019";
@@ -106,7 +87,7 @@ function deb(work: string, version: string): string {
 }
 
 /** A flat repository whose Release names the distro's security origin (what unattended-upgrades' pattern matches). */
-function publish(repo: string, debs: string[], s: (typeof ALL)[number]): void {
+function publish(repo: string, debs: string[], s: Origin): void {
   fs.mkdirSync(repo, { recursive: true });
   const stanzas = debs.map((d) => {
     const body = fs.readFileSync(d);
@@ -150,23 +131,16 @@ function model(net: number, pub: string, caPem: string) {
     admins: [{ name: "alice", sshKeys: [pub] }],
     ssh: { managementSources: [`10.231.${net}.0/24`] },
     inbound: [],
-    ids: {
-      kind: "none",
-      waiver: {
-        reason: "test rootfs: agent repositories unreachable",
-        approver: "security@example.com",
-        expires: "2099-12-31",
-      },
-    },
+    ids: IDS_WAIVED,
     logs: { kind: "rsyslog-tls", target: `10.231.${net}.2`, permittedPeer: "logs.bulwark.test", caPem },
   };
 }
 
-for (const s of SUITES) {
-  const { suite, os, net } = s;
+for (const { suite, os } of selected(DISTROS)) {
+  const { id, net } = hostSlot("leftovers", suite);
+  const s = ORIGINS[suite];
   describeHost(`leftovers on an existing ${os} server (${suite}), hardened live`, [suite], () => {
     jest.setTimeout(300_000);
-    const id = `a${net}`;
     const srv = `10.231.${net}.1`;
     const op = `10.231.${net}.2`;
     const m = path.join(TEST_DIR, id, "m");
@@ -181,41 +155,12 @@ for (const s of SUITES) {
       return r;
     };
     const ssh = (user: string, command: string) =>
-      harness(
-        "client",
-        id,
-        "timeout",
-        "170",
-        "ssh",
-        "-F",
-        "/dev/null",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "ConnectTimeout=5",
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        "IdentitiesOnly=yes",
-        "-i",
-        key.priv,
-        "-b",
-        op,
-        `${user}@${srv}`,
-        command,
-      );
+      sshAs(id, srv, key.priv, op, user, command, { timeoutSecs: 170, connectTimeoutSecs: 5 });
     const escalate = () => exec("runuser", "-u", "lowuser", "--", "python3", "/var/tmp/escalate.py", OLD_PASSWORD);
     /** The HardenedHost steps: copy the installer, apply with sudo (firewall rollback armed), verify from a new connection. */
     const hardenedApply = (user: string) => {
-      const copy = harness(
-        "client",
-        id,
-        "sh",
-        "-c",
-        `timeout 30 ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -i ${key.priv} -b ${op} ${user}@${srv} 'cat > ${cmds.installerPath}' < ${path.join(work, "installer.sh")}`,
-      );
+      const installer = { input: fs.readFileSync(path.join(work, "installer.sh"), "utf8"), timeoutSecs: 30 };
+      const copy = sshAs(id, srv, key.priv, op, user, `cat > ${cmds.installerPath}`, installer);
       if (copy.code !== 0) throw new Error(`copy: ${copy.out}`);
       return ssh(user, cmds.apply);
     };
@@ -232,15 +177,15 @@ for (const s of SUITES) {
       const up = harness("up", id, suite, String(net), path.join(work, "bundle"));
       if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
       harness("boot", id);
-      let ssh0 = "";
-      for (let i = 0; i < 60 && ssh0 !== "active"; i++) {
-        ssh0 =
+      const ssh0 = await waitFor(
+        () =>
           exec("sh", "-c", "systemctl is-active ssh.service || systemctl is-active ssh.socket")
             .stdout.trim()
             .split("\n")
-            .pop() ?? "";
-        if (ssh0 !== "active") await sleep(500);
-      }
+            .pop() ?? "",
+        (a) => a === "active",
+        60_000,
+      );
       if (ssh0 !== "active")
         throw new Error(`ssh did not come up on the stock host: ${exec("systemctl", "status", "ssh").out}`);
     });
@@ -334,7 +279,7 @@ for (const s of SUITES) {
 
 describeHost("leftovers in report mode, applied offline in a chroot (bookworm)", ["bookworm"], () => {
   jest.setTimeout(240_000);
-  const id = "a35";
+  const { id, net } = hostSlot("leftoversReport", "bookworm");
   let work: string;
   const chroot = (...a: string[]) => harness("chroot", id, ...a);
 
@@ -343,11 +288,11 @@ describeHost("leftovers in report mode, applied offline in a chroot (bookworm)",
     work = tmpDir("bulwark-leftovers-report-");
     const key = clientKey();
     const b = renderBundle(
-      { ...model(35, key.pub, testPki(work, "logs.bulwark.test").caPem), accounts: { undeclared: "report" } },
+      { ...model(net, key.pub, testPki(work, "logs.bulwark.test").caPem), accounts: { undeclared: "report" } },
       "debian-12",
     );
     writeBundle(b, path.join(work, "bundle"));
-    const up = harness("up", id, "bookworm", "35", path.join(work, "bundle"));
+    const up = harness("up", id, "bookworm", String(net), path.join(work, "bundle"));
     if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
     const hash = run("openssl", ["passwd", "-6", OLD_PASSWORD]).stdout.trim();
     const plant = chroot(
@@ -359,7 +304,7 @@ describeHost("leftovers in report mode, applied offline in a chroot (bookworm)",
     // A pending security update in the lists, from the local security-origin repository (the cached rootfs has
     // none of its own: prepare-rootfs installs them).
     const m = path.join(TEST_DIR, id, "m");
-    const s = ALL.find((x) => x.suite === "bookworm")!;
+    const s = ORIGINS.bookworm;
     fs.writeFileSync(path.join(m, "etc/apt/sources.list.d/security-local.list"), `deb [trusted=yes] file:${REPO} ./\n`);
     publish(path.join(m, REPO), [deb(work, "1.0")], s);
     const v1 = chroot(

@@ -8,16 +8,26 @@ import * as fs from "fs";
 import * as path from "path";
 import { renderBundle } from "../../components/host/render";
 import { bundleInstaller, hardenedHostCommands } from "../../components/host/hardened-host";
-import { clientKey, describeHost, harness, probe, testPki, tmpDir } from "./helpers";
-import { liveModel, passwordLogin, rm, selected, sshAs, SUITES_ALL, waitFor } from "./live-helpers";
+import {
+  clientKey,
+  describeHost,
+  DISTROS,
+  harness,
+  hostSlot,
+  passwordLogin,
+  probe,
+  selected,
+  sshAs,
+  testPki,
+  tmpDir,
+  waitFor,
+} from "./helpers";
+import { liveModel, rm } from "./live-helpers";
 
-const NETS: Record<string, number> = { bookworm: 21, noble: 22, jammy: 23 };
-
-for (const { suite, os } of selected(SUITES_ALL)) {
-  const net = NETS[suite];
+for (const { suite, os } of selected(DISTROS)) {
+  const { id, net } = hostSlot("live", suite);
   describeHost(`live apply over SSH on a booted stock ${os} (${suite})`, [suite], () => {
     jest.setTimeout(300_000);
-    const id = `s${net}`;
     const srv = `10.231.${net}.1`;
     const good = `10.231.${net}.2`;
     const brute = `10.231.${net}.3`;
@@ -28,12 +38,12 @@ for (const { suite, os } of selected(SUITES_ALL)) {
     let installer: string;
     let pki: ReturnType<typeof testPki>;
 
-    const ssh = (user: string, command = "true", from = good, extra: string[] = []) =>
-      sshAs(id, srv, key.priv, from, user, command, extra);
+    const slow = { timeoutSecs: 300, quiet: true };
+    const ssh = (user: string, command = "true", from = good) => sshAs(id, srv, key.priv, from, user, command, slow);
     const exec = (...cmd: string[]) => harness("exec", id, ...cmd);
     /** HardenedHost's steps 1 and 2 over SSH as `user`: copy the installer, then apply in the same session. */
     const hardenedApply = (user: string) => {
-      const copy = sshAs(id, srv, key.priv, good, user, `cat > ${cmds.installerPath}`, [], installer);
+      const copy = sshAs(id, srv, key.priv, good, user, `cat > ${cmds.installerPath}`, { ...slow, input: installer });
       if (copy.code !== 0) throw new Error(`copy failed: ${copy.out}`);
       return ssh(user, `${cmds.apply}; echo "APPLY-RC=$?"; echo SESSION-SURVIVED`);
     };
@@ -50,7 +60,7 @@ for (const { suite, os } of selected(SUITES_ALL)) {
       const up = harness("up", id, suite, String(net), path.join(work, "empty"));
       if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
       harness("boot", id);
-      const ok = await waitFor(() => ssh("root", "true").code === 0, 60_000);
+      const ok = await waitFor(() => ssh("root", "true").code === 0, Boolean, 60_000);
       if (!ok) throw new Error(`stock sshd never answered: ${ssh("root").out}`);
     });
 
@@ -127,10 +137,11 @@ for (const { suite, os } of selected(SUITES_ALL)) {
     test("fail2ban's sshd jail reads ssh.service's journal and bans a brute-forcing address", async () => {
       expect(exec("fail2ban-client", "get", "sshd", "journalmatch").stdout).toContain("_SYSTEMD_UNIT=ssh.service");
       for (let i = 0; i < 6; i++) ssh(["admin", "oracle", "test"][i % 3], "true", brute);
-      const status = await waitFor(() => {
-        const s = exec("fail2ban-client", "status", "sshd").stdout;
-        return s.includes(brute) ? s : "";
-      }, 60_000);
+      const status = await waitFor(
+        () => exec("fail2ban-client", "status", "sshd").stdout,
+        (s) => s.includes(brute),
+        60_000,
+      );
       expect(status).toMatch(new RegExp(`Banned IP list:.*${brute.replace(/\./g, "\\.")}`));
       expect(probe(id, srv, 22, brute)).not.toBe("open");
       expect(ssh("alice", "id -un").stdout.trim()).toBe("alice");
@@ -159,9 +170,11 @@ for (const { suite, os } of selected(SUITES_ALL)) {
         os,
       );
       const c2 = hardenedHostCommands(b2, 20);
-      expect(sshAs(id, srv, key.priv, good, "alice", `cat > ${c2.installerPath}`, [], bundleInstaller(b2)).code).toBe(
-        0,
-      );
+      const copy = sshAs(id, srv, key.priv, good, "alice", `cat > ${c2.installerPath}`, {
+        ...slow,
+        input: bundleInstaller(b2),
+      });
+      expect(copy.code).toBe(0);
       const r = ssh("alice", `${c2.apply}; echo "APPLY-RC=$?"; echo SESSION-SURVIVED`);
       expect(r.stdout).toContain("APPLY-RC=0");
       expect(r.stdout).toContain("SESSION-SURVIVED");
@@ -169,6 +182,7 @@ for (const { suite, os } of selected(SUITES_ALL)) {
       expect(exec("ss", "-Hltnp", "sport = :2222").stdout).toMatch(/"sshd"/);
       const back = await waitFor(
         () => /"sshd"/.test(exec("ss", "-Hltnp", "sport = :22").stdout) && probe(id, srv, 22, good) === "open",
+        Boolean,
         60_000,
       );
       expect(back).toBe(true);

@@ -4,13 +4,12 @@
  */
 import * as path from "path";
 import { renderBundle, writeBundle } from "../../components/host/render";
-import { clientKey, describeHost, harness, HARNESS, probe, run, testPki, tmpDir } from "./helpers";
-import { liveModel, rm, waitFor } from "./live-helpers";
+import { clientKey, describeHost, harness, HARNESS, hostSlot, probe, run, testPki, tmpDir, waitFor } from "./helpers";
+import { liveModel, rm } from "./live-helpers";
 
 describeHost("MTA local-only on a booted ubuntu-22.04 with postfix as packaged (jammy)", ["jammy"], () => {
   jest.setTimeout(300_000);
-  const net = 28;
-  const id = `s${net}`;
+  const { id, net } = hostSlot("mta", "jammy");
   const srv = `10.231.${net}.1`;
   const good = `10.231.${net}.2`;
   let work: string;
@@ -28,6 +27,7 @@ describeHost("MTA local-only on a booted ubuntu-22.04 with postfix as packaged (
     harness("boot", id);
     await waitFor(
       () => exec("systemctl", "is-active", "postfix").stdout.trim() === "active" && probe(id, srv, 25, good) === "open",
+      Boolean,
       60_000,
     );
   });
@@ -63,6 +63,7 @@ describeHost("MTA local-only on a booted ubuntu-22.04 with postfix as packaged (
           "-e",
           `const s=require("net").connect({host:"${srv}",port:25});s.on("connect",()=>{console.log("open");process.exit(0)});s.on("error",e=>{console.log(e.code);process.exit(0)})`,
         ).stdout.trim() === "ECONNREFUSED",
+      Boolean,
       20_000,
     );
     expect(refused).toBe(true);
@@ -83,7 +84,7 @@ describeHost("MTA local-only on a booted ubuntu-22.04 with postfix as packaged (
   test("local delivery still works: sendmail root reaches root's mailbox", async () => {
     const mark = `bulwark-mta-${Date.now()}`;
     expect(exec("sh", "-c", `printf 'Subject: %s\\n\\n%s\\n' ${mark} ${mark} | /usr/sbin/sendmail root`).code).toBe(0);
-    const got = await waitFor(() => exec("cat", "/var/mail/root").stdout.includes(mark), 30_000);
+    const got = await waitFor(() => exec("cat", "/var/mail/root").stdout.includes(mark), Boolean, 30_000);
     expect(got).toBe(true);
   });
 

@@ -8,11 +8,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderMysqlHardening, type MysqlRoleInput } from "../../components/host/mysql";
 import {
-  assertPrerequisites,
   errorCode,
-  freePort,
-  makeTestTree,
+  type RoleServer,
   runScript,
+  stageEnv,
+  startRoleServer,
   TestMariadb,
   type TestPaths,
 } from "./mariadb-server";
@@ -28,7 +28,7 @@ const WAIVER = {
   approver: "security@example.com",
   expires: "2099-12-31",
 };
-const env = (stage = "sql") => ({ BULWARK_MYSQL_STAGE: stage, BULWARK_MYSQL_SOCKET: paths.socket });
+const env = (stage = "sql") => stageEnv(paths, stage);
 /** mysql_native_password's stored form, so the weak password can be planted past the validation plugin. */
 const nativeHash = (pw: string) =>
   "*" + createHash("sha1").update(createHash("sha1").update(pw).digest()).digest("hex").toUpperCase();
@@ -38,31 +38,11 @@ let legacyBefore: ReturnType<TestMariadb["tcpSql"]>;
 let shopPassword = "";
 
 beforeAll(async () => {
-  assertPrerequisites();
-  paths = makeTestTree();
-  db = new TestMariadb(paths, await freePort());
-  role = {
-    flavor: "mariadb",
-    bindAddress: "127.0.0.1",
-    port: db.port,
-    paths: {
-      configFile: paths.configFile,
-      datadir: paths.datadir,
-      socket: paths.socket,
-      pidFile: paths.pidFile,
-      secureFilePriv: paths.secureFilePriv,
-      secretsDir: paths.secretsDir,
-    },
-    tls: paths.tls,
+  let rendered: RoleServer["rendered"];
+  ({ db, paths, role, rendered } = await startRoleServer({
     apps: [{ name: "shop", database: "shop_db", host: "127.0.0.1", privileges: ["SELECT", "INSERT"] }],
     keepAccounts: [{ user: "keeper", host: "%", waiver: WAIVER }],
-  };
-  const rendered = renderMysqlHardening(role);
-  for (const f of rendered.files) fs.writeFileSync(f.path, f.content, { mode: f.mode });
-  db.installDb();
-  const prep = runScript(rendered.apply, env("prepare"));
-  if (prep.status !== 0) throw new Error(`apply (prepare) failed: ${prep.stderr}`);
-  await db.start();
+  }));
   // The leftovers, as an old install has them: weak passwords, global privileges, any host.
   const plant = db.rootSql(
     "SET GLOBAL strict_password_validation = OFF;" +

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { renderMysqlHardening, type MysqlRoleInput } from "../../components/host/mysql";
 
 export const REQUIRED_BINARIES = ["mariadbd", "mariadb-install-db", "mariadb", "mariadb-admin", "openssl"];
 
@@ -168,18 +169,7 @@ export class TestMariadb {
 
   /** root over the unix socket (the only way root gets in after hardening). */
   rootSql(sql: string): SpawnSyncReturns<string> {
-    return run("mariadb", [
-      "--no-defaults",
-      "--protocol=socket",
-      "-S",
-      this.paths.socket,
-      "-u",
-      "root",
-      "-N",
-      "-B",
-      "-e",
-      sql,
-    ]);
+    return this.socketSqlAs("root", sql);
   }
 
   /**
@@ -231,4 +221,59 @@ export function runScript(script: string, env: Record<string, string>): SpawnSyn
   return run("bash", ["--norc", "--noprofile", "-c", script], {
     env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", ...env },
   });
+}
+
+/** The environment of the role's apply/verify against a test server: one stage of apply, the test's socket. */
+export const stageEnv = (paths: TestPaths, stage = "sql"): Record<string, string> => ({
+  BULWARK_MYSQL_STAGE: stage,
+  BULWARK_MYSQL_SOCKET: paths.socket,
+});
+
+export interface RoleServer {
+  db: TestMariadb;
+  paths: TestPaths;
+  role: MysqlRoleInput;
+  rendered: ReturnType<typeof renderMysqlHardening>;
+  /** Apply's prepare stage, as it ran. */
+  prepare: SpawnSyncReturns<string>;
+  /** How long mariadb-install-db and the start took (ms). */
+  timings: { installDb: number; start: number };
+}
+
+/**
+ * A MariaDB as the role renders it on 127.0.0.1 and a free port: the rendered files written into a temp tree, a
+ * fresh install, apply's prepare stage (directories, TLS), then mariadbd started from the rendered config. The
+ * test runs apply's sql stage itself (a host runs `all`). Stop it with `db.stop()`.
+ */
+export async function startRoleServer(input: Pick<MysqlRoleInput, "apps" | "keepAccounts">): Promise<RoleServer> {
+  assertPrerequisites();
+  const paths = makeTestTree();
+  const db = new TestMariadb(paths, await freePort());
+  const role: MysqlRoleInput = {
+    flavor: "mariadb",
+    bindAddress: "127.0.0.1",
+    port: db.port,
+    paths: {
+      configFile: paths.configFile,
+      datadir: paths.datadir,
+      socket: paths.socket,
+      pidFile: paths.pidFile,
+      secureFilePriv: paths.secureFilePriv,
+      secretsDir: paths.secretsDir,
+    },
+    tls: paths.tls,
+    ...input,
+  };
+  try {
+    const rendered = renderMysqlHardening(role);
+    for (const f of rendered.files) fs.writeFileSync(f.path, f.content, { mode: f.mode });
+    const installDb = db.installDb();
+    const prepare = runScript(rendered.apply, stageEnv(paths, "prepare"));
+    if (prepare.status !== 0) throw new Error(`apply (prepare) failed: ${prepare.stderr}`);
+    const start = await db.start();
+    return { db, paths, role, rendered, prepare, timings: { installDb, start } };
+  } catch (e) {
+    await db.stop(); // the temp tree goes too
+    throw e;
+  }
 }

@@ -8,16 +8,7 @@ import * as path from "node:path";
 import { renderMysqlHardening, type MysqlRoleInput } from "../../components/host/mysql";
 import { renderApplyScript } from "../../components/database/mysql-apply";
 import { MysqlArgsError, renderUserSql } from "../../components/database/mysql-sql";
-import {
-  assertPrerequisites,
-  errorCode,
-  freePort,
-  makeTestTree,
-  must,
-  runScript,
-  TestMariadb,
-  type TestPaths,
-} from "./mariadb-server";
+import { errorCode, must, runScript, stageEnv, startRoleServer, TestMariadb, type TestPaths } from "./mariadb-server";
 
 jest.setTimeout(120_000);
 
@@ -33,28 +24,13 @@ const before: {
 let applyRun: ReturnType<typeof runScript>;
 let prepareRun: ReturnType<typeof runScript>;
 let shopPassword = "";
-const timings: Record<string, number> = {};
+let timings: Record<string, number> = {};
 
 // The test starts the server itself, so apply runs in two stages around that start (a host runs `all`).
-const env = (stage = "sql") => ({ BULWARK_MYSQL_STAGE: stage, BULWARK_MYSQL_SOCKET: paths.socket });
+const env = (stage = "sql") => stageEnv(paths, stage);
 
 beforeAll(async () => {
-  assertPrerequisites();
-  paths = makeTestTree();
-  db = new TestMariadb(paths, await freePort());
-  role = {
-    flavor: "mariadb",
-    bindAddress: "127.0.0.1",
-    port: db.port,
-    paths: {
-      configFile: paths.configFile,
-      datadir: paths.datadir,
-      socket: paths.socket,
-      pidFile: paths.pidFile,
-      secureFilePriv: paths.secureFilePriv,
-      secretsDir: paths.secretsDir,
-    },
-    tls: paths.tls,
+  const server = await startRoleServer({
     apps: [
       {
         name: "shop",
@@ -64,13 +40,9 @@ beforeAll(async () => {
       },
       { name: "report", database: "shop_db", host: "127.0.0.0/8", privileges: ["select"] },
     ],
-  };
-  rendered = renderMysqlHardening(role);
-  for (const f of rendered.files) fs.writeFileSync(f.path, f.content, { mode: f.mode });
-  timings.installDb = db.installDb();
-  prepareRun = runScript(rendered.apply, env("prepare"));
-  if (prepareRun.status !== 0) throw new Error(`apply (prepare) failed: ${prepareRun.stderr}`);
-  timings.start = await db.start();
+  });
+  ({ db, paths, role, rendered, timings } = server);
+  prepareRun = server.prepare;
 
   // Before the apply: what a fresh install looks like (the controls below must be able to fail).
   before.anonSocket = db.socketSqlAs("nobody_here", "SELECT 1");
@@ -306,32 +278,15 @@ describe("SQL injection through config names is rejected before any SQL exists",
   });
 
   test("the SQL module refuses unvalidated names even when a caller skips its schema", () => {
-    expect(() =>
-      renderUserSql(
-        {
-          name: "x' OR 1=1",
-          host: "127.0.0.1",
-          database: "d",
-          privileges: ["SELECT"],
-          scope: "database",
-          auth: { kind: "password" },
-        },
-        "mariadb",
-      ),
-    ).toThrow();
-    expect(() =>
-      renderUserSql(
-        {
-          name: "x",
-          host: "%' --",
-          database: "d",
-          privileges: ["SELECT"],
-          scope: "database",
-          auth: { kind: "password" },
-        },
-        "mariadb",
-      ),
-    ).toThrow();
+    const app = {
+      host: "127.0.0.1",
+      database: "d",
+      privileges: ["SELECT"],
+      scope: "database",
+      auth: { kind: "password" },
+    } as const;
+    expect(() => renderUserSql({ ...app, name: "x' OR 1=1" }, "mariadb")).toThrow();
+    expect(() => renderUserSql({ ...app, name: "x", host: "%' --" }, "mariadb")).toThrow();
     expect(schemasNow()).toContain("hr");
   });
 });
