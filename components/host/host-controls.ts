@@ -317,6 +317,12 @@ export const AUDITED_TOOLS: readonly { path: string; key: string }[] = [
   { path: "/usr/bin/kmod", key: "kernel_modules" },
 ];
 
+/** Pinned signing keys for agent repositories (not reachable from the test machine: unverified here). */
+export const AGENT_KEYS = {
+  wazuh: "0DCFCA5547B19D2A6099506096B3EE5F29111145",
+  cloudwatch: "937616F3450B7D806CBD9725D58167303B789C72",
+} as const;
+
 /** Packages that must not be installed (LB package-01..09; U22 2.1.x). Debian/Ubuntu and AL2023 names. */
 export const FORBIDDEN_PACKAGES = {
   deb: [
