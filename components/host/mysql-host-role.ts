@@ -69,8 +69,10 @@ export function renderMysqlRoleScript(input: unknown): string {
     : `rpm -q ${pkg} >/dev/null 2>&1`;
   // First boot: unattended-upgrades may hold the dpkg lock; wait for it rather than fail until tomorrow's run.
   const install = debian
-    ? `{ DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends ${pkg}; }`
+    ? "{ DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get " +
+      `-o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends ${pkg}; }`
     : `dnf install -y -q ${pkg}`;
+  const enable = `systemctl enable ${q(service)} >/dev/null 2>&1 || die "cannot enable ${service}"`;
   return `#!/usr/bin/env bash
 # Bulwark mysql role through SSM: install ${pkg}, place the role's files, apply, verify. Generated; no secret.
 [ -n "\${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -87,7 +89,7 @@ if [ -z "$ROOT" ]; then
   if command -v cloud-init >/dev/null; then cloud-init status --wait >/dev/null 2>&1 || true; fi
   [ -f ${q(BUNDLE_MARKER)} ] || die "the host bundle has not run (${BUNDLE_MARKER} missing); the role runs after it"
   if ! ${installed}; then ${install} || die "could not install ${pkg}"; approved=1; fi
-  if [ -d /run/systemd/system ]; then systemctl enable ${q(service)} >/dev/null 2>&1 || die "cannot enable ${service}"; fi
+  if [ -d /run/systemd/system ]; then ${enable}; fi
 fi
 put() { # DEST MODE OWNER GROUP BASE64: decoded, owner and mode set, then renamed into place
   mkdir -p "$(dirname "$1")"
