@@ -14,7 +14,8 @@ import {
   type SiteConfig,
   type StackConfig,
 } from "./config";
-import { Bastion, RemoteAccess } from "./access/bastion";
+import { Bastion } from "./access/bastion";
+import { RemoteAccess } from "./access/remote-access";
 import { SecurityBaseline } from "./security/security-baseline";
 import { Firewall, Peer, Port } from "./network/firewall";
 import { EncryptionKey } from "./security/encryption-key";
@@ -22,7 +23,8 @@ import { SecureNetwork } from "./network/secure-network";
 import { type PatchOs, PatchManagement } from "./patching/patch-management";
 import { DEFAULT_EGRESS_PORTS } from "./controls";
 import { normaliseRules } from "./rules";
-import { HardenedServer, InstanceIdentity } from "./compute/hardened-server";
+import { HardenedServer } from "./compute/hardened-server";
+import { InstanceIdentity } from "./compute/instance-identity";
 import { estateSwitchWaivers, isOn } from "./switch";
 import { hostWaivers, serverHostModel, type TierPorts } from "./host/stack";
 import { renderBundle } from "./host/render";

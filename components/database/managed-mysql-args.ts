@@ -273,13 +273,15 @@ export function databaseCrossChecks(
     if (!server)
       add(
         [...at, "applyVia"],
-        `no server ${d.applyVia} in site ${d.site}: name one of ${site.servers.map((s) => s.name).join(", ") || "(none)"}`,
+        `no server ${d.applyVia} in site ${d.site}: ` +
+          `name one of ${site.servers.map((s) => s.name).join(", ") || "(none)"}`,
         d.applyVia,
       );
     else if (!(d.clients as readonly string[]).includes(server.role)) {
       add(
         [...at, "applyVia"],
-        `server ${d.applyVia} is a ${server.role} server, not a client (${d.clients.join(", ")}): it could not reach the database`,
+        `server ${d.applyVia} is a ${server.role} server, not a client (${d.clients.join(", ")}): ` +
+          "it could not reach the database",
         d.applyVia,
       );
     }

@@ -31,7 +31,8 @@ export function renderApplyScript(input: ApplyScriptInput): { script: string; sq
   const statements = input.users.flatMap((u) => renderUserSql(u, "mysql"));
   const sql = [SESSION_PRELUDE, ...statements].join("\n");
   const pwUsers = input.users.filter((u) => u.auth.kind === "password");
-  const script = `#!/usr/bin/env bash
+  const script =
+    `#!/usr/bin/env bash
 # Bulwark ManagedMySql: apply application users. Prints no credential (see components/database/mysql-apply.ts).
 set -euo pipefail
 set +x
@@ -60,8 +61,10 @@ if [ -n "\${MASTER_SECRET_ARN:-}" ]; then
     --query SecretString --output text | node -e '
       let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
         const j = JSON.parse(s);
-        if (/["\\n\\r]/.test(j.password + j.username)) { console.error("unsupported character in the master secret"); process.exit(1); }
-        process.stdout.write("[client]\\nuser=\\"" + j.username + "\\"\\npassword=\\"" + j.password.replace(/\\\\/g, "\\\\\\\\") + "\\"\\n");
+        if (/["\\n\\r]/.test(j.password + j.username)) { ` +
+    `console.error("unsupported character in the master secret"); process.exit(1); }
+        process.stdout.write("[client]\\nuser=\\"" + j.username + "\\"\\npassword=\\"" + ` +
+    `j.password.replace(/\\\\/g, "\\\\\\\\") + "\\"\\n");
       });' >"$work/admin.cnf"
 else
   cat "\${BULWARK_MYSQL_DEFAULTS_FILE:?set MASTER_SECRET_ARN or BULWARK_MYSQL_DEFAULTS_FILE}" >"$work/admin.cnf"
@@ -74,7 +77,8 @@ if [ -z "$ca" ]; then
   curl -fsS --proto '=https' "https://truststore.pki.rds.amazonaws.com/$AWS_REGION/$AWS_REGION-bundle.pem" -o "$ca"
 fi
 if "$client" --version | grep -q MariaDB; then
-  [ -n "$fwd" ] && { echo "bulwark-mysql: through a port-forward use the MySQL client (VERIFY_CA); MariaDB's would skip verification" >&2; exit 1; }
+  [ -n "$fwd" ] && { echo "bulwark-mysql: through a port-forward use the MySQL client (VERIFY_CA); ` +
+    `MariaDB's would skip verification" >&2; exit 1; }
   tls=(--ssl --ssl-ca="$ca" --ssl-verify-server-cert)
 elif [ -n "$fwd" ]; then
   tls=(--ssl-mode=VERIFY_CA --ssl-ca="$ca")
@@ -94,7 +98,8 @@ ${pwUsers
   cat <<'BULWARK_SQL'
 ${sql}
 BULWARK_SQL
-} | "$client" --defaults-extra-file="$work/admin.cnf" --host="$host" --port="$port" --protocol=tcp "\${tls[@]}" --batch --silent
+} | "$client" --defaults-extra-file="$work/admin.cnf" --host="$host" --port="$port" --protocol=tcp ` +
+    `"\${tls[@]}" --batch --silent
 echo "bulwark-mysql: applied ${input.users.length} application user(s): ${input.users.map((u) => u.name).join(", ")}"
 `;
   return { script, sql };

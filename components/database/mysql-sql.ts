@@ -304,14 +304,16 @@ export function renderUserSql(input: UserSqlInput, flavor: MysqlFlavor): string[
       break;
     case "unix_socket":
       out.push(
-        `CREATE USER IF NOT EXISTS ${acct} IDENTIFIED ${flavor === "mariadb" ? "VIA unix_socket" : "WITH auth_socket"};`,
+        `CREATE USER IF NOT EXISTS ${acct} IDENTIFIED ` +
+          `${flavor === "mariadb" ? "VIA unix_socket" : "WITH auth_socket"};`,
       );
       break;
     case "password": {
       const v = passwordVariable(grant.name);
       // CREATE USER cannot take a variable; build it server-side with QUOTE() so the password never is SQL text.
       out.push(
-        `SET @bulwark_stmt = CONCAT(${quoteString(`CREATE USER IF NOT EXISTS ${acct} IDENTIFIED BY `)}, QUOTE(${v}), ${quoteString(tls)});`,
+        `SET @bulwark_stmt = CONCAT(${quoteString(`CREATE USER IF NOT EXISTS ${acct} IDENTIFIED BY `)}, ` +
+          `QUOTE(${v}), ${quoteString(tls)});`,
         "PREPARE bulwark_stmt FROM @bulwark_stmt;",
         "EXECUTE bulwark_stmt;",
         "DEALLOCATE PREPARE bulwark_stmt;",
@@ -326,7 +328,8 @@ export function renderUserSql(input: UserSqlInput, flavor: MysqlFlavor): string[
   const on = grant.scope === "global" ? "*.*" : `${quoteGrantDatabase(grant.database)}.*`;
   out.push(`REVOKE ALL PRIVILEGES, GRANT OPTION FROM ${acct};`);
   out.push(
-    `GRANT ${privs.length > 0 ? privs.join(", ") : "USAGE"} ON ${on} TO ${acct}${withGrant ? " WITH GRANT OPTION" : ""};`,
+    `GRANT ${privs.length > 0 ? privs.join(", ") : "USAGE"} ON ${on} TO ${acct}` +
+      `${withGrant ? " WITH GRANT OPTION" : ""};`,
   );
   return out;
 }

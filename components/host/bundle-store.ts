@@ -7,7 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { EncryptedBucket } from "../access/bastion";
+import { EncryptedBucket } from "../storage/encrypted-bucket";
 import { parseArgs } from "../config";
 import { input, mergeTags, tagsField } from "../common";
 import { bundleObjectKey, renderBundleArchive, renderLoaderUserData, sha256Hex } from "./loader";

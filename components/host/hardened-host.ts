@@ -23,12 +23,16 @@ const sshConnectionSchema = z
     user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "use the admin account that applies the bundle (it needs sudo)"),
     /** PEM/OpenSSH private key; stored as a Pulumi secret whatever is passed. */
     privateKey: input<string>("the SSH private key (a secret)"),
-    /** The host's public key (`ssh-ed25519 AAAA...`). Required: without it anyone on the path could pose as the host and receive the key and the bundle. */
+    /**
+     * The host's public key (`ssh-ed25519 AAAA...`). Required: without it anyone on the path could pose as the host
+     * and receive the key and the bundle.
+     */
     hostKey: z
       .string()
       .regex(
         /^(ssh-ed25519|rsa-sha2-\d+|ssh-rsa|ecdsa-sha2-\S+) \S+/,
-        "paste the host's public host key line (ssh-keyscan the host over a trusted path, or read /etc/ssh/ssh_host_ed25519_key.pub on it)",
+        "paste the host's public host key line (ssh-keyscan the host over a trusted path, " +
+          "or read /etc/ssh/ssh_host_ed25519_key.pub on it)",
       ),
   })
   .strict();

@@ -162,7 +162,9 @@ export function sshSettings(o: SshSettingsOptions): SshSetting[] {
   return s;
 }
 
-/** dev-sec os_hardening sysctl set (LB sysctl-*). `kernel.*`/`vm.*` are host-global: verify skips them in containers. */
+/**
+ * dev-sec os_hardening sysctl set (LB sysctl-*). `kernel.*`/`vm.*` are host-global: verify skips them in containers.
+ */
 export const SYSCTL: readonly { key: string; value: string; anchor: string }[] = [
   { key: "net.ipv4.ip_forward", value: "0", anchor: "LB sysctl-01" },
   { key: "net.ipv6.conf.all.forwarding", value: "0", anchor: "LB sysctl-19" },
@@ -291,7 +293,8 @@ export const AUDIT_RULES: readonly string[] = [
   ...both(`-a always,exit -F arch=ARCH -S chmod,fchmod,fchmodat ${USER} -k perm_mod`),
   ...both(`-a always,exit -F arch=ARCH -S chown,fchown,lchown,fchownat ${USER} -k perm_mod`),
   ...both(
-    `-a always,exit -F arch=ARCH -S setxattr,lsetxattr,fsetxattr,removexattr,lremovexattr,fremovexattr ${USER} -k perm_mod`,
+    "-a always,exit -F arch=ARCH -S setxattr,lsetxattr,fsetxattr,removexattr,lremovexattr,fremovexattr " +
+      `${USER} -k perm_mod`,
   ),
   "## U22 6.3.3.10 mounts",
   ...both(`-a always,exit -F arch=ARCH -S mount ${USER} -k mounts`),
@@ -316,6 +319,12 @@ export const AUDITED_TOOLS: readonly { path: string; key: string }[] = [
   { path: "/usr/sbin/usermod", key: "usermod" },
   { path: "/usr/bin/kmod", key: "kernel_modules" },
 ];
+
+/** Pinned signing keys for agent repositories (not reachable from the test machine: unverified here). */
+export const AGENT_KEYS = {
+  wazuh: "0DCFCA5547B19D2A6099506096B3EE5F29111145",
+  cloudwatch: "937616F3450B7D806CBD9725D58167303B789C72",
+} as const;
 
 /** Packages that must not be installed (LB package-01..09; U22 2.1.x). Debian/Ubuntu and AL2023 names. */
 export const FORBIDDEN_PACKAGES = {
@@ -360,7 +369,10 @@ export const UNUSED_UNITS: readonly string[] = [
   "rexec.socket",
 ];
 
-/** Filesystems and protocols that cannot be loaded (LB os-10; U22 1.1.1.x, 3.2.x). squashfs stays: Ubuntu AMIs run the SSM agent as a snap. */
+/**
+ * Filesystems and protocols that cannot be loaded (LB os-10; U22 1.1.1.x, 3.2.x). squashfs stays: Ubuntu AMIs run
+ * the SSM agent as a snap.
+ */
 export const BLACKLISTED_MODULES: readonly string[] = [
   "cramfs",
   "freevxfs",

@@ -22,7 +22,8 @@ const hostKey = z
   .string()
   .regex(
     /^(ssh-ed25519|rsa-sha2-\d+|ssh-rsa|ecdsa-sha2-\S+) [A-Za-z0-9+/=]+( .*)?$/,
-    "paste the host's public host key line, e.g. the contents of /etc/ssh/ssh_host_ed25519_key.pub read over a trusted path",
+    "paste the host's public host key line, e.g. the contents of /etc/ssh/ssh_host_ed25519_key.pub " +
+      "read over a trusted path",
   );
 const user = z
   .string()
@@ -144,7 +145,8 @@ export function hostsCrossChecks(
   if (c.hosts.length > 0 && c.hostsSshKey === undefined) {
     add(
       [HOSTS_KEY_NAME],
-      "existing hosts need the SSH private key: `pulumi config set --secret bulwark:hostsSshKey < ~/.ssh/bulwark_ed25519`",
+      "existing hosts need the SSH private key: " +
+        "`pulumi config set --secret bulwark:hostsSshKey < ~/.ssh/bulwark_ed25519`",
       undefined,
     );
   }
@@ -188,7 +190,8 @@ export function hostsCrossChecks(
     if (!(eff.admins ?? []).some((a) => a.name === h.ssh.user)) {
       add(
         [...at, "ssh", "user"],
-        `after hardening only host.admins may log in: add ${h.ssh.user} with the public half of bulwark:hostsSshKey to hosts[${i}].host.admins (or bulwark:host.admins)`,
+        `after hardening only host.admins may log in: add ${h.ssh.user} with the public half of ` +
+          `bulwark:hostsSshKey to hosts[${i}].host.admins (or bulwark:host.admins)`,
         h.ssh.user,
       );
     }
@@ -205,6 +208,9 @@ export function plaintextKeyIssue(input: Record<string, unknown>, secretNames: R
     path: `bulwark:${HOSTS_KEY_NAME}`,
     value: "[masked: a plaintext value]",
     problem: "the SSH private key must be a Pulumi secret, never plain text",
-    fix: "remove it from the stack file, then `pulumi config set --secret bulwark:hostsSshKey < ~/.ssh/bulwark_ed25519`, and rotate the key if it was committed",
+    fix:
+      "remove it from the stack file, then " +
+      "`pulumi config set --secret bulwark:hostsSshKey < ~/.ssh/bulwark_ed25519`, " +
+      "and rotate the key if it was committed",
   };
 }

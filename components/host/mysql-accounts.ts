@@ -11,7 +11,8 @@ const keepWaiverSchema = waiverSchema.omit({ policy: true });
 
 /** Accounts the server package owns (at localhost only); never locked, never reported. */
 export const SYSTEM_ACCOUNTS: Record<MysqlFlavor, readonly string[]> = {
-  // root through unix_socket (renderSecureInstallationSql), MariaDB 10.4+'s mariadb.sys and mysql, Debian's maintenance user.
+  // root through unix_socket (renderSecureInstallationSql), MariaDB 10.4+'s mariadb.sys and mysql, Debian's
+  // maintenance user.
   mariadb: ["root@localhost", "mariadb.sys@localhost", "mysql@localhost", "debian-sys-maint@localhost"],
   mysql: [
     "root@localhost",
@@ -70,14 +71,17 @@ export const FLAVOUR_SQL: Record<MysqlFlavor, FlavourSql> = {
   mariadb: {
     table: "mysql.global_priv",
     unlocked:
-      "IFNULL(JSON_VALUE(Priv,'$.account_locked'),'0') NOT IN ('1','true') AND IFNULL(JSON_VALUE(Priv,'$.is_role'),'0') NOT IN ('1','true') AND Host <> ''",
+      "IFNULL(JSON_VALUE(Priv,'$.account_locked'),'0') NOT IN ('1','true') AND " +
+      "IFNULL(JSON_VALUE(Priv,'$.is_role'),'0') NOT IN ('1','true') AND Host <> ''",
     // `access` is the bitmask of global privileges, GRANT OPTION included.
     global: "IFNULL(JSON_VALUE(Priv,'$.access'),0) + 0 <> 0",
   },
   mysql: {
     table: "mysql.user",
     unlocked: "account_locked <> 'Y'",
-    global: `('Y' IN (${MYSQL_GLOBAL_PRIV_COLUMNS.join(",")}) OR EXISTS (SELECT 1 FROM mysql.global_grants g WHERE g.USER = mysql.user.User AND g.HOST = mysql.user.Host))`,
+    global:
+      `('Y' IN (${MYSQL_GLOBAL_PRIV_COLUMNS.join(",")}) OR EXISTS (SELECT 1 FROM mysql.global_grants g ` +
+      "WHERE g.USER = mysql.user.User AND g.HOST = mysql.user.Host))",
   },
 };
 
@@ -97,7 +101,8 @@ export const keepAccountSchema = z
             code: "custom",
             input: w,
             message:
-              "a kept account is a usable leftover: add waiver {reason, approver, expires}, or remove it from keepAccounts so apply locks it",
+              "a kept account is a usable leftover: add waiver {reason, approver, expires}, " +
+              "or remove it from keepAccounts so apply locks it",
           });
           return;
         }
@@ -116,7 +121,8 @@ export const keepAccountSchema = z
             path: ["expires"],
             input: r.data.expires,
             message:
-              "this waiver has expired; renew it (new expires date and approver) or remove the account from keepAccounts so apply locks it",
+              "this waiver has expired; renew it (new expires date and approver) " +
+              "or remove the account from keepAccounts so apply locks it",
           });
       })
       .transform((w) => w as z.output<typeof keepWaiverSchema>),
@@ -140,22 +146,29 @@ const notIn = (xs: readonly string[]) =>
 /** For checks on mysql.user: the row is an account that can log in and is not kept under a waiver. */
 export function usableNotKept(p: AccountPolicy): string {
   const f = FLAVOUR_SQL[p.flavor];
-  return `(User, Host) IN (SELECT User, Host FROM ${f.table} WHERE ${f.unlocked}) AND ${notIn(p.keep.map((k) => id(k.user, k.host)))}`;
+  const kept = p.keep.map((k) => id(k.user, k.host));
+  return `(User, Host) IN (SELECT User, Host FROM ${f.table} WHERE ${f.unlocked}) AND ${notIn(kept)}`;
 }
 
 /** Unlocked accounts that are neither system, declared nor kept: hex user, hex host, hex user@host per row. */
 export function leftoverAccountsSql(p: AccountPolicy): string {
   const f = FLAVOUR_SQL[p.flavor];
   const exempt = [...SYSTEM_ACCOUNTS[p.flavor], ...p.declared, ...p.keep.map((k) => id(k.user, k.host))];
-  return `SELECT HEX(User), HEX(Host), HEX(CONCAT(User,'@',Host)) FROM ${f.table} WHERE ${f.unlocked} AND ${notIn(exempt)} ORDER BY User, Host`;
+  return (
+    `SELECT HEX(User), HEX(Host), HEX(CONCAT(User,'@',Host)) FROM ${f.table} ` +
+    `WHERE ${f.unlocked} AND ${notIn(exempt)} ORDER BY User, Host`
+  );
 }
 
 /** printf format locking one account given its hex user and host: names reach the server as hex, never as SQL. */
 export const LOCK_ACCOUNT_PRINTF =
-  "SET @bulwark_stmt = CONCAT('ALTER USER ', QUOTE(CONVERT(UNHEX('%s') USING utf8mb4)), '@', QUOTE(CONVERT(UNHEX('%s') USING utf8mb4)), ' ACCOUNT LOCK'); PREPARE bulwark_stmt FROM @bulwark_stmt; EXECUTE bulwark_stmt; DEALLOCATE PREPARE bulwark_stmt;\\n";
+  "SET @bulwark_stmt = CONCAT('ALTER USER ', QUOTE(CONVERT(UNHEX('%s') USING utf8mb4)), '@', " +
+  "QUOTE(CONVERT(UNHEX('%s') USING utf8mb4)), ' ACCOUNT LOCK'); " +
+  "PREPARE bulwark_stmt FROM @bulwark_stmt; EXECUTE bulwark_stmt; DEALLOCATE PREPARE bulwark_stmt;\\n";
 
 const list = (table: string, where: string) =>
-  `SELECT IFNULL(GROUP_CONCAT(CONCAT(User,'@',Host) ORDER BY User, Host SEPARATOR ' '),'') FROM ${table} WHERE ${where}`;
+  "SELECT IFNULL(GROUP_CONCAT(CONCAT(User,'@',Host) ORDER BY User, Host SEPARATOR ' '),'') " +
+  `FROM ${table} WHERE ${where}`;
 
 /** verify's account checks: [id, query, expected] (expected empty: the query names each offender as user@host). */
 export function accountChecks(p: AccountPolicy): [string, string, string][] {
@@ -171,7 +184,8 @@ export function accountChecks(p: AccountPolicy): [string, string, string][] {
       "bulwark no global privileges or GRANT OPTION outside root",
       list(
         f.table,
-        `${f.unlocked} AND ${f.global} AND User <> 'root' AND ${notIn([...SYSTEM_ACCOUNTS[p.flavor], ...p.globalAllowed, ...kept])}`,
+        `${f.unlocked} AND ${f.global} AND User <> 'root' AND ` +
+          notIn([...SYSTEM_ACCOUNTS[p.flavor], ...p.globalAllowed, ...kept]),
       ),
       "",
     ],

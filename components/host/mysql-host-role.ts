@@ -12,6 +12,12 @@ import { parseArgs } from "../config";
 import { input, mergeTags, tagsField } from "../common";
 import { mysqlRoleSchema, parseMysqlRole, renderMysqlHardening } from "./mysql";
 import { AIDE_CONF, AIDE_DB } from "./render";
+import type { Family, OsProfile } from "./vars";
+import { AMAZONLINUX_2023 } from "./vars/amazonlinux-2023";
+import { DEBIAN_FAMILY } from "./vars/debian-family";
+
+/** The type token this component had before the role got one name; the alias keeps existing stacks' URNs. */
+export const MYSQL_HOST_ROLE_FORMER_TYPE = "bulwark:host:MysqlRole";
 
 /** Where the role's hooks live on the host, beside the cloud-init bundle (/opt/bulwark/bundle). */
 export const MYSQL_ROLE_DIR = "/opt/bulwark/mysql";
@@ -34,10 +40,12 @@ const roleArgsSchema = z
   .strict();
 export type MysqlHostRoleArgs = z.input<typeof roleArgsSchema>;
 
-/** The server package per platform/flavor (the same choice renderBundle makes when the role is in the bundle). */
-function serverPackage(platform: "debian" | "amazon", flavor: "mariadb" | "mysql"): string {
-  return platform === "amazon" ? "mariadb105-server" : flavor === "mysql" ? "mysql-server" : "mariadb-server";
-}
+/** The server package per platform/flavor: the OS profiles' (vars/), as renderBundle installs it in the bundle. */
+const SERVER_PACKAGE: Record<Family, OsProfile["mysqlServerPackage"]> = {
+  debian: DEBIAN_FAMILY.mysqlServerPackage,
+  amazon: AMAZONLINUX_2023.mysqlServerPackage,
+};
+const serverPackage = (platform: Family, flavor: "mariadb" | "mysql"): string => SERVER_PACKAGE[platform][flavor];
 
 const q = (s: string) => "'" + s.replace(/'/g, "'\\''") + "'";
 const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -61,8 +69,10 @@ export function renderMysqlRoleScript(input: unknown): string {
     : `rpm -q ${pkg} >/dev/null 2>&1`;
   // First boot: unattended-upgrades may hold the dpkg lock; wait for it rather than fail until tomorrow's run.
   const install = debian
-    ? `{ DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends ${pkg}; }`
+    ? "{ DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get " +
+      `-o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends ${pkg}; }`
     : `dnf install -y -q ${pkg}`;
+  const enable = `systemctl enable ${q(service)} >/dev/null 2>&1 || die "cannot enable ${service}"`;
   return `#!/usr/bin/env bash
 # Bulwark mysql role through SSM: install ${pkg}, place the role's files, apply, verify. Generated; no secret.
 [ -n "\${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -79,7 +89,7 @@ if [ -z "$ROOT" ]; then
   if command -v cloud-init >/dev/null; then cloud-init status --wait >/dev/null 2>&1 || true; fi
   [ -f ${q(BUNDLE_MARKER)} ] || die "the host bundle has not run (${BUNDLE_MARKER} missing); the role runs after it"
   if ! ${installed}; then ${install} || die "could not install ${pkg}"; approved=1; fi
-  if [ -d /run/systemd/system ]; then systemctl enable ${q(service)} >/dev/null 2>&1 || die "cannot enable ${service}"; fi
+  if [ -d /run/systemd/system ]; then ${enable}; fi
 fi
 put() { # DEST MODE OWNER GROUP BASE64: decoded, owner and mode set, then renamed into place
   mkdir -p "$(dirname "$1")"
@@ -131,7 +141,15 @@ export class MysqlHostRole extends pulumi.ComponentResource {
 
   constructor(name: string, args: MysqlHostRoleArgs, opts?: pulumi.ComponentResourceOptions) {
     const a = parseArgs(roleArgsSchema, args, "MysqlHostRole", name);
-    super("bulwark:host:MysqlRole", name, {}, opts);
+    super(
+      "bulwark:host:MysqlHostRole",
+      name,
+      {},
+      {
+        ...opts,
+        aliases: [...(opts?.aliases ?? []), { type: MYSQL_HOST_ROLE_FORMER_TYPE }],
+      },
+    );
     const tags = mergeTags("MysqlHostRole", { Name: name, ...a.tags });
     this.document = new aws.ssm.Document(
       name,

@@ -2,8 +2,9 @@
  * Firewall: one security group with rules written as intent, CDK-style:
  *   web.allowFrom(Peer.anyIpv4(), Port.tcp(443), "HTTPS from the internet");
  *   db.allowFrom(app, Port.tcp(3306), "MySQL from the app tier");
- * Rules are separate aws.vpc.SecurityGroup{Ingress,Egress}Rule resources (never inline, never aws.ec2.SecurityGroupRule)
- * so each one can be added, waived and diffed alone. Internet exposure is judged when the rule is written.
+ * Rules are separate aws.vpc.SecurityGroup{Ingress,Egress}Rule resources (never inline, never
+ * aws.ec2.SecurityGroupRule), so each one can be added, waived and diffed alone. Internet exposure is judged when
+ * the rule is written.
  */
 import { BulwarkError } from "../errors";
 import * as aws from "@pulumi/aws";
@@ -29,7 +30,9 @@ const firewallArgsSchema = z
     authorizedWebPorts: z.array(z.number().int().min(1).max(65535)).default([...DEFAULT_AUTHORIZED_WEB_PORTS]),
     /** Declared internal ranges (site CIDRs, the stack's internalCidrs): not the internet to the exposure model. */
     internalCidrs: z.array(z.string()).default([]),
-    /** `https`: TCP 443 out only (default). `none`: no egress. `all`: everything, needs a sgUnrestrictedEgress waiver. */
+    /**
+     * `https`: TCP 443 out only (default). `none`: no egress. `all`: everything, needs a sgUnrestrictedEgress waiver.
+     */
     egress: z.enum(["https", "none", "all"]).default("https"),
     ingress: z.array(ruleSchema).default([]),
     waivers: waiversField,

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { parseArgs } from "../config";
 import { CIS_METRIC_FILTERS, FSBP_STANDARD, HIGH_FINDING_EVENT_PATTERNS, LOG_RETENTION_DAYS } from "../controls";
 import { input, invokeOpts, mergeTags, tagsField } from "../common";
-import { EncryptedBucket } from "../access/bastion";
+import { EncryptedBucket } from "../storage/encrypted-bucket";
 
 const baselineArgsSchema = z
   .object({

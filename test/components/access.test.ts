@@ -1,4 +1,5 @@
-import { Bastion, RemoteAccess, SESSION_PREFERENCES_DOCUMENT } from "../../components/access/bastion";
+import { Bastion } from "../../components/access/bastion";
+import { RemoteAccess, SESSION_PREFERENCES_DOCUMENT } from "../../components/access/remote-access";
 import { Firewall } from "../../components/network/firewall";
 import { PolicyNames } from "../../policies/src/names";
 import { T, record, waiver } from "./harness";

@@ -13,7 +13,7 @@ import {
 } from "../../components/host/loader";
 import { renderBundle } from "../../components/host/render";
 import { serverHostModel } from "../../components/host/stack";
-import { BUNDLE_GRANT_MAX_OBJECTS, InstanceIdentity } from "../../components/compute/hardened-server";
+import { BUNDLE_GRANT_MAX_OBJECTS, InstanceIdentity } from "../../components/compute/instance-identity";
 import { smallConfig } from "./fixtures/estate";
 import { T, record } from "./harness";
 

@@ -1,4 +1,4 @@
-import { EncryptedBucket } from "../../components/access/bastion";
+import { EncryptedBucket } from "../../components/storage/encrypted-bucket";
 import { EncryptionKey } from "../../components/security/encryption-key";
 import { T, record } from "./harness";
 

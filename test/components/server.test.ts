@@ -2,12 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgsError } from "../../components/config";
 import { IMDS, INSTANCE_MANAGED_POLICIES } from "../../components/controls";
-import {
-  HardenedServer,
-  type HardenedServerArgs,
-  InstanceIdentity,
-  KEY_PAIR_POLICY,
-} from "../../components/compute/hardened-server";
+import { HardenedServer, type HardenedServerArgs, KEY_PAIR_POLICY } from "../../components/compute/hardened-server";
+import { InstanceIdentity } from "../../components/compute/instance-identity";
 import { PolicyNames } from "../../policies/src/names";
 import { waiversFromTags } from "../../policies/src/waiver";
 import { T, record, settle } from "./harness";

@@ -17,6 +17,7 @@ import { readStackFile } from "../../cli/plan-runner";
 import { DB_PORT } from "../../components/estate";
 import { renderMysqlHardening } from "../../components/host/mysql";
 import {
+  MYSQL_HOST_ROLE_FORMER_TYPE,
   MYSQL_ROLE_DIR,
   MysqlHostRole,
   mysqlRoleDocument,
@@ -26,7 +27,7 @@ import { record } from "../components/harness";
 
 const DOC = "aws:ssm/document:Document";
 const ASSOC = "aws:ssm/association:Association";
-const ROLE = "bulwark:host:MysqlRole";
+const ROLE = "bulwark:host:MysqlHostRole";
 const SERVER = "bulwark:compute:HardenedServer";
 
 // As the engine gives it: secrets decrypted (offline: a placeholder) and named as secret.
@@ -63,7 +64,7 @@ const byUrn = (urn: string | undefined) => plan.resources.find((r) => r.urn === 
 const childrenOf = (urn: string, type: string) => plan.resources.filter((r) => r.parent === urn && r.type === type);
 
 describe("prod db servers get the MySQL role through SSM", () => {
-  test("every db server: one MysqlRole under its server, a Command document and a CRITICAL daily association on its instance", () => {
+  test("every db server: one MysqlHostRole under its server, a Command document and a CRITICAL daily association on its instance", () => {
     expect(dbServers.length).toBeGreaterThanOrEqual(2);
     const roles = plan.resources.filter((r) => r.type === ROLE);
     expect(roles).toHaveLength(dbServers.length);
@@ -274,5 +275,43 @@ describe("MysqlHostRole args", () => {
     expect(
       () => new MysqlHostRole("db", { instanceId: "i-1", mysql: { bindAddress: "auto" }, schedule: "daily" }),
     ).toThrow(/schedule[\s\S]*rate\(1 day\)/);
+  });
+});
+
+/** The alias specs the SDK sends with each registration (the mock monitor receives the real protobuf). */
+interface AliasRequest {
+  getType(): string;
+  getName(): string;
+  getAliasesList(): { getSpec(): { getType(): string; getName(): string; getNoparent(): boolean } | undefined }[];
+}
+
+describe("MysqlHostRole keeps existing stacks' URNs", () => {
+  test("it registers as bulwark:host:MysqlHostRole with an alias to its former type, so no stack replaces it", async () => {
+    const sent: { type: string; name: string; aliases: { type: string; name: string; noParent: boolean }[] }[] = [];
+    const r = await record(() => {
+      const settings = require("@pulumi/pulumi/runtime/settings") as {
+        getMonitor(): { registerResource(req: AliasRequest, cb: unknown): void };
+      };
+      const monitor = settings.getMonitor();
+      const register = monitor.registerResource.bind(monitor);
+      monitor.registerResource = (req, cb) => {
+        const aliases = req.getAliasesList().flatMap((a) => {
+          const spec = a.getSpec();
+          return spec ? [{ type: spec.getType(), name: spec.getName(), noParent: spec.getNoparent() }] : [];
+        });
+        sent.push({ type: req.getType(), name: req.getName(), aliases });
+        register(req, cb);
+      };
+      new MysqlHostRole("db", { instanceId: "i-0123456789abcdef0", mysql: { bindAddress: "auto" } });
+    });
+    expect(MYSQL_HOST_ROLE_FORMER_TYPE).toBe("bulwark:host:MysqlRole");
+    const role = r.resources.find((x) => x.type === ROLE);
+    expect(role?.urn).toBe("urn:pulumi:prod::bulwark::bulwark:host:MysqlHostRole::db");
+    // Same name, same parent (none here), former type: the engine maps the old URN to this one, and its
+    // children's old URNs (parent type in their URN) through the parent's alias.
+    expect(sent.find((x) => x.type === ROLE)?.aliases).toEqual([
+      { type: MYSQL_HOST_ROLE_FORMER_TYPE, name: "", noParent: false },
+    ]);
+    expect(r.resources.filter((x) => x.type === MYSQL_HOST_ROLE_FORMER_TYPE)).toEqual([]);
   });
 });
