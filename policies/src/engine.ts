@@ -261,17 +261,25 @@ export function evaluate(
     const own = opts.configs?.[p.name];
     ctxOf.set(p, own === undefined ? ctx : { ...ctx, cfg: resolveConfig(own) });
   }
+  // The enabled checks per resource type, with their level and context: worked out once per type, not per resource.
+  type Step = { p: PolicyDef; level: Enforcement; pctx: EvalCtx };
+  const stepsOf = new Map<string, Step[]>();
+  const steps = (type: string): Step[] => {
+    let l = stepsOf.get(type);
+    if (l) return l;
+    l = [];
+    for (const p of [...(byType.get(type) ?? []), ...everyType]) {
+      const level = levelOf(p, opts);
+      if (level !== "disabled" && p.check) l.push({ p, level, pctx: ctxOf.get(p)! });
+    }
+    stepsOf.set(type, l);
+    return l;
+  };
   const out: Finding[] = [];
   for (const r of res) {
-    const ps = byType.get(r.type);
-    for (const list of ps ? [ps, everyType] : [everyType]) {
-      for (const p of list) {
-        const level = levelOf(p, opts);
-        if (level === "disabled" || !p.check) continue;
-        const pctx = ctxOf.get(p)!;
-        const raws = runCheck(p, r, pctx);
-        if (raws.length) out.push(...finalize(p, level, r, raws, pctx));
-      }
+    for (const { p, level, pctx } of steps(r.type)) {
+      const raws = runCheck(p, r, pctx);
+      if (raws.length) out.push(...finalize(p, level, r, raws, pctx));
     }
   }
   for (const p of policies) {

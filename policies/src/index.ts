@@ -194,7 +194,7 @@ function toInput(r: PolicyResource): PolicyInputResource {
     name: r.name,
     props: rawProps(r.props),
     parent: r.parent?.urn,
-    dependencies: r.dependencies.map((d) => d.urn),
+    // `dependencies` is left out: no control reads it (links follow ids and propertyDependencies).
     propertyDependencies: pd,
   };
 }

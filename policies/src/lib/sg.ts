@@ -64,6 +64,8 @@ export function ingressFindings(
         emit.unknown(`rule${at(rule)}: direction or ports unknown during preview; checked again at update`);
       continue;
     }
+    // Most rules carry no internet source: judge (and word) the ports only when there is something to report.
+    if (!src.internet.length && !src.unknown) continue;
     const what = pick(rule.ports);
     if (!what) continue;
     for (const v of src.internet) {
