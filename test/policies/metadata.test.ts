@@ -33,6 +33,8 @@ describe("policy metadata", () => {
       "rds-instance-require-managed-master-password",
       "rds-database-require-tls",
       "bulwark-waiver-disallow-expired-or-incomplete",
+      // No FSBP control asks for EC2 termination protection; Bulwark's terminationProtection switch does.
+      "ec2-instance-require-termination-protection",
     ]);
     const unmapped = policyMetadata
       .filter((p) => p.enforcement === "mandatory" && !p.securityHub.length && !p.cis.length)
