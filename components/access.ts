@@ -12,6 +12,7 @@ import { LOG_RETENTION_DAYS } from "./controls";
 import { input, mergeTags, tagsField, waiversField } from "./common";
 import { Firewall, FirewallError, Peer, Port } from "./firewall";
 import { HardenedServer } from "./server";
+import { switchField } from "./switch";
 import { judgeIngress, parseCidr } from "./rules";
 
 /** The document name Session Manager reads its account-wide preferences from. */
@@ -215,6 +216,9 @@ const bastionArgsSchema = z
     userData: input<string>("user data").optional(),
     userDataBase64: input<string>("base64 user data").optional(),
     patchGroup: z.string().optional(),
+    /** The servers' switches, secure by default here too: off only as {enabled: false, waiver}. */
+    detailedMonitoring: switchField("detailedMonitoring").prefault(true),
+    terminationProtection: switchField("terminationProtection").prefault(true),
     waivers: waiversField,
     /** Declared internal ranges (site CIDRs, bulwark:internalCidrs) for the exposure model. */
     internalCidrs: z.array(z.string()).default([]),
@@ -271,6 +275,9 @@ export class Bastion extends pulumi.ComponentResource {
         userData: a.userData,
         userDataBase64: a.userDataBase64,
         patchGroup: a.patchGroup,
+        detailedMonitoring: a.detailedMonitoring,
+        terminationProtection: a.terminationProtection,
+        waivers: a.waivers,
         tags: a.tags,
       },
       { parent: this },
