@@ -377,7 +377,9 @@ export function register(program: Command, exit: ExitHolder): void {
         }
         // The pack's verdict through the engine's analyzer path (PIPELINES, cli/report/pack-verdict.ts).
         const { packVerdictForPlan } = await import("./report/pack-verdict");
-        const verdict = await packVerdictForPlan(plan.resources, o.policyConfig);
+        const { stackAdminCidrs } = await import("./report/stack-admin-cidrs");
+        const adminCidrs = stackAdminCidrs({ stack: o.stack, configFile: o.configFile });
+        const verdict = await packVerdictForPlan(plan.resources, o.policyConfig, adminCidrs);
         if (!verdict.ok) {
           console.error(verdict.error);
           exit.code = 2;

@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { bastionStack, OFFICE, ROOT, writeStack, type WaiverCase } from "./bastion-config";
+import { bastionStack, OFFICE, PRIVATE_OFFICE, ROOT, writeStack, type WaiverCase } from "./bastion-config";
 
 jest.setTimeout(300_000);
 
@@ -101,4 +101,21 @@ test("a public IPv6 /48 office range needs the same one waiver; any spelling of 
   expect(v6.err).toMatch(/2a02:c7f:1234::\/48.*ec2-security-group-disallow-internet-admin-ingress/);
   expect(halves.code).toBe(2);
   expect(halves.err).toMatch(/allowedCidrs\[0\].*never allowed/);
+});
+
+test("bastion mode with a private office range plans with exit 0: plan passes the range to the pack's adminCidrs", async () => {
+  const r = await plan("none", [PRIVATE_OFFICE], "json");
+  expect(r.err).toBe("");
+  expect(r.code).toBe(0);
+  const json = JSON.parse(r.out) as {
+    policy: { verdict: string; summary: Record<string, number>; findings: Finding[] };
+  };
+  expect(json.policy.verdict).toBe("pass");
+  expect(json.policy.summary.mandatory).toBe(0);
+  // The bastion's rules from the office are there, and no control (lateral movement included) objects to them.
+  expect(json.policy.findings.filter((f) => f.message.includes(PRIVATE_OFFICE))).toEqual([]);
+  const rules = (
+    json as unknown as { resources: { name: string; inputs: Record<string, unknown> }[] }
+  ).resources.filter((x) => x.inputs.cidrIpv4 === PRIVATE_OFFICE && x.inputs.fromPort === 22);
+  expect(rules).toHaveLength(11);
 });
