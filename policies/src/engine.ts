@@ -145,7 +145,10 @@ interface Raw {
 
 type EvalCtx = Ctx;
 
-/** Waivers that may cover a finding on `r`: config (by URN or logical name), the resource's tags, and for rule resources the group's tags. */
+/**
+ * Waivers that may cover a finding on `r`: config (by URN or logical name), the resource's tags, and for rule
+ * resources the group's tags.
+ */
 function waiversFor(
   policy: string,
   r: Res | undefined,

@@ -56,7 +56,10 @@ export const PolicyNames = {
 
 export type PolicyName = (typeof PolicyNames)[keyof typeof PolicyNames];
 
-/** The pack's one per-resource policy: it runs every control on a resource (Analyze) and reports under each control's name. */
+/**
+ * The pack's one per-resource policy: it runs every control on a resource (Analyze) and reports under each
+ * control's name.
+ */
 export const RESOURCE_POLICY = "bulwark-resource-evaluate-controls";
 
 /** The pack's one stack policy: it runs every control over the whole stack and reports under each control's name. */

@@ -73,7 +73,10 @@ test("the text verdict lines say PASS with the waived count", async () => {
   expect(r.out).toMatch(/policy pack \(analyzer\): \d+ resources from plan/);
   expect(r.out).toMatch(/^PASS: 0 mandatory, 0 advisory, 22 waived$/m);
   expect(r.out).toMatch(
-    /\[WAIVED\] ec2-network-acl-disallow-internet-admin-ingress .*NetworkAcl::head-office-bastion\n.*81\.2\.69\.0\/24.*\n\s+waived by security@example\.com until \d{4}-\d{2}-\d{2}: office VPN/,
+    new RegExp(
+      String.raw`\[WAIVED\] ec2-network-acl-disallow-internet-admin-ingress .*NetworkAcl::head-office-bastion\n` +
+        String.raw`.*81\.2\.69\.0\/24.*\n\s+waived by security@example\.com until \d{4}-\d{2}-\d{2}: office VPN`,
+    ),
   );
 });
 
@@ -92,7 +95,9 @@ test("with an expired waiver it fails, reporting the waiver's problem", async ()
   expect(r.err).toMatch(/waiver expired on \d{4}-\d{2}-\d{2}/);
 });
 
-test("a public IPv6 /48 office range needs the same one waiver; any spelling of the whole internet is refused", async () => {
+const V6_AND_HALVES =
+  "a public IPv6 /48 office range needs the same one waiver; any spelling of the whole internet is refused";
+test(V6_AND_HALVES, async () => {
   const [v6, halves] = await Promise.all([
     plan("none", ["2a02:c7f:1234::/48"]),
     plan("valid", ["0.0.0.0/1", "128.0.0.0/1"]),
@@ -103,7 +108,9 @@ test("a public IPv6 /48 office range needs the same one waiver; any spelling of 
   expect(halves.err).toMatch(/allowedCidrs\[0\].*never allowed/);
 });
 
-test("bastion mode with a private office range plans with exit 0: plan passes the range to the pack's adminCidrs", async () => {
+const PRIVATE_RANGE =
+  "bastion mode with a private office range plans with exit 0: plan passes it to the pack's adminCidrs";
+test(PRIVATE_RANGE, async () => {
   const r = await plan("none", [PRIVATE_OFFICE], "json");
   expect(r.err).toBe("");
   expect(r.code).toBe(0);

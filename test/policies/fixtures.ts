@@ -162,7 +162,8 @@ export function baseline(): PolicyInputResource[] {
       disableApiTermination: true,
       vpcSecurityGroupIds: ["sg-web"],
       userData:
-        "#!/bin/bash\nsed -i 's/^#\\?PasswordAuthentication.*/PasswordAuthentication no/' /etc/ssh/sshd_config\nDB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id app --query SecretString --output text)\n",
+        "#!/bin/bash\nsed -i 's/^#\\?PasswordAuthentication.*/PasswordAuthentication no/' /etc/ssh/sshd_config\n" +
+        "DB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id app --query SecretString --output text)\n",
     }),
     res(T.instance, "web-2", {
       id: "i-2",

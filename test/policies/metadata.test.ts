@@ -26,7 +26,10 @@ describe("policy metadata", () => {
   it("names are unique", () => {
     expect(new Set(policies.map((p) => p.name)).size).toBe(policies.length);
   });
-  it("every mandatory network/compute/database/detection control maps to Security Hub or CIS, unless it is a Bulwark-specific postmortem control", () => {
+  const MAPPED =
+    "every mandatory network/compute/database/detection control maps to Security Hub or CIS, " +
+    "unless it is a Bulwark-specific postmortem control";
+  it(MAPPED, () => {
     const bulwarkSpecific = new Set([
       "ec2-instance-disallow-ssh-password-auth",
       "ec2-instance-disallow-secrets-in-user-data",

@@ -69,9 +69,8 @@ export function ingressFindings(
     const what = pick(rule.ports);
     if (!what) continue;
     for (const v of src.internet) {
-      emit.fail(
-        `rule${at(rule)} allows ${what} from ${v.cidr}${v.invalid ? " (unparseable, treated as the internet)" : " (internet)"}`,
-      );
+      const why = v.invalid ? " (unparseable, treated as the internet)" : " (internet)";
+      emit.fail(`rule${at(rule)} allows ${what} from ${v.cidr}${why}`);
     }
     if (src.unknown)
       emit.unknown(`rule${at(rule)} opens ${what} to a source unknown during preview; checked again at update`);

@@ -144,7 +144,10 @@ function scanCredentials(text: string): string[] {
   return [...found];
 }
 
-/** SSH password authentication switched on by user data (sshd_config lines, echo/heredoc, sed replacements, cloud-config). */
+/**
+ * SSH password authentication switched on by user data (sshd_config lines, echo/heredoc, sed replacements,
+ * cloud-config).
+ */
 export function enablesPasswordAuth(text: string): boolean {
   if (/^\s*ssh_pwauth\s*:\s*(true|yes|1|"true"|'true')\s*$/im.test(text)) return true;
   for (let line of text.split("\n")) {

@@ -22,7 +22,8 @@ export const instanceTerminationProtection: PolicyDef = {
   remediation:
     "Set disableApiTermination: true (Bulwark: terminationProtection on; off only as {enabled: false, waiver}).",
   unknowns:
-    "An unknown flag is advisory in preview; an instance without its own flag inherits its launch template's. Instances tagged bulwark:environment other than prod are not judged (Bulwark's non-production default).",
+    "An unknown flag is advisory in preview; an instance without its own flag inherits its launch template's. " +
+    "Instances tagged bulwark:environment other than prod are not judged (Bulwark's non-production default).",
   // Spot instances cannot be protected; launch templates feed Auto Scaling groups, which must be able to terminate.
   types: [T.instance],
   check(r, ctx, emit) {
@@ -35,9 +36,10 @@ export const instanceTerminationProtection: PolicyDef = {
       (lt) => bool(lt.props.disableApiTermination) as never,
     );
     if (v.value === "unknown") emit.unknown("disableApiTermination is unknown during preview");
-    else if (v.value !== true)
-      emit.fail(
-        `disableApiTermination is ${v.value === undefined ? "not set" : "false"}${v.from === "launch template" ? " (launch template)" : ""}: one API call can terminate the instance`,
-      );
+    else if (v.value !== true) {
+      const from = v.from === "launch template" ? " (launch template)" : "";
+      const what = `${v.value === undefined ? "not set" : "false"}${from}`;
+      emit.fail(`disableApiTermination is ${what}: one API call can terminate the instance`);
+    }
   },
 };

@@ -1,4 +1,7 @@
-/** Security groups must not allow ingress from the internet to admin or high-risk ports (SSH, RDP, MySQL, EC2.19 list). */
+/**
+ * Security groups must not allow ingress from the internet to admin or high-risk ports (SSH, RDP, MySQL, EC2.19
+ * list).
+ */
 import type { PolicyDef, ResolvedConfig } from "../../framework";
 import { ingressFindings } from "../../lib/sg";
 import { PolicyNames } from "../../names";
@@ -8,16 +11,19 @@ import { SG_RULE_TYPES } from "../../types";
 export const sgInternetAdminIngress: PolicyDef = {
   name: PolicyNames.sgInternetAdminIngress,
   description:
-    "Security groups must not allow ingress from the internet to admin or high-risk ports (SSH, RDP, MySQL, EC2.19 list).",
+    "Security groups must not allow ingress from the internet to admin or high-risk ports " +
+    "(SSH, RDP, MySQL, EC2.19 list).",
   severity: "critical",
   enforcement: "mandatory",
   family: "network",
   securityHub: ["EC2.13", "EC2.14", "EC2.19", "EC2.53", "EC2.54"],
   cis: ["5.2", "5.3", "5.4"],
   remediation:
-    "Restrict the source to the admin CIDR allowlist, a security group or a prefix list; reach servers with SSM Session Manager instead of opening SSH/RDP.",
+    "Restrict the source to the admin CIDR allowlist, a security group or a prefix list; " +
+    "reach servers with SSM Session Manager instead of opening SSH/RDP.",
   unknowns:
-    "An unknown source, protocol or port range is reported as advisory in preview and decided at update; a known internet source next to an unknown one still fails.",
+    "An unknown source, protocol or port range is reported as advisory in preview and decided at update; " +
+    "a known internet source next to an unknown one still fails.",
   types: SG_RULE_TYPES,
   check(r, ctx, emit) {
     const { risky, allow } = derived(ctx.cfg);

@@ -48,9 +48,11 @@ export const kmsCustomerManagedKey: PolicyDef = {
   securityHub: [],
   cis: [],
   remediation:
-    "Pass kmsKeyId of a customer-managed key with rotation on (Bulwark's EncryptionKey), on volumes and block devices too.",
+    "Pass kmsKeyId of a customer-managed key with rotation on (Bulwark's EncryptionKey), " +
+    "on volumes and block devices too.",
   unknowns:
-    "An unknown key id counts as customer-managed. Instance and launch-template block devices are judged as declared; a device set to unencrypted is left to the encryption control.",
+    "An unknown key id counts as customer-managed. Instance and launch-template block devices are judged as " +
+    "declared; a device set to unencrypted is left to the encryption control.",
   types: [R.instance, R.cluster, T.volume, R.secret, T.instance, T.launchTemplate],
   check(r, _ctx, emit) {
     if (r.type === T.instance || r.type === T.launchTemplate) return deviceKeys(r.type, r.props, emit);

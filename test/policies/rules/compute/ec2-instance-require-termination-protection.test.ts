@@ -59,7 +59,11 @@ describe.each([
       i.props.disableApiTermination = false;
       i.props.tags = waiver("2026-11-01");
     });
-    expect(mandatory(expired).map((f) => f.policy).sort()).toEqual([P, PolicyNames.waiverValid].sort());
+    expect(
+      mandatory(expired)
+        .map((f) => f.policy)
+        .sort(),
+    ).toEqual([P, PolicyNames.waiverValid].sort());
   });
 
   it("a non-production Bulwark server (its environment tag) is not judged: prod is where the default is on", () => {
@@ -106,7 +110,12 @@ describe("rds-database-require-deletion-protection sees the same kind of waiver"
     expect(mandatory(evaluate(shape(off), undefined, { today: TODAY })).map((f) => f.policy)).toEqual([R]);
     const db = find(off, T.db, "app");
     db.props.tags = waiverTags([
-      { policy: R, reason: "database recreated by the nightly test", approver: "dba@example.com", expires: "2027-01-31" },
+      {
+        policy: R,
+        reason: "database recreated by the nightly test",
+        approver: "dba@example.com",
+        expires: "2027-01-31",
+      },
     ]);
     const fs = evaluate(shape(off), undefined, { today: TODAY });
     expect(mandatory(fs)).toEqual([]);

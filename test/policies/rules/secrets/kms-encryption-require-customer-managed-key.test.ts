@@ -55,7 +55,11 @@ describe.each([
     const valid = mine(off("2027-02-01"));
     expect(valid.map((f) => [f.enforcement, f.waived?.approver])).toEqual([["advisory", "security@example.com"]]);
     const expired = off("2026-11-29");
-    expect(mandatory(expired).map((f) => f.policy).sort()).toEqual([P, PolicyNames.waiverValid].sort());
+    expect(
+      mandatory(expired)
+        .map((f) => f.policy)
+        .sort(),
+    ).toEqual([P, PolicyNames.waiverValid].sort());
   });
 
   it("an unencrypted device is the encryption control's finding, not this one's", () => {
