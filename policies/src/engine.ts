@@ -138,7 +138,7 @@ function resolveConfigByValue(config: unknown): ResolvedConfig {
 // ------------------------------------------------------------------------------------------------ waivers
 
 interface Raw {
-  kind: "fail" | "unknown";
+  kind: "fail" | "unknown" | "advise";
   message: string;
   urn?: string;
 }
@@ -190,7 +190,7 @@ function finalize(p: PolicyDef, level: Enforcement, r: Res | undefined, raws: Ra
     const f: Finding = {
       policy: p.name,
       severity: p.severity,
-      enforcement: raw.kind === "unknown" ? "advisory" : level,
+      enforcement: raw.kind === "fail" ? level : "advisory",
       urn: raw.urn ?? r?.urn,
       type: res?.type,
       name: res?.name,
@@ -242,6 +242,7 @@ const NONE: Raw[] = [];
 const EMIT = {
   fail: (message: string) => void scratch.push({ kind: "fail", message }),
   unknown: (message: string) => void scratch.push({ kind: "unknown", message }),
+  advise: (message: string) => void scratch.push({ kind: "advise", message }),
 };
 
 function runCheck(p: PolicyDef, r: Res, ctx: EvalCtx): Raw[] {

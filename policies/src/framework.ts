@@ -71,6 +71,8 @@ export interface Emit {
   fail(message: string): void;
   /** The control cannot decide because a value is unknown (preview): always advisory. */
   unknown(message: string): void;
+  /** A weaker violation the control reports as advisory whatever its level (a valid waiver still marks it). */
+  advise(message: string): void;
 }
 
 export interface Ctx {

@@ -216,7 +216,6 @@ describe("the postmortem server as a plain Pulumi stack", () => {
       "ec2-subnet-disallow-public-ip-on-launch": 1,
       "ec2-vpc-require-flow-logs": 1,
       "ec2-vpc-require-restricted-default-security-group": 1,
-      [PolicyNames.instanceTerminationProtection]: 1,
     });
     const baselineMsg = fs.find((f) => f.policy === "bulwark-stack-require-security-baseline");
     expect(baselineMsg?.message).toMatch(/no intrusion detection/);

@@ -121,7 +121,6 @@ describe("policy pack in preview mode", () => {
         "ec2-subnet-disallow-public-ip-on-launch",
         "ec2-vpc-require-flow-logs",
         "ec2-vpc-require-restricted-default-security-group",
-        PolicyNames.instanceTerminationProtection,
       ].sort(),
     );
     const text = m.map((d) => d.message).join("\n");

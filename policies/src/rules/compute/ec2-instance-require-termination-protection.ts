@@ -1,6 +1,7 @@
 /**
- * Instances must have termination protection (`disableApiTermination`), so one API call cannot destroy a server.
- * Bulwark's `terminationProtection` switch turns it off only with a waiver, tagged under this control's name.
+ * Instances keep termination protection (`disableApiTermination`), so one API call cannot destroy a server. Turning
+ * it off (explicit false, what Bulwark's `terminationProtection` switch writes) blocks unless waived under this
+ * control's name; unset (AWS's default) is advisory.
  */
 import type { PolicyDef } from "../../framework";
 import { inherit } from "../../launch";
@@ -13,7 +14,9 @@ const ENVIRONMENT_TAG = "bulwark:environment";
 
 export const instanceTerminationProtection: PolicyDef = {
   name: PolicyNames.instanceTerminationProtection,
-  description: "Instances must have termination protection (disableApiTermination) unless waived.",
+  description:
+    "Instances must not turn termination protection off (disableApiTermination: false) unless waived; " +
+    "left unset (AWS's default) it is advisory.",
   severity: "medium",
   enforcement: "mandatory",
   family: "compute",
@@ -36,10 +39,11 @@ export const instanceTerminationProtection: PolicyDef = {
       (lt) => bool(lt.props.disableApiTermination) as never,
     );
     if (v.value === "unknown") emit.unknown("disableApiTermination is unknown during preview");
-    else if (v.value !== true) {
+    else if (v.value === false) {
       const from = v.from === "launch template" ? " (launch template)" : "";
-      const what = `${v.value === undefined ? "not set" : "false"}${from}`;
-      emit.fail(`disableApiTermination is ${what}: one API call can terminate the instance`);
-    }
+      emit.fail(`disableApiTermination is false${from}: one API call can terminate the instance`);
+    } else if (v.value === undefined)
+      // AWS's default, common in stacks that never thought about it: advisory, so no benchmark-clean stack blocks.
+      emit.advise("disableApiTermination is not set (AWS default: off): one API call can terminate the instance");
   },
 };

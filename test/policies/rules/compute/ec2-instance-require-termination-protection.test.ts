@@ -1,6 +1,7 @@
 /**
- * ec2-instance-require-termination-protection: an instance without disableApiTermination blocks unless it carries
- * this control's waiver tag (what Bulwark's terminationProtection switch writes when turned off with a waiver).
+ * ec2-instance-require-termination-protection: an instance with disableApiTermination false blocks unless it carries
+ * this control's waiver tag (what Bulwark's terminationProtection switch writes when turned off with a waiver);
+ * unset (AWS's default) is advisory.
  */
 import { evaluate, evaluateResource, UNKNOWN, type Finding } from "../../../../policies/src/engine";
 import { PolicyNames } from "../../../../policies/src/names";
@@ -28,13 +29,22 @@ describe.each([
     expect(mine(run(() => undefined))).toEqual([]);
   });
 
-  it.each([
-    ["false", false],
-    ["not set", undefined],
-  ])("disableApiTermination %s blocks", (_what, v) => {
-    const fs = run((s) => (find(s, T.instance, "web-1").props.disableApiTermination = v));
+  it("disableApiTermination false (protection turned off) blocks", () => {
+    const fs = run((s) => (find(s, T.instance, "web-1").props.disableApiTermination = false));
     expect(mandatory(mine(fs)).map((f) => f.urn)).toEqual([urnOf(T.instance, "web-1")]);
-    expect(mine(fs)[0].message).toMatch(/one API call can terminate/);
+    expect(mine(fs)[0].message).toMatch(/is false: one API call can terminate/);
+  });
+
+  it("left unset (AWS's default) it is advisory, and a configured mandatory level does not make it block", () => {
+    const s = baseline();
+    delete find(s, T.instance, "web-1").props.disableApiTermination;
+    for (const levels of [undefined, { [P]: "mandatory" as const }]) {
+      const fs = mine(evaluate(shape(s), undefined, { today: TODAY, levels }));
+      expect(fs.map((f) => [f.urn, f.enforcement, f.unknown])).toEqual([
+        [urnOf(T.instance, "web-1"), "advisory", undefined],
+      ]);
+      expect(fs[0].message).toMatch(/not set \(AWS default: off\)/);
+    }
   });
 
   it("an instance inherits false from its launch template", () => {
