@@ -172,9 +172,10 @@ function site(i: number, heavy = false): AnalyzerResourceInput[] {
         name: n("lt"),
         metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled" },
         networkInterfaces: [{ associatePublicIpAddress: "false", subnetId: UNKNOWN }],
-        blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeSize: 20 } }],
+        blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeSize: 20, kmsKeyId: KEY } }],
         iamInstanceProfile: { name: UNKNOWN },
         monitoring: { enabled: true },
+        disableApiTermination: true,
       },
       { networkInterfaces: [subnet], iamInstanceProfile: [profile] },
     ),
@@ -189,7 +190,8 @@ function site(i: number, heavy = false): AnalyzerResourceInput[] {
         iamInstanceProfile: UNKNOWN,
         monitoring: true,
         metadataOptions: { httpTokens: heavy ? "optional" : "required", httpPutResponseHopLimit: 1 },
-        rootBlockDevice: { encrypted: true, volumeSize: 30 },
+        rootBlockDevice: { encrypted: true, volumeSize: 30, kmsKeyId: KEY },
+        disableApiTermination: true,
         vpcSecurityGroupIds: [UNKNOWN],
         userData: "#!/bin/bash\necho hello\n",
         tags: { Name: n("web-1") },
@@ -274,9 +276,11 @@ function packEnv(id: PackId): Record<string, string> | undefined {
     hook,
     `const inspector = require("inspector"), fs = require("fs"), s = new inspector.Session();
 s.connect();
-s.post("Profiler.enable", () => s.post("Profiler.setSamplingInterval", { interval: 200 }, () => s.post("Profiler.start")));
+s.post("Profiler.enable", () =>
+  s.post("Profiler.setSamplingInterval", { interval: 200 }, () => s.post("Profiler.start")));
 process.on("SIGTERM", () => s.post("Profiler.stop", (err, r) => {
-  if (!err) fs.writeFileSync(${JSON.stringify(path.resolve(dir))} + "/bulwark-" + process.pid + ".cpuprofile", JSON.stringify(r.profile));
+  const out = ${JSON.stringify(path.resolve(dir))} + "/bulwark-" + process.pid + ".cpuprofile";
+  if (!err) fs.writeFileSync(out, JSON.stringify(r.profile));
   process.exit(0);
 }));
 `,
@@ -287,7 +291,9 @@ process.on("SIGTERM", () => s.post("Profiler.stop", (err, r) => {
 async function main(): Promise<void> {
   ensureInstalled();
   console.log(
-    `bench/policy: ${PACKS.map((p) => p.id).join(", ")}; ${ROUNDS} start rounds, ${STACK_ROUNDS} AnalyzeStack rounds, ${ANALYZE_CALLS} Analyze calls; clean and violation-heavy stacks; node ${process.version}`,
+    `bench/policy: ${PACKS.map((p) => p.id).join(", ")}; ${ROUNDS} start rounds, ` +
+      `${STACK_ROUNDS} AnalyzeStack rounds, ${ANALYZE_CALLS} Analyze calls; clean and violation-heavy stacks; ` +
+      `node ${process.version}`,
   );
 
   // Requests: built and serialised before any clock.
@@ -305,7 +311,8 @@ async function main(): Promise<void> {
     analyzeBytes[k] = stacks[k][1000].slice(0, ANALYZE_CALLS).map((r) => analyzeRequest(r).serializeBinary());
   }
   console.log(
-    `request sizes: AnalyzeStack 1k ${(stackBytes.clean[1000].length / 1e6).toFixed(1)} MB, 10k ${(stackBytes.clean[10000].length / 1e6).toFixed(1)} MB (clean)`,
+    `request sizes: AnalyzeStack 1k ${(stackBytes.clean[1000].length / 1e6).toFixed(1)} MB, ` +
+      `10k ${(stackBytes.clean[10000].length / 1e6).toFixed(1)} MB (clean)`,
   );
 
   // 1. Start time: interleaved rounds, order rotated each round.
@@ -388,22 +395,28 @@ async function main(): Promise<void> {
     console.log(`${label.padEnd(52)} ${v.toFixed(2).padStart(6)}  (target ≤ ${max})  ${v <= max ? "OK" : "MISSED"}`);
   console.log(`\nstart (median): ${PACKS.map((p) => `${p.id} ${ms(median(start[p.id]))}`).join(", ")}`);
   console.log(
-    `start samples (ms): ${PACKS.map((p) => `${p.id} [${start[p.id].map((v) => v.toFixed(0)).join(", ")}]`).join("; ")}`,
+    `start samples (ms): ${PACKS.map((p) => `${p.id} [${start[p.id].map((v) => v.toFixed(0)).join(", ")}]`).join(
+      "; ",
+    )}`,
   );
   check("start bulwark / minimal", median(start.bulwark) / median(start.minimal), 1.15);
   check("start bulwark / awsguard", median(start.bulwark) / median(start.awsguard), 0.75);
   for (const k of KINDS) {
     const R = { minimal: row(k, "minimal"), bulwark: row(k, "bulwark"), awsguard: row(k, "awsguard") };
+    const title =
+      k === "clean" ? "clean stacks (1 site in 10 opens SSH)" : "violation-heavy stacks (7 of every 21 resources fail)";
+    console.log(`\n${title}: figures (medians)`);
     console.log(
-      `\n${k === "clean" ? "clean stacks (1 site in 10 opens SSH)" : "violation-heavy stacks (7 of every 21 resources fail)"}: figures (medians)`,
-    );
-    console.log(
-      "pack       AnalyzeStack 1k  AnalyzeStack 10k  10k/1k  Analyze p50  p95      mean     findings stack 1k/10k, Analyze",
+      "pack       AnalyzeStack 1k  AnalyzeStack 10k  10k/1k  Analyze p50  p95      mean     " +
+        "findings stack 1k/10k, Analyze",
     );
     for (const p of PACKS) {
       const x = R[p.id];
       console.log(
-        `${p.id.padEnd(10)} ${ms(x.s1k).padEnd(16)} ${ms(x.s10k).padEnd(17)} ${(x.s10k / x.s1k).toFixed(1).padEnd(7)} ${ms(x.a50).padEnd(12)} ${ms(x.a95).padEnd(8)} ${ms(x.amean).padEnd(8)} ${findings[k][p.id][1000]}/${findings[k][p.id][10000]}, ${analyzeFindings[k][p.id]}`,
+        `${p.id.padEnd(10)} ${ms(x.s1k).padEnd(16)} ${ms(x.s10k).padEnd(17)} ` +
+          `${(x.s10k / x.s1k).toFixed(1).padEnd(7)} ` +
+          `${ms(x.a50).padEnd(12)} ${ms(x.a95).padEnd(8)} ${ms(x.amean).padEnd(8)} ` +
+          `${findings[k][p.id][1000]}/${findings[k][p.id][10000]}, ${analyzeFindings[k][p.id]}`,
       );
     }
     const b = R.bulwark;
@@ -415,7 +428,9 @@ async function main(): Promise<void> {
       `${`Analyze p50 bulwark / awsguard (${k})`.padEnd(52)} ${(b.a50 / R.awsguard.a50).toFixed(2).padStart(6)}`,
     );
     console.log(
-      `${`AnalyzeStack scaling 10k/1k (${k}, linear ≈ 10)`.padEnd(52)} bulwark ${(b.s10k / b.s1k).toFixed(1)}, minimal ${(R.minimal.s10k / R.minimal.s1k).toFixed(1)}, awsguard ${(R.awsguard.s10k / R.awsguard.s1k).toFixed(1)}`,
+      `${`AnalyzeStack scaling 10k/1k (${k}, linear ≈ 10)`.padEnd(52)} bulwark ${(b.s10k / b.s1k).toFixed(1)}, ` +
+        `minimal ${(R.minimal.s10k / R.minimal.s1k).toFixed(1)}, ` +
+        `awsguard ${(R.awsguard.s10k / R.awsguard.s1k).toFixed(1)}`,
     );
   }
   console.log("");

@@ -390,7 +390,9 @@ export function register(program: Command, exit: ExitHolder): void {
           throw e;
         }
         // The pack's verdict through the engine's analyzer path (PIPELINES, cli/report/pack-verdict.ts).
-        const verdict = await packVerdictForPlan(plan.resources, o.policyConfig, early.pack);
+        const { stackAdminCidrs } = await import("./report/stack-admin-cidrs");
+        const adminCidrs = stackAdminCidrs({ stack: o.stack, configFile: o.configFile });
+        const verdict = await packVerdictForPlan(plan.resources, o.policyConfig, early.pack, adminCidrs);
         if (!verdict.ok) {
           console.error(verdict.error);
           exit.code = 2;

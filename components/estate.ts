@@ -286,6 +286,8 @@ export function buildEstate(
           rootKmsKeyArn: volumeKey,
           ...userDataArgs(renderUserData(site, { name: "bastion", role: "bastion", os })),
           patchGroup,
+          detailedMonitoring: cfg.detailedMonitoring,
+          terminationProtection: cfg.terminationProtection,
           waivers: withHostWaivers(cfg.adminAccess.bastion.waivers),
           internalCidrs: internalCidrsOf(cfg),
           tags: siteTags,

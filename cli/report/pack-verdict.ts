@@ -155,6 +155,8 @@ export async function packVerdictForPlan(
   resources: PlannedResource[],
   policyConfigFile?: string,
   started?: Promise<AnalyzerClient>,
+  /** The stack's private admin ranges (cli/report/stack-admin-cidrs.ts), added to the pack's adminCidrs. */
+  stackAdminCidrs: readonly string[] = [],
 ): Promise<{ ok: true; report: CheckReport; text: string } | { ok: false; error: string }> {
   const { parsePolicyConfig } = await import("../check");
   const { readInputFile } = await import("../inputs/load");
@@ -174,7 +176,8 @@ export async function packVerdictForPlan(
         throw new InputError(`${policyConfigFile}: ${(e as Error).message}`);
       }
     }
-    const report = await packVerdict(resources, config, raw, started);
+    const { withAdminCidrs } = await import("./stack-admin-cidrs");
+    const report = await packVerdict(resources, config, withAdminCidrs(raw, stackAdminCidrs), started);
     started = undefined; // packVerdict closed it
     return { ok: true, report, text: formatText(report).replace(/^bulwark check:/, "policy pack (analyzer):") };
   } catch (e) {

@@ -10,6 +10,7 @@ import { input, tagsField, waiversField } from "../common";
 import { Firewall, FirewallError, Peer, Port } from "../network/firewall";
 import { HardenedServer } from "../compute/hardened-server";
 import { judgeIngress, parseCidr } from "../rules";
+import { switchField } from "../switch";
 
 const bastionArgsSchema = z
   .object({
@@ -32,6 +33,9 @@ const bastionArgsSchema = z
     userData: input<string>("user data").optional(),
     userDataBase64: input<string>("base64 user data").optional(),
     patchGroup: z.string().optional(),
+    /** The servers' switches, secure by default here too: off only as {enabled: false, waiver}. */
+    detailedMonitoring: switchField("detailedMonitoring").prefault(true),
+    terminationProtection: switchField("terminationProtection").prefault(true),
     waivers: waiversField,
     /** Declared internal ranges (site CIDRs, bulwark:internalCidrs) for the exposure model. */
     internalCidrs: z.array(z.string()).default([]),
@@ -88,6 +92,9 @@ export class Bastion extends pulumi.ComponentResource {
         userData: a.userData,
         userDataBase64: a.userDataBase64,
         patchGroup: a.patchGroup,
+        detailedMonitoring: a.detailedMonitoring,
+        terminationProtection: a.terminationProtection,
+        waivers: a.waivers,
         tags: a.tags,
       },
       { parent: this },

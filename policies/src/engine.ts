@@ -138,14 +138,17 @@ function resolveConfigByValue(config: unknown): ResolvedConfig {
 // ------------------------------------------------------------------------------------------------ waivers
 
 interface Raw {
-  kind: "fail" | "unknown";
+  kind: "fail" | "unknown" | "advise";
   message: string;
   urn?: string;
 }
 
 type EvalCtx = Ctx;
 
-/** Waivers that may cover a finding on `r`: config (by URN or logical name), the resource's tags, and for rule resources the group's tags. */
+/**
+ * Waivers that may cover a finding on `r`: config (by URN or logical name), the resource's tags, and for rule
+ * resources the group's tags.
+ */
 function waiversFor(
   policy: string,
   r: Res | undefined,
@@ -187,7 +190,7 @@ function finalize(p: PolicyDef, level: Enforcement, r: Res | undefined, raws: Ra
     const f: Finding = {
       policy: p.name,
       severity: p.severity,
-      enforcement: raw.kind === "unknown" ? "advisory" : level,
+      enforcement: raw.kind === "fail" ? level : "advisory",
       urn: raw.urn ?? r?.urn,
       type: res?.type,
       name: res?.name,
@@ -239,6 +242,7 @@ const NONE: Raw[] = [];
 const EMIT = {
   fail: (message: string) => void scratch.push({ kind: "fail", message }),
   unknown: (message: string) => void scratch.push({ kind: "unknown", message }),
+  advise: (message: string) => void scratch.push({ kind: "advise", message }),
 };
 
 function runCheck(p: PolicyDef, r: Res, ctx: EvalCtx): Raw[] {
@@ -261,17 +265,25 @@ export function evaluate(
     const own = opts.configs?.[p.name];
     ctxOf.set(p, own === undefined ? ctx : { ...ctx, cfg: resolveConfig(own) });
   }
+  // The enabled checks per resource type, with their level and context: worked out once per type, not per resource.
+  type Step = { p: PolicyDef; level: Enforcement; pctx: EvalCtx };
+  const stepsOf = new Map<string, Step[]>();
+  const steps = (type: string): Step[] => {
+    let l = stepsOf.get(type);
+    if (l) return l;
+    l = [];
+    for (const p of [...(byType.get(type) ?? []), ...everyType]) {
+      const level = levelOf(p, opts);
+      if (level !== "disabled" && p.check) l.push({ p, level, pctx: ctxOf.get(p)! });
+    }
+    stepsOf.set(type, l);
+    return l;
+  };
   const out: Finding[] = [];
   for (const r of res) {
-    const ps = byType.get(r.type);
-    for (const list of ps ? [ps, everyType] : [everyType]) {
-      for (const p of list) {
-        const level = levelOf(p, opts);
-        if (level === "disabled" || !p.check) continue;
-        const pctx = ctxOf.get(p)!;
-        const raws = runCheck(p, r, pctx);
-        if (raws.length) out.push(...finalize(p, level, r, raws, pctx));
-      }
+    for (const { p, level, pctx } of steps(r.type)) {
+      const raws = runCheck(p, r, pctx);
+      if (raws.length) out.push(...finalize(p, level, r, raws, pctx));
     }
   }
   for (const p of policies) {

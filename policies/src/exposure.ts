@@ -131,8 +131,16 @@ export function internetPart(sources: readonly string[], internalCidrs: readonly
 
 /** True when an address interval holds any internet address (NACL evaluation works on intervals). */
 export function blockIsInternet(b: Block, internalCidrs: readonly string[] = []): boolean {
-  const p = internetPartOf([b], internalCidrs);
-  return p.v4.length > 0 || p.v6.length > 0;
+  const memo = verdictMemo(internetMemo, internalCidrs);
+  const key = `${b.v6 ? "6" : "4"}:${b.lo}-${b.hi}`;
+  let v = memo.get(key);
+  if (v === undefined) {
+    const p = internetPartOf([b], internalCidrs);
+    v = p.v4.length > 0 || p.v6.length > 0;
+    if (memo.size > 10_000) memo.clear();
+    memo.set(key, v);
+  }
+  return v;
 }
 
 function internetPartOf(blocks: readonly Block[], internalCidrs: readonly string[]): Space {
@@ -151,14 +159,49 @@ function internetPartOf(blocks: readonly Block[], internalCidrs: readonly string
  * internal CIDRs (site CIDRs, `internalCidrs`). Everything else, unparseable text included, is the internet.
  */
 export function isInternet(source: string, internalCidrs: readonly string[] = []): boolean {
-  const p = internetPart([source], internalCidrs);
-  return p.v4.length > 0 || p.v6.length > 0;
+  const memo = verdictMemo(internetMemo, internalCidrs);
+  let v = memo.get(source);
+  if (v === undefined) {
+    const p = internetPart([source], internalCidrs);
+    v = p.v4.length > 0 || p.v6.length > 0;
+    if (memo.size > 10_000) memo.clear();
+    memo.set(source, v);
+  }
+  return v;
+}
+
+// Verdicts per range list: a stack repeats the same few sources thousands of times, and each verdict is interval
+// arithmetic on bigints. Keyed by the list's text, so equal lists built afresh share one memo.
+type VerdictMemo = Map<string, Map<string, boolean>>;
+const internetMemo: VerdictMemo = new Map();
+const withinMemo: VerdictMemo = new Map();
+
+function verdictMemo(memos: VerdictMemo, ranges: readonly string[]): Map<string, boolean> {
+  const key = ranges.length === 0 ? "" : ranges.length === 1 ? ranges[0] : ranges.join(",");
+  let m = memos.get(key);
+  if (!m) {
+    if (memos.size > 64) memos.clear();
+    memos.set(key, (m = new Map()));
+  }
+  return m;
 }
 
 /** True when the source lies wholly inside the union of `ranges` (no built-in ranges: e.g. adminCidrs). */
 export function isWithin(source: string, ranges: readonly string[]): boolean {
+  if (!ranges.length) return false;
+  const memo = verdictMemo(withinMemo, ranges);
+  let v = memo.get(source);
+  if (v === undefined) {
+    v = within(source, ranges);
+    if (memo.size > 10_000) memo.clear();
+    memo.set(source, v);
+  }
+  return v;
+}
+
+function within(source: string, ranges: readonly string[]): boolean {
   const b = parseSource(source);
-  if (!b || !ranges.length) return false;
+  if (!b) return false;
   const s: Space = { v4: [], v6: [] };
   addBlock(s, b);
   const r: Space = { v4: [], v6: [] };
@@ -241,16 +284,32 @@ export function portsOf(protocol: string, from?: number, to?: number): Ports {
 export function classifyPorts(ports: Ports, list: ExposurePorts = DEFAULT_EXPOSURE_PORTS): Set<PortClass> {
   const out = new Set<PortClass>();
   if (ports.all) return new Set<PortClass>(["remote-admin", "high-risk", "web", "other"]);
-  const admin = new Set(list.remoteAdminPorts);
-  const risky = new Set(list.highRiskPorts);
-  const web = new Set(list.webPorts);
+  const { admin, risky, named: all } = portLists(list);
   for (const [lo, hi] of ports.ranges) {
     // Wide ranges: test the named ports inside, then whether anything else is left.
-    const named = new Set([...admin, ...risky, ...web].filter((p) => p >= lo && p <= hi));
-    for (const p of named) out.add(admin.has(p) ? "remote-admin" : risky.has(p) ? "high-risk" : "web");
-    if (hi - lo + 1 > named.size) out.add("other");
+    let inside = 0;
+    for (const p of all) {
+      if (p < lo || p > hi) continue;
+      inside++;
+      out.add(admin.has(p) ? "remote-admin" : risky.has(p) ? "high-risk" : "web");
+    }
+    if (hi - lo + 1 > inside) out.add("other");
   }
   return out;
+}
+
+/** The lists as sets, built once per list object (the pack reuses one per config). */
+const listSets = new WeakMap<ExposurePorts, { admin: Set<number>; risky: Set<number>; named: number[] }>();
+
+function portLists(list: ExposurePorts) {
+  let s = listSets.get(list);
+  if (!s) {
+    const admin = new Set(list.remoteAdminPorts);
+    const risky = new Set(list.highRiskPorts);
+    s = { admin, risky, named: [...new Set([...admin, ...risky, ...list.webPorts])] };
+    listSets.set(list, s);
+  }
+  return s;
 }
 
 /** The admin ports a network ACL is judged on (FSBP EC2.21: SSH and RDP). */

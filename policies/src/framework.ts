@@ -71,6 +71,8 @@ export interface Emit {
   fail(message: string): void;
   /** The control cannot decide because a value is unknown (preview): always advisory. */
   unknown(message: string): void;
+  /** A weaker violation the control reports as advisory whatever its level (a valid waiver still marks it). */
+  advise(message: string): void;
 }
 
 export interface Ctx {
@@ -117,14 +119,18 @@ export class Index {
       let l = this.byType.get(r.type);
       if (!l) this.byType.set(r.type, (l = []));
       l.push(r);
-      for (const ref of [r.id, r.props.id, r.props.arn, r.props.name]) {
-        const s = typeof ref === "string" && !isUnknown(ref) ? ref : undefined;
-        if (!s) continue;
-        let rl = this.byRef.get(s);
-        if (!rl) this.byRef.set(s, (rl = []));
-        if (!rl.includes(r)) rl.push(r);
-      }
+      this.addRef(r, r.id);
+      this.addRef(r, r.props.id);
+      this.addRef(r, r.props.arn);
+      this.addRef(r, r.props.name);
     }
+  }
+
+  private addRef(r: Res, ref: unknown): void {
+    if (typeof ref !== "string" || !ref || isUnknown(ref)) return;
+    const rl = this.byRef.get(ref);
+    if (!rl) this.byRef.set(ref, [r]);
+    else if (!rl.includes(r)) rl.push(r);
   }
 
   ofType(...types: string[]): Res[] {
@@ -152,7 +158,8 @@ export class Index {
     if (this.partial) return { status: "unknown" };
     const s = str(value);
     if (s !== undefined && s !== "unknown" && s !== "") {
-      const hit = (this.byRef.get(s) ?? []).filter((r) => types.includes(r.type));
+      const refs = this.byRef.get(s);
+      const hit = refs ? refs.filter((r) => types.includes(r.type)) : [];
       if (hit.length) return { status: "found", res: hit };
     }
     const deps = from.propertyDependencies[prop] ?? [];

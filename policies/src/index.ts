@@ -169,7 +169,8 @@ const resourcePolicies: Policies = policies.map((p) => ({
 const dispatcher = {
   name: RESOURCE_POLICY,
   description:
-    "Runs every control that applies to a resource on its inputs alone (Analyze) and reports under each control's name and level; verdicts that need other resources come from the stack policy.",
+    "Runs every control that applies to a resource on its inputs alone (Analyze) and reports under each control's " +
+    "name and level; verdicts that need other resources come from the stack policy.",
   enforcementLevel: "mandatory" as const,
   severity: "high" as const,
   remediationSteps: "See the remediation of the control named in each finding.",
@@ -194,7 +195,7 @@ function toInput(r: PolicyResource): PolicyInputResource {
     name: r.name,
     props: rawProps(r.props),
     parent: r.parent?.urn,
-    dependencies: r.dependencies.map((d) => d.urn),
+    // `dependencies` is left out: no control reads it (links follow ids and propertyDependencies).
     propertyDependencies: pd,
   };
 }
@@ -202,7 +203,9 @@ function toInput(r: PolicyResource): PolicyInputResource {
 const stackPolicy = {
   name: STACK_POLICY,
   description:
-    "Runs every control once over the whole stack (cross-resource links: rule and group, instance and subnet/launch template/role, secret and rotation, database and parameter group, VPC and flow log) and reports under each control's name.",
+    "Runs every control once over the whole stack (cross-resource links: rule and group, instance and " +
+    "subnet/launch template/role, secret and rotation, database and parameter group, VPC and flow log) and " +
+    "reports under each control's name.",
   enforcementLevel: "mandatory" as const,
   severity: "high" as const,
   remediationSteps: "See the remediation of the control named in each finding.",

@@ -25,6 +25,7 @@ export const PolicyNames = {
   instanceSshPasswordAuth: "ec2-instance-disallow-ssh-password-auth",
   instanceKeyPair: "ec2-instance-disallow-key-pair",
   instanceDetailedMonitoring: "ec2-instance-require-detailed-monitoring",
+  instanceTerminationProtection: "ec2-instance-require-termination-protection",
   ssmSessionLogging: "ssm-document-require-encrypted-session-logging",
   // iam
   iamAdminAccess: "iam-principal-disallow-admin-access",
@@ -55,16 +56,19 @@ export const PolicyNames = {
 
 export type PolicyName = (typeof PolicyNames)[keyof typeof PolicyNames];
 
-/** The pack's one per-resource policy: it runs every control on a resource (Analyze) and reports under each control's name. */
+/**
+ * The pack's one per-resource policy: it runs every control on a resource (Analyze) and reports under each
+ * control's name.
+ */
 export const RESOURCE_POLICY = "bulwark-resource-evaluate-controls";
 
 /** The pack's one stack policy: it runs every control over the whole stack and reports under each control's name. */
 export const STACK_POLICY = "bulwark-stack-evaluate-cross-resource-controls";
 
-/**
- * Names a component's switch waiver is written under when no control judges the switch itself (the waiver control
- * still refuses it once expired or incomplete).
- */
+/** The control each component switch's waiver is written under (the switch's `{enabled: false, waiver}`). */
 export const SwitchWaiverNames = {
-  terminationProtection: "ec2-instance-require-termination-protection",
+  terminationProtection: PolicyNames.instanceTerminationProtection,
+  detailedMonitoring: PolicyNames.instanceDetailedMonitoring,
+  customerManagedKey: PolicyNames.kmsCustomerManagedKey,
+  baseline: PolicyNames.stackSecurityBaseline,
 } as const;

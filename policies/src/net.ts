@@ -90,13 +90,16 @@ export function portClasses(
   ps: PortSet,
   cfg: { authorizedPorts: readonly number[]; highRiskPorts: readonly number[]; remoteAdminPorts: readonly number[] },
 ): Set<PortClass> {
-  const list: ExposurePorts = {
-    remoteAdminPorts: cfg.remoteAdminPorts,
-    highRiskPorts: cfg.highRiskPorts,
-    webPorts: cfg.authorizedPorts,
-  };
+  let list = listOf.get(cfg);
+  if (!list) {
+    list = { remoteAdminPorts: cfg.remoteAdminPorts, highRiskPorts: cfg.highRiskPorts, webPorts: cfg.authorizedPorts };
+    listOf.set(cfg, list);
+  }
   return classifyPorts(ps, list);
 }
+
+/** One port list per config object, so the exposure model builds its sets once. */
+const listOf = new WeakMap<object, ExposurePorts>();
 
 /** True when the set opens any port outside `allowed`. */
 export function portsBeyond(ps: PortSet, allowed: readonly number[]): boolean {

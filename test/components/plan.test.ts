@@ -211,7 +211,8 @@ describe("runPlan", () => {
     ).toEqual(["branch-a", "hq"]);
     for (const s of servers) {
       expect(s.internetAdminPorts).toEqual([]);
-      expect(s.terminationProtection).toBe(false);
+      // Servers follow the environment (off in dev); the bastion's switch is on by default everywhere.
+      expect(s.terminationProtection).toBe(s.role === "bastion");
       if (s.role === "bastion") expect(s.adminIngress).toEqual(["22 from 192.168.50.0/24"]);
       else expect(s.adminIngress.every((a) => a.startsWith("22 from sg "))).toBe(true);
     }

@@ -1,8 +1,12 @@
 /** Hardening switches: on by default, off only with a waiver, which servers carry as a waiver tag the pack reads. */
+import { Bastion } from "../../components/access/bastion";
 import { parseStackConfig } from "../../components/config";
 import { estateSwitchWaivers, isOn, switchField, switchWaiver } from "../../components/switch";
 import { PolicyNames, SwitchWaiverNames } from "../../policies/src/names";
+import type { PlannedResource } from "../../cli/plan-runner";
+import { evaluate } from "../../policies/src/engine";
 import { smallConfig } from "./fixtures/estate";
+import { record, T } from "./harness";
 
 const WAIVER = {
   reason: "a reason of ten or more characters",
@@ -69,5 +73,64 @@ describe("stack config switches", () => {
         .map((w) => w.policy)
         .sort(),
     ).toEqual([PolicyNames.kmsCustomerManagedKey, PolicyNames.stackSecurityBaseline].sort());
+  });
+});
+
+describe("Bastion switches: the servers' switches, secure by default, waivers seen by the pack", () => {
+  const args = {
+    vpcId: "vpc-1",
+    vpcCidr: "10.10.0.0/16",
+    subnetId: "subnet-1",
+    ami: "ami-0123456789abcdef0",
+    instanceProfileName: "server",
+    site: "hq",
+    allowedCidrs: ["192.168.50.0/24"],
+  };
+  const expires = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+  const W = { ...WAIVER, expires };
+  const judge = (r: PlannedResource) =>
+    evaluate([{ urn: r.urn, type: r.type, name: r.name, props: r.inputs }]).filter(
+      (f) =>
+        f.policy === PolicyNames.instanceTerminationProtection || f.policy === PolicyNames.instanceDetailedMonitoring,
+    );
+
+  it.each(["prod", "dev"] as const)("on by default, in %s too: monitoring and termination protection", async (env) => {
+    const r = await record(() => new Bastion("hq", { ...args, environment: env }));
+    const i = r.one(T.instance);
+    expect(i.inputs).toMatchObject({ monitoring: true, disableApiTermination: true });
+    expect(judge(i)).toEqual([]);
+  });
+
+  it("a bare false is refused by the same schema, naming the fix; nothing is created", async () => {
+    const r = await record(() => {
+      expect(() => new Bastion("a", { ...args, environment: "prod", terminationProtection: false as never })).toThrow(
+        /terminationProtection.*needs a waiver.*enabled: false, waiver/s,
+      );
+      expect(
+        () => new Bastion("b", { ...args, environment: "prod", detailedMonitoring: { enabled: false } as never }),
+      ).toThrow(/detailedMonitoring/);
+    });
+    expect(r.resources).toHaveLength(0);
+  });
+
+  it("off with a waiver: the instance carries it as a tag and the pack reports the findings waived", async () => {
+    const r = await record(
+      () =>
+        new Bastion("hq", {
+          ...args,
+          environment: "prod",
+          terminationProtection: { enabled: false, waiver: W },
+          detailedMonitoring: { enabled: false, waiver: W },
+        }),
+    );
+    const i = r.one(T.instance);
+    expect(i.inputs).toMatchObject({ monitoring: false, disableApiTermination: false });
+    const fs = judge(i);
+    expect(fs.map((f) => [f.policy, f.enforcement, f.waived?.approver]).sort()).toEqual(
+      [
+        [PolicyNames.instanceDetailedMonitoring, "advisory", WAIVER.approver],
+        [PolicyNames.instanceTerminationProtection, "advisory", WAIVER.approver],
+      ].sort(),
+    );
   });
 });

@@ -9,6 +9,8 @@ import { readStackFile } from "../../cli/plan-runner";
 
 export const ROOT = join(__dirname, "..", "..");
 export const OFFICE = "81.2.69.0/24";
+/** A private office range (RFC 1918, outside every site CIDR): lateral movement unless it is an admin range. */
+export const PRIVATE_OFFICE = "10.200.0.0/16";
 /** A real ed25519 public key (no private key anywhere in the repo). */
 export const ADMIN_KEY =
   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG0XTLhWu2K3Z3k4S4NhcCyqyOgOVM9kfe7rhFTKzzwg ops@example.com";

@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { bastionStack, OFFICE, ROOT, writeStack, type WaiverCase } from "./bastion-config";
+import { bastionStack, OFFICE, PRIVATE_OFFICE, ROOT, writeStack, type WaiverCase } from "./bastion-config";
 
 jest.setTimeout(300_000);
 
@@ -73,7 +73,10 @@ test("the text verdict lines say PASS with the waived count", async () => {
   expect(r.out).toMatch(/policy pack \(analyzer\): \d+ resources from plan/);
   expect(r.out).toMatch(/^PASS: 0 mandatory, 0 advisory, 22 waived$/m);
   expect(r.out).toMatch(
-    /\[WAIVED\] ec2-network-acl-disallow-internet-admin-ingress .*NetworkAcl::head-office-bastion\n.*81\.2\.69\.0\/24.*\n\s+waived by security@example\.com until \d{4}-\d{2}-\d{2}: office VPN/,
+    new RegExp(
+      String.raw`\[WAIVED\] ec2-network-acl-disallow-internet-admin-ingress .*NetworkAcl::head-office-bastion\n` +
+        String.raw`.*81\.2\.69\.0\/24.*\n\s+waived by security@example\.com until \d{4}-\d{2}-\d{2}: office VPN`,
+    ),
   );
 });
 
@@ -92,7 +95,9 @@ test("with an expired waiver it fails, reporting the waiver's problem", async ()
   expect(r.err).toMatch(/waiver expired on \d{4}-\d{2}-\d{2}/);
 });
 
-test("a public IPv6 /48 office range needs the same one waiver; any spelling of the whole internet is refused", async () => {
+const V6_AND_HALVES =
+  "a public IPv6 /48 office range needs the same one waiver; any spelling of the whole internet is refused";
+test(V6_AND_HALVES, async () => {
   const [v6, halves] = await Promise.all([
     plan("none", ["2a02:c7f:1234::/48"]),
     plan("valid", ["0.0.0.0/1", "128.0.0.0/1"]),
@@ -101,4 +106,23 @@ test("a public IPv6 /48 office range needs the same one waiver; any spelling of 
   expect(v6.err).toMatch(/2a02:c7f:1234::\/48.*ec2-security-group-disallow-internet-admin-ingress/);
   expect(halves.code).toBe(2);
   expect(halves.err).toMatch(/allowedCidrs\[0\].*never allowed/);
+});
+
+const PRIVATE_RANGE =
+  "bastion mode with a private office range plans with exit 0: plan passes it to the pack's adminCidrs";
+test(PRIVATE_RANGE, async () => {
+  const r = await plan("none", [PRIVATE_OFFICE], "json");
+  expect(r.err).toBe("");
+  expect(r.code).toBe(0);
+  const json = JSON.parse(r.out) as {
+    policy: { verdict: string; summary: Record<string, number>; findings: Finding[] };
+  };
+  expect(json.policy.verdict).toBe("pass");
+  expect(json.policy.summary.mandatory).toBe(0);
+  // The bastion's rules from the office are there, and no control (lateral movement included) objects to them.
+  expect(json.policy.findings.filter((f) => f.message.includes(PRIVATE_OFFICE))).toEqual([]);
+  const rules = (
+    json as unknown as { resources: { name: string; inputs: Record<string, unknown> }[] }
+  ).resources.filter((x) => x.inputs.cidrIpv4 === PRIVATE_OFFICE && x.inputs.fromPort === 22);
+  expect(rules).toHaveLength(11);
 });

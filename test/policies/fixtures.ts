@@ -143,9 +143,10 @@ export function baseline(): PolicyInputResource[] {
       name: "web-lt",
       metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled" },
       networkInterfaces: [{ associatePublicIpAddress: "false", subnetId: "subnet-1" }],
-      blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeSize: 20 } }],
+      blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeSize: 20, kmsKeyId: KEY } }],
       iamInstanceProfile: { name: "server-profile" },
       monitoring: { enabled: true },
+      disableApiTermination: true,
     }),
     res(T.instance, "web-1", {
       id: "i-1",
@@ -156,11 +157,13 @@ export function baseline(): PolicyInputResource[] {
       iamInstanceProfile: "server-profile",
       metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled" },
       rootBlockDevice: { encrypted: true, kmsKeyId: KEY },
-      ebsBlockDevices: [{ deviceName: "/dev/sdf", encrypted: true }],
+      ebsBlockDevices: [{ deviceName: "/dev/sdf", encrypted: true, kmsKeyId: KEY }],
       monitoring: true,
+      disableApiTermination: true,
       vpcSecurityGroupIds: ["sg-web"],
       userData:
-        "#!/bin/bash\nsed -i 's/^#\\?PasswordAuthentication.*/PasswordAuthentication no/' /etc/ssh/sshd_config\nDB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id app --query SecretString --output text)\n",
+        "#!/bin/bash\nsed -i 's/^#\\?PasswordAuthentication.*/PasswordAuthentication no/' /etc/ssh/sshd_config\n" +
+        "DB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id app --query SecretString --output text)\n",
     }),
     res(T.instance, "web-2", {
       id: "i-2",

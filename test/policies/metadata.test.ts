@@ -26,13 +26,18 @@ describe("policy metadata", () => {
   it("names are unique", () => {
     expect(new Set(policies.map((p) => p.name)).size).toBe(policies.length);
   });
-  it("every mandatory network/compute/database/detection control maps to Security Hub or CIS, unless it is a Bulwark-specific postmortem control", () => {
+  const MAPPED =
+    "every mandatory network/compute/database/detection control maps to Security Hub or CIS, " +
+    "unless it is a Bulwark-specific postmortem control";
+  it(MAPPED, () => {
     const bulwarkSpecific = new Set([
       "ec2-instance-disallow-ssh-password-auth",
       "ec2-instance-disallow-secrets-in-user-data",
       "rds-instance-require-managed-master-password",
       "rds-database-require-tls",
       "bulwark-waiver-disallow-expired-or-incomplete",
+      // No FSBP control asks for EC2 termination protection; Bulwark's terminationProtection switch does.
+      "ec2-instance-require-termination-protection",
     ]);
     const unmapped = policyMetadata
       .filter((p) => p.enforcement === "mandatory" && !p.securityHub.length && !p.cis.length)

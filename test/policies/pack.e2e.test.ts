@@ -182,7 +182,8 @@ describe("policy pack in preview mode", () => {
       }),
     ).rejects.toThrow(
       new RegExp(
-        `${PolicyNames.sgInternetAdminIngress}: invalid Bulwark policy config:\\s+adminCidrs\\.0 = "the office": use a CIDR`,
+        `${PolicyNames.sgInternetAdminIngress}: invalid Bulwark policy config:` +
+          `\\s+adminCidrs\\.0 = "the office": use a CIDR`,
       ),
     );
   });

@@ -64,12 +64,13 @@ export function ingressFindings(
         emit.unknown(`rule${at(rule)}: direction or ports unknown during preview; checked again at update`);
       continue;
     }
+    // Most rules carry no internet source: judge (and word) the ports only when there is something to report.
+    if (!src.internet.length && !src.unknown) continue;
     const what = pick(rule.ports);
     if (!what) continue;
     for (const v of src.internet) {
-      emit.fail(
-        `rule${at(rule)} allows ${what} from ${v.cidr}${v.invalid ? " (unparseable, treated as the internet)" : " (internet)"}`,
-      );
+      const why = v.invalid ? " (unparseable, treated as the internet)" : " (internet)";
+      emit.fail(`rule${at(rule)} allows ${what} from ${v.cidr}${why}`);
     }
     if (src.unknown)
       emit.unknown(`rule${at(rule)} opens ${what} to a source unknown during preview; checked again at update`);

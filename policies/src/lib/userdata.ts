@@ -26,7 +26,19 @@ export function userDataTexts(r: Res): { text: string[]; unknown: boolean } {
   return { text, unknown };
 }
 
+const decoded = [new Map<string, string | undefined>(), new Map<string, string | undefined>()];
+
+/** Decoded once per distinct text (a fleet shares one bundle). */
 function decodeB64(v: string, sure: boolean): string | undefined {
+  const memo = decoded[sure ? 1 : 0];
+  if (memo.has(v)) return memo.get(v);
+  const d = decode(v, sure);
+  if (memo.size > 256) memo.clear();
+  memo.set(v, d);
+  return d;
+}
+
+function decode(v: string, sure: boolean): string | undefined {
   const t = v.replace(/\s+/g, "");
   if (!t || t.length % 4 !== 0 || !/^[A-Za-z0-9+/]+=*$/.test(t)) return undefined;
   let bytes = Buffer.from(t, "base64");
@@ -73,8 +85,21 @@ function assignments(line: string): { key: string; value: string }[] {
   return out;
 }
 
+// A fleet repeats the same user data (the bundle) on every server: scan each distinct text once per process.
+const scanned = new Map<string, string[]>();
+
 /** Credentials written into user data (each finding names the kind, never the value). Linear in the input. */
 export function credentialsIn(text: string): string[] {
+  let found = scanned.get(text);
+  if (!found) {
+    found = scanCredentials(text);
+    if (scanned.size > 256) scanned.clear();
+    scanned.set(text, found);
+  }
+  return found;
+}
+
+function scanCredentials(text: string): string[] {
   const found = new Set<string>();
   // Inside a cloud-config `chpasswd:` block, `user:password` entries (list: | or list: [..]) set passwords.
   let chpasswd = false;
@@ -119,7 +144,10 @@ export function credentialsIn(text: string): string[] {
   return [...found];
 }
 
-/** SSH password authentication switched on by user data (sshd_config lines, echo/heredoc, sed replacements, cloud-config). */
+/**
+ * SSH password authentication switched on by user data (sshd_config lines, echo/heredoc, sed replacements,
+ * cloud-config).
+ */
 export function enablesPasswordAuth(text: string): boolean {
   if (/^\s*ssh_pwauth\s*:\s*(true|yes|1|"true"|'true')\s*$/im.test(text)) return true;
   for (let line of text.split("\n")) {

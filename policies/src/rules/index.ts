@@ -23,6 +23,7 @@ import { instanceUserDataSecrets } from "./compute/ec2-instance-disallow-secrets
 import { instanceSshPasswordAuth } from "./compute/ec2-instance-disallow-ssh-password-auth";
 import { instanceKeyPair } from "./compute/ec2-instance-disallow-key-pair";
 import { instanceDetailedMonitoring } from "./compute/ec2-instance-require-detailed-monitoring";
+import { instanceTerminationProtection } from "./compute/ec2-instance-require-termination-protection";
 import { iamAdminAccess } from "./iam/iam-principal-disallow-admin-access";
 import { iamPowerUserAccess } from "./iam/iam-principal-disallow-power-user-access";
 import { ssmSessionLogging } from "./compute/ssm-document-require-encrypted-session-logging";
@@ -68,6 +69,7 @@ export const rules: readonly PolicyDef[] = [
   instanceSshPasswordAuth,
   instanceKeyPair,
   instanceDetailedMonitoring,
+  instanceTerminationProtection,
   // iam
   iamAdminAccess,
   iamPowerUserAccess,

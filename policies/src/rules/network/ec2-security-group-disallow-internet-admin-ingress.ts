@@ -1,5 +1,8 @@
-/** Security groups must not allow ingress from the internet to admin or high-risk ports (SSH, RDP, MySQL, EC2.19 list). */
-import type { PolicyDef } from "../../framework";
+/**
+ * Security groups must not allow ingress from the internet to admin or high-risk ports (SSH, RDP, MySQL, EC2.19
+ * list).
+ */
+import type { PolicyDef, ResolvedConfig } from "../../framework";
 import { ingressFindings } from "../../lib/sg";
 import { PolicyNames } from "../../names";
 import { portClasses, portsInclude, waiverPolicies } from "../../net";
@@ -8,20 +11,22 @@ import { SG_RULE_TYPES } from "../../types";
 export const sgInternetAdminIngress: PolicyDef = {
   name: PolicyNames.sgInternetAdminIngress,
   description:
-    "Security groups must not allow ingress from the internet to admin or high-risk ports (SSH, RDP, MySQL, EC2.19 list).",
+    "Security groups must not allow ingress from the internet to admin or high-risk ports " +
+    "(SSH, RDP, MySQL, EC2.19 list).",
   severity: "critical",
   enforcement: "mandatory",
   family: "network",
   securityHub: ["EC2.13", "EC2.14", "EC2.19", "EC2.53", "EC2.54"],
   cis: ["5.2", "5.3", "5.4"],
   remediation:
-    "Restrict the source to the admin CIDR allowlist, a security group or a prefix list; reach servers with SSM Session Manager instead of opening SSH/RDP.",
+    "Restrict the source to the admin CIDR allowlist, a security group or a prefix list; " +
+    "reach servers with SSM Session Manager instead of opening SSH/RDP.",
   unknowns:
-    "An unknown source, protocol or port range is reported as advisory in preview and decided at update; a known internet source next to an unknown one still fails.",
+    "An unknown source, protocol or port range is reported as advisory in preview and decided at update; " +
+    "a known internet source next to an unknown one still fails.",
   types: SG_RULE_TYPES,
   check(r, ctx, emit) {
-    // The exposure model's classes: remote-admin and high-risk ports need this policy's waiver.
-    const risky = [...new Set([...ctx.cfg.remoteAdminPorts, ...ctx.cfg.highRiskPorts])].sort((x, y) => x - y);
+    const { risky, allow } = derived(ctx.cfg);
     ingressFindings(
       r,
       ctx,
@@ -32,7 +37,20 @@ export const sgInternetAdminIngress: PolicyDef = {
         const hit = risky.filter((p) => portsInclude(ps, p));
         return `${ps.label} (admin/high-risk port${hit.length > 1 ? "s" : ""} ${hit.join(", ")})`;
       },
-      [...ctx.cfg.adminCidrs, ...ctx.cfg.internalCidrs],
+      allow,
     );
   },
 };
+
+// Derived once per config object, not per resource.
+const byConfig = new WeakMap<ResolvedConfig, { risky: number[]; allow: string[] }>();
+
+function derived(cfg: ResolvedConfig): { risky: number[]; allow: string[] } {
+  let d = byConfig.get(cfg);
+  if (!d) {
+    // The exposure model's classes: remote-admin and high-risk ports need this policy's waiver.
+    const risky = [...new Set([...cfg.remoteAdminPorts, ...cfg.highRiskPorts])].sort((x, y) => x - y);
+    byConfig.set(cfg, (d = { risky, allow: [...cfg.adminCidrs, ...cfg.internalCidrs] }));
+  }
+  return d;
+}
