@@ -118,7 +118,7 @@ function stripSecure(value: unknown): { value: unknown; secret: boolean } {
   return { value, secret: false };
 }
 
-/** Project-level defaults declared in Pulumi.yaml (`config: {bulwark:x: {default: ...}}`), as the engine merges them. */
+/** Project-level defaults declared in Pulumi.yaml (`config: {bulwark:x: {default: ...}}`), merged as the engine does */
 function projectDefaults(): Record<string, unknown> {
   const file = path.join(REPO_ROOT, "Pulumi.yaml");
   if (!fs.existsSync(file)) return {};
@@ -213,7 +213,9 @@ export function planMocks(region: string = MOCK_REGION, preview = false): pulumi
           break;
         case "aws:iam/role:Role":
         case "aws:iam/instanceProfile:InstanceProfile":
-          state.arn = `arn:aws:iam::${MOCK_ACCOUNT}:${args.type.endsWith("Role") ? "role" : "instance-profile"}/${state.name}`;
+          state.arn =
+            `arn:aws:iam::${MOCK_ACCOUNT}:` +
+            `${args.type.endsWith("Role") ? "role" : "instance-profile"}/${String(state.name)}`;
           break;
         case "aws:ec2/vpcEndpoint:VpcEndpoint":
           state.dnsEntries = [
