@@ -146,7 +146,8 @@ export function loadResources(kind: InputKind, path: string, secrets?: SecretVal
       // Without --show-sames the digest holds only the root stack of the unchanged resources: say so.
       if (same > shown + 1)
         process.stderr.write(
-          `bulwark check: note: ${same - shown} unchanged resources are not in ${file}; run \`pulumi preview --json --show-sames\` to check the whole estate\n`,
+          `bulwark check: note: ${same - shown} unchanged resources are not in ${file}; ` +
+            `run \`pulumi preview --json --show-sames\` to check the whole estate\n`,
         );
       return resourcesFromChanges(collectChanges(changesFromDigest(digest), secrets), UNKNOWN);
     }
@@ -236,7 +237,8 @@ export function register(program: Command, exit: ExitHolder): void {
         const given = (["preview", "events", "state"] as const).filter((k) => o[k] !== undefined);
         if (given.length !== 1) {
           process.stderr.write(
-            `bulwark check: give exactly one input: --preview FILE, --events FILE or --state FILE${given.length ? ` (got ${given.map((g) => `--${g}`).join(", ")})` : ""}\n`,
+            `bulwark check: give exactly one input: --preview FILE, --events FILE or --state FILE` +
+              `${given.length ? ` (got ${given.map((g) => `--${g}`).join(", ")})` : ""}\n`,
           );
           exit.code = 2;
           return;

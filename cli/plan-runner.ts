@@ -118,7 +118,7 @@ function stripSecure(value: unknown): { value: unknown; secret: boolean } {
   return { value, secret: false };
 }
 
-/** Project-level defaults declared in Pulumi.yaml (`config: {bulwark:x: {default: ...}}`), as the engine merges them. */
+/** Project-level defaults declared in Pulumi.yaml (`config: {bulwark:x: {default: ...}}`), merged as the engine does */
 function projectDefaults(): Record<string, unknown> {
   const file = path.join(REPO_ROOT, "Pulumi.yaml");
   if (!fs.existsSync(file)) return {};
@@ -213,7 +213,9 @@ export function planMocks(region: string = MOCK_REGION, preview = false): pulumi
           break;
         case "aws:iam/role:Role":
         case "aws:iam/instanceProfile:InstanceProfile":
-          state.arn = `arn:aws:iam::${MOCK_ACCOUNT}:${args.type.endsWith("Role") ? "role" : "instance-profile"}/${state.name}`;
+          state.arn =
+            `arn:aws:iam::${MOCK_ACCOUNT}:` +
+            `${args.type.endsWith("Role") ? "role" : "instance-profile"}/${String(state.name)}`;
           break;
         case "aws:ec2/vpcEndpoint:VpcEndpoint":
           state.dnsEntries = [
@@ -403,26 +405,7 @@ export async function runProgram(program: () => Promise<unknown>): Promise<unkno
     runInPulumiStack(init: () => Promise<unknown>): Promise<unknown>;
   };
   let failure: { error: unknown } | undefined;
-  // The SDK records a stack trace for every promise and resource; source-map remapping of those traces (installed
-  // by the TypeScript loader) costs more than the whole plan. Plain V8 traces while the program runs.
-  // BULWARK_PLAN_TRACES=1 keeps full traces (and source positions) for debugging a component.
-  const errorCtor = Error as { prepareStackTrace?: ErrorConstructor["prepareStackTrace"]; stackTraceLimit: number };
-  const saved = errorCtor.prepareStackTrace;
-  const savedLimit = errorCtor.stackTraceLimit;
-  // Each Resource also captures an unlimited stack for its source position (Resource.callsites): the plan does
-  // not use it, and on 1,000 servers it cost seconds and memory. Skipped while the program runs.
-  const resourceClass = pulumi.Resource as unknown as { callsites(): unknown[] };
-  const savedCallsites = resourceClass.callsites;
-  // The SDK wraps every promise with three debug properties and a stack (debuggablePromise): on 1,000 servers
-  // that was seconds of CPU and garbage. While the program runs, the wrapper keeps only the leak bookkeeping.
-  const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: DebuggablePromise };
-  const savedDebuggable = debuggable.debuggablePromise;
-  if (!process.env.BULWARK_PLAN_TRACES) {
-    errorCtor.prepareStackTrace = undefined;
-    errorCtor.stackTraceLimit = 0;
-    resourceClass.callsites = () => [];
-    debuggable.debuggablePromise = leanDebuggablePromise(savedDebuggable);
-  }
+  const restore = leanRuntime();
   try {
     const outputs = await runInPulumiStack(async () => {
       try {
@@ -435,11 +418,41 @@ export async function runProgram(program: () => Promise<unknown>): Promise<unkno
     if (failure) throw failure.error;
     return outputs;
   } finally {
+    restore();
+  }
+}
+
+/**
+ * Makes the SDK cheap to run a program in, until the returned function restores it. Registrations go on after the
+ * program returns (outputs resolve, properties serialise): a plan keeps this on until its recorder finishes.
+ * BULWARK_PLAN_TRACES=1 keeps full traces (and source positions) for debugging a component.
+ */
+export function leanRuntime(): () => void {
+  // The SDK records a stack trace for every promise and resource; source-map remapping of those traces (installed
+  // by the TypeScript loader) costs more than the whole plan. Plain V8 traces meanwhile.
+  const errorCtor = Error as { prepareStackTrace?: ErrorConstructor["prepareStackTrace"]; stackTraceLimit: number };
+  const saved = errorCtor.prepareStackTrace;
+  const savedLimit = errorCtor.stackTraceLimit;
+  // Each Resource also captures an unlimited stack for its source position (Resource.callsites): the plan does
+  // not use it, and on 1,000 servers it cost seconds and memory.
+  const resourceClass = pulumi.Resource as unknown as { callsites(): unknown[] };
+  const savedCallsites = resourceClass.callsites;
+  // The SDK wraps every promise with three debug properties and a stack (debuggablePromise): on 1,000 servers
+  // that was seconds of CPU and garbage. Meanwhile the wrapper keeps only the leak bookkeeping.
+  const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: DebuggablePromise };
+  const savedDebuggable = debuggable.debuggablePromise;
+  if (!process.env.BULWARK_PLAN_TRACES) {
+    errorCtor.prepareStackTrace = undefined;
+    errorCtor.stackTraceLimit = 0;
+    resourceClass.callsites = () => [];
+    debuggable.debuggablePromise = leanDebuggablePromise(savedDebuggable);
+  }
+  return () => {
     errorCtor.prepareStackTrace = saved;
     errorCtor.stackTraceLimit = savedLimit;
     resourceClass.callsites = savedCallsites;
     debuggable.debuggablePromise = savedDebuggable;
-  }
+  };
 }
 
 type DebuggablePromise = <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
@@ -529,7 +542,12 @@ async function runPlanNow(opts: RunPlanOptions): Promise<PlanResult> {
   ) as () => Promise<unknown>;
   if (typeof program !== "function")
     throw new Error("index.ts must export its program as a function (export = async () => ...)");
-  await runProgram(program);
-  const resources = await recorder.finish();
-  return { resources, outputs: recorder.stackOutputs() };
+  const restore = leanRuntime();
+  try {
+    await runProgram(program);
+    const resources = await recorder.finish();
+    return { resources, outputs: recorder.stackOutputs() };
+  } finally {
+    restore();
+  }
 }

@@ -253,7 +253,8 @@ export function renderText(plan: PlanResult, stack: string): string {
   // (serverHardening keeps the order of the instances, so index i is instance i; names repeat across sites).
   const serverByUrn = new Map(plan.resources.filter((r) => r.type === T.instance).map((r, i) => [r.urn, servers[i]]));
   lines.push(
-    `Bulwark plan for stack "${stack}" (offline, mocks): ${plan.resources.filter((r) => r.custom).length} resources in ${groups.size} components`,
+    `Bulwark plan for stack "${stack}" (offline, mocks): ` +
+      `${plan.resources.filter((r) => r.custom).length} resources in ${groups.size} components`,
   );
   for (const [component, resources] of groups) {
     lines.push("", `${component}  (${resources.length} resources)`);
@@ -272,25 +273,35 @@ export function renderText(plan: PlanResult, stack: string): string {
       } else if (r.type === T.instance) {
         const s = serverByUrn.get(r.urn);
         if (s) {
+          const b = s.hostBundle;
+          const bundle = b ? `yes (sha256 ${b.hash.slice(0, 12)}, ${b.os}${b.object ? ", loaded from S3" : ""})` : "NO";
           lines.push(
-            `  server ${s.name} [${s.role ?? "?"} @ ${s.site ?? "?"}]: IMDSv2 ${yes(s.imdsv2)} (hop ${s.imdsHopLimit ?? "?"}), root encrypted ${yes(s.rootEncrypted)} (${s.rootKms}), public IP ${s.publicIp ? "YES" : "no"}, SSM ${yes(s.ssmManaged)}, admin ports ${s.adminIngress.length ? s.adminIngress.join("; ") : "none"}, termination protection ${s.terminationProtection ? "on" : "off"}, host bundle ${s.hostBundle ? `yes (sha256 ${s.hostBundle.hash.slice(0, 12)}, ${s.hostBundle.os}${s.hostBundle.object ? ", loaded from S3" : ""})` : "NO"}`,
+            `  server ${s.name} [${s.role ?? "?"} @ ${s.site ?? "?"}]: IMDSv2 ${yes(s.imdsv2)} ` +
+              `(hop ${s.imdsHopLimit ?? "?"}), root encrypted ${yes(s.rootEncrypted)} (${s.rootKms}), ` +
+              `public IP ${s.publicIp ? "YES" : "no"}, SSM ${yes(s.ssmManaged)}, ` +
+              `admin ports ${s.adminIngress.length ? s.adminIngress.join("; ") : "none"}, ` +
+              `termination protection ${s.terminationProtection ? "on" : "off"}, host bundle ${bundle}`,
           );
         }
       } else if (r.type === "aws:ec2/flowLog:FlowLog") {
         lines.push(`  flow log ${r.name}: ${String(i.trafficType)} traffic to ${String(i.logDestinationType)}`);
       } else if (r.type === "aws:cloudwatch/logGroup:LogGroup") {
         lines.push(
-          `  log group ${String(i.name)}: KMS ${i.kmsKeyId ? "yes" : "NO"}, retention ${String(i.retentionInDays)} days`,
+          `  log group ${String(i.name)}: KMS ${i.kmsKeyId ? "yes" : "NO"}, ` +
+            `retention ${String(i.retentionInDays)} days`,
         );
       } else if (r.type === "aws:cloudtrail/trail:Trail") {
         lines.push(
-          `  trail ${r.name}: multi-region ${yes(i.isMultiRegionTrail === true)}, validation ${yes(i.enableLogFileValidation === true)}, KMS ${yes(!!i.kmsKeyId)}`,
+          `  trail ${r.name}: multi-region ${yes(i.isMultiRegionTrail === true)}, ` +
+            `validation ${yes(i.enableLogFileValidation === true)}, KMS ${yes(!!i.kmsKeyId)}`,
         );
       } else if (r.type === "aws:ssm/document:Document" && i.documentType === "Session") {
         const doc = JSON.parse(String(i.content ?? "{}")) as { inputs?: Record<string, unknown> };
         const d = doc.inputs ?? {};
         lines.push(
-          `  session preferences: KMS ${yes(!!d.kmsKeyId)}, CloudWatch ${yes(!!d.cloudWatchLogGroupName)}, S3 ${yes(!!d.s3BucketName)}, idle timeout ${String(d.idleSessionTimeout)} min, run as ${String(d.runAsDefaultUser)}`,
+          `  session preferences: KMS ${yes(!!d.kmsKeyId)}, CloudWatch ${yes(!!d.cloudWatchLogGroupName)}, ` +
+            `S3 ${yes(!!d.s3BucketName)}, idle timeout ${String(d.idleSessionTimeout)} min, ` +
+            `run as ${String(d.runAsDefaultUser)}`,
         );
       }
     }
@@ -300,13 +311,24 @@ export function renderText(plan: PlanResult, stack: string): string {
     (s) =>
       !s.imdsv2 || !s.rootEncrypted || s.publicIp || !s.ssmManaged || s.internetAdminPorts.length > 0 || !s.hostBundle,
   );
+  const of = (ok: (s: ServerHardening) => unknown) => `${servers.filter(ok).length}/${servers.length}`;
   lines.push(
-    `  ${servers.length} servers; IMDSv2 ${servers.filter((s) => s.imdsv2).length}/${servers.length}, encrypted root ${servers.filter((s) => s.rootEncrypted).length}/${servers.length}, no public IP ${servers.filter((s) => !s.publicIp).length}/${servers.length}, SSM-managed ${servers.filter((s) => s.ssmManaged).length}/${servers.length}, internet-facing admin ports ${servers.reduce((n, s) => n + s.internetAdminPorts.length, 0)}, host bundle ${servers.filter((s) => s.hostBundle).length}/${servers.length}`,
+    `  ${servers.length} servers; IMDSv2 ${of((s) => s.imdsv2)}, encrypted root ${of((s) => s.rootEncrypted)}, ` +
+      `no public IP ${of((s) => !s.publicIp)}, SSM-managed ${of((s) => s.ssmManaged)}, ` +
+      `internet-facing admin ports ${servers.reduce((n, s) => n + s.internetAdminPorts.length, 0)}, ` +
+      `host bundle ${of((s) => s.hostBundle)}`,
   );
-  for (const s of bad)
-    lines.push(
-      `  ATTENTION ${s.name}: ${[!s.imdsv2 && "IMDSv1 allowed", !s.rootEncrypted && "unencrypted root", s.publicIp && "public IP", !s.ssmManaged && "not SSM-managed", !s.hostBundle && "no host hardening bundle", ...s.internetAdminPorts.map((p) => `admin port ${p}`)].filter(Boolean).join(", ")}`,
-    );
+  for (const s of bad) {
+    const problems = [
+      !s.imdsv2 && "IMDSv1 allowed",
+      !s.rootEncrypted && "unencrypted root",
+      s.publicIp && "public IP",
+      !s.ssmManaged && "not SSM-managed",
+      !s.hostBundle && "no host hardening bundle",
+      ...s.internetAdminPorts.map((p) => `admin port ${p}`),
+    ];
+    lines.push(`  ATTENTION ${s.name}: ${problems.filter(Boolean).join(", ")}`);
+  }
   lines.push(...renderExistingHosts(plan.outputs));
   lines.push("", "Outputs:");
   for (const [k, v] of Object.entries(plan.outputs)) {
@@ -404,9 +426,10 @@ export function register(program: Command, exit: ExitHolder): void {
         for (const r of plan.resources) secrets.collect(r.inputs);
         secrets.collect(plan.outputs);
         const shown: PlanResult = { resources: plan.resources.map(printable), outputs: maskCredentials(plan.outputs) };
+        const doc = () => ({ stack: o.stack, servers: serverHardening(plan), ...shown, policy: verdict.report });
         const text =
           o.format === "json"
-            ? `${JSON.stringify({ stack: o.stack, servers: serverHardening(plan), ...shown, policy: verdict.report }, null, 2)}\n`
+            ? `${JSON.stringify(doc(), null, 2)}\n`
             : `${renderText({ resources: plan.resources, outputs: shown.outputs }, o.stack)}\n\n${verdict.text}`;
         emit(redactOutput(text, secrets), o.output);
         exit.code = verdict.report.verdict === "pass" ? 0 : 1;

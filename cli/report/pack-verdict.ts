@@ -103,7 +103,8 @@ export async function packVerdict(
     client = await started;
   } catch (e) {
     throw new InputError(
-      `cannot start the policy pack in ${PACK_DIR}: ${(e as Error).message.split("\n")[0]} (run: npm ci --prefix policies)`,
+      `cannot start the policy pack in ${PACK_DIR}: ${(e as Error).message.split("\n")[0]} ` +
+        `(run: npm ci --prefix policies)`,
     );
   }
   try {
