@@ -1,4 +1,7 @@
-/** Host firewall: nftables, default-drop input and forward for v4+v6 in one inet table, replaced atomically. */
+/**
+ * Host firewall (nftables; the AWS security group is network/firewall.ts): default-drop input and forward for v4+v6
+ * in one inet table, replaced atomically.
+ */
 import * as path from "path";
 import type { HostModel } from "../model";
 import { EGRESS_NFT, egressHostSets, egressRules, nonPublicCidrs } from "./egress";
