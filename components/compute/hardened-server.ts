@@ -127,7 +127,9 @@ export class HardenedServer extends pulumi.ComponentResource {
           tags: mergeTags("HardenedServer", { Name: `${name}-root`, [TAGS.role]: a.role, [TAGS.site]: a.site }),
         },
         monitoring: isOn(a.detailedMonitoring),
-        disableApiTermination: isOn(a.terminationProtection, a.environment === "prod"),
+        // Outside prod an unset switch leaves AWS's default (the pack advises); only an explicit off needs a waiver.
+        disableApiTermination:
+          a.terminationProtection === undefined && a.environment !== "prod" ? undefined : isOn(a.terminationProtection),
         userData: a.userData,
         userDataBase64: a.userDataBase64,
         userDataReplaceOnChange: true,

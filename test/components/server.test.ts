@@ -81,7 +81,8 @@ describe("HardenedServer", () => {
     const i = r.one(T.instance).inputs;
     expect(i.iamInstanceProfile).toBe("shared");
     expect(r.ofType(T.profile)).toHaveLength(0);
-    expect(i.disableApiTermination).toBe(false);
+    // Outside prod the unset switch leaves AWS's default (advisory in the pack), never an unwaived explicit off.
+    expect(i.disableApiTermination).toBeUndefined();
     expect(i.rootBlockDevice).toMatchObject({
       kmsKeyId: "arn:aws:kms:eu-west-1:1:key/k",
       volumeSize: 100,

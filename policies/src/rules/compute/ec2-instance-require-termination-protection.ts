@@ -7,10 +7,7 @@ import type { PolicyDef } from "../../framework";
 import { inherit } from "../../launch";
 import { PolicyNames } from "../../names";
 import { COMPUTE_TYPES as T } from "../../types";
-import { bool, get, str } from "../../values";
-
-/** Bulwark's environment tag: its servers default to termination protection in prod only. */
-const ENVIRONMENT_TAG = "bulwark:environment";
+import { bool } from "../../values";
 
 export const instanceTerminationProtection: PolicyDef = {
   name: PolicyNames.instanceTerminationProtection,
@@ -26,12 +23,10 @@ export const instanceTerminationProtection: PolicyDef = {
     "Set disableApiTermination: true (Bulwark: terminationProtection on; off only as {enabled: false, waiver}).",
   unknowns:
     "An unknown flag is advisory in preview; an instance without its own flag inherits its launch template's. " +
-    "Instances tagged bulwark:environment other than prod are not judged (Bulwark's non-production default).",
+    "No tag exempts an instance: Bulwark leaves the flag unset outside prod, which is advisory.",
   // Spot instances cannot be protected; launch templates feed Auto Scaling groups, which must be able to terminate.
   types: [T.instance],
   check(r, ctx, emit) {
-    const env = str(get(r.props, "tags", ENVIRONMENT_TAG)) ?? str(get(r.props, "tagsAll", ENVIRONMENT_TAG));
-    if (env !== undefined && env !== "unknown" && env !== "prod") return;
     const v = inherit<boolean>(
       r,
       ctx,

@@ -76,19 +76,15 @@ describe.each([
     ).toEqual([P, PolicyNames.waiverValid].sort());
   });
 
-  it("a non-production Bulwark server (its environment tag) is not judged: prod is where the default is on", () => {
-    const fs = run((s) => {
-      const i = find(s, T.instance, "web-1");
-      i.props.disableApiTermination = false;
-      i.props.tags = { "bulwark:environment": "dev" };
-    });
-    expect(mine(fs)).toEqual([]);
-    const prod = run((s) => {
-      const i = find(s, T.instance, "web-1");
-      i.props.disableApiTermination = false;
-      i.props.tags = { "bulwark:environment": "prod" };
-    });
-    expect(mandatory(mine(prod))).toHaveLength(1);
+  it("no tag exempts an instance: explicit false blocks whatever its environment tag says", () => {
+    for (const env of ["dev", "staging", "prod"]) {
+      const fs = run((s) => {
+        const i = find(s, T.instance, "web-1");
+        i.props.disableApiTermination = false;
+        i.props.tags = { "bulwark:environment": env };
+      });
+      expect(mandatory(mine(fs))).toHaveLength(1);
+    }
   });
 });
 
