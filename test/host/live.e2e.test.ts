@@ -13,16 +13,22 @@ import {
   describeHost,
   DISTROS,
   harness,
+  harnessAsync,
   hostSlot,
   passwordLogin,
   probe,
   selected,
+  sideBySide,
   sshAs,
   testPki,
   tmpDir,
   waitFor,
 } from "./helpers";
 import { liveModel, rm } from "./live-helpers";
+
+const SETUPS: Record<string, () => Promise<void>> = {};
+const CLEANUPS: Record<string, () => void> = {};
+const ready = sideBySide(SETUPS, (suite) => CLEANUPS[suite]?.());
 
 for (const { suite, os } of selected(DISTROS)) {
   const { id, net } = hostSlot("live", suite);
@@ -48,7 +54,8 @@ for (const { suite, os } of selected(DISTROS)) {
       return ssh(user, `${cmds.apply}; echo "APPLY-RC=$?"; echo SESSION-SURVIVED`);
     };
 
-    beforeAll(async () => {
+    // Set up side by side with the other distributions (sideBySide); the tests run one after another.
+    SETUPS[suite] = async () => {
       harness("down", id);
       key = clientKey();
       work = tmpDir(`bulwark-live-${suite}-`);
@@ -57,12 +64,17 @@ for (const { suite, os } of selected(DISTROS)) {
       cmds = hardenedHostCommands(b, 300);
       installer = bundleInstaller(b);
       fs.mkdirSync(path.join(work, "empty"));
-      const up = harness("up", id, suite, String(net), path.join(work, "empty"));
+      const up = await harnessAsync("up", id, suite, String(net), path.join(work, "empty"));
       if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
-      harness("boot", id);
+      await harnessAsync("boot", id);
       const ok = await waitFor(() => ssh("root", "true").code === 0, Boolean, 60_000);
       if (!ok) throw new Error(`stock sshd never answered: ${ssh("root").out}`);
-    });
+    };
+    CLEANUPS[suite] = () => {
+      harness("down", id);
+      rm(work);
+    };
+    beforeAll(() => ready(suite));
 
     afterAll(() => {
       const down = harness("down", id);
