@@ -43,7 +43,10 @@ interface Boot {
   fakeOut: () => string;
 }
 
-/** The fake IMDSv2 + S3 (fake-aws.ts) in the client namespace on 10.231.NET.2, serving the archive; waits for its URLs. */
+/**
+ * The fake IMDSv2 + S3 (fake-aws.ts) in the client namespace on 10.231.NET.2, serving the archive; waits for its
+ * URLs.
+ */
 async function startFakeAws(
   id: string,
   net: number,
@@ -286,7 +289,8 @@ for (const { suite, os } of selected(DISTROS)) {
   );
 }
 
-// A failing step at first boot: apply finishes the other steps, exits non-zero, the loader stops, cloud-init reports it.
+// A failing step at first boot: apply finishes the other steps, exits non-zero, the loader stops, cloud-init
+// reports it.
 describeHost("first boot through cloud-init and the loader with a step that fails (ubuntu-24.04)", ["noble"], () => {
   jest.setTimeout(900_000);
   const { id } = hostSlot("cloudinitFail", "noble");

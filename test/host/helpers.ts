@@ -215,15 +215,19 @@ export function tmpDir(prefix: string): string {
 
 /** TCP listeners started by a host `node` inside a network namespace (killed by the caller). */
 export function listenIn(netnsCmd: string[], ports: number[]): ChildProcess {
-  const code = `const net=require("net");for(const p of ${JSON.stringify(ports)})net.createServer(s=>{s.on("error",()=>{});s.end("x")}).listen(p,"::");setInterval(()=>{},1e6)`;
+  const code =
+    `const net=require("net");for(const p of ${JSON.stringify(ports)})` +
+    `net.createServer(s=>{s.on("error",()=>{});s.end("x")}).listen(p,"::");setInterval(()=>{},1e6)`;
   return spawn(netnsCmd[0], [...netnsCmd.slice(1), process.execPath, "-e", code], { stdio: "ignore", detached: false });
 }
 
 /** open | closed | timeout, probing from `from` inside the client namespace. */
 export function probe(id: string, host: string, port: number, from: string, timeoutMs = 1500): string {
   const code =
-    `const s=require("net").connect({host:${JSON.stringify(host)},port:${port},localAddress:${JSON.stringify(from)}});` +
-    `s.setTimeout(${timeoutMs},()=>{console.log("timeout");process.exit(0)});s.on("connect",()=>{console.log("open");process.exit(0)});` +
+    `const s=require("net").connect({host:${JSON.stringify(host)},port:${port},` +
+    `localAddress:${JSON.stringify(from)}});` +
+    `s.setTimeout(${timeoutMs},()=>{console.log("timeout");process.exit(0)});` +
+    `s.on("connect",()=>{console.log("open");process.exit(0)});` +
     `s.on("error",e=>{console.log(e.code==="ECONNREFUSED"?"closed":"error:"+e.code);process.exit(0)})`;
   return harness("client", id, process.execPath, "-e", code).stdout.trim();
 }
@@ -246,7 +250,8 @@ export function testPki(
   );
   sh("openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile ext");
   sh(
-    `openssl req -x509 ${ec} -keyout imp.key -out imp.pem -days 2 -subj "/CN=${name}" -addext "subjectAltName=DNS:${name}"`,
+    `openssl req -x509 ${ec} -keyout imp.key -out imp.pem -days 2 -subj "/CN=${name}" ` +
+      `-addext "subjectAltName=DNS:${name}"`,
   );
   return {
     caPem: fs.readFileSync(path.join(dir, "ca.pem"), "utf8"),
