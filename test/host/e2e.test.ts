@@ -21,7 +21,7 @@ import {
   run,
   type Run,
   selected,
-  sideBySide,
+  SideBySide,
   sshAs,
   TEST_DIR,
   waitFor,
@@ -46,9 +46,7 @@ function model(net: number, pub: string, caPem: string, extraInbound: object[] =
   };
 }
 
-const SETUPS: Record<string, () => Promise<void>> = {};
-const CLEANUPS: Record<string, () => void> = {};
-const ready = sideBySide(SETUPS, (suite) => CLEANUPS[suite]?.());
+const hosts = new SideBySide();
 
 for (const { suite, os } of selected(DISTROS)) {
   const { id, net } = hostSlot("e2e", suite);
@@ -73,30 +71,33 @@ for (const { suite, os } of selected(DISTROS)) {
 
     // Set up side by side with the other distributions (sideBySide): the host and its first, offline apply. The
     // tests (assertions on that apply first) run one after another.
-    SETUPS[suite] = async () => {
-      harness("down", id);
-      key = clientKey();
-      work = tmpDir(`bulwark-${suite}-`);
-      pki = testPki(work, LOG_PEER);
-      const bundle = renderBundle(model(net, key.pub, pki.caPem), os);
-      writeBundle(bundle, path.join(work, "bundle"));
-      // A changed bundle (one more port) for the over-SSH re-apply, and one whose management range excludes the
-      // operator, to prove the timed rollback.
-      writeBundle(
-        renderBundle(model(net, key.pub, pki.caPem, [], `10.231.${net}.128/25`), os),
-        path.join(work, "bundle-lockout"),
-      );
-      const up = await harnessAsync("up", id, suite, String(net), path.join(work, "bundle"));
-      if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
-      links = await harnessAsync("chroot", id, "ip", "-o", "link", "show");
-      firstApply = await harnessAsync("chroot", id, "/opt/bulwark/bundle/apply");
-    };
-    CLEANUPS[suite] = () => {
-      collector?.stop();
-      harness("down", id);
-      if (work) fs.rmSync(work, { recursive: true, force: true });
-    };
-    beforeAll(() => ready(suite));
+    hosts.add(
+      suite,
+      async () => {
+        harness("down", id);
+        key = clientKey();
+        work = tmpDir(`bulwark-${suite}-`);
+        pki = testPki(work, LOG_PEER);
+        const bundle = renderBundle(model(net, key.pub, pki.caPem), os);
+        writeBundle(bundle, path.join(work, "bundle"));
+        // A changed bundle (one more port) for the over-SSH re-apply, and one whose management range excludes the
+        // operator, to prove the timed rollback.
+        writeBundle(
+          renderBundle(model(net, key.pub, pki.caPem, [], `10.231.${net}.128/25`), os),
+          path.join(work, "bundle-lockout"),
+        );
+        const up = await harnessAsync("up", id, suite, String(net), path.join(work, "bundle"));
+        if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
+        links = await harnessAsync("chroot", id, "ip", "-o", "link", "show");
+        firstApply = await harnessAsync("chroot", id, "/opt/bulwark/bundle/apply");
+      },
+      () => {
+        collector?.stop();
+        harness("down", id);
+        if (work) fs.rmSync(work, { recursive: true, force: true });
+      },
+    );
+    beforeAll(() => hosts.ready(suite));
 
     afterAll(() => {
       collector?.stop();

@@ -85,28 +85,43 @@ export const HOSTS = {
 } as const satisfies Record<string, { prefix: string; nets: Partial<Record<Suite, number>> }>;
 
 /**
- * Independent hosts (distinct harness IDs and NETs) set up side by side: the first `ready(key)` starts every setup
- * at once and waits until all have settled; each describe then takes its own result (or its own error). Their
- * tests still run one after another. `cleanup(key)` runs after the file for every started setup (the describes'
- * afterAll may already have done it: it must be idempotent, like `harness down`).
+ * Independent hosts (distinct harness IDs and NETs) set up side by side: `add` registers each host's setup (at
+ * collection time); the first `ready(key)` starts every setup at once and waits until all have settled; each
+ * describe then takes its own result (or its own error). Their tests still run one after another. Every cleanup
+ * of a started setup runs after the file (the describes' afterAll may already have run it: keep it idempotent,
+ * like `harness down`).
  */
-export function sideBySide<T>(
-  setups: Record<string, () => Promise<T>>,
-  cleanup: (key: string) => void,
-): (key: string) => Promise<T> {
-  let started: Map<string, Promise<T>> | undefined;
-  afterAll(async () => {
-    if (!started) return;
-    await Promise.allSettled(started.values());
-    for (const key of started.keys()) cleanup(key);
-  });
-  return async (key) => {
-    started ??= new Map(Object.entries(setups).map(([k, setup]) => [k, setup()]));
-    await Promise.allSettled(started.values());
-    const p = started.get(key);
-    if (!p) throw new Error(`sideBySide: no setup named ${key}`);
+export class SideBySide<T = void> {
+  private readonly setups = new Map<string, { setup: () => Promise<T>; cleanup: () => void }>();
+  private started?: Map<string, Promise<T>>;
+
+  constructor() {
+    afterAll(async () => {
+      if (!this.started) return;
+      await Promise.allSettled(this.started.values());
+      const errors: unknown[] = [];
+      for (const key of this.started.keys()) {
+        try {
+          this.setups.get(key)!.cleanup();
+        } catch (e) {
+          errors.push(e);
+        }
+      }
+      if (errors.length > 0) throw errors[0];
+    });
+  }
+
+  add(key: string, setup: () => Promise<T>, cleanup: () => void): void {
+    this.setups.set(key, { setup, cleanup });
+  }
+
+  async ready(key: string): Promise<T> {
+    this.started ??= new Map([...this.setups].map(([k, s]) => [k, s.setup()]));
+    await Promise.allSettled(this.started.values());
+    const p = this.started.get(key);
+    if (!p) throw new Error(`SideBySide: no setup named ${key}`);
     return p;
-  };
+  }
 }
 
 /** The harness ID and NET of `suite`'s host in one of the table's slots. */

@@ -18,7 +18,7 @@ import {
   passwordLogin,
   probe,
   selected,
-  sideBySide,
+  SideBySide,
   sshAs,
   testPki,
   tmpDir,
@@ -26,9 +26,7 @@ import {
 } from "./helpers";
 import { liveModel, rm } from "./live-helpers";
 
-const SETUPS: Record<string, () => Promise<void>> = {};
-const CLEANUPS: Record<string, () => void> = {};
-const ready = sideBySide(SETUPS, (suite) => CLEANUPS[suite]?.());
+const hosts = new SideBySide();
 
 for (const { suite, os } of selected(DISTROS)) {
   const { id, net } = hostSlot("live", suite);
@@ -55,26 +53,29 @@ for (const { suite, os } of selected(DISTROS)) {
     };
 
     // Set up side by side with the other distributions (sideBySide); the tests run one after another.
-    SETUPS[suite] = async () => {
-      harness("down", id);
-      key = clientKey();
-      work = tmpDir(`bulwark-live-${suite}-`);
-      pki = testPki(work, "logs.bulwark.test");
-      const b = renderBundle(liveModel(net, key.pub, pki.caPem), os);
-      cmds = hardenedHostCommands(b, 300);
-      installer = bundleInstaller(b);
-      fs.mkdirSync(path.join(work, "empty"));
-      const up = await harnessAsync("up", id, suite, String(net), path.join(work, "empty"));
-      if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
-      await harnessAsync("boot", id);
-      const ok = await waitFor(() => ssh("root", "true").code === 0, Boolean, 60_000);
-      if (!ok) throw new Error(`stock sshd never answered: ${ssh("root").out}`);
-    };
-    CLEANUPS[suite] = () => {
-      harness("down", id);
-      rm(work);
-    };
-    beforeAll(() => ready(suite));
+    hosts.add(
+      suite,
+      async () => {
+        harness("down", id);
+        key = clientKey();
+        work = tmpDir(`bulwark-live-${suite}-`);
+        pki = testPki(work, "logs.bulwark.test");
+        const b = renderBundle(liveModel(net, key.pub, pki.caPem), os);
+        cmds = hardenedHostCommands(b, 300);
+        installer = bundleInstaller(b);
+        fs.mkdirSync(path.join(work, "empty"));
+        const up = await harnessAsync("up", id, suite, String(net), path.join(work, "empty"));
+        if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
+        await harnessAsync("boot", id);
+        const ok = await waitFor(() => ssh("root", "true").code === 0, Boolean, 60_000);
+        if (!ok) throw new Error(`stock sshd never answered: ${ssh("root").out}`);
+      },
+      () => {
+        harness("down", id);
+        rm(work);
+      },
+    );
+    beforeAll(() => hosts.ready(suite));
 
     afterAll(() => {
       const down = harness("down", id);
