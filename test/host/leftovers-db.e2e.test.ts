@@ -75,7 +75,10 @@ for (const { suite, os } of selected(DISTROS)) {
 
     const ssh = (user: string, command: string, timeoutSecs = 20) =>
       sshAs(id, srv, key.priv, good, user, command, { timeoutSecs });
-    /** A MariaDB login from the client namespace (source: its first address, in the app's /24); the password in a 0600 file, never argv. */
+    /**
+     * A MariaDB login from the client namespace (source: its first address, in the app's /24); the password in a
+     * 0600 file, never argv.
+     */
     const sqlLogin = (user: string, password: string, sql: string, tls: boolean) => {
       const cnf = path.join(work, `client-${user}.cnf`);
       const lines = [
@@ -160,7 +163,8 @@ for (const { suite, os } of selected(DISTROS)) {
           id,
           "mariadb",
           "-e",
-          `CREATE USER 'legacy'@'%' IDENTIFIED BY '${WEAK}'; GRANT ALL PRIVILEGES ON *.* TO 'legacy'@'%' WITH GRANT OPTION;`,
+          `CREATE USER 'legacy'@'%' IDENTIFIED BY '${WEAK}'; ` +
+            "GRANT ALL PRIVILEGES ON *.* TO 'legacy'@'%' WITH GRANT OPTION;",
         );
         if (plant.code !== 0) throw new Error(`planting legacy@% failed: ${plant.out}`);
         await waitUntil("sshd on the stock host", () => ssh("root", "true").code === 0);
@@ -270,7 +274,8 @@ for (const { suite, os } of selected(DISTROS)) {
     afterAll(() => {
       if (applyOut || confirmOut)
         console.log(
-          `${suite} apply:\n${applyOut.slice(-3000)}\nconfirm:\n${confirmOut.slice(-3000)}\nverify before:\n${before.verify ?? ""}`,
+          `${suite} apply:\n${applyOut.slice(-3000)}\nconfirm:\n${confirmOut.slice(-3000)}\n` +
+            `verify before:\n${before.verify ?? ""}`,
         );
     });
   });
