@@ -20,7 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "################################################################################"
     echo "#  INCOMPLETE RUN: the host and MariaDB end-to-end suites did not run for real."
     echo "#  Missing: ${missing[*]}"
-    echo "#  The skipped tests are named above (SKIPPED:); \`npm run test:unit\` runs only the suites that boot nothing."
+    echo "#  Skipped tests are named above (SKIPPED:); \`npm run test:unit\` runs the suites that boot nothing."
     echo "#  Enable them (installs the packages and builds the rootfs cache, ~10 min once):"
     echo "#      sudo npm test"
     echo "################################################################################"
