@@ -5,7 +5,7 @@
  * (BULWARK_TESTS=unit) runs everything else.
  */
 const HOST_SUITES = [
-  "/test/host/[^/]+\\.e2e\\.test\\.ts$",
+  "/test/host/([^/]+\\.)?e2e\\.test\\.ts$",
   "/test/fleet/(real|sim)\\.test\\.ts$",
   "/test/mysql/(mariadb|leftover-accounts)\\.test\\.ts$",
 ];

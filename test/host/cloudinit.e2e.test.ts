@@ -22,7 +22,7 @@ import {
   probe,
   runAsync,
   selected,
-  sideBySide,
+  SideBySide,
   sshAs,
   type Suite,
   TEST_DIR,
@@ -43,7 +43,10 @@ interface Boot {
   fakeOut: () => string;
 }
 
-/** The fake IMDSv2 + S3 (fake-aws.ts) in the client namespace on 10.231.NET.2, serving the archive; waits for its URLs. */
+/**
+ * The fake IMDSv2 + S3 (fake-aws.ts) in the client namespace on 10.231.NET.2, serving the archive; waits for its
+ * URLs.
+ */
 async function startFakeAws(
   id: string,
   net: number,
@@ -169,23 +172,20 @@ PLANS.fail = {
   os: "ubuntu-24.04",
   opts: { plant: "echo 'NoSuchOption yes' >/etc/ssh/sshd_config.d/60-planted.conf" },
 };
-const ready = sideBySide(
-  Object.fromEntries(
-    Object.entries(PLANS).map(([k, p]) => [
-      k,
-      async () => {
-        const h: Host = { id: p.id };
-        hosts[k] = h;
-        harness("down", p.id);
-        h.work = tmpDir(`bulwark-ci-${k}-`);
-        return firstBoot(p.id, p.suite, p.net, p.os, h.work, clientKey().pub, p.opts, (f) => (h.fake = f));
-      },
-    ]),
-  ),
-  (k) => {
-    if (hosts[k]) teardown(hosts[k]);
-  },
-);
+const boots = new SideBySide<Boot>();
+for (const [k, p] of Object.entries(PLANS)) {
+  const h: Host = { id: p.id };
+  hosts[k] = h;
+  boots.add(
+    k,
+    async () => {
+      harness("down", p.id);
+      h.work = tmpDir(`bulwark-ci-${k}-`);
+      return firstBoot(p.id, p.suite, p.net, p.os, h.work, clientKey().pub, p.opts, (f) => (h.fake = f));
+    },
+    () => teardown(h),
+  );
+}
 
 for (const { suite, os } of selected(DISTROS)) {
   const { id, net } = hostSlot("cloudinit", suite);
@@ -200,7 +200,7 @@ for (const { suite, os } of selected(DISTROS)) {
 
     beforeAll(async () => {
       key = clientKey();
-      boot = await ready(`good-${suite}`);
+      boot = await boots.ready(`good-${suite}`);
     });
 
     afterAll(() => teardown(hosts[`good-${suite}`]));
@@ -262,7 +262,7 @@ for (const { suite, os } of selected(DISTROS)) {
       let boot: Boot | undefined;
 
       beforeAll(async () => {
-        boot = await ready(`pin-${suite}`);
+        boot = await boots.ready(`pin-${suite}`);
       });
 
       afterAll(() => teardown(hosts[`pin-${suite}`]));
@@ -286,14 +286,15 @@ for (const { suite, os } of selected(DISTROS)) {
   );
 }
 
-// A failing step at first boot: apply finishes the other steps, exits non-zero, the loader stops, cloud-init reports it.
+// A failing step at first boot: apply finishes the other steps, exits non-zero, the loader stops, cloud-init
+// reports it.
 describeHost("first boot through cloud-init and the loader with a step that fails (ubuntu-24.04)", ["noble"], () => {
   jest.setTimeout(900_000);
   const { id } = hostSlot("cloudinitFail", "noble");
   let boot: Boot | undefined;
 
   beforeAll(async () => {
-    boot = await ready("fail");
+    boot = await boots.ready("fail");
   });
 
   afterAll(() => teardown(hosts.fail));

@@ -106,9 +106,10 @@ case "$cmd" in
     ;;
   layer)
     suite=$id group=$1
-    [ -f "$CACHE/$suite/var/cache/bulwark-debs/$group/.stamp" ] || { echo "no cached debs $group in $suite" >&2; exit 1; }
-    key=$(cat "$CACHE/$suite/.bulwark-rootfs" "$CACHE/$suite/.bulwark-upgraded" \
-      "$CACHE/$suite/var/cache/bulwark-debs/$group/.stamp" 2>/dev/null | md5sum | cut -c1-12)
+    debs="$CACHE/$suite/var/cache/bulwark-debs/$group"
+    [ -f "$debs/.stamp" ] || { echo "no cached debs $group in $suite" >&2; exit 1; }
+    key=$(cat "$CACHE/$suite/.bulwark-rootfs" "$CACHE/$suite/.bulwark-upgraded" "$debs/.stamp" 2>/dev/null |
+      md5sum | cut -c1-12)
     lid="layer-$suite-$group-$key"
     mkdir -p "$BASE"
     exec 9>"$BASE/$lid.lock"

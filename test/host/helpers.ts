@@ -85,28 +85,43 @@ export const HOSTS = {
 } as const satisfies Record<string, { prefix: string; nets: Partial<Record<Suite, number>> }>;
 
 /**
- * Independent hosts (distinct harness IDs and NETs) set up side by side: the first `ready(key)` starts every setup
- * at once and waits until all have settled; each describe then takes its own result (or its own error). Their
- * tests still run one after another. `cleanup(key)` runs after the file for every started setup (the describes'
- * afterAll may already have done it: it must be idempotent, like `harness down`).
+ * Independent hosts (distinct harness IDs and NETs) set up side by side: `add` registers each host's setup (at
+ * collection time); the first `ready(key)` starts every setup at once and waits until all have settled; each
+ * describe then takes its own result (or its own error). Their tests still run one after another. Every cleanup
+ * of a started setup runs after the file (the describes' afterAll may already have run it: keep it idempotent,
+ * like `harness down`).
  */
-export function sideBySide<T>(
-  setups: Record<string, () => Promise<T>>,
-  cleanup: (key: string) => void,
-): (key: string) => Promise<T> {
-  let started: Map<string, Promise<T>> | undefined;
-  afterAll(async () => {
-    if (!started) return;
-    await Promise.allSettled(started.values());
-    for (const key of started.keys()) cleanup(key);
-  });
-  return async (key) => {
-    started ??= new Map(Object.entries(setups).map(([k, setup]) => [k, setup()]));
-    await Promise.allSettled(started.values());
-    const p = started.get(key);
-    if (!p) throw new Error(`sideBySide: no setup named ${key}`);
+export class SideBySide<T = void> {
+  private readonly setups = new Map<string, { setup: () => Promise<T>; cleanup: () => void }>();
+  private started?: Map<string, Promise<T>>;
+
+  constructor() {
+    afterAll(async () => {
+      if (!this.started) return;
+      await Promise.allSettled(this.started.values());
+      const errors: unknown[] = [];
+      for (const key of this.started.keys()) {
+        try {
+          this.setups.get(key)!.cleanup();
+        } catch (e) {
+          errors.push(e);
+        }
+      }
+      if (errors.length > 0) throw errors[0];
+    });
+  }
+
+  add(key: string, setup: () => Promise<T>, cleanup: () => void): void {
+    this.setups.set(key, { setup, cleanup });
+  }
+
+  async ready(key: string): Promise<T> {
+    this.started ??= new Map([...this.setups].map(([k, s]) => [k, s.setup()]));
+    await Promise.allSettled(this.started.values());
+    const p = this.started.get(key);
+    if (!p) throw new Error(`SideBySide: no setup named ${key}`);
     return p;
-  };
+  }
 }
 
 /** The harness ID and NET of `suite`'s host in one of the table's slots. */
@@ -215,15 +230,19 @@ export function tmpDir(prefix: string): string {
 
 /** TCP listeners started by a host `node` inside a network namespace (killed by the caller). */
 export function listenIn(netnsCmd: string[], ports: number[]): ChildProcess {
-  const code = `const net=require("net");for(const p of ${JSON.stringify(ports)})net.createServer(s=>{s.on("error",()=>{});s.end("x")}).listen(p,"::");setInterval(()=>{},1e6)`;
+  const code =
+    `const net=require("net");for(const p of ${JSON.stringify(ports)})` +
+    `net.createServer(s=>{s.on("error",()=>{});s.end("x")}).listen(p,"::");setInterval(()=>{},1e6)`;
   return spawn(netnsCmd[0], [...netnsCmd.slice(1), process.execPath, "-e", code], { stdio: "ignore", detached: false });
 }
 
 /** open | closed | timeout, probing from `from` inside the client namespace. */
 export function probe(id: string, host: string, port: number, from: string, timeoutMs = 1500): string {
   const code =
-    `const s=require("net").connect({host:${JSON.stringify(host)},port:${port},localAddress:${JSON.stringify(from)}});` +
-    `s.setTimeout(${timeoutMs},()=>{console.log("timeout");process.exit(0)});s.on("connect",()=>{console.log("open");process.exit(0)});` +
+    `const s=require("net").connect({host:${JSON.stringify(host)},port:${port},` +
+    `localAddress:${JSON.stringify(from)}});` +
+    `s.setTimeout(${timeoutMs},()=>{console.log("timeout");process.exit(0)});` +
+    `s.on("connect",()=>{console.log("open");process.exit(0)});` +
     `s.on("error",e=>{console.log(e.code==="ECONNREFUSED"?"closed":"error:"+e.code);process.exit(0)})`;
   return harness("client", id, process.execPath, "-e", code).stdout.trim();
 }
@@ -246,7 +265,8 @@ export function testPki(
   );
   sh("openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile ext");
   sh(
-    `openssl req -x509 ${ec} -keyout imp.key -out imp.pem -days 2 -subj "/CN=${name}" -addext "subjectAltName=DNS:${name}"`,
+    `openssl req -x509 ${ec} -keyout imp.key -out imp.pem -days 2 -subj "/CN=${name}" ` +
+      `-addext "subjectAltName=DNS:${name}"`,
   );
   return {
     caPem: fs.readFileSync(path.join(dir, "ca.pem"), "utf8"),

@@ -16,11 +16,14 @@ import {
   DISTROS,
   harness,
   HARNESS,
+  harnessAsync,
   hostSlot,
   listenIn,
   probe,
   run,
+  runAsync,
   selected,
+  SideBySide,
   sshAs,
   TEST_DIR,
   testPki,
@@ -31,6 +34,7 @@ import {
 import { IDS_WAIVED } from "./live-helpers";
 
 const LOG_PEER = "logs.bulwark.test";
+const hosts = new SideBySide();
 const WEAK = "legacy123";
 
 function model(net: number, pub: string, caPem: string) {
@@ -71,7 +75,10 @@ for (const { suite, os } of selected(DISTROS)) {
 
     const ssh = (user: string, command: string, timeoutSecs = 20) =>
       sshAs(id, srv, key.priv, good, user, command, { timeoutSecs });
-    /** A MariaDB login from the client namespace (source: its first address, in the app's /24); the password in a 0600 file, never argv. */
+    /**
+     * A MariaDB login from the client namespace (source: its first address, in the app's /24); the password in a
+     * 0600 file, never argv.
+     */
     const sqlLogin = (user: string, password: string, sql: string, tls: boolean) => {
       const cnf = path.join(work, `client-${user}.cnf`);
       const lines = [
@@ -111,47 +118,65 @@ for (const { suite, os } of selected(DISTROS)) {
       if (!(await waitFor(f, Boolean, ms, 500))) throw new Error(`timed out waiting for ${what}`);
     };
 
-    beforeAll(async () => {
-      harness("down", id);
-      key = clientKey();
-      work = tmpDir(`bulwark-leftdb-${suite}-`);
-      pki = testPki(work, LOG_PEER);
-      writeBundle(renderBundle(model(net, key.pub, pki.caPem), os), path.join(work, "bundle"));
-      const up = harness("up", id, suite, String(net), path.join(work, "bundle"));
-      if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
-      // The leftovers: the distribution's MariaDB, offline from the cached debs, with its packaged socket units enabled.
-      const inst = run(
-        HARNESS,
-        [
-          "chroot",
+    // Set up side by side with the other distributions (sideBySide); the tests run one after another.
+    hosts.add(
+      suite,
+      async () => {
+        harness("down", id);
+        key = clientKey();
+        work = tmpDir(`bulwark-leftdb-${suite}-`);
+        pki = testPki(work, LOG_PEER);
+        writeBundle(renderBundle(model(net, key.pub, pki.caPem), os), path.join(work, "bundle"));
+        const up = await harnessAsync("up", id, suite, String(net), path.join(work, "bundle"));
+        if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
+        // The leftovers: the distribution's MariaDB, offline from the cached debs, with its packaged socket units
+        // enabled.
+        const inst = await runAsync(
+          HARNESS,
+          [
+            "chroot",
+            id,
+            "sh",
+            "-c",
+            // dpkg twice: one pass cannot order the pre-dependencies among the files (apt-get --no-download would
+            // fetch).
+            "export DEBIAN_FRONTEND=noninteractive; d=/var/cache/bulwark-debs/mariadb; " +
+              '{ dpkg -i "$d"/*.deb >/dev/null 2>&1 || dpkg -i "$d"/*.deb; } && ' +
+              "mkdir -p /etc/systemd/system/sockets.target.wants && " +
+              "for u in mariadb.socket mariadb-extra.socket; do " +
+              "f=$(ls /lib/systemd/system/$u /usr/lib/systemd/system/$u 2>/dev/null | head -n 1); " +
+              '[ -z "$f" ] || ln -sf "$f" /etc/systemd/system/sockets.target.wants/$u; done',
+          ],
+          { timeoutMs: 300_000 },
+        );
+        if (inst.code !== 0) throw new Error(`installing MariaDB offline failed: ${inst.out}`);
+        run("ip", ["-n", `bw-s-${id}`, "addr", "add", `${other}/24`, "dev", `bws${id}`]);
+        collector = tlsCollector(id, good, 6514, pki.cert, pki.key);
+        neighbours = listenIn(["ip", "netns", "exec", `bw-c-${id}`], [22, 3306, 8443]);
+        await harnessAsync("boot", id);
+        await waitUntil(
+          "MariaDB through its socket",
+          () => harness("exec", id, "mariadb", "-N", "-e", "SELECT 1").stdout.trim() === "1",
+        );
+        const plant = harness(
+          "exec",
           id,
-          "sh",
-          "-c",
-          // dpkg twice: one pass cannot order the pre-dependencies among the files (apt-get --no-download would fetch).
-          "export DEBIAN_FRONTEND=noninteractive; { dpkg -i /var/cache/bulwark-debs/mariadb/*.deb >/dev/null 2>&1 || dpkg -i /var/cache/bulwark-debs/mariadb/*.deb; } && mkdir -p /etc/systemd/system/sockets.target.wants && " +
-            'for u in mariadb.socket mariadb-extra.socket; do f=$(ls /lib/systemd/system/$u /usr/lib/systemd/system/$u 2>/dev/null | head -n 1); [ -z "$f" ] || ln -sf "$f" /etc/systemd/system/sockets.target.wants/$u; done',
-        ],
-        { timeoutMs: 300_000 },
-      );
-      if (inst.code !== 0) throw new Error(`installing MariaDB offline failed: ${inst.out}`);
-      run("ip", ["-n", `bw-s-${id}`, "addr", "add", `${other}/24`, "dev", `bws${id}`]);
-      collector = tlsCollector(id, good, 6514, pki.cert, pki.key);
-      neighbours = listenIn(["ip", "netns", "exec", `bw-c-${id}`], [22, 3306, 8443]);
-      harness("boot", id);
-      await waitUntil(
-        "MariaDB through its socket",
-        () => harness("exec", id, "mariadb", "-N", "-e", "SELECT 1").stdout.trim() === "1",
-      );
-      const plant = harness(
-        "exec",
-        id,
-        "mariadb",
-        "-e",
-        `CREATE USER 'legacy'@'%' IDENTIFIED BY '${WEAK}'; GRANT ALL PRIVILEGES ON *.* TO 'legacy'@'%' WITH GRANT OPTION;`,
-      );
-      if (plant.code !== 0) throw new Error(`planting legacy@% failed: ${plant.out}`);
-      await waitUntil("sshd on the stock host", () => ssh("root", "true").code === 0);
-    });
+          "mariadb",
+          "-e",
+          `CREATE USER 'legacy'@'%' IDENTIFIED BY '${WEAK}'; ` +
+            "GRANT ALL PRIVILEGES ON *.* TO 'legacy'@'%' WITH GRANT OPTION;",
+        );
+        if (plant.code !== 0) throw new Error(`planting legacy@% failed: ${plant.out}`);
+        await waitUntil("sshd on the stock host", () => ssh("root", "true").code === 0);
+      },
+      () => {
+        collector?.stop();
+        neighbours?.kill("SIGKILL");
+        harness("down", id);
+        if (work) fs.rmSync(work, { recursive: true, force: true });
+      },
+    );
+    beforeAll(() => hosts.ready(suite));
 
     afterAll(() => {
       collector?.stop();
@@ -249,7 +274,8 @@ for (const { suite, os } of selected(DISTROS)) {
     afterAll(() => {
       if (applyOut || confirmOut)
         console.log(
-          `${suite} apply:\n${applyOut.slice(-3000)}\nconfirm:\n${confirmOut.slice(-3000)}\nverify before:\n${before.verify ?? ""}`,
+          `${suite} apply:\n${applyOut.slice(-3000)}\nconfirm:\n${confirmOut.slice(-3000)}\n` +
+            `verify before:\n${before.verify ?? ""}`,
         );
     });
   });

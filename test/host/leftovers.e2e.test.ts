@@ -38,7 +38,10 @@ const PKG = "bulwark-leftover-demo";
 const OLD_PASSWORD = "Summer2019";
 const REPO = "/srv/bulwark-security-repo"; // inside the host
 
-/** The low-privilege attack: `su olduser` with the old password, then `sudo id -u`, on a pty (python3 is there: fail2ban). */
+/**
+ * The low-privilege attack: `su olduser` with the old password, then `sudo id -u`, on a pty (python3 is there:
+ * fail2ban).
+ */
 const ESCALATE = `
 import os, pty, select, sys, time
 pid, fd = pty.fork()
@@ -157,7 +160,10 @@ for (const { suite, os } of selected(DISTROS)) {
     const ssh = (user: string, command: string) =>
       sshAs(id, srv, key.priv, op, user, command, { timeoutSecs: 170, connectTimeoutSecs: 5 });
     const escalate = () => exec("runuser", "-u", "lowuser", "--", "python3", "/var/tmp/escalate.py", OLD_PASSWORD);
-    /** The HardenedHost steps: copy the installer, apply with sudo (firewall rollback armed), verify from a new connection. */
+    /**
+     * The HardenedHost steps: copy the installer, apply with sudo (firewall rollback armed), verify from a new
+     * connection.
+     */
     const hardenedApply = (user: string) => {
       const installer = { input: fs.readFileSync(path.join(work, "installer.sh"), "utf8"), timeoutSecs: 30 };
       const copy = sshAs(id, srv, key.priv, op, user, `cat > ${cmds.installerPath}`, installer);
@@ -203,7 +209,8 @@ for (const { suite, os } of selected(DISTROS)) {
       const before = escalate();
       expect(before.stdout).toMatch(/^0\r?$/m); // the control: the old account IS a way to root before apply
       expect(before.stdout).toMatch(/EXIT 0/);
-      // The namespace is offline: the local repository is the host's only source (the stock lists go with apt-get update).
+      // The namespace is offline: the local repository is the host's only source (the stock lists go with apt-get
+      // update).
       sh(
         "mkdir -p /etc/apt/off && mv /etc/apt/sources.list /etc/apt/sources.list.d/* /etc/apt/off/ 2>/dev/null || true",
       );
@@ -298,7 +305,8 @@ describeHost("leftovers in report mode, applied offline in a chroot (bookworm)",
     const plant = chroot(
       "sh",
       "-ec",
-      `useradd -m -s /bin/bash -G sudo olduser && usermod -p '${hash}' olduser && echo 'olduser ALL=(ALL) NOPASSWD: ALL' >/etc/sudoers.d/90-legacy`,
+      `useradd -m -s /bin/bash -G sudo olduser && usermod -p '${hash}' olduser && ` +
+        "echo 'olduser ALL=(ALL) NOPASSWD: ALL' >/etc/sudoers.d/90-legacy",
     );
     if (plant.code !== 0) throw new Error(plant.out);
     // A pending security update in the lists, from the local security-origin repository (the cached rootfs has
@@ -310,7 +318,8 @@ describeHost("leftovers in report mode, applied offline in a chroot (bookworm)",
     const v1 = chroot(
       "sh",
       "-ec",
-      `apt-get update -qq -o Dir::Etc::sourcelist=/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${PKG}=1.0 >/dev/null`,
+      "apt-get update -qq -o Dir::Etc::sourcelist=/dev/null && " +
+        `DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${PKG}=1.0 >/dev/null`,
     );
     if (v1.code !== 0) throw new Error(v1.out);
     publish(path.join(m, REPO), [deb(work, "1.0"), deb(work, "1.1")], s);

@@ -13,16 +13,20 @@ import {
   describeHost,
   DISTROS,
   harness,
+  harnessAsync,
   hostSlot,
   passwordLogin,
   probe,
   selected,
+  SideBySide,
   sshAs,
   testPki,
   tmpDir,
   waitFor,
 } from "./helpers";
 import { liveModel, rm } from "./live-helpers";
+
+const hosts = new SideBySide();
 
 for (const { suite, os } of selected(DISTROS)) {
   const { id, net } = hostSlot("live", suite);
@@ -48,21 +52,30 @@ for (const { suite, os } of selected(DISTROS)) {
       return ssh(user, `${cmds.apply}; echo "APPLY-RC=$?"; echo SESSION-SURVIVED`);
     };
 
-    beforeAll(async () => {
-      harness("down", id);
-      key = clientKey();
-      work = tmpDir(`bulwark-live-${suite}-`);
-      pki = testPki(work, "logs.bulwark.test");
-      const b = renderBundle(liveModel(net, key.pub, pki.caPem), os);
-      cmds = hardenedHostCommands(b, 300);
-      installer = bundleInstaller(b);
-      fs.mkdirSync(path.join(work, "empty"));
-      const up = harness("up", id, suite, String(net), path.join(work, "empty"));
-      if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
-      harness("boot", id);
-      const ok = await waitFor(() => ssh("root", "true").code === 0, Boolean, 60_000);
-      if (!ok) throw new Error(`stock sshd never answered: ${ssh("root").out}`);
-    });
+    // Set up side by side with the other distributions (sideBySide); the tests run one after another.
+    hosts.add(
+      suite,
+      async () => {
+        harness("down", id);
+        key = clientKey();
+        work = tmpDir(`bulwark-live-${suite}-`);
+        pki = testPki(work, "logs.bulwark.test");
+        const b = renderBundle(liveModel(net, key.pub, pki.caPem), os);
+        cmds = hardenedHostCommands(b, 300);
+        installer = bundleInstaller(b);
+        fs.mkdirSync(path.join(work, "empty"));
+        const up = await harnessAsync("up", id, suite, String(net), path.join(work, "empty"));
+        if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
+        await harnessAsync("boot", id);
+        const ok = await waitFor(() => ssh("root", "true").code === 0, Boolean, 60_000);
+        if (!ok) throw new Error(`stock sshd never answered: ${ssh("root").out}`);
+      },
+      () => {
+        harness("down", id);
+        rm(work);
+      },
+    );
+    beforeAll(() => hosts.ready(suite));
 
     afterAll(() => {
       const down = harness("down", id);

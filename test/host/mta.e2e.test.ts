@@ -61,7 +61,9 @@ describeHost("MTA local-only on a booted ubuntu-22.04 with postfix as packaged (
           id,
           process.execPath,
           "-e",
-          `const s=require("net").connect({host:"${srv}",port:25});s.on("connect",()=>{console.log("open");process.exit(0)});s.on("error",e=>{console.log(e.code);process.exit(0)})`,
+          `const s=require("net").connect({host:"${srv}",port:25});` +
+            `s.on("connect",()=>{console.log("open");process.exit(0)});` +
+            `s.on("error",e=>{console.log(e.code);process.exit(0)})`,
         ).stdout.trim() === "ECONNREFUSED",
       Boolean,
       20_000,

@@ -49,7 +49,8 @@ beforeAll(async () => {
       ["legacy", "keeper"]
         .map(
           (u) =>
-            `CREATE USER '${u}'@'%' IDENTIFIED BY PASSWORD '${nativeHash(WEAK)}'; GRANT ALL PRIVILEGES ON *.* TO '${u}'@'%' WITH GRANT OPTION;`,
+            `CREATE USER '${u}'@'%' IDENTIFIED BY PASSWORD '${nativeHash(WEAK)}'; ` +
+            `GRANT ALL PRIVILEGES ON *.* TO '${u}'@'%' WITH GRANT OPTION;`,
         )
         .join("") +
       "SET GLOBAL strict_password_validation = ON;",

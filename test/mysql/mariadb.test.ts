@@ -49,7 +49,8 @@ beforeAll(async () => {
   before.testDb = db.rootSql("SHOW DATABASES LIKE 'test'").stdout.trim();
   before.verify = runScript(rendered.verify, env());
   db.rootSql(
-    "CREATE DATABASE hr; CREATE TABLE hr.salaries (who VARCHAR(20), pay INT); INSERT INTO hr.salaries VALUES ('ceo', 1)",
+    "CREATE DATABASE hr; CREATE TABLE hr.salaries (who VARCHAR(20), pay INT); " +
+      "INSERT INTO hr.salaries VALUES ('ceo', 1)",
   );
 
   const t0 = Date.now();
@@ -95,7 +96,8 @@ describe("hardening and secure installation", () => {
 
   test("the server runs with the rendered settings", () => {
     const r = db.rootSql(
-      "SELECT @@local_infile, @@have_symlink, @@require_secure_transport, @@bind_address, @@strict_password_validation, @@skip_show_database",
+      "SELECT @@local_infile, @@have_symlink, @@require_secure_transport, @@bind_address, " +
+        "@@strict_password_validation, @@skip_show_database",
     );
     expect(r.stdout.trim().split("\t")).toEqual(["0", "DISABLED", "1", "127.0.0.1", "1", "1"]);
   });
@@ -184,7 +186,8 @@ describe("least privilege", () => {
 
   test("the application user can do its declared work", () => {
     const r = shop(
-      "CREATE TABLE shop_db.orders (id INT PRIMARY KEY, item VARCHAR(20)); CREATE INDEX i_item ON shop_db.orders (item);" +
+      "CREATE TABLE shop_db.orders (id INT PRIMARY KEY, item VARCHAR(20)); " +
+        "CREATE INDEX i_item ON shop_db.orders (item);" +
         "INSERT INTO shop_db.orders VALUES (1,'tea'),(2,'cake'); UPDATE shop_db.orders SET item='scone' WHERE id=2;" +
         "DELETE FROM shop_db.orders WHERE id=1; SELECT id, item FROM shop_db.orders",
     );
@@ -321,7 +324,8 @@ describe("the RDS apply path (components/database/mysql-apply.ts) run against th
 
   beforeAll(() => {
     const r = db.rootSql(
-      `CREATE USER 'rds_admin'@'127.0.0.1' IDENTIFIED BY '${adminPassword}' REQUIRE SSL; GRANT ALL PRIVILEGES ON *.* TO 'rds_admin'@'127.0.0.1' WITH GRANT OPTION`,
+      `CREATE USER 'rds_admin'@'127.0.0.1' IDENTIFIED BY '${adminPassword}' REQUIRE SSL; ` +
+        "GRANT ALL PRIVILEGES ON *.* TO 'rds_admin'@'127.0.0.1' WITH GRANT OPTION",
     );
     if (r.status !== 0) throw new Error(r.stderr);
     adminFile = path.join(paths.root, "admin.cnf");

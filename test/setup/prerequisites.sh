@@ -22,7 +22,9 @@ missing_rootfs() {
   for s in "${SUITES[@]}"; do
     [ -f "$CACHE/$s/.bulwark-rootfs" ] || { echo "rootfs-$s"; continue; }
     [ "$(cat "$CACHE/$s/.bulwark-upgraded" 2>/dev/null)" = v1 ] || echo "rootfs-$s-upgrade"
-    for g in cloud-init mariadb postfix; do [ -f "$CACHE/$s/var/cache/bulwark-debs/$g/.stamp" ] || echo "rootfs-$s-$g"; done
+    for g in cloud-init mariadb postfix; do
+      [ -f "$CACHE/$s/var/cache/bulwark-debs/$g/.stamp" ] || echo "rootfs-$s-$g"
+    done
   done
 }
 

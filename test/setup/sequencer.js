@@ -6,19 +6,20 @@
 const path = require("node:path");
 const Sequencer = require("@jest/test-sequencer").default;
 
-// Seconds, measured on 2 cores (test/README-timing in docs/testing.md); only the order matters.
+// Seconds, measured on the shared 2-core machine (docs/testing.md); only the order matters.
 const SLOW = {
-  "test/host/e2e.test.ts": 420,
-  "test/host/cloudinit.e2e.test.ts": 360,
-  "test/host/live.e2e.test.ts": 330,
-  "test/host/leftovers-db.e2e.test.ts": 315,
-  "test/host/render.test.ts": 280,
-  "test/host/stack.test.ts": 190,
-  "test/fleet/real.test.ts": 130,
-  "test/fleet/sim.test.ts": 80,
-  "test/host/leftovers.e2e.test.ts": 70,
-  "test/mysql/mariadb.test.ts": 60,
-  "test/host/mta.e2e.test.ts": 50,
+  "test/host/live.e2e.test.ts": 360,
+  "test/host/e2e.test.ts": 270,
+  "test/host/leftovers-db.e2e.test.ts": 190,
+  "test/host/cloudinit.e2e.test.ts": 130,
+  "test/fleet/real.test.ts": 70,
+  "test/fleet/sim.test.ts": 68,
+  "test/host/render.test.ts": 66,
+  "test/host/leftovers.e2e.test.ts": 66,
+  "test/host/mta.e2e.test.ts": 56,
+  "test/host/stack.test.ts": 45,
+  "test/mysql/leftover-accounts.test.ts": 35,
+  "test/mysql/mariadb.test.ts": 30,
 };
 
 class SlowFirst extends Sequencer {

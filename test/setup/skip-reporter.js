@@ -10,7 +10,13 @@ class SkipReporter {
       const skipped = file.testResults.filter((t) => ["pending", "skipped", "todo"].includes(t.status));
       if (skipped.length === 0) continue;
       lines.push(`  ${file.testFilePath.replace(`${process.cwd()}/`, "")}`);
-      for (const t of skipped) lines.push(`    - ${[...t.ancestorTitles, t.title].join(" > ")}`);
+      let group;
+      for (const t of skipped) {
+        const g = t.ancestorTitles.join(" > ");
+        if (g && g !== group) lines.push(`    ${g}`);
+        group = g;
+        lines.push(`      - ${t.title}`);
+      }
     }
     if (lines.length === 0) return;
     const n = results.numPendingTests + results.numTodoTests;
