@@ -348,8 +348,8 @@ function crossFieldChecks(c: z.output<typeof baseSchema>, ctx: z.RefinementCtx):
   });
 }
 
-/** The declared internal ranges: the site CIDRs and `internalCidrs` (the exposure model's "internal" beyond RFC 1918).
- */
+/** The declared internal ranges: the site CIDRs and `internalCidrs` (the exposure model's "internal" beyond RFC
+ * 1918). */
 export function internalCidrsOf(c: Pick<z.output<typeof baseSchema>, "internalCidrs" | "sites">): string[] {
   return [...c.internalCidrs, ...c.sites.map((s) => s.cidr)].filter(safeCidr);
 }

@@ -191,8 +191,8 @@ export interface NormalisedRule {
   description: string;
 }
 
-/** Bulwark's own rule spelling in config: `{ from: "10.0.0.0/8" | "internet", ports: [443, "8000-8100"], protocol }`.
- */
+/** Bulwark's own rule spelling in config: `{ from: "10.0.0.0/8" | "internet", ports: [443, "8000-8100"], protocol
+ * }`. */
 export interface ConfigRule {
   from: string;
   ports: (number | string)[];

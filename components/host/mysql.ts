@@ -103,8 +103,8 @@ const selfHostedAppSchema = z
 export const mysqlRoleSchema = z
   .object({
     flavor: z.enum(["mariadb", "mysql"]).default("mariadb"),
-    /** File layout: Debian/Ubuntu (`/etc/mysql/...`) or Amazon Linux / RHEL (`/etc/my.cnf.d`, socket in the datadir).
-     */
+    /** File layout: Debian/Ubuntu (`/etc/mysql/...`) or Amazon Linux / RHEL (`/etc/my.cnf.d`, socket in the
+     * datadir). */
     platform: z.enum(["debian", "amazon"]).default("debian"),
     bindAddress: bindAddressSchema,
     port: z.number().int().min(1, "use a port from 1 to 65535").max(65535, "use a port from 1 to 65535").default(3306),

@@ -1,5 +1,5 @@
-/** The estate's host bundles in S3: one object per distinct bundle, loader user data pinned to it, a scoped read grant.
- */
+/** The estate's host bundles in S3: one object per distinct bundle, loader user data pinned to it, a scoped read
+ * grant. */
 import { createHash } from "crypto";
 import { gunzipSync } from "zlib";
 import * as YAML from "yaml";

@@ -1,5 +1,5 @@
-/** `bulwark:hosts`: validation (field, value, fix; nothing created), the secret key, one HardenedHost each, the plan.
- */
+/** `bulwark:hosts`: validation (field, value, fix; nothing created), the secret key, one HardenedHost each, the
+ * plan. */
 import * as path from "path";
 import { ConfigError, parseStackConfig } from "../../components/config";
 import { isInternetAddress } from "../../components/host/hosts-config";

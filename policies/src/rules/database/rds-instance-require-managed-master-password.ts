@@ -1,5 +1,5 @@
-/** The master password must be managed by Secrets Manager (manageMasterUserPassword), never given as a plain password.
- */
+/** The master password must be managed by Secrets Manager (manageMasterUserPassword), never given as a plain
+ * password. */
 import type { PolicyDef } from "../../framework";
 import { isReplica } from "../../lib/rds";
 import { PolicyNames } from "../../names";
