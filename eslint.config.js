@@ -37,7 +37,13 @@ module.exports = tseslint.config(
       "@typescript-eslint/no-require-imports": "off",
       // Stripping control characters from text that reaches nft, SQL or a terminal is the point of those regexes.
       "no-control-regex": "off",
+      "max-len": ["error", { code: 120, ignoreUrls: true }],
     },
+  },
+  // Not yet wrapped to 120 (another change is editing these files); remove once they are.
+  {
+    files: ["test/host/**", "test/mysql/**", "test/setup/**", "jest.config.*"],
+    rules: { "max-len": "off" },
   },
   // Tests mutate configs freely; `any` stays out of the shipped code's APIs.
   {

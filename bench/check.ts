@@ -50,7 +50,10 @@ export function estate(n: number): ResourceV3[] {
 }
 
 /** Preloaded into the child: prints its own CPU time (user + system) at exit, which other load barely skews. */
-const CPU_HOOK = `process.on("exit", () => { const u = process.cpuUsage(); process.stderr.write("\\nBULWARK_CPU_MS=" + ((u.user + u.system) / 1000) + " BULWARK_RSS_MB=" + (process.resourceUsage().maxRSS / 1024) + "\\n"); });`;
+const CPU_HOOK =
+  `process.on("exit", () => { const u = process.cpuUsage(); ` +
+  `process.stderr.write("\\nBULWARK_CPU_MS=" + ((u.user + u.system) / 1000) + " BULWARK_RSS_MB=" + ` +
+  `(process.resourceUsage().maxRSS / 1024) + "\\n"); });`;
 let hookFile = "";
 
 function run(file: string): { ms: number; cpu: number; rssMb: number; code: number | null } {
@@ -102,23 +105,26 @@ function main(): void {
     for (const n of sizes) {
       const mb = (statSync(files.get(n)!).size / 1e6).toFixed(1);
       console.log(
-        `  ${String(n).padStart(6)} resources (${mb.padStart(5)} MB): ${m.get(n)!.toFixed(0).padStart(6)} ms   runs: ${times
-          .get(n)!
-          .map((t) => t.toFixed(0))
-          .join(", ")}`,
+        `  ${String(n).padStart(6)} resources (${mb.padStart(5)} MB): ${m.get(n)!.toFixed(0).padStart(6)} ms   ` +
+          `runs: ${times
+            .get(n)!
+            .map((t) => t.toFixed(0))
+            .join(", ")}`,
       );
     }
     const c = new Map(sizes.map((n) => [n, median(cpus.get(n)!)]));
     console.log(`same runs, CPU time of the bulwark process (user + system; less skewed by other load):`);
     for (const n of sizes) console.log(`  ${String(n).padStart(6)} resources: ${c.get(n)!.toFixed(0).padStart(6)} ms`);
     console.log(
-      `  ratio 10k/1k: ${(c.get(10000)! / c.get(1000)!).toFixed(2)}   after start-up (${c.get(2)!.toFixed(0)} ms): ${((c.get(10000)! - c.get(2)!) / Math.max(1, c.get(1000)! - c.get(2)!)).toFixed(2)} (10.0 = linear)`,
+      `  ratio 10k/1k: ${(c.get(10000)! / c.get(1000)!).toFixed(2)}   after start-up (${c.get(2)!.toFixed(0)} ms): ` +
+        `${((c.get(10000)! - c.get(2)!) / Math.max(1, c.get(1000)! - c.get(2)!)).toFixed(2)} (10.0 = linear)`,
     );
     const base = m.get(2)!;
     const r = m.get(10000)! / m.get(1000)!;
     const rWork = (m.get(10000)! - base) / Math.max(1, m.get(1000)! - base);
     console.log(
-      `  ratio 10k/1k: ${r.toFixed(2)} (wall)   ${rWork.toFixed(2)} (after start-up ${base.toFixed(0)} ms; 10.0 = linear)`,
+      `  ratio 10k/1k: ${r.toFixed(2)} (wall)   ${rWork.toFixed(2)} (after start-up ${base.toFixed(0)} ms; ` +
+        `10.0 = linear)`,
     );
     console.log(`  per resource at 10k: ${(((m.get(10000)! - base) * 1000) / 10000).toFixed(1)} us`);
     // The same work in-process (no node/swc start-up): shows the scaling without process noise.
@@ -157,7 +163,8 @@ function main(): void {
       `  150k: ${r150.ms.toFixed(0)} ms wall, ${r150.cpu.toFixed(0)} ms CPU, peak RSS ${r150.rssMb.toFixed(0)} MB`,
     );
     console.log(
-      `  ratio 150k/10k: ${(r150.ms / r10.ms).toFixed(2)}x wall, ${(r150.cpu / r10.cpu).toFixed(2)}x CPU (15.0 = linear; target <= 16x), RSS ${r150.rssMb <= 1024 ? "within" : "OVER"} 1 GB`,
+      `  ratio 150k/10k: ${(r150.ms / r10.ms).toFixed(2)}x wall, ${(r150.cpu / r10.cpu).toFixed(2)}x CPU ` +
+        `(15.0 = linear; target <= 16x), RSS ${r150.rssMb <= 1024 ? "within" : "OVER"} 1 GB`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

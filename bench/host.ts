@@ -68,10 +68,12 @@ function main(): void {
       failed ||= !ok1 || !ok2 || rerun.changes !== "0";
       console.log(`\n${suite} (${os})`);
       console.log(
-        `  first apply  ${fmt(first.seconds)}  ${first.changes.padStart(3)} changes   target <= ${TARGET_FIRST_S} s  ${ok1 ? "OK" : "MISSED"}`,
+        `  first apply  ${fmt(first.seconds)}  ${first.changes.padStart(3)} changes   target ` +
+          `<= ${TARGET_FIRST_S} s  ${ok1 ? "OK" : "MISSED"}`,
       );
       console.log(
-        `  re-run       ${fmt(rerun.seconds)}  ${rerun.changes.padStart(3)} changes   target <= ${TARGET_RERUN_S} s   ${ok2 ? "OK" : "MISSED"}`,
+        `  re-run       ${fmt(rerun.seconds)}  ${rerun.changes.padStart(3)} changes   target ` +
+          `<= ${TARGET_RERUN_S} s   ${ok2 ? "OK" : "MISSED"}`,
       );
       console.log(`  ratio re-run / first apply: ${(rerun.seconds / first.seconds).toFixed(2)}`);
     } finally {

@@ -42,7 +42,9 @@ export function scaledStack(n: number): string {
 /** Preloaded into every node process of the run (CLI and pack): CPU time and peak RSS, appended to a file. */
 const HOOK = `const fs = require("fs");
 const out = process.env.BULWARK_BENCH_RUSAGE;
-const report = () => { const u = process.resourceUsage(); fs.appendFileSync(out, JSON.stringify({ pid: process.pid, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, maxRssMb: u.maxRSS / 1024, argv: process.argv.slice(1, 3).join(" ") }) + "\\n"); };
+const report = () => { const u = process.resourceUsage(); fs.appendFileSync(out, JSON.stringify({ pid: process.pid, \
+cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, maxRssMb: u.maxRSS / 1024, argv: process.argv.slice(1, 3).join(" ") \
+}) + "\\n"); };
 process.on("exit", report);
 process.on("SIGTERM", () => process.exit(0));`;
 
@@ -121,16 +123,20 @@ async function main(): Promise<void> {
     const prodMs = median(results.prod);
     // CPU time beside wall time: on a shared 2-core machine wall time also measures the neighbours.
     console.log(
-      `plan one-site baseline: ${base.toFixed(0)} ms wall, ${median(results.baseCpu).toFixed(0)} ms CPU for ${results.baseRes} resources (${(base / results.baseRes).toFixed(2)} ms/resource)`,
+      `plan one-site baseline: ${base.toFixed(0)} ms wall, ${median(results.baseCpu).toFixed(0)} ms CPU ` +
+        `for ${results.baseRes} resources (${(base / results.baseRes).toFixed(2)} ms/resource)`,
     );
     console.log(
-      `plan prod estate:       ${prodMs.toFixed(0)} ms wall, ${median(results.prodCpu).toFixed(0)} ms CPU for ${results.prodRes} resources (${(prodMs / results.prodRes).toFixed(2)} ms/resource)`,
+      `plan prod estate:       ${prodMs.toFixed(0)} ms wall, ${median(results.prodCpu).toFixed(0)} ms CPU ` +
+        `for ${results.prodRes} resources (${(prodMs / results.prodRes).toFixed(2)} ms/resource)`,
     );
     console.log(
-      `first (cold) prod plan in this process, incl. loading @pulumi/aws and compiling TS: ${cold.ms.toFixed(0)} ms wall, ${cold.cpuMs.toFixed(0)} ms CPU`,
+      `first (cold) prod plan in this process, incl. loading @pulumi/aws and compiling ` +
+        `TS: ${cold.ms.toFixed(0)} ms wall, ${cold.cpuMs.toFixed(0)} ms CPU`,
     );
     console.log(
-      `ratio prod/baseline: ${(prodMs / base).toFixed(2)}x time for ${(results.prodRes / results.baseRes).toFixed(2)}x resources (median of ${ROUNDS} rounds)`,
+      `ratio prod/baseline: ${(prodMs / base).toFixed(2)}x time ` +
+        `for ${(results.prodRes / results.baseRes).toFixed(2)}x resources (median of ${ROUNDS} rounds)`,
     );
     console.log(`target prod < ${TARGET_MS} ms: ${prodMs < TARGET_MS ? "met" : "MISSED"}`);
   }
@@ -150,20 +156,27 @@ async function main(): Promise<void> {
     console.log(`bulwark plan --format json (subprocess, pack verdict included):`);
     for (const n of sizes) {
       const r = runs.get(n)!;
+      const pack = r.pack
+        ? `${(r.pack.cpuMs / 1000).toFixed(1)} s CPU, peak RSS ${r.pack.maxRssMb.toFixed(0)} MB`
+        : "(no report)";
       console.log(
-        `  ${String(n).padStart(5)} servers: ${(r.ms / 1000).toFixed(1).padStart(6)} s wall; CLI ${(r.cli.cpuMs / 1000).toFixed(1)} s CPU, peak RSS ${r.cli.maxRssMb.toFixed(0)} MB; ` +
-          `pack ${r.pack ? `${(r.pack.cpuMs / 1000).toFixed(1)} s CPU, peak RSS ${r.pack.maxRssMb.toFixed(0)} MB` : "(no report)"}; exit ${r.code}`,
+        `  ${String(n).padStart(5)} servers: ${(r.ms / 1000).toFixed(1).padStart(6)} s wall; ` +
+          `CLI ${(r.cli.cpuMs / 1000).toFixed(1)} s CPU, peak RSS ${r.cli.maxRssMb.toFixed(0)} MB; ` +
+          `pack ${pack}; ` +
+          `exit ${r.code}`,
       );
     }
     const a = runs.get(100)!;
     const b = runs.get(1000)!;
     const cpu = (r: CliRun) => r.cli.cpuMs + (r.pack?.cpuMs ?? 0);
     console.log(
-      `  ratio 1k/100: ${(b.ms / a.ms).toFixed(2)}x wall, ${(cpu(b) / cpu(a)).toFixed(2)}x CPU (CLI + pack) (target <= 11x)`,
+      `  ratio 1k/100: ${(b.ms / a.ms).toFixed(2)}x wall, ${(cpu(b) / cpu(a)).toFixed(2)}x CPU (CLI + pack) ` +
+        `(target <= 11x)`,
     );
     const rss = Math.max(b.cli.maxRssMb, b.pack?.maxRssMb ?? 0);
     console.log(
-      `  1,000 servers: ${(b.ms / 1000).toFixed(1)} s wall, ${(cpu(b) / 1000).toFixed(1)} s CPU; largest process ${rss.toFixed(0)} MB (targets <= 30 s, <= 1024 MB)`,
+      `  1,000 servers: ${(b.ms / 1000).toFixed(1)} s wall, ${(cpu(b) / 1000).toFixed(1)} s CPU; largest ` +
+        `process ${rss.toFixed(0)} MB (targets <= 30 s, <= 1024 MB)`,
     );
     console.log(
       `  load average while measuring: ${loadavg()

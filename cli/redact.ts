@@ -150,8 +150,11 @@ export class SecretValues {
 }
 
 // Assignment shapes the detector looks for, so a flagged line keeps its key and loses only the value.
-const ASSIGNMENT =
-  /((?:password|passwd|pwd|secret|token|api[_-]?key|aws_secret_access_key)[\w.-]*["']?\s*[=:]\s*["']?)(?!(?:true|false|null|-?\d+(?:\.\d+)?)(?:[\s,}\]]|$))([^\s"'\\,}]{4,})/gi;
+const ASSIGNMENT = new RegExp(
+  /((?:password|passwd|pwd|secret|token|api[_-]?key|aws_secret_access_key)[\w.-]*["']?\s*[=:]\s*["']?)/.source +
+    /(?!(?:true|false|null|-?\d+(?:\.\d+)?)(?:[\s,}\]]|$))([^\s"'\\,}]{4,})/.source,
+  "gi",
+);
 const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]{0,40}PRIVATE KEY-----|$)/g;
 const ACCESS_KEY_ID = /\b(AKIA|ASIA)[0-9A-Z]{16}\b/g;
 
@@ -187,7 +190,8 @@ export function redactFlaggedLines(text: string): string {
         }
         if (typeof value !== "string" || credentialsIn(benign(value)).length === 0) return line;
         const fixedValue = value.replace(ASSIGNMENT, "$1<secret>");
-        return `${m[1]}${JSON.stringify(credentialsIn(benign(fixedValue)).length === 0 ? fixedValue : REDACTED)}${m[3]}`;
+        const shown = credentialsIn(benign(fixedValue)).length === 0 ? fixedValue : REDACTED;
+        return `${m[1]}${JSON.stringify(shown)}${m[3]}`;
       }
       if (credentialsIn(benign(line)).length === 0) return line;
       // "<secret>": the detector reads a value starting with "<" as a placeholder, so a fixed line passes it.

@@ -189,7 +189,8 @@ const baseSchema = z
       .refine((b) => b.enabled || b.waiver !== undefined, {
         path: ["enabled"],
         message:
-          "baseline.enabled: false turns off GuardDuty, Inspector, CloudTrail and Security Hub and needs a waiver: add baseline.waiver {reason (at least 10 characters), approver, expires: YYYY-MM-DD}",
+          "baseline.enabled: false turns off GuardDuty, Inspector, CloudTrail and Security Hub and needs a " +
+          "waiver: add baseline.waiver {reason (at least 10 characters), approver, expires: YYYY-MM-DD}",
       })
       .prefault({}),
     patching: z
@@ -265,7 +266,10 @@ function crossFieldChecks(c: z.output<typeof baseSchema>, ctx: z.RefinementCtx):
   if (sshSources.length > 0 && c.host.admins.length === 0) {
     add(
       ["host", "admins"],
-      `host SSH is open from ${sshSources.join(", ")} (${c.host.managementSources ? "host.managementSources" : "adminAccess.mode: bastion"}) but no admin can log in: add host.admins [{name, sshKeys}], or use adminAccess.mode: session-manager with host.managementSources: []`,
+      `host SSH is open from ${sshSources.join(", ")} ` +
+        `(${c.host.managementSources ? "host.managementSources" : "adminAccess.mode: bastion"}) but no admin ` +
+        `can log in: add host.admins [{name, sshKeys}], or use adminAccess.mode: session-manager with ` +
+        `host.managementSources: []`,
       c.host.admins,
     );
   }
@@ -321,7 +325,8 @@ function crossFieldChecks(c: z.output<typeof baseSchema>, ctx: z.RefinementCtx):
       if (server.publicIp && !server.waivers.some((w) => w.policy === "ec2-instance-disallow-public-ip")) {
         add(
           [...at, "publicIp"],
-          "a public IP needs a waiver {policy: ec2-instance-disallow-public-ip, reason, approver, expires}; prefer false",
+          "a public IP needs a waiver {policy: ec2-instance-disallow-public-ip, reason, approver, expires}; " +
+            "prefer false",
           true,
         );
       }
@@ -343,7 +348,8 @@ function crossFieldChecks(c: z.output<typeof baseSchema>, ctx: z.RefinementCtx):
   });
 }
 
-/** The declared internal ranges: the site CIDRs and `internalCidrs` (the exposure model's "internal" beyond RFC 1918). */
+/** The declared internal ranges: the site CIDRs and `internalCidrs` (the exposure model's "internal" beyond RFC
+ * 1918). */
 export function internalCidrsOf(c: Pick<z.output<typeof baseSchema>, "internalCidrs" | "sites">): string[] {
   return [...c.internalCidrs, ...c.sites.map((s) => s.cidr)].filter(safeCidr);
 }

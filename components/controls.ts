@@ -69,28 +69,38 @@ export const CIS_METRIC_FILTERS: readonly { id: string; control: string; name: s
     control: "CIS 4.2 / CloudWatch.3",
     name: "ConsoleSigninWithoutMfa",
     pattern:
-      '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && ($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }',
+      '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && ($.userIdentity.type ' +
+      '= "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }',
   },
   {
     id: "iam-policy-changes",
     control: "CIS 4.4 / CloudWatch.4",
     name: "IamPolicyChanges",
     pattern:
-      "{ ($.eventName=DeleteGroupPolicy) || ($.eventName=DeleteRolePolicy) || ($.eventName=DeleteUserPolicy) || ($.eventName=PutGroupPolicy) || ($.eventName=PutRolePolicy) || ($.eventName=PutUserPolicy) || ($.eventName=CreatePolicy) || ($.eventName=DeletePolicy) || ($.eventName=CreatePolicyVersion) || ($.eventName=DeletePolicyVersion) || ($.eventName=AttachRolePolicy) || ($.eventName=DetachRolePolicy) || ($.eventName=AttachUserPolicy) || ($.eventName=DetachUserPolicy) || ($.eventName=AttachGroupPolicy) || ($.eventName=DetachGroupPolicy) }",
+      "{ ($.eventName=DeleteGroupPolicy) || ($.eventName=DeleteRolePolicy) || ($.eventName=DeleteUserPolicy) " +
+      "|| ($.eventName=PutGroupPolicy) || ($.eventName=PutRolePolicy) || ($.eventName=PutUserPolicy) || " +
+      "($.eventName=CreatePolicy) || ($.eventName=DeletePolicy) || ($.eventName=CreatePolicyVersion) || " +
+      "($.eventName=DeletePolicyVersion) || ($.eventName=AttachRolePolicy) || ($.eventName=DetachRolePolicy) " +
+      "|| ($.eventName=AttachUserPolicy) || ($.eventName=DetachUserPolicy) || " +
+      "($.eventName=AttachGroupPolicy) || ($.eventName=DetachGroupPolicy) }",
   },
   {
     id: "security-group-changes",
     control: "CIS 4.10 / CloudWatch.10",
     name: "SecurityGroupChanges",
     pattern:
-      "{ ($.eventName = AuthorizeSecurityGroupIngress) || ($.eventName = AuthorizeSecurityGroupEgress) || ($.eventName = RevokeSecurityGroupIngress) || ($.eventName = RevokeSecurityGroupEgress) || ($.eventName = CreateSecurityGroup) || ($.eventName = DeleteSecurityGroup) }",
+      "{ ($.eventName = AuthorizeSecurityGroupIngress) || ($.eventName = AuthorizeSecurityGroupEgress) || " +
+      "($.eventName = RevokeSecurityGroupIngress) || ($.eventName = RevokeSecurityGroupEgress) || " +
+      "($.eventName = CreateSecurityGroup) || ($.eventName = DeleteSecurityGroup) }",
   },
   {
     id: "nacl-changes",
     control: "CIS 4.11 / CloudWatch.11",
     name: "NetworkAclChanges",
     pattern:
-      "{ ($.eventName = CreateNetworkAcl) || ($.eventName = CreateNetworkAclEntry) || ($.eventName = DeleteNetworkAcl) || ($.eventName = DeleteNetworkAclEntry) || ($.eventName = ReplaceNetworkAclEntry) || ($.eventName = ReplaceNetworkAclAssociation) }",
+      "{ ($.eventName = CreateNetworkAcl) || ($.eventName = CreateNetworkAclEntry) || ($.eventName = " +
+      "DeleteNetworkAcl) || ($.eventName = DeleteNetworkAclEntry) || ($.eventName = ReplaceNetworkAclEntry) " +
+      "|| ($.eventName = ReplaceNetworkAclAssociation) }",
   },
 ];
 

@@ -144,7 +144,9 @@ export function judgeIngress(
     e.classes.has("remote-admin") || e.classes.has("high-risk") ? "opens admin/high-risk ports to the internet" : "",
     e.classes.has("other") ? `is not an authorized web port (${authorizedWebPorts.join(", ")})` : "",
   ].filter(Boolean);
-  const what = `${port.label} from ${e.anywhere ? `${peer.cidr} (the internet)` : `public range ${peer.cidr}`} ${kinds.join(" and ")}`;
+  const what =
+    `${port.label} ` +
+    `from ${e.anywhere ? `${peer.cidr} (the internet)` : `public range ${peer.cidr}`} ${kinds.join(" and ")}`;
   if (e.anywhere && e.classes.has("remote-admin")) {
     return {
       ok: false,
@@ -189,7 +191,8 @@ export interface NormalisedRule {
   description: string;
 }
 
-/** Bulwark's own rule spelling in config: `{ from: "10.0.0.0/8" | "internet", ports: [443, "8000-8100"], protocol }`. */
+/** Bulwark's own rule spelling in config: `{ from: "10.0.0.0/8" | "internet", ports: [443, "8000-8100"], protocol
+ * }`. */
 export interface ConfigRule {
   from: string;
   ports: (number | string)[];

@@ -11,9 +11,12 @@ export type Switch = true | { enabled: false; waiver: OptOut };
 
 const offSchema = z.object({ enabled: z.literal(false), waiver: optOutSchema }).strict();
 
-/** `field` names the setting in errors, e.g. "encryption.customerManagedKey"; `topLevel` for a `bulwark:<key>` of its own. */
+/** `field` names the setting in errors, e.g. "encryption.customerManagedKey"; `topLevel` for a `bulwark:<key>` of its
+ * own. */
 export function switchField(field: string, topLevel = false) {
-  const fix = `use true, or {enabled: false, waiver: {reason (at least 10 characters), approver, expires: YYYY-MM-DD}} to turn ${field} off`;
+  const fix =
+    `use true, or {enabled: false, waiver: {reason (at least 10 characters), approver, expires: ` +
+    `YYYY-MM-DD}} to turn ${field} off`;
   // Pulumi hands a top-level scalar config value over as text ("true").
   const scalar = (v: unknown) => (!topLevel ? v : v === "true" ? true : v === "false" ? false : v);
   return z

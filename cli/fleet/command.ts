@@ -1,6 +1,7 @@
 /**
  * `bulwark host verify --stack prod | --inventory FILE [--concurrency 10] [--timeout 60] [--identity-file KEY]
- * [--format text|json|sarif|markdown|html] [-o FILE] [--write FORMAT:FILE ...]`: read-only fleet check over SSH. The key is --identity-file,
+ * [--format text|json|sarif|markdown|html] [-o FILE] [--write FORMAT:FILE ...]`: read-only fleet check over SSH. The
+ * key is --identity-file,
  * else $BULWARK_SSH_KEY (the key itself, e.g. from a CI secret; written 0600 to a temp file, removed after), else
  * ssh-agent. Exit 0 all pass, 4 a control broken, 5 a host unreachable (takes precedence), 2 usage or input error.
  */
@@ -35,7 +36,8 @@ export function registerVerify(host: Command, exit: ExitHolder): void {
   host
     .command("verify")
     .description(
-      "run the bundle's read-only verify on every host over SSH (host keys always checked). Exit 0 pass, 4 a control broken, 5 a host unreachable, 2 usage",
+      "run the bundle's read-only verify on every host over SSH (host keys always checked). Exit 0 pass, 4 a " +
+        "control broken, 5 a host unreachable, 2 usage",
     )
     .option("--stack <name>", "the stack whose bulwark:hosts to verify (Pulumi.<name>.yaml)")
     .option("--inventory <file>", "YAML/JSON {hosts: [...]} (bulwark:hosts entries, optional bundleHash)")

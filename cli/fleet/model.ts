@@ -75,17 +75,29 @@ export const CONTROL_SEVERITY: Record<string, Severity> = {
 export const severityOf = (control: string): Severity => CONTROL_SEVERITY[control] ?? "medium";
 
 const REAPPLY =
-  "re-apply the bundle (`pulumi up` re-runs HardenedHost on a new bundle; on drift with the same bundle run `sudo /opt/bulwark/bundle/apply` on the host), then find who changed it in the audit log (`ausearch -k bulwark`)";
+  "re-apply the bundle (`pulumi up` re-runs HardenedHost on a new bundle; on drift with the same bundle run " +
+  "`sudo /opt/bulwark/bundle/apply` on the host), then find who changed it in the audit log (`ausearch -k " +
+  "bulwark`)";
 
 /** Remediation per control, for the HTML and markdown reports. */
 export function remediationOf(control: string): string {
   switch (control) {
     case "unreachable":
-      return "check the host is up and its SSH path (bastion, firewall management sources); a host key mismatch means the server was replaced or is an impostor: compare the key on its console before updating bulwark:hosts";
+      return (
+        "check the host is up and its SSH path (bastion, firewall management sources); a host key mismatch " +
+        "means the server was replaced or is an impostor: compare the key on its console before updating " +
+        "bulwark:hosts"
+      );
     case "bundle":
-      return "the host runs another bundle than the stack declares: run `pulumi up` so HardenedHost applies the declared bundle";
+      return (
+        "the host runs another bundle than the stack declares: run `pulumi up` so HardenedHost applies the " +
+        "declared bundle"
+      );
     case "verify":
-      return "the verify script could not run (no bundle at /opt/bulwark/bundle, or sudo needs a password): apply the bundle with HardenedHost";
+      return (
+        "the verify script could not run (no bundle at /opt/bulwark/bundle, or sudo needs a password): apply " +
+        "the bundle with HardenedHost"
+      );
     default:
       return REAPPLY;
   }

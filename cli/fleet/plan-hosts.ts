@@ -7,7 +7,8 @@ export function renderExistingHosts(outputs: Record<string, unknown>): string[] 
   const lines = ["", `Existing hosts (hardened over SSH): ${Object.keys(hosts).length}`];
   for (const [name, h] of Object.entries(hosts)) {
     lines.push(
-      `  host ${name} [${h.role} @ ${h.site}]: ${h.address}:${h.port}, ${h.os}, bundle sha256 ${h.bundleHash.slice(0, 12)}, bastion ${h.bastion ?? "none (direct)"}`,
+      `  host ${name} [${h.role} @ ${h.site}]: ${h.address}:${h.port}, ${h.os}, bundle ` +
+        `sha256 ${h.bundleHash.slice(0, 12)}, bastion ${h.bastion ?? "none (direct)"}`,
     );
   }
   return lines;

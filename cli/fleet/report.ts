@@ -74,7 +74,9 @@ export function fleetPosture(r: FleetReport, generated = new Date().toISOString(
   const s = r.summary;
   return {
     title: "Bulwark posture report: host verify",
-    subtitle: `${s.hosts} hosts from ${source(r)}; concurrency ${s.concurrency}, timeout ${s.timeoutSeconds} s; bulwark ${r.tool.version}`,
+    subtitle:
+      `${s.hosts} hosts from ${source(r)}; concurrency ${s.concurrency}, timeout ${s.timeoutSeconds} s; ` +
+      `bulwark ${r.tool.version}`,
     verdict: r.verdict,
     generated,
     summary: [
@@ -93,12 +95,15 @@ export function fleetPosture(r: FleetReport, generated = new Date().toISOString(
 
 export function formatFleetText(r: FleetReport): string {
   const lines = [
-    `bulwark host verify: ${r.summary.hosts} hosts from ${source(r)} (concurrency ${r.summary.concurrency}, timeout ${r.summary.timeoutSeconds} s)`,
+    `bulwark host verify: ${r.summary.hosts} hosts from ${source(r)} (concurrency ${r.summary.concurrency}, ` +
+      `timeout ${r.summary.timeoutSeconds} s)`,
   ];
   for (const h of r.hosts) {
     const state = h.status === "pass" ? "PASS" : h.status === "fail" ? "FAIL" : "UNREACHABLE";
     lines.push(
-      `  ${state.padEnd(11)} ${where(h)} ${h.os} ${h.role}${h.bundleHash ? ` bundle ${h.bundleHash.slice(0, 12)}` : ""} (${(h.durationMs / 1000).toFixed(1)} s)`,
+      `  ${state.padEnd(11)} ${where(h)} ${h.os} ${h.role}` +
+        `${h.bundleHash ? ` bundle ${h.bundleHash.slice(0, 12)}` : ""} ` +
+        `(${(h.durationMs / 1000).toFixed(1)} s)`,
     );
     if (h.status === "unreachable") lines.push(`      ${h.error ?? ""}`);
     for (const c of h.checks.filter((x) => x.status === "fail"))
@@ -106,7 +111,8 @@ export function formatFleetText(r: FleetReport): string {
   }
   const s = r.summary;
   lines.push(
-    `${r.verdict === "pass" ? "PASS" : "FAIL"}: ${s.passed} passed, ${s.failed} with broken controls (${s.brokenControls}), ${s.unreachable} unreachable in ${(s.wallMs / 1000).toFixed(1)} s`,
+    `${r.verdict === "pass" ? "PASS" : "FAIL"}: ${s.passed} passed, ${s.failed} with broken controls ` +
+      `(${s.brokenControls}), ${s.unreachable} unreachable in ${(s.wallMs / 1000).toFixed(1)} s`,
   );
   return lines.join("\n") + "\n";
 }
@@ -116,15 +122,18 @@ export function formatFleetMarkdown(r: FleetReport): string {
   const icon = r.verdict === "pass" ? "✅" : "❌";
   const lines = [
     "<!-- bulwark-host-verify -->",
-    `## ${icon} Bulwark host verify: ${r.verdict === "pass" ? "passed" : r.verdict === "fail" ? "controls broken" : "hosts unreachable"}`,
+    `## ${icon} Bulwark host verify: ` +
+      `${r.verdict === "pass" ? "passed" : r.verdict === "fail" ? "controls broken" : "hosts unreachable"}`,
     "",
-    `${s.hosts} hosts from ${source(r)}: **${s.failed} failing**, **${s.unreachable} unreachable**, ${s.passed} passing.`,
+    `${s.hosts} hosts from ${source(r)}: **${s.failed} failing**, **${s.unreachable} ` +
+      `unreachable**, ${s.passed} passing.`,
     "",
     "| host | address | OS | role | bastion | status | broken controls |",
     "| --- | --- | --- | --- | --- | --- | --- |",
     ...r.hosts.map(
       (h) =>
-        `| \`${h.name}\` | ${h.address}:${h.port} | ${h.os} | ${h.role} | ${h.bastion ?? ""} | ${h.status} | ${(h.status === "unreachable" ? [h.error ?? ""] : h.failed).join(", ").replace(/\|/g, "\\|")} |`,
+        `| \`${h.name}\` | ${h.address}:${h.port} | ${h.os} | ${h.role} | ${h.bastion ?? ""} | ${h.status} ` +
+        `| ${(h.status === "unreachable" ? [h.error ?? ""] : h.failed).join(", ").replace(/\|/g, "\\|")} |`,
     ),
     "",
   ];

@@ -99,13 +99,15 @@ export function targetsFromInventory(file: string): VerifyTarget[] {
       names.add(h.name);
       if (typeof h.via === "string" && !r.data.hosts.some((b) => b.name === h.via && b.role === "bastion"))
         problems.push(
-          `${file}: hosts[${i}].via: got "${h.via}": name a host of this inventory with role bastion, or give {address, user, hostKey}`,
+          `${file}: hosts[${i}].via: got "${h.via}": name a host of this inventory with role bastion, or ` +
+            `give {address, user, hostKey}`,
         );
     });
   }
   if (problems.length)
     throw new TargetsError(
-      `invalid inventory (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ${problems.join("\n  - ")}`,
+      `invalid inventory (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ` +
+        `- ${problems.join("\n  - ")}`,
     );
   const hosts = r.data!.hosts;
   return hosts.map((h) => toTarget(h, hosts, h.bundleHash));

@@ -78,7 +78,8 @@ function judge(
       checks.push({
         control: "bundle",
         status: "fail",
-        description: `host runs bundle ${v.bundleHash.slice(0, 12)}, the stack declares ${t.expectedBundleHash.slice(0, 12)}`,
+        description:
+          `host runs bundle ${v.bundleHash.slice(0, 12)}, ` + `the stack declares ${t.expectedBundleHash.slice(0, 12)}`,
       });
       return { ...base, status: "fail", bundleHash: v.bundleHash, checks, failed: ["bundle"] };
     }
@@ -121,7 +122,9 @@ export async function verifyFleet(targets: readonly VerifyTarget[], o: VerifyOpt
       const r = await runSsh(ctx.config, t, VERIFY_COMMAND, o.timeoutSeconds * 1000, o.sshBin);
       const j = judge(t, r);
       o.log?.(
-        `${j.status.toUpperCase().padEnd(11)} ${t.name} (${t.address}) ${j.failed.length && j.status === "fail" ? `controls: ${j.failed.join(", ")}` : (j.error ?? "")} [${(r.durationMs / 1000).toFixed(1)} s]`,
+        `${j.status.toUpperCase().padEnd(11)} ${t.name} (${t.address}) ` +
+          `${j.failed.length && j.status === "fail" ? `controls: ${j.failed.join(", ")}` : (j.error ?? "")} ` +
+          `[${(r.durationMs / 1000).toFixed(1)} s]`,
       );
       return {
         name: t.name,

@@ -28,7 +28,8 @@ export function tooDeepAt(text: string, limit: number = MAX_JSON_DEPTH): number 
 /** The message for a too-deep document. */
 export function tooDeepMessage(file: string, at: number | undefined, limit: number = MAX_JSON_DEPTH): string {
   return (
-    `${file}: nested more than ${limit} levels deep${at === undefined ? "" : ` (at character ${at})`}; Bulwark reads at most ${limit} levels ` +
-    `of nesting, and no Pulumi output comes near that: check that this is the file the CLI wrote`
+    `${file}: nested more than ${limit} levels deep${at === undefined ? "" : ` (at character ${at})`}; ` +
+    `Bulwark reads at most ${limit} levels of nesting, and no Pulumi output comes near that: ` +
+    `check that this is the file the CLI wrote`
   );
 }

@@ -10,8 +10,9 @@ import type { EngineEvent } from "./schemas";
  * Errors that end a run that did complete: the closing summary line (after any failure, policy violations
  * included) and `--expect-no-changes` finding changes (that is the drift signal itself).
  */
-const SUMMARY_LINE =
-  /^\s*(error:\s*)?((preview|update|refresh|destroy|import)\s+failed\.?|no changes were expected for \w+ but changes were proposed\.?)\s*$/i;
+const FAILED = /(preview|update|refresh|destroy|import)\s+failed\.?/.source;
+const NO_CHANGES = /no changes were expected for \w+ but changes were proposed\.?/.source;
+const SUMMARY_LINE = new RegExp(/^\s*(error:\s*)?/.source + `(${FAILED}|${NO_CHANGES})` + /\s*$/.source, "i");
 
 /** Colour directives (`<{%reset%}>`) in raw event messages. */
 const stripColour = (s: string): string => s.replace(/<\{%[^%]*%\}>/g, "");

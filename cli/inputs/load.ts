@@ -177,7 +177,8 @@ function wrongKind(file: string, expected: InputKind, found: ReturnType<typeof s
   if (found === undefined || found === expected) return undefined;
   if (found === "checkpoint")
     return new InputError(
-      `${file}: this is a DIY backend checkpoint file, not a stack export. Run \`${HOW_TO_PRODUCE.state}\` and pass --state.`,
+      `${file}: this is a DIY backend checkpoint file, not a stack export. Run \`${HOW_TO_PRODUCE.state}\` ` +
+        `and pass --state.`,
     );
   return new InputError(`${file}: this looks like ${LABEL[found]}, not ${LABEL[expected]}: pass it with --${found}.`);
 }
@@ -222,7 +223,8 @@ function requireDigestShape(doc: unknown, file: string): void {
   if (problems.length > 0)
     throw new InputError(
       `${file}: not ${LABEL.preview}: ${problems.join("; ")}.\n` +
-        `Expected the document \`pulumi preview --json\` prints: {"steps": [...], "changeSummary": {...}, "duration": ..., ...}.\n` +
+        `Expected the document \`pulumi preview --json\` prints: {"steps": [...], "changeSummary": {...}, ` +
+        `"duration": ..., ...}.\n` +
         `Produce it with: ${HOW_TO_PRODUCE.preview}`,
     );
 }
@@ -275,9 +277,10 @@ export function parseEventLog(text: string, file: string): EngineEvent[] {
       doc = JSON.parse(line);
     } catch (err) {
       if (n === 0 && sniff(safeParse(text)) !== undefined) throw wrongKind(file, "events", sniff(safeParse(text)))!;
+      const truncated = n >= lines.length - 2 && looksTruncated(line, (err as Error).message);
       throw new InputError(
         `${file}:${n + 1}: not a JSON line (${(err as Error).message})` +
-          `${n >= lines.length - 2 && looksTruncated(line, (err as Error).message) ? "; the log looks truncated" : ""}.\nProduce it with: ${HOW_TO_PRODUCE.events}`,
+          `${truncated ? "; the log looks truncated" : ""}.\nProduce it with: ${HOW_TO_PRODUCE.events}`,
       );
     }
     if (n === 0) {
@@ -301,12 +304,14 @@ export function parseEventLog(text: string, file: string): EngineEvent[] {
   if (missing.length > 0)
     throw new InputError(
       `${file}: not ${LABEL.events} of a run: ${missing.join("; ")}.\n` +
-        `Expected one engine event per line: preludeEvent, resourcePreEvent/resOutputsEvent per resource, summaryEvent, cancelEvent.\n` +
+        `Expected one engine event per line: preludeEvent, resourcePreEvent/resOutputsEvent per resource, ` +
+        `summaryEvent, cancelEvent.\n` +
         `Produce it with: ${HOW_TO_PRODUCE.events}`,
     );
   if (!events[events.length - 1].cancelEvent)
     throw new InputError(
-      `${file}: the event log does not end with the engine's final cancelEvent; the run was cut short or the file is truncated`,
+      `${file}: the event log does not end with the engine's final cancelEvent; the run was cut short or ` +
+        `the file is truncated`,
     );
   return events;
 }

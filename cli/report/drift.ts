@@ -110,11 +110,16 @@ export function formatDriftMarkdown(r: DriftReport): string {
     a === "(no control)" ? 1 : b === "(no control)" ? -1 : a.localeCompare(b),
   )) {
     lines.push(`### \`${control}\``, "", "| Severity | Resource | Property | Change |", "| --- | --- | --- | --- |");
-    for (const { res, change } of items)
+    for (const { res, change } of items) {
+      const values =
+        change.kind === "policy" || res.drift === "delete"
+          ? ""
+          : `: ${cell(show(change.before))} → ${cell(show(change.after))}`;
       lines.push(
-        `| ${change.severity} | \`${res.name}\` (\`${res.type}\`) | \`${change.path || "(resource)"}\` | ${cell(change.reason)}` +
-          `${change.kind === "policy" || res.drift === "delete" ? "" : `: ${cell(show(change.before))} → ${cell(show(change.after))}`} |`,
+        `| ${change.severity} | \`${res.name}\` (\`${res.type}\`) | \`${change.path || "(resource)"}\` ` +
+          `| ${cell(change.reason)}${values} |`,
       );
+    }
     lines.push("");
   }
   return lines.join("\n");

@@ -25,7 +25,8 @@ export function formatMarkdown(r: CheckReport): string {
     COMMENT_MARKER,
     `## ${r.verdict === "pass" ? "✅" : "❌"} Bulwark policy check: ${r.verdict === "pass" ? "passed" : "failed"}`,
     "",
-    `${s.resources} resources checked from ${r.input.kind}: **${s.mandatory} mandatory**, ${s.advisory} advisory, ${s.waived} waived.`,
+    `${s.resources} resources checked from ${r.input.kind}: **${s.mandatory} mandatory**, ${s.advisory} ` +
+      `advisory, ${s.waived} waived.`,
     "",
   ];
   if (r.findings.length === 0) return [...head, "No findings: every hardening control holds.", ""].join("\n");

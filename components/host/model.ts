@@ -164,7 +164,8 @@ const logsSchema = z.discriminatedUnion("kind", [
               code: "custom",
               input: "(masked: holds a private key)",
               message:
-                "caPem holds a private key: paste only the CA certificate (-----BEGIN CERTIFICATE----- blocks), and rotate that key",
+                "caPem holds a private key: paste only the CA certificate (-----BEGIN CERTIFICATE----- " +
+                "blocks), and rotate that key",
             });
           }
         }),
@@ -227,7 +228,8 @@ const updatesSchema = z
         path: ["installOnFirstApply"],
         input: false,
         message:
-          "the first apply installs pending security updates; to skip that add updates.waiver {reason, approver, expires}",
+          "the first apply installs pending security updates; to skip that add updates.waiver {reason, " +
+          "approver, expires}",
       });
     }
   });
@@ -274,7 +276,8 @@ export const egressSchema = z.preprocess(
           path: ["mode"],
           input: e.mode,
           message:
-            "open egress lets a compromised host reach any neighbour; use mode: restricted with declared flows, or add egress.waiver {reason, approver, expires}",
+            "open egress lets a compromised host reach any neighbour; use mode: restricted with declared " +
+            "flows, or add egress.waiver {reason, approver, expires}",
         });
       }
       if (e.waiver && isExpired(e.waiver)) {
@@ -356,7 +359,8 @@ export const hostModelSchema = hostModelBase.superRefine((m, ctx) => {
       path: ["admins"],
       input: m.admins,
       message:
-        "SSH is opened from ssh.managementSources but no admin can log in: declare at least one admin user with an SSH key, or set managementSources: [] (Session Manager only)",
+        "SSH is opened from ssh.managementSources but no admin can log in: declare at least one admin user " +
+        "with an SSH key, or set managementSources: [] (Session Manager only)",
     });
   }
   const names = new Set<string>();
@@ -435,7 +439,8 @@ export function describeZodIssues(err: z.ZodError, input: unknown): string[] {
       return i.keys
         .map(
           (k) =>
-            `${fieldPath([...i.path, k])} = (an unknown key): not a host setting; remove it or check its spelling (README: Host hardening)`,
+            `${fieldPath([...i.path, k])} = (an unknown key): not a host setting; remove it or check its ` +
+            `spelling (README: Host hardening)`,
         )
         .join("\n");
     }

@@ -49,7 +49,8 @@ export const BIND_AUTO_SH = `bind_auto() {
       10.* | 192.168.* | 172.1[6-9].* | 172.2[0-9].* | 172.3[01].*) echo "$a"; return 0 ;;
     esac
   fi
-  echo "bulwark-mysql: bindAddress auto found '\${a:-no address}' (default route: \${r:-none}), not a private IPv4: refusing; give mysql.bindAddress explicitly" >&2
+  echo "bulwark-mysql: bindAddress auto found '\${a:-no address}' (default route: \${r:-none}), not a private IPv4: \
+refusing; give mysql.bindAddress explicitly" >&2
   return 1
 }`;
 
@@ -57,6 +58,10 @@ const absPath = z
   .string()
   .regex(/^\/[A-Za-z0-9._/-]*$/, "use an absolute path of letters, digits and . _ / -")
   .refine((p) => !p.split("/").includes(".."), "use a path without '..'");
+
+const BIND_ADDRESS_FIX =
+  "use auto (this host's private IPv4, found at apply) or one private address of this host " +
+  "(10/8, 172.16/12, 192.168/16, fc00::/7) or loopback, never 0.0.0.0 or a public one";
 
 /**
  * The server listens on one private (RFC 1918 / unique-local) or loopback address, never a public one or all.
@@ -67,7 +72,7 @@ const bindAddressSchema = z.string().refine((s) => {
   if (!ipaddr.isValid(s)) return false;
   const range = ipaddr.process(s).range();
   return range === "private" || range === "loopback" || range === "uniqueLocal";
-}, "use auto (this host's private IPv4, found at apply) or one private address of this host (10/8, 172.16/12, 192.168/16, fc00::/7) or loopback, never 0.0.0.0 or a public one");
+}, BIND_ADDRESS_FIX);
 
 const selfHostedAppSchema = z
   .object({
@@ -98,7 +103,8 @@ const selfHostedAppSchema = z
 export const mysqlRoleSchema = z
   .object({
     flavor: z.enum(["mariadb", "mysql"]).default("mariadb"),
-    /** File layout: Debian/Ubuntu (`/etc/mysql/...`) or Amazon Linux / RHEL (`/etc/my.cnf.d`, socket in the datadir). */
+    /** File layout: Debian/Ubuntu (`/etc/mysql/...`) or Amazon Linux / RHEL (`/etc/my.cnf.d`, socket in the
+     * datadir). */
     platform: z.enum(["debian", "amazon"]).default("debian"),
     bindAddress: bindAddressSchema,
     port: z.number().int().min(1, "use a port from 1 to 65535").max(65535, "use a port from 1 to 65535").default(3306),
@@ -322,11 +328,13 @@ install -d -o root -g root -m 0700 "$SECRETS"
 CA=${sh(cfg.tls.caFile)}; CERT=${sh(cfg.tls.certFile)}; KEY=${sh(cfg.tls.keyFile)}
 GENERATE_TLS=${cfg.tls.generateIfMissing ? 1 : 0}
 if [ ! -e "$CA" ] && [ ! -e "$CERT" ] && [ ! -e "$KEY" ] && [ "$GENERATE_TLS" = 1 ]; then
-  command -v openssl >/dev/null || { echo "bulwark-mysql: no server certificate and no openssl to make one: install openssl" >&2; exit 1; }
+  command -v openssl >/dev/null || { echo "bulwark-mysql: no server certificate and no openssl to make one: install \
+openssl" >&2; exit 1; }
   install -d -m 0755 "$(dirname "$CA")" "$(dirname "$CERT")" "$(dirname "$KEY")"
   tmp="$(mktemp -d)"
   ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
-  openssl req -x509 "\${ec[@]}" -keyout "$SECRETS/tls-ca-key.pem" -out "$CA" -days 3650 -subj "/CN=bulwark-mysql-ca-$(hostname)" 2>/dev/null
+  openssl req -x509 "\${ec[@]}" -keyout "$SECRETS/tls-ca-key.pem" -out "$CA" -days 3650 -subj \
+"/CN=bulwark-mysql-ca-$(hostname)" 2>/dev/null
   openssl req "\${ec[@]}" -keyout "$KEY" -out "$tmp/server.csr" -subj "/CN=$BIND" 2>/dev/null
   printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' "$BIND" > "$tmp/san.ext"
   openssl x509 -req -in "$tmp/server.csr" -CA "$CA" -CAkey "$SECRETS/tls-ca-key.pem" -days 825 \
@@ -336,7 +344,8 @@ if [ ! -e "$CA" ] && [ ! -e "$CERT" ] && [ ! -e "$KEY" ] && [ "$GENERATE_TLS" = 
   echo "bulwark-mysql: generated a host CA ($CA) and a server certificate for $BIND"
 fi
 for f in "$CA" "$CERT" "$KEY"; do
-  [ -s "$f" ] || { echo "bulwark-mysql: TLS file $f is missing: provision the server certificate (or remove all three to generate)" >&2; exit 1; }
+  [ -s "$f" ] || { echo "bulwark-mysql: TLS file $f is missing: provision the server certificate (or remove all three \
+to generate)" >&2; exit 1; }
 done
 chown root:mysql ${sh(cfg.tls.keyFile)} && chmod 0640 ${sh(cfg.tls.keyFile)}
 
@@ -356,13 +365,15 @@ if [ "$STAGE" = all ] || { [ "$SOCKETS_STOPPED" = 1 ] && [ -d /run/systemd/syste
 fi
 fi
 [ "$STAGE" = prepare ] && exit 0
-for _ in $(seq 1 60); do ${admin} --no-defaults --protocol=socket -S "$SOCKET" -u root ping >/dev/null 2>&1 && break; sleep 0.5; done
+for _ in $(seq 1 60); do ${admin} --no-defaults --protocol=socket -S "$SOCKET" -u root ping >/dev/null 2>&1 && break; \
+sleep 0.5; done
 
 # Application passwords: kept in root-only files; a missing one is generated (36 random alphanumerics + classes).
 ${pwApps
   .map(
     (a) => `if [ ! -s "$SECRETS/${a.name}.password" ]; then
-  ( set +o pipefail; printf '%s-Aa9\\n' "$(head -c 1024 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 36)" ) > "$SECRETS/${a.name}.password"
+  ( set +o pipefail; printf '%s-Aa9\\n' "$(head -c 1024 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 36)" ) > \
+"$SECRETS/${a.name}.password"
   chmod 0600 "$SECRETS/${a.name}.password"
 fi`,
   )
@@ -370,8 +381,11 @@ fi`,
 ${
   maria
     ? ""
-    : `if [ "$(mysql --no-defaults --protocol=socket -S "$SOCKET" -u root -N -B -e "SELECT COUNT(*) FROM mysql.component WHERE component_urn='file://component_validate_password'")" = 0 ]; then
-  mysql --no-defaults --protocol=socket -S "$SOCKET" -u root -e "INSTALL COMPONENT 'file://component_validate_password'; SET GLOBAL validate_password.policy = 'STRONG', GLOBAL validate_password.length = ${cfg.passwordMinLength};"
+    : `if [ "$(mysql --no-defaults --protocol=socket -S "$SOCKET" -u root -N -B -e "SELECT COUNT(*) FROM \
+mysql.component WHERE component_urn='file://component_validate_password'")" = 0 ]; then
+  mysql --no-defaults --protocol=socket -S "$SOCKET" -u root -e "INSTALL COMPONENT \
+'file://component_validate_password'; SET GLOBAL validate_password.policy = 'STRONG', \
+GLOBAL validate_password.length = ${cfg.passwordMinLength};"
 fi
 `
 }hexof() { tr -d '\\n' < "$1" | od -An -v -tx1 | tr -d ' \\n'; }
@@ -380,7 +394,12 @@ fi
   cat <<'BULWARK_SQL'
 ${[SESSION_PRELUDE, ...installSql].join("\n")}
 BULWARK_SQL
-${pwApps.map((a) => `  printf "SET ${passwordVariable(a.name)} = CONVERT(UNHEX('%s') USING utf8mb4);\\n" "$(hexof "$SECRETS/${a.name}.password")"`).join("\n")}
+${pwApps
+  .map(
+    (a) => `  printf "SET ${passwordVariable(a.name)} = CONVERT(UNHEX('%s') USING utf8mb4);\\n" \
+"$(hexof "$SECRETS/${a.name}.password")"`,
+  )
+  .join("\n")}
   cat <<'BULWARK_SQL'
 ${userSql.join("\n")}
 BULWARK_SQL
@@ -437,8 +456,12 @@ echo "bulwark-mysql: applied (${cfg.apps.length} application user(s))"
     [
       "mysql-db-05 no empty passwords (unlocked accounts)",
       maria
-        ? "SELECT COUNT(*) FROM mysql.global_priv WHERE IFNULL(JSON_VALUE(Priv,'$.authentication_string'),'')='' AND IFNULL(JSON_VALUE(Priv,'$.plugin'),'') IN ('','mysql_native_password','ed25519') AND IFNULL(JSON_VALUE(Priv,'$.account_locked'),'0') NOT IN ('1','true') AND IFNULL(JSON_VALUE(Priv,'$.is_role'),'0') NOT IN ('1','true')"
-        : "SELECT COUNT(*) FROM mysql.user WHERE authentication_string='' AND plugin IN ('mysql_native_password','caching_sha2_password','sha256_password') AND account_locked<>'Y'",
+        ? "SELECT COUNT(*) FROM mysql.global_priv WHERE " +
+          "IFNULL(JSON_VALUE(Priv,'$.authentication_string'),'')='' AND IFNULL(JSON_VALUE(Priv,'$.plugin'),'') " +
+          "IN ('','mysql_native_password','ed25519') AND IFNULL(JSON_VALUE(Priv,'$.account_locked'),'0') NOT " +
+          "IN ('1','true') AND IFNULL(JSON_VALUE(Priv,'$.is_role'),'0') NOT IN ('1','true')"
+        : "SELECT COUNT(*) FROM mysql.user WHERE authentication_string='' AND plugin IN " +
+          "('mysql_native_password','caching_sha2_password','sha256_password') AND account_locked<>'Y'",
       "0",
     ],
     // Locked leftovers (and waived kept ones) cannot log in: they are reported by name below, not counted here.
@@ -488,11 +511,13 @@ got=$(ss -Hltn 'sport = :${cfg.port}' | awk '{print $4}' | sort -u | paste -sd '
 [ -z "$got" ] || [ "$got" = ${listen} ] || got="$got (held by $(listener_units ${cfg.port}))"
 check 'bulwark listens only on the bind address' ${listen} "$got"
 [ -n "\${BULWARK_MYSQL_SOCKET:-}" ] || for u in ${SOCKET_UNITS[cfg.flavor].join(" ")}; do
-  [ -z "$(systemctl list-unit-files --no-legend "$u" 2>/dev/null)" ] || check "bulwark socket unit $u masked" masked "$(systemctl is-enabled "$u" 2>/dev/null)"
+  [ -z "$(systemctl list-unit-files --no-legend "$u" 2>/dev/null)" ] || check "bulwark socket unit $u masked" masked \
+"$(systemctl is-enabled "$u" 2>/dev/null)"
 done
 while IFS='|' read -r acct reason approver expires; do
   [ -n "$acct" ] || continue
-  if [[ "$(date -u +%F)" > "$expires" ]]; then check "bulwark kept account $acct waiver" "expires $expires or later" "expired"
+  if [[ "$(date -u +%F)" > "$expires" ]]; then \
+check "bulwark kept account $acct waiver" "expires $expires or later" "expired"
   else echo "WAIVED kept account $acct: $reason (approver $approver, expires $expires)"; fi
 done <<'BULWARK_KEPT'
 ${keptLines(cfg.keepAccounts).join("\n")}
@@ -500,7 +525,8 @@ BULWARK_KEPT
 while IFS='|' read -r id want sql; do check "$id" "$want" "$(q "$sql")"; done <<'BULWARK_CHECKS'
 ${checks.map(([id, query, want]) => [id, want, query].join("|")).join("\n")}
 BULWARK_CHECKS
-check 'mysql-conf-08 config root:mysql, not world-readable' 'root:mysql:640' "$(stat -c '%U:%G:%a' ${sh(confPath)} 2>&1)"
+check 'mysql-conf-08 config root:mysql, not world-readable' 'root:mysql:640' \
+"$(stat -c '%U:%G:%a' ${sh(confPath)} 2>&1)"
 check 'mysql-conf-04 datadir mysql:mysql' 'mysql:mysql' "$(stat -c '%U:%G' ${sh(cfg.paths.datadir)} 2>&1)"
 check 'mysql-conf-09 no MYSQL_PWD in the environment' '' "\${MYSQL_PWD:-}"
 exit $fail

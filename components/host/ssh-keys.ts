@@ -66,7 +66,10 @@ export function adminKeyProblem(line: string): string | undefined {
     return `the key body does not decode to a ${type} key; ${FIX}`;
   }
   if (key.type === "rsa" && key.size < SSH_CRYPTO.rsaMinBits) {
-    return `RSA key of ${key.size} bits: use at least ${SSH_CRYPTO.rsaMinBits} bits (ssh-keygen -t rsa -b 4096), or better Ed25519 (ssh-keygen -t ed25519)`;
+    return (
+      `RSA key of ${key.size} bits: use at least ${SSH_CRYPTO.rsaMinBits} bits (ssh-keygen -t rsa -b 4096), ` +
+      `or better Ed25519 (ssh-keygen -t ed25519)`
+    );
   }
   return undefined;
 }

@@ -62,7 +62,8 @@ export interface TierPorts {
   sessionUser?: string;
   /** Outbound flows within the site, per role and for every role (`all`): the host's declared egress. */
   egress?: Partial<Record<EstateServer["role"] | "all", { port: number; description: string }[]>>;
-  /** Declared internal ranges (site CIDRs, bulwark:internalCidrs) and the bastion's waivers, for the exposure checks. */
+  /** Declared internal ranges (site CIDRs, bulwark:internalCidrs) and the bastion's waivers, for the exposure
+   * checks. */
   internalCidrs?: string[];
   bastionWaivers?: Waiver[];
 }

@@ -47,7 +47,8 @@ export const packConfigJsonSchema: Record<string, unknown> = {
   highRiskPorts: portList(DEFAULTS.highRiskPorts, "admin/high-risk ports never open to the internet"),
   remoteAdminPorts: portList(
     DEFAULTS.remoteAdminPorts,
-    "remote-admin ports (SSH, telnet, RDP, VNC, WinRM): reachable only from security groups, prefix lists or adminCidrs",
+    "remote-admin ports (SSH, telnet, RDP, VNC, WinRM): reachable only from security groups, prefix lists or " +
+      "adminCidrs",
   ),
   internalCidrs: {
     type: "array",

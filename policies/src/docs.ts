@@ -40,7 +40,8 @@ export function policiesDoc(list: readonly PolicyDef[] = rules): string {
     out.push(`## \`${p.name}\``, "", `${cell(p.description)}`, "");
     out.push(`- family: ${p.family}; default: ${p.enforcement}; severity: ${p.severity}; references: ${refs(p)}`);
     out.push(
-      `- resource types: ${p.types.length ? p.types.map((t) => `\`${t}\``).join(", ") : "whole stack"}${p.remediate ? " (offers remediate)" : ""}`,
+      `- resource types: ${p.types.length ? p.types.map((t) => `\`${t}\``).join(", ") : "whole stack"}` +
+        `${p.remediate ? " (offers remediate)" : ""}`,
     );
     out.push(`- remediation: ${cell(p.remediation)}`);
     out.push(`- unknown values: ${cell(p.unknowns)}`);
@@ -71,6 +72,7 @@ if (require.main === module) {
   fs.writeFileSync(p.doc, policiesDoc());
   fs.writeFileSync(p.readme, readmeWithTable(fs.readFileSync(p.readme, "utf8")));
   console.log(
-    `wrote ${path.relative(root, p.doc)} and the controls table in ${path.relative(root, p.readme)} (${rules.length} controls)`,
+    `wrote ${path.relative(root, p.doc)} and the controls table in ${path.relative(root, p.readme)} ` +
+      `(${rules.length} controls)`,
   );
 }

@@ -7,32 +7,36 @@ import { T, record, waiver } from "./harness";
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/k";
 
 describe("RemoteAccess (Session Manager)", () => {
-  test("the preferences document encrypts with KMS, logs to CloudWatch and S3, times out idle sessions, runs as a named user", async () => {
-    const r = await record(
-      () => new RemoteAccess("admin", { kmsKeyArn: KEY, idleTimeoutMinutes: 15, runAsUser: "ops" }),
-    );
-    const doc = r.one(T.document);
-    expect(doc.inputs).toMatchObject({
-      name: SESSION_PREFERENCES_DOCUMENT,
-      documentType: "Session",
-      documentFormat: "JSON",
-    });
-    const inputs = JSON.parse(String(doc.inputs.content)).inputs;
-    const lg = r.one(T.logGroup);
-    const bucket = r.one(T.bucket);
-    expect(inputs).toMatchObject({
-      kmsKeyId: KEY,
-      cloudWatchLogGroupName: lg.inputs.name,
-      cloudWatchEncryptionEnabled: true,
-      s3EncryptionEnabled: true,
-      runAsEnabled: true,
-      runAsDefaultUser: "ops",
-      idleSessionTimeout: "15",
-    });
-    expect(inputs.s3BucketName).toMatch(/^admin-sessions-/);
-    expect(doc.propertyDependencies.content).toEqual(expect.arrayContaining([lg.urn, bucket.urn]));
-    expect(lg.inputs).toMatchObject({ kmsKeyId: KEY, retentionInDays: 365 });
-  });
+  test(
+    "the preferences document encrypts with KMS, logs to CloudWatch and S3, times out idle sessions, runs as a " +
+      "named user",
+    async () => {
+      const r = await record(
+        () => new RemoteAccess("admin", { kmsKeyArn: KEY, idleTimeoutMinutes: 15, runAsUser: "ops" }),
+      );
+      const doc = r.one(T.document);
+      expect(doc.inputs).toMatchObject({
+        name: SESSION_PREFERENCES_DOCUMENT,
+        documentType: "Session",
+        documentFormat: "JSON",
+      });
+      const inputs = JSON.parse(String(doc.inputs.content)).inputs;
+      const lg = r.one(T.logGroup);
+      const bucket = r.one(T.bucket);
+      expect(inputs).toMatchObject({
+        kmsKeyId: KEY,
+        cloudWatchLogGroupName: lg.inputs.name,
+        cloudWatchEncryptionEnabled: true,
+        s3EncryptionEnabled: true,
+        runAsEnabled: true,
+        runAsDefaultUser: "ops",
+        idleSessionTimeout: "15",
+      });
+      expect(inputs.s3BucketName).toMatch(/^admin-sessions-/);
+      expect(doc.propertyDependencies.content).toEqual(expect.arrayContaining([lg.urn, bucket.urn]));
+      expect(lg.inputs).toMatchObject({ kmsKeyId: KEY, retentionInDays: 365 });
+    },
+  );
 
   test("the transcript bucket is private, versioned, KMS-encrypted and TLS-only", async () => {
     const r = await record(() => new RemoteAccess("admin", { kmsKeyArn: KEY }));

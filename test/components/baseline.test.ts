@@ -6,29 +6,33 @@ import { T, record } from "./harness";
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/k";
 
 describe("SecurityBaseline", () => {
-  test("GuardDuty with runtime monitoring and malware protection; Inspector EC2; Security Hub FSBP; EBS default encryption", async () => {
-    const r = await record(() => new SecurityBaseline("account", { kmsKeyArn: KEY, ebsKmsKeyArn: KEY }));
-    const detector = r.one("aws:guardduty/detector:Detector");
-    expect(detector.inputs.enable).toBe(true);
-    const features = r.ofType("aws:guardduty/detectorFeature:DetectorFeature");
-    expect(features.map((f) => [f.inputs.name, f.inputs.status]).sort()).toEqual([
-      ["EBS_MALWARE_PROTECTION", "ENABLED"],
-      ["RUNTIME_MONITORING", "ENABLED"],
-    ]);
-    expect(features.find((f) => f.inputs.name === "RUNTIME_MONITORING")?.inputs.additionalConfigurations).toEqual([
-      { name: "EC2_AGENT_MANAGEMENT", status: "ENABLED" },
-    ]);
-    for (const f of features) expect(f.propertyDependencies.detectorId).toEqual([detector.urn]);
-    expect(r.one("aws:inspector2/enabler:Enabler").inputs).toEqual({
-      accountIds: ["123456789012"],
-      resourceTypes: ["EC2"],
-    });
-    const std = r.one("aws:securityhub/standardsSubscription:StandardsSubscription");
-    expect(std.inputs.standardsArn).toBe(`arn:aws:securityhub:eu-west-1::standards/${FSBP_STANDARD}`);
-    expect(std.dependencies).toContain(r.one("aws:securityhub/account:Account").urn);
-    expect(r.one("aws:ebs/encryptionByDefault:EncryptionByDefault").inputs.enabled).toBe(true);
-    expect(r.one("aws:ebs/defaultKmsKey:DefaultKmsKey").inputs.keyArn).toBe(KEY);
-  });
+  test(
+    "GuardDuty with runtime monitoring and malware protection; Inspector EC2; Security Hub FSBP; EBS default " +
+      "encryption",
+    async () => {
+      const r = await record(() => new SecurityBaseline("account", { kmsKeyArn: KEY, ebsKmsKeyArn: KEY }));
+      const detector = r.one("aws:guardduty/detector:Detector");
+      expect(detector.inputs.enable).toBe(true);
+      const features = r.ofType("aws:guardduty/detectorFeature:DetectorFeature");
+      expect(features.map((f) => [f.inputs.name, f.inputs.status]).sort()).toEqual([
+        ["EBS_MALWARE_PROTECTION", "ENABLED"],
+        ["RUNTIME_MONITORING", "ENABLED"],
+      ]);
+      expect(features.find((f) => f.inputs.name === "RUNTIME_MONITORING")?.inputs.additionalConfigurations).toEqual([
+        { name: "EC2_AGENT_MANAGEMENT", status: "ENABLED" },
+      ]);
+      for (const f of features) expect(f.propertyDependencies.detectorId).toEqual([detector.urn]);
+      expect(r.one("aws:inspector2/enabler:Enabler").inputs).toEqual({
+        accountIds: ["123456789012"],
+        resourceTypes: ["EC2"],
+      });
+      const std = r.one("aws:securityhub/standardsSubscription:StandardsSubscription");
+      expect(std.inputs.standardsArn).toBe(`arn:aws:securityhub:eu-west-1::standards/${FSBP_STANDARD}`);
+      expect(std.dependencies).toContain(r.one("aws:securityhub/account:Account").urn);
+      expect(r.one("aws:ebs/encryptionByDefault:EncryptionByDefault").inputs.enabled).toBe(true);
+      expect(r.one("aws:ebs/defaultKmsKey:DefaultKmsKey").inputs.keyArn).toBe(KEY);
+    },
+  );
 
   test("CloudTrail is multi-region, validated, KMS-encrypted and sends to CloudWatch", async () => {
     const r = await record(() => new SecurityBaseline("account", { kmsKeyArn: KEY }));
@@ -99,16 +103,20 @@ describe("SecurityBaseline", () => {
     expect(tp.Statement[0].Principal.Service).toEqual(["events.amazonaws.com", "cloudwatch.amazonaws.com"]);
   });
 
-  test("options: runtime monitoring and malware protection can be left to another stack; no EBS CMK means the AWS key", async () => {
-    const r = await record(
-      () => new SecurityBaseline("account", { kmsKeyArn: KEY, runtimeMonitoring: false, malwareProtection: false }),
-    );
-    expect(r.ofType("aws:guardduty/detectorFeature:DetectorFeature")).toHaveLength(0);
-    expect(r.one("aws:guardduty/detector:Detector").inputs.enable).toBe(true);
-    expect(r.ofType("aws:ebs/defaultKmsKey:DefaultKmsKey")).toHaveLength(0);
-    expect(r.one("aws:ebs/encryptionByDefault:EncryptionByDefault").inputs.enabled).toBe(true);
-    expect(r.ofType("aws:sns/topicSubscription:TopicSubscription")).toHaveLength(0);
-  });
+  test(
+    "options: runtime monitoring and malware protection can be left to another stack; no EBS CMK means the AWS " +
+      "key",
+    async () => {
+      const r = await record(
+        () => new SecurityBaseline("account", { kmsKeyArn: KEY, runtimeMonitoring: false, malwareProtection: false }),
+      );
+      expect(r.ofType("aws:guardduty/detectorFeature:DetectorFeature")).toHaveLength(0);
+      expect(r.one("aws:guardduty/detector:Detector").inputs.enable).toBe(true);
+      expect(r.ofType("aws:ebs/defaultKmsKey:DefaultKmsKey")).toHaveLength(0);
+      expect(r.one("aws:ebs/encryptionByDefault:EncryptionByDefault").inputs.enabled).toBe(true);
+      expect(r.ofType("aws:sns/topicSubscription:TopicSubscription")).toHaveLength(0);
+    },
+  );
 
   test("bad args name the field and create nothing", async () => {
     const r = await record(() => {
@@ -124,47 +132,50 @@ describe("SecurityBaseline", () => {
 });
 
 describe("PatchManagement", () => {
-  test("security baselines per OS, a window that installs, a daily scan association targeting the patch-group tag", async () => {
-    const r = await record(
-      () =>
-        new PatchManagement("patching", {
-          patchGroup: "bulwark-prod",
-          operatingSystems: ["UBUNTU", "AMAZON_LINUX_2023"],
+  test(
+    "security baselines per OS, a window that installs, " + "a daily scan association targeting the patch-group tag",
+    async () => {
+      const r = await record(
+        () =>
+          new PatchManagement("patching", {
+            patchGroup: "bulwark-prod",
+            operatingSystems: ["UBUNTU", "AMAZON_LINUX_2023"],
+            approveAfterDays: 5,
+          }),
+      );
+      const baselines = r.ofType("aws:ssm/patchBaseline:PatchBaseline");
+      expect(baselines.map((b) => b.inputs.operatingSystem).sort()).toEqual(["AMAZON_LINUX_2023", "UBUNTU"]);
+      const al = baselines.find((b) => b.inputs.operatingSystem === "AMAZON_LINUX_2023")!;
+      expect(al.inputs.approvalRules).toEqual([
+        expect.objectContaining({
           approveAfterDays: 5,
+          patchFilters: expect.arrayContaining([{ key: "CLASSIFICATION", values: ["Security"] }]),
         }),
-    );
-    const baselines = r.ofType("aws:ssm/patchBaseline:PatchBaseline");
-    expect(baselines.map((b) => b.inputs.operatingSystem).sort()).toEqual(["AMAZON_LINUX_2023", "UBUNTU"]);
-    const al = baselines.find((b) => b.inputs.operatingSystem === "AMAZON_LINUX_2023")!;
-    expect(al.inputs.approvalRules).toEqual([
-      expect.objectContaining({
-        approveAfterDays: 5,
-        patchFilters: expect.arrayContaining([{ key: "CLASSIFICATION", values: ["Security"] }]),
-      }),
-    ]);
-    expect(r.ofType("aws:ssm/patchGroup:PatchGroup").map((g) => g.inputs.patchGroup)).toEqual([
-      "bulwark-prod",
-      "bulwark-prod",
-    ]);
-    const target = [{ key: "tag:Patch Group", values: ["bulwark-prod"] }];
-    expect(r.one("aws:ssm/maintenanceWindowTarget:MaintenanceWindowTarget").inputs.targets).toEqual(target);
-    const task = r.one("aws:ssm/maintenanceWindowTask:MaintenanceWindowTask");
-    expect(task.inputs).toMatchObject({ taskArn: "AWS-RunPatchBaseline", taskType: "RUN_COMMAND" });
-    expect(JSON.stringify(task.inputs.taskInvocationParameters)).toContain("Install");
-    const assoc = r.one("aws:ssm/association:Association");
-    expect(assoc.inputs).toMatchObject({
-      name: "AWS-RunPatchBaseline",
-      parameters: { Operation: "Scan" },
-      targets: target,
-      scheduleExpression: "rate(1 day)",
-    });
-    expect(r.one("aws:ssm/maintenanceWindow:MaintenanceWindow").inputs).toMatchObject({
-      schedule: "cron(0 3 ? * SUN *)",
-      duration: 3,
-      cutoff: 1,
-      allowUnassociatedTargets: false,
-    });
-  });
+      ]);
+      expect(r.ofType("aws:ssm/patchGroup:PatchGroup").map((g) => g.inputs.patchGroup)).toEqual([
+        "bulwark-prod",
+        "bulwark-prod",
+      ]);
+      const target = [{ key: "tag:Patch Group", values: ["bulwark-prod"] }];
+      expect(r.one("aws:ssm/maintenanceWindowTarget:MaintenanceWindowTarget").inputs.targets).toEqual(target);
+      const task = r.one("aws:ssm/maintenanceWindowTask:MaintenanceWindowTask");
+      expect(task.inputs).toMatchObject({ taskArn: "AWS-RunPatchBaseline", taskType: "RUN_COMMAND" });
+      expect(JSON.stringify(task.inputs.taskInvocationParameters)).toContain("Install");
+      const assoc = r.one("aws:ssm/association:Association");
+      expect(assoc.inputs).toMatchObject({
+        name: "AWS-RunPatchBaseline",
+        parameters: { Operation: "Scan" },
+        targets: target,
+        scheduleExpression: "rate(1 day)",
+      });
+      expect(r.one("aws:ssm/maintenanceWindow:MaintenanceWindow").inputs).toMatchObject({
+        schedule: "cron(0 3 ? * SUN *)",
+        duration: 3,
+        cutoff: 1,
+        allowUnassociatedTargets: false,
+      });
+    },
+  );
 
   test("options: Debian, time zone, schedules", async () => {
     const r = await record(

@@ -1,4 +1,5 @@
-/** The estate's host bundles in S3: one object per distinct bundle, loader user data pinned to it, a scoped read grant. */
+/** The estate's host bundles in S3: one object per distinct bundle, loader user data pinned to it, a scoped read
+ * grant. */
 import { createHash } from "crypto";
 import { gunzipSync } from "zlib";
 import * as YAML from "yaml";
@@ -85,19 +86,23 @@ describe("BundleStore: host bundles as S3 objects, loader user data", () => {
     expect(byKey.get(bundleObjectKey(b))!.inputs.content).toBe(renderBundleArchive(b));
   });
 
-  test("identical bundles share one object: 5 servers, 4 distinct bundles (hq web x2, hq app, hq db, branch app)", async () => {
-    const r = await record(() => buildEstate(parseStackConfig(twinConfig())));
-    const objects = r.ofType(OBJECT);
-    expect(objects).toHaveLength(4);
-    const ud = (n: string) => String(r.one(T.instance, n).inputs.userDataBase64);
-    expect(ud("hq-web-2")).toBe(ud("hq-web-1"));
-    // Same role, other site: its own bundle (the site CIDR is in its firewall), its own object.
-    expect(loaderConfig(ud("branch-a-app-1")).key).not.toBe(loaderConfig(ud("hq-app-1")).key);
-  });
+  test(
+    "identical bundles share one object: " + "5 servers, 4 distinct bundles (hq web x2, hq app, hq db, branch app)",
+    async () => {
+      const r = await record(() => buildEstate(parseStackConfig(twinConfig())));
+      const objects = r.ofType(OBJECT);
+      expect(objects).toHaveLength(4);
+      const ud = (n: string) => String(r.one(T.instance, n).inputs.userDataBase64);
+      expect(ud("hq-web-2")).toBe(ud("hq-web-1"));
+      // Same role, other site: its own bundle (the site CIDR is in its firewall), its own object.
+      expect(loaderConfig(ud("branch-a-app-1")).key).not.toBe(loaderConfig(ud("hq-app-1")).key);
+    },
+  );
 
   test("the instance role reads exactly the stored objects, and decrypts only through S3 for that bucket", async () => {
     const r = await record(() => buildEstate(parseStackConfig(twinConfig())));
-    const bucketArn = `arn:aws:s3:::${loaderConfig(String(r.one(T.instance, "hq-web-1").inputs.userDataBase64)).bucket}`;
+    const bucket = loaderConfig(String(r.one(T.instance, "hq-web-1").inputs.userDataBase64)).bucket;
+    const bucketArn = `arn:aws:s3:::${bucket}`;
     const arns = r
       .ofType(OBJECT)
       .map((o) => `${bucketArn}/${String(o.inputs.key)}`)
@@ -124,49 +129,56 @@ describe("BundleStore: host bundles as S3 objects, loader user data", () => {
     expect(arns.length).toBeLessThanOrEqual(BUNDLE_GRANT_MAX_OBJECTS);
   });
 
-  test("past BUNDLE_GRANT_MAX_OBJECTS objects the grant is the bundles/ prefix (IAM's inline policy size), never wider", async () => {
-    const grant = async (n: number) => {
-      const r = await record(() =>
-        new InstanceIdentity("srv").grantBundleRead({
-          bucketArn: "arn:aws:s3:::b1",
-          objectArns: Array.from(
-            { length: n },
-            (_, i) => `arn:aws:s3:::b1/bundles/debian-12/web/${String(i).padStart(64, "0")}.sh`,
-          ),
-          kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
-          region: "eu-west-1",
-        }),
-      );
-      const policy = String(r.one(T.rolePolicy, "srv-host-bundles").inputs.policy);
-      expect(policy.length).toBeLessThan(10240);
-      return (JSON.parse(policy) as { Statement: { Resource: unknown }[] }).Statement[0].Resource;
-    };
-    expect(await grant(BUNDLE_GRANT_MAX_OBJECTS)).toHaveLength(BUNDLE_GRANT_MAX_OBJECTS);
-    expect(await grant(BUNDLE_GRANT_MAX_OBJECTS + 1)).toBe("arn:aws:s3:::b1/bundles/*");
-  });
+  test(
+    "past BUNDLE_GRANT_MAX_OBJECTS objects the grant is the bundles/ prefix (IAM's inline policy size), never " +
+      "wider",
+    async () => {
+      const grant = async (n: number) => {
+        const r = await record(() =>
+          new InstanceIdentity("srv").grantBundleRead({
+            bucketArn: "arn:aws:s3:::b1",
+            objectArns: Array.from(
+              { length: n },
+              (_, i) => `arn:aws:s3:::b1/bundles/debian-12/web/${String(i).padStart(64, "0")}.sh`,
+            ),
+            kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+            region: "eu-west-1",
+          }),
+        );
+        const policy = String(r.one(T.rolePolicy, "srv-host-bundles").inputs.policy);
+        expect(policy.length).toBeLessThan(10240);
+        return (JSON.parse(policy) as { Statement: { Resource: unknown }[] }).Statement[0].Resource;
+      };
+      expect(await grant(BUNDLE_GRANT_MAX_OBJECTS)).toHaveLength(BUNDLE_GRANT_MAX_OBJECTS);
+      expect(await grant(BUNDLE_GRANT_MAX_OBJECTS + 1)).toBe("arn:aws:s3:::b1/bundles/*");
+    },
+  );
 
-  test("the bundle bucket is an EncryptedBucket: SSE-KMS on the estate key, public access blocked, TLS only", async () => {
-    const r = await record(() => buildEstate(parseStackConfig(smallConfig())));
-    const sse = r.ofType(T.sse).find((x) => x.name === "host-bundles")!;
-    expect(sse.inputs.rules).toEqual([
-      expect.objectContaining({
-        applyServerSideEncryptionByDefault: {
-          sseAlgorithm: "aws:kms",
-          kmsMasterKeyId: expect.stringMatching(/^arn:aws:kms:/),
-        },
-      }),
-    ]);
-    expect(r.ofType(T.pab).find((x) => x.name === "host-bundles")!.inputs).toMatchObject({
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    const policy = JSON.parse(
-      String(r.ofType(T.bucketPolicy).find((x) => x.name === "host-bundles")!.inputs.policy),
-    ) as { Statement: { Sid: string }[] };
-    expect(policy.Statement.map((s) => s.Sid)).toEqual(["DenyInsecureTransport"]);
-  });
+  test(
+    "the bundle bucket is an EncryptedBucket: " + "SSE-KMS on the estate key, public access blocked, TLS only",
+    async () => {
+      const r = await record(() => buildEstate(parseStackConfig(smallConfig())));
+      const sse = r.ofType(T.sse).find((x) => x.name === "host-bundles")!;
+      expect(sse.inputs.rules).toEqual([
+        expect.objectContaining({
+          applyServerSideEncryptionByDefault: {
+            sseAlgorithm: "aws:kms",
+            kmsMasterKeyId: expect.stringMatching(/^arn:aws:kms:/),
+          },
+        }),
+      ]);
+      expect(r.ofType(T.pab).find((x) => x.name === "host-bundles")!.inputs).toMatchObject({
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      });
+      const policy = JSON.parse(
+        String(r.ofType(T.bucketPolicy).find((x) => x.name === "host-bundles")!.inputs.policy),
+      ) as { Statement: { Sid: string }[] };
+      expect(policy.Statement.map((s) => s.Sid)).toEqual(["DenyInsecureTransport"]);
+    },
+  );
 
   test("a renderer given to buildEstate replaces the store: no bucket, no objects, no grant", async () => {
     const r = await record(() => buildEstate(parseStackConfig(smallConfig()), { userData: () => "#cloud-config\n" }));

@@ -77,23 +77,26 @@ describe("Firewall", () => {
     expect(v).toMatchObject({ ok: false });
   });
 
-  test("SSH/RDP from anywhere is impossible, waiver or not; from a public range it needs the admin waiver", async () => {
-    const admin = waiver(PolicyNames.sgInternetAdminIngress);
-    await record(() => {
-      const fw = new Firewall("admin", { vpcId: "vpc-1", waivers: [admin, waiver(PolicyNames.sgInternetIngress)] });
-      expect(() => fw.allowFrom(Peer.anyIpv4(), Port.tcp(22), "ssh")).toThrow(/never allowed/);
-      expect(() => fw.allowFrom(Peer.anyIpv6(), Port.tcp(3389), "rdp")).toThrow(/never allowed/);
-      expect(() => fw.allowFrom(Peer.anyIpv4(), Port.allTraffic(), "all")).toThrow(/never allowed/);
-      expect(() => fw.allowFrom(Peer.ipv4("0.0.0.0/1"), Port.tcpRange(20, 30), "range")).toThrow(/never allowed/);
-      fw.allowFrom(Peer.ipv4("198.51.100.0/24"), Port.tcp(22), "office egress IP");
-    });
-    const noWaiver = judgeIngress(Peer.ipv4("198.51.100.0/24"), Port.tcp(22), [80, 443], []);
-    expect(noWaiver).toMatchObject({ ok: false, fix: expect.stringContaining(PolicyNames.sgInternetAdminIngress) });
-    expect(judgeIngress(Peer.ipv4("10.0.0.0/8"), Port.tcp(22), [80, 443], [])).toMatchObject({
-      ok: true,
-      policies: [],
-    });
-  });
+  test(
+    "SSH/RDP from anywhere is impossible, waiver or not; " + "from a public range it needs the admin waiver",
+    async () => {
+      const admin = waiver(PolicyNames.sgInternetAdminIngress);
+      await record(() => {
+        const fw = new Firewall("admin", { vpcId: "vpc-1", waivers: [admin, waiver(PolicyNames.sgInternetIngress)] });
+        expect(() => fw.allowFrom(Peer.anyIpv4(), Port.tcp(22), "ssh")).toThrow(/never allowed/);
+        expect(() => fw.allowFrom(Peer.anyIpv6(), Port.tcp(3389), "rdp")).toThrow(/never allowed/);
+        expect(() => fw.allowFrom(Peer.anyIpv4(), Port.allTraffic(), "all")).toThrow(/never allowed/);
+        expect(() => fw.allowFrom(Peer.ipv4("0.0.0.0/1"), Port.tcpRange(20, 30), "range")).toThrow(/never allowed/);
+        fw.allowFrom(Peer.ipv4("198.51.100.0/24"), Port.tcp(22), "office egress IP");
+      });
+      const noWaiver = judgeIngress(Peer.ipv4("198.51.100.0/24"), Port.tcp(22), [80, 443], []);
+      expect(noWaiver).toMatchObject({ ok: false, fix: expect.stringContaining(PolicyNames.sgInternetAdminIngress) });
+      expect(judgeIngress(Peer.ipv4("10.0.0.0/8"), Port.tcp(22), [80, 443], [])).toMatchObject({
+        ok: true,
+        policies: [],
+      });
+    },
+  );
 
   test("security-group and prefix-list peers, and another Firewall as a peer", async () => {
     const r = await record(() => {

@@ -31,7 +31,8 @@ export function wrap(resources: PlannedResource[]): Recorded {
       const found = ofType(type).filter((r) => name === undefined || r.name === name);
       if (found.length !== 1) {
         throw new Error(
-          `expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`,
+          `expected one ${type}${name ? ` named ${name}` : ""}, ` +
+            `found ${found.length}: ${found.map((r) => r.name).join(", ")}`,
         );
       }
       return found[0];

@@ -3,22 +3,26 @@ import { EncryptionKey } from "../../components/security/encryption-key";
 import { T, record } from "./harness";
 
 describe("EncryptionKey", () => {
-  test("rotation on, 30-day deletion window, alias, and a policy scoped to this account's log, trail and alert services", async () => {
-    const r = await record(() => new EncryptionKey("estate"));
-    const key = r.one("aws:kms/key:Key");
-    expect(key.inputs).toMatchObject({ enableKeyRotation: true, deletionWindowInDays: 30 });
-    expect(r.one("aws:kms/alias:Alias").inputs.name).toBe("alias/bulwark/estate");
-    const policy = JSON.parse(String(key.inputs.policy));
-    const sids = policy.Statement.map((s: { Sid: string }) => s.Sid);
-    expect(sids).toEqual(["AccountAdmin", "CloudWatchLogs", "CloudTrail", "AlertPublishers"]);
-    expect(policy.Statement[0].Principal.AWS).toBe("arn:aws:iam::123456789012:root");
-    expect(policy.Statement[1].Principal.Service).toBe("logs.eu-west-1.amazonaws.com");
-    expect(policy.Statement[1].Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"]).toBe(
-      "arn:aws:logs:eu-west-1:123456789012:*",
-    );
-    for (const s of policy.Statement.slice(2))
-      expect(s.Condition.StringEquals["aws:SourceAccount"]).toBe("123456789012");
-  });
+  test(
+    "rotation on, 30-day deletion window, alias, and a policy scoped to this account's log, trail and alert " +
+      "services",
+    async () => {
+      const r = await record(() => new EncryptionKey("estate"));
+      const key = r.one("aws:kms/key:Key");
+      expect(key.inputs).toMatchObject({ enableKeyRotation: true, deletionWindowInDays: 30 });
+      expect(r.one("aws:kms/alias:Alias").inputs.name).toBe("alias/bulwark/estate");
+      const policy = JSON.parse(String(key.inputs.policy));
+      const sids = policy.Statement.map((s: { Sid: string }) => s.Sid);
+      expect(sids).toEqual(["AccountAdmin", "CloudWatchLogs", "CloudTrail", "AlertPublishers"]);
+      expect(policy.Statement[0].Principal.AWS).toBe("arn:aws:iam::123456789012:root");
+      expect(policy.Statement[1].Principal.Service).toBe("logs.eu-west-1.amazonaws.com");
+      expect(policy.Statement[1].Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"]).toBe(
+        "arn:aws:logs:eu-west-1:123456789012:*",
+      );
+      for (const s of policy.Statement.slice(2))
+        expect(s.Condition.StringEquals["aws:SourceAccount"]).toBe("123456789012");
+    },
+  );
 
   test("options: description, deletion window, tags", async () => {
     const r = await record(

@@ -66,36 +66,41 @@ describe("SecureNetwork", () => {
       .sort((a, b) => a.ruleNo - b.ruleNo)
       .map((x) => [x.action, x.cidrBlock ?? x.ipv6CidrBlock]);
 
-  test("the NACL denies admin ports from the internet, allowing SSH only from the VPC and listed sources first; RDP only for Windows", async () => {
-    const r = await record(
-      () => new SecureNetwork("hq", { cidr: "10.10.0.0/16", logKmsKeyArn: KEY, adminSourceCidrs: ["192.168.50.0/24"] }),
-    );
-    const nacl = r.one(T.nacl);
-    const rules = nacl.inputs.ingress as Entry[];
-    expect(byPort(rules, 22)).toEqual([
-      ["allow", "10.10.0.0/16"],
-      ["allow", "192.168.50.0/24"],
-      ["deny", "0.0.0.0/0"],
-      ["deny", "::/0"],
-    ]);
-    // No Windows server: 3389 is opened to nobody.
-    expect(byPort(rules, 3389)).toEqual([
-      ["deny", "0.0.0.0/0"],
-      ["deny", "::/0"],
-    ]);
-    const catchAll = rules.find((x) => x.action === "allow" && x.cidrBlock === "0.0.0.0/0")!;
-    expect(catchAll.ruleNo).toBeGreaterThan(
-      Math.max(...rules.filter((x) => ADMIN_PORTS.includes(x.fromPort)).map((x) => x.ruleNo)),
-    );
-    expect(new Set(rules.map((x) => x.ruleNo)).size).toBe(rules.length);
-    expect(nacl.propertyDependencies.subnetIds).toHaveLength(2);
-    const rdp = await record(() => new SecureNetwork("win", { cidr: "10.30.0.0/16", logKmsKeyArn: KEY, rdp: true }));
-    expect(byPort(rdp.one(T.nacl).inputs.ingress as Entry[], 3389)).toEqual([
-      ["allow", "10.30.0.0/16"],
-      ["deny", "0.0.0.0/0"],
-      ["deny", "::/0"],
-    ]);
-  });
+  test(
+    "the NACL denies admin ports from the internet, allowing SSH only from the VPC and listed sources first; " +
+      "RDP only for Windows",
+    async () => {
+      const r = await record(
+        () =>
+          new SecureNetwork("hq", { cidr: "10.10.0.0/16", logKmsKeyArn: KEY, adminSourceCidrs: ["192.168.50.0/24"] }),
+      );
+      const nacl = r.one(T.nacl);
+      const rules = nacl.inputs.ingress as Entry[];
+      expect(byPort(rules, 22)).toEqual([
+        ["allow", "10.10.0.0/16"],
+        ["allow", "192.168.50.0/24"],
+        ["deny", "0.0.0.0/0"],
+        ["deny", "::/0"],
+      ]);
+      // No Windows server: 3389 is opened to nobody.
+      expect(byPort(rules, 3389)).toEqual([
+        ["deny", "0.0.0.0/0"],
+        ["deny", "::/0"],
+      ]);
+      const catchAll = rules.find((x) => x.action === "allow" && x.cidrBlock === "0.0.0.0/0")!;
+      expect(catchAll.ruleNo).toBeGreaterThan(
+        Math.max(...rules.filter((x) => ADMIN_PORTS.includes(x.fromPort)).map((x) => x.ruleNo)),
+      );
+      expect(new Set(rules.map((x) => x.ruleNo)).size).toBe(rules.length);
+      expect(nacl.propertyDependencies.subnetIds).toHaveLength(2);
+      const rdp = await record(() => new SecureNetwork("win", { cidr: "10.30.0.0/16", logKmsKeyArn: KEY, rdp: true }));
+      expect(byPort(rdp.one(T.nacl).inputs.ingress as Entry[], 3389)).toEqual([
+        ["allow", "10.30.0.0/16"],
+        ["deny", "0.0.0.0/0"],
+        ["deny", "::/0"],
+      ]);
+    },
+  );
 
   const WAIVER = {
     policy: "ec2-security-group-disallow-internet-admin-ingress",
@@ -104,52 +109,56 @@ describe("SecureNetwork", () => {
     expires: "2099-12-31",
   };
 
-  test("bastion mode: a bastion subnet with its own NACL takes 22 from the office only; private subnets take 22 from that subnet only", async () => {
-    const r = await record(
-      () =>
-        new SecureNetwork("hq", {
-          cidr: "10.10.0.0/16",
-          logKmsKeyArn: KEY,
-          bastion: { allowedCidrs: ["81.2.69.0/24", "2a02:c7f:1234::/48"], waivers: [WAIVER] },
-        }),
-    );
-    const bastionSubnet = r.ofType(T.subnet).find((s) => s.name === "hq-bastion")!;
-    expect(bastionSubnet.inputs).toMatchObject({ cidrBlock: "10.10.192.0/18", mapPublicIpOnLaunch: false });
-    const nacls = r.ofType(T.nacl);
-    expect(nacls.map((n) => n.name).sort()).toEqual(["hq-bastion", "hq-private"]);
-    const priv = nacls.find((n) => n.name === "hq-private")!;
-    const bast = nacls.find((n) => n.name === "hq-bastion")!;
-    expect(byPort(priv.inputs.ingress as Entry[], 22)).toEqual([
-      ["allow", "10.10.192.0/18"],
-      ["deny", "0.0.0.0/0"],
-      ["deny", "::/0"],
-    ]);
-    expect(byPort(bast.inputs.ingress as Entry[], 22)).toEqual([
-      ["allow", "81.2.69.0/24"],
-      ["allow", "2a02:c7f:1234::/48"],
-      ["deny", "0.0.0.0/0"],
-      ["deny", "::/0"],
-    ]);
-    for (const n of nacls)
-      expect(byPort(n.inputs.ingress as Entry[], 3389)).toEqual([
+  test(
+    "bastion mode: a bastion subnet with its own NACL takes 22 from the office only; private subnets take 22 " +
+      "from that subnet only",
+    async () => {
+      const r = await record(
+        () =>
+          new SecureNetwork("hq", {
+            cidr: "10.10.0.0/16",
+            logKmsKeyArn: KEY,
+            bastion: { allowedCidrs: ["81.2.69.0/24", "2a02:c7f:1234::/48"], waivers: [WAIVER] },
+          }),
+      );
+      const bastionSubnet = r.ofType(T.subnet).find((s) => s.name === "hq-bastion")!;
+      expect(bastionSubnet.inputs).toMatchObject({ cidrBlock: "10.10.192.0/18", mapPublicIpOnLaunch: false });
+      const nacls = r.ofType(T.nacl);
+      expect(nacls.map((n) => n.name).sort()).toEqual(["hq-bastion", "hq-private"]);
+      const priv = nacls.find((n) => n.name === "hq-private")!;
+      const bast = nacls.find((n) => n.name === "hq-bastion")!;
+      expect(byPort(priv.inputs.ingress as Entry[], 22)).toEqual([
+        ["allow", "10.10.192.0/18"],
         ["deny", "0.0.0.0/0"],
         ["deny", "::/0"],
       ]);
-    expect(bast.propertyDependencies.subnetIds).toEqual([bastionSubnet.urn]);
-    // The one waiver reaches the bastion NACL under the NACL policy's name, and nothing else.
-    const tags = (n: typeof bast) =>
-      Object.fromEntries(
-        Object.entries((n.inputs.tags ?? {}) as Record<string, string>).filter(([k]) =>
-          k.startsWith("bulwark:waiver:"),
-        ),
-      );
-    expect(tags(bast)).toEqual({
-      "bulwark:waiver:ec2-network-acl-disallow-internet-admin-ingress:reason": WAIVER.reason,
-      "bulwark:waiver:ec2-network-acl-disallow-internet-admin-ingress:approver": WAIVER.approver,
-      "bulwark:waiver:ec2-network-acl-disallow-internet-admin-ingress:expires": WAIVER.expires,
-    });
-    expect(tags(priv)).toEqual({});
-  });
+      expect(byPort(bast.inputs.ingress as Entry[], 22)).toEqual([
+        ["allow", "81.2.69.0/24"],
+        ["allow", "2a02:c7f:1234::/48"],
+        ["deny", "0.0.0.0/0"],
+        ["deny", "::/0"],
+      ]);
+      for (const n of nacls)
+        expect(byPort(n.inputs.ingress as Entry[], 3389)).toEqual([
+          ["deny", "0.0.0.0/0"],
+          ["deny", "::/0"],
+        ]);
+      expect(bast.propertyDependencies.subnetIds).toEqual([bastionSubnet.urn]);
+      // The one waiver reaches the bastion NACL under the NACL policy's name, and nothing else.
+      const tags = (n: typeof bast) =>
+        Object.fromEntries(
+          Object.entries((n.inputs.tags ?? {}) as Record<string, string>).filter(([k]) =>
+            k.startsWith("bulwark:waiver:"),
+          ),
+        );
+      expect(tags(bast)).toEqual({
+        "bulwark:waiver:ec2-network-acl-disallow-internet-admin-ingress:reason": WAIVER.reason,
+        "bulwark:waiver:ec2-network-acl-disallow-internet-admin-ingress:approver": WAIVER.approver,
+        "bulwark:waiver:ec2-network-acl-disallow-internet-admin-ingress:expires": WAIVER.expires,
+      });
+      expect(tags(priv)).toEqual({});
+    },
+  );
 
   test("bastion mode with a private office range carries no waiver: nothing to cover", async () => {
     const r = await record(
@@ -166,20 +175,23 @@ describe("SecureNetwork", () => {
     ).toEqual([]);
   });
 
-  test("SSM/logs interface endpoints with private DNS, an S3 gateway, and an endpoint firewall open to the VPC only", async () => {
-    const r = await record(() => new SecureNetwork("hq", { cidr: "10.10.0.0/16", logKmsKeyArn: KEY }));
-    const eps = r.ofType(T.endpoint);
-    const iface = eps.filter((e) => e.inputs.vpcEndpointType === "Interface");
-    expect(iface.map((e) => e.inputs.serviceName).sort()).toEqual(
-      SSM_INTERFACE_ENDPOINTS.map((s) => `com.amazonaws.eu-west-1.${s}`).sort(),
-    );
-    for (const e of iface) expect(e.inputs.privateDnsEnabled).toBe(true);
-    expect(eps.find((e) => e.inputs.vpcEndpointType === "Gateway")?.inputs.serviceName).toBe(
-      "com.amazonaws.eu-west-1.s3",
-    );
-    expect(r.one(T.ingress).inputs).toMatchObject({ cidrIpv4: "10.10.0.0/16", fromPort: 443, toPort: 443 });
-    expect(r.ofType(T.egress)).toHaveLength(0);
-  });
+  test(
+    "SSM/logs interface endpoints with private DNS, " + "an S3 gateway, and an endpoint firewall open to the VPC only",
+    async () => {
+      const r = await record(() => new SecureNetwork("hq", { cidr: "10.10.0.0/16", logKmsKeyArn: KEY }));
+      const eps = r.ofType(T.endpoint);
+      const iface = eps.filter((e) => e.inputs.vpcEndpointType === "Interface");
+      expect(iface.map((e) => e.inputs.serviceName).sort()).toEqual(
+        SSM_INTERFACE_ENDPOINTS.map((s) => `com.amazonaws.eu-west-1.${s}`).sort(),
+      );
+      for (const e of iface) expect(e.inputs.privateDnsEnabled).toBe(true);
+      expect(eps.find((e) => e.inputs.vpcEndpointType === "Gateway")?.inputs.serviceName).toBe(
+        "com.amazonaws.eu-west-1.s3",
+      );
+      expect(r.one(T.ingress).inputs).toMatchObject({ cidrIpv4: "10.10.0.0/16", fromPort: 443, toPort: 443 });
+      expect(r.ofType(T.egress)).toHaveLength(0);
+    },
+  );
 
   test("bad args name the field and create nothing", async () => {
     const r = await record(() => {

@@ -23,36 +23,40 @@ describe("offline plan of Pulumi.prod.yaml", () => {
     plan = await runPlan({ stack: "prod" });
   }, 60000);
 
-  test("every configured server is planned with IMDSv2, an encrypted root, no public IP, SSM and no internet admin port", () => {
-    const cfg = parseStackConfig(readStackFile(path.join(ROOT, "Pulumi.prod.yaml")).config);
-    const expected = cfg.sites.flatMap((s) => s.servers.map((v) => `${s.name}-${v.name}`)).sort();
-    const servers = serverHardening(plan);
-    expect(servers.map((s) => s.name).sort()).toEqual(expected);
-    for (const s of servers) {
-      expect(s).toMatchObject({
-        imdsv2: true,
-        imdsHopLimit: 1,
-        rootEncrypted: true,
-        rootKms: "cmk",
-        publicIp: false,
-        ssmManaged: true,
-        internetAdminPorts: [],
-        adminIngress: [],
-        terminationProtection: true,
-        replaceOnUserDataChange: true,
-      });
-      // The host bundle is read back from the planned user data: the loader, pinned to an object the plan stores.
-      expect(s.hostBundle).toEqual({
-        hash: expect.stringMatching(/^[0-9a-f]{64}$/),
-        os: expect.any(String),
-        role: s.role,
-        object: {
-          key: `bundles/${s.hostBundle!.os}/${s.role}/${s.hostBundle!.hash}.sh`,
-          sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
-        },
-      });
-    }
-  });
+  test(
+    "every configured server is planned with IMDSv2, an encrypted root, no public IP, SSM and no internet " +
+      "admin port",
+    () => {
+      const cfg = parseStackConfig(readStackFile(path.join(ROOT, "Pulumi.prod.yaml")).config);
+      const expected = cfg.sites.flatMap((s) => s.servers.map((v) => `${s.name}-${v.name}`)).sort();
+      const servers = serverHardening(plan);
+      expect(servers.map((s) => s.name).sort()).toEqual(expected);
+      for (const s of servers) {
+        expect(s).toMatchObject({
+          imdsv2: true,
+          imdsHopLimit: 1,
+          rootEncrypted: true,
+          rootKms: "cmk",
+          publicIp: false,
+          ssmManaged: true,
+          internetAdminPorts: [],
+          adminIngress: [],
+          terminationProtection: true,
+          replaceOnUserDataChange: true,
+        });
+        // The host bundle is read back from the planned user data: the loader, pinned to an object the plan stores.
+        expect(s.hostBundle).toEqual({
+          hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+          os: expect.any(String),
+          role: s.role,
+          object: {
+            key: `bundles/${s.hostBundle!.os}/${s.role}/${s.hostBundle!.hash}.sh`,
+            sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+          },
+        });
+      }
+    },
+  );
 
   test("a loader counts as the host bundle only when the plan stores the very object it pins", () => {
     const objects = plan.resources.filter((r) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2");
@@ -151,7 +155,8 @@ describe("runPlan", () => {
     const file = path.join(os.tmpdir(), `bulwark-secure-${process.pid}.yaml`);
     fs.writeFileSync(
       file,
-      "config:\n  bulwark:environment: dev\n  bulwark:token:\n    secure: v1:abc:def\n  bulwark:baseline:\n    enabled: false\n    other:\n      secure: v1:x:y\n",
+      "config:\n  bulwark:environment: dev\n  bulwark:token:\n    secure: v1:abc:def\n  bulwark:baseline:\n  " +
+        "  enabled: false\n    other:\n      secure: v1:x:y\n",
     );
     const { config, secretKeys } = readStackFile(file);
     expect(secretKeys.sort()).toEqual(["bulwark:baseline", "bulwark:token"]);
@@ -159,25 +164,29 @@ describe("runPlan", () => {
     fs.unlinkSync(file);
   });
 
-  test("preview mode: ids and computed outputs are unknown (the engine's sentinel), the hardening inputs are known", async () => {
-    const plan = await runPlan({ config: smallConfig(), preview: true });
-    const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-    const inst = plan.resources.find((r) => r.type === "aws:ec2/instance:Instance")!;
-    expect(inst.inputs.subnetId).toBe(UNKNOWN);
-    expect(inst.inputs.vpcSecurityGroupIds).toEqual([UNKNOWN]);
-    expect(inst.inputs.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
-    expect(inst.inputs.associatePublicIpAddress).toBe(false);
-    expect(inst.propertyDependencies.subnetId).toHaveLength(1);
-    for (const s of serverHardening(plan))
-      expect(s).toMatchObject({
-        imdsv2: true,
-        rootEncrypted: true,
-        publicIp: false,
-        ssmManaged: true,
-        internetAdminPorts: [],
-      });
-    expect(plan.outputs.alertTopicArn).toBe(UNKNOWN);
-  }, 30000);
+  test(
+    "preview mode: ids and computed outputs are unknown (the engine's sentinel), " + "the hardening inputs are known",
+    async () => {
+      const plan = await runPlan({ config: smallConfig(), preview: true });
+      const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+      const inst = plan.resources.find((r) => r.type === "aws:ec2/instance:Instance")!;
+      expect(inst.inputs.subnetId).toBe(UNKNOWN);
+      expect(inst.inputs.vpcSecurityGroupIds).toEqual([UNKNOWN]);
+      expect(inst.inputs.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
+      expect(inst.inputs.associatePublicIpAddress).toBe(false);
+      expect(inst.propertyDependencies.subnetId).toHaveLength(1);
+      for (const s of serverHardening(plan))
+        expect(s).toMatchObject({
+          imdsv2: true,
+          rootEncrypted: true,
+          publicIp: false,
+          ssmManaged: true,
+          internetAdminPorts: [],
+        });
+      expect(plan.outputs.alertTopicArn).toBe(UNKNOWN);
+    },
+    30000,
+  );
 
   test("bastion mode: one bastion per site, targets accept SSH only from the bastion group", async () => {
     const cfg = smallConfig();
@@ -236,7 +245,8 @@ describe("bulwark plan CLI", () => {
     const file = path.join(os.tmpdir(), `bulwark-bad-${process.pid}.yaml`);
     fs.writeFileSync(
       file,
-      "config:\n  bulwark:environment: prod\n  bulwark:sites:\n    - {name: hq, kind: head-office, cidr: 10.0.0.0/16, servers: [{name: w, role: web, rootVolumeGiB: 2}]}\n",
+      "config:\n  bulwark:environment: prod\n  bulwark:sites:\n    - {name: hq, kind: head-office, cidr: " +
+        "10.0.0.0/16, servers: [{name: w, role: web, rootVolumeGiB: 2}]}\n",
     );
     expect(await main(["node", "bulwark", "plan", "--config-file", file])).toBe(2);
     expect(err.join("\n")).toMatch(/bulwark:sites\[0\]\.servers\[0\]\.rootVolumeGiB: got 2.*at least 8 GiB/);

@@ -19,35 +19,38 @@ const base = (over: Partial<HardenedServerArgs> = {}): HardenedServerArgs => ({
 });
 
 describe("HardenedServer", () => {
-  test("safe defaults: IMDSv2 hop 1, encrypted gp3, no public IP, no key pair, monitoring, prod protection, tags", async () => {
-    const r = await record(() => new HardenedServer("web-1", base()));
-    const i = r.one(T.instance).inputs;
-    expect(i.metadataOptions).toMatchObject({
-      httpTokens: "required",
-      httpPutResponseHopLimit: 1,
-      httpEndpoint: "enabled",
-    });
-    expect(IMDS.httpPutResponseHopLimit).toBe(1);
-    expect(i.rootBlockDevice).toMatchObject({
-      volumeType: "gp3",
-      encrypted: true,
-      volumeSize: 30,
-      deleteOnTermination: true,
-    });
-    expect((i.rootBlockDevice as Record<string, unknown>).kmsKeyId).toBeUndefined();
-    expect(i.associatePublicIpAddress).toBe(false);
-    expect(i.keyName).toBeUndefined();
-    expect(i.monitoring).toBe(true);
-    expect(i.disableApiTermination).toBe(true);
-    expect(i.tags).toMatchObject({
-      "bulwark:role": "web",
-      "bulwark:site": "hq",
-      "bulwark:environment": "prod",
-      Name: "web-1",
-    });
-    expect(i.vpcSecurityGroupIds).toEqual(["sg-1"]);
-    expect(i.userData).toBeUndefined();
-  });
+  test(
+    "safe defaults: IMDSv2 hop 1, encrypted gp3, no public IP, " + "no key pair, monitoring, prod protection, tags",
+    async () => {
+      const r = await record(() => new HardenedServer("web-1", base()));
+      const i = r.one(T.instance).inputs;
+      expect(i.metadataOptions).toMatchObject({
+        httpTokens: "required",
+        httpPutResponseHopLimit: 1,
+        httpEndpoint: "enabled",
+      });
+      expect(IMDS.httpPutResponseHopLimit).toBe(1);
+      expect(i.rootBlockDevice).toMatchObject({
+        volumeType: "gp3",
+        encrypted: true,
+        volumeSize: 30,
+        deleteOnTermination: true,
+      });
+      expect((i.rootBlockDevice as Record<string, unknown>).kmsKeyId).toBeUndefined();
+      expect(i.associatePublicIpAddress).toBe(false);
+      expect(i.keyName).toBeUndefined();
+      expect(i.monitoring).toBe(true);
+      expect(i.disableApiTermination).toBe(true);
+      expect(i.tags).toMatchObject({
+        "bulwark:role": "web",
+        "bulwark:site": "hq",
+        "bulwark:environment": "prod",
+        Name: "web-1",
+      });
+      expect(i.vpcSecurityGroupIds).toEqual(["sg-1"]);
+      expect(i.userData).toBeUndefined();
+    },
+  );
 
   test("its own instance profile holds only the SSM core and CloudWatch agent policies", async () => {
     const r = await record(() => new HardenedServer("app-1", base({ role: "app" })));

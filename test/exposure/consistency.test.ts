@@ -156,7 +156,8 @@ function config(
   }
 }
 
-/** Host model: SSH (tcp/22) through ssh.managementSources, other tcp/udp through inbound; undefined when not expressible. */
+/** Host model: SSH (tcp/22) through ssh.managementSources, other tcp/udp through inbound; undefined when not
+ * expressible. */
 function host(
   src: string,
   [p, from, to]: [Proto, number, number],
@@ -164,7 +165,8 @@ function host(
 ): { ok: boolean; text: string } | undefined {
   if (p !== "tcp" && p !== "udp") return undefined;
   const ssh = p === "tcp" && from === 22 && to === 22;
-  if (!ssh && p === "tcp" && from <= 22 && 22 <= to) return undefined; // SSH only from managementSources, whatever the source
+  // SSH only from managementSources, whatever the source
+  if (!ssh && p === "tcp" && from <= 22 && 22 <= to) return undefined;
   const model = {
     role: "web",
     admins: ssh ? [{ name: "ops", sshKeys: [ADMIN_KEY] }] : [],
@@ -231,37 +233,40 @@ test("real public ranges, the whole internet and documentation ranges are all in
   ]);
 });
 
-test("the Firewall component itself refuses and accepts as the table says, and tags exactly the waivers it relies on", async () => {
-  const rows: [string, [Proto, number, number]][] = [
-    ["81.2.69.0/24", ["tcp", 3306, 3306]],
-    ["2a00:1450:4009::/48", ["tcp", 8443, 8443]],
-    ["0.0.0.0/0", ["-1", -1, -1]],
-    ["10.0.0.0/8", ["tcp", 22, 22]],
-  ];
-  const r = await record(() => {
-    for (const [i, [src, ports]] of rows.entries()) {
-      const want = judgeIngress(peer(src), spec(ports), [80, 443]).policies;
-      const fw = new Firewall(`fw-${i}`, { vpcId: "vpc-1", waivers: want.map(waiver) });
-      const [rule] = normaliseRules("ingress", { peer: peer(src), port: spec(ports), description: "table" });
-      if (src === "0.0.0.0/0") {
-        expect(() => fw.allowFrom(rule.peer, rule.port, "all traffic")).toThrow(FirewallError);
-        continue;
+test(
+  "the Firewall component itself refuses and accepts as the table says, " + "and tags exactly the waivers it relies on",
+  async () => {
+    const rows: [string, [Proto, number, number]][] = [
+      ["81.2.69.0/24", ["tcp", 3306, 3306]],
+      ["2a00:1450:4009::/48", ["tcp", 8443, 8443]],
+      ["0.0.0.0/0", ["-1", -1, -1]],
+      ["10.0.0.0/8", ["tcp", 22, 22]],
+    ];
+    const r = await record(() => {
+      for (const [i, [src, ports]] of rows.entries()) {
+        const want = judgeIngress(peer(src), spec(ports), [80, 443]).policies;
+        const fw = new Firewall(`fw-${i}`, { vpcId: "vpc-1", waivers: want.map(waiver) });
+        const [rule] = normaliseRules("ingress", { peer: peer(src), port: spec(ports), description: "table" });
+        if (src === "0.0.0.0/0") {
+          expect(() => fw.allowFrom(rule.peer, rule.port, "all traffic")).toThrow(FirewallError);
+          continue;
+        }
+        fw.allowFrom(rule.peer, rule.port, "table");
+        const bare = new Firewall(`bare-${i}`, { vpcId: "vpc-1" });
+        if (want.length) expect(() => bare.allowFrom(rule.peer, rule.port, "table")).toThrow(new RegExp(want[0]));
       }
-      fw.allowFrom(rule.peer, rule.port, "table");
-      const bare = new Firewall(`bare-${i}`, { vpcId: "vpc-1" });
-      if (want.length) expect(() => bare.allowFrom(rule.peer, rule.port, "table")).toThrow(new RegExp(want[0]));
+    });
+    const ingress = r.ofType(CT.ingress).filter((x) => String(x.name).startsWith("fw-"));
+    expect(ingress).toHaveLength(3);
+    for (const x of ingress) {
+      const tags = Object.keys((x.inputs.tags ?? {}) as Record<string, string>).filter((k) =>
+        k.startsWith("bulwark:waiver:"),
+      );
+      const src = String(x.inputs.cidrIpv4 ?? x.inputs.cidrIpv6);
+      const policies = src.startsWith("10.")
+        ? []
+        : [src.includes(":") ? PolicyNames.sgInternetIngress : PolicyNames.sgInternetAdminIngress];
+      expect([...new Set(tags.map((k) => k.split(":")[2]))]).toEqual(policies);
     }
-  });
-  const ingress = r.ofType(CT.ingress).filter((x) => String(x.name).startsWith("fw-"));
-  expect(ingress).toHaveLength(3);
-  for (const x of ingress) {
-    const tags = Object.keys((x.inputs.tags ?? {}) as Record<string, string>).filter((k) =>
-      k.startsWith("bulwark:waiver:"),
-    );
-    const src = String(x.inputs.cidrIpv4 ?? x.inputs.cidrIpv6);
-    const policies = src.startsWith("10.")
-      ? []
-      : [src.includes(":") ? PolicyNames.sgInternetIngress : PolicyNames.sgInternetAdminIngress];
-    expect([...new Set(tags.map((k) => k.split(":")[2]))]).toEqual(policies);
-  }
-});
+  },
+);

@@ -11,34 +11,37 @@ import {
 } from "../../policies/src/exposure";
 import { PolicyNames } from "../../policies/src/names";
 
-describe("isInternet: internal only when wholly inside RFC 1918, fc00::/7, loopback, link-local or declared ranges", () => {
-  it.each([
-    ["10.0.0.0/8", false],
-    ["172.16.0.0/12", false],
-    ["192.168.3.0/24", false],
-    ["127.0.0.1", false],
-    ["169.254.169.254/32", false],
-    ["fd12:3456::/32", false],
-    ["fe80::/64", false],
-    ["::1/128", false],
-    ["::ffff:10.1.0.0/112", false],
-    ["0.0.0.0/0", true],
-    ["81.2.69.0/24", true],
-    ["2a00:1450:4009::/48", true],
-    ["203.0.113.0/24", true],
-    ["2001:db8::/32", true],
-    ["100.64.0.0/10", true],
-    ["224.0.0.0/4", true],
-    ["10.0.0.0/7", true],
-    ["::ffff:81.2.69.0/120", true],
-    ["not a cidr", true],
-  ])("%s -> %s", (src, want) => expect(isInternet(src)).toBe(want));
+describe(
+  "isInternet: internal only when wholly inside RFC 1918, " + "fc00::/7, loopback, link-local or declared ranges",
+  () => {
+    it.each([
+      ["10.0.0.0/8", false],
+      ["172.16.0.0/12", false],
+      ["192.168.3.0/24", false],
+      ["127.0.0.1", false],
+      ["169.254.169.254/32", false],
+      ["fd12:3456::/32", false],
+      ["fe80::/64", false],
+      ["::1/128", false],
+      ["::ffff:10.1.0.0/112", false],
+      ["0.0.0.0/0", true],
+      ["81.2.69.0/24", true],
+      ["2a00:1450:4009::/48", true],
+      ["203.0.113.0/24", true],
+      ["2001:db8::/32", true],
+      ["100.64.0.0/10", true],
+      ["224.0.0.0/4", true],
+      ["10.0.0.0/7", true],
+      ["::ffff:81.2.69.0/120", true],
+      ["not a cidr", true],
+    ])("%s -> %s", (src, want) => expect(isInternet(src)).toBe(want));
 
-  it("declared internal ranges count as a union", () => {
-    expect(isInternet("81.2.69.0/24", ["81.2.69.0/25", "81.2.69.128/25"])).toBe(false);
-    expect(isInternet("81.2.69.0/24", ["81.2.69.0/25"])).toBe(true);
-  });
-});
+    it("declared internal ranges count as a union", () => {
+      expect(isInternet("81.2.69.0/24", ["81.2.69.0/25", "81.2.69.128/25"])).toBe(false);
+      expect(isInternet("81.2.69.0/24", ["81.2.69.0/25"])).toBe(true);
+    });
+  },
+);
 
 describe("isAnywhere: more of the internet than a /8 (v4) or /16 (v6), taken together", () => {
   it.each([

@@ -68,14 +68,18 @@ describe("bulwark CLI: html and host verify", () => {
     const inv = path.join(dir, "inv.yaml");
     fs.writeFileSync(
       inv,
-      "hosts:\n  - {name: a, site: hq, address: 8.8.8.8, os: debian-12, role: app, ssh: {user: ops}}\n  - {name: b, site: hq, address: 10.0.0.2, os: debian-12, role: app, via: nowhere, ssh: {user: ops, hostKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIfUhTDGCZYK2mGwqS58u/thX1YS8UX0jj/SJZXQ+bST}}\n",
+      "hosts:\n  - {name: a, site: hq, address: 8.8.8.8, os: debian-12, role: app, ssh: {user: ops}}\n  - " +
+        "{name: b, site: hq, address: 10.0.0.2, os: debian-12, role: app, via: nowhere, ssh: {user: ops, " +
+        "hostKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIfUhTDGCZYK2mGwqS58u/thX1YS8UX0jj/SJZXQ+bST}}\n",
     );
     expect(await main(["node", "bulwark", "host", "verify", "--inventory", inv, "--identity-file", inv])).toBe(2);
     expect(errors).toMatch(/hosts\[0\]\.address: got "8\.8\.8\.8": SSH to a server over the internet is refused/);
     expect(errors).toMatch(/hosts\[0\]\.ssh\.hostKey: got nothing: /);
     fs.writeFileSync(
       inv,
-      "hosts:\n  - {name: b, site: hq, address: 10.0.0.2, os: debian-12, role: app, via: nowhere, ssh: {user: ops, hostKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIfUhTDGCZYK2mGwqS58u/thX1YS8UX0jj/SJZXQ+bST}}\n",
+      "hosts:\n  - {name: b, site: hq, address: 10.0.0.2, os: debian-12, role: app, via: nowhere, ssh: " +
+        "{user: ops, hostKey: ssh-ed25519 " +
+        "AAAAC3NzaC1lZDI1NTE5AAAAIIfUhTDGCZYK2mGwqS58u/thX1YS8UX0jj/SJZXQ+bST}}\n",
     );
     expect(await main(["node", "bulwark", "host", "verify", "--inventory", inv, "--identity-file", inv])).toBe(2);
     expect(errors).toMatch(/hosts\[0\]\.via: got "nowhere": name a host of this inventory with role bastion/);
@@ -85,7 +89,8 @@ describe("bulwark CLI: html and host verify", () => {
     const inv = path.join(dir, "inv.yaml");
     fs.writeFileSync(
       inv,
-      "hosts:\n  - {name: b, site: hq, address: 10.0.0.2, os: debian-12, role: app, ssh: {user: ops, hostKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIfUhTDGCZYK2mGwqS58u/thX1YS8UX0jj/SJZXQ+bST}}\n",
+      "hosts:\n  - {name: b, site: hq, address: 10.0.0.2, os: debian-12, role: app, ssh: {user: ops, " +
+        "hostKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIfUhTDGCZYK2mGwqS58u/thX1YS8UX0jj/SJZXQ+bST}}\n",
     );
     const saved = { agent: process.env.SSH_AUTH_SOCK, key: process.env.BULWARK_SSH_KEY };
     delete process.env.SSH_AUTH_SOCK;

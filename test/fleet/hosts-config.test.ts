@@ -1,4 +1,5 @@
-/** `bulwark:hosts`: validation (field, value, fix; nothing created), the secret key, one HardenedHost each, the plan. */
+/** `bulwark:hosts`: validation (field, value, fix; nothing created), the secret key, one HardenedHost each, the
+ * plan. */
 import * as path from "path";
 import { ConfigError, parseStackConfig } from "../../components/config";
 import { isInternetAddress } from "../../components/host/hosts-config";
@@ -10,7 +11,8 @@ const ROOT = path.join(__dirname, "../..");
 const prod = () => readStackFile(path.join(ROOT, "Pulumi.prod.yaml"));
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIfUhTDGCZYK2mGwqS58u/thX1YS8UX0jj/SJZXQ+bST bulwark-ops";
 const PRIVATE =
-  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-plaintext-test-only\n-----END OPENSSH PRIVATE KEY-----\n";
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-plaintext-test-only\n-----END OPENSSH " +
+  "PRIVATE KEY-----\n";
 
 type Hosts = Record<string, unknown>[];
 function withHosts(edit: (hosts: Hosts) => void, secretKeys?: string[]) {
@@ -83,29 +85,37 @@ describe("bulwark:hosts config", () => {
     expect(msg).toMatch(/bulwark:hosts\[4\]\.name: got "bristol-pos": .*repeats hosts\[2\]/);
   });
 
-  test("a jump host must be a bastion of one hop; a host needs a management source; overrides are checked by the host schema", () => {
-    const msg = issues(
-      withHosts((h) => {
-        h[2].via = "glasgow-erp";
-        (h[3].host as Record<string, unknown>).managementSources = [];
-        (h[0].host as Record<string, unknown>).managementSources = ["0.0.0.0/0"];
-        h[1].ssh = { user: "root", hostKey: KEY };
-      }),
-    );
-    expect(msg).toMatch(/bulwark:hosts\[2\]\.via: got "glasgow-erp": .*a jump host needs role bastion/);
-    expect(msg).toMatch(/bulwark:hosts\[3\]\.host\.managementSources: got \[\]: .*list the network it connects from/);
-    expect(msg).toMatch(
-      /bulwark:hosts\[0\]\.host\.managementSources\[0\]: got "0\.0\.0\.0\/0": .*SSH from the internet is refused/,
-    );
-    expect(msg).toMatch(/bulwark:hosts\[1\]\.ssh\.user: got "root": .*root cannot log in on a hardened host/);
-  });
+  test(
+    "a jump host must be a bastion of one hop; a host needs a management source; overrides are checked by the " +
+      "host schema",
+    () => {
+      const msg = issues(
+        withHosts((h) => {
+          h[2].via = "glasgow-erp";
+          (h[3].host as Record<string, unknown>).managementSources = [];
+          (h[0].host as Record<string, unknown>).managementSources = ["0.0.0.0/0"];
+          h[1].ssh = { user: "root", hostKey: KEY };
+        }),
+      );
+      expect(msg).toMatch(/bulwark:hosts\[2\]\.via: got "glasgow-erp": .*a jump host needs role bastion/);
+      expect(msg).toMatch(/bulwark:hosts\[3\]\.host\.managementSources: got \[\]: .*list the network it connects from/);
+      expect(msg).toMatch(
+        /bulwark:hosts\[0\]\.host\.managementSources\[0\]: got "0\.0\.0\.0\/0": .*SSH from the internet is refused/,
+      );
+      expect(msg).toMatch(/bulwark:hosts\[1\]\.ssh\.user: got "root": .*root cannot log in on a hardened host/);
+    },
+  );
 
-  test("the exposure model decides: private, loopback, link-local and ULA are internal; public, CGNAT and documentation ranges are the internet", () => {
-    for (const a of ["10.1.2.3", "192.168.20.10", "172.16.0.1", "127.0.0.1", "fd00::1", "169.254.1.1"])
-      expect([a, isInternetAddress(a)]).toEqual([a, false]);
-    for (const a of ["8.8.8.8", "81.2.69.1", "203.0.114.1", "100.64.1.1", "198.51.100.7", "2a00:1450::1"])
-      expect([a, isInternetAddress(a)]).toEqual([a, true]);
-  });
+  test(
+    "the exposure model decides: private, loopback, link-local and ULA are internal; public, CGNAT and " +
+      "documentation ranges are the internet",
+    () => {
+      for (const a of ["10.1.2.3", "192.168.20.10", "172.16.0.1", "127.0.0.1", "fd00::1", "169.254.1.1"])
+        expect([a, isInternetAddress(a)]).toEqual([a, false]);
+      for (const a of ["8.8.8.8", "81.2.69.1", "203.0.114.1", "100.64.1.1", "198.51.100.7", "2a00:1450::1"])
+        expect([a, isInternetAddress(a)]).toEqual([a, true]);
+    },
+  );
 });
 
 describe("offline plan with bulwark:hosts", () => {
@@ -132,10 +142,16 @@ describe("offline plan with bulwark:hosts", () => {
     const text = renderText(plan, "prod");
     expect(text).toContain("Existing hosts (hardened over SSH): 4");
     expect(text).toMatch(
-      /host leeds-files \[app @ leeds\]: 192\.168\.20\.10:22, ubuntu-22\.04, bundle sha256 [0-9a-f]{12}, bastion leeds-jump \(bulwark-ops@192\.168\.20\.2:22\)/,
+      new RegExp(
+        /host leeds-files \[app @ leeds\]: 192\.168\.20\.10:22, ubuntu-22\.04, bundle sha256 [0-9a-f]{12}, /.source +
+          /bastion leeds-jump \(bulwark-ops@192\.168\.20\.2:22\)/.source,
+      ),
     );
     expect(text).toMatch(
-      /host bristol-pos \[app @ bristol\]: 192\.168\.21\.10:22, ubuntu-24\.04, bundle sha256 [0-9a-f]{12}, bastion none \(direct\)/,
+      new RegExp(
+        /host bristol-pos \[app @ bristol\]: 192\.168\.21\.10:22, ubuntu-24\.04, bundle sha256 [0-9a-f]{12}, /.source +
+          /bastion none \(direct\)/.source,
+      ),
     );
     const hashes = plan.resources
       .filter((r) => r.type === "command:remote:Command" && r.name.endsWith("-apply"))
@@ -146,19 +162,22 @@ describe("offline plan with bulwark:hosts", () => {
     expect(listed.sort()).toEqual(hashes.sort());
   });
 
-  test("host verify --stack reads the same hosts, with the bundle hash the plan declares and the bastion hop", async () => {
-    const targets = await targetsFromStack("prod");
-    const planned = plan.outputs.existingHosts as Record<string, { bundleHash: string; address: string }>;
-    expect(targets.map((t) => [t.name, t.address, t.expectedBundleHash])).toEqual(
-      Object.keys(planned).length
-        ? targets.map((t) => [t.name, planned[t.name].address, planned[t.name].bundleHash])
-        : [],
-    );
-    expect(targets.find((t) => t.name === "leeds-files")!.bastion).toMatchObject({
-      name: "leeds-jump",
-      address: "192.168.20.2",
-      user: "bulwark-ops",
-    });
-    expect(targets.find((t) => t.name === "bristol-pos")!.bastion).toBeUndefined();
-  });
+  test(
+    "host verify --stack reads the same hosts, " + "with the bundle hash the plan declares and the bastion hop",
+    async () => {
+      const targets = await targetsFromStack("prod");
+      const planned = plan.outputs.existingHosts as Record<string, { bundleHash: string; address: string }>;
+      expect(targets.map((t) => [t.name, t.address, t.expectedBundleHash])).toEqual(
+        Object.keys(planned).length
+          ? targets.map((t) => [t.name, planned[t.name].address, planned[t.name].bundleHash])
+          : [],
+      );
+      expect(targets.find((t) => t.name === "leeds-files")!.bastion).toMatchObject({
+        name: "leeds-jump",
+        address: "192.168.20.2",
+        user: "bulwark-ops",
+      });
+      expect(targets.find((t) => t.name === "bristol-pos")!.bastion).toBeUndefined();
+    },
+  );
 });

@@ -8,7 +8,7 @@
  *
  *   operator ns bw-o-f50 ──10.231.61.0/24── bw-c-f51 (forwards) ── 10.231.51.1 debian-12
  *                        ──10.231.62.0/24── bw-c-f52 (forwards) ── 10.231.52.1 ubuntu-24.04
- *                        ──10.231.63.0/24── bw-c-f53 = bastion sshd on 10.231.63.1 (no forwarding) ── 10.231.53.1 ubuntu-22.04
+ * ──10.231.63.0/24── bw-c-f53 = bastion sshd on 10.231.63.1 (no forwarding) ── 10.231.53.1 ubuntu-22.04
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -117,11 +117,14 @@ describeHost(
           h.id,
           "sh",
           "-c",
-          "rm -f /etc/ssh/ssh_host_* && ssh-keygen -A >/dev/null && useradd -m -s /bin/bash alice && install -d -m 700 -o alice -g alice /home/alice/.ssh && " +
-            `echo '${key.pub}' >/home/alice/.ssh/authorized_keys && chown alice:alice /home/alice/.ssh/authorized_keys && chmod 600 /home/alice/.ssh/authorized_keys && ` +
+          "rm -f /etc/ssh/ssh_host_* && ssh-keygen -A >/dev/null && useradd -m -s /bin/bash alice && install " +
+            "-d -m 700 -o alice -g alice /home/alice/.ssh && " +
+            `echo '${key.pub}' >/home/alice/.ssh/authorized_keys && chown alice:alice ` +
+            `/home/alice/.ssh/authorized_keys && chmod 600 /home/alice/.ssh/authorized_keys && ` +
             "echo 'alice ALL=(ALL) NOPASSWD:ALL' >/etc/sudoers.d/90-alice && chmod 440 /etc/sudoers.d/90-alice && " +
             // noble starts sshd from ssh.socket by default; applying over SSH then stops it with the socket and its
-            // /run/sshd, and apply's `sshd -t` fails (a bundle gap, reported: components/host/scripts is not this test's
+            // /run/sshd, and apply's `sshd -t` fails (a bundle gap, reported: components/host/scripts is not this
+            // test's
             // to change). This server runs ssh.service, as the bundle leaves it.
             "{ systemctl disable ssh.socket >/dev/null 2>&1 || true; } && systemctl enable ssh.service >/dev/null 2>&1",
         );
@@ -132,14 +135,17 @@ describeHost(
         // Link operator <-> this host's client namespace.
         const c = `bw-c-${h.id}`;
         sh(
-          `ip link add bwfo${h.link} type veth peer name bwfr${h.link} && ip link set bwfo${h.link} netns ${OP} && ip link set bwfr${h.link} netns ${c} && ` +
-            `ip -n ${OP} addr add 10.231.${h.link}.2/24 dev bwfo${h.link} && ip -n ${c} addr add 10.231.${h.link}.1/24 dev bwfr${h.link} && ` +
+          `ip link add bwfo${h.link} type veth peer name bwfr${h.link} && ip link set bwfo${h.link} ` +
+            `netns ${OP} && ip link set bwfr${h.link} netns ${c} && ` +
+            `ip -n ${OP} addr add 10.231.${h.link}.2/24 dev bwfo${h.link} && ip -n ${c} addr add ` +
+            `10.231.${h.link}.1/24 dev bwfr${h.link} && ` +
             `ip -n ${OP} link set bwfo${h.link} up && ip -n ${c} link set bwfr${h.link} up`,
         );
         const mgmt = h.bastion ? `10.231.${h.net}.2/32` : `10.231.${h.link}.0/24`;
         if (!h.bastion) {
           sh(
-            `ip netns exec ${c} sysctl -qw net.ipv4.ip_forward=1 && ip -n ${OP} route add 10.231.${h.net}.0/24 via 10.231.${h.link}.1 && ` +
+            `ip netns exec ${c} sysctl -qw net.ipv4.ip_forward=1 && ip -n ${OP} route add ` +
+              `10.231.${h.net}.0/24 via 10.231.${h.link}.1 && ` +
               `ip -n bw-s-${h.id} route add 10.231.${h.link}.0/24 via 10.231.${h.net}.2`,
           );
         }
@@ -212,7 +218,8 @@ describeHost(
           "private",
           "sh",
           "-c",
-          `mount --bind ${work}/passwd /etc/passwd && mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e -f ${work}/sshd_bastion`,
+          `mount --bind ${work}/passwd /etc/passwd && mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e ` +
+            `-f ${work}/sshd_bastion`,
         ],
         { stdio: "ignore", detached: true },
       ).unref();
@@ -286,52 +293,61 @@ describeHost(
       expect(direct.out).toMatch(/Network is unreachable|No route to host|timed out/);
     });
 
-    test("HardenedHost's own commands harden all three over SSH (copy, apply, verify from a new connection), host keys checked", async () => {
-      const ctx = sshContext(targets, { file: key.priv }, 10);
-      try {
-        // All three run to the end before anything is asserted (no apply left running behind a failed one).
-        const results = await Promise.allSettled(
-          HOSTS.map(async (h) => {
-            const t = targets.find((x) => x.name === h.name)!;
-            const cmds = JSON.parse(fs.readFileSync(path.join(work, `${h.id}.cmds.json`), "utf8")) as ReturnType<
-              typeof hardenedHostCommands
-            >;
-            const ssh = (cmd: string, input?: string) => opRun(["ssh", ...sshArgs(ctx.config, t, cmd)], input);
-            const copy = await ssh(
-              `cat > ${cmds.installerPath}`,
-              fs.readFileSync(path.join(work, `${h.id}.installer.sh`), "utf8"),
-            );
-            expect(`${h.name} copy ${copy.code} ${copy.out}`).toBe(`${h.name} copy 0 `);
-            const apply = await ssh(cmds.apply);
-            expect(`${h.name} apply ${apply.code}${apply.code ? `: ${apply.out.slice(-3000)}` : ""}`).toBe(
-              `${h.name} apply 0`,
-            );
-            expect(apply.stdout).toMatch(/bulwark-apply: done: [1-9]\d* change\(s\)/);
-            const confirm = await ssh(cmds.verify);
-            expect(confirm.stdout).toMatch(/rollback cancelled/);
-            expect(`${h.name} verify ${confirm.code}${confirm.code ? `: ${confirm.out.slice(-3000)}` : ""}`).toBe(
-              `${h.name} verify 0`,
-            );
-          }),
-        );
-        for (const r of results) if (r.status === "rejected") throw r.reason;
-      } finally {
-        ctx.cleanup();
-      }
-    });
+    test(
+      "HardenedHost's own commands harden all three over SSH (copy, apply, verify from a new connection), host " +
+        "keys checked",
+      async () => {
+        const ctx = sshContext(targets, { file: key.priv }, 10);
+        try {
+          // All three run to the end before anything is asserted (no apply left running behind a failed one).
+          const results = await Promise.allSettled(
+            HOSTS.map(async (h) => {
+              const t = targets.find((x) => x.name === h.name)!;
+              const cmds = JSON.parse(fs.readFileSync(path.join(work, `${h.id}.cmds.json`), "utf8")) as ReturnType<
+                typeof hardenedHostCommands
+              >;
+              const ssh = (cmd: string, input?: string) => opRun(["ssh", ...sshArgs(ctx.config, t, cmd)], input);
+              const copy = await ssh(
+                `cat > ${cmds.installerPath}`,
+                fs.readFileSync(path.join(work, `${h.id}.installer.sh`), "utf8"),
+              );
+              expect(`${h.name} copy ${copy.code} ${copy.out}`).toBe(`${h.name} copy 0 `);
+              const apply = await ssh(cmds.apply);
+              expect(`${h.name} apply ${apply.code}${apply.code ? `: ${apply.out.slice(-3000)}` : ""}`).toBe(
+                `${h.name} apply 0`,
+              );
+              expect(apply.stdout).toMatch(/bulwark-apply: done: [1-9]\d* change\(s\)/);
+              const confirm = await ssh(cmds.verify);
+              expect(confirm.stdout).toMatch(/rollback cancelled/);
+              expect(`${h.name} verify ${confirm.code}${confirm.code ? `: ${confirm.out.slice(-3000)}` : ""}`).toBe(
+                `${h.name} verify 0`,
+              );
+            }),
+          );
+          for (const r of results) if (r.status === "rejected") throw r.reason;
+        } finally {
+          ctx.cleanup();
+        }
+      },
+    );
 
-    test("bulwark host verify over all three passes (the jammy host through the bastion), bundle hashes match", async () => {
-      const { code, report, wallMs } = await verify();
-      expect(report.hosts.map((h) => [h.name, h.status, h.bundleHash])).toEqual(
-        targets.map((t) => [t.name, "pass", t.bundleHash]),
-      );
-      expect(report.hosts.find((h) => h.name === "branch-jammy")!.bastion).toMatch(/bulwark-jump@10\.231\.63\.1:22/);
-      expect(report.hosts.every((h) => h.checks.filter((c) => c.status === "pass").length > 20)).toBe(true);
-      expect(code).toBe(0);
-      console.log(
-        `fleet verify, 3 real hosts (one via bastion), concurrency 10: ${report.summary.wallMs} ms in verify (${wallMs} ms with CLI start); per host ${report.hosts.map((h) => `${h.name} ${h.durationMs} ms`).join(", ")}`,
-      );
-    });
+    test(
+      "bulwark host verify over all three passes (the jammy host through the bastion), " + "bundle hashes match",
+      async () => {
+        const { code, report, wallMs } = await verify();
+        expect(report.hosts.map((h) => [h.name, h.status, h.bundleHash])).toEqual(
+          targets.map((t) => [t.name, "pass", t.bundleHash]),
+        );
+        expect(report.hosts.find((h) => h.name === "branch-jammy")!.bastion).toMatch(/bulwark-jump@10\.231\.63\.1:22/);
+        expect(report.hosts.every((h) => h.checks.filter((c) => c.status === "pass").length > 20)).toBe(true);
+        expect(code).toBe(0);
+        console.log(
+          `fleet verify, 3 real hosts (one via bastion), concurrency 10: ${report.summary.wallMs} ms in ` +
+            `verify (${wallMs} ms with CLI start); per ` +
+            `host ${report.hosts.map((h) => `${h.name} ${h.durationMs} ms`).join(", ")}`,
+        );
+      },
+    );
 
     test("a wrong bastion host key: the host is unreachable, nothing is sent", async () => {
       const doc = YAML.parse(fs.readFileSync(inventory, "utf8")) as { hosts: { via?: { hostKey: string } }[] };
@@ -397,7 +413,8 @@ describeHost(
       expect(report.hosts[0].durationMs).toBeLessThanOrEqual(16_000);
       expect(report.summary.wallMs).toBeLessThan(20_000);
       console.log(
-        `fleet verify with one host stopped (--timeout 15): exit ${code} in ${report.summary.wallMs} ms (${wallMs} ms with CLI start); ${report.hosts[0].error}`,
+        `fleet verify with one host stopped (--timeout 15): exit ${code} in ${report.summary.wallMs} ms ` +
+          `(${wallMs} ms with CLI start); ${report.hosts[0].error}`,
       );
     });
   },

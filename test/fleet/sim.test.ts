@@ -44,10 +44,13 @@ describeHost("bulwark host verify against 50 simulated SSH endpoints", [], () =>
     );
     fs.writeFileSync(
       `${dir}/stub`,
-      `#!/bin/sh\n# stub verify: port $1\nd=${dir}\nprintf '%s start %s %s\\n' "$(date +%s%N)" "$1" "$SSH_ORIGINAL_COMMAND" >>"$d/log/$1"\n` +
-        `delay=1; [ -f "$d/delay-$1" ] && delay=$(cat "$d/delay-$1")\nsleep "$delay"\nprintf '%s end %s\\n' "$(date +%s%N)" "$1" >>"$d/log/$1"\n` +
+      `#!/bin/sh\n# stub verify: port $1\nd=${dir}\nprintf '%s start %s %s\\n' "$(date +%s%N)" "$1" ` +
+        `"$SSH_ORIGINAL_COMMAND" >>"$d/log/$1"\n` +
+        `delay=1; [ -f "$d/delay-$1" ] && delay=$(cat "$d/delay-$1")\nsleep "$delay"\nprintf '%s end %s\\n' ` +
+        `"$(date +%s%N)" "$1" >>"$d/log/$1"\n` +
         `echo "PASS    firewall     input and forward policy drop loaded"\n` +
-        `if [ -f "$d/tamper-$1" ]; then echo "FAIL    ssh          PasswordAuthentication no [ssh]"; echo "verify: FAILED controls: ssh (1 checks passed, 0 skipped)"; exit 1; fi\n` +
+        `if [ -f "$d/tamper-$1" ]; then echo "FAIL    ssh          PasswordAuthentication no [ssh]"; echo ` +
+        `"verify: FAILED controls: ssh (1 checks passed, 0 skipped)"; exit 1; fi\n` +
         `echo "verify: PASSED (1 checks, 0 skipped) bundle ${HASH}"\n`,
       { mode: 0o755 },
     );
@@ -86,7 +89,8 @@ describeHost("bulwark host verify against 50 simulated SSH endpoints", [], () =>
     }).unref();
     // Wait (bounded) until every endpoint answers with its SSH banner.
     const probe =
-      `const net=require("net");let ok=0,n=0;for(let p=${BASE_PORT};p<${BASE_PORT + N};p++){const s=net.connect(p,"127.0.0.1");` +
+      `const net=require("net");let ok=0,n=0;for(let p=${BASE_PORT};p<${BASE_PORT + N};p++){const ` +
+      `s=net.connect(p,"127.0.0.1");` +
       `s.once("data",()=>{ok++;s.destroy()});s.on("error",()=>{});s.on("close",()=>{if(++n===${N}){console.log(ok)}})}`;
     const deadline = Date.now() + 30_000;
     let up = 0;
@@ -187,21 +191,25 @@ describeHost("bulwark host verify against 50 simulated SSH endpoints", [], () =>
     return peak;
   }
 
-  test("all 50 pass at concurrency 10: wall time ≈ 50 ÷ 10 × time per host; never more than 10 sessions at once", () => {
-    const { code, report } = verify(inventory(`${dir}/inv.yaml`));
-    expect(report.summary).toMatchObject({ hosts: 50, passed: 50, failed: 0, unreachable: 0, concurrency: 10 });
-    expect(code).toBe(0);
-    const peak = peakConcurrency();
-    expect(peak).toBeLessThanOrEqual(10);
-    expect(peak).toBeGreaterThan(5);
-    const w = expectWaves(report, 10);
-    // The command asked for is the bundle's read-only verify, nothing else.
-    const first = fs.readFileSync(`${dir}/log/${BASE_PORT}`, "utf8");
-    expect(first).toMatch(/ start 22001 sudo -n \/opt\/bulwark\/bundle\/verify$/m);
-    console.log(
-      `fleet verify, 50 simulated hosts, concurrency 10: wall ${report.summary.wallMs} ms; 50/10 x mean ${w.mean} ms per host = ${w.ideal} ms; peak ${peak} sessions`,
-    );
-  });
+  test(
+    "all 50 pass at concurrency 10: wall time ≈ 50 ÷ 10 × time per host; " + "never more than 10 sessions at once",
+    () => {
+      const { code, report } = verify(inventory(`${dir}/inv.yaml`));
+      expect(report.summary).toMatchObject({ hosts: 50, passed: 50, failed: 0, unreachable: 0, concurrency: 10 });
+      expect(code).toBe(0);
+      const peak = peakConcurrency();
+      expect(peak).toBeLessThanOrEqual(10);
+      expect(peak).toBeGreaterThan(5);
+      const w = expectWaves(report, 10);
+      // The command asked for is the bundle's read-only verify, nothing else.
+      const first = fs.readFileSync(`${dir}/log/${BASE_PORT}`, "utf8");
+      expect(first).toMatch(/ start 22001 sudo -n \/opt\/bulwark\/bundle\/verify$/m);
+      console.log(
+        `fleet verify, 50 simulated hosts, concurrency 10: wall ${report.summary.wallMs} ms; 50/10 x ` +
+          `mean ${w.mean} ms per host = ${w.ideal} ms; peak ${peak} sessions`,
+      );
+    },
+  );
 
   test("concurrency 25: two waves, ≈ 50 ÷ 25 × time per host, peak ≤ 25", () => {
     const { code, report } = verify(`${dir}/inv.yaml`, ["--concurrency", "25"]);
@@ -211,7 +219,8 @@ describeHost("bulwark host verify against 50 simulated SSH endpoints", [], () =>
     expect(peak).toBeGreaterThan(12);
     const w = expectWaves(report, 25);
     console.log(
-      `fleet verify, 50 simulated hosts, concurrency 25: wall ${report.summary.wallMs} ms; 50/25 x mean ${w.mean} ms per host = ${w.ideal} ms; peak ${peak} sessions`,
+      `fleet verify, 50 simulated hosts, concurrency 25: wall ${report.summary.wallMs} ms; 50/25 x ` +
+        `mean ${w.mean} ms per host = ${w.ideal} ms; peak ${peak} sessions`,
     );
   });
 
@@ -235,28 +244,31 @@ describeHost("bulwark host verify against 50 simulated SSH endpoints", [], () =>
     }
   });
 
-  test("a broken control: exit 4 naming host and control; a wrong host key: unreachable (exit 5), never trusted", () => {
-    fs.writeFileSync(`${dir}/tamper-22010`, "");
-    try {
-      const broken = verify(`${dir}/inv.yaml`);
-      expect(broken.code).toBe(4);
-      const h = broken.report.hosts.find((x) => x.status === "fail")!;
-      expect(h.name).toBe("sim-10");
-      expect(h.failed).toEqual(["ssh"]);
-    } finally {
-      fs.rmSync(`${dir}/tamper-22010`);
-    }
-    // sim-05 declares sim-06's key: the client must refuse to talk to it.
-    const inv = inventory(`${dir}/inv-badkey.yaml`, (i) =>
-      i === 4 ? { ssh: { user: "bulwark-sim", port: BASE_PORT + 4, hostKey: hostKeys[5] } } : {},
-    );
-    const r = verify(inv);
-    expect(r.code).toBe(5);
-    const bad = r.report.hosts.find((x) => x.name === "sim-05")!;
-    expect(bad.status).toBe("unreachable");
-    expect(bad.error).toMatch(/host key verification failed/);
-    expect(fs.existsSync(`${dir}/log/${BASE_PORT + 4}`)).toBe(false); // the stub never ran there
-  });
+  test(
+    "a broken control: exit 4 naming host and control; " + "a wrong host key: unreachable (exit 5), never trusted",
+    () => {
+      fs.writeFileSync(`${dir}/tamper-22010`, "");
+      try {
+        const broken = verify(`${dir}/inv.yaml`);
+        expect(broken.code).toBe(4);
+        const h = broken.report.hosts.find((x) => x.status === "fail")!;
+        expect(h.name).toBe("sim-10");
+        expect(h.failed).toEqual(["ssh"]);
+      } finally {
+        fs.rmSync(`${dir}/tamper-22010`);
+      }
+      // sim-05 declares sim-06's key: the client must refuse to talk to it.
+      const inv = inventory(`${dir}/inv-badkey.yaml`, (i) =>
+        i === 4 ? { ssh: { user: "bulwark-sim", port: BASE_PORT + 4, hostKey: hostKeys[5] } } : {},
+      );
+      const r = verify(inv);
+      expect(r.code).toBe(5);
+      const bad = r.report.hosts.find((x) => x.name === "sim-05")!;
+      expect(bad.status).toBe("unreachable");
+      expect(bad.error).toMatch(/host key verification failed/);
+      expect(fs.existsSync(`${dir}/log/${BASE_PORT + 4}`)).toBe(false); // the stub never ran there
+    },
+  );
 
   test("a stale bundle is drift: exit 4 with control bundle", () => {
     const inv = inventory(`${dir}/inv-hash.yaml`, (i) => (i === 0 ? { bundleHash: "cd".repeat(32) } : {}));

@@ -29,19 +29,22 @@ test("every command that writes output has -o and lists its format choices", asy
   }
 });
 
-test("plan: --config and --config-file are one option; -o writes the file; --stack with --config is refused", async () => {
-  const out = join(tmp, "plan.json");
-  const a = await bulwark(["plan", "--config", EXAMPLE, "--format", "json", "-o", out]);
-  expect(a.code).toBe(0);
-  expect(a.stdout).toBe("");
-  expect(JSON.parse(readFileSync(out, "utf8")).policy.verdict).toBe("pass");
-  const both = await bulwark(["plan", "--stack", "prod", "--config", EXAMPLE]);
-  expect(both.code).toBe(2);
-  expect(both.stderr).toMatch(/--stack and --config/);
-  const bad = await bulwark(["plan", "--config", EXAMPLE, "--format", "yaml"]);
-  expect(bad.code).toBe(2);
-  expect(bad.stderr).toMatch(/Allowed choices are text, json/);
-});
+test(
+  "plan: --config and --config-file are one option; " + "-o writes the file; --stack with --config is refused",
+  async () => {
+    const out = join(tmp, "plan.json");
+    const a = await bulwark(["plan", "--config", EXAMPLE, "--format", "json", "-o", out]);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe("");
+    expect(JSON.parse(readFileSync(out, "utf8")).policy.verdict).toBe("pass");
+    const both = await bulwark(["plan", "--stack", "prod", "--config", EXAMPLE]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--stack and --config/);
+    const bad = await bulwark(["plan", "--config", EXAMPLE, "--format", "yaml"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Allowed choices are text, json/);
+  },
+);
 
 test("host render refuses flags it would ignore", async () => {
   const gz = await bulwark([

@@ -55,11 +55,15 @@ beforeAll(async () => {
     driftDash: () => bulwark(["drift", "-"], { stdin: readFileSync(fx("drift-estate.json"), "utf8") }),
     checkEpipe: () =>
       bulwark([], {
-        shell: `set -o pipefail; node bin/bulwark check --state '${fx("state-postmortem.v4.json")}' --format json | head -c 10 >/dev/null`,
+        shell:
+          `set -o pipefail; node bin/bulwark check --state '${fx("state-postmortem.v4.json")}' --format json ` +
+          `| head -c 10 >/dev/null`,
       }),
     driftEpipe: () =>
       bulwark([], {
-        shell: `set -o pipefail; node bin/bulwark drift '${fx("drift-estate.json")}' --format json | head -c 10 >/dev/null`,
+        shell:
+          `set -o pipefail; node bin/bulwark drift '${fx("drift-estate.json")}' --format json | head -c 10 ` +
+          `>/dev/null`,
       }),
   });
 }, 300000);

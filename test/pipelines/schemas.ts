@@ -19,7 +19,8 @@ export const SARIF_SCHEMA_FILE = join(
 );
 
 export function sarifValidator() {
-  const ajv = new AjvDraft04({ allErrors: true, strict: false, unicodeRegExp: false }); // the schema's `language` pattern is not valid under the u flag;
+  // the schema's `language` pattern is not valid under the u flag;
+  const ajv = new AjvDraft04({ allErrors: true, strict: false, unicodeRegExp: false });
   addFormats(ajv);
   return ajv.compile(JSON.parse(readFileSync(SARIF_SCHEMA_FILE, "utf8")));
 }

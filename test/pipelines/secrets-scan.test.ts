@@ -191,11 +191,14 @@ describe("the redaction model", () => {
     });
   });
 
-  test("a value seen under a credential key is scrubbed wherever it recurs; detector-flagged lines lose their values", () => {
-    const s = new SecretValues().collect({ password: "Hunter2Hunter2" });
-    expect(redactOutput('url: "mysql://admin:Hunter2Hunter2@db"\n', s)).toBe('url: "mysql://admin:[secret]@db"\n');
-    expect(redactOutput("  note: db_password=letmein99\n")).not.toContain("letmein99");
-    expect(redactOutput(`key ${PLANTED.privateKey}\n`)).not.toContain("PRIVATE KEY");
-    expect(redactOutput(`cipher ${PLANTED.ciphertext}\n`)).not.toContain("UGxhbnRl");
-  });
+  test(
+    "a value seen under a credential key is scrubbed wherever it recurs; " + "detector-flagged lines lose their values",
+    () => {
+      const s = new SecretValues().collect({ password: "Hunter2Hunter2" });
+      expect(redactOutput('url: "mysql://admin:Hunter2Hunter2@db"\n', s)).toBe('url: "mysql://admin:[secret]@db"\n');
+      expect(redactOutput("  note: db_password=letmein99\n")).not.toContain("letmein99");
+      expect(redactOutput(`key ${PLANTED.privateKey}\n`)).not.toContain("PRIVATE KEY");
+      expect(redactOutput(`cipher ${PLANTED.ciphertext}\n`)).not.toContain("UGxhbnRl");
+    },
+  );
 });

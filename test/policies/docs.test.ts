@@ -1,4 +1,5 @@
-/** The controls table is generated from the rules' metadata: a stale docs/policies.md or docs/pack.md block fails here. */
+/** The controls table is generated from the rules' metadata: a stale docs/policies.md or docs/pack.md block fails
+ * here. */
 import * as fs from "fs";
 import * as path from "path";
 import { controlsTable, DOC_PATHS, policiesDoc, readmeWithTable } from "../../policies/src/docs";

@@ -51,19 +51,23 @@ describe.each(["preview", "update"] as const)("lateral movement through the pack
     );
   });
 
-  it("Analyze + AnalyzeStack block remote admin from private ranges, once each; SG, prefix-list, adminCidrs and DB sources pass", async () => {
-    const hits: AnalyzerDiagnostic[] = [];
-    for (const r of STACK)
-      for (const d of (await c.analyze(wire(r))).diagnostics) hits.push({ ...d, urn: d.urn || r.urn });
-    // Rule resources may inherit waivers from their group, so their verdict can be deferred to AnalyzeStack.
-    hits.push(...(await c.analyzeStack(STACK.map(wire))).diagnostics);
-    const lateral = hits.filter((d) => d.policyName === LATERAL);
-    expect(lateral.every((d) => d.enforcementLevel === "mandatory")).toBe(true);
-    expect(lateral.map((d) => d.urn.split("::").pop()).sort()).toEqual([...BLOCKED].sort());
-    expect(lateral.find((d) => d.urn.endsWith("ssh-from-10-8"))?.message).toMatch(
-      /remote-admin port 22 to 10\.0\.0\.0\/8/,
-    );
-  });
+  it(
+    "Analyze + AnalyzeStack block remote admin from private ranges, once each; SG, prefix-list, adminCidrs and " +
+      "DB sources pass",
+    async () => {
+      const hits: AnalyzerDiagnostic[] = [];
+      for (const r of STACK)
+        for (const d of (await c.analyze(wire(r))).diagnostics) hits.push({ ...d, urn: d.urn || r.urn });
+      // Rule resources may inherit waivers from their group, so their verdict can be deferred to AnalyzeStack.
+      hits.push(...(await c.analyzeStack(STACK.map(wire))).diagnostics);
+      const lateral = hits.filter((d) => d.policyName === LATERAL);
+      expect(lateral.every((d) => d.enforcementLevel === "mandatory")).toBe(true);
+      expect(lateral.map((d) => d.urn.split("::").pop()).sort()).toEqual([...BLOCKED].sort());
+      expect(lateral.find((d) => d.urn.endsWith("ssh-from-10-8"))?.message).toMatch(
+        /remote-admin port 22 to 10\.0\.0\.0\/8/,
+      );
+    },
+  );
 
   it("an inline security group is decided at Analyze itself", async () => {
     const sg = res(T.sg, "inline", {

@@ -1,4 +1,5 @@
-/** The pack's layout: one rule per file at rules/<family>/<policy-name>.ts, every name from the registry, every family tested. */
+/** The pack's layout: one rule per file at rules/<family>/<policy-name>.ts, every name from the registry, every family
+ * tested. */
 import * as fs from "fs";
 import * as path from "path";
 import { policies } from "../../policies/src/engine";

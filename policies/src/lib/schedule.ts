@@ -6,7 +6,8 @@
  */
 import { get, num, str } from "../values";
 
-/** Days between rotations; `Infinity` when the rules set no period; "unknown" in preview; an error text when unreadable. */
+/** Days between rotations; `Infinity` when the rules set no period; "unknown" in preview; an error text when
+ * unreadable. */
 export type Period = number | "unknown" | { invalid: string };
 
 export function rotationPeriod(rules: unknown): Period {

@@ -44,7 +44,8 @@ export function profileSsm(holder: Res, ref: string, ctx: Ctx, emit: Emit): void
   const p = ctx.idx.resolve(holder, "iamInstanceProfile", ref === "unknown" ? undefined : ref, [T.profile]);
   if (p.status !== "found")
     return emit.unknown(
-      `instance profile ${p.status === "external" ? p.ref + " is not in this stack" : "cannot be resolved"}; SSM management not verified`,
+      `instance profile ${p.status === "external" ? p.ref + " is not in this stack" : "cannot be resolved"}; ` +
+        `SSM management not verified`,
     );
   const profile = p.res[0];
   const role = ctx.idx.resolve(profile, "role", profile.props.role, [T.role]);
@@ -86,7 +87,8 @@ export function asgSsm(r: Res, ctx: Ctx, emit: Emit): void {
   } else return;
   if (ref === undefined && !(holder.propertyDependencies.iamInstanceProfile ?? []).length)
     return emit.fail(
-      `its ${holder.type === T.launchTemplate ? "launch template" : "launch configuration"} ${holder.name} has no instance profile`,
+      `its ${holder.type === T.launchTemplate ? "launch template" : "launch configuration"} ${holder.name} ` +
+        `has no instance profile`,
     );
   profileSsm(holder, ref ?? "unknown", ctx, emit);
 }

@@ -266,11 +266,13 @@ describe("user data that names secrets without holding one", () => {
   it.each([
     [
       "an IMDSv2 token request",
-      '#!/bin/bash\nTOKEN=$(curl -s -X PUT "http://169.254.169.254/latest/api/token" -H "X-aws-ec2-metadata-token-ttl-seconds: 21600")\n',
+      '#!/bin/bash\nTOKEN=$(curl -s -X PUT "http://169.254.169.254/latest/api/token" -H ' +
+        '"X-aws-ec2-metadata-token-ttl-seconds: 21600")\n',
     ],
     [
       "a secret fetched by ARN",
-      "#!/bin/bash\nDB=$(aws secretsmanager get-secret-value --secret-id arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf)\n",
+      "#!/bin/bash\nDB=$(aws secretsmanager get-secret-value --secret-id " +
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf)\n",
     ],
     ["a secret fetched by --secret-id=", "#!/bin/bash\naws secretsmanager get-secret-value --secret-id=prod/db\n"],
     [

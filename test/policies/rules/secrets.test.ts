@@ -138,15 +138,19 @@ describe("SecretRotation judged on its own (the secret lives elsewhere)", () => 
       ["mandatory", "vendor", "rotationRules: rotates every 30 days (maximum 14)"],
     ]);
   });
-  it("Analyze defers the rotation to the stack (its secret may be in the stack), an unknown period is reported at once (advisory)", () => {
-    expect(evaluateResource(PolicyNames.secretRotation, rotation({ automaticallyAfterDays: 91 }))).toEqual({
-      findings: [],
-      deferred: true,
-    });
-    const unknown = evaluateResource(PolicyNames.secretRotation, rotation({ automaticallyAfterDays: UNKNOWN }));
-    expect(unknown.deferred).toBe(false);
-    expect(unknown.findings.map((f) => [f.enforcement, f.unknown])).toEqual([["advisory", true]]);
-  });
+  it(
+    "Analyze defers the rotation to the stack (its secret may be in the stack), an unknown period is reported " +
+      "at once (advisory)",
+    () => {
+      expect(evaluateResource(PolicyNames.secretRotation, rotation({ automaticallyAfterDays: 91 }))).toEqual({
+        findings: [],
+        deferred: true,
+      });
+      const unknown = evaluateResource(PolicyNames.secretRotation, rotation({ automaticallyAfterDays: UNKNOWN }));
+      expect(unknown.deferred).toBe(false);
+      expect(unknown.findings.map((f) => [f.enforcement, f.unknown])).toEqual([["advisory", true]]);
+    },
+  );
   it("with its secret in the stack, a long period is reported once, on the secret", () => {
     const s = baseline();
     find(s, T.rotation, "api-key").props.rotationRules = { automaticallyAfterDays: 91 };

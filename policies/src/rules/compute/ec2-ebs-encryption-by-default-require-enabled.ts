@@ -1,4 +1,5 @@
-/** EBS encryption by default, when declared, must be on: turning it off lets every new volume in the region be unencrypted. */
+/** EBS encryption by default, when declared, must be on: turning it off lets every new volume in the region be
+ * unencrypted. */
 import type { PolicyDef } from "../../framework";
 import { PolicyNames } from "../../names";
 import { COMPUTE_TYPES as T } from "../../types";

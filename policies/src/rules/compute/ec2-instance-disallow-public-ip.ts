@@ -15,9 +15,11 @@ export const instancePublicIp: PolicyDef = {
   securityHub: ["EC2.9"],
   cis: [],
   remediation:
-    "Set associatePublicIpAddress: false, launch into a private subnet, and publish through a load balancer; administer with SSM.",
+    "Set associatePublicIpAddress: false, launch into a private subnet, and publish through a load balancer; " +
+    "administer with SSM.",
   unknowns:
-    "In preview the template and subnet are followed through propertyDependencies; a subnet outside the stack, or an unknown flag, is advisory.",
+    "In preview the template and subnet are followed through propertyDependencies; a subnet outside the " +
+    "stack, or an unknown flag, is advisory.",
   types: [...INSTANCE_TYPES, "aws:ec2/eip:Eip", "aws:ec2/eipAssociation:EipAssociation"],
   check(r, ctx, emit) {
     if (!isInstance(r)) {

@@ -14,7 +14,8 @@ export const instanceUserDataSecrets: PolicyDef = {
   securityHub: [],
   cis: [],
   remediation:
-    "Fetch secrets at boot from Secrets Manager or SSM Parameter Store with the instance role; never template them into user data.",
+    "Fetch secrets at boot from Secrets Manager or SSM Parameter Store with the instance role; never " +
+    "template them into user data.",
   unknowns: "Unknown user data is advisory in preview; secret-wrapped user data is scanned as plaintext.",
   types: SERVER_TYPES,
   check(r, _ctx, emit) {

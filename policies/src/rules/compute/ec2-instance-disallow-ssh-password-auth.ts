@@ -13,7 +13,8 @@ export const instanceSshPasswordAuth: PolicyDef = {
   securityHub: [],
   cis: [],
   remediation:
-    "Remove PasswordAuthentication yes / ssh_pwauth: true; use Bulwark's host bundle (PasswordAuthentication no) and SSM Session Manager.",
+    "Remove PasswordAuthentication yes / ssh_pwauth: true; use Bulwark's host bundle (PasswordAuthentication " +
+    "no) and SSM Session Manager.",
   unknowns: "Unknown user data is not reported (the secrets policy already flags it).",
   types: SERVER_TYPES,
   check(r, _ctx, emit) {

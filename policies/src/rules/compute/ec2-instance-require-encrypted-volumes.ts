@@ -1,4 +1,5 @@
-/** EC2 root and data volumes (instances, launch templates, launch configurations, standalone volumes) must be encrypted, unless EBS encryption by default is on in this stack. */
+/** EC2 root and data volumes (instances, launch templates, launch configurations, standalone volumes) must be
+ * encrypted, unless EBS encryption by default is on in this stack. */
 import type { PolicyDef } from "../../framework";
 import { ebsDefaultOn, volumeProblems } from "../../lib/volumes";
 import { PolicyNames } from "../../names";
@@ -8,16 +9,19 @@ import { bool } from "../../values";
 export const instanceEncryptedVolumes: PolicyDef = {
   name: PolicyNames.instanceEncryptedVolumes,
   description:
-    "EC2 root and data volumes (instances, launch templates, launch configurations, standalone volumes) must be encrypted, unless EBS encryption by default is on in this stack.",
+    "EC2 root and data volumes (instances, launch templates, launch configurations, standalone volumes) must " +
+    "be encrypted, unless EBS encryption by default is on in this stack.",
   severity: "high",
   enforcement: "mandatory",
   family: "compute",
   securityHub: ["EC2.3", "EC2.7"],
   cis: ["2.2.1"],
   remediation:
-    "Set encrypted: true on every volume (rootBlockDevice, ebsBlockDevices, template mappings), or enable aws.ebs.EncryptionByDefault in the stack.",
+    "Set encrypted: true on every volume (rootBlockDevice, ebsBlockDevices, template mappings), or enable " +
+    "aws.ebs.EncryptionByDefault in the stack.",
   unknowns:
-    "An unknown flag is advisory in preview; an instance without its own setting inherits its launch template's mappings.",
+    "An unknown flag is advisory in preview; an instance without its own setting inherits its launch " +
+    "template's mappings.",
   types: [...SERVER_TYPES, T.volume],
   check(r, ctx, emit) {
     const p =

@@ -28,9 +28,11 @@ export const instanceImdsv2: PolicyDef = {
   securityHub: ["EC2.8", "EC2.170", "Autoscaling.3"],
   cis: ["5.7"],
   remediation:
-    'Set metadataOptions { httpTokens: "required", httpPutResponseHopLimit: 1 } (remediate does this), on the instance or its launch template.',
+    'Set metadataOptions { httpTokens: "required", httpPutResponseHopLimit: 1 } (remediate does this), on ' +
+    "the instance or its launch template.",
   unknowns:
-    "An instance without its own metadataOptions inherits its launch template's (preview: via propertyDependencies); unknown values are advisory.",
+    "An instance without its own metadataOptions inherits its launch template's (preview: via " +
+    "propertyDependencies); unknown values are advisory.",
   types: SERVER_TYPES,
   check(r, ctx, emit) {
     const { imds, from } = effectiveImds(r, ctx);
@@ -39,7 +41,8 @@ export const instanceImdsv2: PolicyDef = {
     if (imds.tokens === "unknown") emit.unknown(`metadataOptions.httpTokens is unknown during preview${src}`);
     else if (imds.tokens !== "required")
       emit.fail(
-        `metadataOptions.httpTokens is ${imds.tokens === undefined ? "not set (IMDSv1 allowed)" : `"${imds.tokens}"`}${src}`,
+        `metadataOptions.httpTokens ` +
+          `is ${imds.tokens === undefined ? "not set (IMDSv1 allowed)" : `"${imds.tokens}"`}${src}`,
       );
     if (imds.hop === "unknown") emit.unknown("metadataOptions.httpPutResponseHopLimit is unknown during preview");
     else if (typeof imds.hop === "number" && imds.hop > ctx.cfg.hopLimit)

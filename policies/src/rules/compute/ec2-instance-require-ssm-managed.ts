@@ -1,4 +1,5 @@
-/** EC2 instances (also those an Auto Scaling group launches) must be SSM-managed: an instance profile whose role has AmazonSSMManagedInstanceCore. */
+/** EC2 instances (also those an Auto Scaling group launches) must be SSM-managed: an instance profile whose role has
+ * AmazonSSMManagedInstanceCore. */
 import type { PolicyDef, Res } from "../../framework";
 import { inherit, templateOf } from "../../launch";
 import { asgSsm, profileSsm } from "../../lib/ssm";
@@ -9,16 +10,19 @@ import { get, isSet, str } from "../../values";
 export const instanceSsmManaged: PolicyDef = {
   name: PolicyNames.instanceSsmManaged,
   description:
-    "EC2 instances (also those an Auto Scaling group launches) must be SSM-managed: an instance profile whose role has AmazonSSMManagedInstanceCore.",
+    "EC2 instances (also those an Auto Scaling group launches) must be SSM-managed: an instance profile " +
+    "whose role has AmazonSSMManagedInstanceCore.",
   severity: "medium",
   enforcement: "mandatory",
   family: "compute",
   securityHub: ["SSM.1"],
   cis: [],
   remediation:
-    "Give the instance (or its launch template) an instance profile whose role attaches arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore.",
+    "Give the instance (or its launch template) an instance profile whose role attaches " +
+    "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore.",
   unknowns:
-    "Profile, role and attachments are followed by name/ARN in update and propertyDependencies in preview; a profile or role outside the stack is advisory.",
+    "Profile, role and attachments are followed by name/ARN in update and propertyDependencies in preview; a " +
+    "profile or role outside the stack is advisory.",
   types: [...INSTANCE_TYPES, T.asg],
   check(r, ctx, emit) {
     if (r.type === T.asg) return asgSsm(r, ctx, emit);

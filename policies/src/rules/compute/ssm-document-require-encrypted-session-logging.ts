@@ -13,7 +13,8 @@ export const ssmSessionLogging: PolicyDef = {
   securityHub: ["SSM.6"],
   cis: [],
   remediation:
-    "In the Session document set inputs.kmsKeyId, and cloudWatchLogGroupName with cloudWatchEncryptionEnabled: true (or s3BucketName with s3EncryptionEnabled: true).",
+    "In the Session document set inputs.kmsKeyId, and cloudWatchLogGroupName with " +
+    "cloudWatchEncryptionEnabled: true (or s3BucketName with s3EncryptionEnabled: true).",
   unknowns: "Unknown document content is advisory in preview.",
   types: ["aws:ssm/document:Document"],
   check(r, _ctx, emit) {

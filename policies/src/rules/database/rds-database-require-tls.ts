@@ -1,4 +1,5 @@
-/** Databases must enforce TLS through their parameter group (require_secure_transport / rds.force_ssl); no parameter group counts as not enforced. */
+/** Databases must enforce TLS through their parameter group (require_secure_transport / rds.force_ssl); no parameter
+ * group counts as not enforced. */
 import type { PolicyDef } from "../../framework";
 import { engineFamily } from "../../lib/rds";
 import { PolicyNames } from "../../names";
@@ -15,16 +16,19 @@ const TLS_PARAM: Record<string, { name: string; on: RegExp }> = {
 export const rdsTls: PolicyDef = {
   name: PolicyNames.rdsTls,
   description:
-    "Databases must enforce TLS through their parameter group (require_secure_transport / rds.force_ssl); no parameter group counts as not enforced.",
+    "Databases must enforce TLS through their parameter group (require_secure_transport / rds.force_ssl); no " +
+    "parameter group counts as not enforced.",
   severity: "high",
   enforcement: "mandatory",
   family: "database",
   securityHub: [],
   cis: [],
   remediation:
-    "Attach a parameter group (cluster parameter group for Aurora) that sets require_secure_transport=1 (MySQL/MariaDB) or rds.force_ssl=1 (PostgreSQL/SQL Server).",
+    "Attach a parameter group (cluster parameter group for Aurora) that sets require_secure_transport=1 " +
+    "(MySQL/MariaDB) or rds.force_ssl=1 (PostgreSQL/SQL Server).",
   unknowns:
-    "In preview the group is followed through propertyDependencies; a group outside the stack (not default.*) is advisory.",
+    "In preview the group is followed through propertyDependencies; a group outside the stack (not " +
+    "default.*) is advisory.",
   types: DB,
   check(r, ctx, emit) {
     const fam = engineFamily(r);
@@ -43,7 +47,8 @@ export const rdsTls: PolicyDef = {
     const l = ctx.idx.resolve(r, prop, ref, types);
     if (l.status !== "found")
       return emit.unknown(
-        `parameter group ${name && name !== "unknown" ? name + " " : ""}is not in this stack; TLS enforcement not verified`,
+        `parameter group ${name && name !== "unknown" ? name + " " : ""}is not in this stack; TLS ` +
+          `enforcement not verified`,
       );
     const params = arr(l.res[0].props.parameters);
     if (params === "unknown") return emit.unknown("parameter group parameters are unknown during preview");

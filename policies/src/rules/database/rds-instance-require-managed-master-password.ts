@@ -1,4 +1,5 @@
-/** The master password must be managed by Secrets Manager (manageMasterUserPassword), never given as a plain password. */
+/** The master password must be managed by Secrets Manager (manageMasterUserPassword), never given as a plain
+ * password. */
 import type { PolicyDef } from "../../framework";
 import { isReplica } from "../../lib/rds";
 import { PolicyNames } from "../../names";
@@ -8,7 +9,8 @@ import { bool, isSet } from "../../values";
 export const rdsManagedPassword: PolicyDef = {
   name: PolicyNames.rdsManagedPassword,
   description:
-    "The master password must be managed by Secrets Manager (manageMasterUserPassword), never given as a plain password.",
+    "The master password must be managed by Secrets Manager (manageMasterUserPassword), never given as a " +
+    "plain password.",
   severity: "critical",
   enforcement: "mandatory",
   family: "database",

@@ -12,7 +12,8 @@ export const cloudTrailSecure: PolicyDef = {
   securityHub: ["CloudTrail.1", "CloudTrail.2", "CloudTrail.4", "CloudTrail.5"],
   cis: ["3.1", "3.2", "3.5"],
   remediation:
-    "Set isMultiRegionTrail, enableLogFileValidation, kmsKeyId, cloudWatchLogsGroupArn (+ role) and keep enableLogging on.",
+    "Set isMultiRegionTrail, enableLogFileValidation, kmsKeyId, cloudWatchLogsGroupArn (+ role) and keep " +
+    "enableLogging on.",
   unknowns: "Unknown values are advisory in preview (an unknown key or log group ARN counts as set).",
   types: ["aws:cloudtrail/trail:Trail"],
   check(r, _ctx, emit) {

@@ -1,4 +1,5 @@
-/** A stack with servers should deploy Bulwark's SecurityBaseline (GuardDuty intrusion detection, Inspector, CloudTrail, Security Hub). */
+/** A stack with servers should deploy Bulwark's SecurityBaseline (GuardDuty intrusion detection, Inspector, CloudTrail,
+ * Security Hub). */
 import type { PolicyDef } from "../../framework";
 import { PolicyNames } from "../../names";
 import { INSTANCE_TYPES, SECURITY_BASELINE_TYPE, SERVER_FLEET_TYPES } from "../../types";
@@ -7,7 +8,8 @@ import { tagWaivers } from "../../waiver-tags";
 export const stackSecurityBaseline: PolicyDef = {
   name: PolicyNames.stackSecurityBaseline,
   description:
-    "A stack with servers should deploy Bulwark's SecurityBaseline (GuardDuty intrusion detection, Inspector, CloudTrail, Security Hub).",
+    "A stack with servers should deploy Bulwark's SecurityBaseline (GuardDuty intrusion detection, " +
+    "Inspector, CloudTrail, Security Hub).",
   severity: "high",
   enforcement: "advisory",
   family: "governance",
@@ -16,7 +18,8 @@ export const stackSecurityBaseline: PolicyDef = {
   remediation:
     "Add `new SecurityBaseline(...)` once per account and region (or set this policy to mandatory to require it).",
   unknowns:
-    "Decided on resource types only; never unknown. A baseline switched off with a waiver (tagged on the servers) is judged by that waiver.",
+    "Decided on resource types only; never unknown. A baseline switched off with a waiver (tagged on the " +
+    "servers) is judged by that waiver.",
   types: [],
   stack(ctx, emit) {
     const servers = ctx.idx.ofType(...SERVER_FLEET_TYPES);
@@ -30,7 +33,8 @@ export const stackSecurityBaseline: PolicyDef = {
     );
     emit(
       instances.length && waived.length === instances.length ? waived[0].urn : undefined,
-      `${servers.length} server resource(s) but no SecurityBaseline: no intrusion detection${hasDetector ? "" : " (no GuardDuty detector)"}, no vulnerability scanning, no CIS alarms`,
+      `${servers.length} server resource(s) but no SecurityBaseline: no intrusion ` +
+        `detection${hasDetector ? "" : " (no GuardDuty detector)"}, no vulnerability scanning, no CIS alarms`,
     );
   },
 };

@@ -12,7 +12,8 @@ export const waiverValid: PolicyDef = {
   securityHub: [],
   cis: [],
   remediation:
-    "Fix the waiver tags bulwark:waiver:<policy>:reason|approver|expires (YYYY-MM-DD), renew the expiry with a new approval, or remove the waiver.",
+    "Fix the waiver tags bulwark:waiver:<policy>:reason|approver|expires (YYYY-MM-DD), renew the expiry with " +
+    "a new approval, or remove the waiver.",
   unknowns: "Unknown tags are not read.",
   types: ["*"],
   check(r, ctx, emit) {

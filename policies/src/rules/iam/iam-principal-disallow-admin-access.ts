@@ -8,7 +8,8 @@ import { arr, get, str, strs } from "../../values";
 export const iamAdminAccess: PolicyDef = {
   name: PolicyNames.iamAdminAccess,
   description:
-    'No role, user or group may hold AdministratorAccess or a policy allowing "*" (or "iam:*", which grants the rest) on "*".',
+    'No role, user or group may hold AdministratorAccess or a policy allowing "*" (or "iam:*", which grants ' +
+    'the rest) on "*".',
   severity: "critical",
   enforcement: "mandatory",
   family: "iam",
@@ -16,7 +17,8 @@ export const iamAdminAccess: PolicyDef = {
   cis: ["1.16"],
   remediation: "Grant the actions the workload needs on its own resources; keep break-glass admin outside the stack.",
   unknowns:
-    "An unknown policy document or ARN is advisory in preview; attachments follow a customer policy by ARN or propertyDependencies.",
+    "An unknown policy document or ARN is advisory in preview; attachments follow a customer policy by ARN " +
+    "or propertyDependencies.",
   types: [...ATTACHING_TYPES, IAM_TYPES.policy, IAM_TYPES.rolePolicy, IAM_TYPES.userPolicy, IAM_TYPES.groupPolicy],
   check(r, ctx, emit) {
     const judgeDoc = (doc: unknown, where: string) => {

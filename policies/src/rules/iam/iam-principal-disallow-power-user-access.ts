@@ -1,4 +1,5 @@
-/** PowerUserAccess (everything but IAM and Organizations) on a role, user or group is advisory: rarely what a workload needs. */
+/** PowerUserAccess (everything but IAM and Organizations) on a role, user or group is advisory: rarely what a workload
+ * needs. */
 import type { PolicyDef } from "../../framework";
 import { ATTACHING_TYPES, attachedPolicyRefs } from "../../lib/iam";
 import { PolicyNames } from "../../names";
@@ -9,7 +10,8 @@ const POWER_USER = /:policy\/PowerUserAccess$/;
 export const iamPowerUserAccess: PolicyDef = {
   name: PolicyNames.iamPowerUserAccess,
   description:
-    "Roles, users and groups should not hold the AWS-managed PowerUserAccess policy (every service but IAM and Organizations).",
+    "Roles, users and groups should not hold the AWS-managed PowerUserAccess policy (every service but IAM " +
+    "and Organizations).",
   severity: "medium",
   enforcement: "advisory",
   family: "iam",

@@ -23,7 +23,8 @@ function reportNacl(entries: NormNaclEntry[], own: Set<NormNaclEntry>, ctx: Ctx,
   for (const [e, m] of hits) {
     for (const [cidr, ports] of m)
       emit.fail(
-        `entry${e.where ? " " + e.where : ""} (rule ${e.ruleNo}) allows port ${ports.join(" and ")} from ${cidr} before any deny`,
+        `entry${e.where ? " " + e.where : ""} (rule ${e.ruleNo}) allows port ${ports.join(" and ")} ` +
+          `from ${cidr} before any deny`,
       );
   }
   if (unknown) emit.unknown("ACL entries are unknown during preview");

@@ -1,4 +1,5 @@
-/** Security groups must not allow ingress from the internet to ports outside the authorized list, nor all-traffic ingress. */
+/** Security groups must not allow ingress from the internet to ports outside the authorized list, nor all-traffic
+ * ingress. */
 import type { PolicyDef } from "../../framework";
 import { ingressFindings } from "../../lib/sg";
 import { PolicyNames } from "../../names";
@@ -8,14 +9,16 @@ import { SG_RULE_TYPES } from "../../types";
 export const sgInternetIngress: PolicyDef = {
   name: PolicyNames.sgInternetIngress,
   description:
-    "Security groups must not allow ingress from the internet to ports outside the authorized list, nor all-traffic ingress.",
+    "Security groups must not allow ingress from the internet to ports outside the authorized list, nor " +
+    "all-traffic ingress.",
   severity: "high",
   enforcement: "mandatory",
   family: "network",
   securityHub: ["EC2.18", "EC2.2"],
   cis: ["5.3"],
   remediation:
-    "Open only authorized ports (default 80 and 443) to the internet; put everything else behind a security-group, prefix-list or private CIDR source.",
+    "Open only authorized ports (default 80 and 443) to the internet; put everything else behind a " +
+    "security-group, prefix-list or private CIDR source.",
   unknowns: "Unknown sources, protocols or ports are advisory in preview and decided at update.",
   types: SG_RULE_TYPES,
   check(r, ctx, emit) {

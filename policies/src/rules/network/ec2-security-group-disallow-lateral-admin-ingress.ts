@@ -12,14 +12,16 @@ import { str } from "../../values";
 export const metadata: PolicyMeta = {
   name: PolicyNames.sgLateralAdminIngress,
   description:
-    "Remote-admin ports (SSH, telnet, RDP, VNC, WinRM) must be reachable only from security groups, prefix lists or admin CIDRs, never from a private range.",
+    "Remote-admin ports (SSH, telnet, RDP, VNC, WinRM) must be reachable only from security groups, prefix " +
+    "lists or admin CIDRs, never from a private range.",
   severity: "high",
   enforcement: "mandatory",
   family: "network",
   securityHub: ["EC2.13", "EC2.14"],
   cis: ["5.2", "5.3"],
   remediation:
-    "Use a security-group source (e.g. the bastion's group) or a prefix list; list admin source ranges in adminCidrs; prefer Session Manager.",
+    "Use a security-group source (e.g. the bastion's group) or a prefix list; list admin source ranges in " +
+    "adminCidrs; prefer Session Manager.",
   unknowns: "An unknown source, protocol or port range is advisory in preview and decided at update.",
 };
 
@@ -56,7 +58,8 @@ export function checkRule(rule: NormRule, cfg: LateralConfig): { fail: string[];
       continue;
     }
     out.fail.push(
-      `rule${where} opens remote-admin port${ports.length > 1 ? "s" : ""} ${ports.join(", ")} to ${c}: use a security group, a prefix list or an adminCidrs range`,
+      `rule${where} opens remote-admin port${ports.length > 1 ? "s" : ""} ${ports.join(", ")} to ${c}: use ` +
+        `a security group, a prefix list or an adminCidrs range`,
     );
   }
   if (rule.sourcesUnknown && ports !== "unknown")

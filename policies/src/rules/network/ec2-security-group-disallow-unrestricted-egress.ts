@@ -14,7 +14,8 @@ export const sgUnrestrictedEgress: PolicyDef = {
   securityHub: ["EC2.2"],
   cis: [],
   remediation:
-    "Allow egress only to the ports and destinations a server needs (e.g. HTTPS to the internet, the database port to its subnet).",
+    "Allow egress only to the ports and destinations a server needs (e.g. HTTPS to the internet, the " +
+    "database port to its subnet).",
   unknowns: "Unknown destinations or ports are not reported.",
   types: SG_RULE_TYPES,
   check(r, _ctx, emit) {

@@ -13,7 +13,8 @@ export const vpcFlowLogs: PolicyDef = {
   cis: ["3.7"],
   remediation: "Add an aws.ec2.FlowLog for the VPC (trafficType ALL) to an encrypted log group or bucket.",
   unknowns:
-    "Links follow ids in update and propertyDependencies in preview; a flow log whose VPC cannot be resolved does not count.",
+    "Links follow ids in update and propertyDependencies in preview; a flow log whose VPC cannot be resolved " +
+    "does not count.",
   types: VPC_TYPES,
   check(r, ctx, emit) {
     const covered = ctx.idx.memo("vpcsWithFlowLogs", () => {

@@ -37,7 +37,8 @@ export const vpcRestrictedDefaultSg: PolicyDef = {
       });
       if (!ctx.idx.partial && !adopted.has(r.urn))
         emit.fail(
-          "the VPC's default security group is not adopted (aws.ec2.DefaultSecurityGroup) and keeps AWS's default rules",
+          "the VPC's default security group is not adopted (aws.ec2.DefaultSecurityGroup) and keeps AWS's " +
+            "default rules",
         );
       return;
     }

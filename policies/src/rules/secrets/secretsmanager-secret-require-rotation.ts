@@ -50,9 +50,13 @@ export const secretRotation: PolicyDef = {
   securityHub: ["SecretsManager.1", "SecretsManager.4"],
   cis: [],
   remediation:
-    "Add an aws.secretsmanager.SecretRotation for the secret with rotationRules.automaticallyAfterDays ≤ 90, or a scheduleExpression whose longest gap is ≤ 90 days (rate(N days) or cron) — or let RDS manage the master password.",
+    "Add an aws.secretsmanager.SecretRotation for the secret with rotationRules.automaticallyAfterDays ≤ 90, " +
+    "or a scheduleExpression whose longest gap is ≤ 90 days (rate(N days) or cron) — or let RDS manage the " +
+    "master password.",
   unknowns:
-    "A SecretRotation's period (automaticallyAfterDays, rate(N days|hours), or a cron's longest gap) is judged on the rotation itself; an unknown period is advisory in preview and decided at update. In preview the rotation is linked to its secret through propertyDependencies.",
+    "A SecretRotation's period (automaticallyAfterDays, rate(N days|hours), or a cron's longest gap) is " +
+    "judged on the rotation itself; an unknown period is advisory in preview and decided at update. In " +
+    "preview the rotation is linked to its secret through propertyDependencies.",
   types: [R.secret, R.rotation],
   check(r, ctx, emit) {
     if (r.type === R.rotation) {
