@@ -205,16 +205,20 @@ for (const { suite, os } of selected(DISTROS)) {
 
     afterAll(() => teardown(hosts[`good-${suite}`]));
 
-    test("cloud-init ran the loader: signed fetch, hash checked, status done, apply and verify passed in the first-boot log", () => {
-      const log = firstBootLog(id);
-      expect([boot!.status, log]).toEqual([
-        expect.stringMatching(/status: done/),
-        expect.stringMatching(/bulwark-apply: done: [1-9]\d* change\(s\)/),
-      ]);
-      expect(log).toContain(`bulwark-loader: fetched s3://${BUCKET}/${bundleObjectKey(boot!.bundle)}`);
-      expect(log).toMatch(/^verify: PASSED/m);
-      expect(log).not.toMatch(/FAILED/);
-    });
+    test(
+      "cloud-init ran the loader: signed fetch, hash checked, " +
+        "status done, apply and verify passed in the first-boot log",
+      () => {
+        const log = firstBootLog(id);
+        expect([boot!.status, log]).toEqual([
+          expect.stringMatching(/status: done/),
+          expect.stringMatching(/bulwark-apply: done: [1-9]\d* change\(s\)/),
+        ]);
+        expect(log).toContain(`bulwark-loader: fetched s3://${BUCKET}/${bundleObjectKey(boot!.bundle)}`);
+        expect(log).toMatch(/^verify: PASSED/m);
+        expect(log).not.toMatch(/FAILED/);
+      },
+    );
 
     test("/opt/bulwark/bundle holds every bundle entry byte for byte, with its mode; the directory is 0700", () => {
       const root = path.join(TEST_DIR, id, "m", "opt/bulwark/bundle");
@@ -229,26 +233,33 @@ for (const { suite, os } of selected(DISTROS)) {
       expect((fs.statSync(root).mode & 0o7777).toString(8)).toBe("700");
     });
 
-    test("verify passes on the running host without the fake AWS; sshd is ssh.service on port 22, the socket unit masked", () => {
-      boot!.fake.kill("SIGKILL"); // after first boot nothing may need the bucket or IMDS
-      const v = harness("exec", id, "/opt/bulwark/bundle/verify");
-      expect(v.stdout).toMatch(/^verify: PASSED/m);
-      expect(v.code).toBe(0);
-      expect(harness("exec", id, "systemctl", "is-enabled", "ssh.socket").stdout.trim()).toBe("masked");
-      expect(harness("exec", id, "ss", "-Hltnp", "sport = :22").stdout).toMatch(/"sshd"/);
-    });
+    test(
+      "verify passes on the running host without the fake AWS; " +
+        "sshd is ssh.service on port 22, the socket unit masked",
+      () => {
+        boot!.fake.kill("SIGKILL"); // after first boot nothing may need the bucket or IMDS
+        const v = harness("exec", id, "/opt/bulwark/bundle/verify");
+        expect(v.stdout).toMatch(/^verify: PASSED/m);
+        expect(v.code).toBe(0);
+        expect(harness("exec", id, "systemctl", "is-enabled", "ssh.socket").stdout.trim()).toBe("masked");
+        expect(harness("exec", id, "ss", "-Hltnp", "sport = :22").stdout).toMatch(/"sshd"/);
+      },
+    );
 
-    test("SSH: the admin's key gets in, passwords and root do not; the firewall admits SSH only from management", () => {
-      expect(sshAs(id, srv, key.priv, good, "alice", "id -un; sudo -n id -u").stdout.trim()).toBe("alice\n0");
-      expect(harness("exec", id, "sh", "-c", "echo 'alice:Tr0ub4dor&3-xyzzy-Q' | chpasswd").code).toBe(0);
-      const pw = passwordLogin(id, srv, other, "alice", "Tr0ub4dor&3-xyzzy-Q");
-      expect([pw.code, /Permission denied \(publickey\)/.test(pw.out)]).toEqual([255, true]);
-      const root = sshAs(id, srv, key.priv, other, "root");
-      expect([root.code, /Permission denied \(publickey\)/.test(root.out)]).toEqual([255, true]);
-      expect(probe(id, srv, 22, good)).toBe("open");
-      expect(probe(id, srv, 22, outside)).toBe("timeout");
-      expect(probe(id, srv, 3306, good)).toBe("timeout");
-    });
+    test(
+      "SSH: the admin's key gets in, passwords and root " + "do not; the firewall admits SSH only from management",
+      () => {
+        expect(sshAs(id, srv, key.priv, good, "alice", "id -un; sudo -n id -u").stdout.trim()).toBe("alice\n0");
+        expect(harness("exec", id, "sh", "-c", "echo 'alice:Tr0ub4dor&3-xyzzy-Q' | chpasswd").code).toBe(0);
+        const pw = passwordLogin(id, srv, other, "alice", "Tr0ub4dor&3-xyzzy-Q");
+        expect([pw.code, /Permission denied \(publickey\)/.test(pw.out)]).toEqual([255, true]);
+        const root = sshAs(id, srv, key.priv, other, "root");
+        expect([root.code, /Permission denied \(publickey\)/.test(root.out)]).toEqual([255, true]);
+        expect(probe(id, srv, 22, good)).toBe("open");
+        expect(probe(id, srv, 22, outside)).toBe("timeout");
+        expect(probe(id, srv, 3306, good)).toBe("timeout");
+      },
+    );
   });
 
   // User data pinning another sha256 must run nothing.
@@ -267,21 +278,24 @@ for (const { suite, os } of selected(DISTROS)) {
 
       afterAll(() => teardown(hosts[`pin-${suite}`]));
 
-      test("cloud-init reports an error, the loader refuses the object, nothing is extracted and apply never ran", () => {
-        expect(boot!.status).toMatch(/status: error/);
-        const log = firstBootLog(id);
-        expect(log).toMatch(
-          new RegExp(
-            `bulwark-loader: FAILED: s3://${BUCKET}/\\S+ has sha256 [0-9a-f]{64}, the user data pins ${WRONG_PIN}: ` +
-              "refusing to run it",
-          ),
-        );
-        expect(log).not.toMatch(/bulwark-apply|^verify:/m);
-        expect(harness("exec", id, "test", "-e", "/opt/bulwark/bundle").code).toBe(1);
-        expect(harness("exec", id, "nft", "list", "table", "inet", "bulwark").code).not.toBe(0);
-        // The signed fetch worked at once: the refusal is the hash, not the network.
-        expect(log).not.toMatch(/bulwark-loader: fetch .* failed/);
-      });
+      test(
+        "cloud-init reports an error, the loader refuses " + "the object, nothing is extracted and apply never ran",
+        () => {
+          expect(boot!.status).toMatch(/status: error/);
+          const log = firstBootLog(id);
+          expect(log).toMatch(
+            new RegExp(
+              `bulwark-loader: FAILED: s3://${BUCKET}/\\S+ has sha256 [0-9a-f]{64}, the user data pins ${WRONG_PIN}: ` +
+                "refusing to run it",
+            ),
+          );
+          expect(log).not.toMatch(/bulwark-apply|^verify:/m);
+          expect(harness("exec", id, "test", "-e", "/opt/bulwark/bundle").code).toBe(1);
+          expect(harness("exec", id, "nft", "list", "table", "inet", "bulwark").code).not.toBe(0);
+          // The signed fetch worked at once: the refusal is the hash, not the network.
+          expect(log).not.toMatch(/bulwark-loader: fetch .* failed/);
+        },
+      );
     },
   );
 }

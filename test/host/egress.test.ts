@@ -145,18 +145,21 @@ describe("estate tier flows come from the security groups' constants", () => {
       }[]
     ).map((f) => `${f.protocol}/${String(f.port)} ${f.to.join(",")}`);
 
-  test("web -> app, app -> db, bastion -> SSH, each within its site; every role reaches the VPC endpoints over HTTPS", () => {
-    expect(flows("web")).toEqual([`tcp/${APP_PORT} 10.10.0.0/16`, "tcp/443 10.10.0.0/16"]);
-    expect(flows("app")).toEqual([`tcp/${DB_PORT} 10.10.0.0/16`, "tcp/443 10.10.0.0/16"]);
-    expect(flows("db")).toEqual(["tcp/443 10.10.0.0/16"]);
-    expect(flows("bastion")).toEqual([`tcp/${SSH_PORT} 10.10.0.0/16`, "tcp/443 10.10.0.0/16"]);
-    // ...and they parse as the host model's declared flows.
-    const app = parseHostModel(
-      serverHostModel(cfg.host!, site, { name: "app-1", role: "app", os: "debian-12" }, tiers),
-    );
-    expect(app.egress).toMatchObject({
-      mode: "restricted",
-      flows: [{ to: ["10.10.0.0/16"], port: DB_PORT, description: "to the database tier" }, { port: 443 }],
-    });
-  });
+  test(
+    "web -> app, app -> db, bastion -> SSH, each within its " + "site; every role reaches the VPC endpoints over HTTPS",
+    () => {
+      expect(flows("web")).toEqual([`tcp/${APP_PORT} 10.10.0.0/16`, "tcp/443 10.10.0.0/16"]);
+      expect(flows("app")).toEqual([`tcp/${DB_PORT} 10.10.0.0/16`, "tcp/443 10.10.0.0/16"]);
+      expect(flows("db")).toEqual(["tcp/443 10.10.0.0/16"]);
+      expect(flows("bastion")).toEqual([`tcp/${SSH_PORT} 10.10.0.0/16`, "tcp/443 10.10.0.0/16"]);
+      // ...and they parse as the host model's declared flows.
+      const app = parseHostModel(
+        serverHostModel(cfg.host!, site, { name: "app-1", role: "app", os: "debian-12" }, tiers),
+      );
+      expect(app.egress).toMatchObject({
+        mode: "restricted",
+        flows: [{ to: ["10.10.0.0/16"], port: DB_PORT, description: "to the database tier" }, { port: 443 }],
+      });
+    },
+  );
 });

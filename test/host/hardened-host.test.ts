@@ -97,32 +97,35 @@ describe("HardenedHost (mocks)", () => {
     expect(r.resources.filter((x) => x.custom)).toEqual([]);
   });
 
-  test("the host's identity is always checked: no host key (target or bastion) is refused before anything exists", async () => {
-    const noKey = async (over: Partial<HardenedHostArgs>) => {
-      let msg = "";
-      const r = await record(() => {
-        try {
-          new HardenedHost("h", args(over));
-        } catch (e) {
-          msg = (e as Error).message;
-        }
-      });
-      expect(r.resources.filter((x) => x.custom)).toEqual([]);
-      return msg;
-    };
-    expect(
-      await noKey({
-        connection: { host: "10.20.5.10", user: "alice", privateKey: PRIVATE } as HardenedHostArgs["connection"],
-      }),
-    ).toMatch(/args\.connection\.hostKey: got nothing: required/);
-    expect(await noKey({ bastion: { host: "bastion.corp", user: "jump" } as HardenedHostArgs["bastion"] })).toMatch(
-      /args\.bastion\.hostKey: got nothing: required/,
-    );
-    const r = await record(
-      () => new HardenedHost("h", args({ bastion: { host: "bastion.corp", user: "jump", hostKey: HOST_KEY } })),
-    );
-    expect(r.one(CMD, "h-apply").inputs.connection).toBe("[secret]");
-  });
+  test(
+    "the host's identity is always checked: no host key " + "(target or bastion) is refused before anything exists",
+    async () => {
+      const noKey = async (over: Partial<HardenedHostArgs>) => {
+        let msg = "";
+        const r = await record(() => {
+          try {
+            new HardenedHost("h", args(over));
+          } catch (e) {
+            msg = (e as Error).message;
+          }
+        });
+        expect(r.resources.filter((x) => x.custom)).toEqual([]);
+        return msg;
+      };
+      expect(
+        await noKey({
+          connection: { host: "10.20.5.10", user: "alice", privateKey: PRIVATE } as HardenedHostArgs["connection"],
+        }),
+      ).toMatch(/args\.connection\.hostKey: got nothing: required/);
+      expect(await noKey({ bastion: { host: "bastion.corp", user: "jump" } as HardenedHostArgs["bastion"] })).toMatch(
+        /args\.bastion\.hostKey: got nothing: required/,
+      );
+      const r = await record(
+        () => new HardenedHost("h", args({ bastion: { host: "bastion.corp", user: "jump", hostKey: HOST_KEY } })),
+      );
+      expect(r.one(CMD, "h-apply").inputs.connection).toBe("[secret]");
+    },
+  );
 
   test("HardenedHost needs a management source: it applies over SSH", async () => {
     await expect(

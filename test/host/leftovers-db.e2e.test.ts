@@ -186,46 +186,54 @@ for (const { suite, os } of selected(DISTROS)) {
       if (down.code !== 0) throw new Error(`harness down failed: ${down.out}`);
     });
 
-    test("before: the leftovers are real (legacy logs in, 3306 on every address, the host reaches neighbours) and verify names them", () => {
-      expect(sqlLogin("legacy", WEAK, "SELECT CURRENT_USER()", false).stdout.trim()).toBe("legacy@%");
-      expect(probe(id, other, 3306, good)).toBe("open");
-      expect(harness("exec", id, "ss", "-Hltnp", "sport = :3306").stdout).toMatch(/"systemd",pid=1/);
-      expect(reach(neighbour, 22)).toBe("open");
-      expect(reach(neighbour, 3306)).toBe("open");
-      const v = harness("exec", id, "/opt/bulwark/bundle/verify");
-      before.verify = v.stdout;
-      expect(v.code).toBe(1);
-      expect(v.stdout).toMatch(/^FAIL +mysql +.*held by mariadb\.socket/m);
-      expect(v.stdout).toMatch(
-        /^FAIL +mysql +.*bulwark undeclared accounts are locked: expected '', got '[^']*legacy@%/m,
-      );
-      expect(v.stdout).toMatch(
-        /^FAIL +mysql +.*bulwark no global privileges or GRANT OPTION outside root: expected '', got 'legacy@%'/m,
-      );
-      expect(v.stdout).not.toContain(WEAK);
-    });
+    test(
+      "before: the leftovers are real (legacy logs in, 3306 on " +
+        "every address, the host reaches neighbours) and verify names them",
+      () => {
+        expect(sqlLogin("legacy", WEAK, "SELECT CURRENT_USER()", false).stdout.trim()).toBe("legacy@%");
+        expect(probe(id, other, 3306, good)).toBe("open");
+        expect(harness("exec", id, "ss", "-Hltnp", "sport = :3306").stdout).toMatch(/"systemd",pid=1/);
+        expect(reach(neighbour, 22)).toBe("open");
+        expect(reach(neighbour, 3306)).toBe("open");
+        const v = harness("exec", id, "/opt/bulwark/bundle/verify");
+        before.verify = v.stdout;
+        expect(v.code).toBe(1);
+        expect(v.stdout).toMatch(/^FAIL +mysql +.*held by mariadb\.socket/m);
+        expect(v.stdout).toMatch(
+          /^FAIL +mysql +.*bulwark undeclared accounts are locked: expected '', got '[^']*legacy@%/m,
+        );
+        expect(v.stdout).toMatch(
+          /^FAIL +mysql +.*bulwark no global privileges or GRANT OPTION outside root: expected '', got 'legacy@%'/m,
+        );
+        expect(v.stdout).not.toContain(WEAK);
+      },
+    );
 
-    test("apply live over SSH (HardenedHost's steps): masks the sockets, locks legacy@%, keeps the session; verify confirms from a new connection", () => {
-      const b = renderBundle(model(net, key.pub, pki.caPem), os);
-      const cmds = hardenedHostCommands(b, 180);
-      const copy = sshAs(id, srv, key.priv, good, "root", `cat > ${cmds.installerPath}`, {
-        input: bundleInstaller(b),
-      });
-      expect(copy.code).toBe(0);
-      const apply = ssh("root", `${cmds.apply} && echo SESSION-SURVIVED`, 500);
-      applyOut = apply.out;
-      expect(apply.stdout).toContain("SESSION-SURVIVED");
-      expect(apply.stdout).toMatch(/changed: masked mariadb\.socket/);
-      expect(apply.stdout).toContain("changed: mysql account legacy@% locked");
-      expect(apply.stdout).toMatch(/rolls back in 180s unless confirmed/);
-      const confirm = ssh("alice", cmds.verify, 120);
-      confirmOut = confirm.out;
-      expect(confirm.stdout).toMatch(/rollback cancelled/);
-      expect(confirm.stdout).toMatch(/^PASS +firewall +output policy drop loaded/m);
-      expect(confirm.stdout).toMatch(/^PASS +mysql +mysql-baseline checks/m);
-      expect(confirm.stdout).toMatch(/^verify: PASSED/m);
-      expect(fs.existsSync(path.join(m, "run/bulwark/fw-pending"))).toBe(false);
-    });
+    test(
+      "apply live over SSH (HardenedHost's steps): masks the sockets, " +
+        "locks legacy@%, keeps the session; verify confirms from a new connection",
+      () => {
+        const b = renderBundle(model(net, key.pub, pki.caPem), os);
+        const cmds = hardenedHostCommands(b, 180);
+        const copy = sshAs(id, srv, key.priv, good, "root", `cat > ${cmds.installerPath}`, {
+          input: bundleInstaller(b),
+        });
+        expect(copy.code).toBe(0);
+        const apply = ssh("root", `${cmds.apply} && echo SESSION-SURVIVED`, 500);
+        applyOut = apply.out;
+        expect(apply.stdout).toContain("SESSION-SURVIVED");
+        expect(apply.stdout).toMatch(/changed: masked mariadb\.socket/);
+        expect(apply.stdout).toContain("changed: mysql account legacy@% locked");
+        expect(apply.stdout).toMatch(/rolls back in 180s unless confirmed/);
+        const confirm = ssh("alice", cmds.verify, 120);
+        confirmOut = confirm.out;
+        expect(confirm.stdout).toMatch(/rollback cancelled/);
+        expect(confirm.stdout).toMatch(/^PASS +firewall +output policy drop loaded/m);
+        expect(confirm.stdout).toMatch(/^PASS +mysql +mysql-baseline checks/m);
+        expect(confirm.stdout).toMatch(/^verify: PASSED/m);
+        expect(fs.existsSync(path.join(m, "run/bulwark/fw-pending"))).toBe(false);
+      },
+    );
 
     test("the legacy account cannot log in; the declared application still can (TLS verified)", () => {
       const legacy = sqlLogin("legacy", WEAK, "SELECT CURRENT_USER()", true);
@@ -246,21 +254,26 @@ for (const { suite, os } of selected(DISTROS)) {
       expect(harness("exec", id, "systemctl", "is-enabled", "mariadb.socket").stdout.trim()).toBe("masked");
     });
 
-    test("the host cannot reach a neighbour's SSH or MySQL; the log collector and the declared flow still work", async () => {
-      expect(reach(neighbour, 22)).toBe("blocked");
-      expect(reach(neighbour, 3306)).toBe("blocked");
-      expect(reach(neighbour, 8443)).toBe("blocked"); // the declared flow names .6 only
-      expect(reach(flowPeer, 8443)).toBe("open");
-      expect(harness("exec", id, "nft", "list", "chain", "inet", "bulwark", "output").stdout).toContain("policy drop;");
-      const mark = `bulwark-leftdb-${suite}-${Date.now()}`;
-      expect(harness("exec", id, "logger", "-t", "bulwarktest", mark).code).toBe(0);
-      const got = await waitFor(
-        () => collector!.output(),
-        (o) => o.includes(mark),
-        45_000,
-      );
-      expect(got).toContain(`bulwarktest: ${mark}`);
-    });
+    test(
+      "the host cannot reach a neighbour's SSH or MySQL; " + "the log collector and the declared flow still work",
+      async () => {
+        expect(reach(neighbour, 22)).toBe("blocked");
+        expect(reach(neighbour, 3306)).toBe("blocked");
+        expect(reach(neighbour, 8443)).toBe("blocked"); // the declared flow names .6 only
+        expect(reach(flowPeer, 8443)).toBe("open");
+        expect(harness("exec", id, "nft", "list", "chain", "inet", "bulwark", "output").stdout).toContain(
+          "policy drop;",
+        );
+        const mark = `bulwark-leftdb-${suite}-${Date.now()}`;
+        expect(harness("exec", id, "logger", "-t", "bulwarktest", mark).code).toBe(0);
+        const got = await waitFor(
+          () => collector!.output(),
+          (o) => o.includes(mark),
+          45_000,
+        );
+        expect(got).toContain(`bulwarktest: ${mark}`);
+      },
+    );
 
     test("verify passes; a second apply makes 0 changes", () => {
       const v = harness("exec", id, "/opt/bulwark/bundle/verify");

@@ -202,30 +202,36 @@ for (const { suite, os } of selected(DISTROS)) {
       if (down.code !== 0) throw new Error(`harness down failed: ${down.out}`);
     });
 
-    test("plant: an old sudo account with a weak password (it escalates), and a package with a pending security update", () => {
-      const hash = run("openssl", ["passwd", "-6", OLD_PASSWORD]).stdout.trim();
-      sh(`useradd -m -s /bin/bash -G sudo olduser && usermod -p '${hash}' olduser && useradd -m -s /bin/bash lowuser`);
-      fs.writeFileSync(path.join(m, "var/tmp/escalate.py"), ESCALATE, { mode: 0o644 });
-      const before = escalate();
-      expect(before.stdout).toMatch(/^0\r?$/m); // the control: the old account IS a way to root before apply
-      expect(before.stdout).toMatch(/EXIT 0/);
-      // The namespace is offline: the local repository is the host's only source (the stock lists go with apt-get
-      // update).
-      sh(
-        "mkdir -p /etc/apt/off && mv /etc/apt/sources.list /etc/apt/sources.list.d/* /etc/apt/off/ 2>/dev/null || true",
-      );
-      fs.writeFileSync(
-        path.join(m, "etc/apt/sources.list.d/security-local.list"),
-        `deb [trusted=yes] file:${REPO} ./\n`,
-      );
-      publish(path.join(m, REPO), [deb(work, "1.0")], s);
-      sh(`apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${PKG}=1.0 >/dev/null`);
-      publish(path.join(m, REPO), [deb(work, "1.0"), deb(work, "1.1")], s);
-      sh("apt-get update -qq");
-      expect(exec("apt-get", "-s", "dist-upgrade").stdout).toMatch(
-        new RegExp(`^Inst ${PKG} \\[1\\.0\\] \\(1\\.1 [^ ]*(Debian-Security|-security)`, "m"),
-      );
-    });
+    test(
+      "plant: an old sudo account with a weak password (it " +
+        "escalates), and a package with a pending security update",
+      () => {
+        const hash = run("openssl", ["passwd", "-6", OLD_PASSWORD]).stdout.trim();
+        sh(
+          `useradd -m -s /bin/bash -G sudo olduser && usermod -p '${hash}' olduser && useradd -m -s /bin/bash lowuser`,
+        );
+        fs.writeFileSync(path.join(m, "var/tmp/escalate.py"), ESCALATE, { mode: 0o644 });
+        const before = escalate();
+        expect(before.stdout).toMatch(/^0\r?$/m); // the control: the old account IS a way to root before apply
+        expect(before.stdout).toMatch(/EXIT 0/);
+        // The namespace is offline: the local repository is the host's only source (the stock lists go with apt-get
+        // update).
+        sh(
+          "mkdir -p /etc/apt/off && mv /etc/apt/sources.list /etc/apt/sources.list.d/* /etc/apt/off/ 2>/dev/null || true",
+        );
+        fs.writeFileSync(
+          path.join(m, "etc/apt/sources.list.d/security-local.list"),
+          `deb [trusted=yes] file:${REPO} ./\n`,
+        );
+        publish(path.join(m, REPO), [deb(work, "1.0")], s);
+        sh(`apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${PKG}=1.0 >/dev/null`);
+        publish(path.join(m, REPO), [deb(work, "1.0"), deb(work, "1.1")], s);
+        sh("apt-get update -qq");
+        expect(exec("apt-get", "-s", "dist-upgrade").stdout).toMatch(
+          new RegExp(`^Inst ${PKG} \\[1\\.0\\] \\(1\\.1 [^ ]*(Debian-Security|-security)`, "m"),
+        );
+      },
+    );
 
     test("verify on the stock host names each leftover: olduser, the pending package and its version", () => {
       const r = exec("/opt/bulwark/bundle/verify");
@@ -236,24 +242,28 @@ for (const { suite, os } of selected(DISTROS)) {
       expect(r.stdout).not.toMatch(/\$6\$/); // never a hash
     });
 
-    test("apply LIVE over SSH (HardenedHost's steps): installs the security update first, locks olduser, keeps the session", () => {
-      const t0 = Date.now();
-      const r = hardenedApply("root");
-      const seconds = (Date.now() - t0) / 1000;
-      expect(r.out).not.toMatch(/ERROR/);
-      expect(r.stdout).toMatch(
-        new RegExp(`installing security updates: ${PKG}\\n[^]*changed: security updates ${PKG}`),
-      );
-      // Updates come before anything else: before the first package or file change.
-      expect(r.stdout.indexOf("installing security updates")).toBeLessThan(r.stdout.indexOf("changed: /etc"));
-      expect(r.stdout).toMatch(/changed: locked account olduser/);
-      expect(r.out).not.toMatch(/\$6\$/);
-      expect(r.stdout).toMatch(/rolls back in 60s unless confirmed/);
-      expect(r.code).toBe(0);
-      expect(exec("dpkg-query", "-W", "-f=${Version}", PKG).stdout).toBe("1.1");
-      expect(fs.existsSync(path.join(m, "var/lib/bulwark/first-apply-updates"))).toBe(true);
-      console.log(`${suite}: live first apply over SSH ${seconds.toFixed(1)} s`);
-    });
+    test(
+      "apply LIVE over SSH (HardenedHost's steps): installs the " +
+        "security update first, locks olduser, keeps the session",
+      () => {
+        const t0 = Date.now();
+        const r = hardenedApply("root");
+        const seconds = (Date.now() - t0) / 1000;
+        expect(r.out).not.toMatch(/ERROR/);
+        expect(r.stdout).toMatch(
+          new RegExp(`installing security updates: ${PKG}\\n[^]*changed: security updates ${PKG}`),
+        );
+        // Updates come before anything else: before the first package or file change.
+        expect(r.stdout.indexOf("installing security updates")).toBeLessThan(r.stdout.indexOf("changed: /etc"));
+        expect(r.stdout).toMatch(/changed: locked account olduser/);
+        expect(r.out).not.toMatch(/\$6\$/);
+        expect(r.stdout).toMatch(/rolls back in 60s unless confirmed/);
+        expect(r.code).toBe(0);
+        expect(exec("dpkg-query", "-W", "-f=${Version}", PKG).stdout).toBe("1.1");
+        expect(fs.existsSync(path.join(m, "var/lib/bulwark/first-apply-updates"))).toBe(true);
+        console.log(`${suite}: live first apply over SSH ${seconds.toFixed(1)} s`);
+      },
+    );
 
     test("verify from a new connection (the admin's key) passes and confirms the firewall", () => {
       const r = ssh("alice", cmds.verify);
@@ -333,18 +343,22 @@ describeHost("leftovers in report mode, applied offline in a chroot (bookworm)",
     if (down.code !== 0) throw new Error(`harness down failed: ${down.out}`);
   });
 
-  test("an offline apply succeeds with security updates pending in its lists: they wait for the first online apply (no marker)", () => {
-    // The lists hold a pending security update (planted above); the chroot has no network and no systemd.
-    const r = chroot("/opt/bulwark/bundle/apply");
-    expect(r.code).toBe(0);
-    expect(r.stdout).not.toMatch(/installing security updates/);
-    expect(fs.existsSync(path.join(TEST_DIR, id, "m", "var/lib/bulwark/first-apply-updates"))).toBe(false);
-    // report mode: named, not locked; the undeclared sudoers grant is named too.
-    expect(r.stdout).toMatch(/^bulwark-apply: leftover account olduser$/m);
-    expect(r.stdout).toMatch(/^bulwark-apply: undeclared sudoers grant \/etc\/sudoers\.d\/90-legacy: olduser$/m);
-    expect(r.stdout).not.toMatch(/locked account/);
-    expect(chroot("getent", "shadow", "olduser").stdout.split(":")[1]).toMatch(/^\$6\$/);
-  });
+  test(
+    "an offline apply succeeds with security updates pending in " +
+      "its lists: they wait for the first online apply (no marker)",
+    () => {
+      // The lists hold a pending security update (planted above); the chroot has no network and no systemd.
+      const r = chroot("/opt/bulwark/bundle/apply");
+      expect(r.code).toBe(0);
+      expect(r.stdout).not.toMatch(/installing security updates/);
+      expect(fs.existsSync(path.join(TEST_DIR, id, "m", "var/lib/bulwark/first-apply-updates"))).toBe(false);
+      // report mode: named, not locked; the undeclared sudoers grant is named too.
+      expect(r.stdout).toMatch(/^bulwark-apply: leftover account olduser$/m);
+      expect(r.stdout).toMatch(/^bulwark-apply: undeclared sudoers grant \/etc\/sudoers\.d\/90-legacy: olduser$/m);
+      expect(r.stdout).not.toMatch(/locked account/);
+      expect(chroot("getent", "shadow", "olduser").stdout.split(":")[1]).toMatch(/^\$6\$/);
+    },
+  );
 
   test("verify --static fails accounts naming olduser and the grant, and updates naming the pending packages", () => {
     const r = chroot("/opt/bulwark/bundle/verify", "--static");

@@ -89,26 +89,29 @@ for (const { suite, os } of selected(DISTROS)) {
       expect(exec("test", "-e", "/etc/ssh/sshd_config.pre-bulwark").code).not.toBe(0);
     });
 
-    test("a planted drop-in that sshd -t rejects: SSH is left as it was, every other step applies, exit 1 says why", () => {
-      expect(exec("sh", "-c", "echo 'NoSuchOption yes' >/etc/ssh/sshd_config.d/60-planted.conf").code).toBe(0);
-      const before = exec("md5sum", "/etc/ssh/sshd_config").stdout;
-      const r = hardenedApply("root");
-      expect(r.stdout).toContain("SESSION-SURVIVED");
-      expect(r.stdout).toContain("APPLY-RC=1");
-      expect(r.out).toMatch(
-        /FAILED: ssh: sshd -t rejects the hardened config: .*60-planted\.conf.*NoSuchOption.*rolled back: SSH left as it was/,
-      );
-      expect(r.out).toMatch(/FAILED: 1 step\(s\) failed/);
-      // SSH untouched: same sshd_config, same units, a new connection still gets in.
-      expect(exec("md5sum", "/etc/ssh/sshd_config").stdout).toBe(before);
-      expect(exec("systemctl", "is-active", suite === "noble" ? "ssh.socket" : "ssh.service").stdout.trim()).toBe(
-        "active",
-      );
-      expect(ssh("root", "echo NEW-CONNECTION").stdout).toContain("NEW-CONNECTION");
-      // The independent steps ran: firewall loaded, AIDE initialised.
-      expect(exec("nft", "list", "table", "inet", "bulwark").stdout).toContain("policy drop");
-      expect(exec("test", "-s", "/var/lib/bulwark/aide/aide.db").code).toBe(0);
-    });
+    test(
+      "a planted drop-in that sshd -t rejects: SSH is left " + "as it was, every other step applies, exit 1 says why",
+      () => {
+        expect(exec("sh", "-c", "echo 'NoSuchOption yes' >/etc/ssh/sshd_config.d/60-planted.conf").code).toBe(0);
+        const before = exec("md5sum", "/etc/ssh/sshd_config").stdout;
+        const r = hardenedApply("root");
+        expect(r.stdout).toContain("SESSION-SURVIVED");
+        expect(r.stdout).toContain("APPLY-RC=1");
+        expect(r.out).toMatch(
+          /FAILED: ssh: sshd -t rejects the hardened config: .*60-planted\.conf.*NoSuchOption.*rolled back: SSH left as it was/,
+        );
+        expect(r.out).toMatch(/FAILED: 1 step\(s\) failed/);
+        // SSH untouched: same sshd_config, same units, a new connection still gets in.
+        expect(exec("md5sum", "/etc/ssh/sshd_config").stdout).toBe(before);
+        expect(exec("systemctl", "is-active", suite === "noble" ? "ssh.socket" : "ssh.service").stdout.trim()).toBe(
+          "active",
+        );
+        expect(ssh("root", "echo NEW-CONNECTION").stdout).toContain("NEW-CONNECTION");
+        // The independent steps ran: firewall loaded, AIDE initialised.
+        expect(exec("nft", "list", "table", "inet", "bulwark").stdout).toContain("policy drop");
+        expect(exec("test", "-s", "/var/lib/bulwark/aide/aide.db").code).toBe(0);
+      },
+    );
 
     test("apply over SSH with HardenedHost's commands: exit 0, the applying session survives", () => {
       expect(exec("rm", "/etc/ssh/sshd_config.d/60-planted.conf").code).toBe(0);
@@ -120,16 +123,20 @@ for (const { suite, os } of selected(DISTROS)) {
       expect(r.stdout).toMatch(/sshd rolls back in 300s unless confirmed/);
     });
 
-    test("verify --confirm-firewall from a NEW connection (the admin's key) passes and confirms sshd and the firewall", () => {
-      const v = ssh("alice", cmds.verify);
-      expect(v.stdout).toMatch(/^PASS +ssh +ssh is active, sshd listens on 22$/m);
-      expect(v.stdout).toMatch(/^PASS +ssh +ssh.socket off/m);
-      expect(v.stdout).toMatch(/sshd confirmed; SSH rollback cancelled/);
-      expect(v.stdout).toMatch(/firewall confirmed from a new connection; rollback cancelled/);
-      expect(v.stdout).toMatch(/^verify: PASSED/m);
-      expect(v.code).toBe(0);
-      expect(exec("ls", "/run/bulwark").stdout).not.toMatch(/pending/);
-    });
+    test(
+      "verify --confirm-firewall from a NEW connection (the " +
+        "admin's key) passes and confirms sshd and the firewall",
+      () => {
+        const v = ssh("alice", cmds.verify);
+        expect(v.stdout).toMatch(/^PASS +ssh +ssh is active, sshd listens on 22$/m);
+        expect(v.stdout).toMatch(/^PASS +ssh +ssh.socket off/m);
+        expect(v.stdout).toMatch(/sshd confirmed; SSH rollback cancelled/);
+        expect(v.stdout).toMatch(/firewall confirmed from a new connection; rollback cancelled/);
+        expect(v.stdout).toMatch(/^verify: PASSED/m);
+        expect(v.code).toBe(0);
+        expect(exec("ls", "/run/bulwark").stdout).not.toMatch(/pending/);
+      },
+    );
 
     test("sshd runs as ssh.service on port 22 (the socket unit masked); password and root logins are refused", () => {
       expect(exec("systemctl", "is-enabled", "ssh.socket").stdout.trim()).toBe("masked");
@@ -177,33 +184,36 @@ for (const { suite, os } of selected(DISTROS)) {
       expect(ssh("alice", "id -un").stdout.trim()).toBe("alice");
     });
 
-    test("an SSH change no new connection confirms (sshd moved to port 2222) is rolled back: port 22 works again", async () => {
-      const b2 = renderBundle(
-        liveModel(net, key.pub, pki.caPem, { ssh: { port: 2222, managementSources: [`10.231.${net}.0/25`] } }),
-        os,
-      );
-      const c2 = hardenedHostCommands(b2, 20);
-      const copy = sshAs(id, srv, key.priv, good, "alice", `cat > ${c2.installerPath}`, {
-        ...slow,
-        input: bundleInstaller(b2),
-      });
-      expect(copy.code).toBe(0);
-      const r = ssh("alice", `${c2.apply}; echo "APPLY-RC=$?"; echo SESSION-SURVIVED`);
-      expect(r.stdout).toContain("APPLY-RC=0");
-      expect(r.stdout).toContain("SESSION-SURVIVED");
-      expect(r.stdout).toMatch(/sshd rolls back in 20s unless confirmed/);
-      expect(exec("ss", "-Hltnp", "sport = :2222").stdout).toMatch(/"sshd"/);
-      const back = await waitFor(
-        () => /"sshd"/.test(exec("ss", "-Hltnp", "sport = :22").stdout) && probe(id, srv, 22, good) === "open",
-        Boolean,
-        60_000,
-      );
-      expect(back).toBe(true);
-      expect(exec("grep", "-x", "Port 22", "/etc/ssh/sshd_config").code).toBe(0);
-      expect(ssh("alice", "id -un").stdout.trim()).toBe("alice");
-      expect(exec("journalctl", "-t", "bulwark", "-o", "cat", "--no-pager").stdout).toContain(
-        "sshd not confirmed: previous SSH config restored",
-      );
-    });
+    test(
+      "an SSH change no new connection confirms (sshd " + "moved to port 2222) is rolled back: port 22 works again",
+      async () => {
+        const b2 = renderBundle(
+          liveModel(net, key.pub, pki.caPem, { ssh: { port: 2222, managementSources: [`10.231.${net}.0/25`] } }),
+          os,
+        );
+        const c2 = hardenedHostCommands(b2, 20);
+        const copy = sshAs(id, srv, key.priv, good, "alice", `cat > ${c2.installerPath}`, {
+          ...slow,
+          input: bundleInstaller(b2),
+        });
+        expect(copy.code).toBe(0);
+        const r = ssh("alice", `${c2.apply}; echo "APPLY-RC=$?"; echo SESSION-SURVIVED`);
+        expect(r.stdout).toContain("APPLY-RC=0");
+        expect(r.stdout).toContain("SESSION-SURVIVED");
+        expect(r.stdout).toMatch(/sshd rolls back in 20s unless confirmed/);
+        expect(exec("ss", "-Hltnp", "sport = :2222").stdout).toMatch(/"sshd"/);
+        const back = await waitFor(
+          () => /"sshd"/.test(exec("ss", "-Hltnp", "sport = :22").stdout) && probe(id, srv, 22, good) === "open",
+          Boolean,
+          60_000,
+        );
+        expect(back).toBe(true);
+        expect(exec("grep", "-x", "Port 22", "/etc/ssh/sshd_config").code).toBe(0);
+        expect(ssh("alice", "id -un").stdout.trim()).toBe("alice");
+        expect(exec("journalctl", "-t", "bulwark", "-o", "cat", "--no-pager").stdout).toContain(
+          "sshd not confirmed: previous SSH config restored",
+        );
+      },
+    );
   });
 }

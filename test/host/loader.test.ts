@@ -218,18 +218,22 @@ describe("loader end to end: fake IMDSv2 + SigV4-checking fake S3 on loopback", 
       { endpoint: fakes.s3, imds: fakes.imds, ...over },
     );
 
-  test("right sha256: fetched with a valid signature, extracted byte-identical to writeBundle, then apply and verify run", async () => {
-    const dest = path.join(root, "ok", "opt/bulwark/bundle");
-    fs.mkdirSync(path.join(root, "ok"));
-    const r = await runUserData(render(sha256Hex(archive), { dest, deadline: 20 }), path.join(root, "ok"));
-    expect(r.stderr).toContain(`fetched s3://host-bundles-0a1b2c3d/${bundleObjectKey(bundle)}`);
-    expect(r.code).toBe(0);
-    expect(fakes.s3Requests.at(-1)).toBe(`GET /host-bundles-0a1b2c3d/${bundleObjectKey(bundle)} signed`);
-    const expected = path.join(root, "expected");
-    writeBundle(bundle, expected);
-    expect(tree(dest)).toEqual(tree(expected));
-    expect(fs.readFileSync(path.join(root, "ran"), "utf8")).toBe(`apply ${bundle.hash}\nverify ${bundle.hash}\n`);
-  });
+  test(
+    "right sha256: fetched with a valid signature, extracted " +
+      "byte-identical to writeBundle, then apply and verify run",
+    async () => {
+      const dest = path.join(root, "ok", "opt/bulwark/bundle");
+      fs.mkdirSync(path.join(root, "ok"));
+      const r = await runUserData(render(sha256Hex(archive), { dest, deadline: 20 }), path.join(root, "ok"));
+      expect(r.stderr).toContain(`fetched s3://host-bundles-0a1b2c3d/${bundleObjectKey(bundle)}`);
+      expect(r.code).toBe(0);
+      expect(fakes.s3Requests.at(-1)).toBe(`GET /host-bundles-0a1b2c3d/${bundleObjectKey(bundle)} signed`);
+      const expected = path.join(root, "expected");
+      writeBundle(bundle, expected);
+      expect(tree(dest)).toEqual(tree(expected));
+      expect(fs.readFileSync(path.join(root, "ran"), "utf8")).toBe(`apply ${bundle.hash}\nverify ${bundle.hash}\n`);
+    },
+  );
 
   test("wrong sha256: nothing extracted, nothing run, non-zero exit with the reason", async () => {
     fs.rmSync(path.join(root, "ran"), { force: true });
@@ -243,21 +247,24 @@ describe("loader end to end: fake IMDSv2 + SigV4-checking fake S3 on loopback", 
     expect(fs.existsSync(path.join(root, "ran"))).toBe(false);
   });
 
-  test("fetch failure (object missing): retries until the deadline, then non-zero exit with the reason, nothing run", async () => {
-    const dest = path.join(root, "missing", "opt/bulwark/bundle");
-    fs.mkdirSync(path.join(root, "missing"));
-    const before = fakes.s3Requests.length;
-    const r = await runUserData(
-      render(sha256Hex(archive), { dest, deadline: 5 }, "bundles/none/web/0.sh"),
-      path.join(root, "missing"),
-    );
-    expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(
-      /fetch s3:\/\/host-bundles-0a1b2c3d\/bundles\/none\/web\/0\.sh failed \(HTTP 404\); retrying/,
-    );
-    expect(r.stderr).toMatch(/FAILED: cannot fetch .*HTTP 404/);
-    expect(fakes.s3Requests.length - before).toBeGreaterThanOrEqual(2);
-    expect(fs.existsSync(dest)).toBe(false);
-    expect(fs.existsSync(path.join(root, "ran"))).toBe(false);
-  });
+  test(
+    "fetch failure (object missing): retries until the " + "deadline, then non-zero exit with the reason, nothing run",
+    async () => {
+      const dest = path.join(root, "missing", "opt/bulwark/bundle");
+      fs.mkdirSync(path.join(root, "missing"));
+      const before = fakes.s3Requests.length;
+      const r = await runUserData(
+        render(sha256Hex(archive), { dest, deadline: 5 }, "bundles/none/web/0.sh"),
+        path.join(root, "missing"),
+      );
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(
+        /fetch s3:\/\/host-bundles-0a1b2c3d\/bundles\/none\/web\/0\.sh failed \(HTTP 404\); retrying/,
+      );
+      expect(r.stderr).toMatch(/FAILED: cannot fetch .*HTTP 404/);
+      expect(fakes.s3Requests.length - before).toBeGreaterThanOrEqual(2);
+      expect(fs.existsSync(dest)).toBe(false);
+      expect(fs.existsSync(path.join(root, "ran"))).toBe(false);
+    },
+  );
 });

@@ -345,61 +345,65 @@ exit 100`,
     );
   });
 
-  test("first apply: skipped offline (chroot, BULWARK_OFFLINE=1), under a waiver and without a mirror, with no marker; online it installs and marks", () => {
-    const mark = path.join(bin, "marker");
-    fakeTool(
-      bin,
-      "apt-get",
-      `case "$*" in *-s*) echo 'Inst demo [1.0] (1.1 Debian-Security:12/bookworm-security [all])' ;; *install*) echo "$*" >${bin}/installed ;; esac`,
-    );
-    const env = (extra: string) => `FAMILY=debian; FIRST_UPDATES_WAIVER=''; ${extra}`;
-    const offline = libRun(
-      "updates",
-      env("runtime() { false; }"),
-      `UPD_MARK=${mark}; updates_first_apply; echo rc=$?`,
-      bin,
-    );
-    expect(offline.out.trim()).toBe("rc=0");
-    expect(fs.existsSync(mark)).toBe(false);
-    const waived = libRun(
-      "updates",
-      env("runtime() { true; }; FIRST_UPDATES_WAIVER='r|a|2099-12-31'"),
-      `UPD_MARK=${mark}; updates_first_apply`,
-      bin,
-    );
-    expect(waived.out.trim()).toBe("");
-    expect(fs.existsSync(mark)).toBe(false);
-    fakeTool(
-      bin,
-      "apt-get",
-      `case "$*" in update*) exit 100 ;; *-s*) echo 'Inst demo [1.0] (1.1 Debian-Security:12/bookworm-security [all])' ;; *install*) echo "$*" >${bin}/installed ;; esac`,
-    );
-    const noMirror = libRun(
-      "updates",
-      env("runtime() { true; }; mkdir() { :; }"),
-      `UPD_MARK=${mark}; updates_first_apply`,
-      bin,
-    );
-    expect(noMirror.out.trim()).toBe("log: apt-get update failed: security updates wait");
-    expect(fs.existsSync(mark) || fs.existsSync(path.join(bin, "installed"))).toBe(false);
-    fakeTool(
-      bin,
-      "apt-get",
-      `case "$*" in *-s*) echo 'Inst demo [1.0] (1.1 Debian-Security:12/bookworm-security [all])' ;; *install*) echo "$*" >${bin}/installed ;; esac`,
-    );
-    const online = libRun(
-      "updates",
-      env("runtime() { true; }; mkdir() { :; }"),
-      `UPD_MARK=${mark}; updates_first_apply; updates_first_apply`,
-      bin,
-    );
-    expect(online.out.trim().split("\n")).toEqual([
-      "log: installing security updates: demo",
-      "changed: security updates demo",
-    ]);
-    expect(fs.readFileSync(path.join(bin, "installed"), "utf8")).toMatch(/--only-upgrade .* demo$/m);
-    expect(fs.existsSync(mark)).toBe(true);
-  });
+  test(
+    "first apply: skipped offline (chroot, BULWARK_OFFLINE=1), under a " +
+      "waiver and without a mirror, with no marker; online it installs and marks",
+    () => {
+      const mark = path.join(bin, "marker");
+      fakeTool(
+        bin,
+        "apt-get",
+        `case "$*" in *-s*) echo 'Inst demo [1.0] (1.1 Debian-Security:12/bookworm-security [all])' ;; *install*) echo "$*" >${bin}/installed ;; esac`,
+      );
+      const env = (extra: string) => `FAMILY=debian; FIRST_UPDATES_WAIVER=''; ${extra}`;
+      const offline = libRun(
+        "updates",
+        env("runtime() { false; }"),
+        `UPD_MARK=${mark}; updates_first_apply; echo rc=$?`,
+        bin,
+      );
+      expect(offline.out.trim()).toBe("rc=0");
+      expect(fs.existsSync(mark)).toBe(false);
+      const waived = libRun(
+        "updates",
+        env("runtime() { true; }; FIRST_UPDATES_WAIVER='r|a|2099-12-31'"),
+        `UPD_MARK=${mark}; updates_first_apply`,
+        bin,
+      );
+      expect(waived.out.trim()).toBe("");
+      expect(fs.existsSync(mark)).toBe(false);
+      fakeTool(
+        bin,
+        "apt-get",
+        `case "$*" in update*) exit 100 ;; *-s*) echo 'Inst demo [1.0] (1.1 Debian-Security:12/bookworm-security [all])' ;; *install*) echo "$*" >${bin}/installed ;; esac`,
+      );
+      const noMirror = libRun(
+        "updates",
+        env("runtime() { true; }; mkdir() { :; }"),
+        `UPD_MARK=${mark}; updates_first_apply`,
+        bin,
+      );
+      expect(noMirror.out.trim()).toBe("log: apt-get update failed: security updates wait");
+      expect(fs.existsSync(mark) || fs.existsSync(path.join(bin, "installed"))).toBe(false);
+      fakeTool(
+        bin,
+        "apt-get",
+        `case "$*" in *-s*) echo 'Inst demo [1.0] (1.1 Debian-Security:12/bookworm-security [all])' ;; *install*) echo "$*" >${bin}/installed ;; esac`,
+      );
+      const online = libRun(
+        "updates",
+        env("runtime() { true; }; mkdir() { :; }"),
+        `UPD_MARK=${mark}; updates_first_apply; updates_first_apply`,
+        bin,
+      );
+      expect(online.out.trim().split("\n")).toEqual([
+        "log: installing security updates: demo",
+        "changed: security updates demo",
+      ]);
+      expect(fs.readFileSync(path.join(bin, "installed"), "utf8")).toMatch(/--only-upgrade .* demo$/m);
+      expect(fs.existsSync(mark)).toBe(true);
+    },
+  );
 });
 
 describeHost("lib/accounts.sh on planted account files (private mount namespace)", [], () => {

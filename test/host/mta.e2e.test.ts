@@ -38,50 +38,56 @@ describeHost("MTA local-only on a booted ubuntu-22.04 with postfix as packaged (
     if (down.code !== 0) throw new Error(`harness down failed: ${down.out}`);
   });
 
-  test("before apply: postfix listens on every address, port 25 answers from the client namespace, verify fails", () => {
-    expect(exec("postconf", "-h", "inet_interfaces").stdout.trim()).toBe("all");
-    expect(probe(id, srv, 25, good)).toBe("open");
-    const v = exec("/opt/bulwark/bundle/verify");
-    expect(v.code).toBe(1);
-    expect(v.stdout).toMatch(/^FAIL +services +postfix local-only \(inet_interfaces = loopback-only\)/m);
-    expect(v.stdout).toMatch(/^FAIL +services +SMTP listens beyond loopback: 25 /m);
-  });
+  test(
+    "before apply: postfix listens on every address, " + "port 25 answers from the client namespace, verify fails",
+    () => {
+      expect(exec("postconf", "-h", "inet_interfaces").stdout.trim()).toBe("all");
+      expect(probe(id, srv, 25, good)).toBe("open");
+      const v = exec("/opt/bulwark/bundle/verify");
+      expect(v.code).toBe(1);
+      expect(v.stdout).toMatch(/^FAIL +services +postfix local-only \(inet_interfaces = loopback-only\)/m);
+      expect(v.stdout).toMatch(/^FAIL +services +SMTP listens beyond loopback: 25 /m);
+    },
+  );
 
-  test("a live apply makes postfix local-only: port 25 refuses, it listens on loopback only, verify passes", async () => {
-    const r = exec("/opt/bulwark/bundle/apply");
-    expect(r.stdout).toMatch(/changed: postfix: inet_interfaces=loopback-only/);
-    expect(r.code).toBe(0);
-    expect(exec("postconf", "-h", "inet_interfaces").stdout.trim()).toBe("loopback-only");
-    // Refused by postfix itself (probed inside the server's namespace, where the firewall admits it), and not open
-    // from the client namespace.
-    const refused = await waitFor(
-      () =>
-        harness(
-          "serverns",
-          id,
-          process.execPath,
-          "-e",
-          `const s=require("net").connect({host:"${srv}",port:25});` +
-            `s.on("connect",()=>{console.log("open");process.exit(0)});` +
-            `s.on("error",e=>{console.log(e.code);process.exit(0)})`,
-        ).stdout.trim() === "ECONNREFUSED",
-      Boolean,
-      20_000,
-    );
-    expect(refused).toBe(true);
-    expect(probe(id, srv, 25, good)).not.toBe("open");
-    const listeners = exec("ss", "-Hltn", "sport = :25")
-      .stdout.trim()
-      .split("\n")
-      .map((l) => l.split(/\s+/)[3])
-      .sort();
-    expect(listeners).toEqual(["127.0.0.1:25", "[::1]:25"]);
-    const v = exec("/opt/bulwark/bundle/verify");
-    expect(v.stdout).toMatch(/^PASS +services +postfix local-only/m);
-    expect(v.stdout).toMatch(/^PASS +services +no SMTP listener beyond loopback/m);
-    expect(v.stdout).toMatch(/^verify: PASSED/m);
-    expect(v.code).toBe(0);
-  });
+  test(
+    "a live apply makes postfix local-only: port 25 " + "refuses, it listens on loopback only, verify passes",
+    async () => {
+      const r = exec("/opt/bulwark/bundle/apply");
+      expect(r.stdout).toMatch(/changed: postfix: inet_interfaces=loopback-only/);
+      expect(r.code).toBe(0);
+      expect(exec("postconf", "-h", "inet_interfaces").stdout.trim()).toBe("loopback-only");
+      // Refused by postfix itself (probed inside the server's namespace, where the firewall admits it), and not open
+      // from the client namespace.
+      const refused = await waitFor(
+        () =>
+          harness(
+            "serverns",
+            id,
+            process.execPath,
+            "-e",
+            `const s=require("net").connect({host:"${srv}",port:25});` +
+              `s.on("connect",()=>{console.log("open");process.exit(0)});` +
+              `s.on("error",e=>{console.log(e.code);process.exit(0)})`,
+          ).stdout.trim() === "ECONNREFUSED",
+        Boolean,
+        20_000,
+      );
+      expect(refused).toBe(true);
+      expect(probe(id, srv, 25, good)).not.toBe("open");
+      const listeners = exec("ss", "-Hltn", "sport = :25")
+        .stdout.trim()
+        .split("\n")
+        .map((l) => l.split(/\s+/)[3])
+        .sort();
+      expect(listeners).toEqual(["127.0.0.1:25", "[::1]:25"]);
+      const v = exec("/opt/bulwark/bundle/verify");
+      expect(v.stdout).toMatch(/^PASS +services +postfix local-only/m);
+      expect(v.stdout).toMatch(/^PASS +services +no SMTP listener beyond loopback/m);
+      expect(v.stdout).toMatch(/^verify: PASSED/m);
+      expect(v.code).toBe(0);
+    },
+  );
 
   test("local delivery still works: sendmail root reaches root's mailbox", async () => {
     const mark = `bulwark-mta-${Date.now()}`;

@@ -153,27 +153,30 @@ describe("rendered bundles for every target OS", () => {
     expect(SSH_CRYPTO.macs.every((m) => m.includes("-etm@"))).toBe(true);
   });
 
-  test("Amazon Linux 2023: dnf-automatic, sysconfig nftables, no crypto-policy override, sshd unit, 0000 shadow", () => {
-    const b = renderBundle(base(), "amazonlinux-2023");
-    const file = (p: string) => b.files.find((f) => f.path === p)?.content;
-    expect(file("/etc/dnf/automatic.conf")).toMatch(
-      /upgrade_type = security\napply_updates|upgrade_type = security[\s\S]*apply_updates = yes/,
-    );
-    expect(file("/etc/sysconfig/nftables.conf")).toContain("policy drop;");
-    expect(file("/etc/sysconfig/sshd")).toContain("CRYPTO_POLICY=\n");
-    expect(file("/etc/ssh/sshd_config")).not.toContain("DebianBanner");
-    expect(b.env).toContain("SSH_UNIT='sshd'");
-    expect(b.env).toContain("SHADOW_MODE='0000'");
-    expect(b.env).toContain("EXPECT_OS_RELEASE='amzn-2023'");
-    expect(b.env).toMatch(/PACKAGES='[^']*dnf-automatic[^']*'/);
-    expect(b.hooks.find((h) => h.name === "10-wazuh.apply.sh")!.content).toContain(
-      "https://packages.wazuh.com/4.x/yum/",
-    );
-    expect(b.hooks.find((h) => h.name === "20-cloudwatch.apply.sh")!.content).toContain(
-      "dnf install -y -q amazon-cloudwatch-agent",
-    );
-    expect(b.files.some((f) => f.path.startsWith("/etc/apt/"))).toBe(false);
-  });
+  test(
+    "Amazon Linux 2023: dnf-automatic, sysconfig " + "nftables, no crypto-policy override, sshd unit, 0000 shadow",
+    () => {
+      const b = renderBundle(base(), "amazonlinux-2023");
+      const file = (p: string) => b.files.find((f) => f.path === p)?.content;
+      expect(file("/etc/dnf/automatic.conf")).toMatch(
+        /upgrade_type = security\napply_updates|upgrade_type = security[\s\S]*apply_updates = yes/,
+      );
+      expect(file("/etc/sysconfig/nftables.conf")).toContain("policy drop;");
+      expect(file("/etc/sysconfig/sshd")).toContain("CRYPTO_POLICY=\n");
+      expect(file("/etc/ssh/sshd_config")).not.toContain("DebianBanner");
+      expect(b.env).toContain("SSH_UNIT='sshd'");
+      expect(b.env).toContain("SHADOW_MODE='0000'");
+      expect(b.env).toContain("EXPECT_OS_RELEASE='amzn-2023'");
+      expect(b.env).toMatch(/PACKAGES='[^']*dnf-automatic[^']*'/);
+      expect(b.hooks.find((h) => h.name === "10-wazuh.apply.sh")!.content).toContain(
+        "https://packages.wazuh.com/4.x/yum/",
+      );
+      expect(b.hooks.find((h) => h.name === "20-cloudwatch.apply.sh")!.content).toContain(
+        "dnf install -y -q amazon-cloudwatch-agent",
+      );
+      expect(b.files.some((f) => f.path.startsWith("/etc/apt/"))).toBe(false);
+    },
+  );
 
   test("Wazuh: pointed at the manager; the enrolment secret is fetched from SSM at boot, never in the bundle", () => {
     const b = renderBundle(base(), "ubuntu-24.04");
@@ -237,30 +240,34 @@ describe("rendered bundles for every target OS", () => {
     expect(b.env).toMatch(/ALLOWED_TCP='22 8080 3306'/);
   });
 
-  test("inline cloud-init (on-prem/NoCloud): writes the exact bundle, runs apply then verify; too big for EC2, which boots the loader", () => {
-    const b = renderBundle(base(), "ubuntu-24.04");
-    const text = renderCloudInit(b);
-    expect(text.startsWith("#cloud-config\n")).toBe(true);
-    const doc = YAML.parse(text) as {
-      write_files: { path: string; permissions: string; content: string }[];
-      runcmd: string[][];
-    };
-    const entries = bundleEntries(b);
-    expect(doc.write_files.map((f) => [f.path, f.permissions, f.content])).toEqual(
-      entries.map((e) => [`/opt/bulwark/bundle/${e.rel}`, `0${e.mode.toString(8)}`, compactEntry(e).content]),
-    );
-    // The user-data form only drops comment-only lines: every other line of every entry arrives, in order.
-    doc.write_files.forEach((f, i) => expectOnlyCommentLinesDropped(entries[i].content, f.content));
-    expect(doc.write_files.find((f) => f.path.endsWith("/files/etc/ssh/sshd_config"))!.content).toContain(
-      "PasswordAuthentication no",
-    );
-    expect(doc.runcmd).toEqual([["/opt/bulwark/bundle/apply"], ["/opt/bulwark/bundle/verify"]]);
-    // The inline bundle has outgrown EC2's 16 KiB: renderUserDataBase64 refuses it and names the loader.
-    const gz = gzipSync(text, { level: 9 });
-    expect(gunzipSync(gz).toString()).toBe(text);
-    if (gz.length > 16384) expect(() => renderUserDataBase64(b)).toThrow(/EC2 allows 16384.*renderLoaderUserData/);
-    else expect(renderUserDataBase64(b)).toBe(gz.toString("base64"));
-  });
+  test(
+    "inline cloud-init (on-prem/NoCloud): writes the exact bundle, " +
+      "runs apply then verify; too big for EC2, which boots the loader",
+    () => {
+      const b = renderBundle(base(), "ubuntu-24.04");
+      const text = renderCloudInit(b);
+      expect(text.startsWith("#cloud-config\n")).toBe(true);
+      const doc = YAML.parse(text) as {
+        write_files: { path: string; permissions: string; content: string }[];
+        runcmd: string[][];
+      };
+      const entries = bundleEntries(b);
+      expect(doc.write_files.map((f) => [f.path, f.permissions, f.content])).toEqual(
+        entries.map((e) => [`/opt/bulwark/bundle/${e.rel}`, `0${e.mode.toString(8)}`, compactEntry(e).content]),
+      );
+      // The user-data form only drops comment-only lines: every other line of every entry arrives, in order.
+      doc.write_files.forEach((f, i) => expectOnlyCommentLinesDropped(entries[i].content, f.content));
+      expect(doc.write_files.find((f) => f.path.endsWith("/files/etc/ssh/sshd_config"))!.content).toContain(
+        "PasswordAuthentication no",
+      );
+      expect(doc.runcmd).toEqual([["/opt/bulwark/bundle/apply"], ["/opt/bulwark/bundle/verify"]]);
+      // The inline bundle has outgrown EC2's 16 KiB: renderUserDataBase64 refuses it and names the loader.
+      const gz = gzipSync(text, { level: 9 });
+      expect(gunzipSync(gz).toString()).toBe(text);
+      if (gz.length > 16384) expect(() => renderUserDataBase64(b)).toThrow(/EC2 allows 16384.*renderLoaderUserData/);
+      else expect(renderUserDataBase64(b)).toBe(gz.toString("base64"));
+    },
+  );
 });
 
 /**
@@ -319,24 +326,27 @@ const HEREDOC_FIXTURE = [
   "",
 ].join("\n");
 
-test("stripShellCommentLines: comment lines outside heredocs and quotes go; bodies, shebang and directives stay", () => {
-  const out = stripShellCommentLines(HEREDOC_FIXTURE);
-  expect(out.split("\n").filter((l) => l.includes(": goes"))).toEqual([]);
-  expect(
-    HEREDOC_FIXTURE.split("\n")
-      .filter((l) => l.includes(": stays"))
-      .every((l) => out.split("\n").includes(l)),
-  ).toBe(true);
-  expect(out.split("\n").slice(0, 2)).toEqual([
-    "#!/usr/bin/env bash",
-    "# shellcheck disable=SC2016,SC1039,SC2261,SC2217",
-  ]);
-  expectOnlyCommentLinesDropped(HEREDOC_FIXTURE, out);
-  expect(HEREDOC_FIXTURE.split("\n").length - out.split("\n").length).toBe(3);
-  // An unterminated heredoc or quote: nothing is certain, the script stays verbatim.
-  for (const open of ["cat <<EOF\n# x\n", "echo 'x\n# y\n", "echo $((1 << 2))\n# z\n"])
-    expect(stripShellCommentLines(open)).toBe(open);
-});
+test(
+  "stripShellCommentLines: comment lines outside " + "heredocs and quotes go; bodies, shebang and directives stay",
+  () => {
+    const out = stripShellCommentLines(HEREDOC_FIXTURE);
+    expect(out.split("\n").filter((l) => l.includes(": goes"))).toEqual([]);
+    expect(
+      HEREDOC_FIXTURE.split("\n")
+        .filter((l) => l.includes(": stays"))
+        .every((l) => out.split("\n").includes(l)),
+    ).toBe(true);
+    expect(out.split("\n").slice(0, 2)).toEqual([
+      "#!/usr/bin/env bash",
+      "# shellcheck disable=SC2016,SC1039,SC2261,SC2217",
+    ]);
+    expectOnlyCommentLinesDropped(HEREDOC_FIXTURE, out);
+    expect(HEREDOC_FIXTURE.split("\n").length - out.split("\n").length).toBe(3);
+    // An unterminated heredoc or quote: nothing is certain, the script stays verbatim.
+    for (const open of ["cat <<EOF\n# x\n", "echo 'x\n# y\n", "echo $((1 << 2))\n# z\n"])
+      expect(stripShellCommentLines(open)).toBe(open);
+  },
+);
 
 test("the fixture's stripped form passes bash -n and shellcheck and prints exactly what the original prints", () => {
   const dir = tmpDir("bulwark-strip-");

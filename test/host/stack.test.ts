@@ -155,15 +155,19 @@ describe("bulwark:host -> HardenedServer user data", () => {
     );
   });
 
-  test("only the IDS target is needed: Session Manager defaults are no SSH admins, CloudWatch logs, automatic updates", () => {
-    const cfg = parseStackConfig(smallConfig());
-    expect(cfg.host).toMatchObject({
-      admins: [],
-      logs: { kind: "cloudwatch" },
-      patch: { automatic: true, securityOnly: true },
-    });
-    expect(cfg.host.managementSources).toBeUndefined(); // Session Manager: no SSH source at all
-  });
+  test(
+    "only the IDS target is needed: Session Manager " +
+      "defaults are no SSH admins, CloudWatch logs, automatic updates",
+    () => {
+      const cfg = parseStackConfig(smallConfig());
+      expect(cfg.host).toMatchObject({
+        admins: [],
+        logs: { kind: "cloudwatch" },
+        patch: { automatic: true, securityOnly: true },
+      });
+      expect(cfg.host.managementSources).toBeUndefined(); // Session Manager: no SSH source at all
+    },
+  );
 
   test("invalid host sections: IDS off without a waiver, SSH open with no admin, an unknown key", () => {
     const ids = configError({ ...smallConfig(), "bulwark:host": { ids: { kind: "none" } } });
@@ -209,20 +213,24 @@ describe("bulwark:host -> HardenedServer user data", () => {
     }
   });
 
-  test("bastion mode: the bastion's host firewall takes SSH from adminAccess.bastion.allowedCidrs, servers from the site", async () => {
-    const raw = smallConfig();
-    raw["bulwark:adminAccess"] = { mode: "bastion", bastion: { allowedCidrs: ["192.168.50.0/24"] } };
-    raw["bulwark:host"] = HOST;
-    const r = await record(() => buildEstate(parseStackConfig(raw)));
-    const instances = r.ofType(T.instance);
-    expect(instances).toHaveLength(6);
-    for (const i of instances) {
-      const tags = i.inputs.tags as Record<string, string>;
-      const nft = bundleFiles(String(i.inputs.userDataBase64), r.resources).get("files/etc/nftables.conf")!;
-      const site = tags["bulwark:site"] === "hq" ? "10.10.0.0/16" : "10.20.0.0/20";
-      expect(nft).toContain(`elements = { ${tags["bulwark:role"] === "bastion" ? "192.168.50.0/24" : site} }`);
-    }
-  });
+  test(
+    "bastion mode: the bastion's host firewall takes SSH from " +
+      "adminAccess.bastion.allowedCidrs, servers from the site",
+    async () => {
+      const raw = smallConfig();
+      raw["bulwark:adminAccess"] = { mode: "bastion", bastion: { allowedCidrs: ["192.168.50.0/24"] } };
+      raw["bulwark:host"] = HOST;
+      const r = await record(() => buildEstate(parseStackConfig(raw)));
+      const instances = r.ofType(T.instance);
+      expect(instances).toHaveLength(6);
+      for (const i of instances) {
+        const tags = i.inputs.tags as Record<string, string>;
+        const nft = bundleFiles(String(i.inputs.userDataBase64), r.resources).get("files/etc/nftables.conf")!;
+        const site = tags["bulwark:site"] === "hq" ? "10.10.0.0/16" : "10.20.0.0/20";
+        expect(nft).toContain(`elements = { ${tags["bulwark:role"] === "bastion" ? "192.168.50.0/24" : site} }`);
+      }
+    },
+  );
 
   test("host opt-outs reach every server as waiver tags; a server's own waiver for the same policy wins", async () => {
     const w = {
@@ -341,110 +349,130 @@ describe("Pulumi.prod.yaml: every server boots the host bundle", () => {
     });
   });
 
-  test("all 25 servers: the loader (under 4 KiB gzipped) pinned to a stored bundle that applies and verifies, nftables drops SSH", () => {
-    const expected = prod.sites.flatMap((s) =>
-      s.servers.map((v) => ({ name: `${s.name}-${v.name}`, os: v.os, role: v.role })),
-    );
-    expect(instances.map((i) => i.name).sort()).toEqual(expected.map((e) => e.name).sort());
-    expect(instances).toHaveLength(25);
-    for (const i of instances) {
-      const want = expected.find((e) => e.name === i.name)!;
-      const gz = Buffer.from(String(i.inputs.userDataBase64), "base64");
-      expect(gz.length).toBeLessThan(LOADER_USER_DATA_MAX_GZIP);
-      const doc = YAML.parse(gunzipSync(gz).toString()) as { runcmd: string[][] };
-      expect(doc.runcmd).toEqual([["python3", LOADER_ON_HOST, expect.any(String)]]);
-      const files = bundleFiles(String(i.inputs.userDataBase64), resources);
-      expect(JSON.parse(files.get("files/etc/bulwark/bundle.json")!)).toMatchObject({ os: want.os, role: want.role });
-      expect(files.get("apply")).toMatch(/^#!\/usr\/bin\/env bash/);
-      expect(files.get("verify")).toMatch(/^#!\/usr\/bin\/env bash/);
-      const nft = files.get(
-        want.os === "amazonlinux-2023" ? "files/etc/sysconfig/nftables.conf" : "files/etc/nftables.conf",
-      )!;
-      expect(nft).toContain("table inet bulwark");
-      expect(nft).toMatch(/policy drop;/);
-      // No management SSH source: the management sets are empty, so 22 is closed on the host too.
-      expect(nft).toMatch(/set mgmt_v4 \{\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\tauto-merge\n\t\}/);
-      expect(nft).toMatch(/set mgmt_v6 \{\n\t\ttype ipv6_addr\n\t\tflags interval\n\t\tauto-merge\n\t\}/);
-      expect(files.get("files/etc/ssh/sshd_config")).toContain("PasswordAuthentication no");
-      expect([...files.keys()].filter((k) => k.startsWith("files/etc/ssh/authorized_keys/"))).toEqual([]);
-      expect(files.get("files/etc/audit/rules.d/99-bulwark-finalize.rules")).toContain("-e 2");
-      expect(files.get("bundle.env")).toContain("wazuh.corp.example.com");
-      // Session Manager's run-as user (SSM does not create it) is created by the host, with no password or key.
-      expect(files.get("bundle.env")).toContain("SESSION_USER='bulwark-admin'");
-    }
-  });
-
-  test("no secret in user data or in the bundle objects: the Wazuh enrolment password is fetched on the host by its SSM parameter name", () => {
-    for (const i of instances) {
-      // User data is plaintext in state and on the instance (IMDS), so nothing in it may be secret.
-      expect(i.secretPaths ?? []).not.toContain("userDataBase64");
-      const text = gunzipSync(Buffer.from(String(i.inputs.userDataBase64), "base64")).toString();
-      expect(text).not.toMatch(/PRIVATE KEY|AKIA[0-9A-Z]{16}|aws_secret_access_key/i);
-      const files = bundleFiles(String(i.inputs.userDataBase64), resources);
-      const all = [...files.values()].join("\n");
-      expect(all).toContain("/bulwark/prod/wazuh/enrolment");
-      expect(all).not.toMatch(/PRIVATE KEY|AKIA[0-9A-Z]{16}|aws_secret_access_key|authd\.pass\b[^\n]*<</i);
-      expect([...files.keys()].filter((k) => /authd\.pass|\.password$|\.key$/.test(k))).toEqual([]);
-    }
-  });
-
-  test("every OS and role the estate can build: the loader user data stays under 4 KiB, whatever the bundle's size", () => {
-    const tiers = estateTiers(prod);
-    for (const os of OPERATING_SYSTEMS) {
-      for (const role of ["web", "app", "db", "bastion"] as const) {
-        const b = renderBundle(
-          serverHostModel(
-            prod.host,
-            { name: "head-office", cidr: "10.10.0.0/16" },
-            { name: `${role}-1`, role, os },
-            tiers,
-          ),
-          os,
-        );
-        const archive = renderBundleArchive(b);
-        // The inline bundle no longer fits EC2's 16 KiB; the loader does, with room to grow.
-        const u = renderLoaderUserData({
-          bucket: "host-bundles-0a1b2c3d",
-          key: bundleObjectKey(b),
-          region: "eu-west-1",
-          sha256: sha256Hex(archive),
-          bundle: { hash: b.hash, os, role },
-        });
-        expect(Buffer.from(u, "base64").length).toBeLessThan(LOADER_USER_DATA_MAX_GZIP);
+  test(
+    "all 25 servers: the loader (under 4 KiB gzipped) pinned to a " +
+      "stored bundle that applies and verifies, nftables drops SSH",
+    () => {
+      const expected = prod.sites.flatMap((s) =>
+        s.servers.map((v) => ({ name: `${s.name}-${v.name}`, os: v.os, role: v.role })),
+      );
+      expect(instances.map((i) => i.name).sort()).toEqual(expected.map((e) => e.name).sort());
+      expect(instances).toHaveLength(25);
+      for (const i of instances) {
+        const want = expected.find((e) => e.name === i.name)!;
+        const gz = Buffer.from(String(i.inputs.userDataBase64), "base64");
+        expect(gz.length).toBeLessThan(LOADER_USER_DATA_MAX_GZIP);
+        const doc = YAML.parse(gunzipSync(gz).toString()) as { runcmd: string[][] };
+        expect(doc.runcmd).toEqual([["python3", LOADER_ON_HOST, expect.any(String)]]);
+        const files = bundleFiles(String(i.inputs.userDataBase64), resources);
+        expect(JSON.parse(files.get("files/etc/bulwark/bundle.json")!)).toMatchObject({ os: want.os, role: want.role });
+        expect(files.get("apply")).toMatch(/^#!\/usr\/bin\/env bash/);
+        expect(files.get("verify")).toMatch(/^#!\/usr\/bin\/env bash/);
+        const nft = files.get(
+          want.os === "amazonlinux-2023" ? "files/etc/sysconfig/nftables.conf" : "files/etc/nftables.conf",
+        )!;
+        expect(nft).toContain("table inet bulwark");
+        expect(nft).toMatch(/policy drop;/);
+        // No management SSH source: the management sets are empty, so 22 is closed on the host too.
+        expect(nft).toMatch(/set mgmt_v4 \{\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\tauto-merge\n\t\}/);
+        expect(nft).toMatch(/set mgmt_v6 \{\n\t\ttype ipv6_addr\n\t\tflags interval\n\t\tauto-merge\n\t\}/);
+        expect(files.get("files/etc/ssh/sshd_config")).toContain("PasswordAuthentication no");
+        expect([...files.keys()].filter((k) => k.startsWith("files/etc/ssh/authorized_keys/"))).toEqual([]);
+        expect(files.get("files/etc/audit/rules.d/99-bulwark-finalize.rules")).toContain("-e 2");
+        expect(files.get("bundle.env")).toContain("wazuh.corp.example.com");
+        // Session Manager's run-as user (SSM does not create it) is created by the host, with no password or key.
+        expect(files.get("bundle.env")).toContain("SESSION_USER='bulwark-admin'");
       }
-    }
-  });
+    },
+  );
 
-  test("logs over TLS to a collector with its CA certificate: the certificate travels in the object, the loader stays small", () => {
-    const body = randomBytes(1000)
-      .toString("base64")
-      .replace(/(.{64})/g, "$1\n");
-    const caPem = `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
-    const host = parseStackConfig({
-      ...smallConfig(),
-      "bulwark:host": {
-        ...(readStackFile(path.join(__dirname, "../../Pulumi.prod.yaml")).config["bulwark:host"] as object),
-        logs: { kind: "rsyslog-tls", target: "logs.corp.example.com", caPem },
-      },
-    }).host;
-    const tiers = estateTiers(prod);
-    for (const os of OPERATING_SYSTEMS) {
-      for (const role of ["web", "app", "db", "bastion"] as const) {
-        const b = renderBundle(
-          serverHostModel(host, { name: "head-office", cidr: "10.10.0.0/16" }, { name: `${role}-1`, role, os }, tiers),
-          os,
-        );
-        const archive = renderBundleArchive(b);
-        expect([...archiveEntries(archive).values()].join("\n")).toContain(body.split("\n")[0]);
-        const u = renderLoaderUserData({
-          bucket: "host-bundles-0a1b2c3d",
-          key: bundleObjectKey(b),
-          region: "eu-west-1",
-          sha256: sha256Hex(archive),
-          bundle: { hash: b.hash, os, role },
-        });
-        expect(Buffer.from(u, "base64").length).toBeLessThan(LOADER_USER_DATA_MAX_GZIP);
+  test(
+    "no secret in user data or in the bundle objects: the Wazuh " +
+      "enrolment password is fetched on the host by its SSM parameter name",
+    () => {
+      for (const i of instances) {
+        // User data is plaintext in state and on the instance (IMDS), so nothing in it may be secret.
+        expect(i.secretPaths ?? []).not.toContain("userDataBase64");
+        const text = gunzipSync(Buffer.from(String(i.inputs.userDataBase64), "base64")).toString();
+        expect(text).not.toMatch(/PRIVATE KEY|AKIA[0-9A-Z]{16}|aws_secret_access_key/i);
+        const files = bundleFiles(String(i.inputs.userDataBase64), resources);
+        const all = [...files.values()].join("\n");
+        expect(all).toContain("/bulwark/prod/wazuh/enrolment");
+        expect(all).not.toMatch(/PRIVATE KEY|AKIA[0-9A-Z]{16}|aws_secret_access_key|authd\.pass\b[^\n]*<</i);
+        expect([...files.keys()].filter((k) => /authd\.pass|\.password$|\.key$/.test(k))).toEqual([]);
       }
-    }
-  });
+    },
+  );
+
+  test(
+    "every OS and role the estate can build: the loader " + "user data stays under 4 KiB, whatever the bundle's size",
+    () => {
+      const tiers = estateTiers(prod);
+      for (const os of OPERATING_SYSTEMS) {
+        for (const role of ["web", "app", "db", "bastion"] as const) {
+          const b = renderBundle(
+            serverHostModel(
+              prod.host,
+              { name: "head-office", cidr: "10.10.0.0/16" },
+              { name: `${role}-1`, role, os },
+              tiers,
+            ),
+            os,
+          );
+          const archive = renderBundleArchive(b);
+          // The inline bundle no longer fits EC2's 16 KiB; the loader does, with room to grow.
+          const u = renderLoaderUserData({
+            bucket: "host-bundles-0a1b2c3d",
+            key: bundleObjectKey(b),
+            region: "eu-west-1",
+            sha256: sha256Hex(archive),
+            bundle: { hash: b.hash, os, role },
+          });
+          expect(Buffer.from(u, "base64").length).toBeLessThan(LOADER_USER_DATA_MAX_GZIP);
+        }
+      }
+    },
+  );
+
+  test(
+    "logs over TLS to a collector with its CA certificate: the " +
+      "certificate travels in the object, the loader stays small",
+    () => {
+      const body = randomBytes(1000)
+        .toString("base64")
+        .replace(/(.{64})/g, "$1\n");
+      const caPem = `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
+      const host = parseStackConfig({
+        ...smallConfig(),
+        "bulwark:host": {
+          ...(readStackFile(path.join(__dirname, "../../Pulumi.prod.yaml")).config["bulwark:host"] as object),
+          logs: { kind: "rsyslog-tls", target: "logs.corp.example.com", caPem },
+        },
+      }).host;
+      const tiers = estateTiers(prod);
+      for (const os of OPERATING_SYSTEMS) {
+        for (const role of ["web", "app", "db", "bastion"] as const) {
+          const b = renderBundle(
+            serverHostModel(
+              host,
+              { name: "head-office", cidr: "10.10.0.0/16" },
+              { name: `${role}-1`, role, os },
+              tiers,
+            ),
+            os,
+          );
+          const archive = renderBundleArchive(b);
+          expect([...archiveEntries(archive).values()].join("\n")).toContain(body.split("\n")[0]);
+          const u = renderLoaderUserData({
+            bucket: "host-bundles-0a1b2c3d",
+            key: bundleObjectKey(b),
+            region: "eu-west-1",
+            sha256: sha256Hex(archive),
+            bundle: { hash: b.hash, os, role },
+          });
+          expect(Buffer.from(u, "base64").length).toBeLessThan(LOADER_USER_DATA_MAX_GZIP);
+        }
+      }
+    },
+  );
 });

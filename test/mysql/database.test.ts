@@ -322,23 +322,27 @@ describe("password-auth apps", () => {
     });
   });
 
-  test("random password >= 32 with every class; Secrets Manager under the DB key; rotation <= 30 days via the given Lambda", () => {
-    expect(run.one(T.password).inputs).toMatchObject({
-      length: 40,
-      special: true,
-      minUpper: 1,
-      minLower: 1,
-      minNumeric: 1,
-      minSpecial: 1,
-    });
-    expect(run.one(T.password).inputs.overrideSpecial).not.toMatch(/["'\\/@ ]/);
-    expect(run.one(T.secret).inputs).toMatchObject({
-      name: "bulwark/legacy/erp",
-      kmsKeyId: run.one(T.instance).inputs.kmsKeyId,
-    });
-    const rot = run.ofType(T.rotation).find((r) => r.name === "legacy-erp")!;
-    expect(rot.inputs).toMatchObject({ rotationLambdaArn: ROTATION, rotationRules: { automaticallyAfterDays: 30 } });
-  });
+  test(
+    "random password >= 32 with every class; Secrets Manager " +
+      "under the DB key; rotation <= 30 days via the given Lambda",
+    () => {
+      expect(run.one(T.password).inputs).toMatchObject({
+        length: 40,
+        special: true,
+        minUpper: 1,
+        minLower: 1,
+        minNumeric: 1,
+        minSpecial: 1,
+      });
+      expect(run.one(T.password).inputs.overrideSpecial).not.toMatch(/["'\\/@ ]/);
+      expect(run.one(T.secret).inputs).toMatchObject({
+        name: "bulwark/legacy/erp",
+        kmsKeyId: run.one(T.instance).inputs.kmsKeyId,
+      });
+      const rot = run.ofType(T.rotation).find((r) => r.name === "legacy-erp")!;
+      expect(rot.inputs).toMatchObject({ rotationLambdaArn: ROTATION, rotationRules: { automaticallyAfterDays: 30 } });
+    },
+  );
 
   test("isSecret on every credential output and input", async () => {
     expect((await outputOf(db.appPasswords.erp!)).secret).toBe(true);

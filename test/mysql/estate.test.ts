@@ -99,41 +99,47 @@ describe("the databases config key", () => {
 });
 
 describe("the prod estate uses ManagedMySql", () => {
-  test("orders: hardened instance, app-tier-only ingress, IAM users, password user's secret masked in the plan", async () => {
-    const plan = await runPlan({ stack: "prod" });
-    const component = plan.resources.find((r) => r.type === "bulwark:database:ManagedMySql" && r.name === "orders");
-    expect(component).toBeDefined();
-    const inst = plan.resources.find((r) => r.type === "aws:rds/instance:Instance" && r.name === "orders-db")!;
-    expect(inst.parent).toBe(component!.urn);
-    expect(inst.inputs).toMatchObject({
-      manageMasterUserPassword: true,
-      iamDatabaseAuthenticationEnabled: true,
-      publiclyAccessible: false,
-      multiAz: true,
-      backupRetentionPeriod: 14,
-      port: 3307,
-      instanceClass: "db.r6g.large",
-    });
-    const ingress = plan.resources.filter(
-      (r) =>
-        r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.parent?.includes("orders-mysql"),
-    );
-    expect(ingress).toHaveLength(1);
-    const appSg = plan.resources.find(
-      (r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.name === "head-office-app",
-    )!;
-    expect(ingress[0]!.propertyDependencies.referencedSecurityGroupId).toEqual([appSg.urn]);
-    const cmd = plan.resources.find((r) => r.type === "command:local:Command" && r.name === "orders-users")!;
-    expect(cmd.secretPaths).toContain("environment.BULWARK_PW_ERP_SYNC");
-    // The only IDENTIFIED BY is the server-side QUOTE(@variable) construct: no password literal in the script.
-    const script = String(cmd.inputs.create);
-    expect(script.match(/IDENTIFIED BY /g)).toHaveLength(1);
-    expect(script).toContain("IDENTIFIED BY ', QUOTE(@bulwark_pw_erp_sync)");
-    const app1 = plan.resources.find((r) => r.type === "aws:ec2/instance:Instance" && r.name === "head-office-app-1")!;
-    expect(cmd.propertyDependencies["environment"]).toContain(app1.urn);
-    const out = plan.outputs.databases as Record<string, { iamConnectArns: Record<string, string> }>;
-    expect(Object.keys(out.orders!.iamConnectArns).sort()).toEqual(["reporting", "shop"]);
-  }, 120_000);
+  test(
+    "orders: hardened instance, app-tier-only ingress, " + "IAM users, password user's secret masked in the plan",
+    async () => {
+      const plan = await runPlan({ stack: "prod" });
+      const component = plan.resources.find((r) => r.type === "bulwark:database:ManagedMySql" && r.name === "orders");
+      expect(component).toBeDefined();
+      const inst = plan.resources.find((r) => r.type === "aws:rds/instance:Instance" && r.name === "orders-db")!;
+      expect(inst.parent).toBe(component!.urn);
+      expect(inst.inputs).toMatchObject({
+        manageMasterUserPassword: true,
+        iamDatabaseAuthenticationEnabled: true,
+        publiclyAccessible: false,
+        multiAz: true,
+        backupRetentionPeriod: 14,
+        port: 3307,
+        instanceClass: "db.r6g.large",
+      });
+      const ingress = plan.resources.filter(
+        (r) =>
+          r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.parent?.includes("orders-mysql"),
+      );
+      expect(ingress).toHaveLength(1);
+      const appSg = plan.resources.find(
+        (r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.name === "head-office-app",
+      )!;
+      expect(ingress[0]!.propertyDependencies.referencedSecurityGroupId).toEqual([appSg.urn]);
+      const cmd = plan.resources.find((r) => r.type === "command:local:Command" && r.name === "orders-users")!;
+      expect(cmd.secretPaths).toContain("environment.BULWARK_PW_ERP_SYNC");
+      // The only IDENTIFIED BY is the server-side QUOTE(@variable) construct: no password literal in the script.
+      const script = String(cmd.inputs.create);
+      expect(script.match(/IDENTIFIED BY /g)).toHaveLength(1);
+      expect(script).toContain("IDENTIFIED BY ', QUOTE(@bulwark_pw_erp_sync)");
+      const app1 = plan.resources.find(
+        (r) => r.type === "aws:ec2/instance:Instance" && r.name === "head-office-app-1",
+      )!;
+      expect(cmd.propertyDependencies["environment"]).toContain(app1.urn);
+      const out = plan.outputs.databases as Record<string, { iamConnectArns: Record<string, string> }>;
+      expect(Object.keys(out.orders!.iamConnectArns).sort()).toEqual(["reporting", "shop"]);
+    },
+    120_000,
+  );
 });
 
 describe("extra clients by security group id", () => {

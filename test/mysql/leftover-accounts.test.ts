@@ -98,14 +98,17 @@ test("apply locks the leftover, drops nothing, and says so by name", () => {
   expect(db.rootSql("SHOW CREATE USER 'legacy'@'%'").stdout).toMatch(/ACCOUNT LOCK/);
 });
 
-test("after apply the leftover cannot log in; declared and kept accounts still work; root still works on the socket", () => {
-  const r = login("legacy", WEAK);
-  expect(r.status).not.toBe(0);
-  expect(errorCode(r)).toBe(4151); // ER_ACCOUNT_HAS_BEEN_LOCKED
-  expect(login("shop", shopPassword).stdout.trim()).toBe("shop@127.0.0.1");
-  expect(login("keeper", WEAK).stdout.trim()).toBe("keeper@%");
-  expect(db.rootSql("SELECT CURRENT_USER()").stdout.trim()).toBe("root@localhost");
-});
+test(
+  "after apply the leftover cannot log in; declared and " + "kept accounts still work; root still works on the socket",
+  () => {
+    const r = login("legacy", WEAK);
+    expect(r.status).not.toBe(0);
+    expect(errorCode(r)).toBe(4151); // ER_ACCOUNT_HAS_BEEN_LOCKED
+    expect(login("shop", shopPassword).stdout.trim()).toBe("shop@127.0.0.1");
+    expect(login("keeper", WEAK).stdout.trim()).toBe("keeper@%");
+    expect(db.rootSql("SELECT CURRENT_USER()").stdout.trim()).toBe("root@localhost");
+  },
+);
 
 test("verify passes after apply, names nothing, and shows the kept account as waived", () => {
   expect(out.verifyAfter.stdout).not.toMatch(/FAIL/);
