@@ -403,22 +403,30 @@ export class AnalyzerClient {
     // Later stdout lines go to the CLI log; keep draining so the pack never blocks on a full pipe.
     child.stdout!.resume();
     child.stderr!.off("data", onErr);
-    const client = new analyzerrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
-      "grpc.max_receive_message_length": 1024 * 1024 * 400,
-      "grpc.max_send_message_length": 1024 * 1024 * 400,
-    });
-    const ac = new AnalyzerClient(dir, port, child, client, stderr);
-    ac.startupMs = startupMs;
-    // The engine's order: Handshake (Node packs answer Unimplemented: legacy) then ConfigureStack.
-    await ac.handshake(dir);
-    await ac.configureStack({
-      stack: opts.stack ?? "dev",
-      project: opts.project ?? "bulwark",
-      organization: opts.organization ?? "organization",
-      dryRun: mode === "preview",
-      tags: opts.stackTags ?? {},
-    });
-    return ac;
+    let ac: AnalyzerClient | undefined;
+    try {
+      const client = new analyzerrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+        "grpc.max_receive_message_length": 1024 * 1024 * 400,
+        "grpc.max_send_message_length": 1024 * 1024 * 400,
+      });
+      ac = new AnalyzerClient(dir, port, child, client, stderr);
+      ac.startupMs = startupMs;
+      // The engine's order: Handshake (Node packs answer Unimplemented: legacy) then ConfigureStack.
+      await ac.handshake(dir);
+      await ac.configureStack({
+        stack: opts.stack ?? "dev",
+        project: opts.project ?? "bulwark",
+        organization: opts.organization ?? "organization",
+        dryRun: mode === "preview",
+        tags: opts.stackTags ?? {},
+      });
+      return ac;
+    } catch (e) {
+      // A pack that started but could not be reached or configured is not left running.
+      if (ac) await ac.close().catch(() => undefined);
+      else child.kill("SIGKILL");
+      throw e;
+    }
   }
 
   private call<Req, Res>(fn: Unary<Req, Res>, req: Req, what: string): Promise<Res> {
