@@ -19,7 +19,7 @@ import type { HostOs } from "../../components/host/model";
 import { renderBundle } from "../../components/host/render";
 import type { FleetReport } from "../../cli/fleet/model";
 import { sshArgs, sshContext, type SshTarget } from "../../cli/fleet/ssh";
-import { clientKey, describeHost, harness, run, sleep, TEST_DIR, testPki, tmpDir } from "../host/helpers";
+import { clientKey, describeHost, harness, run, sleep, TEST_DIR, testPki, tmpDir, waitFor } from "../host/helpers";
 
 const OP = "bw-o-f50";
 const BIN = path.join(__dirname, "..", "..", "bin", "bulwark");
@@ -397,6 +397,13 @@ describeHost(
       expect(page.match(/<td class="cell fail"/g)).toHaveLength(1);
       expect(page).toMatch(/<tr data-row="branch-noble">.*data-control="fail2ban"[^>]*>✗/s);
       harness("exec", "f52", "systemctl", "start", "fail2ban");
+      // The next test expects this host to pass again: wait until fail2ban answers and its sshd jail is up.
+      const jail = await waitFor(
+        () => harness("exec", "f52", "fail2ban-client", "status", "sshd").code,
+        (c) => c === 0,
+        60_000,
+      );
+      expect(jail).toBe(0);
     });
 
     test("stop one: exit 5 within the timeout, the stopped host listed, the others still verified", async () => {
