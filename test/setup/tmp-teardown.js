@@ -9,7 +9,8 @@ module.exports = async () => {
   const before = new Set(JSON.parse(process.env.BULWARK_TMP_BEFORE || "[]"));
   const left = fs
     .readdirSync(base)
-    .filter((n) => n.startsWith("bulwark") && !before.has(n) && n !== "bulwark-host-test");
+    // Another jest run's own folder (runs side by side) is not this run's leftover.
+    .filter((n) => n.startsWith("bulwark") && !before.has(n) && n !== "bulwark-host-test" && !/^bulwark-jest-/.test(n));
   if (left.length > 0) {
     const msg = `tests left temporary entries in ${base}: ${left.join(", ")}`;
     if (process.env.CI) throw new Error(msg);
