@@ -311,3 +311,29 @@ export async function waitFor<T>(read: () => T, ok: (v: T) => boolean, timeoutMs
   }
   return v;
 }
+
+/**
+ * Failed key logins from `from` as `users` in turn until fail2ban's sshd jail bans it (deadline `timeoutMs`);
+ * returns the jail's last status. Each attempt is short: once banned, a connection hangs until its timeout.
+ */
+export async function bruteForceUntilBanned(
+  id: string,
+  srv: string,
+  priv: string,
+  from: string,
+  users: string[],
+  timeoutMs = 60_000,
+): Promise<string> {
+  let attempts = 0;
+  return waitFor(
+    () => {
+      const status = harness("exec", id, "fail2ban-client", "status", "sshd").stdout;
+      if (!status.includes(from) && attempts < 12) {
+        sshAs(id, srv, priv, from, users[attempts++ % users.length], "true", { timeoutSecs: 6, quiet: true });
+      }
+      return status;
+    },
+    (s) => s.includes(from),
+    timeoutMs,
+  );
+}

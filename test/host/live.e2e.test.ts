@@ -19,6 +19,7 @@ import {
   probe,
   selected,
   SideBySide,
+  bruteForceUntilBanned,
   sshAs,
   testPki,
   tmpDir,
@@ -156,12 +157,7 @@ for (const { suite, os } of selected(DISTROS)) {
 
     test("fail2ban's sshd jail reads ssh.service's journal and bans a brute-forcing address", async () => {
       expect(exec("fail2ban-client", "get", "sshd", "journalmatch").stdout).toContain("_SYSTEMD_UNIT=ssh.service");
-      for (let i = 0; i < 6; i++) ssh(["admin", "oracle", "test"][i % 3], "true", brute);
-      const status = await waitFor(
-        () => exec("fail2ban-client", "status", "sshd").stdout,
-        (s) => s.includes(brute),
-        60_000,
-      );
+      const status = await bruteForceUntilBanned(id, srv, key.priv, brute, ["admin", "oracle", "test"]);
       expect(status).toMatch(new RegExp(`Banned IP list:.*${brute.replace(/\./g, "\\.")}`));
       expect(probe(id, srv, 22, brute)).not.toBe("open");
       expect(ssh("alice", "id -un").stdout.trim()).toBe("alice");
