@@ -18,6 +18,7 @@ import {
   listenIn,
   passwordLogin,
   probe,
+  probeAll,
   run,
   type Run,
   selected,
@@ -304,15 +305,25 @@ for (const { suite, os } of selected(DISTROS)) {
             10_000,
           ),
         ).toMatch(/:8080 /);
-        expect(probe(id, srv, 443, good)).toBe("open");
-        expect(probe(id, srv, 22, good)).toBe("open");
-        expect(probe(id, srv, 3306, good)).toBe("timeout");
-        expect(probe(id, srv, 8080, good)).toBe("timeout");
-        expect(probe(id, srv, 443, outside)).toBe("open");
-        expect(probe(id, srv, 22, outside)).toBe("timeout");
-        expect(probe(id, `fd00:231:${net}::1`, 443, `fd00:231:${net}::2`)).toBe("open");
-        expect(probe(id, `fd00:231:${net}::1`, 22, `fd00:231:${net}::2`)).toBe("open");
-        expect(probe(id, `fd00:231:${net}::1`, 3306, `fd00:231:${net}::2`)).toBe("timeout");
+        const v6 = [`fd00:231:${net}::1`, `fd00:231:${net}::2`] as const;
+        const probes: [string, number, string, string][] = [
+          [srv, 443, good, "open"],
+          [srv, 22, good, "open"],
+          [srv, 3306, good, "timeout"],
+          [srv, 8080, good, "timeout"],
+          [srv, 443, outside, "open"],
+          [srv, 22, outside, "timeout"],
+          [v6[0], 443, v6[1], "open"],
+          [v6[0], 22, v6[1], "open"],
+          [v6[0], 3306, v6[1], "timeout"],
+        ];
+        const got = probeAll(
+          id,
+          probes.map(([h, p, f]) => [h, p, f]),
+        );
+        expect(probes.map(([h, p, f], i) => `${f} -> ${h}:${p} ${got[i]}`)).toEqual(
+          probes.map(([h, p, f, want]) => `${f} -> ${h}:${p} ${want}`),
+        );
       } finally {
         l.kill("SIGKILL");
       }

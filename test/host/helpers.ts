@@ -238,13 +238,26 @@ export function listenIn(netnsCmd: string[], ports: number[]): ChildProcess {
 
 /** open | closed | timeout, probing from `from` inside the client namespace. */
 export function probe(id: string, host: string, port: number, from: string, timeoutMs = 1500): string {
+  return probeAll(id, [[host, port, from]], timeoutMs)[0];
+}
+
+/** Several `probe`s from one client process, side by side: the filtered ones time out together. */
+export function probeAll(id: string, probes: [host: string, port: number, from: string][], timeoutMs = 1500): string[] {
   const code =
-    `const s=require("net").connect({host:${JSON.stringify(host)},port:${port},` +
-    `localAddress:${JSON.stringify(from)}});` +
-    `s.setTimeout(${timeoutMs},()=>{console.log("timeout");process.exit(0)});` +
-    `s.on("connect",()=>{console.log("open");process.exit(0)});` +
-    `s.on("error",e=>{console.log(e.code==="ECONNREFUSED"?"closed":"error:"+e.code);process.exit(0)})`;
-  return harness("client", id, process.execPath, "-e", code).stdout.trim();
+    `const net=require("net");const out=[];let left=${probes.length};` +
+    `const done=(i,v)=>{if(out[i]!==undefined)return;out[i]=v;if(--left===0){console.log(JSON.stringify(out));` +
+    `process.exit(0)}};` +
+    `${JSON.stringify(probes)}.forEach(([host,port,localAddress],i)=>{` +
+    `const s=net.connect({host,port,localAddress});` +
+    `s.setTimeout(${timeoutMs},()=>{done(i,"timeout");s.destroy()});` +
+    `s.on("connect",()=>{done(i,"open");s.destroy()});` +
+    `s.on("error",e=>done(i,e.code==="ECONNREFUSED"?"closed":"error:"+e.code))})`;
+  const r = harness("client", id, process.execPath, "-e", code);
+  try {
+    return JSON.parse(r.stdout.trim()) as string[];
+  } catch {
+    throw new Error(`probe failed: ${r.out}`);
+  }
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
