@@ -7,7 +7,7 @@ import { evaluate, evaluateResource, UNKNOWN, type Finding } from "../../../../p
 import { PolicyNames } from "../../../../policies/src/names";
 import { waiverTags } from "../../../../policies/src/waiver";
 import { asPreview, baseline, T, urnOf } from "../../fixtures";
-import { find, mandatory, type Stack } from "../../helpers";
+import { find, mandatory, MODES, type Stack } from "../../helpers";
 
 const P = PolicyNames.instanceTerminationProtection;
 const TODAY = new Date("2026-11-30T12:00:00Z");
@@ -15,10 +15,7 @@ const waiver = (expires: string) =>
   waiverTags([{ policy: P, reason: "scratch server rebuilt nightly", approver: "security@example.com", expires }]);
 const mine = (fs: Finding[]) => fs.filter((f) => f.policy === P);
 
-describe.each([
-  ["update", (s: Stack) => s],
-  ["preview", asPreview],
-])("%s", (_mode, shape) => {
+describe.each(MODES)("%s", (_mode, shape) => {
   const run = (change: (s: Stack) => void) => {
     const s = baseline();
     change(s);
@@ -107,10 +104,7 @@ describe("at Analyze (one resource) and with unknown values", () => {
 
 describe("rds-database-require-deletion-protection sees the same kind of waiver", () => {
   const R = PolicyNames.rdsDeletionProtection;
-  it.each([
-    ["update", (s: Stack) => s],
-    ["preview", asPreview],
-  ])("deletionProtection false blocks unless the database carries the waiver tag (%s)", (_m, shape) => {
+  it.each(MODES)("deletionProtection false blocks unless the database carries the waiver tag (%s)", (_m, shape) => {
     const off = baseline();
     find(off, T.db, "app").props.deletionProtection = false;
     expect(mandatory(evaluate(shape(off), undefined, { today: TODAY })).map((f) => f.policy)).toEqual([R]);

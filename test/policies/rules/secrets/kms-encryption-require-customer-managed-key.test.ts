@@ -6,17 +6,14 @@ import { evaluate, UNKNOWN, type Finding } from "../../../../policies/src/engine
 import { PolicyNames } from "../../../../policies/src/names";
 import { waiverTags } from "../../../../policies/src/waiver";
 import { asPreview, baseline, T, urnOf } from "../../fixtures";
-import { find, mandatory, type Stack } from "../../helpers";
+import { find, mandatory, MODES, type Stack } from "../../helpers";
 
 const P = PolicyNames.kmsCustomerManagedKey;
 const TODAY = new Date("2026-11-30T12:00:00Z");
 const mine = (fs: Finding[]) => fs.filter((f) => f.policy === P);
 const dev = (p: Record<string, unknown>, k: string) => p[k] as Record<string, unknown>;
 
-describe.each([
-  ["update", (s: Stack) => s],
-  ["preview", asPreview],
-])("%s", (_mode, shape) => {
+describe.each(MODES)("%s", (_mode, shape) => {
   const run = (change: (s: Stack) => void) => {
     const s = baseline();
     change(s);
