@@ -24,6 +24,20 @@ export function find(stack: Stack, type: string, name: string): PolicyInputResou
 
 export const mandatory = (fs: Finding[]) => fs.filter((f) => f.enforcement === "mandatory");
 export const names = (fs: Finding[]) => [...new Set(fs.map((f) => f.policy))].sort();
+/** One control's findings. */
+export const findingsOf = (policy: string) => (fs: Finding[]) => fs.filter((f) => f.policy === policy);
+
+/** The day the single-rule tests judge waiver expiry on. */
+export const TODAY = new Date("2026-11-30T12:00:00Z");
+
+/** Evaluates the baseline after one change, in a mode's shape, on TODAY. */
+export const changedBaseline =
+  (shape: (s: Stack) => Stack) =>
+  (change: (s: Stack) => void): Finding[] => {
+    const s = baseline();
+    change(s);
+    return evaluate(shape(s), undefined, { today: TODAY });
+  };
 
 export interface Mutation {
   what: string;
