@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { ConfigError, PROJECT, parseStackConfig } from "../components/config";
 import { MAX_PLAN_SERVERS, PlanTooBigError, tooBigMessage } from "./plan-limits";
+import { stackAdminCidrs } from "./report/stack-admin-cidrs";
 
 export interface PlannedResource {
   urn: string;
@@ -33,6 +34,8 @@ export interface PlannedResource {
 export interface PlanResult {
   resources: PlannedResource[];
   outputs: Record<string, unknown>;
+  /** The stack's private admin ranges from its parsed config, for the pack's adminCidrs (stack-admin-cidrs.ts). */
+  adminCidrs?: string[];
 }
 
 export interface RunPlanOptions {
@@ -546,7 +549,7 @@ async function runPlanNow(opts: RunPlanOptions): Promise<PlanResult> {
   try {
     await runProgram(program);
     const resources = await recorder.finish();
-    return { resources, outputs: recorder.stackOutputs() };
+    return { resources, outputs: recorder.stackOutputs(), adminCidrs: stackAdminCidrs(parsed.adminAccess) };
   } finally {
     restore();
   }

@@ -412,9 +412,7 @@ export function register(program: Command, exit: ExitHolder): void {
           throw e;
         }
         // The pack's verdict through the engine's analyzer path (PIPELINES, cli/report/pack-verdict.ts).
-        const { stackAdminCidrs } = await import("./report/stack-admin-cidrs");
-        const adminCidrs = stackAdminCidrs({ stack: o.stack, configFile: o.configFile });
-        const verdict = await packVerdictForPlan(plan.resources, o.policyConfig, early.pack, adminCidrs);
+        const verdict = await packVerdictForPlan(plan.resources, o.policyConfig, early.pack, plan.adminCidrs);
         if (!verdict.ok) {
           console.error(verdict.error);
           exit.code = 2;

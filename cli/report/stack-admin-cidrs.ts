@@ -4,21 +4,18 @@
  * Only ranges that are not the internet are passed: a public office range stays judged by the internet-admin control
  * and needs its waiver, as before.
  */
-import * as path from "node:path";
+import type { AdminAccessConfig } from "../../components/config";
 import { isInternet } from "../../policies/src/exposure";
-import { readStackFile, REPO_ROOT } from "../plan-runner";
 
 type PackConfigFile = Record<string, unknown>;
 
-/** The stack's private admin source ranges: `adminAccess.bastion.allowedCidrs` in bastion mode. */
-export function stackAdminCidrs(opts: { stack: string; configFile?: string }): string[] {
-  const file = opts.configFile ?? path.join(REPO_ROOT, `Pulumi.${opts.stack}.yaml`);
-  let access = readStackFile(file).config["bulwark:adminAccess"];
-  // The engine hands structured config over as JSON text.
-  if (typeof access === "string") access = JSON.parse(access);
-  const a = access as { mode?: unknown; bastion?: { allowedCidrs?: unknown } } | undefined;
-  if (a?.mode !== "bastion" || !Array.isArray(a.bastion?.allowedCidrs)) return [];
-  return a.bastion.allowedCidrs.filter((c): c is string => typeof c === "string" && !isInternet(c));
+/**
+ * The stack's private admin source ranges: `adminAccess.bastion.allowedCidrs` in bastion mode, from the config the
+ * plan parsed (the plan result carries them: cli/plan-runner.ts).
+ */
+export function stackAdminCidrs(access: AdminAccessConfig): string[] {
+  if (access.mode !== "bastion" || !access.bastion) return [];
+  return access.bastion.allowedCidrs.filter((c) => !isInternet(c));
 }
 
 /** The pack config with `ranges` added to `adminCidrs` (under `all`, and wherever a control sets its own). */

@@ -148,27 +148,15 @@ export class HardenedHost extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const apply = new command.remote.Command(
-      `${name}-apply`,
-      {
-        connection,
-        create: cmds.apply,
-        update: cmds.apply,
-        triggers,
-      },
-      { parent: this, dependsOn: [copy] },
-    );
-
-    const verify = new command.remote.Command(
-      `${name}-verify`,
-      {
-        connection,
-        create: cmds.verify,
-        update: cmds.verify,
-        triggers,
-      },
-      { parent: this, dependsOn: [apply] },
-    );
+    // Apply and verify: each its own connection, run on create and again whenever the bundle changes.
+    const step = (id: "apply" | "verify", after: pulumi.Resource) =>
+      new command.remote.Command(
+        `${name}-${id}`,
+        { connection, create: cmds[id], update: cmds[id], triggers },
+        { parent: this, dependsOn: [after] },
+      );
+    const apply = step("apply", copy);
+    const verify = step("verify", apply);
 
     this.applyOutput = apply.stdout;
     this.verifyOutput = verify.stdout;

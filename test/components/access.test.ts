@@ -2,6 +2,7 @@ import { Bastion } from "../../components/access/bastion";
 import { RemoteAccess, SESSION_PREFERENCES_DOCUMENT } from "../../components/access/remote-access";
 import { Firewall } from "../../components/network/firewall";
 import { PolicyNames } from "../../policies/src/names";
+import { BASTION_ARGS } from "./fixtures/bastion";
 import { T, record, waiver } from "./harness";
 
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/k";
@@ -81,15 +82,7 @@ describe("RemoteAccess (Session Manager)", () => {
 });
 
 describe("Bastion", () => {
-  const args = {
-    vpcId: "vpc-1",
-    vpcCidr: "10.10.0.0/16",
-    subnetId: "subnet-1",
-    ami: "ami-0123456789abcdef0",
-    instanceProfileName: "server",
-    site: "hq",
-    environment: "prod" as const,
-  };
+  const args = { ...BASTION_ARGS, environment: "prod" as const };
 
   test("SSH only from allow-listed CIDRs; targets accept 22 only from the bastion's group", async () => {
     const r = await record(() => {

@@ -5,6 +5,7 @@ import { estateSwitchWaivers, isOn, switchField, switchWaiver } from "../../comp
 import { PolicyNames, SwitchWaiverNames } from "../../policies/src/names";
 import type { PlannedResource } from "../../cli/plan-runner";
 import { evaluate } from "../../policies/src/engine";
+import { BASTION_ARGS } from "./fixtures/bastion";
 import { smallConfig } from "./fixtures/estate";
 import { record, T } from "./harness";
 
@@ -77,15 +78,7 @@ describe("stack config switches", () => {
 });
 
 describe("Bastion switches: the servers' switches, secure by default, waivers seen by the pack", () => {
-  const args = {
-    vpcId: "vpc-1",
-    vpcCidr: "10.10.0.0/16",
-    subnetId: "subnet-1",
-    ami: "ami-0123456789abcdef0",
-    instanceProfileName: "server",
-    site: "hq",
-    allowedCidrs: ["192.168.50.0/24"],
-  };
+  const args = { ...BASTION_ARGS, allowedCidrs: ["192.168.50.0/24"] };
   const expires = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
   const W = { ...WAIVER, expires };
   const judge = (r: PlannedResource) =>

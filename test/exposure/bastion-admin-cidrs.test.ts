@@ -3,7 +3,9 @@
  * the lateral-movement control accepts a private office range; a public range is never passed (it keeps needing
  * its waiver under the internet-admin control).
  */
+import { readStackFile } from "../../cli/plan-runner";
 import { stackAdminCidrs, withAdminCidrs } from "../../cli/report/stack-admin-cidrs";
+import { parseStackConfig } from "../../components/config";
 import { evaluate } from "../../policies/src/engine";
 import { PolicyNames } from "../../policies/src/names";
 import { bastionStack, OFFICE, PRIVATE_OFFICE, writeStack } from "./bastion-config";
@@ -13,7 +15,9 @@ const fromStack = (cidrs: string[], mode?: string) => {
   if (mode) (cfg["bulwark:adminAccess"] as Record<string, unknown>).mode = mode;
   const { file, cleanup } = writeStack(cfg);
   try {
-    return stackAdminCidrs({ stack: "ignored", configFile: file });
+    // As the plan does: the stack file read and parsed by the config's zod schema.
+    const { config, secretKeys } = readStackFile(file);
+    return stackAdminCidrs(parseStackConfig(config, { secretKeys }).adminAccess);
   } finally {
     cleanup();
   }

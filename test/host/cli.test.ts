@@ -83,7 +83,10 @@ describe("bulwark host render", () => {
       expect(gz.code).toBe(1);
       expect(gz.stdout).toBe("");
       expect(gz.stderr).toMatch(
-        /^bulwark host render: host bundle user data is \d+ bytes gzipped; EC2 allows 16384: boot EC2 servers through the loader/,
+        new RegExp(
+          /^bulwark host render: host bundle user data is \d+ bytes gzipped; EC2 allows 16384: /.source +
+            /boot EC2 servers through the loader/.source,
+        ),
       );
     }
   });

@@ -21,10 +21,10 @@ export const FAKE = {
 /** SigV4 check written independently of the loader (node crypto): returns why a request is refused, or "". */
 function sigv4Problem(req: http.IncomingMessage, region: string): string {
   const auth = String(req.headers.authorization ?? "");
-  const m =
-    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request,SignedHeaders=([a-z0-9;-]+),Signature=([0-9a-f]{64})$/.exec(
-      auth,
-    );
+  const m = new RegExp(
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request,/.source +
+      /SignedHeaders=([a-z0-9;-]+),Signature=([0-9a-f]{64})$/.source,
+  ).exec(auth);
   if (!m) return "no SigV4 Authorization";
   const [, akid, date, reg, signedHeaders, signature] = m;
   if (akid !== FAKE.akid || reg !== region) return "wrong credential scope";

@@ -51,7 +51,8 @@ describe("HardenedHost (mocks)", () => {
     for (const res of [copy, apply, verify]) expect(res.inputs.triggers).toEqual([hash]);
     expect(copy.inputs.remotePath).toBe(`/tmp/bulwark-bundle-${hash.slice(0, 16)}.sh`);
     expect(apply.inputs.create).toBe(
-      `sudo -n bash /tmp/bulwark-bundle-${hash.slice(0, 16)}.sh && rm -f /tmp/bulwark-bundle-${hash.slice(0, 16)}.sh && ` +
+      `sudo -n bash /tmp/bulwark-bundle-${hash.slice(0, 16)}.sh && ` +
+        `rm -f /tmp/bulwark-bundle-${hash.slice(0, 16)}.sh && ` +
         "sudo -n BULWARK_FW_CONFIRM=1 BULWARK_FW_ROLLBACK_SECONDS=180 /opt/bulwark/bundle/apply",
     );
     expect(apply.inputs.update).toBe(apply.inputs.create);

@@ -40,7 +40,8 @@ leader() {
 case "$cmd" in
   up)
     suite=$1 net=$2 bundle=$3
-    [ -f "$CACHE/$suite/.bulwark-rootfs" ] || { echo "no cached rootfs for $suite: run test/host/prepare-rootfs.sh $suite" >&2; exit 1; }
+    [ -f "$CACHE/$suite/.bulwark-rootfs" ] || \
+      { echo "no cached rootfs for $suite: run test/host/prepare-rootfs.sh $suite" >&2; exit 1; }
     lower="$CACHE/$suite"
     if [ -n "${BULWARK_LAYER:-}" ]; then lower="$("$0" layer "$suite" "$BULWARK_LAYER"):$lower"; fi
     mkdir -p "$dir/upper" "$dir/work" "$m"
@@ -48,7 +49,8 @@ case "$cmd" in
     mount -t overlay overlay -o "lowerdir=$lower,upperdir=$dir/upper,workdir=$dir/work" "$m"
     # What a cloud image brings: a cloud-init drop-in re-enabling passwords and root, a root password and key.
     mkdir -p "$m/etc/ssh/sshd_config.d" "$m/root/.ssh" "$m/opt/bulwark"
-    printf 'PasswordAuthentication yes\nPermitRootLogin yes\nKbdInteractiveAuthentication yes\n' >"$m/etc/ssh/sshd_config.d/50-cloud-init.conf"
+    printf 'PasswordAuthentication yes\nPermitRootLogin yes\nKbdInteractiveAuthentication yes\n' \
+      >"$m/etc/ssh/sshd_config.d/50-cloud-init.conf"
     [ ! -f "$BASE/client_key.pub" ] || install -m 0600 "$BASE/client_key.pub" "$m/root/.ssh/authorized_keys"
     cp -a "$bundle" "$m/opt/bulwark/bundle"
     # No mirror answers on the test network: apt fails at once rather than retrying with back-off (~8 s an apply).
@@ -78,7 +80,8 @@ case "$cmd" in
   boot)
     # --register=no --keep-unit: this machine has no systemd/D-Bus; CAP_NET_ADMIN lets nftables.service load.
     # passive: nobody reads the console; a guest that fills it blocks in its writes.
-    setsid systemd-nspawn -q --register=no --keep-unit --console="${BULWARK_CONSOLE:-passive}" --capability=CAP_NET_ADMIN \
+    setsid systemd-nspawn -q --register=no --keep-unit --console="${BULWARK_CONSOLE:-passive}" \
+      --capability=CAP_NET_ADMIN \
       -D "$m" --network-namespace-path="/run/netns/$srv" -b >"$dir/boot.log" 2>&1 </dev/null &
     echo $! >"$dir/nspawn.pid"
     for _ in $(seq 1 100); do
@@ -87,7 +90,8 @@ case "$cmd" in
       sleep 0.2
     done
     l=$(leader)
-    state=$(timeout 90 nsenter -t "$l" -m -u -i -n -p -- "${ENVP[@]}" systemctl is-system-running --wait 2>/dev/null || true)
+    state=$(timeout 90 nsenter -t "$l" -m -u -i -n -p -- \
+      "${ENVP[@]}" systemctl is-system-running --wait 2>/dev/null || true)
     echo "$state"
     ;;
   exec)
@@ -132,11 +136,13 @@ case "$cmd" in
     ;;
   nocloud)
     mkdir -p "$m/var/lib/cloud/seed/nocloud" "$m/etc/cloud/cloud.cfg.d"
-    printf 'instance-id: bulwark-%s\nlocal-hostname: bulwark-%s\n' "$id" "$id" >"$m/var/lib/cloud/seed/nocloud/meta-data"
+    printf 'instance-id: bulwark-%s\nlocal-hostname: bulwark-%s\n' "$id" "$id" \
+      >"$m/var/lib/cloud/seed/nocloud/meta-data"
     install -m 0600 "$1" "$m/var/lib/cloud/seed/nocloud/user-data"
     # The harness owns the namespace's addresses: cloud-init must not write a network config. A minbase rootfs has
     # no locales (a cloud image has): cloud-init's locale module would fail, or try to install the package.
-    printf 'datasource_list: [NoCloud, None]\nnetwork: {config: disabled}\nlocale: false\n' >"$m/etc/cloud/cloud.cfg.d/90-bulwark-test.cfg"
+    printf 'datasource_list: [NoCloud, None]\nnetwork: {config: disabled}\nlocale: false\n' \
+      >"$m/etc/cloud/cloud.cfg.d/90-bulwark-test.cfg"
     ;;
   client) ip netns exec "$cli" "$@" ;;
   serverns) ip netns exec "$srv" "$@" ;;

@@ -217,7 +217,8 @@ for (const { suite, os } of selected(DISTROS)) {
         // The namespace is offline: the local repository is the host's only source (the stock lists go with apt-get
         // update).
         sh(
-          "mkdir -p /etc/apt/off && mv /etc/apt/sources.list /etc/apt/sources.list.d/* /etc/apt/off/ 2>/dev/null || true",
+          "mkdir -p /etc/apt/off && " +
+            "mv /etc/apt/sources.list /etc/apt/sources.list.d/* /etc/apt/off/ 2>/dev/null || true",
         );
         fs.writeFileSync(
           path.join(m, "etc/apt/sources.list.d/security-local.list"),

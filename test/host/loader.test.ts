@@ -72,7 +72,8 @@ describe("SigV4 signer (the loader's own code, run by python3)", () => {
     ].join("\n");
     const r = spawnSync("python3", ["-c", py, path.dirname(LOADER)], { encoding: "utf8" });
     expect(r.stderr).toBe("");
-    // The signature AWS documents for this request (S3 API reference, "Signature Calculations ... Example: GET Object").
+    // The signature AWS documents for this request (S3 API reference, "Signature Calculations ...
+    // Example: GET Object").
     expect(r.stdout.trim()).toBe(
       "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request," +
         "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date," +
@@ -120,39 +121,43 @@ describe("loader user data", () => {
     };
   };
 
-  test(`every OS and role: under ${LOADER_USER_DATA_MAX_GZIP} bytes gzipped, no credential the pack would flag, nothing from the environment`, () => {
-    for (const o of OPERATING_SYSTEMS) {
-      for (const role of ["web", "app", "db", "bastion"] as const) {
-        const b = renderBundle(model(role), o);
-        const gz = Buffer.from(renderLoaderUserData(target(b)), "base64");
-        expect(gz.length).toBeLessThan(LOADER_USER_DATA_MAX_GZIP);
-        const text = gunzipSync(gz).toString();
-        expect(text).toBe(renderLoaderCloudInit(target(b)));
-        expect(credentialsIn(text)).toEqual([]);
-        const doc = YAML.parse(text) as {
-          users: unknown[];
-          write_files: { path: string; content: string }[];
-          runcmd: string[][];
-        };
-        expect(doc.users).toEqual([]); // no image default user with an undeclared sudo grant
-        expect(doc.write_files.map((f) => f.path)).toEqual([LOADER_ON_HOST]);
-        expect(doc.runcmd).toEqual([
-          [
-            "python3",
-            LOADER_ON_HOST,
-            JSON.stringify({
-              bucket: "host-bundles-0a1b2c3d",
-              key: bundleObjectKey(b),
-              region: "eu-west-1",
-              sha256: target(b).sha256,
-            }),
-          ],
-        ]);
+  test(
+    `every OS and role: under ${LOADER_USER_DATA_MAX_GZIP} bytes gzipped, no credential the pack would flag, ` +
+      "nothing from the environment",
+    () => {
+      for (const o of OPERATING_SYSTEMS) {
+        for (const role of ["web", "app", "db", "bastion"] as const) {
+          const b = renderBundle(model(role), o);
+          const gz = Buffer.from(renderLoaderUserData(target(b)), "base64");
+          expect(gz.length).toBeLessThan(LOADER_USER_DATA_MAX_GZIP);
+          const text = gunzipSync(gz).toString();
+          expect(text).toBe(renderLoaderCloudInit(target(b)));
+          expect(credentialsIn(text)).toEqual([]);
+          const doc = YAML.parse(text) as {
+            users: unknown[];
+            write_files: { path: string; content: string }[];
+            runcmd: string[][];
+          };
+          expect(doc.users).toEqual([]); // no image default user with an undeclared sudo grant
+          expect(doc.write_files.map((f) => f.path)).toEqual([LOADER_ON_HOST]);
+          expect(doc.runcmd).toEqual([
+            [
+              "python3",
+              LOADER_ON_HOST,
+              JSON.stringify({
+                bucket: "host-bundles-0a1b2c3d",
+                key: bundleObjectKey(b),
+                region: "eu-west-1",
+                sha256: target(b).sha256,
+              }),
+            ],
+          ]);
+        }
       }
-    }
-    // Overrides are render-time only: the loader never reads its environment.
-    expect(fs.readFileSync(LOADER, "utf8")).not.toMatch(/os\.environ|getenv/);
-  });
+      // Overrides are render-time only: the loader never reads its environment.
+      expect(fs.readFileSync(LOADER, "utf8")).not.toMatch(/os\.environ|getenv/);
+    },
+  );
 
   test("refuses an unsafe bucket/key or a malformed sha256 (nothing is rendered)", () => {
     const t = target(renderBundle(model(), "debian-12"));

@@ -65,7 +65,10 @@ const withKey = (k: string) => ({ ...base(), admins: [{ name: "alice", sshKeys: 
 describe("admin keys are parsed (sshpk), not matched", () => {
   test("Ed25519, ECDSA, RSA >= 3072 and FIDO keys are accepted", () => {
     for (const k of ["ed25519", "ecdsa", "rsa3072"]) expect([k, problems(withKey(keys[k]))]).toEqual([k, ""]);
-    const sk = `sk-ssh-ed25519@openssh.com ${wire(Buffer.from("sk-ssh-ed25519@openssh.com"), Buffer.alloc(32, 7), Buffer.from("ssh:"))} yubikey`;
+    const sk =
+      "sk-ssh-ed25519@openssh.com " +
+      wire(Buffer.from("sk-ssh-ed25519@openssh.com"), Buffer.alloc(32, 7), Buffer.from("ssh:")) +
+      " yubikey";
     expect(problems(withKey(sk))).toBe("");
   });
 
@@ -73,13 +76,15 @@ describe("admin keys are parsed (sshpk), not matched", () => {
     [
       "RSA 1024",
       () => keys.rsa1024,
-      /^admins\[0\]\.sshKeys\[0\] = "ssh-rsa AAAA.*: RSA key of 1024 bits: use at least 3072 bits \(ssh-keygen -t rsa -b 4096\)/,
+      new RegExp(
+        /^admins\[0\]\.sshKeys\[0\] = "ssh-rsa AAAA.*: /.source +
+          /RSA key of 1024 bits: use at least 3072 bits \(ssh-keygen -t rsa -b 4096\)/.source,
+      ),
     ],
     ["RSA 2048", () => keys.rsa2048, /RSA key of 2048 bits: use at least 3072 bits/],
     [
       "DSA",
-      () =>
-        `ssh-dss ${wire(Buffer.from("ssh-dss"), Buffer.alloc(129, 1), Buffer.alloc(21, 1), Buffer.alloc(128, 1), Buffer.alloc(128, 1))} old`,
+      () => `ssh-dss ${wire(Buffer.from("ssh-dss"), ...[129, 21, 128, 128].map((n) => Buffer.alloc(n, 1)))} old`,
       /DSA keys are refused.*ssh-keygen -t ed25519/,
     ],
     [
@@ -165,7 +170,11 @@ describe("accounts and updates sections", () => {
   test.each([
     [
       { updates: { installOnFirstApply: false } },
-      /^updates\.installOnFirstApply = false: the first apply installs pending security updates; to skip that add updates\.waiver/m,
+      new RegExp(
+        /^updates\.installOnFirstApply = false: /.source +
+          /the first apply installs pending security updates; to skip that add updates\.waiver/.source,
+        "m",
+      ),
     ],
     [{ accounts: { undeclared: "delete" } }, /^accounts\.undeclared = "delete": /m],
     [
@@ -276,7 +285,8 @@ function libRun(lib: "updates" | "accounts", env: string, body: string, bin?: st
   const prelude = [
     "set -euo pipefail",
     'log() { echo "log: $*"; }; changed() { echo "changed: $*"; }; die() { echo "die: $*"; exit 1; }',
-    'pass() { echo "PASS $1 $2"; }; fail() { echo "FAIL $1 $2"; }; check() { local i=$1 d=$2; shift 2; if "$@" >/dev/null 2>&1; then pass "$i" "$d"; else fail "$i" "$d"; fi; }',
+    'pass() { echo "PASS $1 $2"; }; fail() { echo "FAIL $1 $2"; }; ' +
+      'check() { local i=$1 d=$2; shift 2; if "$@" >/dev/null 2>&1; then pass "$i" "$d"; else fail "$i" "$d"; fi; }',
     'waiver_check() { echo "WAIVED $1 $2"; }',
     env,
     `. ${path.join(SCRIPTS, `${lib}.sh`)}`,
@@ -325,7 +335,8 @@ EOF`,
       bin,
       "dnf",
       `[ "$2" = --security ] || exit 9
-printf 'openssl-libs.x86_64   1:3.0.8-1.amzn2023.0.14   amazonlinux\\ncurl.x86_64   8.5.0-1.amzn2023.0.4   amazonlinux\\n'
+printf 'openssl-libs.x86_64   1:3.0.8-1.amzn2023.0.14   amazonlinux\\n` +
+        `curl.x86_64   8.5.0-1.amzn2023.0.4   amazonlinux\\n'
 exit 100`,
     );
     const r = libRun("updates", "FAMILY=amazon", "upd_pending; updates_verify", bin);
@@ -353,7 +364,8 @@ exit 100`,
       fakeTool(
         bin,
         "apt-get",
-        `case "$*" in *-s*) echo 'Inst demo [1.0] (1.1 Debian-Security:12/bookworm-security [all])' ;; *install*) echo "$*" >${bin}/installed ;; esac`,
+        `case "$*" in *-s*) echo 'Inst demo [1.0] (1.1 Debian-Security:12/bookworm-security [all])' ;; ` +
+          `*install*) echo "$*" >${bin}/installed ;; esac`,
       );
       const env = (extra: string) => `FAMILY=debian; FIRST_UPDATES_WAIVER=''; ${extra}`;
       const offline = libRun(
@@ -375,7 +387,9 @@ exit 100`,
       fakeTool(
         bin,
         "apt-get",
-        `case "$*" in update*) exit 100 ;; *-s*) echo 'Inst demo [1.0] (1.1 Debian-Security:12/bookworm-security [all])' ;; *install*) echo "$*" >${bin}/installed ;; esac`,
+        `case "$*" in update*) exit 100 ;; ` +
+          `*-s*) echo 'Inst demo [1.0] (1.1 Debian-Security:12/bookworm-security [all])' ;; ` +
+          `*install*) echo "$*" >${bin}/installed ;; esac`,
       );
       const noMirror = libRun(
         "updates",
@@ -388,7 +402,8 @@ exit 100`,
       fakeTool(
         bin,
         "apt-get",
-        `case "$*" in *-s*) echo 'Inst demo [1.0] (1.1 Debian-Security:12/bookworm-security [all])' ;; *install*) echo "$*" >${bin}/installed ;; esac`,
+        `case "$*" in *-s*) echo 'Inst demo [1.0] (1.1 Debian-Security:12/bookworm-security [all])' ;; ` +
+          `*install*) echo "$*" >${bin}/installed ;; esac`,
       );
       const online = libRun(
         "updates",
@@ -471,7 +486,9 @@ describeHost("lib/accounts.sh on planted account files (private mount namespace)
     fs.writeFileSync(path.join(d, "sudoers.d", "old.dpkg-dist"), "ALL ALL=(ALL) ALL\n"); // sudo skips names with a dot
     const binds = `mount --bind ${d} /etc`; // the planted files are this namespace's whole /etc
     const env =
-      "ADMINS=alice; SESSION_USER=''; ACCOUNTS_KEEP=('backup|kept for the nightly backup job|sec@example.com|2099-12-31'); PRIV_GROUPS='sudo wheel admin bulwark-admins'; ADMIN_GROUP=bulwark-admins";
+      "ADMINS=alice; SESSION_USER=''; " +
+      "ACCOUNTS_KEEP=('backup|kept for the nightly backup job|sec@example.com|2099-12-31'); " +
+      "PRIV_GROUPS='sudo wheel admin bulwark-admins'; ADMIN_GROUP=bulwark-admins";
     // /etc/alternatives goes with the real /etc: awk by its real path.
     const bin = tmpDir("bulwark-bin-");
     fs.symlinkSync(fs.realpathSync(run("sh", ["-c", "command -v awk"]).stdout.trim()), path.join(bin, "awk"));
@@ -482,7 +499,8 @@ describeHost("lib/accounts.sh on planted account files (private mount namespace)
       `${binds} && PATH=${bin}:$PATH bash -c "$0"`,
       [
         "set -euo pipefail",
-        'pass() { echo "PASS $1 $2"; }; fail() { echo "FAIL $1 $2"; }; check() { :; }; waiver_check() { echo "WAIVED $1 $2"; }',
+        'pass() { echo "PASS $1 $2"; }; fail() { echo "FAIL $1 $2"; }; ' +
+          'check() { :; }; waiver_check() { echo "WAIVED $1 $2"; }',
         env,
         `. ${path.join(SCRIPTS, "accounts.sh")}`,
         "acct_left; accounts_verify",
@@ -503,7 +521,11 @@ describeHost("lib/accounts.sh on planted account files (private mount namespace)
     ]);
     expect(r.out).toMatch(/^FAIL accounts unlocked leftover accounts: olduser keyonly grouponly$/m);
     expect(r.out).toMatch(
-      /^FAIL accounts undeclared sudoers grants: \/etc\/sudoers\.d\/90-legacy: olduser;\/etc\/sudoers\.d\/90-legacy: %support$/m,
+      new RegExp(
+        /^FAIL accounts undeclared sudoers grants: \/etc\/sudoers\.d\/90-legacy: olduser;/.source +
+          /\/etc\/sudoers\.d\/90-legacy: %support$/.source,
+        "m",
+      ),
     );
     expect(r.out).toMatch(/^WAIVED accounts kept for the nightly backup job\|sec@example.com\|2099-12-31$/m);
     expect(r.out).not.toContain("$6$");

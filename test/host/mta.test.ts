@@ -7,7 +7,13 @@ import * as path from "path";
 import { run, tmpDir } from "./helpers";
 
 const MTA = path.join(__dirname, "../../components/host/scripts/mta.sh");
-const DEBIAN_DEFAULT = `dc_eximconfig_configtype='internet'\ndc_other_hostnames=''\ndc_local_interfaces=''\ndc_relay_domains=''\n`;
+const DEBIAN_DEFAULT = [
+  "dc_eximconfig_configtype='internet'",
+  "dc_other_hostnames=''",
+  "dc_local_interfaces=''",
+  "dc_relay_domains=''",
+  "",
+].join("\n");
 
 function fakeHost(): { root: string; calls: () => string[]; sh: (body: string) => ReturnType<typeof run> } {
   const root = tmpDir("bulwark-mta-unit-");
@@ -104,10 +110,18 @@ test("sendmail and opensmtpd are reported by verify with the fix; a declared por
     fs.writeFileSync(path.join(h.root, "etc/smtpd.conf"), "listen on 0.0.0.0\naction local mbox\n");
     const r = h.sh("mta_verify");
     expect(r.stdout).toMatch(
-      /^FAIL services sendmail not local-only: set Addr=127.0.0.1 in each DAEMON_OPTIONS of \/etc\/mail\/sendmail.mc, run sendmailconfig$/m,
+      new RegExp(
+        /^FAIL services sendmail not local-only: /.source +
+          /set Addr=127.0.0.1 in each DAEMON_OPTIONS of \/etc\/mail\/sendmail.mc, run sendmailconfig$/.source,
+        "m",
+      ),
     );
     expect(r.stdout).toMatch(
-      /^FAIL services opensmtpd not local-only: use only 'listen on localhost' in \/etc\/smtpd.conf, restart opensmtpd$/m,
+      new RegExp(
+        /^FAIL services opensmtpd not local-only: /.source +
+          /use only 'listen on localhost' in \/etc\/smtpd.conf, restart opensmtpd$/.source,
+        "m",
+      ),
     );
     fs.writeFileSync(
       path.join(h.root, "etc/mail/sendmail.mc"),

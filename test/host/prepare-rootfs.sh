@@ -8,7 +8,8 @@ set -euo pipefail
 CACHE=${BULWARK_ROOTFS_CACHE:-/var/cache/bulwark/rootfs}
 # Debian's mirror is the one this machine's apt already uses (DEBIAN_MIRROR overrides it); no host is named here.
 apt_mirror() { # $1: the archive's last path element (debian | debian-security)
-  { grep -rshoE "(URIs:|^deb)[[:space:]]+[^[:space:]]*/$1/?([[:space:]]|$)" /etc/apt/sources.list /etc/apt/sources.list.d/ || true; } |
+  { grep -rshoE "(URIs:|^deb)[[:space:]]+[^[:space:]]*/$1/?([[:space:]]|$)" \
+    /etc/apt/sources.list /etc/apt/sources.list.d/ || true; } |
     awk '{sub("/$", "", $2); print $2; exit}'
 }
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-$(apt_mirror debian)}
@@ -23,18 +24,21 @@ debootstrap_ubuntu_mirror() {
 UBUNTU_MIRROR=${UBUNTU_MIRROR:-$(debootstrap_ubuntu_mirror)}
 # Trust anchor for the Ubuntu archive (ubuntu-keyring is not in bookworm): the published archive key fingerprints.
 # 2018 archive key, 2012 archive key, 2012 cdimage key (as shipped in ubuntu-keyring 2023.11.28.1).
-UBUNTU_KEY_FPRS="F6ECB3762474EDA9D21B7022871920D1991BC93C 790BC7277767219C42C86F933B4FE6ACC0B21F32 843938DF228D22F7B3742BC0D94AA3F0EFE21092"
+UBUNTU_KEY_FPRS="F6ECB3762474EDA9D21B7022871920D1991BC93C 790BC7277767219C42C86F933B4FE6ACC0B21F32 \
+843938DF228D22F7B3742BC0D94AA3F0EFE21092"
 
 # What the bundle needs on the host (netbase deliberately absent: minimal images lack /etc/protocols, /etc/services).
 PKGS="openssh-server,openssh-client,nftables,fail2ban,python3-systemd,auditd,aide,aide-common,unattended-upgrades"
-PKGS="$PKGS,sudo,iproute2,procps,libpam-pwquality,cracklib-runtime,ca-certificates,rsyslog,rsyslog-gnutls,systemd,systemd-sysv"
+PKGS="$PKGS,sudo,iproute2,procps,libpam-pwquality,cracklib-runtime,ca-certificates,rsyslog,rsyslog-gnutls,\
+systemd,systemd-sysv"
 
 log() { echo "[prepare-rootfs $(date +%H:%M:%S)] $*" >&2; }
 
 ubuntu_keyring() { # $1 suite -> prints path of a verified keyring
   local suite=$1 dir="$CACHE/.keyring" rel pkgs_sha fname sha
   mkdir -p "$dir"
-  if [ -s "$dir/ubuntu-archive-keyring.gpg" ] && gpgv --keyring "$dir/ubuntu-archive-keyring.gpg" "$dir/$suite.InRelease" >/dev/null 2>&1; then
+  if [ -s "$dir/ubuntu-archive-keyring.gpg" ] && \
+    gpgv --keyring "$dir/ubuntu-archive-keyring.gpg" "$dir/$suite.InRelease" >/dev/null 2>&1; then
     echo "$dir/ubuntu-archive-keyring.gpg"; return
   fi
   rel="$dir/$suite.InRelease"
@@ -114,7 +118,8 @@ deb $UBUNTU_MIRROR $suite-security main universe" ;;
   printf '%s\n' "$extra_sources" >"$tmp/etc/apt/sources.list"
   cp /etc/resolv.conf "$tmp/etc/resolv.conf"
   log "$suite: security/updates pockets for ssh + fail2ban"
-  in_chroot_online "$tmp" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --only-upgrade \
+  in_chroot_online "$tmp" \
+    sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --only-upgrade \
       openssh-server openssh-client fail2ban && apt-get clean' >>"$CACHE/.$suite.log" 2>&1 \
     || { tail -20 "$CACHE/.$suite.log" >&2; exit 1; }
   rm -f "$tmp/usr/sbin/policy-rc.d" "$tmp/etc/resolv.conf"
@@ -126,11 +131,13 @@ deb $UBUNTU_MIRROR $suite-security main universe" ;;
 # Packages that some tests install at test time, offline, into their own overlay (never into the shared rootfs):
 # the distribution's cloud-init (first-boot tests), MariaDB (leftover database), postfix (MTA local-only).
 # Downloaded with their dependencies into /var/cache/bulwark-debs/<group>/ of the cached rootfs.
-# Install in a test overlay: harness.sh chroot ID sh -c 'apt-get install -y --no-download /var/cache/bulwark-debs/G/*.deb'
+# Install in a test overlay:
+#   harness.sh chroot ID sh -c 'apt-get install -y --no-download /var/cache/bulwark-debs/G/*.deb'
 EXTRAS="cloud-init:cloud-init mariadb:mariadb-server,mariadb-client postfix:postfix,bsd-mailx"
 restore_resolv() {
   rm -f "$1/etc/resolv.conf"
-  if [ -e "$1/etc/resolv.conf.bulwark" ] || [ -L "$1/etc/resolv.conf.bulwark" ]; then mv "$1/etc/resolv.conf.bulwark" "$1/etc/resolv.conf"; fi
+  if [ -e "$1/etc/resolv.conf.bulwark" ] || [ -L "$1/etc/resolv.conf.bulwark" ]; then \
+    mv "$1/etc/resolv.conf.bulwark" "$1/etc/resolv.conf"; fi
 }
 extras() {
   local suite=$1 root="$CACHE/$1" group pkgs stamp
@@ -141,9 +148,11 @@ extras() {
     log "$suite: downloading $group ($pkgs) for offline installs"
     rm -rf "$root/var/cache/bulwark-debs/$group" && mkdir -p "$root/var/cache/bulwark-debs/$group/partial"
     # The rootfs's own resolv.conf (maybe a symlink into /run) is set aside, never written through.
-    if [ -e "$root/etc/resolv.conf" ] || [ -L "$root/etc/resolv.conf" ]; then mv "$root/etc/resolv.conf" "$root/etc/resolv.conf.bulwark"; fi
+    if [ -e "$root/etc/resolv.conf" ] || [ -L "$root/etc/resolv.conf" ]; then \
+      mv "$root/etc/resolv.conf" "$root/etc/resolv.conf.bulwark"; fi
     cp /etc/resolv.conf "$root/etc/resolv.conf"
-    in_chroot_online "$root" sh -c "apt-get update -qq && apt-get install -y -qq --download-only --no-install-recommends \
+    in_chroot_online "$root" \
+      sh -c "apt-get update -qq && apt-get install -y -qq --download-only --no-install-recommends \
         -o Dir::Cache::archives=/var/cache/bulwark-debs/$group ${pkgs//,/ }" >>"$CACHE/.$suite.log" 2>&1 \
       || { restore_resolv "$root"; tail -20 "$CACHE/.$suite.log" >&2; exit 1; }
     restore_resolv "$root"
@@ -158,7 +167,8 @@ upgrade() {
   local root="$CACHE/$1" stamp="$CACHE/$1/.bulwark-upgraded"
   [ "$(cat "$stamp" 2>/dev/null)" != v1 ] || return 0
   log "$1: installing pending updates"
-  if [ -e "$root/etc/resolv.conf" ] || [ -L "$root/etc/resolv.conf" ]; then mv "$root/etc/resolv.conf" "$root/etc/resolv.conf.bulwark"; fi
+  if [ -e "$root/etc/resolv.conf" ] || [ -L "$root/etc/resolv.conf" ]; then \
+    mv "$root/etc/resolv.conf" "$root/etc/resolv.conf.bulwark"; fi
   cp /etc/resolv.conf "$root/etc/resolv.conf"
   printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"; chmod 755 "$root/usr/sbin/policy-rc.d"
   in_chroot_online "$root" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get dist-upgrade -y -qq \

@@ -192,7 +192,9 @@ describe("rendered bundles for every target OS", () => {
       "<address>wazuh.corp.internal</address>",
     );
     expect(b.env).toContain(
-      "ENABLE_UNITS='nftables.service fail2ban.service auditd.service ssh.service rsyslog.service bulwark-aide-check.timer apt-daily.timer apt-daily-upgrade.timer wazuh-agent.service bulwark-wazuh-enrol.service amazon-cloudwatch-agent.service'",
+      "ENABLE_UNITS='nftables.service fail2ban.service auditd.service ssh.service rsyslog.service " +
+        "bulwark-aide-check.timer apt-daily.timer apt-daily-upgrade.timer wazuh-agent.service " +
+        "bulwark-wazuh-enrol.service amazon-cloudwatch-agent.service'",
     );
   });
 
@@ -370,7 +372,8 @@ test("compactEntry: comment lines go from config files and shell scripts; direct
     rel: "files/etc/sudoers.d/50-x",
     mode: 0o440,
     content:
-      "# why\n#include /etc/sudoers.d/extra\n#includedir /etc/x\n  # indented\nDefaults use_pty\nx = 1 # trailing stays\n",
+      "# why\n#include /etc/sudoers.d/extra\n#includedir /etc/x\n" +
+      "  # indented\nDefaults use_pty\nx = 1 # trailing stays\n",
   };
   expect(compactEntry(conf).content).toBe(
     "#include /etc/sudoers.d/extra\n#includedir /etc/x\nDefaults use_pty\nx = 1 # trailing stays\n",
@@ -391,7 +394,8 @@ describeHost("user data unpacked as cloud-init does", [], () => {
   jest.setTimeout(120_000);
 
   test.each(HOST_OSES.map((o) => [o]))(
-    "%s db (MySQL role, bindAddress auto): each script as written to disk is the original minus comment lines, and passes bash -n and shellcheck",
+    "%s db (MySQL role, bindAddress auto): each script as written to disk is the original minus comment lines, " +
+      "and passes bash -n and shellcheck",
     (os) => {
       const b = renderBundle(
         {

@@ -92,7 +92,8 @@ describe("rendering", () => {
 
   test("IAM users exist only on MySQL (RDS), with TLS required", () => {
     expect(renderUserSql({ ...base, auth: { kind: "iam" } }, "mysql")).toContain(
-      "CREATE USER IF NOT EXISTS 'app'@'10.0.1.0/255.255.255.0' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL;",
+      "CREATE USER IF NOT EXISTS 'app'@'10.0.1.0/255.255.255.0' " +
+        "IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL;",
     );
     expect(() => renderUserSql({ ...base, auth: { kind: "iam" } }, "mariadb")).toThrow(/only on RDS MySQL/);
   });

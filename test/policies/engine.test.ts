@@ -14,7 +14,7 @@ import {
 } from "../../policies/src/engine";
 import { PolicyNames } from "../../policies/src/names";
 import { asPreview, baseline, postmortem, res, T } from "./fixtures";
-import { find, mandatory, names, type Stack } from "./helpers";
+import { find, mandatory, MODES, names } from "./helpers";
 
 describe("baseline", () => {
   it("passes every control in update shape (no finding at all)", () => {
@@ -197,10 +197,7 @@ describe("remediate", () => {
 });
 
 describe("the postmortem server as a plain Pulumi stack", () => {
-  it.each([
-    ["update", (s: Stack) => s],
-    ["preview", asPreview],
-  ])("is blocked with one clear message per missing control (%s)", (_n, shape) => {
+  it.each(MODES)("is blocked with one clear message per missing control (%s)", (_n, shape) => {
     const fs = evaluate(shape(postmortem()));
     expect(blocks(fs)).toBe(true);
     const count = new Map<string, number>();

@@ -2,10 +2,10 @@
  * The prod estate (index.ts with Pulumi.prod.yaml, run under mocks by the offline plan runner) passes the pack with
  * no mandatory violation: in-process, and through the real pack (Analyze per resource, then AnalyzeStack).
  */
-import * as path from "path";
 import { runPlan, type PlannedResource } from "../../cli/plan-runner";
-import { AnalyzerClient, type AnalyzerResourceInput } from "../../cli/analyzer";
+import type { AnalyzerResourceInput } from "../../cli/analyzer";
 import { evaluate, type PolicyInputResource } from "../../policies/src/engine";
+import { startPack } from "./helpers";
 
 jest.setTimeout(300_000);
 
@@ -41,29 +41,23 @@ it("has no mandatory violation in-process", () => {
   expect(mandatory.map((f) => `${f.policy} ${f.name}: ${f.message}`)).toEqual([]);
 });
 
+const c = startPack({ mode: "preview", stack: "prod" }, {});
+
 it("has no mandatory violation through the pack (Analyze each resource, then AnalyzeStack)", async () => {
-  const c = await AnalyzerClient.start(path.resolve(__dirname, "../../policies"), { mode: "preview", stack: "prod" });
-  try {
-    await c.configureFromFile({});
-    const wire = (r: PolicyInputResource): AnalyzerResourceInput => ({
-      urn: r.urn,
-      type: r.type,
-      name: r.name,
-      props: r.props,
-      parent: r.parent,
-      dependencies: [...(r.dependencies ?? [])],
-      propertyDependencies: Object.fromEntries(
-        Object.entries(r.propertyDependencies ?? {}).map(([k, v]) => [k, [...v]]),
-      ),
-    });
-    const diags = [];
-    for (const r of resources) diags.push(...(await c.analyze(wire(r))).diagnostics);
-    const st = await c.analyzeStack(resources.map(wire));
-    diags.push(...st.diagnostics);
-    expect(diags.filter((d) => d.enforcementLevel === "mandatory").map((d) => `${d.policyName}: ${d.message}`)).toEqual(
-      [],
-    );
-  } finally {
-    await c.close();
-  }
+  const wire = (r: PolicyInputResource): AnalyzerResourceInput => ({
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    props: r.props,
+    parent: r.parent,
+    dependencies: [...(r.dependencies ?? [])],
+    propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies ?? {}).map(([k, v]) => [k, [...v]])),
+  });
+  const diags = [];
+  for (const r of resources) diags.push(...(await c().analyze(wire(r))).diagnostics);
+  const st = await c().analyzeStack(resources.map(wire));
+  diags.push(...st.diagnostics);
+  expect(diags.filter((d) => d.enforcementLevel === "mandatory").map((d) => `${d.policyName}: ${d.message}`)).toEqual(
+    [],
+  );
 });

@@ -1,8 +1,20 @@
-/** Shared by the rule-family tests: finding filters and the one-field mutation harness over the baseline stack. */
+/**
+ * Shared by the rule tests: the engine's two modes, finding filters, the one-field mutation harness over the baseline
+ * stack, and the built pack started for end-to-end blocks.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import type { AnalyzeMode, AnalyzerClient, StartOptions } from "../../cli/analyzer";
 import { evaluate, type Finding, type PolicyInputResource } from "../../policies/src/engine";
 import { asPreview, baseline, urnOf } from "./fixtures";
 
 export type Stack = PolicyInputResource[];
+
+/** The engine's two modes and the shape each gives a stack: update (ids known), preview (unknowns, dependencies). */
+export const MODES: [AnalyzeMode, (s: Stack) => Stack][] = [
+  ["update", (s) => s],
+  ["preview", asPreview],
+];
 
 export function find(stack: Stack, type: string, name: string): PolicyInputResource {
   const r = stack.find((x) => x.type === type && x.name === name);
@@ -12,6 +24,20 @@ export function find(stack: Stack, type: string, name: string): PolicyInputResou
 
 export const mandatory = (fs: Finding[]) => fs.filter((f) => f.enforcement === "mandatory");
 export const names = (fs: Finding[]) => [...new Set(fs.map((f) => f.policy))].sort();
+/** One control's findings. */
+export const findingsOf = (policy: string) => (fs: Finding[]) => fs.filter((f) => f.policy === policy);
+
+/** The day the single-rule tests judge waiver expiry on. */
+export const TODAY = new Date("2026-11-30T12:00:00Z");
+
+/** Evaluates the baseline after one change, in a mode's shape, on TODAY. */
+export const changedBaseline =
+  (shape: (s: Stack) => Stack) =>
+  (change: (s: Stack) => void): Finding[] => {
+    const s = baseline();
+    change(s);
+    return evaluate(shape(s), undefined, { today: TODAY });
+  };
 
 export interface Mutation {
   what: string;
@@ -25,10 +51,7 @@ export interface Mutation {
 
 /** Each mutation of the compliant baseline must trip exactly the controls it names, in update and preview shapes. */
 export function mutationSuite(m: Mutation[]): void {
-  describe.each([
-    ["update", (s: Stack) => s],
-    ["preview", asPreview],
-  ])("one-field mutations (%s shape)", (_shape, shape) => {
+  describe.each(MODES)("one-field mutations (%s shape)", (_shape, shape) => {
     it.each(m.map((x) => [x.what, x] as const))("%s", (_what, mu) => {
       const stack = baseline();
       const target = find(stack, mu.type, mu.name);
@@ -40,4 +63,48 @@ export function mutationSuite(m: Mutation[]): void {
       for (const f of fs) expect(f.message.length).toBeGreaterThan(10);
     });
   });
+}
+
+export const PACK = path.resolve(__dirname, "../../policies");
+
+function newestMtime(dir: string, ext: string): number {
+  let t = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) t = Math.max(t, newestMtime(p, ext));
+    else if (p.endsWith(ext)) t = Math.max(t, fs.statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** The pack ships built JS (npm ci runs `prepare`); a stale build would test old code. */
+function assertPackBuilt(): void {
+  const bin = path.join(PACK, "bin");
+  if (!fs.existsSync(path.join(bin, "index.js")))
+    throw new Error(`${bin}/index.js missing: run npm ci --prefix policies`);
+  if (newestMtime(path.join(PACK, "src"), ".ts") > newestMtime(bin, ".js"))
+    throw new Error("policies/bin is older than policies/src: run npm run build --prefix policies");
+}
+
+/**
+ * Starts the built pack as the engine does (run-policy-pack, gRPC) before the enclosing block's tests, configured
+ * from `config` (a --policy-pack-config file) when given, and closes it after them. Returns the running client.
+ */
+export function startPack(
+  opts: StartOptions,
+  config?: Parameters<AnalyzerClient["configureFromFile"]>[0],
+): () => AnalyzerClient {
+  let c: AnalyzerClient | undefined;
+  beforeAll(async () => {
+    assertPackBuilt();
+    // Loaded here so the in-process rule tests never load gRPC.
+    const { AnalyzerClient } = await import("../../cli/analyzer");
+    c = await AnalyzerClient.start(PACK, opts);
+    if (config) await c.configureFromFile(config);
+  });
+  afterAll(() => c?.close());
+  return () => {
+    if (!c) throw new Error("the pack did not start (see the beforeAll error)");
+    return c;
+  };
 }

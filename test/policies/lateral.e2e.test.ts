@@ -3,13 +3,12 @@
  * private range (Analyze and AnalyzeStack) in preview and update mode; SG/prefix-list/adminCidrs sources and
  * database ports from private subnets pass. Rebuild first: npm run prepare --prefix policies.
  */
-import * as path from "path";
-import { AnalyzerClient, type AnalyzerDiagnostic, type AnalyzerResourceInput } from "../../cli/analyzer";
+import type { AnalyzerDiagnostic, AnalyzerResourceInput } from "../../cli/analyzer";
 import { PolicyNames } from "../../policies/src/names";
 import { res, T } from "./fixtures";
 import type { PolicyInputResource } from "../../policies/src/engine";
+import { MODES, startPack } from "./helpers";
 
-const PACK = path.resolve(__dirname, "../../policies");
 const LATERAL = PolicyNames.sgLateralAdminIngress;
 jest.setTimeout(120_000);
 
@@ -35,16 +34,11 @@ const STACK = [
 ];
 const BLOCKED = ["ssh-from-10-8", "rdp-from-172", "winrm-from-ula"];
 
-describe.each(["preview", "update"] as const)("lateral movement through the pack (%s)", (mode) => {
-  let c: AnalyzerClient;
-  beforeAll(async () => {
-    c = await AnalyzerClient.start(PACK, { mode, stack: "prod", project: "plain" });
-    await c.configureFromFile({ all: { adminCidrs: ["10.50.0.0/16"] } });
-  });
-  afterAll(() => c?.close());
+describe.each(MODES)("lateral movement through the pack (%s)", (mode) => {
+  const c = startPack({ mode, stack: "prod", project: "plain" }, { all: { adminCidrs: ["10.50.0.0/16"] } });
 
   it("GetAnalyzerInfo lists the control as mandatory with remoteAdminPorts in its config", async () => {
-    const p = (await c.info()).policies.find((x) => x.name === LATERAL);
+    const p = (await c().info()).policies.find((x) => x.name === LATERAL);
     expect(p?.enforcementLevel).toBe("mandatory");
     expect(Object.keys(p?.configSchema?.properties ?? {})).toEqual(
       expect.arrayContaining(["remoteAdminPorts", "adminCidrs", "internalCidrs"]),
@@ -57,9 +51,9 @@ describe.each(["preview", "update"] as const)("lateral movement through the pack
     async () => {
       const hits: AnalyzerDiagnostic[] = [];
       for (const r of STACK)
-        for (const d of (await c.analyze(wire(r))).diagnostics) hits.push({ ...d, urn: d.urn || r.urn });
+        for (const d of (await c().analyze(wire(r))).diagnostics) hits.push({ ...d, urn: d.urn || r.urn });
       // Rule resources may inherit waivers from their group, so their verdict can be deferred to AnalyzeStack.
-      hits.push(...(await c.analyzeStack(STACK.map(wire))).diagnostics);
+      hits.push(...(await c().analyzeStack(STACK.map(wire))).diagnostics);
       const lateral = hits.filter((d) => d.policyName === LATERAL);
       expect(lateral.every((d) => d.enforcementLevel === "mandatory")).toBe(true);
       expect(lateral.map((d) => d.urn.split("::").pop()).sort()).toEqual([...BLOCKED].sort());
@@ -76,10 +70,10 @@ describe.each(["preview", "update"] as const)("lateral movement through the pack
         { protocol: "tcp", fromPort: 3306, toPort: 3306, cidrBlocks: ["10.0.1.0/24"], description: "d" },
       ],
     });
-    const out = await c.analyze(wire(sg));
+    const out = await c().analyze(wire(sg));
     expect(out.diagnostics.filter((d) => d.policyName === LATERAL).map((d) => d.enforcementLevel)).toEqual([
       "mandatory",
     ]);
-    await c.analyzeStack([wire(sg)]); // ends the run, as the engine does
+    await c().analyzeStack([wire(sg)]); // ends the run, as the engine does
   });
 });

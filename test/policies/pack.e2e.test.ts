@@ -4,52 +4,27 @@
  * resource, AnalyzeStack — in preview (unknown ids, propertyDependencies, secrets) and update (ids known) mode.
  * No PolicyPack is ever constructed in this process.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { AnalyzerClient, type AnalyzerDiagnostic } from "../../cli/analyzer";
+import type { AnalyzerDiagnostic } from "../../cli/analyzer";
 import { evaluate, policyMetadata } from "../../policies/src/engine";
 import { PolicyNames } from "../../policies/src/names";
 import { asPreview, baseline, postmortem, res, T } from "./fixtures";
 import { run, wire } from "./e2e";
+import { startPack } from "./helpers";
 
-const PACK = path.resolve(__dirname, "../../policies");
 const STACK_POLICY = "bulwark-stack-evaluate-cross-resource-controls";
 /** Runs every control per resource (one deserialisation per Analyze instead of one per control). */
 const RESOURCE_POLICY = "bulwark-resource-evaluate-controls";
 jest.setTimeout(120_000);
-
-function newestMtime(dir: string, ext: string): number {
-  let t = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) t = Math.max(t, newestMtime(p, ext));
-    else if (p.endsWith(ext)) t = Math.max(t, fs.statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-beforeAll(() => {
-  // The pack ships built JS (npm ci runs `prepare`); a stale build would test old code.
-  const bin = path.join(PACK, "bin");
-  if (!fs.existsSync(path.join(bin, "index.js")))
-    throw new Error(`${bin}/index.js missing: run npm ci --prefix policies`);
-  if (newestMtime(path.join(PACK, "src"), ".ts") > newestMtime(bin, ".js"))
-    throw new Error("policies/bin is older than policies/src: run npm run build --prefix policies");
-});
 
 const mandatory = (ds: AnalyzerDiagnostic[]) => ds.filter((d) => d.enforcementLevel === "mandatory");
 const key = (d: { policy?: string; policyName?: string; urn?: string; message: string }) =>
   `${d.policyName ?? d.policy}|${d.urn ?? ""}|${d.message.split("\n").pop()}`;
 
 describe("policy pack in preview mode", () => {
-  let c: AnalyzerClient;
-  beforeAll(async () => {
-    c = await AnalyzerClient.start(PACK, { mode: "preview", stack: "prod", project: "plain" });
-  });
-  afterAll(() => c?.close());
+  const c = startPack({ mode: "preview", stack: "prod", project: "plain" });
 
   it("GetAnalyzerInfo lists every control with metadata and a config schema", async () => {
-    const info = await c.info();
+    const info = await c().info();
     expect(info.name).toBe("bulwark");
     expect(info.supportsConfig).toBe(true);
     expect(info.policies.map((p) => p.name).sort()).toEqual(
@@ -74,11 +49,11 @@ describe("policy pack in preview mode", () => {
     expect(info.policies.find((p) => p.name === STACK_POLICY)?.policyType).toBe("stack");
     expect(info.policies.find((p) => p.name === RESOURCE_POLICY)?.policyType).toBe("resource");
     expect(info.policies.find((p) => p.name === PolicyNames.instanceImdsv2)?.enforcementLevel).toBe("mandatory");
-    expect((await c.pluginInfo()).version).toMatch(/^\d+\.\d+\.\d+/);
+    expect((await c().pluginInfo()).version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it("Configure accepts the reconciled --policy-pack-config", async () => {
-    const cfg = await c.configureFromFile({
+    const cfg = await c().configureFromFile({
       all: { adminCidrs: ["198.51.100.0/24"] },
       "ec2-instance-disallow-key-pair": "mandatory",
     });
@@ -91,13 +66,13 @@ describe("policy pack in preview mode", () => {
   });
 
   it("the compliant baseline passes (Analyze per resource and AnalyzeStack)", async () => {
-    const out = await run(c, asPreview(baseline()));
+    const out = await run(c(), asPreview(baseline()));
     expect(mandatory([...out.analyze, ...out.stack])).toEqual([]);
   });
 
   it("blocks the postmortem server with one clear message per missing control, each reported once", async () => {
     const stack = asPreview(postmortem());
-    const out = await run(c, stack);
+    const out = await run(c(), stack);
     const all = [...out.analyze, ...out.stack];
     // Same verdicts as the in-process evaluator (key pair raised to mandatory by the config above).
     const want = evaluate(
@@ -140,7 +115,7 @@ describe("policy pack in preview mode", () => {
   it("a secret-wrapped plaintext password on RDS is blocked at Analyze", async () => {
     const db = baseline().find((r) => r.type === T.db)!;
     db.props.password = "hunter22";
-    const out = await c.analyze(wire(db));
+    const out = await c().analyze(wire(db));
     expect(mandatory(out.diagnostics).map((d) => d.policyName)).toContain(PolicyNames.rdsManagedPassword);
   });
 
@@ -156,15 +131,15 @@ describe("policy pack in preview mode", () => {
         },
       ],
     });
-    const out = await c.analyze(wire(sg));
+    const out = await c().analyze(wire(sg));
     expect(out.diagnostics.length).toBeGreaterThan(0);
     expect(mandatory(out.diagnostics)).toEqual([]);
   });
 
   it("Remediate fixes IMDSv2 when the policy is set to remediate", async () => {
-    await c.configureFromFile({ [PolicyNames.instanceImdsv2]: "remediate" });
+    await c().configureFromFile({ [PolicyNames.instanceImdsv2]: "remediate" });
     const vm = res(T.instance, "vm", { ami: "ami-1", metadataOptions: { httpTokens: "optional" } });
-    const out = await c.remediate(wire(vm));
+    const out = await c().remediate(wire(vm));
     expect(out.remediations.map((r) => r.policyName)).toEqual([PolicyNames.instanceImdsv2]);
     expect(out.remediations[0].properties?.metadataOptions).toMatchObject({
       httpTokens: "required",
@@ -174,7 +149,7 @@ describe("policy pack in preview mode", () => {
 
   it("a bad config value fails Configure with the policy, the field, the value and the fix", async () => {
     await expect(
-      c.configure({
+      c().configure({
         [PolicyNames.sgInternetAdminIngress]: {
           enforcementLevel: "mandatory",
           properties: { adminCidrs: ["the office"] },
@@ -190,22 +165,17 @@ describe("policy pack in preview mode", () => {
 });
 
 describe("policy pack in update mode", () => {
-  let c: AnalyzerClient;
-  beforeAll(async () => {
-    c = await AnalyzerClient.start(PACK, { mode: "update" });
-    await c.configureFromFile({ [PolicyNames.instanceSsmManaged]: "advisory" });
-  });
-  afterAll(() => c?.close());
+  const c = startPack({ mode: "update" }, { [PolicyNames.instanceSsmManaged]: "advisory" });
 
   it("the baseline with known ids passes", async () => {
-    const out = await run(c, baseline());
+    const out = await run(c(), baseline());
     expect(mandatory([...out.analyze, ...out.stack])).toEqual([]);
   });
 
   it("links by id: a role losing SSM core is found at AnalyzeStack, with the configured level", async () => {
     const s = baseline();
     s.find((r) => r.type === T.rpa)!.props.policyArn = "arn:aws:iam::aws:policy/ReadOnlyAccess";
-    const out = await run(c, s);
+    const out = await run(c(), s);
     expect(out.analyze.filter((d) => d.policyName === PolicyNames.instanceSsmManaged)).toEqual([]);
     const ssm = out.stack.filter((d) => d.policyName === PolicyNames.instanceSsmManaged);
     expect(ssm.map((d) => d.urn).sort()).toEqual(
@@ -218,16 +188,16 @@ describe("policy pack in update mode", () => {
   });
 
   it("per-policy config reaches cross-resource verdicts made at AnalyzeStack", async () => {
-    await c.configureFromFile({
+    await c().configureFromFile({
       [PolicyNames.instanceSsmManaged]: "advisory",
       [PolicyNames.secretRotation]: { rotationDays: 14 },
     });
-    const out = await run(c, baseline());
+    const out = await run(c(), baseline());
     expect(mandatory(out.analyze)).toEqual([]);
     expect(mandatory(out.stack).map((d) => [d.policyName, d.message.split("\n").pop()])).toEqual([
       [PolicyNames.secretRotation, "rotates every 30 days (maximum 14)"],
     ]);
-    await c.configureFromFile({ [PolicyNames.instanceSsmManaged]: "advisory" });
+    await c().configureFromFile({ [PolicyNames.instanceSsmManaged]: "advisory" });
   });
 
   it("a tag waiver turns the finding advisory with reason and expiry; an expired one blocks", async () => {
@@ -241,11 +211,11 @@ describe("policy pack in update mode", () => {
         tags: tags(expires),
         ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"], description: "d" }],
       });
-    const ok = await c.analyze(wire(sg("2999-12-31")));
+    const ok = await c().analyze(wire(sg("2999-12-31")));
     const d = ok.diagnostics.find((x) => x.policyName === PolicyNames.sgInternetAdminIngress)!;
     expect(d.enforcementLevel).toBe("advisory");
     expect(d.message).toMatch(/waived by security@example.com until 2999-12-31: vendor support window/);
-    const expired = await c.analyze(wire(sg("2020-01-01")));
+    const expired = await c().analyze(wire(sg("2020-01-01")));
     expect(
       mandatory(expired.diagnostics)
         .map((x) => x.policyName)

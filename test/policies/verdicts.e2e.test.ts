@@ -3,15 +3,14 @@
  * Secrets Manager rotation periods, EBS encryption by default, iam:* on *, PowerUserAccess, and a component's
  * switch waiver seen as a waiver tag.
  */
-import * as path from "path";
-import { AnalyzerClient, type AnalyzerDiagnostic } from "../../cli/analyzer";
+import type { AnalyzerDiagnostic } from "../../cli/analyzer";
 import { UNKNOWN, type PolicyInputResource } from "../../policies/src/engine";
 import { PolicyNames } from "../../policies/src/names";
 import { waiverTags } from "../../policies/src/waiver";
 import { run } from "./e2e";
-import { asPreview, res, T } from "./fixtures";
+import { res, T } from "./fixtures";
+import { MODES, startPack } from "./helpers";
 
-const PACK = path.resolve(__dirname, "../../policies");
 jest.setTimeout(120_000);
 
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:vendor-AbCd";
@@ -42,17 +41,11 @@ const cases: PolicyInputResource[] = [
   res(T.rpa, "power-user", { role: "ops", policyArn: "arn:aws:iam::aws:policy/PowerUserAccess" }),
 ];
 
-describe.each(["preview", "update"] as const)("new verdicts through the pack (%s)", (mode) => {
-  let c: AnalyzerClient;
-  beforeAll(async () => {
-    c = await AnalyzerClient.start(PACK, { mode });
-    await c.configureFromFile({});
-  });
-  afterAll(() => c?.close());
-  const shape = (s: PolicyInputResource[]) => (mode === "preview" ? asPreview(s) : s);
+describe.each(MODES)("new verdicts through the pack (%s)", (mode, shape) => {
+  const c = startPack({ mode }, {});
 
   it("rotation beyond 90 days blocks (automaticallyAfterDays, rate, cron's longest gap); within passes", async () => {
-    const out = await run(c, shape(cases));
+    const out = await run(c(), shape(cases));
     const all = [...out.analyze, ...out.stack];
     expect(verdicts(all, PolicyNames.secretRotation)).toEqual([
       ["after-91", "mandatory"],
@@ -63,13 +56,13 @@ describe.each(["preview", "update"] as const)("new verdicts through the pack (%s
   });
 
   it("EBS encryption by default off blocks at Analyze; on passes", async () => {
-    const out = await run(c, shape(cases));
+    const out = await run(c(), shape(cases));
     expect(verdicts(out.analyze, PolicyNames.ebsEncryptionByDefault)).toEqual([["ebs-off", "mandatory"]]);
     expect(verdicts(out.stack, PolicyNames.ebsEncryptionByDefault)).toEqual([]);
   });
 
   it("iam:* on * blocks as administrator-equivalent; PowerUserAccess is advisory", async () => {
-    const out = await run(c, shape(cases));
+    const out = await run(c(), shape(cases));
     const all = [...out.analyze, ...out.stack];
     expect(verdicts(all, PolicyNames.iamAdminAccess)).toEqual([["iam-star", "mandatory"]]);
     expect(all.find((d) => d.policyName === PolicyNames.iamAdminAccess)!.message).toMatch(
@@ -88,7 +81,7 @@ describe.each(["preview", "update"] as const)("new verdicts through the pack (%s
       },
     ]);
     const i = res(T.instance, "quiet", { ami: "ami-1", instanceType: "t3.micro", monitoring: false, tags });
-    const out = await run(c, shape([i]));
+    const out = await run(c(), shape([i]));
     const d = [...out.analyze, ...out.stack].find((x) => x.policyName === PolicyNames.instanceDetailedMonitoring)!;
     expect(d.enforcementLevel).toBe("advisory");
     expect(d.message).toMatch(/waived by security@example.com until 2999-12-31/);
@@ -96,7 +89,7 @@ describe.each(["preview", "update"] as const)("new verdicts through the pack (%s
 
   if (mode === "preview") {
     it("an unknown rotation period or EBS flag is advisory in preview, never a block", async () => {
-      const out = await run(c, [
+      const out = await run(c(), [
         rotation("unknown", { automaticallyAfterDays: UNKNOWN }),
         res(T.ebsDefault, "ebs-unknown", { enabled: UNKNOWN }),
       ]);
@@ -106,7 +99,7 @@ describe.each(["preview", "update"] as const)("new verdicts through the pack (%s
     });
   } else {
     it("at update the same rotation, now known, is decided", async () => {
-      const out = await run(c, [rotation("known", { automaticallyAfterDays: 120 })]);
+      const out = await run(c(), [rotation("known", { automaticallyAfterDays: 120 })]);
       expect(verdicts([...out.analyze, ...out.stack], PolicyNames.secretRotation)).toEqual([["known", "mandatory"]]);
     });
   }

@@ -9,7 +9,8 @@ AK=" root $ADMINS $SESSION_USER ${ACCOUNTS_KEEP[*]%%|*} "
 # One line per leftover: NAME open|locked (locked: password locked and account expired).
 # awk arrays: p/e password and expiry (shadow), q members of a privileged group, n group names by gid.
 acct_left() {
-  awk -F: -v k="$AK" -v g=" $PRIV_GROUPS " -v t=$(($(date +%s) / 86400)) -v m="$(awk '$1=="UID_MIN"{print $2}' /etc/login.defs)" '
+  awk -F: -v k="$AK" -v g=" $PRIV_GROUPS " -v t=$(($(date +%s) / 86400)) \
+    -v m="$(awk '$1=="UID_MIN"{print $2}' /etc/login.defs)" '
 FILENAME~/sh/{p[$1]=$2;e[$1]=$8;next}
 FILENAME~/gr/{n[$3]=$1;if(index(g," "$1" "))for(i=split($4,u,",");i;i--)q[u[i]]=1;next}
 index(k," "$1" ")||$3<(m?m:1000){next}
@@ -40,16 +41,20 @@ accounts_apply() {
   done < <(acct_left)
   acct_sudo | while read -r s; do log "undeclared sudoers grant $s"; done
   # su only for the admin group (CIS U22 5.3.7): pam_wheel right after pam_rootok.
-  [ ! -f /etc/pam.d/su ] || awk -v w="auth required pam_wheel.so use_uid group=$ADMIN_GROUP" '/^[ \t]*auth.*pam_wheel/{next}{print}
+  [ ! -f /etc/pam.d/su ] || awk -v w="auth required pam_wheel.so use_uid group=$ADMIN_GROUP" \
+    '/^[ \t]*auth.*pam_wheel/{next}{print}
 !d&&/^[ \t]*auth.*pam_rootok/{print w;d=1}END{if(!d)print w}' /etc/pam.d/su | put_text /etc/pam.d/su 0644 root root
 }
 
 accounts_verify() {
   local b k
   b=$(acct_left | awk '$2=="open"{printf " %s",$1}')
-  if [ -z "$b" ]; then pass accounts "no unlocked leftover account"; else fail accounts "unlocked leftover accounts:$b"; fi
+  if [ -z "$b" ]; then pass accounts "no unlocked leftover account"; \
+  else fail accounts "unlocked leftover accounts:$b"; fi
   b=$(acct_sudo | paste -sd';' -)
-  if [ -z "$b" ]; then pass accounts "sudoers grant only to declared"; else fail accounts "undeclared sudoers grants: $b"; fi
-  check accounts "su only for $ADMIN_GROUP" grep -qx "auth required pam_wheel.so use_uid group=$ADMIN_GROUP" /etc/pam.d/su
+  if [ -z "$b" ]; then pass accounts "sudoers grant only to declared"; \
+  else fail accounts "undeclared sudoers grants: $b"; fi
+  check accounts "su only for $ADMIN_GROUP" \
+    grep -qx "auth required pam_wheel.so use_uid group=$ADMIN_GROUP" /etc/pam.d/su
   for k in "${ACCOUNTS_KEEP[@]}"; do waiver_check accounts "${k#*|}"; done
 }

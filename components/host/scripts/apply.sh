@@ -144,7 +144,8 @@ for floor in $MIN_VERSIONS; do
 done
 for p in $FORBIDDEN_PACKAGES; do
   if pkg_installed "$p"; then
-    if [ "$FAMILY" = debian ]; then DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq "$p" >/dev/null; else dnf remove -y -q "$p"; fi
+    if [ "$FAMILY" = debian ]; then DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq "$p" >/dev/null; \
+    else dnf remove -y -q "$p"; fi
     changed "removed package $p"
   fi
 done
@@ -157,7 +158,8 @@ for u in $ADMINS; do
   if ! id "$u" >/dev/null 2>&1; then
     useradd -m -s /bin/bash -G "$ADMIN_GROUP" -p '*' "$u" && changed "user $u"
   fi
-  if ! id -nG "$u" | tr ' ' '\n' | grep -qx "$ADMIN_GROUP"; then usermod -aG "$ADMIN_GROUP" "$u" && changed "group member $u"; fi
+  if ! id -nG "$u" | tr ' ' '\n' | grep -qx "$ADMIN_GROUP"; then \
+    usermod -aG "$ADMIN_GROUP" "$u" && changed "group member $u"; fi
   home=$(getent passwd "$u" | cut -d: -f6)
   fix_perm "$home" 0700 "$u" "$(id -gn "$u")"
 done
@@ -167,7 +169,8 @@ if [ -n "$SESSION_USER" ]; then
   if ! id "$SESSION_USER" >/dev/null 2>&1; then
     useradd -m -s /bin/bash -G "$ADMIN_GROUP" -p '*' "$SESSION_USER" && changed "session user $SESSION_USER"
   fi
-  if ! id -nG "$SESSION_USER" | tr ' ' '\n' | grep -qx "$ADMIN_GROUP"; then usermod -aG "$ADMIN_GROUP" "$SESSION_USER" && changed "group member $SESSION_USER"; fi
+  if ! id -nG "$SESSION_USER" | tr ' ' '\n' | grep -qx "$ADMIN_GROUP"; then \
+    usermod -aG "$ADMIN_GROUP" "$SESSION_USER" && changed "group member $SESSION_USER"; fi
 fi
 
 # --- leftover accounts locked, sudoers grants reported, su for the admin group only (lib/accounts.sh) ---
@@ -191,7 +194,8 @@ if [ -f /etc/ssh/moduli ]; then
   awk -v min="$SSH_MODULI_MIN_BITS" '/^#/ || $5 >= min' /etc/ssh/moduli | put_text /etc/ssh/moduli 0644 root root
 fi
 [ -f /etc/ssh/revoked_keys ] || { install -m 0600 /dev/null /etc/ssh/revoked_keys && changed /etc/ssh/revoked_keys; }
-[ -f /etc/ssh/sshd_config.pre-bulwark ] || cp -p /etc/ssh/sshd_config /etc/ssh/sshd_config.pre-bulwark 2>/dev/null || true
+[ -f /etc/ssh/sshd_config.pre-bulwark ] || \
+  cp -p /etc/ssh/sshd_config /etc/ssh/sshd_config.pre-bulwark 2>/dev/null || true
 
 # --- egress: the addresses the output chain needs from this host (resolvers, collector, IDS manager) ---
 # shellcheck source=lib/egress.sh
@@ -218,7 +222,8 @@ done <"$BUNDLE_DIR/manifest"
     tool=${entry%%:*} key=${entry#*:}
     [ -x "$tool" ] && echo "-a always,exit -F path=$tool -F perm=x -F auid>=1000 -F auid!=unset -k $key"
   done
-  find /usr/bin /usr/sbin /usr/local/bin /usr/local/sbin -xdev -type f \( -perm -4000 -o -perm -2000 \) 2>/dev/null | sort |
+  find /usr/bin /usr/sbin /usr/local/bin /usr/local/sbin -xdev -type f \( -perm -4000 -o -perm -2000 \) \
+    2>/dev/null | sort |
     while read -r f; do echo "-a always,exit -F path=$f -F perm=x -F auid>=1000 -F auid!=unset -k privileged"; done
 } | put_text /etc/audit/rules.d/51-bulwark-privileged.rules 0640 root root
 for kv in "${AUDITD_CONF[@]}"; do set_kv /etc/audit/auditd.conf " = " "${kv%% *}" "${kv#* }"; done
@@ -238,7 +243,8 @@ fix_perm /etc/gshadow "$SHADOW_MODE" root "$SHADOW_GROUP"
 fix_perm /etc/ssh 0755 root root
 fix_perm /etc/login.defs 0644 root root
 fix_perm /etc/crontab 0600 root root
-for d in /etc/cron.hourly /etc/cron.daily /etc/cron.weekly /etc/cron.monthly /etc/cron.d; do fix_perm "$d" 0700 root root; done
+for d in /etc/cron.hourly /etc/cron.daily /etc/cron.weekly /etc/cron.monthly /etc/cron.d; do \
+  fix_perm "$d" 0700 root root; done
 for f in /etc/hosts.equiv /root/.rhosts /root/.netrc; do [ ! -e "$f" ] || { rm -f "$f" && changed "removed $f"; }; done
 
 # --- units: enable what the bundle runs, mask unused services (U22 2.1.x) ---
@@ -270,7 +276,8 @@ if runtime; then
   # run from a NEW connection, proves the management path still works.
   if was_changed "$NFT_CONF" || was_changed "$EGRESS_NFT" || ! nft list table inet bulwark >/dev/null 2>&1; then
     mkdir -p /run/bulwark
-    { echo "table inet bulwark"; echo "delete table inet bulwark"; nft list table inet bulwark 2>/dev/null || true; } >/var/lib/bulwark/fw-rollback.nft
+    { echo "table inet bulwark"; echo "delete table inet bulwark"; nft list table inet bulwark 2>/dev/null || true; } \
+      >/var/lib/bulwark/fw-rollback.nft
     # Armed when applied by a person or HardenedHost (SSH, sudo, or BULWARK_FW_CONFIRM=1); not from cloud-init.
     if ! nft -f "$NFT_CONF"; then
       step_failed "firewall: nft -f $NFT_CONF failed; previous ruleset kept"
@@ -299,7 +306,8 @@ if runtime; then
       fi
     fi
   fi
-  for u in $START_UNITS; do systemctl is-active --quiet "$u" || systemctl start "$u" || step_failed "cannot start $u"; done
+  for u in $START_UNITS; do \
+    systemctl is-active --quiet "$u" || systemctl start "$u" || step_failed "cannot start $u"; done
   if [ -n "$LOG_RESTART_UNIT" ] && { [ "$CHANGES" -gt 0 ] || ! systemctl is-active --quiet "$LOG_RESTART_UNIT"; }; then
     systemctl restart "$LOG_RESTART_UNIT" || step_failed "cannot restart $LOG_RESTART_UNIT"
   fi
@@ -310,7 +318,8 @@ fi
 if [ ! -s "$AIDE_DB" ] || [ "$CHANGES" -gt 0 ]; then
   mkdir -p "$(dirname "$AIDE_DB")"
   rm -f "$AIDE_DB.new"
-  "$AIDE_BIN" --config "$AIDE_CONF" --init >/dev/null 2>&1 || { rc=$?; [ "$rc" -lt 14 ] || die "aide --init failed ($rc)"; }
+  "$AIDE_BIN" --config "$AIDE_CONF" --init >/dev/null 2>&1 || \
+    { rc=$?; [ "$rc" -lt 14 ] || die "aide --init failed ($rc)"; }
   mv -f "$AIDE_DB.new" "$AIDE_DB"
   chmod 0600 "$AIDE_DB"
   log "AIDE database initialised"

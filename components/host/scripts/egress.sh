@@ -15,13 +15,15 @@ egress_set() { # SET ADDR...
 if [ "$EGRESS_MODE" = restricted ]; then
   dns=${EGRESS_DNS:-$(awk '$1 == "nameserver" {print $2}' /etc/resolv.conf 2>/dev/null || true)}
   if [ -z "$EGRESS_DNS" ] && grep -qE '^127\.0\.0\.5[34]$' <<<"$dns"; then
-    dns="$dns $(awk '$1 == "nameserver" {print $2}' /run/systemd/resolve/resolv.conf 2>/dev/null || true) $(resolvectl dns 2>/dev/null | cut -d: -f2- || true)"
+    dns="$dns $(awk '$1 == "nameserver" {print $2}' /run/systemd/resolve/resolv.conf 2>/dev/null || true) $(resolvectl \
+      dns 2>/dev/null | cut -d: -f2- || true)"
   fi
   # shellcheck disable=SC2086 # word lists
   { egress_set dns $dns
     for s in logs:"$EGRESS_LOG_HOST" ids:"$EGRESS_IDS_HOST"; do
       [ -n "${s#*:}" ] || continue
-      a=$(getent ahosts "${s#*:}" | awk '{print $1}') || log "WARNING: cannot resolve ${s#*:} now: its egress opens at the next apply"
+      a=$(getent ahosts "${s#*:}" | awk '{print $1}') || \
+        log "WARNING: cannot resolve ${s#*:} now: its egress opens at the next apply"
       egress_set "${s%%:*}" $a
     done
   } | put_text "$EGRESS_NFT" 0644 root root

@@ -44,15 +44,19 @@ mta_apply() {
 # verify: the MTA's own setting, MTAs Bulwark does not set, and (live) what listens.
 mta_verify() {
   local wide
-  [ ! -f "$PF/main.cf" ] || check services "postfix local-only (inet_interfaces = loopback-only)" grep -qx 'inet_interfaces = loopback-only' "$PF/main.cf"
+  [ ! -f "$PF/main.cf" ] || check services "postfix local-only (inet_interfaces = loopback-only)" \
+    grep -qx 'inet_interfaces = loopback-only' "$PF/main.cf"
   [ ! -f "$EXIM" ] || check services "exim4 local-only ($EXIM_LO)" grep -qx "$EXIM_LO" "$EXIM"
-  if [ -f "$MTA_ROOT/etc/mail/sendmail.mc" ] && ! grep -q '^DAEMON_OPTIONS(.*Addr=127\.0\.0\.1' "$MTA_ROOT/etc/mail/sendmail.mc"; then
-    fail services "sendmail not local-only: set Addr=127.0.0.1 in each DAEMON_OPTIONS of /etc/mail/sendmail.mc, run sendmailconfig"
+  if [ -f "$MTA_ROOT/etc/mail/sendmail.mc" ] && \
+    ! grep -q '^DAEMON_OPTIONS(.*Addr=127\.0\.0\.1' "$MTA_ROOT/etc/mail/sendmail.mc"; then
+    fail services \
+      "sendmail not local-only: set Addr=127.0.0.1 in each DAEMON_OPTIONS of /etc/mail/sendmail.mc, run sendmailconfig"
   fi
   if grep -sE '^\s*listen on' "$MTA_ROOT/etc/smtpd.conf" | grep -qvE 'listen on (lo|localhost)\b'; then
     fail services "opensmtpd not local-only: use only 'listen on localhost' in /etc/smtpd.conf, restart opensmtpd"
   fi
   [ "$STATIC" = 0 ] || return 0
   wide=$(mta_wide)
-  if [ -z "$wide" ]; then pass services "no SMTP listener beyond loopback"; else fail services "SMTP listens beyond loopback:$wide (make the MTA local-only)"; fi
+  if [ -z "$wide" ]; then pass services "no SMTP listener beyond loopback"; \
+  else fail services "SMTP listens beyond loopback:$wide (make the MTA local-only)"; fi
 }

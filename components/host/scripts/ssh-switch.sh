@@ -16,7 +16,8 @@ ssh_snapshot() {
   runtime || return 0
   rm -rf "$SNAP" && mkdir -p "$SNAP" && chmod 0700 /run/bulwark "$SNAP"
   cp -a /etc/ssh "$SNAP/etc-ssh"
-  echo "sock_en=$(systemctl is-enabled "$SSH_SOCKET" 2>/dev/null) sock_on=$(systemctl is-active "$SSH_SOCKET")" >"$SNAP/units" || true
+  echo "sock_en=$(systemctl is-enabled "$SSH_SOCKET" 2>/dev/null) sock_on=$(systemctl is-active "$SSH_SOCKET")" \
+    >"$SNAP/units" || true
 }
 
 # The rendered sshd_config with this host's drop-ins; when sshd -t rejects it, no SSH setting is installed.
@@ -25,7 +26,8 @@ ssh_validate() {
   rundir
   e=$(sshd -t -f "$BUNDLE_DIR/files/etc/ssh/sshd_config" 2>&1) && return 0
   SSH_OK=0
-  step_failed "ssh: sshd -t rejects the hardened config: $(echo "$e" | head -2 | tr -s '\r\n' '  ')- rolled back: SSH left as it was"
+  step_failed "ssh: sshd -t rejects the hardened config: $(echo "$e" | head -2 | \
+    tr -s '\r\n' '  ')- rolled back: SSH left as it was"
 }
 
 # sshd itself (not a socket unit) listens on its port, within ${1:-50} tries 0.2 s apart.
@@ -48,12 +50,14 @@ ssh_restore() {
     systemctl unmask "$SSH_SOCKET"
     [ "$sock_en" != enabled ] || systemctl enable "$SSH_SOCKET"
   fi
-  if [ "$sock_on" = active ]; then systemctl stop "$SVC"; systemctl start "$SSH_SOCKET"; else systemctl restart "$SVC"; fi
+  if [ "$sock_on" = active ]; then systemctl stop "$SVC"; systemctl start "$SSH_SOCKET"; \
+  else systemctl restart "$SVC"; fi
 } >/dev/null 2>&1
 
 ssh_rollback() {
   SSH_OK=0
-  if ssh_restore; then step_failed "ssh: $1 - rolled back: previous SSH config and units restored"; else step_failed "ssh: $1 - roll back failed"; fi
+  if ssh_restore; then step_failed "ssh: $1 - rolled back: previous SSH config and units restored"; \
+  else step_failed "ssh: $1 - roll back failed"; fi
 }
 
 # Offline and live: the socket unit is masked (dev-sec #763: it ignores MaxStartups/ListenAddress).

@@ -11,7 +11,8 @@ upd_pending() {
   local o r=0
   if [ "$FAMILY" = debian ]; then
     o=$(apt-get -s -o Debug::NoLocking=1 dist-upgrade 2>&1) || return 2
-    printf '%s\n' "$o" | sed -n 's/^Inst \([^ ]*\) \[\([^]]*\)\] (\([^ ]*\) \(.*\)/\1 \2 -> \3|\4/p' | awk -F'|' '$2~/-security|Debian-Security:/{print $1}'
+    printf '%s\n' "$o" | sed -n 's/^Inst \([^ ]*\) \[\([^]]*\)\] (\([^ ]*\) \(.*\)/\1 \2 -> \3|\4/p' | \
+      awk -F'|' '$2~/-security|Debian-Security:/{print $1}'
   else
     o=$(dnf -q --security check-update 2>/dev/null) || r=$?
     [ $r = 0 ] || [ $r = 100 ] || return 2
@@ -26,7 +27,8 @@ updates_first_apply() {
   local p
   [ ! -f $UPD_MARK ] && [ -z "$FIRST_UPDATES_WAIVER" ] && runtime || return 0
   # No fresh lists (no mirror): nothing could be downloaded either; no marker, so the next apply tries again.
-  [ "$FAMILY" != debian ] || apt-get update -qq --error-on=any >/dev/null 2>&1 || { log "apt-get update failed: security updates wait"; return 0; }
+  [ "$FAMILY" != debian ] || apt-get update -qq --error-on=any >/dev/null 2>&1 || \
+    { log "apt-get update failed: security updates wait"; return 0; }
   p=$(upd_pending | cut -d' ' -f1 | paste -sd' ' -) || { log "cannot list security updates"; return 0; }
   if [ -n "$p" ]; then
     log "installing security updates: $p"
@@ -45,6 +47,7 @@ updates_verify() {
   if ! p=$(upd_pending); then fail updates "cannot list security updates"
   elif [ -n "$p" ]; then fail updates "security updates pending: $(paste -sd, - <<<"$p")"
   else pass updates "no security updates pending"; fi
-  [ -n "$(find /var/lib/apt/lists /var/cache/dnf -name '*Release' -mtime -2 -o -name repomd.xml -mtime -2 2>/dev/null | head -1)" ] ||
+  [ -n "$(find /var/lib/apt/lists /var/cache/dnf -name '*Release' -mtime -2 -o -name repomd.xml -mtime -2 \
+    2>/dev/null | head -1)" ] ||
     echo "WARN    updates      package lists over 2 days old"
 }

@@ -65,8 +65,11 @@ for entry in $AUTHORIZED_KEYS_SHA; do
 done
 
 if [ -n "$SESSION_USER" ]; then
-  check admins "Session Manager user $SESSION_USER exists in $ADMIN_GROUP" sh -c "id -nG '$SESSION_USER' | tr ' ' '\n' | grep -qx '$ADMIN_GROUP'"
-  check admins "Session Manager user $SESSION_USER has no password and no SSH keys" sh -c "[ \"\$(getent shadow '$SESSION_USER' | cut -d: -f2)\" = '*' ] && [ ! -s '/etc/ssh/authorized_keys/$SESSION_USER' ]"
+  check admins "Session Manager user $SESSION_USER exists in $ADMIN_GROUP" \
+    sh -c "id -nG '$SESSION_USER' | tr ' ' '\n' | grep -qx '$ADMIN_GROUP'"
+  check admins "Session Manager user $SESSION_USER has no password and no SSH keys" \
+    sh -c "[ \"\$(getent shadow '$SESSION_USER' | cut -d: -f2)\" = '*' ] && \
+[ ! -s '/etc/ssh/authorized_keys/$SESSION_USER' ]"
 fi
 
 # --- ssh: the effective config (sshd -T) AND the main file's first values (what ssh-baseline reads) ---
@@ -75,7 +78,8 @@ declare -A SSH_WANT=()
 SSH_KEYS=()
 while read -r key value; do
   case "$key" in '' | '#'* | Include | Subsystem) continue ;; esac
-  if [ -n "${SSH_WANT[$key]+x}" ]; then SSH_WANT[$key]="${SSH_WANT[$key]},$value"; else SSH_WANT[$key]=$value; SSH_KEYS+=("$key"); fi
+  if [ -n "${SSH_WANT[$key]+x}" ]; then SSH_WANT[$key]="${SSH_WANT[$key]},$value"; \
+  else SSH_WANT[$key]=$value; SSH_KEYS+=("$key"); fi
 done < <(sed '/^Include /q' "$BUNDLE_DIR/files/etc/ssh/sshd_config")
 t_value() { # what sshd -T prints for KEY
   local entry
@@ -92,7 +96,8 @@ if effective=$(sshd -T -C user=root,host=localhost,addr=127.0.0.1,lport="$SSH_PO
     [ "$expect" != - ] || continue
     k=$(printf '%s' "$key" | tr '[:upper:]' '[:lower:]')
     n=$((n + 1))
-    got=$(printf '%s\n' "$effective" | awk -v k="$k" '$1 == k { $1 = ""; sub(/^ /, ""); out = out (out ? "," : "") $0 } END { print out }')
+    got=$(printf '%s\n' "$effective" | \
+      awk -v k="$k" '$1 == k { $1 = ""; sub(/^ /, ""); out = out (out ? "," : "") $0 } END { print out }')
     [ "$got" = "$expect" ] || bad="$bad $k=${got:-unset}(want $expect)"
   done
   if [ -z "$bad" ]; then pass ssh "sshd -T: $n hardened values in effect"; else fail ssh "sshd -T:$bad"; fi
@@ -104,11 +109,15 @@ for key in "${SSH_KEYS[@]}"; do
   got=$(first_value /etc/ssh/sshd_config "$key")
   [ "$got" = "${SSH_WANT[$key]}" ] || bad="$bad $key=${got:-unset}(want ${SSH_WANT[$key]})"
 done
-if [ -z "$bad" ]; then pass ssh "sshd_config states all ${#SSH_KEYS[@]} hardened values before any Include"; else fail ssh "sshd_config:$bad"; fi
+if [ -z "$bad" ]; then pass ssh "sshd_config states all ${#SSH_KEYS[@]} hardened values before any Include"; \
+else fail ssh "sshd_config:$bad"; fi
 check ssh "sshd_config is root:root 0600 (SB sshd-05)" mode_is /etc/ssh/sshd_config 0600 root root
-check ssh "no DH moduli below $SSH_MODULI_MIN_BITS bits (SB sshd-48)" sh -c "! awk '!/^#/ && \$5 < $SSH_MODULI_MIN_BITS' /etc/ssh/moduli | grep -q ."
-check ssh "$SSH_SOCKET off (dev-sec #763)" sh -c "! systemctl is-enabled -q $SSH_SOCKET && ! systemctl is-active -q $SSH_SOCKET"
-if [ "$STATIC" = 0 ]; then check ssh "$SSH_UNIT is active, sshd listens on $SSH_PORT" sh -c "systemctl is-active -q $SSH_UNIT && ss -Hltnp 'sport = :$SSH_PORT' | grep -q '\"sshd\"'"; fi
+check ssh "no DH moduli below $SSH_MODULI_MIN_BITS bits (SB sshd-48)" \
+  sh -c "! awk '!/^#/ && \$5 < $SSH_MODULI_MIN_BITS' /etc/ssh/moduli | grep -q ."
+check ssh "$SSH_SOCKET off (dev-sec #763)" \
+  sh -c "! systemctl is-enabled -q $SSH_SOCKET && ! systemctl is-active -q $SSH_SOCKET"
+if [ "$STATIC" = 0 ]; then check ssh "$SSH_UNIT is active, sshd listens on $SSH_PORT" \
+  sh -c "systemctl is-active -q $SSH_UNIT && ss -Hltnp 'sport = :$SSH_PORT' | grep -q '\"sshd\"'"; fi
 
 # --- firewall ---
 check firewall "$NFT_CONF passes nft -c" nft -c -f "$NFT_CONF"
@@ -123,9 +132,11 @@ if [ "$STATIC" = 0 ]; then
       fail firewall "loaded table inet bulwark is not default-drop"
     fi
     if [ "$EGRESS_MODE" = open ]; then waiver_check firewall "$EGRESS_WAIVER"
-    else check firewall "output policy drop loaded (egress only to declared destinations)" grep -q 'hook output priority filter; policy drop;' <<<"$loaded"; fi
+    else check firewall "output policy drop loaded (egress only to declared destinations)" \
+      grep -q 'hook output priority filter; policy drop;' <<<"$loaded"; fi
     if fresh=$(unshare -n sh -c "nft -f '$NFT_CONF' && nft list table inet bulwark" 2>/dev/null); then
-      if [ "$fresh" = "$loaded" ]; then pass firewall "loaded ruleset equals $NFT_CONF"; else fail firewall "loaded ruleset differs from $NFT_CONF"; fi
+      if [ "$fresh" = "$loaded" ]; then pass firewall "loaded ruleset equals $NFT_CONF"; \
+      else fail firewall "loaded ruleset differs from $NFT_CONF"; fi
     else
       skip firewall "cannot compare loaded ruleset with the file here (no unshare)"
     fi
@@ -141,9 +152,12 @@ check fail2ban "fail2ban.service enabled" enabled fail2ban.service
 if [ "$STATIC" = 0 ]; then check fail2ban "sshd jail running" fail2ban-client status sshd; fi
 
 # --- auditd ---
-check auditd "rules.d compiled into audit.rules (augenrules --check: no change)" sh -c "augenrules --check 2>&1 | grep -q 'No change'"
-check auditd "audit.rules ends immutable (-e 2)" sh -c "grep -v '^#' /etc/audit/audit.rules | grep . | tail -1 | grep -qx -- '-e 2'"
-check auditd "CIS rule set present ($AUDIT_RULE_COUNT rules)" sh -c "[ \$(grep -c '^-[aw] ' /etc/audit/rules.d/50-bulwark.rules) -eq $AUDIT_RULE_COUNT ]"
+check auditd "rules.d compiled into audit.rules (augenrules --check: no change)" \
+  sh -c "augenrules --check 2>&1 | grep -q 'No change'"
+check auditd "audit.rules ends immutable (-e 2)" \
+  sh -c "grep -v '^#' /etc/audit/audit.rules | grep . | tail -1 | grep -qx -- '-e 2'"
+check auditd "CIS rule set present ($AUDIT_RULE_COUNT rules)" \
+  sh -c "[ \$(grep -c '^-[aw] ' /etc/audit/rules.d/50-bulwark.rules) -eq $AUDIT_RULE_COUNT ]"
 bad=""
 for kv in "${AUDITD_CONF[@]}"; do
   k=${kv%% *} want=${kv#* }
@@ -170,11 +184,15 @@ if [ "$STATIC" = 0 ]; then check aide "scheduled check timer active" active bulw
 if [ -n "$PATCH_WAIVER" ]; then
   waiver_check updates "$PATCH_WAIVER"
 elif [ "$FAMILY" = debian ]; then
-  check updates "unattended-upgrades runs daily" sh -c "apt-config dump | grep -qx 'APT::Periodic::Unattended-Upgrade \"1\";'"
-  check updates "security origin allowed" sh -c "apt-config dump | grep -q 'Unattended-Upgrade::Origins-Pattern:: \"$SECURITY_ORIGIN'"
+  check updates "unattended-upgrades runs daily" \
+    sh -c "apt-config dump | grep -qx 'APT::Periodic::Unattended-Upgrade \"1\";'"
+  check updates "security origin allowed" \
+    sh -c "apt-config dump | grep -q 'Unattended-Upgrade::Origins-Pattern:: \"$SECURITY_ORIGIN'"
   check updates "apt-daily-upgrade.timer enabled" enabled apt-daily-upgrade.timer
 else
-  check updates "dnf-automatic applies security updates" sh -c "grep -qx 'apply_updates = yes' /etc/dnf/automatic.conf && grep -qx 'upgrade_type = security' /etc/dnf/automatic.conf"
+  check updates "dnf-automatic applies security updates" \
+    sh -c "grep -qx 'apply_updates = yes' /etc/dnf/automatic.conf && \
+grep -qx 'upgrade_type = security' /etc/dnf/automatic.conf"
   check updates "dnf-automatic.timer enabled" enabled dnf-automatic.timer
 fi
 
@@ -187,7 +205,8 @@ for kv in "${SYSCTL[@]}"; do
   k=${kv%% *} want=${kv#* }
   grep -qx "$k = $want" /etc/sysctl.d/90-bulwark.conf || bad="$bad $k"
 done
-if [ -z "$bad" ]; then pass sysctl "/etc/sysctl.d/90-bulwark.conf holds ${#SYSCTL[@]} values"; else fail sysctl "missing in file:$bad"; fi
+if [ -z "$bad" ]; then pass sysctl "/etc/sysctl.d/90-bulwark.conf holds ${#SYSCTL[@]} values"; \
+else fail sysctl "missing in file:$bad"; fi
 if [ "$STATIC" = 0 ] && [ "$CONTAINER" = 0 ]; then
   bad=""
   for kv in "${SYSCTL[@]}"; do
@@ -208,20 +227,26 @@ for kv in "${LOGIN_DEFS[@]}"; do
   [ "$got" = "$want" ] || bad="$bad $k=${got:-unset}"
 done
 if [ -z "$bad" ]; then pass accounts "login.defs values (LB os-05)"; else fail accounts "login.defs:$bad"; fi
-check accounts "cracklib dictionary present (pwquality dictcheck needs it)" sh -c "ls /var/cache/cracklib/cracklib_dict.pwd /usr/share/cracklib/pw_dict.pwd* 2>/dev/null | grep -q ."
+check accounts "cracklib dictionary present (pwquality dictcheck needs it)" \
+  sh -c "ls /var/cache/cracklib/cracklib_dict.pwd /usr/share/cracklib/pw_dict.pwd* 2>/dev/null | grep -q ."
 check accounts "pwquality policy in place" sh -c "grep -qx 'minlen = 14' /etc/security/pwquality.conf.d/50-bulwark.conf"
-check accounts "sudo logs to /var/log/sudo.log and uses a pty" sh -c "grep -q '^Defaults use_pty' /etc/sudoers.d/50-bulwark && grep -q '^Defaults logfile=' /etc/sudoers.d/50-bulwark"
+check accounts "sudo logs to /var/log/sudo.log and uses a pty" \
+  sh -c "grep -q '^Defaults use_pty' /etc/sudoers.d/50-bulwark && \
+grep -q '^Defaults logfile=' /etc/sudoers.d/50-bulwark"
 
 accounts_verify
 
 # --- permissions ---
 check permissions "/etc/passwd root:root 0644 (LB os-03)" mode_is /etc/passwd 0644 root root
-check permissions "/etc/shadow root:$SHADOW_GROUP $SHADOW_MODE (LB os-02)" mode_is /etc/shadow "$SHADOW_MODE" root "$SHADOW_GROUP"
-check permissions "/etc/gshadow root:$SHADOW_GROUP $SHADOW_MODE" mode_is /etc/gshadow "$SHADOW_MODE" root "$SHADOW_GROUP"
+check permissions "/etc/shadow root:$SHADOW_GROUP $SHADOW_MODE (LB os-02)" \
+  mode_is /etc/shadow "$SHADOW_MODE" root "$SHADOW_GROUP"
+check permissions "/etc/gshadow root:$SHADOW_GROUP $SHADOW_MODE" \
+  mode_is /etc/gshadow "$SHADOW_MODE" root "$SHADOW_GROUP"
 check permissions "no /etc/hosts.equiv (LB os-01)" test ! -e /etc/hosts.equiv
 check permissions "unused filesystems and protocols blacklisted (LB os-10)" test -s /etc/modprobe.d/bulwark.conf
 check permissions "core dumps off" sh -c "grep -q '^\* hard core 0' /etc/security/limits.d/10-bulwark-core.conf"
-if [ -e /etc/crontab ]; then check permissions "/etc/crontab root:root 0600 (LB os-13)" mode_is /etc/crontab 0600 root root; fi
+if [ -e /etc/crontab ]; then \
+  check permissions "/etc/crontab root:root 0600 (LB os-13)" mode_is /etc/crontab 0600 root root; fi
 
 # --- services ---
 bad=""
@@ -232,12 +257,16 @@ for p in $FORBIDDEN_PACKAGES; do
     ! rpm -q "$p" >/dev/null 2>&1 || bad="$bad $p"
   fi
 done
-if [ -z "$bad" ]; then pass services "no insecure legacy packages (LB package-01..09)"; else fail services "installed:$bad"; fi
+if [ -z "$bad" ]; then pass services "no insecure legacy packages (LB package-01..09)"; \
+else fail services "installed:$bad"; fi
 if [ "$STATIC" = 0 ]; then
   # U22 2.1.22: only approved services listen beyond loopback.
-  bad=$(ss -H -tln 2>/dev/null | awk '{print $4}' | grep -vE '^(127\.|\[::1\]|\[::ffff:127\.)' | sed 's/.*://' | sort -u |
-    while read -r port; do case " $ALLOWED_TCP " in *" $port "*) ;; *) printf ' %s(%s)' "$port" "$(listener_units "$port")" ;; esac; done)
-  if [ -z "$bad" ]; then pass services "only declared TCP ports listen ($ALLOWED_TCP)"; else fail services "undeclared TCP listeners:$bad"; fi
+  bad=$(ss -H -tln 2>/dev/null | awk '{print $4}' | grep -vE '^(127\.|\[::1\]|\[::ffff:127\.)' |
+    sed 's/.*://' | sort -u |
+    while read -r port; do \
+      case " $ALLOWED_TCP " in *" $port "*) ;; *) printf ' %s(%s)' "$port" "$(listener_units "$port")" ;; esac; done)
+  if [ -z "$bad" ]; then pass services "only declared TCP ports listen ($ALLOWED_TCP)"; \
+  else fail services "undeclared TCP listeners:$bad"; fi
 fi
 mta_verify
 
@@ -260,7 +289,8 @@ esac
 case "$LOG_KIND" in
   rsyslog-tls)
     check logging "rsyslog forwarding config valid (rsyslogd -N1)" rsyslogd -N1
-    check logging "forwarding over TLS to $LOG_TARGET" grep -q 'StreamDriverMode="1"' /etc/rsyslog.d/60-bulwark-forward.conf
+    check logging "forwarding over TLS to $LOG_TARGET" \
+      grep -q 'StreamDriverMode="1"' /etc/rsyslog.d/60-bulwark-forward.conf
     if [ "$STATIC" = 0 ]; then check logging "rsyslog active" active rsyslog; fi
     ;;
   cloudwatch)

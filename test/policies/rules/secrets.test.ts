@@ -8,8 +8,8 @@ import {
 } from "../../../policies/src/engine";
 import { cronLongestGap, rotationPeriod } from "../../../policies/src/lib/schedule";
 import { PolicyNames } from "../../../policies/src/names";
-import { asPreview, baseline, res, T, urnOf } from "../fixtures";
-import { find, mandatory, mutationSuite, type Mutation } from "../helpers";
+import { baseline, res, T, urnOf } from "../fixtures";
+import { find, mandatory, MODES, mutationSuite, type Mutation } from "../helpers";
 
 const m: Mutation[] = [
   {
@@ -114,7 +114,7 @@ describe("rotation period", () => {
 
 describe("SecretRotation judged on its own (the secret lives elsewhere)", () => {
   it("blocks a period beyond rotationDays, passes one within, in update and preview", () => {
-    for (const shape of [(s: PolicyInputResource[]) => s, asPreview]) {
+    for (const [, shape] of MODES) {
       expect(verdict(evaluate(shape([rotation({ automaticallyAfterDays: 91 })])))).toEqual([
         ["mandatory", "vendor", "rotationRules: rotates every 91 days (maximum 90)"],
       ]);

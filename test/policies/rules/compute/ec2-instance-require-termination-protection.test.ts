@@ -3,27 +3,19 @@
  * this control's waiver tag (what Bulwark's terminationProtection switch writes when turned off with a waiver);
  * unset (AWS's default) is advisory.
  */
-import { evaluate, evaluateResource, UNKNOWN, type Finding } from "../../../../policies/src/engine";
+import { evaluate, evaluateResource, UNKNOWN } from "../../../../policies/src/engine";
 import { PolicyNames } from "../../../../policies/src/names";
 import { waiverTags } from "../../../../policies/src/waiver";
 import { asPreview, baseline, T, urnOf } from "../../fixtures";
-import { find, mandatory, type Stack } from "../../helpers";
+import { changedBaseline, find, findingsOf, mandatory, MODES, TODAY } from "../../helpers";
 
 const P = PolicyNames.instanceTerminationProtection;
-const TODAY = new Date("2026-11-30T12:00:00Z");
 const waiver = (expires: string) =>
   waiverTags([{ policy: P, reason: "scratch server rebuilt nightly", approver: "security@example.com", expires }]);
-const mine = (fs: Finding[]) => fs.filter((f) => f.policy === P);
+const mine = findingsOf(P);
 
-describe.each([
-  ["update", (s: Stack) => s],
-  ["preview", asPreview],
-])("%s", (_mode, shape) => {
-  const run = (change: (s: Stack) => void) => {
-    const s = baseline();
-    change(s);
-    return evaluate(shape(s), undefined, { today: TODAY });
-  };
+describe.each(MODES)("%s", (_mode, shape) => {
+  const run = changedBaseline(shape);
 
   it("the baseline (protected instance, and one inheriting it from its launch template) passes", () => {
     expect(mine(run(() => undefined))).toEqual([]);
@@ -107,10 +99,7 @@ describe("at Analyze (one resource) and with unknown values", () => {
 
 describe("rds-database-require-deletion-protection sees the same kind of waiver", () => {
   const R = PolicyNames.rdsDeletionProtection;
-  it.each([
-    ["update", (s: Stack) => s],
-    ["preview", asPreview],
-  ])("deletionProtection false blocks unless the database carries the waiver tag (%s)", (_m, shape) => {
+  it.each(MODES)("deletionProtection false blocks unless the database carries the waiver tag (%s)", (_m, shape) => {
     const off = baseline();
     find(off, T.db, "app").props.deletionProtection = false;
     expect(mandatory(evaluate(shape(off), undefined, { today: TODAY })).map((f) => f.policy)).toEqual([R]);

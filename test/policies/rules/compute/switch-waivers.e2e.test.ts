@@ -3,15 +3,14 @@
  * turned off blocks at Analyze unless the instance carries the waiver tag Bulwark's switch writes; unset is advisory;
  * an AWS-managed key on a block device is advisory and waived the same way; an unknown flag is advisory in preview.
  */
-import * as path from "path";
-import { AnalyzerClient, type AnalyzerDiagnostic } from "../../../../cli/analyzer";
-import { UNKNOWN, type PolicyInputResource } from "../../../../policies/src/engine";
+import type { AnalyzerDiagnostic } from "../../../../cli/analyzer";
+import { UNKNOWN } from "../../../../policies/src/engine";
 import { PolicyNames } from "../../../../policies/src/names";
 import { waiverTags } from "../../../../policies/src/waiver";
 import { run } from "../../e2e";
-import { asPreview, res, T } from "../../fixtures";
+import { res, T } from "../../fixtures";
+import { MODES, startPack } from "../../helpers";
 
-const PACK = path.resolve(__dirname, "../../../../policies");
 jest.setTimeout(120_000);
 
 const TP = PolicyNames.instanceTerminationProtection;
@@ -28,18 +27,12 @@ const verdicts = (ds: AnalyzerDiagnostic[], policy: string) =>
     .map((d) => [d.urn.split("::").pop(), d.enforcementLevel, /waived by ops@example\.com/.test(d.message)])
     .sort();
 
-describe.each(["preview", "update"] as const)("switch waivers through the pack (%s)", (mode) => {
-  let c: AnalyzerClient;
-  beforeAll(async () => {
-    c = await AnalyzerClient.start(PACK, { mode });
-    await c.configureFromFile({});
-  });
-  afterAll(() => c?.close());
-  const shape = (s: PolicyInputResource[]) => (mode === "preview" ? asPreview(s) : s);
+describe.each(MODES)("switch waivers through the pack (%s)", (mode, shape) => {
+  const c = startPack({ mode }, {});
 
   it("termination protection off blocks unless waived; unset is advisory; on passes", async () => {
     const out = await run(
-      c,
+      c(),
       shape([
         instance("off", { disableApiTermination: false }),
         instance("off-waived", { disableApiTermination: false, tags: waived(TP) }),
@@ -59,7 +52,7 @@ describe.each(["preview", "update"] as const)("switch waivers through the pack (
   it("a root device on the AWS-managed key is advisory, and waived by the switch's tag", async () => {
     const root = { rootBlockDevice: { encrypted: true }, disableApiTermination: true };
     const out = await run(
-      c,
+      c(),
       shape([instance("aws-key", root), instance("aws-key-waived", { ...root, tags: waived(CMK) })]),
     );
     expect(verdicts([...out.analyze, ...out.stack], CMK)).toEqual([
@@ -70,7 +63,7 @@ describe.each(["preview", "update"] as const)("switch waivers through the pack (
 
   if (mode === "preview")
     it("an unknown flag is advisory in preview, never a block", async () => {
-      const out = await run(c, [instance("unknown", { disableApiTermination: UNKNOWN })]);
+      const out = await run(c(), [instance("unknown", { disableApiTermination: UNKNOWN })]);
       expect(verdicts([...out.analyze, ...out.stack], TP)).toEqual([["unknown", "advisory", false]]);
     });
 });

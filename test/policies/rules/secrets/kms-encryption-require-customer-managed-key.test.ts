@@ -2,26 +2,18 @@
  * kms-encryption-require-customer-managed-key (advisory): block devices of instances and launch templates too, so
  * Bulwark's encryption.customerManagedKey switch (off with a waiver, tagged on the servers) is judged by a control.
  */
-import { evaluate, UNKNOWN, type Finding } from "../../../../policies/src/engine";
+import { evaluate, UNKNOWN } from "../../../../policies/src/engine";
 import { PolicyNames } from "../../../../policies/src/names";
 import { waiverTags } from "../../../../policies/src/waiver";
 import { asPreview, baseline, T, urnOf } from "../../fixtures";
-import { find, mandatory, type Stack } from "../../helpers";
+import { changedBaseline, find, findingsOf, mandatory, MODES } from "../../helpers";
 
 const P = PolicyNames.kmsCustomerManagedKey;
-const TODAY = new Date("2026-11-30T12:00:00Z");
-const mine = (fs: Finding[]) => fs.filter((f) => f.policy === P);
+const mine = findingsOf(P);
 const dev = (p: Record<string, unknown>, k: string) => p[k] as Record<string, unknown>;
 
-describe.each([
-  ["update", (s: Stack) => s],
-  ["preview", asPreview],
-])("%s", (_mode, shape) => {
-  const run = (change: (s: Stack) => void) => {
-    const s = baseline();
-    change(s);
-    return evaluate(shape(s), undefined, { today: TODAY });
-  };
+describe.each(MODES)("%s", (_mode, shape) => {
+  const run = changedBaseline(shape);
 
   it("the baseline (every device names a customer-managed key) has no finding", () => {
     expect(mine(run(() => undefined))).toEqual([]);
