@@ -125,8 +125,9 @@ check firewall "$NFT_CONF is Bulwark's ruleset" grep -q '^table inet bulwark {' 
 check firewall "nftables.service enabled (loads the ruleset at boot)" enabled nftables.service
 if [ "$STATIC" = 0 ]; then
   if loaded=$(nft list table inet bulwark 2>/dev/null); then
-    if printf '%s\n' "$loaded" | grep -q 'hook input priority filter; policy drop;' &&
-      printf '%s\n' "$loaded" | grep -q 'hook forward priority filter; policy drop;'; then
+    # Here-strings, not `printf | grep -q`: under pipefail, grep quitting early fails printf with SIGPIPE.
+    if grep -q 'hook input priority filter; policy drop;' <<<"$loaded" &&
+      grep -q 'hook forward priority filter; policy drop;' <<<"$loaded"; then
       pass firewall "input and forward policy drop loaded"
     else
       fail firewall "loaded table inet bulwark is not default-drop"
