@@ -1,9 +1,7 @@
 // Runs one offline plan inside a worker thread (cli/plan-isolated.ts): the plan's heap is capped and freed when
 // the worker ends. Plain JS so it needs no loader to start; it registers swc for the TypeScript it requires.
-const path = require("node:path");
 const { parentPort, workerData } = require("node:worker_threads");
-process.env.SWC_NODE_PROJECT = process.env.SWC_NODE_PROJECT || path.join(__dirname, "..", "tsconfig.json");
-require("@swc-node/register");
+require("./register.js").register();
 const { runPlan } = require("./plan-runner.ts");
 const { ConfigError } = require("../components/config.ts");
 const { PlanTooBigError } = require("./plan-limits.ts");
