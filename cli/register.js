@@ -34,7 +34,7 @@ let cacheOk;
 function cacheDir() {
   if (cacheOk === undefined) {
     try {
-        const st = fs.statSync(CACHE);
+      const st = fs.statSync(CACHE);
       cacheOk = st.isDirectory() && (st.mode & 0o077) === 0 && (!process.getuid || st.uid === process.getuid());
     } catch {
       cacheOk = false;
