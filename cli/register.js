@@ -27,13 +27,15 @@ const options = () => ({
 });
 
 const SALT = `${require("@swc/core/package.json").version};${JSON.stringify(options())}`;
-const CACHE = path.join(os.tmpdir(), `bulwark-swc-${typeof process.getuid === "function" ? process.getuid() : "u"}`);
+// The user's own cache folder (not the shared temp folder, where another user could plant code).
+const CACHE = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "bulwark", "swc");
 
-/** The cache folder when it is ours alone (a folder another user made in the shared temp folder is not used). */
+/** The cache folder when it is ours alone, else none (every start transpiles). */
 let cacheOk;
 function cacheDir() {
   if (cacheOk === undefined) {
     try {
+      fs.mkdirSync(CACHE, { recursive: true, mode: 0o700 });
       const st = fs.statSync(CACHE);
       cacheOk = st.isDirectory() && (st.mode & 0o077) === 0 && (!process.getuid || st.uid === process.getuid());
     } catch {
