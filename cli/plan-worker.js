@@ -2,6 +2,7 @@
 // the worker ends. Plain JS so it needs no loader to start; it registers swc for the TypeScript it requires.
 const { parentPort, workerData } = require("node:worker_threads");
 require("./register.js").register();
+require("./lazy-sdk.js").installLazySdkDeps();
 const { runPlan } = require("./plan-runner.ts");
 const { ConfigError } = require("../components/config.ts");
 const { PlanTooBigError } = require("./plan-limits.ts");

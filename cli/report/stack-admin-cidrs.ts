@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import { isInternet } from "../../policies/src/exposure";
-import { readStackFile, REPO_ROOT } from "../plan-runner";
+import { readStackFile, REPO_ROOT } from "../stack-file";
 
 type PackConfigFile = Record<string, unknown>;
 
