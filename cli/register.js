@@ -6,7 +6,9 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const { addHook } = require("pirates");
-const { transformSync } = require("@swc-node/core");
+
+// swc itself (a 10 MB native module) loads only when a file is not in the cache yet.
+const transformSync = (...args) => require("@swc-node/core").transformSync(...args);
 
 // tsconfig.json's compilerOptions as @swc-node/register converts them (ES2022, CommonJS, esModuleInterop, no maps).
 const options = () => ({
@@ -26,7 +28,8 @@ const options = () => ({
   swc: {},
 });
 
-const SALT = `${require("@swc/core/package.json").version};${JSON.stringify(options())}`;
+const version = (pkg) => require(`${pkg}/package.json`).version;
+const SALT = `${version("@swc/core")};${version("@swc-node/core")};${JSON.stringify(options())}`;
 // The user's own cache folder (not the shared temp folder, where another user could plant code).
 const CACHE = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "bulwark", "swc");
 
