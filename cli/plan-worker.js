@@ -3,19 +3,30 @@
 const { parentPort, workerData } = require("node:worker_threads");
 require("./register.js").register();
 require("./lazy-sdk.js").installLazySdkDeps();
-const { runPlan } = require("./plan-runner.ts");
 const { ConfigError } = require("../components/config.ts");
 const { PlanTooBigError } = require("./plan-limits.ts");
+const { validatePlanConfig } = require("./plan-config.ts");
 
-// The server count goes first: an out-of-memory end of this worker is reported with the estate's size.
-runPlan({ ...workerData, onValidated: (servers) => parentPort.postMessage({ servers }) }).then(
-  (result) => parentPort.postMessage({ ok: true, result }),
-  (err) =>
-    parentPort.postMessage(
-      err instanceof ConfigError
-        ? { ok: false, config: err.issues }
-        : err instanceof PlanTooBigError
-          ? { ok: false, tooBig: true, message: err.message }
-          : { ok: false, message: err && err.message ? err.message : String(err), stack: err && err.stack },
-    ),
-);
+const fail = (err) =>
+  parentPort.postMessage(
+    err instanceof ConfigError
+      ? { ok: false, config: err.issues }
+      : err instanceof PlanTooBigError
+        ? { ok: false, tooBig: true, message: err.message }
+        : { ok: false, message: err && err.message ? err.message : String(err), stack: err && err.stack },
+  );
+
+// The config is validated before the Pulumi SDK loads: a bad config is answered at once, and on a good one the CLI
+// starts the pack while the SDK loads. The server count goes first: an out-of-memory end of this worker is reported
+// with the estate's size.
+let validated;
+try {
+  validated = validatePlanConfig(workerData);
+} catch (err) {
+  fail(err);
+}
+if (validated) {
+  parentPort.postMessage({ servers: validated.servers });
+  const { runPlan } = require("./plan-runner.ts");
+  runPlan({ ...workerData, validated }).then((result) => parentPort.postMessage({ ok: true, result }), fail);
+}
