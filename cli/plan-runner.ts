@@ -6,14 +6,12 @@
  * Runs are serialised (the Pulumi runtime is process-global); a later run resets the mocks and config.
  */
 import { RESOURCE_REF_SIG as RESOURCE_SIG, SECRET_SIG, SIG_KEY } from "../policies/src/values";
-import * as fs from "fs";
 import * as path from "path";
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import * as YAML from "yaml";
-import { ConfigError, PROJECT, parseStackConfig } from "../components/config";
-import { MAX_PLAN_SERVERS, PlanTooBigError, tooBigMessage } from "./plan-limits";
-import { stackAdminCidrs } from "./report/stack-admin-cidrs";
+import { PROJECT } from "../components/config";
+import { REPO_ROOT } from "./stack-file";
+import { validatePlanConfig, type ValidatedPlanConfig } from "./plan-config";
 
 export interface PlannedResource {
   urn: string;
@@ -52,93 +50,14 @@ export interface RunPlanOptions {
   program?: string;
   /** Called with the estate's server count once the config is valid, before any resource is declared. */
   onValidated?: (servers: number) => void;
+  /** The config as validatePlanConfig(these options) returned it, when the caller validated it already. */
+  validated?: ValidatedPlanConfig;
 }
 
 export const SECRET_MASK = "[secret]";
 
-export const REPO_ROOT = path.resolve(__dirname, "..");
-
-/** Reads a stack file's `config:` map, replacing `{secure: ...}` leaves (undecryptable offline) with a placeholder. */
-export function readStackFile(file: string): { config: Record<string, unknown>; secretKeys: string[] } {
-  let doc: unknown;
-  try {
-    doc = YAML.parse(fs.readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new ConfigError([
-      {
-        path: file,
-        value: "unreadable YAML",
-        problem: (e as Error).message.split("\n")[0],
-        fix: "fix the YAML syntax",
-      },
-    ]);
-  }
-  const cfg = (doc && typeof doc === "object" ? (doc as { config?: unknown }).config : undefined) ?? {};
-  if (typeof cfg !== "object" || Array.isArray(cfg)) {
-    throw new ConfigError([
-      {
-        path: `${file}: config`,
-        value: JSON.stringify(cfg),
-        problem: "not a map",
-        fix: "write config: as key: value pairs",
-      },
-    ]);
-  }
-  const secretKeys: string[] = [];
-  const config: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(cfg as Record<string, unknown>)) {
-    const full = key.includes(":") ? key : `${PROJECT}:${key}`;
-    const { value: v, secret } = stripSecure(value);
-    if (secret) secretKeys.push(full);
-    config[full] = v;
-  }
-  return { config, secretKeys };
-}
-
-function stripSecure(value: unknown): { value: unknown; secret: boolean } {
-  if (value && typeof value === "object" && !Array.isArray(value)) {
-    const obj = value as Record<string, unknown>;
-    if (Object.keys(obj).length === 1 && typeof obj.secure === "string")
-      return { value: "offline-secret-placeholder", secret: true };
-    let secret = false;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(obj)) {
-      const r = stripSecure(v);
-      secret ||= r.secret;
-      out[k] = r.value;
-    }
-    return { value: out, secret };
-  }
-  if (Array.isArray(value)) {
-    let secret = false;
-    const out = value.map((v) => {
-      const r = stripSecure(v);
-      secret ||= r.secret;
-      return r.value;
-    });
-    return { value: out, secret };
-  }
-  return { value, secret: false };
-}
-
-/** Project-level defaults declared in Pulumi.yaml (`config: {bulwark:x: {default: ...}}`), merged as the engine does */
-function projectDefaults(): Record<string, unknown> {
-  const file = path.join(REPO_ROOT, "Pulumi.yaml");
-  if (!fs.existsSync(file)) return {};
-  const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
-  const out: Record<string, unknown> = {};
-  for (const [key, decl] of Object.entries(doc?.config ?? {})) {
-    const full = key.includes(":") ? key : `${PROJECT}:${key}`;
-    if (decl && typeof decl === "object" && !Array.isArray(decl)) {
-      const d = decl as Record<string, unknown>;
-      if ("default" in d) out[full] = d.default;
-      else if ("value" in d) out[full] = d.value;
-    } else if (decl !== undefined) {
-      out[full] = decl;
-    }
-  }
-  return out;
-}
+// The stack file reader lives apart (no Pulumi SDK), so `bulwark plan`'s main thread never loads the SDK.
+export { readStackFile, REPO_ROOT } from "./stack-file";
 
 /** Deterministic fake ids in AWS shapes, so plan output and policy checks read like the real thing. */
 const ID_PREFIX: Record<string, string> = {
@@ -500,32 +419,8 @@ export function runPlan(opts: RunPlanOptions = {}): Promise<PlanResult> {
 }
 
 async function runPlanNow(opts: RunPlanOptions): Promise<PlanResult> {
-  const stack = opts.stack ?? "prod";
-  let config: Record<string, unknown>;
-  let secretKeys: string[];
-  if (opts.config) {
-    config = {};
-    for (const [k, v] of Object.entries(opts.config)) config[k.includes(":") ? k : `${PROJECT}:${k}`] = v;
-    secretKeys = opts.secretKeys ?? [];
-  } else {
-    const file = opts.configFile ?? path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(file)) {
-      throw new ConfigError([
-        {
-          path: file,
-          value: "no such file",
-          problem: `stack "${stack}" has no config file`,
-          fix: `create ${path.basename(file)} or pass --stack with an existing stack`,
-        },
-      ]);
-    }
-    ({ config, secretKeys } = readStackFile(file));
-  }
-  config = { ...projectDefaults(), ...config };
-  // Validate first: a bad config creates nothing; nor does an estate too big to plan.
-  const parsed = parseStackConfig(config, { secretKeys });
-  const servers = parsed.sites.reduce((n, s) => n + s.servers.length, 0);
-  if (servers > MAX_PLAN_SERVERS) throw new PlanTooBigError(tooBigMessage(servers));
+  // Validated before the SDK loads in the CLI's worker (cli/plan-worker.js), which passes the result on.
+  const { stack, config, secretKeys, servers, adminCidrs } = opts.validated ?? validatePlanConfig(opts);
   opts.onValidated?.(servers);
 
   const engineConfig: Record<string, string> = {};
@@ -549,7 +444,7 @@ async function runPlanNow(opts: RunPlanOptions): Promise<PlanResult> {
   try {
     await runProgram(program);
     const resources = await recorder.finish();
-    return { resources, outputs: recorder.stackOutputs(), adminCidrs: stackAdminCidrs(parsed.adminAccess) };
+    return { resources, outputs: recorder.stackOutputs(), adminCidrs };
   } finally {
     restore();
   }

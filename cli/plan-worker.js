@@ -1,22 +1,32 @@
 // Runs one offline plan inside a worker thread (cli/plan-isolated.ts): the plan's heap is capped and freed when
 // the worker ends. Plain JS so it needs no loader to start; it registers swc for the TypeScript it requires.
-const path = require("node:path");
 const { parentPort, workerData } = require("node:worker_threads");
-process.env.SWC_NODE_PROJECT = process.env.SWC_NODE_PROJECT || path.join(__dirname, "..", "tsconfig.json");
-require("@swc-node/register");
-const { runPlan } = require("./plan-runner.ts");
+require("./register.js").register();
+require("./lazy-sdk.js").installLazySdkDeps();
 const { ConfigError } = require("../components/config.ts");
 const { PlanTooBigError } = require("./plan-limits.ts");
+const { validatePlanConfig } = require("./plan-config.ts");
 
-// The server count goes first: an out-of-memory end of this worker is reported with the estate's size.
-runPlan({ ...workerData, onValidated: (servers) => parentPort.postMessage({ servers }) }).then(
-  (result) => parentPort.postMessage({ ok: true, result }),
-  (err) =>
-    parentPort.postMessage(
-      err instanceof ConfigError
-        ? { ok: false, config: err.issues }
-        : err instanceof PlanTooBigError
-          ? { ok: false, tooBig: true, message: err.message }
-          : { ok: false, message: err && err.message ? err.message : String(err), stack: err && err.stack },
-    ),
-);
+const fail = (err) =>
+  parentPort.postMessage(
+    err instanceof ConfigError
+      ? { ok: false, config: err.issues }
+      : err instanceof PlanTooBigError
+        ? { ok: false, tooBig: true, message: err.message }
+        : { ok: false, message: err && err.message ? err.message : String(err), stack: err && err.stack },
+  );
+
+// The config is validated before the Pulumi SDK loads: a bad config is answered at once, and on a good one the CLI
+// starts the pack while the SDK loads. The server count goes first: an out-of-memory end of this worker is reported
+// with the estate's size.
+let validated;
+try {
+  validated = validatePlanConfig(workerData);
+} catch (err) {
+  fail(err);
+}
+if (validated) {
+  parentPort.postMessage({ servers: validated.servers });
+  const { runPlan } = require("./plan-runner.ts");
+  runPlan({ ...workerData, validated }).then((result) => parentPort.postMessage({ ok: true, result }), fail);
+}

@@ -38,7 +38,7 @@ function toTarget(e: HostEntry, all: readonly HostEntry[], expectedBundleHash?: 
 }
 
 export async function targetsFromStack(stack: string, configFile?: string): Promise<VerifyTarget[]> {
-  const { readStackFile, REPO_ROOT } = await import("../plan-runner");
+  const { readStackFile, REPO_ROOT } = await import("../stack-file");
   const file = configFile ?? path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file))
     throw new TargetsError(`no stack file ${file}: give --stack <name> of a Pulumi.<name>.yaml, or --inventory <file>`);

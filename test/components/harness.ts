@@ -1,6 +1,6 @@
 /** Shared test harness: records every resource the code under test registers, through the plan runner's recorder. */
 import * as pulumi from "@pulumi/pulumi";
-import { type PlannedResource, startRecording } from "../../cli/plan-runner";
+import { leanRuntime, type PlannedResource, startRecording } from "../../cli/plan-runner";
 import type { Waiver } from "../../policies/src/waiver";
 
 export interface Recorded {
@@ -11,15 +11,24 @@ export interface Recorded {
   one(type: string, name?: string): PlannedResource;
 }
 
-/** Runs `build` under mocks (stack `prod` unless given) and returns what was registered. */
+/**
+ * Runs `build` under mocks (stack `prod` unless given) and returns what was registered. The SDK runs lean, as
+ * `bulwark plan` runs it (leanRuntime): no per-promise and per-resource stacks, which jest's source-mapped traces
+ * made the bulk of a test's time.
+ */
 export async function record<T>(
   build: () => T,
   opts: { stack?: string; preview?: boolean } = {},
 ): Promise<Recorded & { value: T }> {
   const rec = await startRecording({ stack: opts.stack ?? "prod", preview: opts.preview });
-  const value = build();
-  const resources = await rec.finish();
-  return { value, ...wrap(resources) };
+  const restore = leanRuntime();
+  try {
+    const value = build();
+    const resources = await rec.finish();
+    return { value, ...wrap(resources) };
+  } finally {
+    restore();
+  }
 }
 
 export function wrap(resources: PlannedResource[]): Recorded {

@@ -1,7 +1,7 @@
 /**
- * The host model and its renderers, checked with the real tools: shellcheck on every script, sshd -t/-T on the
- * rendered sshd_config, nft -c on the ruleset, auditctl on the audit rules, aide on its config. Amazon Linux 2023
- * cannot be built here, so its bundle is rendered and checked statically only.
+ * The host model and its renderers, checked with the real tools: sshd -t/-T on the rendered sshd_config, nft -c on
+ * the ruleset, auditctl on the audit rules, aide on its config (shellcheck on every script: render-shellcheck.test.ts).
+ * Amazon Linux 2023 cannot be built here, so its bundle is rendered and checked statically only.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -13,28 +13,14 @@ import {
   bundleEntries,
   compactEntry,
   collapseCidrs,
-  isShellEntry,
   renderBundle,
   renderCloudInit,
   renderUserDataBase64,
   sshEffective,
-  writeBundle,
-  type HostBundle,
 } from "../../components/host/render";
 import { stripShellCommentLines } from "../../components/host/shell-strip";
 import { describeHost, run, tmpDir } from "./helpers";
-
-const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJx0Bw5ZqZ0eZq6mD7m0Xo0vW2V0m7D1b3qj2cJ8ZkXg alice@laptop";
-const CA = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----";
-
-const base = () => ({
-  role: "app",
-  admins: [{ name: "alice", sshKeys: [KEY] }],
-  ssh: { managementSources: ["10.20.0.0/16"] },
-  inbound: [{ port: 8080, sources: ["10.30.0.0/16"] }],
-  ids: { manager: "wazuh.corp.internal", enrolmentSecretParameter: "/bulwark/wazuh/enrolment" },
-  logs: { kind: "cloudwatch" },
-});
+import { base, expectOnlyCommentLinesDropped, KEY } from "./render-fixtures";
 
 function problems(input: unknown): string[] {
   try {
@@ -118,12 +104,6 @@ describe("host model (zod)", () => {
     ]);
   });
 });
-
-function writeTmp(b: HostBundle): string {
-  const dir = path.join(tmpDir("bulwark-render-"), "bundle");
-  writeBundle(b, dir);
-  return dir;
-}
 
 describe("rendered bundles for every target OS", () => {
   const bundles = HOST_OSES.map((os) => [os, renderBundle(base(), os)] as const);
@@ -272,27 +252,6 @@ describe("rendered bundles for every target OS", () => {
   );
 });
 
-/**
- * `stripped` is `original` minus some comment-only lines: a walk that must match every kept line byte for byte, in
- * order, and may skip only `#` lines that are neither the shebang nor a shellcheck directive.
- */
-function expectOnlyCommentLinesDropped(original: string, stripped: string): void {
-  const kept = stripped.split("\n");
-  let k = 0;
-  original.split("\n").forEach((line, n) => {
-    if (k < kept.length && kept[k] === line) {
-      k++;
-      return;
-    }
-    expect({
-      n,
-      line,
-      comment: /^\s*#/.test(line) && !/^\s*#\s*shellcheck\s/.test(line) && !(n === 0 && line.startsWith("#!")),
-    }).toEqual({ n, line, comment: true });
-  });
-  expect(k).toBe(kept.length);
-}
-
 /** A hook with every heredoc form; `#` lines inside bodies are data and must arrive. */
 const HEREDOC_FIXTURE = [
   "#!/usr/bin/env bash",
@@ -390,98 +349,8 @@ test("compactEntry: comment lines go from config files and shell scripts; direct
   );
 });
 
-describeHost("user data unpacked as cloud-init does", [], () => {
-  jest.setTimeout(120_000);
-
-  test.each(HOST_OSES.map((o) => [o]))(
-    "%s db (MySQL role, bindAddress auto): each script as written to disk is the original minus comment lines, " +
-      "and passes bash -n and shellcheck",
-    (os) => {
-      const b = renderBundle(
-        {
-          ...base(),
-          role: "db",
-          mysql: { bindAddress: "auto", platform: os === "amazonlinux-2023" ? "amazon" : "debian" },
-        },
-        os,
-      );
-      const dir = tmpDir("bulwark-ud-");
-      // renderUserDataBase64's bytes (gzip of the cloud-config); built here so an oversize bundle still gets checked.
-      fs.writeFileSync(path.join(dir, "user-data.b64"), gzipSync(renderCloudInit(b), { level: 9 }).toString("base64"));
-      // cloud-init's own steps: base64 -> gunzip -> PyYAML safe_load -> write_files (content, octal permissions).
-      const py = [
-        "import base64, gzip, os, sys, yaml",
-        "root = sys.argv[1]",
-        "raw = gzip.decompress(base64.b64decode(open(os.path.join(root, 'user-data.b64')).read()))",
-        "doc = yaml.safe_load(raw.decode())",
-        "for f in doc['write_files']:",
-        "    p = root + f['path']",
-        "    os.makedirs(os.path.dirname(p), exist_ok=True)",
-        "    open(p, 'wb').write(f['content'].encode())",
-        "    os.chmod(p, int(f['permissions'], 8))",
-      ].join("\n");
-      // Debian's python3 with python3-yaml: the interpreter and YAML library cloud-init itself runs on.
-      const r = run("/usr/bin/python3", ["-c", py, dir]);
-      expect(r.out).toBe("");
-      expect(r.code).toBe(0);
-      const bundleDir = path.join(dir, "opt/bulwark/bundle");
-      const shells = bundleEntries(b).filter(isShellEntry);
-      expect(shells.map((e) => e.rel)).toContain("files/usr/local/sbin/bulwark-wazuh-enrol");
-      expect(shells.map((e) => e.rel)).toEqual(
-        expect.arrayContaining(["lib/50-mysql.apply.sh", "lib/mysql.verify.sh"]),
-      );
-      let dropped = 0;
-      for (const e of shells) {
-        const written = fs.readFileSync(path.join(bundleDir, e.rel), "utf8");
-        expectOnlyCommentLinesDropped(e.content, written);
-        dropped += e.content.split("\n").length - written.split("\n").length;
-        expect(run("bash", ["-n", path.join(bundleDir, e.rel)])).toMatchObject({ code: 0, out: "" });
-      }
-      expect(dropped).toBeGreaterThan(10);
-      const sc = run("sh", ["-c", `cd ${bundleDir} && shellcheck -x -s bash ${shells.map((e) => e.rel).join(" ")}`]);
-      expect(sc.out).toBe("");
-      expect(sc.code).toBe(0);
-      // The heredoc inside the MySQL apply (secure-installation SQL) arrived whole.
-      expect(fs.readFileSync(path.join(bundleDir, "lib/50-mysql.apply.sh"), "utf8")).toContain(
-        "DROP DATABASE IF EXISTS test;",
-      );
-    },
-  );
-});
-
 describeHost("rendered bundles pass the real tools", [], () => {
   jest.setTimeout(120_000);
-
-  test.each(HOST_OSES.map((o) => [o]))(
-    "%s: shellcheck passes on apply, verify, bundle.env and every hook/script",
-    (os) => {
-      for (const model of [
-        base(),
-        { ...base(), role: "db", mysql: { bindAddress: "10.20.1.10" } },
-        {
-          ...base(),
-          ids: {
-            kind: "none",
-            waiver: { reason: "lab host without agents", approver: "sec@example.com", expires: "2099-01-01" },
-          },
-          logs: { kind: "rsyslog-tls", target: "logs.corp", caPem: CA },
-        },
-      ]) {
-        const dir = writeTmp(renderBundle(model, os));
-        const scripts = [
-          "apply",
-          "verify",
-          "bundle.env",
-          ...(fs.existsSync(path.join(dir, "lib")) ? fs.readdirSync(path.join(dir, "lib")).map((f) => `lib/${f}`) : []),
-        ];
-        for (const f of ["files/usr/local/sbin/bulwark-wazuh-enrol"])
-          if (fs.existsSync(path.join(dir, f))) scripts.push(f);
-        const r = run("sh", ["-c", `cd ${dir} && shellcheck -x -s bash ${scripts.join(" ")}`]);
-        expect(r.out).toBe("");
-        expect(r.code).toBe(0);
-      }
-    },
-  );
 
   test.each(HOST_OSES.map((o) => [o]))(
     "%s: sshd -t passes and sshd -T equals the intended values, with a cloud-init drop-in present",

@@ -6,7 +6,8 @@
 const path = require("node:path");
 const Sequencer = require("@jest/test-sequencer").default;
 
-// Seconds, measured on the shared 2-core machine (docs/testing.md); only the order matters.
+// Seconds, measured on the shared 2-core machine (docs/testing.md); only the order matters. The non-host suites'
+// figures are from a unit run under load (the spawned `bulwark plan`s dominate them).
 const SLOW = {
   "test/host/live.e2e.test.ts": 360,
   "test/host/e2e.test.ts": 270,
@@ -14,12 +15,23 @@ const SLOW = {
   "test/host/cloudinit.e2e.test.ts": 130,
   "test/fleet/real.test.ts": 70,
   "test/fleet/sim.test.ts": 68,
-  "test/host/render.test.ts": 66,
   "test/host/leftovers.e2e.test.ts": 66,
   "test/host/mta.e2e.test.ts": 56,
-  "test/host/stack.test.ts": 45,
   "test/mysql/leftover-accounts.test.ts": 35,
   "test/mysql/mariadb.test.ts": 30,
+  "test/exposure/bastion-plan.test.ts": 60,
+  "test/host/render-shellcheck.test.ts": 50,
+  "test/host/render.test.ts": 10,
+  "test/pipelines/secrets-scan.test.ts": 40,
+  "test/pipelines/plan-verdict.test.ts": 30,
+  "test/components/plan.test.ts": 26,
+  "test/pipelines/cli.test.ts": 20,
+  "test/policies/estate.test.ts": 18,
+  "test/exposure/consistency.test.ts": 16,
+  "test/mysql/estate.test.ts": 14,
+  "test/policies/rules/compute/switch-waivers.e2e.test.ts": 12,
+  "test/pipelines/schedule-and-size.test.ts": 11,
+  "test/pipelines/cli-consistency.test.ts": 10,
 };
 
 class SlowFirst extends Sequencer {
