@@ -9,14 +9,14 @@ const Sequencer = require("@jest/test-sequencer").default;
 // Seconds, measured on the shared 2-core machine (docs/testing.md); only the order matters. The non-host suites'
 // figures are from a unit run under load (the spawned `bulwark plan`s dominate them).
 const SLOW = {
-  "test/host/live.e2e.test.ts": 360,
-  "test/host/e2e.test.ts": 270,
-  "test/host/leftovers-db.e2e.test.ts": 190,
-  "test/host/cloudinit.e2e.test.ts": 130,
-  "test/fleet/real.test.ts": 70,
-  "test/fleet/sim.test.ts": 68,
-  "test/host/leftovers.e2e.test.ts": 66,
-  "test/host/mta.e2e.test.ts": 56,
+  "test/host/live.e2e.test.ts": 245,
+  "test/host/e2e.test.ts": 240,
+  "test/host/leftovers-db.e2e.test.ts": 200,
+  "test/host/cloudinit.e2e.test.ts": 140,
+  "test/fleet/real.test.ts": 100,
+  "test/fleet/sim.test.ts": 88,
+  "test/host/leftovers.e2e.test.ts": 115,
+  "test/host/mta.e2e.test.ts": 50,
   "test/mysql/leftover-accounts.test.ts": 35,
   "test/mysql/mariadb.test.ts": 30,
   "test/exposure/bastion-plan.test.ts": 60,
