@@ -214,7 +214,8 @@ const stackPolicy = {
     const levels: Record<string, EnforcementLevel> = { ...configuredLevels };
     delete levels[STACK_POLICY];
     const findings = evaluate(args.resources.map(toInput), args.getConfig(), { levels, configs: configuredProps });
-    for (const f of findings) if (!reported.has(keyOf(f))) report(reportViolation, f, true);
+    // Keys are built only when Analyze reported something in this run (never for a lone AnalyzeStack).
+    for (const f of findings) if (!reported.size || !reported.has(keyOf(f))) report(reportViolation, f, true);
     // AnalyzeStack ends a preview or update: the next run starts afresh.
     reported.clear();
   },
