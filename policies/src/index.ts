@@ -29,6 +29,7 @@ import {
 } from "./engine";
 import type { PolicyDef } from "./framework";
 import { RESOURCE_POLICY, STACK_POLICY } from "./names";
+import { withFasterResponses } from "./response-encoder";
 
 export const PACK_NAME = "bulwark";
 export { RESOURCE_POLICY, STACK_POLICY };
@@ -41,7 +42,8 @@ const reported = new Set<string>();
 const keyOf = (f: Finding) => `${f.policy}\u0000${f.urn ?? ""}\u0000${f.message}`;
 
 // @pulumi/policy hands each policy only its own config. The stack policy needs every policy's level, so observe
-// the Configure RPC on its way in (the SDK still handles it). Without this hook, defaults apply.
+// the Configure RPC on its way in (the SDK still handles it). Without this hook, defaults apply. The same hook
+// hands the Analyze/AnalyzeStack responses to a faster, byte-identical encoder.
 function observeConfigure(): void {
   try {
     const dir = path.dirname(require.resolve("@pulumi/policy/package.json"));
@@ -49,6 +51,8 @@ function observeConfigure(): void {
     const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "disabled", "remediate"];
     const addService = grpc.Server.prototype.addService;
     grpc.Server.prototype.addService = function (service: unknown, impl: Record<string, unknown>) {
+      // Findings are many on a stack full of violations: write the response bytes natively (same bytes).
+      if (impl && typeof impl.analyzeStack === "function") service = withFasterResponses(service, dir);
       if (impl && typeof impl.configure === "function") {
         const inner = impl.configure as (call: unknown, cb: unknown) => unknown;
         impl = {
