@@ -157,8 +157,8 @@ function agrees(pb: ResponseClasses): boolean {
 
 /**
  * The analyzer service definition with Analyze and AnalyzeStack responses written by `encodeAnalyzeResponse`
- * (falling back to the SDK's serialiser per response), or unchanged if the encoder disagrees on a sample or the
- * message classes cannot be loaded.
+ * (falling back to the SDK's serialiser per response, and for good if the encoder disagrees with google-protobuf on a
+ * sample), or unchanged if the message classes cannot be loaded.
  */
 export function withFasterResponses<S>(service: S, policySdkDir: string): S {
   const svc = service as unknown as Record<string, MethodDefinition>;
@@ -166,14 +166,23 @@ export function withFasterResponses<S>(service: S, policySdkDir: string): S {
   try {
     // The message classes the SDK itself builds responses with.
     pb = require(require.resolve("@pulumi/pulumi/proto/analyzer_pb", { paths: [policySdkDir] }));
-    if (!svc?.analyze?.responseSerialize || !svc?.analyzeStack?.responseSerialize || !agrees(pb)) return service;
+    if (!svc?.analyze?.responseSerialize || !svc?.analyzeStack?.responseSerialize) return service;
   } catch {
     return service;
   }
+  // Checked on the first response, not at start (the engine waits for the port line).
+  let ok: boolean | undefined;
+  const sure = () => {
+    try {
+      return (ok ??= agrees(pb));
+    } catch {
+      return (ok = false);
+    }
+  };
   const wrap = (m: MethodDefinition): MethodDefinition => ({
     ...m,
     responseSerialize: (v: unknown) =>
-      (v instanceof pb.AnalyzeResponse && encodeAnalyzeResponse(v)) || m.responseSerialize(v),
+      (v instanceof pb.AnalyzeResponse && sure() && encodeAnalyzeResponse(v)) || m.responseSerialize(v),
   });
   return { ...svc, analyze: wrap(svc.analyze), analyzeStack: wrap(svc.analyzeStack) } as unknown as S;
 }
