@@ -407,32 +407,32 @@ describe("Pulumi.prod.yaml: every server boots the host bundle", () => {
     },
   );
 
+  /** Every OS and role the estate can build, at the head office: its bundle archive and the loader user data. */
+  function* everyServerBundle(host: typeof prod.host) {
+    const tiers = estateTiers(prod);
+    for (const os of OPERATING_SYSTEMS) {
+      for (const role of ["web", "app", "db", "bastion"] as const) {
+        const site = { name: "head-office", cidr: "10.10.0.0/16" };
+        const b = renderBundle(serverHostModel(host, site, { name: `${role}-1`, role, os }, tiers), os);
+        const archive = renderBundleArchive(b);
+        const userData = renderLoaderUserData({
+          bucket: "host-bundles-0a1b2c3d",
+          key: bundleObjectKey(b),
+          region: "eu-west-1",
+          sha256: sha256Hex(archive),
+          bundle: { hash: b.hash, os, role },
+        });
+        yield { archive, userData };
+      }
+    }
+  }
+
   test(
     "every OS and role the estate can build: the loader " + "user data stays under 4 KiB, whatever the bundle's size",
     () => {
-      const tiers = estateTiers(prod);
-      for (const os of OPERATING_SYSTEMS) {
-        for (const role of ["web", "app", "db", "bastion"] as const) {
-          const b = renderBundle(
-            serverHostModel(
-              prod.host,
-              { name: "head-office", cidr: "10.10.0.0/16" },
-              { name: `${role}-1`, role, os },
-              tiers,
-            ),
-            os,
-          );
-          const archive = renderBundleArchive(b);
-          // The inline bundle no longer fits EC2's 16 KiB; the loader does, with room to grow.
-          const u = renderLoaderUserData({
-            bucket: "host-bundles-0a1b2c3d",
-            key: bundleObjectKey(b),
-            region: "eu-west-1",
-            sha256: sha256Hex(archive),
-            bundle: { hash: b.hash, os, role },
-          });
-          expect(Buffer.from(u, "base64").length).toBeLessThan(LOADER_USER_DATA_MAX_GZIP);
-        }
+      for (const { userData } of everyServerBundle(prod.host)) {
+        // The inline bundle no longer fits EC2's 16 KiB; the loader does, with room to grow.
+        expect(Buffer.from(userData, "base64").length).toBeLessThan(LOADER_USER_DATA_MAX_GZIP);
       }
     },
   );
@@ -452,29 +452,9 @@ describe("Pulumi.prod.yaml: every server boots the host bundle", () => {
           logs: { kind: "rsyslog-tls", target: "logs.corp.example.com", caPem },
         },
       }).host;
-      const tiers = estateTiers(prod);
-      for (const os of OPERATING_SYSTEMS) {
-        for (const role of ["web", "app", "db", "bastion"] as const) {
-          const b = renderBundle(
-            serverHostModel(
-              host,
-              { name: "head-office", cidr: "10.10.0.0/16" },
-              { name: `${role}-1`, role, os },
-              tiers,
-            ),
-            os,
-          );
-          const archive = renderBundleArchive(b);
-          expect([...archiveEntries(archive).values()].join("\n")).toContain(body.split("\n")[0]);
-          const u = renderLoaderUserData({
-            bucket: "host-bundles-0a1b2c3d",
-            key: bundleObjectKey(b),
-            region: "eu-west-1",
-            sha256: sha256Hex(archive),
-            bundle: { hash: b.hash, os, role },
-          });
-          expect(Buffer.from(u, "base64").length).toBeLessThan(LOADER_USER_DATA_MAX_GZIP);
-        }
+      for (const { archive, userData } of everyServerBundle(host)) {
+        expect([...archiveEntries(archive).values()].join("\n")).toContain(body.split("\n")[0]);
+        expect(Buffer.from(userData, "base64").length).toBeLessThan(LOADER_USER_DATA_MAX_GZIP);
       }
     },
   );
