@@ -381,6 +381,13 @@ export function register(program: Command, exit: ExitHolder): void {
           return;
         }
         o.configFile = o.config ?? o.configFile;
+        const { packVerdictForPlan, readPlanPolicyConfig, startPack, stopPack } = await import("./report/pack-verdict");
+        const policy = await readPlanPolicyConfig(o.policyConfig);
+        if (!policy.ok) {
+          console.error(policy.error);
+          exit.code = 2;
+          return;
+        }
         let plan: PlanResult;
         // The pack starts once the worker has validated the config, and runs its start-up while the plan runs
         // (another process, another core). A bad config never starts it; the plan's errors come first.
@@ -392,7 +399,6 @@ export function register(program: Command, exit: ExitHolder): void {
           if (early.start) early.pack = early.start();
         });
         planning.catch(() => undefined); // awaited below
-        const { packVerdictForPlan, startPack, stopPack } = await import("./report/pack-verdict");
         early.start = startPack;
         if (early.validated && !early.pack) early.pack = startPack();
         try {
@@ -412,7 +418,7 @@ export function register(program: Command, exit: ExitHolder): void {
           throw e;
         }
         // The pack's verdict through the engine's analyzer path (PIPELINES, cli/report/pack-verdict.ts).
-        const verdict = await packVerdictForPlan(plan.resources, o.policyConfig, early.pack, plan.adminCidrs);
+        const verdict = await packVerdictForPlan(plan.resources, policy.value, early.pack, plan.adminCidrs);
         if (!verdict.ok) {
           console.error(verdict.error);
           exit.code = 2;

@@ -151,34 +151,52 @@ export async function packVerdict(
   }
 }
 
-/** `bulwark plan`'s hook: reads `--policy-config`, runs the pack, renders the text verdict; errors become exit 2. */
+/** `--policy-config` as `bulwark plan` hands it to the pack: parsed (Configure's input) and as written. */
+export interface PlanPolicyConfig {
+  config?: PolicyConfig;
+  raw?: Record<string, unknown>;
+}
+
+/**
+ * Reads and validates `--policy-config` before anything is planned, so a bad file costs no plan and no pack.
+ * Errors are `bulwark plan: <file>: ...` for exit 2.
+ */
+export async function readPlanPolicyConfig(
+  file?: string,
+): Promise<{ ok: true; value: PlanPolicyConfig } | { ok: false; error: string }> {
+  if (!file) return { ok: true, value: {} };
+  const { parsePolicyConfig } = await import("../check");
+  const { readInputFile } = await import("../inputs/load");
+  try {
+    const text = readInputFile(file);
+    const config = parsePolicyConfig(text, file);
+    const raw = text.trim() ? (JSON.parse(text) as Record<string, unknown>) : {};
+    // The engine validates properties against the policies' schemas before Configure; the pack's own rules
+    // (the same ones, in zod) give the message naming field, value and fix.
+    try {
+      resolveConfig(config.properties);
+    } catch (e) {
+      throw new InputError(`${file}: ${(e as Error).message}`);
+    }
+    return { ok: true, value: { config, raw } };
+  } catch (e) {
+    if (e instanceof InputError) return { ok: false, error: `bulwark plan: ${e.message}` };
+    throw e;
+  }
+}
+
+/** `bulwark plan`'s hook: runs the pack with the read `--policy-config` and renders the text verdict. */
 export async function packVerdictForPlan(
   resources: PlannedResource[],
-  policyConfigFile?: string,
+  policy: PlanPolicyConfig,
   started?: Promise<AnalyzerClient>,
   /** The stack's private admin ranges (cli/report/stack-admin-cidrs.ts), added to the pack's adminCidrs. */
   stackAdminCidrs: readonly string[] = [],
 ): Promise<{ ok: true; report: CheckReport; text: string } | { ok: false; error: string }> {
-  const { parsePolicyConfig } = await import("../check");
-  const { readInputFile } = await import("../inputs/load");
   const { formatText } = await import("./text");
   try {
-    let config: PolicyConfig | undefined;
-    let raw: Record<string, unknown> | undefined;
-    if (policyConfigFile) {
-      const text = readInputFile(policyConfigFile);
-      config = parsePolicyConfig(text, policyConfigFile);
-      raw = text.trim() ? (JSON.parse(text) as Record<string, unknown>) : {};
-      // The engine validates properties against the policies' schemas before Configure; the pack's own rules
-      // (the same ones, in zod) give the message naming field, value and fix.
-      try {
-        resolveConfig(config.properties);
-      } catch (e) {
-        throw new InputError(`${policyConfigFile}: ${(e as Error).message}`);
-      }
-    }
     const { withAdminCidrs } = await import("./stack-admin-cidrs");
-    const report = await packVerdict(resources, config, withAdminCidrs(raw, stackAdminCidrs), started);
+    const report = await packVerdict(resources, policy.config, withAdminCidrs(policy.raw, stackAdminCidrs), started);
     started = undefined; // packVerdict closed it
     return { ok: true, report, text: formatText(report).replace(/^bulwark check:/, "policy pack (analyzer):") };
   } catch (e) {
