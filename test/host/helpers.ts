@@ -186,6 +186,16 @@ export interface SshOptions {
   quiet?: boolean;
 }
 
+function sshArgs(id: string, srv: string, priv: string, from: string, user: string, command: string, o: SshOptions) {
+  const secs = o.timeoutSecs ?? 20;
+  const args = ["client", id, "timeout", String(secs), "ssh", "-F", "/dev/null"];
+  args.push("-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no");
+  args.push("-o", `ConnectTimeout=${o.connectTimeoutSecs ?? 4}`, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes");
+  if (o.quiet) args.push("-o", "LogLevel=ERROR");
+  args.push("-i", priv, "-b", from, ...(o.extra ?? []), `${user}@${srv}`, command);
+  return { args, timeoutMs: Math.max(180_000, (secs + 20) * 1000) };
+}
+
 /** The host's OpenSSH client in `id`'s client namespace: key login to `srv` from address `from` as `user`. */
 export function sshAs(
   id: string,
@@ -196,13 +206,31 @@ export function sshAs(
   command = "true",
   o: SshOptions = {},
 ): Run {
-  const secs = o.timeoutSecs ?? 20;
-  const args = ["client", id, "timeout", String(secs), "ssh", "-F", "/dev/null"];
-  args.push("-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no");
-  args.push("-o", `ConnectTimeout=${o.connectTimeoutSecs ?? 4}`, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes");
-  if (o.quiet) args.push("-o", "LogLevel=ERROR");
-  args.push("-i", priv, "-b", from, ...(o.extra ?? []), `${user}@${srv}`, command);
-  return run(HARNESS, args, { input: o.input, timeoutMs: Math.max(180_000, (secs + 20) * 1000) });
+  const { args, timeoutMs } = sshArgs(id, srv, priv, from, user, command, o);
+  return run(HARNESS, args, { input: o.input, timeoutMs });
+}
+
+/** `sshAs` without blocking the event loop (hosts set up side by side wait on their sshd at once). */
+export function sshAsAsync(id: string, srv: string, priv: string, from: string, user: string, o: SshOptions = {}) {
+  const { args, timeoutMs } = sshArgs(id, srv, priv, from, user, "true", o);
+  return runAsync(HARNESS, args, { timeoutMs });
+}
+
+/**
+ * What a booted host says about itself when a wait on it ran out: the boot's state, pending jobs, failed units,
+ * `units`' status and journal, and the console's last lines.
+ */
+export function bootDiagnostics(id: string, units: string[]): string {
+  const sh = [
+    "uptime",
+    "systemctl is-system-running",
+    "systemctl list-jobs --no-pager",
+    "systemctl --failed --no-pager",
+    `systemctl status --no-pager -n 30 ${units.join(" ")}`,
+  ].join("; echo ---; ");
+  const log = path.join(TEST_DIR, id, "boot.log");
+  const tail = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").slice(-30).join("\n") : "";
+  return `${harness("exec", id, "sh", "-c", sh).out}\n--- console (boot.log) ---\n${tail}`;
 }
 
 /** A password login attempt from `from` (a hardened sshd must refuse it). */
@@ -315,12 +343,17 @@ export function tlsCollector(
  * Polls `read` until `ok` holds or the deadline passes; returns the last value read. Tests assert on that value,
  * so a timeout fails with what was actually seen, never after a blind sleep.
  */
-export async function waitFor<T>(read: () => T, ok: (v: T) => boolean, timeoutMs: number, everyMs = 250): Promise<T> {
+export async function waitFor<T>(
+  read: () => T | Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs: number,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let v = read();
+  let v = await read();
   while (!ok(v) && Date.now() < deadline) {
     await sleep(everyMs);
-    v = read();
+    v = await read();
   }
   return v;
 }

@@ -20,7 +20,9 @@ import {
   selected,
   SideBySide,
   bruteForceUntilBanned,
+  bootDiagnostics,
   sshAs,
+  sshAsAsync,
   testPki,
   tmpDir,
   waitFor,
@@ -67,9 +69,17 @@ for (const { suite, os } of selected(DISTROS)) {
         fs.mkdirSync(path.join(work, "empty"));
         const up = await harnessAsync("up", id, suite, String(net), path.join(work, "empty"));
         if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
-        await harnessAsync("boot", id);
-        const ok = await waitFor(() => ssh("root", "true").code === 0, Boolean, 60_000);
-        if (!ok) throw new Error(`stock sshd never answered: ${ssh("root").out}`);
+        const boot = await harnessAsync("boot", id);
+        // Async: the three hosts' waits overlap instead of taking turns on the event loop.
+        const last = await waitFor(
+          () => sshAsAsync(id, srv, key.priv, good, "root", slow),
+          (r) => r.code === 0,
+          120_000,
+        );
+        if (last.code !== 0) {
+          const why = bootDiagnostics(id, ["ssh.socket", "ssh.service"]);
+          throw new Error(`stock sshd never answered: ${last.out}\nboot: ${boot.out}\n${why}`);
+        }
       },
       () => {
         harness("down", id);
