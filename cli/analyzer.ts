@@ -118,6 +118,11 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Node binary (default: this process's). */
   node?: string;
+  /**
+   * Modules node preloads (`-r`) before the launcher, in the pack's folder. Off by default: the pack starts
+   * exactly as the engine starts it.
+   */
+  preload?: string[];
 }
 
 /** Encodes a JS value as a protobuf Value the way the engine marshals properties for analyzers. */
@@ -360,7 +365,8 @@ export class AnalyzerClient {
       ...opts.env,
     };
     const t0 = process.hrtime.bigint();
-    const child = spawn(opts.node ?? process.execPath, [launcher, "127.0.0.1:0", "."], {
+    const preload = (opts.preload ?? []).flatMap((m) => ["-r", m]);
+    const child = spawn(opts.node ?? process.execPath, [...preload, launcher, "127.0.0.1:0", "."], {
       cwd: dir,
       env,
       stdio: ["ignore", "pipe", "pipe"],

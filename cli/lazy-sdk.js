@@ -26,9 +26,12 @@ function lazyExports(load, { esModule = false } = {}) {
   });
 }
 
-/** Installs the lazy modules in this thread's module cache, before @pulumi/pulumi is first required. */
-function installLazySdkDeps() {
-  const sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+/**
+ * Installs the lazy modules in this thread's module cache, before @pulumi/pulumi is first required. `from`: the
+ * folder whose @pulumi/pulumi copy is meant (the policy pack has its own).
+ */
+function installLazySdkDeps(from = __dirname) {
+  const sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [from] }));
   const Module = require("node:module");
   const lazy = (file, opts) => {
     if (require.cache[file]) return;
