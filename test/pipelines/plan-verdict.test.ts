@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { checkResources, loadResources } from "../../cli/check";
 import type { PlannedResource } from "../../cli/plan-runner";
 import { packVerdict } from "../../cli/report/pack-verdict";
+import * as YAML from "yaml";
+import { prodFirstSite } from "./run-cli";
 
 const ROOT = join(__dirname, "..", "..");
 const fx = (f: string) => join(ROOT, "test", "fixtures", f);
@@ -59,9 +61,14 @@ test("bulwark plan exits 1 when the pack finds a mandatory violation, 2 on a bad
     });
   const strict = join(tmp, "strict.json");
   writeFileSync(strict, JSON.stringify({ "rds-database-require-backup-retention": { backupDays: 35 } }));
+  const site = join(tmp, "Pulumi.site.yaml"); // head office has the RDS database the strict setting fails
+  writeFileSync(site, YAML.stringify(prodFirstSite()));
   const bad = join(tmp, "bad.json");
   writeFileSync(bad, JSON.stringify({ all: { hopLimit: "one" } }));
-  const [fail, usage] = await Promise.all([run(["--policy-config", strict]), run(["--policy-config", bad])]);
+  const [fail, usage] = await Promise.all([
+    run(["--config", site, "--policy-config", strict]),
+    run(["--policy-config", bad]),
+  ]);
   expect(fail.code).toBe(1);
   expect(fail.out).toMatch(/policy pack \(analyzer\): \d+ resources from plan/);
   expect(fail.out).toMatch(/\[MANDATORY\] rds-database-require-backup-retention/);

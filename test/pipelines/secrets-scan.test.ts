@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as YAML from "yaml";
 import { PLANTED } from "../fixtures/generate-gates";
-import { bulwark, fx, ROOT, runAll, type Run } from "./run-cli";
+import { bulwark, fx, prodFirstSite, ROOT, runAll, type Run } from "./run-cli";
 import { isCredentialKey, maskCredentials, redactOutput, SecretValues } from "../../cli/redact";
 
 const tmp = mkdtempSync(join(tmpdir(), "bulwark-secrets-"));
@@ -32,7 +32,7 @@ const leaks = (text: string): string[] => FORBIDDEN.filter((f) => text.includes(
 // A stack with a credential in an ingress description (unmarked, flagged by the pack's detector) and a
 // `secure:` ciphertext as a waiver reason (marked): plan must print neither.
 const PLAN_CIPHERTEXT = "v1:cGxhbm5vbmNl:UGxhbnRlZENpcGhlcnRleHRQbGFu";
-const stack = YAML.parse(readFileSync(join(ROOT, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> };
+const stack = prodFirstSite(); // the credentials are planted in head office's first server
 const hq = (stack.config["bulwark:sites"] as { servers: Record<string, unknown>[] }[])[0];
 hq.servers[0].allow = [{ from: "10.10.0.0/16", ports: [8443], description: `api token=${PLANTED.token}` }];
 hq.servers[0].waivers = [
