@@ -1,9 +1,5 @@
 import { Command, CommanderError } from "commander";
 import { BulwarkError } from "../components/errors";
-import { register as registerPlan } from "./plan";
-import { register as registerCheck } from "./check";
-import { register as registerDrift } from "./drift";
-import { register as registerHost } from "./host";
 import { toolVersion } from "./report/io";
 
 /** Each subcommand sets `exitCode` through this holder; commander's own errors map to exit 2 (usage). */
@@ -11,16 +7,29 @@ export interface ExitHolder {
   code: number;
 }
 
-export function buildProgram(exit: ExitHolder): Command {
+/**
+ * The verbs, in help order. Only the invoked verb's module loads (a gate's `check` or `drift` does not load the
+ * plan's or the host renderer's modules); help, `--version` and unknown verbs load them all.
+ */
+const VERBS = {
+  plan: () => import("./plan"),
+  check: () => import("./check"),
+  drift: () => import("./drift"),
+  host: () => import("./host"),
+} as const;
+type Verb = keyof typeof VERBS;
+const isVerb = (s: string | undefined): s is Verb => s !== undefined && Object.hasOwn(VERBS, s);
+
+export async function buildProgram(exit: ExitHolder, argv: readonly string[] = []): Promise<Command> {
   const program = new Command("bulwark")
     .description("Bulwark: infrastructure hardening as code for Pulumi on AWS")
     .version(toolVersion(), "-V, --version", "print Bulwark's version")
     .exitOverride()
     .showHelpAfterError();
-  registerPlan(program, exit);
-  registerCheck(program, exit);
-  registerDrift(program, exit);
-  registerHost(program, exit);
+  const invoked = argv[2];
+  for (const verb of isVerb(invoked) ? [invoked] : (Object.keys(VERBS) as Verb[])) {
+    (await VERBS[verb]()).register(program, exit);
+  }
   return program;
 }
 
@@ -40,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   quietOnClosedPipe(process.stderr);
   const exit: ExitHolder = { code: 0 };
   try {
-    await buildProgram(exit).parseAsync(argv);
+    await (await buildProgram(exit, argv)).parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       return err.code === "commander.helpDisplayed" || err.code === "commander.version" ? 0 : 2;

@@ -9,7 +9,7 @@
  */
 import { credentialsIn, userDataTexts } from "../policies/src/lib/userdata";
 import type { Res } from "../policies/src/framework";
-import { maskCiphertext } from "../components/config";
+import { maskCiphertext } from "../components/errors";
 import { SECRET_SIG, SIG_KEY } from "../policies/src/values";
 
 export const REDACTED = "[secret]";

@@ -2,7 +2,8 @@
  * The one schema for the whole stack config (`bulwark:*` keys in Pulumi.<stack>.yaml). Every bad value becomes a
  * `ConfigError` naming the field path, the value and the fix, before any resource exists.
  */
-import { BulwarkError, formatIssues, type Issue } from "./errors";
+import { BulwarkError, formatIssues, maskCiphertext, type Issue } from "./errors";
+
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { waiverSchema, type Waiver } from "../policies/src/waiver";
@@ -18,17 +19,6 @@ import { switchField } from "./switch";
 
 /** Config namespace: the Pulumi project name. */
 export const PROJECT = "bulwark";
-
-/**
- * Ciphertext never reaches an error message: `{secure: ...}` values, `v1:<nonce>:<ct>` and the service's opaque
- * base64 blobs are replaced, wherever they sit in a rendered value or a fix.
- */
-export function maskCiphertext(s: string): string {
-  return s
-    .replace(/("?secure"?\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\]\s"]+)/gi, "$1[ciphertext]")
-    .replace(/\bv1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+/g, "[ciphertext]")
-    .replace(/\bAAAB[A-Za-z0-9+/=]{16,}/g, "[ciphertext]");
-}
 
 export class ConfigError extends BulwarkError {
   constructor(rawIssues: ConfigIssue[]) {

@@ -31,3 +31,14 @@ export class BulwarkError extends Error {
     this.issues = issues;
   }
 }
+
+/**
+ * Ciphertext never reaches an error message: `{secure: ...}` values, `v1:<nonce>:<ct>` and the service's opaque
+ * base64 blobs are replaced, wherever they sit in a rendered value or a fix.
+ */
+export function maskCiphertext(s: string): string {
+  return s
+    .replace(/("?secure"?\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\]\s"]+)/gi, "$1[ciphertext]")
+    .replace(/\bv1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+/g, "[ciphertext]")
+    .replace(/\bAAAB[A-Za-z0-9+/=]{16,}/g, "[ciphertext]");
+}
