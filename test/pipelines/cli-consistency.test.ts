@@ -90,3 +90,19 @@ test("host render refuses flags it would ignore", async () => {
   expect(ok.code).toBe(0);
   expect(readFileSync(file, "utf8")).toMatch(/^#cloud-config/);
 });
+
+test("gates load only their own verb: check and drift load neither plan, config schema nor renderer", async () => {
+  // The modules a run of each verb loads, as the CLI loads them (its own TypeScript loader, a fresh process).
+  const probe = (verb: string) =>
+    bulwark([], {
+      shell:
+        `node -e 'require("./cli/register.js").register(); require("./cli/index.ts").main(["node", "bulwark", ` +
+        `"${verb}", "--help"]).then(() => console.error("MODULES " + JSON.stringify(Object.keys(require.cache))))'`,
+    });
+  const [check, drift, plan] = await Promise.all([probe("check"), probe("drift"), probe("plan")]);
+  const loaded = (r: { stderr: string }) => JSON.parse(/MODULES (.*)/.exec(r.stderr)![1]) as string[];
+  const heavy = /components\/config\.ts|components\/host\/render\.ts|cli\/plan\.ts|node_modules\/sshpk\//;
+  for (const r of [check, drift]) expect(loaded(r).filter((m) => heavy.test(m))).toEqual([]);
+  // The probe sees the heavy modules where they belong (it cannot pass vacuously).
+  expect(loaded(plan).filter((m) => heavy.test(m)).length).toBeGreaterThan(2);
+});
