@@ -10,7 +10,7 @@ import { z } from "zod";
 import { EncryptedBucket } from "../storage/encrypted-bucket";
 import { parseArgs } from "../config";
 import { input, mergeTags, tagsField } from "../common";
-import { bundleObjectKey, renderBundleArchive, renderLoaderUserData, sha256Hex } from "./loader";
+import { bundleObject, bundleObjectKey, loaderTarget, renderLoaderUserData } from "./loader";
 import type { HostBundle } from "./render";
 
 const storeArgsSchema = z
@@ -52,8 +52,8 @@ export class BundleStore extends pulumi.ComponentResource {
     const key = bundleObjectKey(b);
     const found = this.objects.get(key);
     if (found) return found;
-    const content = renderBundleArchive(b);
-    const sha256 = sha256Hex(content);
+    const o = bundleObject(b);
+    const { content, sha256 } = o;
     const object = new aws.s3.BucketObjectv2(
       `host-bundle-${b.hash.slice(0, 16)}`,
       {
@@ -68,7 +68,6 @@ export class BundleStore extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const bundle = { hash: b.hash, os: b.os, role: b.model.role };
     const stored: StoredBundle = {
       object,
       key,
@@ -77,7 +76,7 @@ export class BundleStore extends pulumi.ComponentResource {
       // The object first, then the server: the loader never races its object's upload.
       userDataBase64: pulumi
         .all([this.bucket.bucket, this.region, object.id])
-        .apply(([bucket, region]) => renderLoaderUserData({ bucket, key, region, sha256, bundle })),
+        .apply(([bucket, region]) => renderLoaderUserData(loaderTarget(o, bucket, region))),
     };
     this.objects.set(key, stored);
     return stored;

@@ -72,6 +72,22 @@ export interface LoaderTarget {
   bundle: { hash: string; os: string; role: string };
 }
 
+/** A bundle as its S3 object: the archive, its key and sha256, and what the loader's header shows. */
+export interface BundleObject extends Omit<LoaderTarget, "bucket" | "region"> {
+  content: string;
+}
+
+export function bundleObject(b: HostBundle): BundleObject {
+  const content = renderBundleArchive(b);
+  const bundle = { hash: b.hash, os: b.os, role: b.model.role };
+  return { key: bundleObjectKey(b), content, sha256: sha256Hex(content), bundle };
+}
+
+/** The loader's target: a bundle's object in `bucket` (in `region`). */
+export function loaderTarget(o: BundleObject, bucket: string, region: string): LoaderTarget {
+  return { bucket, key: o.key, region, sha256: o.sha256, bundle: o.bundle };
+}
+
 /** Render-time overrides for tests only (loopback fakes); never read from the instance's environment. */
 export interface LoaderTestOverrides {
   endpoint?: string;

@@ -11,7 +11,9 @@ import { gunzipSync } from "zlib";
 import * as YAML from "yaml";
 import { OPERATING_SYSTEMS } from "../../components/config";
 import {
+  bundleObject,
   bundleObjectKey,
+  loaderTarget,
   LOADER_ON_HOST,
   LOADER_USER_DATA_MAX_GZIP,
   renderBundleArchive,
@@ -110,16 +112,7 @@ describe("self-extracting archive", () => {
 });
 
 describe("loader user data", () => {
-  const target = (b: HostBundle): LoaderTarget => {
-    const archive = renderBundleArchive(b);
-    return {
-      bucket: "host-bundles-0a1b2c3d",
-      key: bundleObjectKey(b),
-      region: "eu-west-1",
-      sha256: sha256Hex(archive),
-      bundle: { hash: b.hash, os: b.os, role: b.model.role },
-    };
-  };
+  const target = (b: HostBundle): LoaderTarget => loaderTarget(bundleObject(b), "host-bundles-0a1b2c3d", "eu-west-1");
 
   test(
     `every OS and role: under ${LOADER_USER_DATA_MAX_GZIP} bytes gzipped, no credential the pack would flag, ` +

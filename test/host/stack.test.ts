@@ -17,11 +17,11 @@ import {
 } from "../../components/host/stack";
 import {
   archiveEntries,
+  bundleObject,
+  loaderTarget,
   LOADER_ON_HOST,
   LOADER_USER_DATA_MAX_GZIP,
-  renderBundleArchive,
   renderLoaderUserData,
-  bundleObjectKey,
   sha256Hex,
 } from "../../components/host/loader";
 import { renderBundle, renderCloudInit } from "../../components/host/render";
@@ -298,13 +298,7 @@ describe("bulwark:host -> HardenedServer user data", () => {
       ),
       "debian-12",
     );
-    const target = {
-      bucket: "host-bundles-1",
-      key: bundleObjectKey(b),
-      region: "eu-west-1",
-      sha256: sha256Hex(renderBundleArchive(b)),
-      bundle: { hash: b.hash, os: b.os, role: "web" },
-    };
+    const target = loaderTarget(bundleObject(b), "host-bundles-1", "eu-west-1");
     const loader = renderLoaderUserData(target);
     expect(hostBundleOf({ userDataBase64: loader })).toEqual({
       hash: b.hash,
@@ -414,15 +408,11 @@ describe("Pulumi.prod.yaml: every server boots the host bundle", () => {
       for (const role of ["web", "app", "db", "bastion"] as const) {
         const site = { name: "head-office", cidr: "10.10.0.0/16" };
         const b = renderBundle(serverHostModel(host, site, { name: `${role}-1`, role, os }, tiers), os);
-        const archive = renderBundleArchive(b);
-        const userData = renderLoaderUserData({
-          bucket: "host-bundles-0a1b2c3d",
-          key: bundleObjectKey(b),
-          region: "eu-west-1",
-          sha256: sha256Hex(archive),
-          bundle: { hash: b.hash, os, role },
-        });
-        yield { archive, userData };
+        const o = bundleObject(b);
+        yield {
+          archive: o.content,
+          userData: renderLoaderUserData(loaderTarget(o, "host-bundles-0a1b2c3d", "eu-west-1")),
+        };
       }
     }
   }

@@ -4,7 +4,7 @@
  */
 import { gzipSync } from "zlib";
 import { renderBundle, renderCloudInit } from "../../components/host/render";
-import { bundleObjectKey, renderBundleArchive, renderLoaderUserData, sha256Hex } from "../../components/host/loader";
+import { bundleObject, loaderTarget, renderLoaderUserData } from "../../components/host/loader";
 import { HOST_OSES } from "../../components/host/model";
 import { evaluate } from "../../policies/src/engine";
 import { res, T } from "./fixtures";
@@ -38,14 +38,7 @@ describe.each(HOST_OSES.map((os) => [os]))("Bulwark's host bundle on %s passes",
   });
   it.each([["app"], ["db"]])("role %s: the loader EC2 receives (gzip+base64)", (role) => {
     const b = renderBundle(model(role), os);
-    const archive = renderBundleArchive(b);
-    const ud = renderLoaderUserData({
-      bucket: "host-bundles-1",
-      key: bundleObjectKey(b),
-      region: "eu-west-1",
-      sha256: sha256Hex(archive),
-      bundle: { hash: b.hash, os, role },
-    });
+    const ud = renderLoaderUserData(loaderTarget(bundleObject(b), "host-bundles-1", "eu-west-1"));
     expect(verdict({ userDataBase64: ud })).toEqual([]);
   });
 });
