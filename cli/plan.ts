@@ -370,23 +370,22 @@ export function register(program: Command, exit: ExitHolder): void {
         },
         cmd: Command,
       ) => {
-        if (o.config && o.configFile && o.config !== o.configFile) {
-          console.error("bulwark plan: give the stack file once: --config (or its alias --config-file)");
+        // A refusal (usage, config, input): the message, exit 2, nothing planned or printed.
+        const refuse = (message: string): void => {
+          console.error(message);
           exit.code = 2;
-          return;
+        };
+        if (o.config && o.configFile && o.config !== o.configFile) {
+          return refuse("bulwark plan: give the stack file once: --config (or its alias --config-file)");
         }
         if ((o.config ?? o.configFile) && cmd.getOptionValueSource("stack") === "cli") {
-          console.error("bulwark plan: --stack and --config both name the stack file: give one");
-          exit.code = 2;
-          return;
+          return refuse("bulwark plan: --stack and --config both name the stack file: give one");
         }
         o.configFile = o.config ?? o.configFile;
         const { packVerdictForPlan, readPlanPolicyConfig, startPack, stopPack } = await import("./report/pack-verdict");
         const policy = await readPlanPolicyConfig(o.policyConfig);
         if (!policy.ok) {
-          console.error(policy.error);
-          exit.code = 2;
-          return;
+          return refuse(policy.error);
         }
         let plan: PlanResult;
         // The pack starts once the worker has validated the config, and runs its start-up while the plan runs
@@ -406,23 +405,17 @@ export function register(program: Command, exit: ExitHolder): void {
         } catch (e) {
           if (early.pack) await stopPack(early.pack);
           if (e instanceof PlanTooBigError) {
-            console.error(`bulwark plan: ${e.message}`);
-            exit.code = 2;
-            return;
+            return refuse(`bulwark plan: ${e.message}`);
           }
           if (e instanceof ConfigError) {
-            console.error(e.message);
-            exit.code = 2;
-            return;
+            return refuse(e.message);
           }
           throw e;
         }
         // The pack's verdict through the engine's analyzer path (PIPELINES, cli/report/pack-verdict.ts).
         const verdict = await packVerdictForPlan(plan.resources, policy.value, early.pack, plan.adminCidrs);
         if (!verdict.ok) {
-          console.error(verdict.error);
-          exit.code = 2;
-          return;
+          return refuse(verdict.error);
         }
         // Credentials never reach the output: values under credential-named keys, user data the pack's detector
         // flags, and any place the same values recur (cli/redact.ts).

@@ -153,6 +153,12 @@ export async function packVerdict(
   }
 }
 
+/** An InputError as `bulwark plan`'s exit-2 message; anything else propagates. */
+function planInputError(e: unknown): { ok: false; error: string } {
+  if (e instanceof InputError) return { ok: false, error: `bulwark plan: ${e.message}` };
+  throw e;
+}
+
 /** `--policy-config` as `bulwark plan` hands it to the pack: parsed (Configure's input) and as written. */
 export interface PlanPolicyConfig {
   config?: PolicyConfig;
@@ -182,8 +188,7 @@ export async function readPlanPolicyConfig(
     }
     return { ok: true, value: { config, raw } };
   } catch (e) {
-    if (e instanceof InputError) return { ok: false, error: `bulwark plan: ${e.message}` };
-    throw e;
+    return planInputError(e);
   }
 }
 
@@ -202,8 +207,7 @@ export async function packVerdictForPlan(
     started = undefined; // packVerdict closed it
     return { ok: true, report, text: formatText(report).replace(/^bulwark check:/, "policy pack (analyzer):") };
   } catch (e) {
-    if (e instanceof InputError) return { ok: false, error: `bulwark plan: ${e.message}` };
-    throw e;
+    return planInputError(e);
   } finally {
     if (started) await stopPack(started);
   }
