@@ -100,7 +100,6 @@ for (const { suite, os } of selected(DISTROS)) {
         fs.rmSync(cnf, { force: true });
       }
     };
-    /** From inside the host: can it open TCP to addr:port? */
     /** A TCP connect from the host (6 s deadline); async, so blocked probes time out side by side. */
     const reach = async (addr: string, port: number) =>
       (
