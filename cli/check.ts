@@ -29,7 +29,7 @@ import {
   type PolicyInfo,
   type ReportFinding,
 } from "./report";
-import { emit, toolVersion } from "./report/io";
+import { emitReports, jsonOutOption, outputsConflict, toolVersion } from "./report/io";
 import { redactOutput, SecretValues } from "./redact";
 import type { Change } from "./inputs/changes";
 
@@ -225,6 +225,7 @@ export function register(program: Command, exit: ExitHolder): void {
     .option("--policy-config <file>", "policy config, same format as `pulumi --policy-pack-config`")
     .addOption(new Option("--format <format>", "output format").choices([...CHECK_FORMATS]).default("text"))
     .option("-o, --output <file>", "write the report to a file instead of stdout")
+    .addOption(jsonOutOption())
     .action(
       (o: {
         preview?: string;
@@ -233,7 +234,14 @@ export function register(program: Command, exit: ExitHolder): void {
         policyConfig?: string;
         format: CheckFormat;
         output?: string;
+        jsonOut?: string;
       }) => {
+        const conflict = outputsConflict("check", o);
+        if (conflict) {
+          process.stderr.write(`${conflict}\n`);
+          exit.code = 2;
+          return;
+        }
         const given = (["preview", "events", "state"] as const).filter((k) => o[k] !== undefined);
         if (given.length !== 1) {
           process.stderr.write(
@@ -247,7 +255,11 @@ export function register(program: Command, exit: ExitHolder): void {
         try {
           const secrets = new SecretValues();
           const report = runCheck(kind, o[kind]!, o.policyConfig, undefined, secrets);
-          emit(redactOutput(formatCheckReport(report, o.format), secrets), o.output);
+          emitReports(
+            redactOutput(formatCheckReport(report, o.format), secrets),
+            () => redactOutput(formatCheckReport(report, "json"), secrets),
+            o,
+          );
           exit.code = report.verdict === "pass" ? 0 : 1;
         } catch (err) {
           if (!(err instanceof InputError)) throw err;

@@ -10,7 +10,7 @@ import { evaluate, resolveConfig, UNKNOWN } from "../policies/src/engine";
 import { parsePolicyConfig, type PolicyConfig } from "./check";
 import { depthGuard, InputError, inputLabel, parseEventLog, parsePreviewDigest, readInputFile } from "./inputs/load";
 import { buildDriftReport, DRIFT_EXIT, formatDriftMarkdown, formatDriftText, type DriftReport } from "./report/drift";
-import { emit, toolVersion } from "./report/io";
+import { emitReports, jsonOutOption, outputsConflict, toolVersion } from "./report/io";
 
 export interface DriftOptions {
   source?: DriftSource;
@@ -101,24 +101,38 @@ export function register(program: Command, exit: ExitHolder): void {
     .addOption(new Option("--format <format>", "output format").choices(["text", "json", "markdown"]).default("text"))
     .option("--policy-config <file>", "policy pack config (same format as `pulumi --policy-pack-config`)")
     .option("-o, --output <file>", "write the report to a file instead of stdout")
+    .addOption(jsonOutOption())
     .action(
       (
         file: string,
-        o: { source: DriftSource; format: "text" | "json" | "markdown"; output?: string; policyConfig?: string },
+        o: {
+          source: DriftSource;
+          format: "text" | "json" | "markdown";
+          output?: string;
+          jsonOut?: string;
+          policyConfig?: string;
+        },
       ) => {
+        const conflict = outputsConflict("drift", o);
+        if (conflict) {
+          process.stderr.write(`${conflict}\n`);
+          exit.code = 2;
+          return;
+        }
         try {
           const policyConfig = o.policyConfig
             ? parsePolicyConfig(readInputFile(o.policyConfig), o.policyConfig)
             : undefined;
           const secrets = new SecretValues();
           const report = depthGuard(file, () => runDrift(file, { source: o.source, policyConfig }, secrets));
+          const json = () => JSON.stringify(report, null, 2) + "\n";
           const text =
             o.format === "json"
-              ? JSON.stringify(report, null, 2) + "\n"
+              ? json()
               : o.format === "markdown"
                 ? formatDriftMarkdown(report)
                 : formatDriftText(report);
-          emit(redactOutput(text, secrets), o.output);
+          emitReports(redactOutput(text, secrets), () => redactOutput(json(), secrets), o);
           exit.code = DRIFT_EXIT[report.verdict];
         } catch (err) {
           if (!(err instanceof InputError)) throw err;

@@ -13,7 +13,7 @@ import type { ExitHolder } from "./index";
 import { PlanTooBigError } from "./plan-limits";
 import { maskCredentials, redactOutput, REDACTED, SecretValues, userDataHasCredentials } from "./redact";
 import { renderExistingHosts } from "./fleet/plan-hosts";
-import { emit } from "./report/io";
+import { emitReports, jsonOutOption, outputsConflict } from "./report/io";
 // plan-runner loads @pulumi/pulumi: imported when `plan` runs, so `check`/`drift` start fast.
 import type { PlanResult, PlannedResource } from "./plan-runner";
 import type { AnalyzerClient } from "./analyzer";
@@ -358,6 +358,7 @@ export function register(program: Command, exit: ExitHolder): void {
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .option("--policy-config <file>", "policy pack config, same format as `pulumi --policy-pack-config`")
     .option("-o, --output <file>", "write the plan to a file instead of stdout")
+    .addOption(jsonOutOption())
     .action(
       async (
         o: {
@@ -367,6 +368,7 @@ export function register(program: Command, exit: ExitHolder): void {
           format: string;
           policyConfig?: string;
           output?: string;
+          jsonOut?: string;
         },
         cmd: Command,
       ) => {
@@ -381,6 +383,8 @@ export function register(program: Command, exit: ExitHolder): void {
         if ((o.config ?? o.configFile) && cmd.getOptionValueSource("stack") === "cli") {
           return refuse("bulwark plan: --stack and --config both name the stack file: give one");
         }
+        const conflict = outputsConflict("plan", o);
+        if (conflict) return refuse(conflict);
         o.configFile = o.config ?? o.configFile;
         const { packVerdictForPlan, readPlanPolicyConfig, startPack, stopPack } = await import("./report/pack-verdict");
         const policy = await readPlanPolicyConfig(o.policyConfig);
@@ -424,11 +428,12 @@ export function register(program: Command, exit: ExitHolder): void {
         secrets.collect(plan.outputs);
         const shown: PlanResult = { resources: plan.resources.map(printable), outputs: maskCredentials(plan.outputs) };
         const doc = () => ({ stack: o.stack, servers: serverHardening(plan), ...shown, policy: verdict.report });
+        const json = () => `${JSON.stringify(doc(), null, 2)}\n`;
         const text =
           o.format === "json"
-            ? `${JSON.stringify(doc(), null, 2)}\n`
+            ? json()
             : `${renderText({ resources: plan.resources, outputs: shown.outputs }, o.stack)}\n\n${verdict.text}`;
-        emit(redactOutput(text, secrets), o.output);
+        emitReports(redactOutput(text, secrets), () => redactOutput(json(), secrets), o);
         exit.code = verdict.report.verdict === "pass" ? 0 : 1;
       },
     );

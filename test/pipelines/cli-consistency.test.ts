@@ -2,7 +2,7 @@
  * One CLI: --version, one spelling of --config (with --config-file as an alias), -o on every command that writes
  * output, choices listed in help, and flags that would be ignored or conflict refused with exit 2.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bulwark, ROOT } from "./run-cli";
@@ -10,6 +10,11 @@ import { bulwark, ROOT } from "./run-cli";
 jest.setTimeout(120_000);
 const EXAMPLE = join(ROOT, "examples", "Pulumi.example.yaml");
 const HOST = join(ROOT, "examples", "host-web.yaml");
+interface Summary {
+  mandatory: number;
+  advisory: number;
+  waived: number;
+}
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
 let tmp: string;
 beforeAll(() => (tmp = mkdtempSync(join(tmpdir(), "bulwark-cli-consistency-"))));
@@ -25,18 +30,25 @@ test("every command that writes output has -o and lists its format choices", asy
   for (const cmd of [["plan"], ["check"], ["drift"], ["host", "render"], ["host", "verify"]]) {
     const help = (await bulwark([...cmd, "--help"])).stdout;
     expect(help).toMatch(/-o, --output <file>/);
+    // The report verbs also keep their JSON as an artifact beside a human format.
+    if (cmd[0] !== "host") expect(help).toMatch(/--json-out <file>/);
     if (cmd[0] !== "host" || cmd[1] === "verify") expect(help).toMatch(/--format <format>.*\(choices: /s);
   }
 });
 
 test(
-  "plan: --config and --config-file are one option; " + "-o writes the file; --stack with --config is refused",
+  "plan: --config and --config-file are one option; -o writes the text and --json-out the JSON of one plan; " +
+    "--stack with --config is refused",
   async () => {
-    const out = join(tmp, "plan.json");
-    const a = await bulwark(["plan", "--config", EXAMPLE, "--format", "json", "-o", out]);
+    const [txt, out] = [join(tmp, "plan.txt"), join(tmp, "plan.json")];
+    const a = await bulwark(["plan", "--config", EXAMPLE, "-o", txt, "--json-out", out]);
     expect(a.code).toBe(0);
     expect(a.stdout).toBe("");
-    expect(JSON.parse(readFileSync(out, "utf8")).policy.verdict).toBe("pass");
+    const json = JSON.parse(readFileSync(out, "utf8")) as { policy: { verdict: string; summary: Summary } };
+    expect(json.policy.verdict).toBe("pass");
+    // The text and the JSON report the same verdict of the same plan.
+    const { mandatory, advisory, waived } = json.policy.summary;
+    expect(readFileSync(txt, "utf8")).toContain(`PASS: ${mandatory} mandatory, ${advisory} advisory, ${waived} waived`);
     const both = await bulwark(["plan", "--stack", "prod", "--config", EXAMPLE]);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/--stack and --config/);
@@ -45,6 +57,37 @@ test(
     expect(bad.stderr).toMatch(/Allowed choices are text, json/);
   },
 );
+
+const JSON_OUT =
+  "check and drift: --json-out holds exactly what --format json prints; -o and --json-out on one file: exit 2";
+test(JSON_OUT, async () => {
+  const STATE = join(ROOT, "test", "fixtures", "state-secrets.v3.json");
+  const DRIFT = join(ROOT, "test", "fixtures", "drift-estate.json");
+  const [checkJson, driftJson] = [join(tmp, "check.json"), join(tmp, "drift.json")];
+  const [check, checkRef, drift, driftRef] = await Promise.all([
+    bulwark(["check", "--state", STATE, "--format", "sarif", "--json-out", checkJson]),
+    bulwark(["check", "--state", STATE, "--format", "json"]),
+    bulwark(["drift", DRIFT, "--format", "markdown", "--json-out", driftJson]),
+    bulwark(["drift", DRIFT, "--format", "json"]),
+  ]);
+  expect(check.code).toBe(checkRef.code);
+  expect(JSON.parse(check.stdout).version).toBe("2.1.0"); // stdout keeps the chosen format
+  expect(readFileSync(checkJson, "utf8")).toBe(checkRef.stdout);
+  expect(drift.code).toBe(driftRef.code);
+  expect(drift.stdout).toMatch(/^#/m);
+  expect(readFileSync(driftJson, "utf8")).toBe(driftRef.stdout);
+  const same = join(tmp, "same.json");
+  for (const args of [
+    ["check", "--state", STATE, "-o", same, "--json-out", join(tmp, ".", "same.json")],
+    ["drift", DRIFT, "-o", same, "--json-out", same],
+    ["plan", "--config", EXAMPLE, "-o", same, "--json-out", same],
+  ]) {
+    const r = await bulwark(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/-o and --json-out both name .*same\.json: give each report its own file/);
+    expect(existsSync(same)).toBe(false);
+  }
+});
 
 test("host render refuses flags it would ignore", async () => {
   const gz = await bulwark([
