@@ -12,6 +12,7 @@ import {
   judgeExposure,
   type Ports,
 } from "../policies/src/exposure";
+import { memoise } from "../policies/src/memo";
 import { type Waiver, isExpired } from "../policies/src/waiver";
 
 export type Protocol = "tcp" | "udp" | "icmp" | "-1";
@@ -78,6 +79,16 @@ function slug(s: string): string {
 
 /** Canonical CIDR text, or a RangeError that says what a valid one looks like. */
 export function parseCidr(cidr: string, family: "ipv4" | "ipv6" | "any" = "any"): string {
+  const addr = canonicalCidr(cidr);
+  const kind = addr.includes(":") ? "ipv6" : "ipv4";
+  if (family !== "any" && kind !== family) {
+    throw new RangeError(`"${cidr}" is ${kind}, expected ${family}`);
+  }
+  return addr;
+}
+
+/** The family-free part of parseCidr, memoised (rules, configs and hosts parse the same CIDRs over and over). */
+const canonicalCidr = memoise((cidr: string): string => {
   let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];
   try {
     // ipaddr.js accepts "10.0.0/8" and octal/hex forms; AWS does not.
@@ -87,16 +98,13 @@ export function parseCidr(cidr: string, family: "ipv4" | "ipv6" | "any" = "any")
     throw new RangeError(`"${cidr}" is not a CIDR block: write it as address/prefix, e.g. 10.20.0.0/16`);
   }
   const [addr, len] = parsed;
-  if (family !== "any" && addr.kind() !== family) {
-    throw new RangeError(`"${cidr}" is ${addr.kind()}, expected ${family}`);
-  }
   const network =
     addr.kind() === "ipv4" ? ipaddr.IPv4.networkAddressFromCIDR(cidr) : ipaddr.IPv6.networkAddressFromCIDR(cidr);
   if (network.toString() !== addr.toString()) {
     throw new RangeError(`"${cidr}" has host bits set: use ${network.toString()}/${len}`);
   }
   return `${addr.toString()}/${len}`;
-}
+});
 
 /** True when a CIDR holds any internet address (the exposure model; `internalCidrs` are declared internal). */
 export function coversInternet(cidr: string, internalCidrs: readonly string[] = []): boolean {

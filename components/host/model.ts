@@ -10,6 +10,7 @@ import { adminKeyProblem } from "./ssh-keys";
 import { mysqlRoleSchema } from "./mysql";
 import { exposureChecks, hostExposureSchema } from "./exposure-checks";
 import { isAnywhere } from "../../policies/src/exposure";
+import { memoise } from "../../policies/src/memo";
 
 export const HOST_OSES = ["ubuntu-24.04", "ubuntu-22.04", "debian-12", "amazonlinux-2023"] as const;
 export type HostOs = (typeof HOST_OSES)[number];
@@ -39,15 +40,15 @@ export interface Cidr {
   cidr: string;
 }
 
-/** The one normaliser for addresses: a bare IP becomes /32 or /128; host bits are cleared. */
-export function normaliseCidr(s: string): Cidr {
+/** The one normaliser for addresses: a bare IP becomes /32 or /128; host bits are cleared. Memoised (frozen). */
+export const normaliseCidr = memoise((s: string): Readonly<Cidr> => {
   const text = s.includes("/") ? s : `${s}/${ipaddr.parse(s).kind() === "ipv4" ? 32 : 128}`;
   const [addr, prefix] = ipaddr.parseCIDR(text);
   if (addr.kind() === "ipv4") {
-    return { family: 4, cidr: `${ipaddr.IPv4.networkAddressFromCIDR(text).toString()}/${prefix}` };
+    return Object.freeze({ family: 4, cidr: `${ipaddr.IPv4.networkAddressFromCIDR(text).toString()}/${prefix}` });
   }
-  return { family: 6, cidr: `${ipaddr.IPv6.networkAddressFromCIDR(text).toString()}/${prefix}` };
-}
+  return Object.freeze({ family: 6, cidr: `${ipaddr.IPv6.networkAddressFromCIDR(text).toString()}/${prefix}` });
+});
 
 const cidrSchema = z
   .string()

@@ -4,6 +4,7 @@
  * none restates it. Pure: ipaddr.js only (no zod), so the pack still starts light.
  */
 import * as ipaddr from "ipaddr.js";
+import { memoise } from "./memo";
 import { PolicyNames } from "./names";
 
 // ------------------------------------------------------------------------------------------------ sources
@@ -41,25 +42,18 @@ function blockOf(addr: ipaddr.IPv4 | ipaddr.IPv6, prefix: number): Block {
   return { v6: bytes.length === 16, lo, hi: lo + (1n << host) - 1n };
 }
 
-const cache = new Map<string, Block | undefined>();
-
 /** A CIDR or bare address (v4 or v6, any spelling ipaddr.js reads); undefined when unparseable. Memoised. */
-export function parseSource(source: string): Block | undefined {
-  if (cache.has(source)) return cache.get(source);
-  let b: Block | undefined;
+export const parseSource = memoise((source: string): Block | undefined => {
   try {
     const s = source.trim();
     const [addr, prefix] = s.includes("/")
       ? ipaddr.parseCIDR(s)
       : [ipaddr.parse(s), ipaddr.parse(s).kind() === "ipv4" ? 32 : 128];
-    b = blockOf(addr, prefix);
+    return blockOf(addr, prefix);
   } catch {
-    b = undefined;
+    return undefined;
   }
-  if (cache.size > 10_000) cache.clear();
-  cache.set(source, b);
-  return b;
-}
+});
 
 type Interval = [bigint, bigint];
 interface Space {

@@ -351,6 +351,13 @@ test("compactEntry: comment lines go from config files and shell scripts; direct
 
 describeHost("rendered bundles pass the real tools", [], () => {
   jest.setTimeout(120_000);
+  // One set of host keys for every OS's sshd -t (an RSA key takes a second to generate).
+  let hostKeys: string;
+  beforeAll(() => {
+    hostKeys = tmpDir("bulwark-sshd-keys-");
+    for (const t of ["ed25519", "rsa"])
+      run("ssh-keygen", ["-q", "-t", t, "-N", "", "-f", path.join(hostKeys, `ssh_host_${t}_key`)]);
+  });
 
   test.each(HOST_OSES.map((o) => [o]))(
     "%s: sshd -t passes and sshd -T equals the intended values, with a cloud-init drop-in present",
@@ -358,14 +365,12 @@ describeHost("rendered bundles pass the real tools", [], () => {
       const b = renderBundle(base(), os);
       const dir = tmpDir("bulwark-sshd-");
       fs.mkdirSync("/run/sshd", { recursive: true }); // sshd -t insists on its privilege separation directory
-      for (const t of ["ed25519", "rsa"])
-        run("ssh-keygen", ["-q", "-t", t, "-N", "", "-f", path.join(dir, `ssh_host_${t}_key`)]);
       fs.mkdirSync(path.join(dir, "d"));
       fs.writeFileSync(path.join(dir, "d", "50-cloud-init.conf"), "PasswordAuthentication yes\nPermitRootLogin yes\n");
       fs.writeFileSync(path.join(dir, "revoked"), "");
       const cfg = b.files
         .find((f) => f.path === "/etc/ssh/sshd_config")!
-        .content.replaceAll("/etc/ssh/ssh_host_", `${dir}/ssh_host_`)
+        .content.replaceAll("/etc/ssh/ssh_host_", `${hostKeys}/ssh_host_`)
         .replace("Include /etc/ssh/sshd_config.d/*.conf", `Include ${dir}/d/*.conf`)
         .replace("RevokedKeys /etc/ssh/revoked_keys", `RevokedKeys ${dir}/revoked`);
       fs.writeFileSync(path.join(dir, "sshd_config"), cfg, { mode: 0o600 });
@@ -393,7 +398,7 @@ describeHost("rendered bundles pass the real tools", [], () => {
       );
       for (const [k, v] of intended) {
         const want =
-          k === "hostkey" ? v.replaceAll("/etc/ssh/", `${dir}/`) : k === "revokedkeys" ? `${dir}/revoked` : v;
+          k === "hostkey" ? v.replaceAll("/etc/ssh/", `${hostKeys}/`) : k === "revokedkeys" ? `${dir}/revoked` : v;
         expect(`${k} ${got.get(k)}`.toLowerCase()).toBe(`${k} ${want}`.toLowerCase());
       }
       fs.rmSync(dir, { recursive: true, force: true });

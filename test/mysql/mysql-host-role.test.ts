@@ -127,11 +127,15 @@ describe("prod db servers get the MySQL role through SSM", () => {
   test("the document's script is the role for the server's platform, bash -n and shellcheck clean", () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bulwark-ssm-"));
     try {
+      // Servers on one platform carry the same script: each distinct one goes through the tools once.
+      const checked = new Set<string>();
       for (const s of dbServers) {
         const role = plan.resources.find((r) => r.type === ROLE && r.name === `${s.site}-${s.name}-mysql`)!;
         const script = scriptOf(childrenOf(role.urn, DOC)[0]!);
         const platform = s.os === "amazonlinux-2023" ? "amazon" : "debian";
         expect(script).toBe(renderMysqlRoleScript({ platform, bindAddress: "auto", port: DB_PORT }));
+        if (checked.has(script)) continue;
+        checked.add(script);
         const file = path.join(tmp, `${s.site}-${s.name}.sh`);
         fs.writeFileSync(file, script);
         execFileSync("bash", ["-n", file]);
@@ -140,6 +144,7 @@ describe("prod db servers get the MySQL role through SSM", () => {
         expect(sc.stdout + sc.stderr).toBe("");
         expect(sc.status).toBe(0);
       }
+      expect(checked.size).toBe(new Set(dbServers.map((s) => s.os === "amazonlinux-2023")).size);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
