@@ -1,35 +1,17 @@
 /** The CLI as a pipeline runs it: `node bin/bulwark ...` subprocesses, asserting exit codes and output. */
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { bulwark, fx, runAll, type Run } from "./run-cli";
 import { reportValidator, sarifValidator } from "./schemas";
 
-const ROOT = join(__dirname, "..", "..");
-const FIX = join(ROOT, "test", "fixtures");
 const tmp = mkdtempSync(join(tmpdir(), "bulwark-cli-"));
-const fx = (f: string) => join(FIX, f);
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const write = (name: string, text: string) => {
   const p = join(tmp, name);
   writeFileSync(p, text);
   return p;
 };
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-function bulwark(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(ROOT, "bin", "bulwark"), ...args], { cwd: ROOT });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (b) => (stdout += b));
-    p.stderr.on("data", (b) => (stderr += b));
-    p.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const state = readFileSync(fx("state-clean.v3.json"), "utf8");
 const events = readFileSync(fx("events-clean.ndjson"), "utf8");
@@ -93,15 +75,11 @@ const CASES: Record<string, string[]> = {
   driftTruncated: ["drift", write("trunc-drift.json", readFileSync(fx("drift-estate.json"), "utf8").slice(0, 5000))],
   driftBadSource: ["drift", "--source", "cloud", fx("drift-none.json")],
 };
-const results: Record<string, Run> = {};
+let results: Record<string, Run>;
 
 beforeAll(async () => {
-  // Two at a time (the machine has 2 cores): each run is a fresh node process, as in a pipeline.
-  const names = Object.keys(CASES);
-  const worker = async () => {
-    for (let n = names.shift(); n; n = names.shift()) results[n] = await bulwark(CASES[n]);
-  };
-  await Promise.all([worker(), worker()]);
+  // Each run is a fresh node process, as in a pipeline.
+  results = await runAll(Object.fromEntries(Object.entries(CASES).map(([n, args]) => [n, () => bulwark(args)])));
 }, 240000);
 
 const noStackTrace = (r: Run) => expect(r.stderr + r.stdout).not.toMatch(/\n\s+at .+\(.*:\d+:\d+\)/);
