@@ -4,15 +4,15 @@
  * NACL are reported waived, 0 mandatory. Without the waiver: a config error naming the field (exit 2). With an
  * expired waiver: refused, naming the expiry.
  */
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { bastionStack, OFFICE, PRIVATE_OFFICE, ROOT, writeStack, type WaiverCase } from "./bastion-config";
+import { bulwark } from "../pipelines/run-cli";
+import { bastionStack, OFFICE, PRIVATE_OFFICE, writeStack, type WaiverCase } from "./bastion-config";
 
 jest.setTimeout(300_000);
 
 /** `json`: the plan also writes its JSON report (`--json-out`), returned as `json`. */
-function plan(
+async function plan(
   kind: WaiverCase,
   cidrs?: string[],
   format = "text",
@@ -20,26 +20,16 @@ function plan(
 ): Promise<{ code: number | null; out: string; err: string; json?: string }> {
   const { file, cleanup } = writeStack(bastionStack(kind, cidrs));
   const jsonOut = join(dirname(file), "plan.json");
-  return new Promise((resolve) => {
-    const p = spawn(
-      process.execPath,
-      [
-        join(ROOT, "bin", "bulwark"),
-        ...["plan", "--config-file", file, "--format", format],
-        ...(json ? ["--json-out", jsonOut] : []),
-      ],
-      { cwd: ROOT },
-    );
-    let out = "";
-    let err = "";
-    p.stdout.on("data", (b) => (out += b));
-    p.stderr.on("data", (b) => (err += b));
-    p.on("close", (code) => {
-      const written = json && existsSync(jsonOut) ? readFileSync(jsonOut, "utf8") : undefined;
-      cleanup();
-      resolve({ code, out, err, json: written });
-    });
-  });
+  try {
+    const r = await bulwark([
+      ...["plan", "--config-file", file, "--format", format],
+      ...(json ? ["--json-out", jsonOut] : []),
+    ]);
+    const written = json && existsSync(jsonOut) ? readFileSync(jsonOut, "utf8") : undefined;
+    return { code: r.code, out: r.stdout, err: r.stderr, json: written };
+  } finally {
+    cleanup();
+  }
 }
 
 interface Finding {

@@ -2,18 +2,14 @@
  * `bulwark plan`'s verdict goes through the real engine path: the pack started by run-policy-pack, gRPC Analyze and
  * AnalyzeStack. It must agree with the in-process evaluator `bulwark check` uses.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkResources, loadResources } from "../../cli/check";
 import type { PlannedResource } from "../../cli/plan-runner";
 import { packVerdict } from "../../cli/report/pack-verdict";
 import * as YAML from "yaml";
-import { prodFirstSite } from "./run-cli";
-
-const ROOT = join(__dirname, "..", "..");
-const fx = (f: string) => join(ROOT, "test", "fixtures", f);
+import { bulwark, fx, prodFirstSite } from "./run-cli";
 
 function asPlanned(file: string): PlannedResource[] {
   return loadResources("state", file).map((r) => ({
@@ -50,15 +46,10 @@ test("clean estate passes through the pack", async () => {
 
 test("bulwark plan exits 1 when the pack finds a mandatory violation, 2 on a bad policy config", async () => {
   const tmp = mkdtempSync(join(tmpdir(), "bulwark-plan-"));
-  const run = (args: string[]) =>
-    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const p = spawn(process.execPath, [join(ROOT, "bin", "bulwark"), "plan", ...args], { cwd: ROOT });
-      let out = "";
-      let err = "";
-      p.stdout.on("data", (b) => (out += b));
-      p.stderr.on("data", (b) => (err += b));
-      p.on("close", (code) => resolve({ code, out, err }));
-    });
+  const run = async (args: string[]) => {
+    const r = await bulwark(["plan", ...args]);
+    return { code: r.code, out: r.stdout, err: r.stderr };
+  };
   const strict = join(tmp, "strict.json");
   writeFileSync(strict, JSON.stringify({ "rds-database-require-backup-retention": { backupDays: 35 } }));
   const site = join(tmp, "Pulumi.site.yaml"); // head office has the RDS database the strict setting fails
@@ -75,4 +66,5 @@ test("bulwark plan exits 1 when the pack finds a mandatory violation, 2 on a bad
   expect(usage.code).toBe(2);
   expect(usage.err).toMatch(/hopLimit/);
   expect(usage.err).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  rmSync(tmp, { recursive: true, force: true });
 }, 180000);
