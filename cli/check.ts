@@ -29,7 +29,7 @@ import {
   type PolicyInfo,
   type ReportFinding,
 } from "./report";
-import { emitReports, jsonOutOption, outputsConflict, toolVersion } from "./report/io";
+import { emitReports, parseWrites, toolVersion, writeOption } from "./report/io";
 import { redactOutput, SecretValues } from "./redact";
 import type { Change } from "./inputs/changes";
 
@@ -225,7 +225,7 @@ export function register(program: Command, exit: ExitHolder): void {
     .option("--policy-config <file>", "policy config, same format as `pulumi --policy-pack-config`")
     .addOption(new Option("--format <format>", "output format").choices([...CHECK_FORMATS]).default("text"))
     .option("-o, --output <file>", "write the report to a file instead of stdout")
-    .addOption(jsonOutOption())
+    .addOption(writeOption("markdown:bulwark.md"))
     .action(
       (o: {
         preview?: string;
@@ -234,11 +234,11 @@ export function register(program: Command, exit: ExitHolder): void {
         policyConfig?: string;
         format: CheckFormat;
         output?: string;
-        jsonOut?: string;
+        write: string[];
       }) => {
-        const conflict = outputsConflict("check", o);
-        if (conflict) {
-          process.stderr.write(`${conflict}\n`);
+        const targets = parseWrites(o.write, CHECK_FORMATS, o.output);
+        if (typeof targets === "string") {
+          process.stderr.write(`bulwark check: ${targets}\n`);
           exit.code = 2;
           return;
         }
@@ -255,11 +255,7 @@ export function register(program: Command, exit: ExitHolder): void {
         try {
           const secrets = new SecretValues();
           const report = runCheck(kind, o[kind]!, o.policyConfig, undefined, secrets);
-          emitReports(
-            redactOutput(formatCheckReport(report, o.format), secrets),
-            () => redactOutput(formatCheckReport(report, "json"), secrets),
-            o,
-          );
+          emitReports((f) => redactOutput(formatCheckReport(report, f), secrets), o.format, o.output, targets);
           exit.code = report.verdict === "pass" ? 0 : 1;
         } catch (err) {
           if (!(err instanceof InputError)) throw err;

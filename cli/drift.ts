@@ -10,7 +10,7 @@ import { evaluate, resolveConfig, UNKNOWN } from "../policies/src/engine";
 import { parsePolicyConfig, type PolicyConfig } from "./check";
 import { depthGuard, InputError, inputLabel, parseEventLog, parsePreviewDigest, readInputFile } from "./inputs/load";
 import { buildDriftReport, DRIFT_EXIT, formatDriftMarkdown, formatDriftText, type DriftReport } from "./report/drift";
-import { emitReports, jsonOutOption, outputsConflict, toolVersion } from "./report/io";
+import { emitReports, parseWrites, toolVersion, writeOption } from "./report/io";
 
 export interface DriftOptions {
   source?: DriftSource;
@@ -84,6 +84,9 @@ function maskDrift(d: DriftedResource): DriftedResource {
   };
 }
 
+const DRIFT_FORMATS = ["text", "json", "markdown"] as const;
+type DriftFormat = (typeof DRIFT_FORMATS)[number];
+
 export function register(program: Command, exit: ExitHolder): void {
   program
     .command("drift")
@@ -98,24 +101,24 @@ export function register(program: Command, exit: ExitHolder): void {
         .choices(["refresh", "preview"])
         .default("refresh"),
     )
-    .addOption(new Option("--format <format>", "output format").choices(["text", "json", "markdown"]).default("text"))
+    .addOption(new Option("--format <format>", "output format").choices([...DRIFT_FORMATS]).default("text"))
     .option("--policy-config <file>", "policy pack config (same format as `pulumi --policy-pack-config`)")
     .option("-o, --output <file>", "write the report to a file instead of stdout")
-    .addOption(jsonOutOption())
+    .addOption(writeOption("json:drift-report.json"))
     .action(
       (
         file: string,
         o: {
           source: DriftSource;
-          format: "text" | "json" | "markdown";
+          format: DriftFormat;
           output?: string;
-          jsonOut?: string;
+          write: string[];
           policyConfig?: string;
         },
       ) => {
-        const conflict = outputsConflict("drift", o);
-        if (conflict) {
-          process.stderr.write(`${conflict}\n`);
+        const targets = parseWrites(o.write, DRIFT_FORMATS, o.output);
+        if (typeof targets === "string") {
+          process.stderr.write(`bulwark drift: ${targets}\n`);
           exit.code = 2;
           return;
         }
@@ -125,14 +128,16 @@ export function register(program: Command, exit: ExitHolder): void {
             : undefined;
           const secrets = new SecretValues();
           const report = depthGuard(file, () => runDrift(file, { source: o.source, policyConfig }, secrets));
-          const json = () => JSON.stringify(report, null, 2) + "\n";
-          const text =
-            o.format === "json"
-              ? json()
-              : o.format === "markdown"
-                ? formatDriftMarkdown(report)
-                : formatDriftText(report);
-          emitReports(redactOutput(text, secrets), () => redactOutput(json(), secrets), o);
+          const render = (format: DriftFormat) =>
+            redactOutput(
+              format === "json"
+                ? JSON.stringify(report, null, 2) + "\n"
+                : format === "markdown"
+                  ? formatDriftMarkdown(report)
+                  : formatDriftText(report),
+              secrets,
+            );
+          emitReports(render, o.format, o.output, targets);
           exit.code = DRIFT_EXIT[report.verdict];
         } catch (err) {
           if (!(err instanceof InputError)) throw err;

@@ -13,7 +13,7 @@ import type { ExitHolder } from "./index";
 import { PlanTooBigError } from "./plan-limits";
 import { maskCredentials, redactOutput, REDACTED, SecretValues, userDataHasCredentials } from "./redact";
 import { renderExistingHosts } from "./fleet/plan-hosts";
-import { emitReports, jsonOutOption, outputsConflict } from "./report/io";
+import { emitReports, parseWrites, writeOption } from "./report/io";
 // plan-runner loads @pulumi/pulumi: imported when `plan` runs, so `check`/`drift` start fast.
 import type { PlanResult, PlannedResource } from "./plan-runner";
 import type { AnalyzerClient } from "./analyzer";
@@ -348,6 +348,9 @@ function printable(r: PlannedResource): PlannedResource {
   return { ...r, inputs };
 }
 
+const PLAN_FORMATS = ["text", "json"] as const;
+type PlanFormat = (typeof PLAN_FORMATS)[number];
+
 export function register(program: Command, exit: ExitHolder): void {
   program
     .command("plan")
@@ -355,20 +358,20 @@ export function register(program: Command, exit: ExitHolder): void {
     .option("--stack <name>", "stack whose Pulumi.<stack>.yaml to read", "prod")
     .option("--config <file>", "read config from this stack file instead (alias: --config-file)")
     .addOption(new Option("--config-file <file>").hideHelp())
-    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(new Option("--format <format>", "output format").choices([...PLAN_FORMATS]).default("text"))
     .option("--policy-config <file>", "policy pack config, same format as `pulumi --policy-pack-config`")
     .option("-o, --output <file>", "write the plan to a file instead of stdout")
-    .addOption(jsonOutOption())
+    .addOption(writeOption("json:plan.json"))
     .action(
       async (
         o: {
           stack: string;
           config?: string;
           configFile?: string;
-          format: string;
+          format: PlanFormat;
           policyConfig?: string;
           output?: string;
-          jsonOut?: string;
+          write: string[];
         },
         cmd: Command,
       ) => {
@@ -383,8 +386,8 @@ export function register(program: Command, exit: ExitHolder): void {
         if ((o.config ?? o.configFile) && cmd.getOptionValueSource("stack") === "cli") {
           return refuse("bulwark plan: --stack and --config both name the stack file: give one");
         }
-        const conflict = outputsConflict("plan", o);
-        if (conflict) return refuse(conflict);
+        const targets = parseWrites(o.write, PLAN_FORMATS, o.output);
+        if (typeof targets === "string") return refuse(`bulwark plan: ${targets}`);
         o.configFile = o.config ?? o.configFile;
         const { packVerdictForPlan, readPlanPolicyConfig, startPack, stopPack } = await import("./report/pack-verdict");
         const policy = await readPlanPolicyConfig(o.policyConfig);
@@ -428,12 +431,14 @@ export function register(program: Command, exit: ExitHolder): void {
         secrets.collect(plan.outputs);
         const shown: PlanResult = { resources: plan.resources.map(printable), outputs: maskCredentials(plan.outputs) };
         const doc = () => ({ stack: o.stack, servers: serverHardening(plan), ...shown, policy: verdict.report });
-        const json = () => `${JSON.stringify(doc(), null, 2)}\n`;
-        const text =
-          o.format === "json"
-            ? json()
-            : `${renderText({ resources: plan.resources, outputs: shown.outputs }, o.stack)}\n\n${verdict.text}`;
-        emitReports(redactOutput(text, secrets), () => redactOutput(json(), secrets), o);
+        const render = (format: PlanFormat) =>
+          redactOutput(
+            format === "json"
+              ? `${JSON.stringify(doc(), null, 2)}\n`
+              : `${renderText({ resources: plan.resources, outputs: shown.outputs }, o.stack)}\n\n${verdict.text}`,
+            secrets,
+          );
+        emitReports(render, o.format, o.output, targets);
         exit.code = verdict.report.verdict === "pass" ? 0 : 1;
       },
     );

@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { Option, type Command } from "commander";
 import type { ExitHolder } from "../index";
-import { emit } from "../report/io";
+import { emitReports, parseWrites, writeOption } from "../report/io";
 import { exitCodeOf } from "./model";
 import { FLEET_FORMATS, formatFleetReport, type FleetFormat } from "./report";
 import { TargetsError, targetsFromInventory, targetsFromStack, type VerifyTarget } from "./targets";
@@ -46,12 +46,7 @@ export function registerVerify(host: Command, exit: ExitHolder): void {
     .option("--identity-file <file>", "SSH private key (else $BULWARK_SSH_KEY, else ssh-agent)")
     .addOption(new Option("--format <format>", "output format").choices([...FLEET_FORMATS]).default("text"))
     .option("-o, --output <file>", "write the report to a file instead of stdout")
-    .option(
-      "--write <format:file>",
-      "also write this format to this file, from the same run (repeatable), e.g. html:posture.html",
-      (v: string, acc: string[]) => [...acc, v],
-      [] as string[],
-    )
+    .addOption(writeOption("html:posture.html"))
     .action(async (o: VerifyCli) => {
       exit.code = await verifyCommand(o);
     });
@@ -66,14 +61,8 @@ async function verifyCommand(o: VerifyCli): Promise<number> {
     return fail(`--concurrency ${o.concurrency}: use a whole number from 1 to 200`);
   if (!Number.isFinite(timeout) || timeout < 1 || timeout > 3600)
     return fail(`--timeout ${o.timeout}: use seconds from 1 to 3600`);
-  const extra: { format: FleetFormat; file: string }[] = [];
-  for (const w of o.write) {
-    const cut = w.indexOf(":");
-    const format = w.slice(0, cut) as FleetFormat;
-    if (cut < 1 || !FLEET_FORMATS.includes(format) || cut === w.length - 1)
-      return fail(`--write ${w}: use <format>:<file> with format one of ${FLEET_FORMATS.join(", ")}`);
-    extra.push({ format, file: w.slice(cut + 1) });
-  }
+  const reports = parseWrites(o.write, FLEET_FORMATS, o.output);
+  if (typeof reports === "string") return fail(reports);
   let targets: VerifyTarget[];
   try {
     targets = o.inventory ? targetsFromInventory(o.inventory) : await targetsFromStack(o.stack!);
@@ -101,8 +90,7 @@ async function verifyCommand(o: VerifyCli): Promise<number> {
       input: o.inventory ? { inventory: o.inventory } : { stack: o.stack },
       log: o.format === "text" && !o.output ? undefined : (l) => process.stderr.write(`${l}\n`),
     });
-    emit(formatFleetReport(report, o.format), o.output);
-    for (const x of extra) emit(formatFleetReport(report, x.format), x.file);
+    emitReports((f) => formatFleetReport(report, f), o.format, o.output, reports);
     return exitCodeOf(report);
   } finally {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });

@@ -16,21 +16,53 @@ export function emit(text: string, file?: string): void {
   else process.stdout.write(text);
 }
 
-/**
- * `--json-out <file>` on every report verb: the JSON report beside the chosen --format, so a pipeline logs text (or
- * SARIF, markdown) and keeps the JSON as an artifact from one run instead of planning or checking twice.
- */
-export const jsonOutOption = (): Option =>
-  new Option("--json-out <file>", "also write the JSON report to this file (beside --format's output)");
-
-/** Why `-o` and `--json-out` cannot both be written, or undefined: one file would hold only the second report. */
-export function outputsConflict(verb: string, o: { output?: string; jsonOut?: string }): string | undefined {
-  if (o.output === undefined || o.jsonOut === undefined || resolve(o.output) !== resolve(o.jsonOut)) return undefined;
-  return `bulwark ${verb}: -o and --json-out both name ${o.output}: give each report its own file`;
+/** One more report from the same run: `--write <format>:<file>`. */
+export interface ReportTarget<F extends string> {
+  format: F;
+  file: string;
 }
 
-/** Writes the chosen report (stdout or `-o`), then the JSON one when `--json-out` asks for it. */
-export function emitReports(text: string, json: () => string, o: { output?: string; jsonOut?: string }): void {
-  emit(text, o.output);
-  if (o.jsonOut !== undefined) writeFileSync(o.jsonOut, json());
+/**
+ * `--write <format:file>` (repeatable) on every report verb: more formats from one run, so a pipeline logs the text,
+ * uploads SARIF and posts Markdown without checking, planning or reaching the hosts again.
+ */
+export const writeOption = (example: string): Option =>
+  new Option(
+    "--write <format:file>",
+    `also write this format to this file, from the same run (repeatable), e.g. ${example}`,
+  )
+    .argParser((v: string, acc: string[]) => [...acc, v])
+    .default([]);
+
+/** The `--write` targets, or why they cannot be written: an unknown format, or two reports (`-o` too) on one file. */
+export function parseWrites<F extends string>(
+  writes: readonly string[],
+  formats: readonly F[],
+  output?: string,
+): ReportTarget<F>[] | string {
+  const taken = new Map<string, string>(output === undefined ? [] : [[resolve(output), `-o ${output}`]]);
+  const targets: ReportTarget<F>[] = [];
+  for (const w of writes) {
+    const cut = w.indexOf(":");
+    const format = w.slice(0, cut) as F;
+    if (cut < 1 || !formats.includes(format) || cut === w.length - 1)
+      return `--write ${w}: use <format>:<file> with format one of ${formats.join(", ")}`;
+    const file = w.slice(cut + 1);
+    const other = taken.get(resolve(file));
+    if (other) return `--write ${w}: ${other} writes that file too: give each report its own file`;
+    taken.set(resolve(file), `--write ${w}`);
+    targets.push({ format, file });
+  }
+  return targets;
+}
+
+/** The chosen report to stdout (or `-o`), then each `--write` target, every one rendered by `render`. */
+export function emitReports<F extends string>(
+  render: (format: F) => string,
+  format: F,
+  output: string | undefined,
+  targets: readonly ReportTarget<F>[],
+): void {
+  emit(render(format), output);
+  for (const t of targets) emit(render(t.format), t.file);
 }

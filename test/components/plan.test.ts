@@ -255,7 +255,7 @@ describe("bulwark plan CLI", () => {
     fs.unlinkSync(file);
   });
 
-  test("one plan prints its text summary and writes the JSON with the hardening facts (--json-out)", async () => {
+  test("one plan prints its text summary and writes the JSON with the hardening facts (--write)", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bulwark-plan-cli-"));
     const file = path.join(dir, "Pulumi.ok.yaml");
     fs.writeFileSync(
@@ -265,7 +265,7 @@ describe("bulwark plan CLI", () => {
         .join("\n")}\n`,
     );
     const json = path.join(dir, "plan.json");
-    expect(await main(["node", "bulwark", "plan", "--config-file", file, "--json-out", json])).toBe(0);
+    expect(await main(["node", "bulwark", "plan", "--config-file", file, "--write", `json:${json}`])).toBe(0);
     const doc = JSON.parse(fs.readFileSync(json, "utf8"));
     expect(doc.servers).toHaveLength(4);
     expect(doc.resources.length).toBeGreaterThan(50);

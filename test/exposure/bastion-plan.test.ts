@@ -11,7 +11,7 @@ import { bastionStack, OFFICE, PRIVATE_OFFICE, writeStack, type WaiverCase } fro
 
 jest.setTimeout(300_000);
 
-/** `json`: the plan also writes its JSON report (`--json-out`), returned as `json`. */
+/** `json`: the plan also writes its JSON report (`--write json:FILE`), returned as `json`. */
 async function plan(
   kind: WaiverCase,
   cidrs?: string[],
@@ -23,7 +23,7 @@ async function plan(
   try {
     const r = await bulwark([
       ...["plan", "--config-file", file, "--format", format],
-      ...(json ? ["--json-out", jsonOut] : []),
+      ...(json ? ["--write", `json:${jsonOut}`] : []),
     ]);
     const written = json && existsSync(jsonOut) ? readFileSync(jsonOut, "utf8") : undefined;
     return { code: r.code, out: r.stdout, err: r.stderr, json: written };
@@ -40,7 +40,7 @@ interface Finding {
   waived?: { reason: string; expires: string };
 }
 
-// The 11-site estate plans once: the text verdict on stdout and the JSON report through --json-out.
+// The 11-site estate plans once: the text verdict on stdout and the JSON report through --write json:FILE.
 let valid: ReturnType<typeof plan> | undefined;
 const validPlan = () => (valid ??= plan("valid", undefined, "text", true));
 

@@ -30,18 +30,18 @@ test("every command that writes output has -o and lists its format choices", asy
   for (const cmd of [["plan"], ["check"], ["drift"], ["host", "render"], ["host", "verify"]]) {
     const help = (await bulwark([...cmd, "--help"])).stdout;
     expect(help).toMatch(/-o, --output <file>/);
-    // The report verbs also keep their JSON as an artifact beside a human format.
-    if (cmd[0] !== "host") expect(help).toMatch(/--json-out <file>/);
+    // The report verbs write more formats from the same run (a log, an artifact, a PR comment).
+    if (cmd[1] !== "render") expect(help).toMatch(/--write <format:file>.*\(repeatable\)/s);
     if (cmd[0] !== "host" || cmd[1] === "verify") expect(help).toMatch(/--format <format>.*\(choices: /s);
   }
 });
 
 test(
-  "plan: --config and --config-file are one option; -o writes the text and --json-out the JSON of one plan; " +
+  "plan: --config and --config-file are one option; -o writes the text and --write json:FILE the JSON of one plan; " +
     "--stack with --config is refused",
   async () => {
     const [txt, out] = [join(tmp, "plan.txt"), join(tmp, "plan.json")];
-    const a = await bulwark(["plan", "--config", EXAMPLE, "-o", txt, "--json-out", out]);
+    const a = await bulwark(["plan", "--config", EXAMPLE, "-o", txt, "--write", `json:${out}`]);
     expect(a.code).toBe(0);
     expect(a.stdout).toBe("");
     const json = JSON.parse(readFileSync(out, "utf8")) as { policy: { verdict: string; summary: Summary } };
@@ -58,33 +58,50 @@ test(
   },
 );
 
-const JSON_OUT =
-  "check and drift: --json-out holds exactly what --format json prints; -o and --json-out on one file: exit 2";
-test(JSON_OUT, async () => {
+const WRITES =
+  "check and drift: each --write file holds exactly what that --format prints; two reports on one file: exit 2";
+test(WRITES, async () => {
   const STATE = join(ROOT, "test", "fixtures", "state-secrets.v3.json");
   const DRIFT = join(ROOT, "test", "fixtures", "drift-estate.json");
-  const [checkJson, driftJson] = [join(tmp, "check.json"), join(tmp, "drift.json")];
-  const [check, checkRef, drift, driftRef] = await Promise.all([
-    bulwark(["check", "--state", STATE, "--format", "sarif", "--json-out", checkJson]),
+  const f = (name: string) => join(tmp, name);
+  const [check, checkJson, checkMd, drift, driftJson] = await Promise.all([
+    bulwark([
+      "check",
+      "--state",
+      STATE,
+      "--format",
+      "sarif",
+      "--write",
+      `json:${f("c.json")}`,
+      "--write",
+      `markdown:${f("c.md")}`,
+    ]),
     bulwark(["check", "--state", STATE, "--format", "json"]),
-    bulwark(["drift", DRIFT, "--format", "markdown", "--json-out", driftJson]),
+    bulwark(["check", "--state", STATE, "--format", "markdown"]),
+    bulwark(["drift", DRIFT, "--format", "markdown", "--write", `json:${f("d.json")}`]),
     bulwark(["drift", DRIFT, "--format", "json"]),
   ]);
-  expect(check.code).toBe(checkRef.code);
+  expect(check.code).toBe(checkJson.code);
   expect(JSON.parse(check.stdout).version).toBe("2.1.0"); // stdout keeps the chosen format
-  expect(readFileSync(checkJson, "utf8")).toBe(checkRef.stdout);
-  expect(drift.code).toBe(driftRef.code);
+  expect(readFileSync(f("c.json"), "utf8")).toBe(checkJson.stdout);
+  expect(readFileSync(f("c.md"), "utf8")).toBe(checkMd.stdout);
+  expect(drift.code).toBe(driftJson.code);
   expect(drift.stdout).toMatch(/^#/m);
-  expect(readFileSync(driftJson, "utf8")).toBe(driftRef.stdout);
-  const same = join(tmp, "same.json");
-  for (const args of [
-    ["check", "--state", STATE, "-o", same, "--json-out", join(tmp, ".", "same.json")],
-    ["drift", DRIFT, "-o", same, "--json-out", same],
-    ["plan", "--config", EXAMPLE, "-o", same, "--json-out", same],
-  ]) {
-    const r = await bulwark(args);
+  expect(readFileSync(f("d.json"), "utf8")).toBe(driftJson.stdout);
+  const same = f("same.json");
+  for (const [args, other] of [
+    [["check", "--state", STATE, "-o", same, "--write", `json:${join(tmp, ".", "same.json")}`], "-o"],
+    [["drift", DRIFT, "--write", `json:${same}`, "--write", `markdown:${same}`], "--write json:"],
+    [["plan", "--config", EXAMPLE, "-o", same, "--write", `json:${same}`], "-o"],
+    [["check", "--state", STATE, "--write", `pdf:${same}`], undefined],
+  ] as const) {
+    const r = await bulwark([...args]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/-o and --json-out both name .*same\.json: give each report its own file/);
+    expect(r.stderr).toMatch(
+      other
+        ? new RegExp(`--write \\S+: ${other}\\s?\\S* writes that file too: give each report its own file`)
+        : /--write pdf:\S+: use <format>:<file> with format one of text, json, sarif, markdown/,
+    );
     expect(existsSync(same)).toBe(false);
   }
 });

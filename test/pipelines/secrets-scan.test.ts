@@ -73,9 +73,9 @@ for (const file of DRIFT_INPUTS)
 const outFile = join(tmp, "report.sarif");
 cases["check -o file"] = () =>
   bulwark(["check", "--state", fx(CHECK_INPUTS.state), "--format", "sarif", "-o", outFile]);
-// One plan prints the text and writes the JSON report (--json-out): both are scanned.
+// One plan prints the text and writes the JSON report (--write json:FILE): both are scanned.
 const planJson = join(tmp, "plan.json");
-cases["plan text"] = () => bulwark(["plan", "--config-file", planStack, "--json-out", planJson]);
+cases["plan text"] = () => bulwark(["plan", "--config-file", planStack, "--write", `json:${planJson}`]);
 cases["plan bad config"] = () => bulwark(["plan", "--config-file", badStack]);
 
 let r: Record<string, Run>;
@@ -106,7 +106,7 @@ describe("no output of check, drift or plan prints a planted credential", () => 
     expect(run.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
   });
 
-  test("-o and --json-out write the same redacted reports", () => {
+  test("-o and --write write the same redacted reports", () => {
     expect(r["check -o file"].code).toBe(1);
     expect(leaks(readFileSync(outFile, "utf8"))).toEqual([]);
     expect(leaks(readFileSync(planJson, "utf8"))).toEqual([]);
