@@ -2,22 +2,20 @@
  * Every file in examples/ works as it stands, through the CLI a newcomer runs, and the README's snippets are
  * those files verbatim (so the README can never show a config that fails).
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
 import { HOST_OSES } from "../components/host/model";
 import { renderBundle } from "../components/host/render";
+import { bulwark as run, ROOT } from "./pipelines/run-cli";
 
-const ROOT = path.join(__dirname, "..");
+jest.setTimeout(120_000);
 const EX = path.join(ROOT, "examples");
-const bulwark = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [path.join(ROOT, "bin", "bulwark"), ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 120_000,
-  });
-  return { code: r.status, out: (r.stdout ?? "") + (r.stderr ?? "") };
+/** The CLI as a newcomer runs it: a fresh process; both streams together, as a terminal shows them. */
+const bulwark = async (...args: string[]) => {
+  const r = await run(args);
+  return { code: r.code, out: r.stdout + r.stderr };
 };
 
 const HOSTS = fs.readdirSync(EX).filter((f) => /^host-.*\.yaml$/.test(f));
@@ -27,10 +25,10 @@ test("the examples folder has the host configs the README promises", () => {
 });
 
 describe.each(HOSTS)("examples/%s", (file) => {
-  test("renders through the CLI, as a newcomer runs it", () => {
-    const out = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "bulwark-example-"));
+  test("renders through the CLI, as a newcomer runs it", async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "bulwark-example-"));
     try {
-      const r = bulwark(
+      const r = await bulwark(
         "host",
         "render",
         "--os",
@@ -47,20 +45,42 @@ describe.each(HOSTS)("examples/%s", (file) => {
       fs.rmSync(out, { recursive: true, force: true });
     }
   });
-  test.each(HOST_OSES.filter((os) => os !== "debian-12"))("renders for %s too", (os) => {
-    expect(renderBundle(YAML.parse(fs.readFileSync(path.join(EX, file), "utf8")), os).hash).toMatch(/^[0-9a-f]+$/);
+  test.each(HOST_OSES.filter((o) => o !== "debian-12"))("renders for %s too", (o) => {
+    expect(renderBundle(YAML.parse(fs.readFileSync(path.join(EX, file), "utf8")), o).hash).toMatch(/^[0-9a-f]+$/);
   });
 });
 
-test("examples/Pulumi.example.yaml plans offline and passes the pack", () => {
-  const r = bulwark("plan", "--config", path.join(EX, "Pulumi.example.yaml"));
-  expect(r.out).toMatch(/^PASS: 0 mandatory/m);
-  expect(r.code).toBe(0);
+test("examples/Pulumi.example.yaml plans offline and passes: -o writes the text, --write the JSON", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bulwark-example-plan-"));
+  try {
+    const [txt, json] = [path.join(dir, "plan.txt"), path.join(dir, "plan.json")];
+    const r = await bulwark(
+      "plan",
+      "--config",
+      path.join(EX, "Pulumi.example.yaml"),
+      "-o",
+      txt,
+      "--write",
+      `json:${json}`,
+    );
+    expect(r.out).toBe("");
+    expect(r.code).toBe(0);
+    const text = fs.readFileSync(txt, "utf8");
+    expect(text).toMatch(/^PASS: 0 mandatory/m);
+    // The text and the JSON report the same verdict of the same plan.
+    const { verdict, summary } = JSON.parse(fs.readFileSync(json, "utf8")).policy;
+    expect(verdict).toBe("pass");
+    expect(text).toContain(
+      `PASS: ${summary.mandatory} mandatory, ${summary.advisory} advisory, ${summary.waived} waived`,
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
-test("examples/policy-config.json is accepted by check: a clean state passes, the postmortem is blocked", () => {
+test("examples/policy-config.json is accepted by check: a clean state passes, the postmortem is blocked", async () => {
   const cfg = path.join(EX, "policy-config.json");
-  const clean = bulwark(
+  const clean = await bulwark(
     "check",
     "--state",
     path.join(ROOT, "test/fixtures/state-clean.v3.json"),
@@ -69,7 +89,7 @@ test("examples/policy-config.json is accepted by check: a clean state passes, th
   );
   expect(clean.out).toMatch(/^PASS: 0 mandatory/m);
   expect(clean.code).toBe(0);
-  const bad = bulwark(
+  const bad = await bulwark(
     "check",
     "--state",
     path.join(ROOT, "test/fixtures/state-postmortem.v4.json"),
