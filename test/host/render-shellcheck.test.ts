@@ -1,8 +1,9 @@
 /**
  * The rendered bundles through shellcheck, as written to disk: apart from render.test.ts (the slowest checks, so
  * the two jest workers share the render suites). Two models per OS cover every variant once (apply and verify
- * differ by role only; bundle.env and the lib hooks by IDS and log shipping): the db model as cloud-init writes it
- * from the user data, the app model as `bulwark host render --out` writes it.
+ * differ by role only; bundle.env and the lib hooks by IDS and log shipping; the MySQL hooks by bind address, so a
+ * fixed address's hooks are checked on their own): the db model as cloud-init writes it from the user data, the app
+ * model as `bulwark host render --out` writes it.
  */
 import * as fs from "fs";
 import * as path from "path";
