@@ -234,7 +234,7 @@ export function register(program: Command, exit: ExitHolder): void {
         policyConfig?: string;
         format: CheckFormat;
         output?: string;
-        write: string[];
+        write?: string[];
       }) => {
         const targets = parseWrites(o.write, CHECK_FORMATS, o.output);
         if (typeof targets === "string") {

@@ -112,7 +112,7 @@ export function register(program: Command, exit: ExitHolder): void {
           source: DriftSource;
           format: DriftFormat;
           output?: string;
-          write: string[];
+          write?: string[];
           policyConfig?: string;
         },
       ) => {

@@ -371,7 +371,7 @@ export function register(program: Command, exit: ExitHolder): void {
           format: PlanFormat;
           policyConfig?: string;
           output?: string;
-          write: string[];
+          write?: string[];
         },
         cmd: Command,
       ) => {

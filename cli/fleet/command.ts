@@ -24,7 +24,7 @@ interface VerifyCli {
   identityFile?: string;
   format: FleetFormat;
   output?: string;
-  write: string[];
+  write?: string[];
 }
 
 const fail = (msg: string): number => {

@@ -30,19 +30,17 @@ export const writeOption = (example: string): Option =>
   new Option(
     "--write <format:file>",
     `also write this format to this file, from the same run (repeatable), e.g. ${example}`,
-  )
-    .argParser((v: string, acc: string[]) => [...acc, v])
-    .default([]);
+  ).argParser((v: string, acc: string[] | undefined) => [...(acc ?? []), v]);
 
 /** The `--write` targets, or why they cannot be written: an unknown format, or two reports (`-o` too) on one file. */
 export function parseWrites<F extends string>(
-  writes: readonly string[],
+  writes: readonly string[] | undefined,
   formats: readonly F[],
   output?: string,
 ): ReportTarget<F>[] | string {
   const taken = new Map<string, string>(output === undefined ? [] : [[resolve(output), `-o ${output}`]]);
   const targets: ReportTarget<F>[] = [];
-  for (const w of writes) {
+  for (const w of writes ?? []) {
     const cut = w.indexOf(":");
     const format = w.slice(0, cut) as F;
     if (cut < 1 || !formats.includes(format) || cut === w.length - 1)
