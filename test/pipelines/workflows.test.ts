@@ -7,7 +7,7 @@ import { parse } from "yaml";
 
 const DIR = join(__dirname, "..", "..", ".github", "workflows");
 const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f));
-type Step = { uses?: string; run?: string; with?: Record<string, unknown>; if?: string; id?: string };
+type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; if?: string; id?: string };
 type Workflow = {
   on: Record<string, unknown>;
   jobs: Record<
@@ -70,7 +70,7 @@ test("drift workflow: scheduled, matrix over stacks, refresh preview, bulwark dr
  * fixture in the Pulumi CLI's format, and GITHUB_OUTPUT / GITHUB_STEP_SUMMARY are files.
  */
 function runStep(workflow: string, name: string, inputs: Record<string, string>) {
-  const step = steps(load(workflow)).find((s) => (s as { name?: string }).name === name)!;
+  const step = steps(load(workflow)).find((s) => s.name === name)!;
   const dir = mkdtempSync(join(tmpdir(), "bulwark-step-"));
   symlinkSync(join(DIR, "..", "..", "bin"), join(dir, "bin"));
   for (const [to, from] of Object.entries(inputs))
