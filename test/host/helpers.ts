@@ -217,6 +217,21 @@ export function sshAsAsync(id: string, srv: string, priv: string, from: string, 
 }
 
 /**
+ * Waits (async, 180 s) until `user` logs in to `srv` from `from` with `priv`: a real handshake, not the ssh units being
+ * active (on noble ssh.socket is active at once, and the first connection starts sshd). Throws with the boot's
+ * diagnostics when it never answers.
+ */
+export async function waitForSshd(id: string, srv: string, priv: string, from: string, user = "root"): Promise<void> {
+  const last = await waitFor(
+    () => sshAsAsync(id, srv, priv, from, user, { connectTimeoutSecs: 10, timeoutSecs: 30, quiet: true }),
+    (r) => r.code === 0,
+    180_000,
+  );
+  if (last.code !== 0)
+    throw new Error(`sshd never answered: ${last.out}\n${bootDiagnostics(id, ["ssh.socket", "ssh.service"])}`);
+}
+
+/**
  * What a booted host says about itself when a wait on it ran out: the boot's state, pending jobs, failed units,
  * `units`' status and journal, and the console's last lines.
  */

@@ -11,7 +11,6 @@ import type { ChildProcess } from "child_process";
 import { renderBundle, writeBundle } from "../../components/host/render";
 import { bundleInstaller, hardenedHostCommands } from "../../components/host/hardened-host";
 import {
-  bootDiagnostics,
   clientKey,
   describeHost,
   DISTROS,
@@ -26,12 +25,12 @@ import {
   selected,
   SideBySide,
   sshAs,
-  sshAsAsync,
   TEST_DIR,
   testPki,
   tlsCollector,
   tmpDir,
   waitFor,
+  waitForSshd,
 } from "./helpers";
 import { IDS_WAIVED } from "./live-helpers";
 
@@ -164,16 +163,7 @@ for (const { suite, os } of selected(DISTROS)) {
             "GRANT ALL PRIVILEGES ON *.* TO 'legacy'@'%' WITH GRANT OPTION;",
         );
         if (plant.code !== 0) throw new Error(`planting legacy@% failed: ${plant.out}`);
-        // A real handshake (async: the other hosts' setups go on meanwhile); on noble the first connection starts sshd.
-        const first = await waitFor(
-          () => sshAsAsync(id, srv, key.priv, good, "root", { connectTimeoutSecs: 10, timeoutSecs: 30 }),
-          (r) => r.code === 0,
-          180_000,
-        );
-        if (first.code !== 0)
-          throw new Error(
-            `stock sshd never answered: ${first.out}\n${bootDiagnostics(id, ["ssh.socket", "ssh.service"])}`,
-          );
+        await waitForSshd(id, srv, key.priv, good);
       },
       () => {
         collector?.stop();

@@ -10,7 +10,6 @@ import * as path from "path";
 import { renderBundle, writeBundle } from "../../components/host/render";
 import { bundleInstaller, hardenedHostCommands } from "../../components/host/hardened-host";
 import {
-  bootDiagnostics,
   clientKey,
   describeHost,
   DISTROS,
@@ -19,12 +18,11 @@ import {
   run,
   selected,
   sshAs,
-  sshAsAsync,
   type Suite,
   TEST_DIR,
   testPki,
   tmpDir,
-  waitFor,
+  waitForSshd,
 } from "./helpers";
 import { IDS_WAIVED } from "./live-helpers";
 
@@ -184,18 +182,8 @@ for (const { suite, os } of selected(DISTROS)) {
       // The stock rootfs, booted as it is: no chroot apply. The bundle directory is there for the first verify only.
       const up = harness("up", id, suite, String(net), path.join(work, "bundle"));
       if (up.code !== 0) throw new Error(`harness up failed: ${up.out}`);
-      const boot = harness("boot", id);
-      // A real handshake, not ssh.socket being active: on noble the socket is active at once and the first
-      // connection starts sshd, which on a loaded machine took longer than one connection's timeout (the copy's).
-      const first = await waitFor(
-        () => sshAsAsync(id, srv, key.priv, op, "root", { connectTimeoutSecs: 10, timeoutSecs: 30 }),
-        (r) => r.code === 0,
-        180_000,
-      );
-      if (first.code !== 0) {
-        const why = bootDiagnostics(id, ["ssh.socket", "ssh.service"]);
-        throw new Error(`stock sshd never answered: ${first.out}\nboot: ${boot.out}\n${why}`);
-      }
+      harness("boot", id);
+      await waitForSshd(id, srv, key.priv, op);
     });
 
     afterAll(() => {
