@@ -3,7 +3,6 @@
  * `ConfigError` naming the field path, the value and the fix, before any resource exists.
  */
 import { BulwarkError, formatIssues, maskCiphertext, type Issue } from "./errors";
-
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { waiverSchema, type Waiver } from "../policies/src/waiver";

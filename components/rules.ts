@@ -79,16 +79,16 @@ function slug(s: string): string {
 
 /** Canonical CIDR text, or a RangeError that says what a valid one looks like. */
 export function parseCidr(cidr: string, family: "ipv4" | "ipv6" | "any" = "any"): string {
-  const addr = canonicalCidr(cidr);
-  const kind = addr.includes(":") ? "ipv6" : "ipv4";
+  const { kind, canonical, network } = cidrFacts(cidr);
   if (family !== "any" && kind !== family) {
     throw new RangeError(`"${cidr}" is ${kind}, expected ${family}`);
   }
-  return addr;
+  if (network !== canonical) throw new RangeError(`"${cidr}" has host bits set: use ${network}`);
+  return canonical;
 }
 
-/** The family-free part of parseCidr, memoised (rules, configs and hosts parse the same CIDRs over and over). */
-const canonicalCidr = memoise((cidr: string): string => {
+/** What parseCidr judges, memoised (rules, configs and hosts parse the same CIDRs over and over). */
+const cidrFacts = memoise((cidr: string): { kind: "ipv4" | "ipv6"; canonical: string; network: string } => {
   let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];
   try {
     // ipaddr.js accepts "10.0.0/8" and octal/hex forms; AWS does not.
@@ -100,10 +100,7 @@ const canonicalCidr = memoise((cidr: string): string => {
   const [addr, len] = parsed;
   const network =
     addr.kind() === "ipv4" ? ipaddr.IPv4.networkAddressFromCIDR(cidr) : ipaddr.IPv6.networkAddressFromCIDR(cidr);
-  if (network.toString() !== addr.toString()) {
-    throw new RangeError(`"${cidr}" has host bits set: use ${network.toString()}/${len}`);
-  }
-  return `${addr.toString()}/${len}`;
+  return { kind: addr.kind(), canonical: `${addr.toString()}/${len}`, network: `${network.toString()}/${len}` };
 });
 
 /** True when a CIDR holds any internet address (the exposure model; `internalCidrs` are declared internal). */
