@@ -7,7 +7,7 @@ import * as path from "path";
 import { parseStackConfig } from "../../components/config";
 import { APP_PORT, DB_PORT, SSH_PORT, estateTiers } from "../../components/estate";
 import { HostConfigError, parseHostModel } from "../../components/host/model";
-import { nonPublicCidrs, renderBundle, renderNftables } from "../../components/host/render";
+import { nonPublicCidrs, renderBundle, renderNftables, writeBundle } from "../../components/host/render";
 import { serverHostModel } from "../../components/host/stack";
 import { smallConfig } from "../components/fixtures/estate";
 import { run, tmpDir } from "./helpers";
@@ -124,6 +124,39 @@ describe("the output chain", () => {
       const r = run("unshare", ["-n", "sh", "-c", `nft -f ${dir}/r.nft && nft list set inet bulwark dns_v4`]);
       expect(r.stderr).toBe("");
       expect(r.stdout).toMatch(/elements = \{ 10\.0\.0\.2, 169\.254\.169\.253 \}/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("apply's own egress step, with a collector name that does not resolve: the file it writes passes nft -c", () => {
+    // The bundle's lib/egress.sh as apply sources it (bundle.env, apply's log, changed and put_text), offline:
+    // the warning goes to the operator, never into the ruleset.
+    const dir = tmpDir("bulwark-egress-sh-");
+    try {
+      const b = renderBundle({ ...base, logs: { ...base.logs, target: "logs.bulwark.invalid" } }, "debian-12");
+      writeBundle(b, path.join(dir, "bundle"));
+      const apply = fs.readFileSync(path.join(dir, "bundle", "apply"), "utf8");
+      const fns = ["log", "changed", "put_text"].map(
+        (f) => new RegExp(`^${f}\\(\\) \\{[^]*?^\\}$|^${f}\\(\\) \\{.*\\}$`, "m"),
+      );
+      const script = [
+        "set -euo pipefail",
+        `. ${dir}/bundle/bundle.env`,
+        `EGRESS_DNS=10.0.0.2 EGRESS_NFT=${dir}/nft.d/egress.nft BUNDLE_DIR=${dir}/bundle`,
+        'fix_perm() { :; }; CHANGES=0; CHANGED_PATHS=" "',
+        ...fns.map((re) => re.exec(apply)![0]),
+        `. ${dir}/bundle/lib/egress.sh`,
+        `nft -f ${dir}/r.nft && nft list set inet bulwark dns_v4`,
+      ].join("\n");
+      fs.writeFileSync(path.join(dir, "r.nft"), nft.replace("/etc/bulwark/nft.d/", `${dir}/nft.d/`));
+      const r = run("unshare", ["-n", "bash", "-c", script]);
+      expect(r.stderr).toMatch(/WARNING: cannot resolve logs\.bulwark\.invalid now/);
+      expect(fs.readFileSync(path.join(dir, "nft.d", "egress.nft"), "utf8")).toBe(
+        "add element inet bulwark dns_v4 { 10.0.0.2 }\n",
+      );
+      expect(r.stdout).toMatch(/elements = \{ 10\.0\.0\.2 \}/);
+      expect(r.code).toBe(0);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

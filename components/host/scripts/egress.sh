@@ -23,7 +23,7 @@ if [ "$EGRESS_MODE" = restricted ]; then
     for s in logs:"$EGRESS_LOG_HOST" ids:"$EGRESS_IDS_HOST"; do
       [ -n "${s#*:}" ] || continue
       a=$(getent ahosts "${s#*:}" | awk '{print $1}') || \
-        log "WARNING: cannot resolve ${s#*:} now: its egress opens at the next apply"
+        log "WARNING: cannot resolve ${s#*:} now: its egress opens at the next apply" >&2
       egress_set "${s%%:*}" $a
     done
   } | put_text "$EGRESS_NFT" 0644 root root
