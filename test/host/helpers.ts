@@ -79,6 +79,7 @@ export const HOSTS = {
   cloudinitPin: { prefix: "s", nets: { bookworm: 14, noble: 15, jammy: 16 } },
   cloudinitFail: { prefix: "s", nets: { noble: 27 } },
   mta: { prefix: "s", nets: { jammy: 28 } },
+  example: { prefix: "s", nets: { bookworm: 29 } },
   leftovers: { prefix: "a", nets: { bookworm: 31, noble: 32, jammy: 33 } },
   leftoversReport: { prefix: "a", nets: { bookworm: 35 } },
   leftoversDb: { prefix: "d", nets: { bookworm: 41, noble: 42, jammy: 43 } },

@@ -250,7 +250,9 @@ for f in /etc/hosts.equiv /root/.rhosts /root/.netrc; do [ ! -e "$f" ] || { rm -
 # --- units: enable what the bundle runs, mask unused services (U22 2.1.x) ---
 for u in $UNUSED_UNITS $MASK_UNITS; do mask_unit "$u"; done
 runtime || ssh_mask_socket # live, ssh_activate hands port 22 over
-for u in $ENABLE_UNITS; do enable_unit "$u"; done
+# A unit a hook installs (the IDS agent) is enabled once its hook has run.
+installed_later=()
+for u in $ENABLE_UNITS; do if unit_exists "$u"; then enable_unit "$u"; else installed_later+=("$u"); fi; done
 
 # --- agents and role extras (IDS, log shipper, MySQL for role db), each a generated hook in lib/ ---
 for hook in "$BUNDLE_DIR"/lib/*.apply.sh; do
@@ -259,6 +261,10 @@ for hook in "$BUNDLE_DIR"/lib/*.apply.sh; do
   [ -z "$out" ] || printf '%s\n' "$out"
   n=$(printf '%s\n' "$out" | grep -c '^changed:' || true)
   CHANGES=$((CHANGES + n))
+done
+# A unit still missing is a failed step, not the end of apply: the firewall below still loads.
+for u in "${installed_later[@]}"; do
+  if unit_exists "$u"; then enable_unit "$u"; else step_failed "cannot enable $u: it is not installed"; fi
 done
 
 mta_apply
