@@ -4,8 +4,9 @@ import * as path from "path";
 import { ConfigError, parseStackConfig } from "../../components/config";
 import { isInternetAddress } from "../../components/host/hosts-config";
 import { renderText } from "../../cli/plan";
-import { readStackFile, runPlan, type PlanResult } from "../../cli/plan-runner";
+import { readStackFile, type PlanResult } from "../../cli/plan-runner";
 import { targetsFromStack } from "../../cli/fleet/targets";
+import { prodPlan } from "../setup/prod-plan";
 
 const ROOT = path.join(__dirname, "../..");
 const prod = () => readStackFile(path.join(ROOT, "Pulumi.prod.yaml"));
@@ -121,7 +122,7 @@ describe("bulwark:hosts config", () => {
 describe("offline plan with bulwark:hosts", () => {
   let plan: PlanResult;
   beforeAll(async () => {
-    plan = await runPlan({ stack: "prod" });
+    plan = await prodPlan();
   }, 90_000);
 
   test("one HardenedHost per entry; the key is a secret on every command, the bastion is its proxy", () => {

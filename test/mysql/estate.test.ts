@@ -5,6 +5,7 @@
 import * as path from "node:path";
 import { readStackFile, runPlan } from "../../cli/plan-runner";
 import { ConfigError, parseStackConfig } from "../../components/config";
+import { prodPlan } from "../setup/prod-plan";
 
 // As the engine gives it: secrets decrypted (offline: a placeholder) and named as secret.
 const { config: prod, secretKeys } = readStackFile(path.join(__dirname, "../../Pulumi.prod.yaml"));
@@ -102,7 +103,7 @@ describe("the prod estate uses ManagedMySql", () => {
   test(
     "orders: hardened instance, app-tier-only ingress, " + "IAM users, password user's secret masked in the plan",
     async () => {
-      const plan = await runPlan({ stack: "prod" });
+      const plan = await prodPlan();
       const component = plan.resources.find((r) => r.type === "bulwark:database:ManagedMySql" && r.name === "orders");
       expect(component).toBeDefined();
       const inst = plan.resources.find((r) => r.type === "aws:rds/instance:Instance" && r.name === "orders-db")!;

@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
 import * as YAML from "yaml";
-import { type PlannedResource, runPlan, type PlanResult } from "../../cli/plan-runner";
+import type { PlannedResource, PlanResult } from "../../cli/plan-runner";
 import { parseStackConfig } from "../../components/config";
 import { archiveEntries } from "../../components/host/loader";
 import { readStackFile } from "../../cli/plan-runner";
@@ -24,6 +24,7 @@ import {
   renderMysqlRoleScript,
 } from "../../components/host/mysql-host-role";
 import { record } from "../components/harness";
+import { prodPlan } from "../setup/prod-plan";
 
 const DOC = "aws:ssm/document:Document";
 const ASSOC = "aws:ssm/association:Association";
@@ -57,7 +58,7 @@ function encodedFiles(script: string) {
 
 let plan: PlanResult;
 beforeAll(async () => {
-  plan = await runPlan({ stack: "prod" });
+  plan = await prodPlan();
 }, 120_000);
 
 const byUrn = (urn: string | undefined) => plan.resources.find((r) => r.urn === urn);

@@ -2,10 +2,11 @@
  * The prod estate (index.ts with Pulumi.prod.yaml, run under mocks by the offline plan runner) passes the pack with
  * no mandatory violation: in-process, and through the real pack (Analyze per resource, then AnalyzeStack).
  */
-import { runPlan, type PlannedResource } from "../../cli/plan-runner";
+import type { PlannedResource } from "../../cli/plan-runner";
 import type { AnalyzerResourceInput } from "../../cli/analyzer";
 import { evaluate, type PolicyInputResource } from "../../policies/src/engine";
 import { startPack } from "./helpers";
+import { prodPlan } from "../setup/prod-plan";
 
 jest.setTimeout(300_000);
 
@@ -21,7 +22,7 @@ const toInput = (r: PlannedResource): PolicyInputResource => ({
 
 let resources: PolicyInputResource[];
 beforeAll(async () => {
-  const plan = await runPlan({ stack: "prod" });
+  const plan = await prodPlan();
   resources = plan.resources.map(toInput);
 });
 
