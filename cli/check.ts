@@ -32,6 +32,7 @@ import {
 import { emitReports, parseWrites, toolVersion, writeOption } from "./report/io";
 import { redactOutput, SecretValues } from "./redact";
 import type { Change } from "./inputs/changes";
+import { stderr } from "./streams";
 
 const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 
@@ -145,7 +146,7 @@ export function loadResources(kind: InputKind, path: string, secrets?: SecretVal
       const same = digest.changeSummary?.same ?? 0;
       // Without --show-sames the digest holds only the root stack of the unchanged resources: say so.
       if (same > shown + 1)
-        process.stderr.write(
+        stderr().write(
           `bulwark check: note: ${same - shown} unchanged resources are not in ${file}; ` +
             `run \`pulumi preview --json --show-sames\` to check the whole estate\n`,
         );
@@ -238,13 +239,13 @@ export function register(program: Command, exit: ExitHolder): void {
       }) => {
         const targets = parseWrites(o.write, CHECK_FORMATS, o.output);
         if (typeof targets === "string") {
-          process.stderr.write(`bulwark check: ${targets}\n`);
+          stderr().write(`bulwark check: ${targets}\n`);
           exit.code = 2;
           return;
         }
         const given = (["preview", "events", "state"] as const).filter((k) => o[k] !== undefined);
         if (given.length !== 1) {
-          process.stderr.write(
+          stderr().write(
             `bulwark check: give exactly one input: --preview FILE, --events FILE or --state FILE` +
               `${given.length ? ` (got ${given.map((g) => `--${g}`).join(", ")})` : ""}\n`,
           );
@@ -259,7 +260,7 @@ export function register(program: Command, exit: ExitHolder): void {
           exit.code = report.verdict === "pass" ? 0 : 1;
         } catch (err) {
           if (!(err instanceof InputError)) throw err;
-          process.stderr.write(redactOutput(`bulwark check: ${err.message}\n`));
+          stderr().write(redactOutput(`bulwark check: ${err.message}\n`));
           exit.code = 2;
         }
       },

@@ -11,6 +11,7 @@ import { parsePolicyConfig, type PolicyConfig } from "./check";
 import { depthGuard, InputError, inputLabel, parseEventLog, parsePreviewDigest, readInputFile } from "./inputs/load";
 import { buildDriftReport, DRIFT_EXIT, formatDriftMarkdown, formatDriftText, type DriftReport } from "./report/drift";
 import { emitReports, parseWrites, toolVersion, writeOption } from "./report/io";
+import { stderr } from "./streams";
 
 export interface DriftOptions {
   source?: DriftSource;
@@ -118,7 +119,7 @@ export function register(program: Command, exit: ExitHolder): void {
       ) => {
         const targets = parseWrites(o.write, DRIFT_FORMATS, o.output);
         if (typeof targets === "string") {
-          process.stderr.write(`bulwark drift: ${targets}\n`);
+          stderr().write(`bulwark drift: ${targets}\n`);
           exit.code = 2;
           return;
         }
@@ -141,7 +142,7 @@ export function register(program: Command, exit: ExitHolder): void {
           exit.code = DRIFT_EXIT[report.verdict];
         } catch (err) {
           if (!(err instanceof InputError)) throw err;
-          process.stderr.write(redactOutput(`bulwark drift: ${err.message}\n`));
+          stderr().write(redactOutput(`bulwark drift: ${err.message}\n`));
           exit.code = 2;
         }
       },

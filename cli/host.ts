@@ -12,6 +12,7 @@ import { HOST_OSES, HostConfigError, type HostOs } from "../components/host/mode
 import { renderBundle, renderCloudInit, renderUserDataBase64, writeBundle } from "../components/host/render";
 import type { ExitHolder } from "./index";
 import { registerVerify } from "./fleet/command";
+import { stderr, stdout } from "./streams";
 
 interface RenderOptions {
   os: HostOs;
@@ -57,14 +58,14 @@ function flagConflict(opts: RenderOptions): string | undefined {
 function renderCommand(opts: RenderOptions): number {
   const conflict = flagConflict(opts);
   if (conflict) {
-    process.stderr.write(`bulwark host render: ${conflict}\n`);
+    stderr().write(`bulwark host render: ${conflict}\n`);
     return 2;
   }
   let raw: unknown;
   try {
     raw = YAML.parse(fs.readFileSync(opts.config, "utf8"));
   } catch (e) {
-    process.stderr.write(`bulwark host render: cannot read ${opts.config}: ${(e as Error).message}\n`);
+    stderr().write(`bulwark host render: cannot read ${opts.config}: ${(e as Error).message}\n`);
     return 2;
   }
   try {
@@ -79,25 +80,25 @@ function renderCommand(opts: RenderOptions): number {
         b64 = renderUserDataBase64(bundle);
       } catch (e) {
         // Too big for EC2's 16 KiB: said plainly, no stack trace (EC2 servers boot the loader instead).
-        process.stderr.write(`bulwark host render: ${(e as Error).message}\n`);
+        stderr().write(`bulwark host render: ${(e as Error).message}\n`);
         return 1;
       }
       emit(b64 + "\n", opts.output);
       return 0;
     }
     if (!opts.out) {
-      process.stderr.write("bulwark host render: give --out <dir> (or --format cloud-init to print user data)\n");
+      stderr().write("bulwark host render: give --out <dir> (or --format cloud-init to print user data)\n");
       return 2;
     }
     writeBundle(bundle, opts.out);
-    process.stdout.write(
+    stdout().write(
       `bundle ${bundle.hash} for ${opts.os} (role ${bundle.model.role}) written to ${opts.out}\n` +
         `  apply:  sudo ${path.join(opts.out, "apply")}\n  verify: sudo ${path.join(opts.out, "verify")}\n`,
     );
     return 0;
   } catch (e) {
     if (e instanceof HostConfigError) {
-      process.stderr.write(`${e.message.replace("host config:", `${opts.config}:`)}\n`);
+      stderr().write(`${e.message.replace("host config:", `${opts.config}:`)}\n`);
       return 2;
     }
     throw e;

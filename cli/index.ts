@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { BulwarkError } from "../components/errors";
 import { toolVersion } from "./report/io";
+import { stderr, stdout, withStreams, type Streams } from "./streams";
 
 /** Each subcommand sets `exitCode` through this holder; commander's own errors map to exit 2 (usage). */
 export interface ExitHolder {
@@ -25,7 +26,8 @@ export async function buildProgram(exit: ExitHolder, argv: readonly string[] = [
     .description("Bulwark: infrastructure hardening as code for Pulumi on AWS")
     .version(toolVersion(), "-V, --version", "print Bulwark's version")
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (t) => void stdout().write(t), writeErr: (t) => void stderr().write(t) });
   const invoked = argv[2];
   for (const verb of isVerb(invoked) ? [invoked] : (Object.keys(VERBS) as Verb[])) {
     (await VERBS[verb]()).register(program, exit);
@@ -45,8 +47,6 @@ export function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  quietOnClosedPipe(process.stdout);
-  quietOnClosedPipe(process.stderr);
   const exit: ExitHolder = { code: 0 };
   try {
     await (await buildProgram(exit, argv)).parseAsync(argv);
@@ -56,10 +56,29 @@ export async function main(argv: string[]): Promise<number> {
     }
     // Anything Bulwark refuses (config, args, input) is exit 2 with its message, never a stack trace.
     if (err instanceof BulwarkError) {
-      process.stderr.write(`bulwark: ${err.message}\n`);
+      stderr().write(`bulwark: ${err.message}\n`);
       return 2;
     }
     throw err;
   }
   return exit.code;
+}
+
+/**
+ * `bin/bulwark`: main, and anything it did not expect is exit 2 with one line, never a pass. With `streams`, the
+ * verb writes there instead of the process's streams (tests run it in-process so).
+ */
+export async function run(argv: string[], streams?: Streams): Promise<number> {
+  const go = async (): Promise<number> => {
+    try {
+      return await main(argv);
+    } catch (err) {
+      stderr().write(`bulwark: ${err instanceof Error && err.message ? err.message : String(err)}\n`);
+      return 2;
+    }
+  };
+  if (streams) return withStreams(streams, go);
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
+  return go();
 }

@@ -17,6 +17,7 @@ import { emitReports, parseWrites, writeOption } from "./report/io";
 // plan-runner loads @pulumi/pulumi: imported when `plan` runs, so `check`/`drift` start fast.
 import type { PlanResult, PlannedResource } from "./plan-runner";
 import type { AnalyzerClient } from "./analyzer";
+import { stderr } from "./streams";
 
 const T = {
   instance: "aws:ec2/instance:Instance",
@@ -377,7 +378,7 @@ export function register(program: Command, exit: ExitHolder): void {
       ) => {
         // A refusal (usage, config, input): the message, exit 2, nothing planned or printed.
         const refuse = (message: string): void => {
-          console.error(message);
+          stderr().write(`${message}\n`);
           exit.code = 2;
         };
         if (o.config && o.configFile && o.config !== o.configFile) {

@@ -15,6 +15,7 @@ import { exitCodeOf } from "./model";
 import { FLEET_FORMATS, formatFleetReport, type FleetFormat } from "./report";
 import { TargetsError, targetsFromInventory, targetsFromStack, type VerifyTarget } from "./targets";
 import { verifyFleet } from "./verify";
+import { stderr } from "../streams";
 
 interface VerifyCli {
   stack?: string;
@@ -28,7 +29,7 @@ interface VerifyCli {
 }
 
 const fail = (msg: string): number => {
-  process.stderr.write(`bulwark host verify: ${msg}\n`);
+  stderr().write(`bulwark host verify: ${msg}\n`);
   return 2;
 };
 
@@ -88,7 +89,7 @@ async function verifyCommand(o: VerifyCli): Promise<number> {
       timeoutSeconds: timeout,
       identityFile,
       input: o.inventory ? { inventory: o.inventory } : { stack: o.stack },
-      log: o.format === "text" && !o.output ? undefined : (l) => process.stderr.write(`${l}\n`),
+      log: o.format === "text" && !o.output ? undefined : (l) => stderr().write(`${l}\n`),
     });
     emitReports((f) => formatFleetReport(report, f), o.format, o.output, reports);
     return exitCodeOf(report);

@@ -1,6 +1,7 @@
 import { Option } from "commander";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { stdout } from "../streams";
 
 let cached: string | undefined;
 /** Bulwark's version (package.json), named in every report. */
@@ -13,7 +14,7 @@ export function toolVersion(): string {
 /** Writes a report to `file`, or to stdout when none is given. */
 export function emit(text: string, file?: string): void {
   if (file) writeFileSync(file, text);
-  else process.stdout.write(text);
+  else stdout().write(text);
 }
 
 /** One more report from the same run: `--write <format>:<file>`. */

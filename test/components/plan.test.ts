@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig } from "../../components/config";
-import { main } from "../../cli/index";
+import { inProcess } from "../pipelines/run-cli";
 import { groupByComponent, renderText, serverHardening } from "../../cli/plan";
 import {
   type PlanResult,
@@ -14,13 +14,14 @@ import {
   startRecording,
 } from "../../cli/plan-runner";
 import { smallConfig } from "./fixtures/estate";
+import { prodPlan } from "../setup/prod-plan";
 
 const ROOT = path.join(__dirname, "../..");
 
 describe("offline plan of Pulumi.prod.yaml", () => {
   let plan: PlanResult;
   beforeAll(async () => {
-    plan = await runPlan({ stack: "prod" });
+    plan = await prodPlan();
   }, 60000);
 
   test(
@@ -231,16 +232,6 @@ describe("runPlan", () => {
 });
 
 describe("bulwark plan CLI", () => {
-  let out: string[];
-  let err: string[];
-  beforeEach(() => {
-    out = [];
-    err = [];
-    jest.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => (out.push(String(s)), true));
-    jest.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
-  });
-  afterEach(() => jest.restoreAllMocks());
-
   test("exit 2 with the zod message on a config error", async () => {
     const file = path.join(os.tmpdir(), `bulwark-bad-${process.pid}.yaml`);
     fs.writeFileSync(
@@ -248,10 +239,11 @@ describe("bulwark plan CLI", () => {
       "config:\n  bulwark:environment: prod\n  bulwark:sites:\n    - {name: hq, kind: head-office, cidr: " +
         "10.0.0.0/16, servers: [{name: w, role: web, rootVolumeGiB: 2}]}\n",
     );
-    expect(await main(["node", "bulwark", "plan", "--config-file", file])).toBe(2);
-    expect(err.join("\n")).toMatch(/bulwark:sites\[0\]\.servers\[0\]\.rootVolumeGiB: got 2.*at least 8 GiB/);
-    expect(await main(["node", "bulwark", "plan", "--stack", "nosuchstack"])).toBe(2);
-    expect(await main(["node", "bulwark", "plan", "--format", "xml"])).toBe(2);
+    const bad = await inProcess(["plan", "--config-file", file]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bulwark:sites\[0\]\.servers\[0\]\.rootVolumeGiB: got 2.*at least 8 GiB/);
+    expect((await inProcess(["plan", "--stack", "nosuchstack"])).code).toBe(2);
+    expect((await inProcess(["plan", "--format", "xml"])).code).toBe(2);
     fs.unlinkSync(file);
   });
 
@@ -265,11 +257,12 @@ describe("bulwark plan CLI", () => {
         .join("\n")}\n`,
     );
     const json = path.join(dir, "plan.json");
-    expect(await main(["node", "bulwark", "plan", "--config-file", file, "--write", `json:${json}`])).toBe(0);
+    const r = await inProcess(["plan", "--config-file", file, "--write", `json:${json}`]);
+    expect(r.code).toBe(0);
     const doc = JSON.parse(fs.readFileSync(json, "utf8"));
     expect(doc.servers).toHaveLength(4);
     expect(doc.resources.length).toBeGreaterThan(50);
-    expect(out.join("")).toMatch(
+    expect(r.stdout).toMatch(
       /4 servers; IMDSv2 4\/4, encrypted root 4\/4, no public IP 4\/4, SSM-managed 4\/4, internet-facing admin ports 0/,
     );
     fs.rmSync(dir, { recursive: true, force: true });

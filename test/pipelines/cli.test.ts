@@ -1,8 +1,12 @@
-/** The CLI as a pipeline runs it: `node bin/bulwark ...` subprocesses, asserting exit codes and output. */
+/**
+ * The CLI's verdicts for every input kind, format and refusal: exit codes and output. The matrix runs in-process
+ * (bin/bulwark's own `run`); a sample of it, one case per verb and exit code, also runs as `node bin/bulwark`
+ * subprocesses, as a pipeline runs it, and must print the same bytes.
+ */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bulwark, fx, runAll, type Run } from "./run-cli";
+import { fx, inProcess, sameAsProcess, type Run } from "./run-cli";
 import { reportValidator, sarifValidator } from "./schemas";
 
 const tmp = mkdtempSync(join(tmpdir(), "bulwark-cli-"));
@@ -75,12 +79,29 @@ const CASES: Record<string, string[]> = {
   driftTruncated: ["drift", write("trunc-drift.json", readFileSync(fx("drift-estate.json"), "utf8").slice(0, 5000))],
   driftBadSource: ["drift", "--source", "cloud", fx("drift-none.json")],
 };
-let results: Record<string, Run>;
+const results: Record<string, Run> = {};
 
 beforeAll(async () => {
-  // Each run is a fresh node process, as in a pipeline.
-  results = await runAll(Object.fromEntries(Object.entries(CASES).map(([n, args]) => [n, () => bulwark(args)])));
+  for (const [name, args] of Object.entries(CASES)) results[name] = await inProcess(args);
 }, 240000);
+
+// Every exit code of both verbs, each input kind, SARIF, Markdown, JSON, a note on stderr and a commander error.
+const SPAWNED = [
+  "cleanState",
+  "cleanEvents",
+  "postmortemPreview",
+  "postmortemEvents",
+  "badConfigLevel",
+  "badFormat",
+  "driftNone",
+  "driftTags",
+  "driftEstateJson",
+  "driftBadSource",
+];
+
+test("a pipeline's `node bin/bulwark` prints the same bytes and exit codes as the in-process runs", async () => {
+  expect(await sameAsProcess(Object.fromEntries(SPAWNED.map((n) => [n, CASES[n]])), results)).toEqual([]);
+}, 120000);
 
 const noStackTrace = (r: Run) => expect(r.stderr + r.stdout).not.toMatch(/\n\s+at .+\(.*:\d+:\d+\)/);
 

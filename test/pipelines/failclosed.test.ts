@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bulwark, fx, noStackTrace, runAll, type Run } from "./run-cli";
+import { bulwark, fx, inProcess, noStackTrace, runAll, sameAsProcess, type Run } from "./run-cli";
 
 const tmp = mkdtempSync(join(tmpdir(), "bulwark-failclosed-"));
 const write = (name: string, text: string): string => {
@@ -26,47 +26,59 @@ const deepLine = readFileSync(fx("events-clean.ndjson"), "utf8").replace(
 const empty = write("empty.json", "{}");
 const foo = write("foo.json", '{"foo":1}');
 
-let r: Record<string, Run>;
+// Each bad file, in-process (bin/bulwark's own `run`); stdin, pipes and the nesting limit as processes, below.
+const FILES: Record<string, string[]> = {
+  previewEmpty: ["check", "--preview", empty],
+  previewFoo: ["check", "--preview", foo],
+  previewNoSteps: ["check", "--preview", write("nosteps.json", '{\n    "steps": [],\n    "changeSummary": {}\n}\n')],
+  previewFailed: ["check", "--preview", fx("preview-failed.json")],
+  previewPolicyFailed: ["check", "--preview", fx("preview-postmortem.json")],
+  eventsFailed: ["check", "--events", fx("events-failed.ndjson")],
+  eventsCancelOnly: ["check", "--events", fx("events-cancel-only.ndjson")],
+  stateEmpty: ["check", "--state", empty],
+  stateV2: ["check", "--state", write("v2.json", state.replace('"version": 3', '"version": 2'))],
+  driftEmpty: ["drift", empty],
+  driftFoo: ["drift", foo],
+  driftFailed: ["drift", fx("preview-failed.json")],
+  driftFailedEvents: ["drift", fx("events-failed.ndjson")],
+  driftCancelOnly: ["drift", fx("events-cancel-only.ndjson")],
+};
+const SPAWNED = ["previewFoo", "previewFailed", "eventsCancelOnly", "stateV2", "driftFailedEvents"];
+
+const r: Record<string, Run> = {};
 beforeAll(async () => {
-  r = await runAll({
-    previewEmpty: () => bulwark(["check", "--preview", empty]),
-    previewFoo: () => bulwark(["check", "--preview", foo]),
-    previewNoSteps: () =>
-      bulwark(["check", "--preview", write("nosteps.json", '{\n    "steps": [],\n    "changeSummary": {}\n}\n')]),
-    previewFailed: () => bulwark(["check", "--preview", fx("preview-failed.json")]),
-    previewPolicyFailed: () => bulwark(["check", "--preview", fx("preview-postmortem.json")]),
-    eventsFailed: () => bulwark(["check", "--events", fx("events-failed.ndjson")]),
-    eventsCancelOnly: () => bulwark(["check", "--events", fx("events-cancel-only.ndjson")]),
-    stateEmpty: () => bulwark(["check", "--state", empty]),
-    stateV2: () => bulwark(["check", "--state", write("v2.json", state.replace('"version": 3', '"version": 2'))]),
-    stateDash: () => bulwark(["check", "--state", "-"], { stdin: state }),
-    stateDevStdin: () => bulwark(["check", "--state", "/dev/stdin"], { stdin: state }),
-    stateDevStdinPipe: () =>
-      bulwark([], { shell: `cat '${fx("state-postmortem.v4.json")}' | node bin/bulwark check --state /dev/stdin` }),
-    stateDashEmpty: () => bulwark(["check", "--state", "-"], { stdin: "" }),
-    stateDeep: () => bulwark(["check", "--state", write("deep.json", deepState)]),
-    eventsDeep: () => bulwark(["check", "--events", write("deep.ndjson", deepLine)]),
-    driftDeep: () => bulwark(["drift", write("deep-drift.json", deepState)]),
-    driftEmpty: () => bulwark(["drift", empty]),
-    driftFoo: () => bulwark(["drift", foo]),
-    driftFailed: () => bulwark(["drift", fx("preview-failed.json")]),
-    driftFailedEvents: () => bulwark(["drift", fx("events-failed.ndjson")]),
-    driftCancelOnly: () => bulwark(["drift", fx("events-cancel-only.ndjson")]),
-    driftDash: () => bulwark(["drift", "-"], { stdin: readFileSync(fx("drift-estate.json"), "utf8") }),
-    checkEpipe: () =>
-      bulwark([], {
-        shell:
-          `set -o pipefail; node bin/bulwark check --state '${fx("state-postmortem.v4.json")}' --format json ` +
-          `| head -c 10 >/dev/null`,
-      }),
-    driftEpipe: () =>
-      bulwark([], {
-        shell:
-          `set -o pipefail; node bin/bulwark drift '${fx("drift-estate.json")}' --format json | head -c 10 ` +
-          `>/dev/null`,
-      }),
-  });
+  for (const [name, args] of Object.entries(FILES)) r[name] = await inProcess(args);
+  Object.assign(
+    r,
+    await runAll({
+      stateDash: () => bulwark(["check", "--state", "-"], { stdin: state }),
+      stateDevStdin: () => bulwark(["check", "--state", "/dev/stdin"], { stdin: state }),
+      stateDevStdinPipe: () =>
+        bulwark([], { shell: `cat '${fx("state-postmortem.v4.json")}' | node bin/bulwark check --state /dev/stdin` }),
+      stateDashEmpty: () => bulwark(["check", "--state", "-"], { stdin: "" }),
+      stateDeep: () => bulwark(["check", "--state", write("deep.json", deepState)]),
+      eventsDeep: () => bulwark(["check", "--events", write("deep.ndjson", deepLine)]),
+      driftDeep: () => bulwark(["drift", write("deep-drift.json", deepState)]),
+      driftDash: () => bulwark(["drift", "-"], { stdin: readFileSync(fx("drift-estate.json"), "utf8") }),
+      checkEpipe: () =>
+        bulwark([], {
+          shell:
+            `set -o pipefail; node bin/bulwark check --state '${fx("state-postmortem.v4.json")}' --format json ` +
+            `| head -c 10 >/dev/null`,
+        }),
+      driftEpipe: () =>
+        bulwark([], {
+          shell:
+            `set -o pipefail; node bin/bulwark drift '${fx("drift-estate.json")}' --format json | head -c 10 ` +
+            `>/dev/null`,
+        }),
+    }),
+  );
 }, 300000);
+
+test("a pipeline's `node bin/bulwark` refuses the bad files with the same bytes and exit codes", async () => {
+  expect(await sameAsProcess(Object.fromEntries(SPAWNED.map((n) => [n, FILES[n]])), r)).toEqual([]);
+}, 120000);
 
 describe("a preview digest is recognised positively", () => {
   test.each(["previewEmpty", "previewFoo", "driftEmpty", "driftFoo"])(

@@ -1,4 +1,9 @@
-/** Runs `node bin/bulwark ...` as a pipeline does: a fresh process, optional stdin, exit code and both streams. */
+/**
+ * Runs the CLI as a pipeline does (`bulwark`: `node bin/bulwark ...`, a fresh process, optional stdin), or in this
+ * process (`inProcess`: the same `run` that bin/bulwark calls, with its output captured). Process start is ~0.3 s of
+ * CPU a run, so the verdict matrices run in-process, and each suite that does spawns a sample of its cases and
+ * asserts that both ways print the same bytes and exit codes (`sameAsProcess`).
+ */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -31,6 +36,57 @@ export function bulwark(
     if (opts.stdin !== undefined) p.stdin.end(opts.stdin);
     else p.stdin.end();
   });
+}
+
+/**
+ * `bulwark args` without a new process: bin/bulwark's own `run`, writing into strings instead of the streams. A
+ * write that bypasses cli/streams.ts (straight to process.stdout or stderr) would be missed here but printed by a
+ * pipeline's process, so it fails the run instead.
+ */
+export async function inProcess(args: string[]): Promise<Run> {
+  const { run } = await import("../../cli/index");
+  let stdout = "";
+  let stderr = "";
+  const stray: string[] = [];
+  const restore = [process.stdout, process.stderr].map((s) => {
+    const write = s.write;
+    s.write = ((t: string | Uint8Array) => (stray.push(String(t)), true)) as typeof s.write;
+    return () => (s.write = write);
+  });
+  let code: number;
+  try {
+    code = await run(["node", join(ROOT, "bin", "bulwark"), ...args], {
+      stdout: { write: (t: string) => (stdout += t) },
+      stderr: { write: (t: string) => (stderr += t) },
+    });
+  } finally {
+    for (const r of restore) r();
+  }
+  if (stray.length) throw new Error(`bulwark ${args.join(" ")} wrote past cli/streams.ts: ${stray.join("")}`);
+  return { code, stdout, stderr };
+}
+
+/**
+ * Spawns each named case and names those whose process run differs from `got` (the in-process run): the exit code,
+ * or the first line of stdout or stderr that differs. Empty when the in-process runs are what a pipeline would see.
+ */
+export async function sameAsProcess(cases: Record<string, string[]>, got: Record<string, Run>): Promise<string[]> {
+  const spawned = await runAll(Object.fromEntries(Object.entries(cases).map(([n, a]) => [n, () => bulwark(a)])));
+  const diffs: string[] = [];
+  for (const n of Object.keys(cases)) {
+    const [p, i] = [spawned[n], got[n]];
+    if (p.code !== i.code) diffs.push(`${n}: exit ${p.code} as a process, ${i.code} in-process`);
+    for (const s of ["stdout", "stderr"] as const) {
+      if (p[s] === i[s]) continue;
+      const [a, b] = [p[s].split("\n"), i[s].split("\n")];
+      const at = a.findIndex((l, k) => l !== b[k]);
+      const line = at < 0 ? b.length : at;
+      diffs.push(
+        `${n}: ${s} line ${line + 1}: ${JSON.stringify(a[line])} as a process, ${JSON.stringify(b[line])} in-process`,
+      );
+    }
+  }
+  return diffs;
 }
 
 /** Runs named cases two at a time (the machine has 2 cores). */
