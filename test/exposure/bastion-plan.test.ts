@@ -1,32 +1,42 @@
 /**
- * Issue 16: the prod estate in bastion mode with a real office range (81.2.69.0/24) and its one waiver plans with exit
- * 0 through the pack's analyzer path (`bulwark plan --config-file`): the bastion's SG rules and the bastion subnet's
- * NACL are reported waived, 0 mandatory. Without the waiver: a config error naming the field (exit 2). With an
- * expired waiver: refused, naming the expiry.
+ * Issue 16: the prod estate in bastion mode with a real office range (81.2.69.0/24) and its one waiver, beside a
+ * private office range that needs none, plans with exit 0 through the pack's analyzer path (`bulwark plan
+ * --config-file`, one process): the bastion's SG rules and the bastion subnet's NACL from the public range are
+ * reported waived, the private range's rules raise nothing, 0 mandatory. Without the waiver: a config error naming
+ * the field (exit 2). With an expired waiver: refused, naming the expiry. The refusals come before any plan, so they
+ * run in-process (bin/bulwark's own `run`).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { bulwark } from "../pipelines/run-cli";
+import { bulwark, inProcess } from "../pipelines/run-cli";
+import { validatePlanConfig } from "../../cli/plan-config";
 import { bastionStack, OFFICE, PRIVATE_OFFICE, writeStack, type WaiverCase } from "./bastion-config";
 
 jest.setTimeout(300_000);
 
-/** `json`: the plan also writes its JSON report (`--write json:FILE`), returned as `json`. */
-async function plan(
-  kind: WaiverCase,
-  cidrs?: string[],
-  format = "text",
-  json = false,
-): Promise<{ code: number | null; out: string; err: string; json?: string }> {
+/** Refusals and `--format`: in-process, the stack file written and removed. */
+async function refused(kind: WaiverCase, cidrs?: string[]): Promise<{ code: number | null; out: string; err: string }> {
   const { file, cleanup } = writeStack(bastionStack(kind, cidrs));
+  try {
+    const r = await inProcess(["plan", "--config-file", file]);
+    return { code: r.code, out: r.stdout, err: r.stderr };
+  } finally {
+    cleanup();
+  }
+}
+
+/** The whole estate with both office ranges: the text verdict on stdout, the JSON report through --write. */
+async function planBoth(): Promise<{ code: number | null; out: string; err: string; json: string }> {
+  const { file, cleanup } = writeStack(bastionStack("valid", [OFFICE, PRIVATE_OFFICE]));
   const jsonOut = join(dirname(file), "plan.json");
   try {
-    const r = await bulwark([
-      ...["plan", "--config-file", file, "--format", format],
-      ...(json ? ["--write", `json:${jsonOut}`] : []),
-    ]);
-    const written = json && existsSync(jsonOut) ? readFileSync(jsonOut, "utf8") : undefined;
-    return { code: r.code, out: r.stdout, err: r.stderr, json: written };
+    const r = await bulwark(["plan", "--config-file", file, "--write", `json:${jsonOut}`]);
+    return {
+      code: r.code,
+      out: r.stdout,
+      err: r.stderr,
+      json: existsSync(jsonOut) ? readFileSync(jsonOut, "utf8") : "",
+    };
   } finally {
     cleanup();
   }
@@ -40,15 +50,15 @@ interface Finding {
   waived?: { reason: string; expires: string };
 }
 
-// The 11-site estate plans once: the text verdict on stdout and the JSON report through --write json:FILE.
-let valid: ReturnType<typeof plan> | undefined;
-const validPlan = () => (valid ??= plan("valid", undefined, "text", true));
+// The 11-site estate plans once.
+let valid: ReturnType<typeof planBoth> | undefined;
+const validPlan = () => (valid ??= planBoth());
 
 test("bastion mode with a public office range and its one waiver plans with exit 0: waived, 0 mandatory", async () => {
   const r = await validPlan();
   expect(r.err).toBe("");
   expect(r.code).toBe(0);
-  const json = JSON.parse(r.json ?? "") as {
+  const json = JSON.parse(r.json) as {
     policy: { verdict: string; summary: Record<string, number>; findings: Finding[] };
   };
   expect(json.policy.verdict).toBe("pass");
@@ -84,7 +94,7 @@ test("the text verdict lines say PASS with the waived count", async () => {
 });
 
 test("without the waiver the config is refused (exit 2), naming the field", async () => {
-  const r = await plan("none");
+  const r = await refused("none");
   expect(r.code).toBe(2);
   expect(r.err).toMatch(/bulwark:adminAccess\.bastion\.allowedCidrs\[0\]: got "81\.2\.69\.0\/24"/);
   expect(r.err).toMatch(/ec2-security-group-disallow-internet-admin-ingress/);
@@ -92,7 +102,7 @@ test("without the waiver the config is refused (exit 2), naming the field", asyn
 });
 
 test("with an expired waiver it fails, reporting the waiver's problem", async () => {
-  const r = await plan("expired");
+  const r = await refused("expired");
   expect(r.code).toBe(2);
   expect(r.err).toMatch(/bulwark:adminAccess\.bastion\.allowedCidrs\[0\]/);
   expect(r.err).toMatch(/waiver expired on \d{4}-\d{2}-\d{2}/);
@@ -101,10 +111,8 @@ test("with an expired waiver it fails, reporting the waiver's problem", async ()
 const V6_AND_HALVES =
   "a public IPv6 /48 office range needs the same one waiver; any spelling of the whole internet is refused";
 test(V6_AND_HALVES, async () => {
-  const [v6, halves] = await Promise.all([
-    plan("none", ["2a02:c7f:1234::/48"]),
-    plan("valid", ["0.0.0.0/1", "128.0.0.0/1"]),
-  ]);
+  const v6 = await refused("none", ["2a02:c7f:1234::/48"]);
+  const halves = await refused("valid", ["0.0.0.0/1", "128.0.0.0/1"]);
   expect(v6.code).toBe(2);
   expect(v6.err).toMatch(/2a02:c7f:1234::\/48.*ec2-security-group-disallow-internet-admin-ingress/);
   expect(halves.code).toBe(2);
@@ -112,20 +120,23 @@ test(V6_AND_HALVES, async () => {
 });
 
 const PRIVATE_RANGE =
-  "bastion mode with a private office range plans with exit 0: plan passes it to the pack's adminCidrs";
+  "a private office range needs no waiver; beside the public one it plans clean (the pack gets it as adminCidrs)";
 test(PRIVATE_RANGE, async () => {
-  const r = await plan("none", [PRIVATE_OFFICE], "json");
-  expect(r.err).toBe("");
+  const { file, cleanup } = writeStack(bastionStack("none", [PRIVATE_OFFICE]));
+  try {
+    expect(validatePlanConfig({ configFile: file }).adminCidrs).toEqual([PRIVATE_OFFICE]);
+  } finally {
+    cleanup();
+  }
+  const r = await validPlan();
   expect(r.code).toBe(0);
-  const json = JSON.parse(r.out) as {
-    policy: { verdict: string; summary: Record<string, number>; findings: Finding[] };
+  const json = JSON.parse(r.json) as {
+    policy: { verdict: string; findings: Finding[] };
+    resources: { name: string; inputs: Record<string, unknown> }[];
   };
   expect(json.policy.verdict).toBe("pass");
-  expect(json.policy.summary.mandatory).toBe(0);
-  // The bastion's rules from the office are there, and no control (lateral movement included) objects to them.
+  // The private office's rules to the bastion are there, and no control (lateral movement included) objects.
   expect(json.policy.findings.filter((f) => f.message.includes(PRIVATE_OFFICE))).toEqual([]);
-  const rules = (
-    json as unknown as { resources: { name: string; inputs: Record<string, unknown> }[] }
-  ).resources.filter((x) => x.inputs.cidrIpv4 === PRIVATE_OFFICE && x.inputs.fromPort === 22);
+  const rules = json.resources.filter((x) => x.inputs.cidrIpv4 === PRIVATE_OFFICE && x.inputs.fromPort === 22);
   expect(rules).toHaveLength(11);
 });
