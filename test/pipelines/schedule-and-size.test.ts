@@ -107,13 +107,13 @@ beforeAll(async () => {
   };
   const huge = join(tmp, "Pulumi.huge.yaml");
   estate(MAX_PLAN_SERVERS + 1, huge);
-  // Within MAX_PLAN_SERVERS but past a small heap cap: the worker's out-of-memory path, reached cheaply.
+  // Within MAX_PLAN_SERVERS but past the smallest heap cap: the worker's out-of-memory path, reached cheaply.
   const mid = join(tmp, "Pulumi.mid.yaml");
   midServers = estate(300, mid);
   r = await runAll({
     badSchedule: () => bulwark(["plan", "--config-file", badSchedule]),
     huge: () => bulwark(["plan", "--config-file", huge]),
-    outOfHeap: () => bulwark(["plan", "--config-file", mid], { env: { [PLAN_HEAP_ENV]: "96" } }),
+    outOfHeap: () => bulwark(["plan", "--config-file", mid], { env: { [PLAN_HEAP_ENV]: "64" } }),
     badHeapSetting: () => bulwark(["plan", "--config-file", mid], { env: { [PLAN_HEAP_ENV]: "lots" } }),
   });
 }, 300000);
@@ -137,7 +137,7 @@ test("bulwark plan: an estate past the plan's heap cap exits 2 naming its size a
   expect(r.outOfHeap.code).toBe(2); // not 134 (V8 abort) nor 1
   expect(r.outOfHeap.stderr).toMatch(
     new RegExp(
-      `bulwark plan: the plan ran out of its 96 MiB heap: the estate of ${midServers} servers is too big to plan ` +
+      `bulwark plan: the plan ran out of its 64 MiB heap: the estate of ${midServers} servers is too big to plan ` +
         `offline\\. Split the estate into smaller stacks .*or unset ${PLAN_HEAP_ENV} \\(default ${PLAN_HEAP_MB} MiB\\)`,
     ),
   );
