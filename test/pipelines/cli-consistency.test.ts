@@ -1,11 +1,13 @@
 /**
  * One CLI: --version, one spelling of --config (with --config-file as an alias), -o on every command that writes
- * output, choices listed in help, and flags that would be ignored or conflict refused with exit 2.
+ * output, choices listed in help, and flags that would be ignored or conflict refused with exit 2. Arguments are
+ * commander's and Bulwark's own, the same in any process: they run in-process (bin/bulwark's `run`; cli.test.ts
+ * proves its output byte for byte against processes); --version and the module probe are processes.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bulwark, ROOT } from "./run-cli";
+import { bulwark, inProcess, ROOT } from "./run-cli";
 
 jest.setTimeout(120_000);
 const EXAMPLE = join(ROOT, "examples", "Pulumi.example.yaml");
@@ -23,7 +25,7 @@ test("--version prints the package version and exits 0", async () => {
 
 test("every command that writes output has -o and lists its format choices", async () => {
   for (const cmd of [["plan"], ["check"], ["drift"], ["host", "render"], ["host", "verify"]]) {
-    const help = (await bulwark([...cmd, "--help"])).stdout;
+    const help = (await inProcess([...cmd, "--help"])).stdout;
     expect(help).toMatch(/-o, --output <file>/);
     // The report verbs write more formats from the same run (a log, an artifact, a PR comment).
     if (cmd[1] !== "render") expect(help).toMatch(/--write <format:file>.*\(repeatable\)/s);
@@ -34,9 +36,9 @@ test("every command that writes output has -o and lists its format choices", asy
 // -o and --write on a plan that passes: examples.test.ts asserts them on the example stack's one plan.
 test("plan: --config and --config-file are one option; --stack with --config is refused; choices listed", async () => {
   const [both, twice, bad] = await Promise.all([
-    bulwark(["plan", "--stack", "prod", "--config", EXAMPLE]),
-    bulwark(["plan", "--config", EXAMPLE, "--config-file", HOST]),
-    bulwark(["plan", "--config", EXAMPLE, "--format", "yaml"]),
+    inProcess(["plan", "--stack", "prod", "--config", EXAMPLE]),
+    inProcess(["plan", "--config", EXAMPLE, "--config-file", HOST]),
+    inProcess(["plan", "--config", EXAMPLE, "--format", "yaml"]),
   ]);
   expect(both.code).toBe(2);
   expect(both.stderr).toMatch(/--stack and --config/);
@@ -53,7 +55,7 @@ test(WRITES, async () => {
   const DRIFT = join(ROOT, "test", "fixtures", "drift-estate.json");
   const f = (name: string) => join(tmp, name);
   const [check, checkJson, checkMd, drift, driftJson] = await Promise.all([
-    bulwark([
+    inProcess([
       "check",
       "--state",
       STATE,
@@ -64,10 +66,10 @@ test(WRITES, async () => {
       "--write",
       `markdown:${f("c.md")}`,
     ]),
-    bulwark(["check", "--state", STATE, "--format", "json"]),
-    bulwark(["check", "--state", STATE, "--format", "markdown"]),
-    bulwark(["drift", DRIFT, "--format", "markdown", "--write", `json:${f("d.json")}`]),
-    bulwark(["drift", DRIFT, "--format", "json"]),
+    inProcess(["check", "--state", STATE, "--format", "json"]),
+    inProcess(["check", "--state", STATE, "--format", "markdown"]),
+    inProcess(["drift", DRIFT, "--format", "markdown", "--write", `json:${f("d.json")}`]),
+    inProcess(["drift", DRIFT, "--format", "json"]),
   ]);
   expect(check.code).toBe(checkJson.code);
   expect(JSON.parse(check.stdout).version).toBe("2.1.0"); // stdout keeps the chosen format
@@ -83,7 +85,7 @@ test(WRITES, async () => {
     [["plan", "--config", EXAMPLE, "-o", same, "--write", `json:${same}`], "-o"],
     [["check", "--state", STATE, "--write", `pdf:${same}`], undefined],
   ] as const) {
-    const r = await bulwark([...args]);
+    const r = await inProcess([...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
       other
@@ -95,7 +97,7 @@ test(WRITES, async () => {
 });
 
 test("host render refuses flags it would ignore", async () => {
-  const gz = await bulwark([
+  const gz = await inProcess([
     "host",
     "render",
     "--os",
@@ -108,7 +110,7 @@ test("host render refuses flags it would ignore", async () => {
   ]);
   expect(gz.code).toBe(2);
   expect(gz.stderr).toMatch(/--gzip-base64 needs --format cloud-init/);
-  const outDir = await bulwark([
+  const outDir = await inProcess([
     "host",
     "render",
     "--os",
@@ -123,7 +125,7 @@ test("host render refuses flags it would ignore", async () => {
   expect(outDir.code).toBe(2);
   expect(outDir.stderr).toMatch(/--out writes a bundle directory/);
   const file = join(tmp, "user-data.yaml");
-  const ok = await bulwark([
+  const ok = await inProcess([
     "host",
     "render",
     "--os",

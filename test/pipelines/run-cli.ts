@@ -43,7 +43,15 @@ export function bulwark(
  * write that bypasses cli/streams.ts (straight to process.stdout or stderr) would be missed here but printed by a
  * pipeline's process, so it fails the run instead.
  */
-export async function inProcess(args: string[]): Promise<Run> {
+export function inProcess(args: string[]): Promise<Run> {
+  // One at a time: each run swaps the process's write functions for the guard.
+  const next = queue.then(() => runInProcess(args));
+  queue = next.catch(() => undefined);
+  return next;
+}
+let queue: Promise<unknown> = Promise.resolve();
+
+async function runInProcess(args: string[]): Promise<Run> {
   const { run } = await import("../../cli/index");
   let stdout = "";
   let stderr = "";
