@@ -147,7 +147,11 @@ describe("extra clients by security group id", () => {
   test("a rotation Lambda's group gets its own ingress rule; a malformed id is a ConfigError", async () => {
     const list = dbs();
     list[0] = { ...list[0], extraClients: [{ label: "rotation-lambda", securityGroupId: "sg-0123456789abcdef0" }] };
-    const plan = await runPlan({ stack: "prod", config: { ...prod, "bulwark:databases": list }, secretKeys });
+    // Head office alone, where the database lives: the rule is the database's, whatever the other sites hold.
+    const [hq] = prod["bulwark:sites"] as { name: string }[];
+    const hosts = (prod["bulwark:hosts"] as { site: string }[] | undefined)?.filter((h) => h.site === hq.name);
+    const config = { ...prod, "bulwark:sites": [hq], "bulwark:hosts": hosts, "bulwark:databases": list };
+    const plan = await runPlan({ stack: "prod", config, secretKeys });
     const rules = plan.resources.filter(
       (r) =>
         r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.parent?.includes("orders-mysql"),
