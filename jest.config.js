@@ -31,6 +31,8 @@ module.exports = {
   maxWorkers: 2,
   testSequencer: "<rootDir>/test/setup/sequencer.js",
   reporters: ["default", "<rootDir>/test/setup/skip-reporter.js"],
+  runtime: "<rootDir>/test/setup/runtime.js",
+  setupFilesAfterEnv: ["<rootDir>/test/setup/release-async-storage.js"],
   globalSetup: "<rootDir>/test/setup/tmp-setup.js",
   globalTeardown: "<rootDir>/test/setup/tmp-teardown.js",
 };
