@@ -7,7 +7,7 @@ const path = require("node:path");
 const Sequencer = require("@jest/test-sequencer").default;
 
 // Seconds, measured on the shared 2-core machine (docs/testing.md); only the order matters. The non-host suites'
-// figures are from a unit run under load (the spawned `bulwark plan`s dominate them).
+// figures are from a unit run (`BULWARK_TESTS=unit`), each suite's wall time beside the other worker.
 const SLOW = {
   "test/host/live.e2e.test.ts": 245,
   "test/host/e2e.test.ts": 240,
@@ -19,19 +19,20 @@ const SLOW = {
   "test/host/mta.e2e.test.ts": 50,
   "test/mysql/leftover-accounts.test.ts": 35,
   "test/mysql/mariadb.test.ts": 30,
-  "test/exposure/bastion-plan.test.ts": 60,
-  "test/host/render-shellcheck.test.ts": 50,
-  "test/host/render.test.ts": 10,
-  "test/pipelines/secrets-scan.test.ts": 40,
-  "test/pipelines/plan-verdict.test.ts": 30,
-  "test/components/plan.test.ts": 26,
-  "test/pipelines/cli.test.ts": 20,
-  "test/policies/estate.test.ts": 18,
-  "test/exposure/consistency.test.ts": 16,
-  "test/mysql/estate.test.ts": 14,
-  "test/policies/rules/compute/switch-waivers.e2e.test.ts": 12,
-  "test/pipelines/schedule-and-size.test.ts": 11,
-  "test/pipelines/cli-consistency.test.ts": 10,
+  "test/host/render-shellcheck.test.ts": 21,
+  "test/exposure/bastion-plan.test.ts": 8,
+  "test/examples.test.ts": 7,
+  "test/components/plan.test.ts": 7,
+  "test/pipelines/plan-verdict.test.ts": 6,
+  "test/fleet/html.test.ts": 5,
+  "test/host/stack.test.ts": 5,
+  "test/policies/pack.e2e.test.ts": 5,
+  "test/policies/rules/compute/switch-waivers.e2e.test.ts": 5,
+  "test/pipelines/schedule-and-size.test.ts": 5,
+  "test/pipelines/secrets-scan.test.ts": 5,
+  "test/policies/verdicts.e2e.test.ts": 4,
+  // The other suites that read the shared prod plan (test/setup/prod-plan.ts) go by size, after components/plan
+  // has planned it: one that started beside it would wait for it idle.
 };
 
 class SlowFirst extends Sequencer {
