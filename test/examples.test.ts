@@ -68,10 +68,24 @@ test("examples/Pulumi.example.yaml plans offline and passes: -o writes the text,
     const text = fs.readFileSync(txt, "utf8");
     expect(text).toMatch(/^PASS: 0 mandatory/m);
     // The text and the JSON report the same verdict of the same plan.
-    const { verdict, summary } = JSON.parse(fs.readFileSync(json, "utf8")).policy;
+    const doc = JSON.parse(fs.readFileSync(json, "utf8"));
+    const { verdict, summary } = doc.policy;
     expect(verdict).toBe("pass");
     expect(text).toContain(
       `PASS: ${summary.mandatory} mandatory, ${summary.advisory} advisory, ${summary.waived} waived`,
+    );
+    // The hardening facts: every server of the example, in the JSON and in the text's summary line.
+    const stack = YAML.parse(fs.readFileSync(path.join(EX, "Pulumi.example.yaml"), "utf8"));
+    const n = (stack.config["bulwark:sites"] as { servers?: unknown[] }[]).reduce(
+      (k, x) => k + (x.servers?.length ?? 0),
+      0,
+    );
+    expect(n).toBeGreaterThan(1);
+    expect(doc.servers).toHaveLength(n);
+    expect(doc.resources.length).toBeGreaterThan(50);
+    expect(text).toContain(
+      `${n} servers; IMDSv2 ${n}/${n}, encrypted root ${n}/${n}, no public IP ${n}/${n}, SSM-managed ${n}/${n}, ` +
+        `internet-facing admin ports 0, host bundle ${n}/${n}`,
     );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
