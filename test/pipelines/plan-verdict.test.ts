@@ -9,7 +9,7 @@ import { checkResources, loadResources } from "../../cli/check";
 import type { PlannedResource } from "../../cli/plan-runner";
 import { packVerdict } from "../../cli/report/pack-verdict";
 import * as YAML from "yaml";
-import { bulwark, fx, prodFirstSite } from "./run-cli";
+import { bulwark, fx, inProcess, prodFirstSite } from "./run-cli";
 
 function asPlanned(file: string): PlannedResource[] {
   return loadResources("state", file).map((r) => ({
@@ -56,10 +56,10 @@ test("bulwark plan exits 1 when the pack finds a mandatory violation, 2 on a bad
   writeFileSync(site, YAML.stringify(prodFirstSite()));
   const bad = join(tmp, "bad.json");
   writeFileSync(bad, JSON.stringify({ all: { hopLimit: "one" } }));
-  const [fail, usage] = await Promise.all([
-    run(["--config", site, "--policy-config", strict]),
-    run(["--policy-config", bad]),
-  ]);
+  const fail = await run(["--config", site, "--policy-config", strict]);
+  // Refused before any plan: in-process (bin/bulwark's `run`).
+  const refused = await inProcess(["plan", "--policy-config", bad]);
+  const usage = { code: refused.code, err: refused.stderr };
   expect(fail.code).toBe(1);
   expect(fail.out).toMatch(/policy pack \(analyzer\): \d+ resources from plan/);
   expect(fail.out).toMatch(/\[MANDATORY\] rds-database-require-backup-retention/);

@@ -11,7 +11,7 @@ import { scheduleProblem } from "../../components/patching/ssm-schedule";
 import { PatchManagement } from "../../components/patching/patch-management";
 import { readStackFile } from "../../cli/plan-runner";
 import { MAX_PLAN_SERVERS, PLAN_HEAP_ENV, PLAN_HEAP_MB } from "../../cli/plan-limits";
-import { bulwark, noStackTrace, ROOT, runAll, type Run } from "./run-cli";
+import { bulwark, inProcess, noStackTrace, ROOT, type Run, runAll } from "./run-cli";
 
 const tmp = mkdtempSync(join(tmpdir(), "bulwark-schedule-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -110,12 +110,18 @@ beforeAll(async () => {
   // Within MAX_PLAN_SERVERS but past the smallest heap cap: the worker's out-of-memory path, reached cheaply.
   const mid = join(tmp, "Pulumi.mid.yaml");
   midServers = estate(300, mid);
-  r = await runAll({
-    badSchedule: () => bulwark(["plan", "--config-file", badSchedule]),
-    huge: () => bulwark(["plan", "--config-file", huge]),
-    outOfHeap: () => bulwark(["plan", "--config-file", mid], { env: { [PLAN_HEAP_ENV]: "64" } }),
-    badHeapSetting: () => bulwark(["plan", "--config-file", mid], { env: { [PLAN_HEAP_ENV]: "lots" } }),
-  });
+  // Refused before any plan: in-process (bin/bulwark's `run`). The heap cap is the plan worker's: processes.
+  r = {
+    badSchedule: await inProcess(["plan", "--config-file", badSchedule]),
+    huge: await inProcess(["plan", "--config-file", huge]),
+  };
+  Object.assign(
+    r,
+    await runAll({
+      outOfHeap: () => bulwark(["plan", "--config-file", mid], { env: { [PLAN_HEAP_ENV]: "64" } }),
+      badHeapSetting: () => bulwark(["plan", "--config-file", mid], { env: { [PLAN_HEAP_ENV]: "lots" } }),
+    }),
+  );
 }, 300000);
 
 test("bulwark plan: a bad schedule exits 2 naming the field, the value and the fix", () => {
