@@ -73,7 +73,9 @@ export async function run(argv: string[], streams?: Streams): Promise<number> {
     try {
       return await main(argv);
     } catch (err) {
-      stderr().write(`bulwark: ${err instanceof Error && err.message ? err.message : String(err)}\n`);
+      // Not `instanceof Error`: an error from another realm (a worker, a VM context) is one too.
+      const message = (err as { message?: unknown } | null)?.message;
+      stderr().write(`bulwark: ${message ? String(message) : String(err)}\n`);
       return 2;
     }
   };

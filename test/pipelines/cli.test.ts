@@ -215,3 +215,22 @@ describe("bulwark drift exit codes", () => {
     expect(results.driftBadSource.code).toBe(2);
   });
 });
+
+test("anything unexpected is exit 2 with one line, never a pass: a report that cannot be written", async () => {
+  const { run } = await import("../../cli/index");
+  let err = "";
+  const stderr = { write: (t: string) => (err += t) };
+  const failing = (thrown: unknown) => ({
+    write: () => {
+      throw thrown;
+    },
+  });
+  const args = ["node", "bulwark", ...CASES.cleanState];
+  expect(await run(args, { stdout: failing(new Error("ENOSPC: no space left on device")), stderr })).toBe(2);
+  expect(err).toBe("bulwark: ENOSPC: no space left on device\n");
+  err = "";
+  // An error from another realm, or not an Error at all, is told the same way.
+  expect(await run(args, { stdout: failing({ message: "from a worker" }), stderr })).toBe(2);
+  expect(await run(args, { stdout: failing("a string"), stderr })).toBe(2);
+  expect(err).toBe("bulwark: from a worker\nbulwark: a string\n");
+});
