@@ -88,7 +88,7 @@ export async function sameAsProcess(cases: Record<string, string[]>, got: Record
       if (p[s] === i[s]) continue;
       const [a, b] = [p[s].split("\n"), i[s].split("\n")];
       const at = a.findIndex((l, k) => l !== b[k]);
-      const line = at < 0 ? b.length : at;
+      const line = at < 0 ? a.length : at; // a is a prefix of b: b has more lines
       diffs.push(
         `${n}: ${s} line ${line + 1}: ${JSON.stringify(a[line])} as a process, ${JSON.stringify(b[line])} in-process`,
       );
