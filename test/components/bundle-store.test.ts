@@ -86,10 +86,14 @@ describe("BundleStore: host bundles as S3 objects, loader user data", () => {
     expect(byKey.get(bundleObjectKey(b))!.inputs.content).toBe(renderBundleArchive(b));
   });
 
+  // Two tests read the twin estate: it is built once.
+  let twinEstate: ReturnType<typeof record> | undefined;
+  const twins = () => (twinEstate ??= record(() => buildEstate(parseStackConfig(twinConfig()))));
+
   test(
     "identical bundles share one object: " + "5 servers, 4 distinct bundles (hq web x2, hq app, hq db, branch app)",
     async () => {
-      const r = await record(() => buildEstate(parseStackConfig(twinConfig())));
+      const r = await twins();
       const objects = r.ofType(OBJECT);
       expect(objects).toHaveLength(4);
       const ud = (n: string) => String(r.one(T.instance, n).inputs.userDataBase64);
@@ -100,7 +104,7 @@ describe("BundleStore: host bundles as S3 objects, loader user data", () => {
   );
 
   test("the instance role reads exactly the stored objects, and decrypts only through S3 for that bucket", async () => {
-    const r = await record(() => buildEstate(parseStackConfig(twinConfig())));
+    const r = await twins();
     const bucket = loaderConfig(String(r.one(T.instance, "hq-web-1").inputs.userDataBase64)).bucket;
     const bucketArn = `arn:aws:s3:::${bucket}`;
     const arns = r
