@@ -41,28 +41,26 @@ function chromium(args: string[]): { stdout: string; stderr: string; code: numbe
   }
 }
 
-/** Renders the page: screenshot, PDF (print media) and the rendered DOM. */
+/** Renders the page in one Chromium run: screenshot, PDF (print media) and the rendered DOM. */
 function render(html: string, name: string, height = 1400): string {
   fs.mkdirSync(OUT, { recursive: true });
   const file = path.join(OUT, `${name}.html`);
   fs.writeFileSync(file, html);
-  const shot = chromium([
-    `--screenshot=${path.join(OUT, `${name}.png`)}`,
+  const [png, pdf] = [path.join(OUT, `${name}.png`), path.join(OUT, `${name}.pdf`)];
+  for (const f of [png, pdf]) fs.rmSync(f, { force: true });
+  const r = chromium([
+    `--screenshot=${png}`,
     `--window-size=1280,${height}`,
+    `--print-to-pdf=${pdf}`,
+    "--no-pdf-header-footer",
+    "--dump-dom",
     `file://${file}`,
   ]);
-  expect(fs.statSync(path.join(OUT, `${name}.png`)).size).toBeGreaterThan(10_000);
-  const pdf = chromium([`--print-to-pdf=${path.join(OUT, `${name}.pdf`)}`, "--no-pdf-header-footer", `file://${file}`]);
-  expect(
-    fs
-      .readFileSync(path.join(OUT, `${name}.pdf`))
-      .subarray(0, 5)
-      .toString(),
-  ).toBe("%PDF-");
-  const dom = chromium(["--dump-dom", `file://${file}`]);
-  expect(dom.stdout).toContain("</html>");
-  expect([shot.code, pdf.code]).toEqual([0, 0]);
-  return dom.stdout;
+  expect(r.code).toBe(0);
+  expect(fs.statSync(png).size).toBeGreaterThan(10_000);
+  expect(fs.readFileSync(pdf).subarray(0, 5).toString()).toBe("%PDF-");
+  expect(r.stdout).toContain("</html>");
+  return r.stdout;
 }
 
 const count = (dom: string, re: RegExp) => (dom.match(re) ?? []).length;
