@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bulwark, fx, inProcess, noStackTrace, runAll, sameAsProcess, type Run } from "./run-cli";
+import { bulwark, fx, inProcessAll, noStackTrace, runAll, sameAsProcess, type Run } from "./run-cli";
 
 const tmp = mkdtempSync(join(tmpdir(), "bulwark-failclosed-"));
 const write = (name: string, text: string): string => {
@@ -47,7 +47,7 @@ const SPAWNED = ["previewFoo", "previewFailed", "eventsCancelOnly", "stateV2", "
 
 const r: Record<string, Run> = {};
 beforeAll(async () => {
-  for (const [name, args] of Object.entries(FILES)) r[name] = await inProcess(args);
+  Object.assign(r, await inProcessAll(FILES));
   Object.assign(
     r,
     await runAll({
@@ -77,7 +77,7 @@ beforeAll(async () => {
 }, 300000);
 
 test("a pipeline's `node bin/bulwark` refuses the bad files with the same bytes and exit codes", async () => {
-  expect(await sameAsProcess(Object.fromEntries(SPAWNED.map((n) => [n, FILES[n]])), r)).toEqual([]);
+  expect(await sameAsProcess(FILES, SPAWNED, r)).toEqual([]);
 }, 120000);
 
 describe("a preview digest is recognised positively", () => {

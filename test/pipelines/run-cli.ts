@@ -74,14 +74,26 @@ async function runInProcess(args: string[]): Promise<Run> {
   return { code, stdout, stderr };
 }
 
+/** Each named case in-process, one after another. */
+export async function inProcessAll(cases: Record<string, string[]>): Promise<Record<string, Run>> {
+  const out: Record<string, Run> = {};
+  for (const [name, args] of Object.entries(cases)) out[name] = await inProcess(args);
+  return out;
+}
+
 /**
- * Spawns each named case and names those whose process run differs from `got` (the in-process run): the exit code,
- * or the first line of stdout or stderr that differs. Empty when the in-process runs are what a pipeline would see.
+ * Spawns the `sample` of `cases` and names those whose process run differs from `got` (the in-process run): the
+ * exit code, or the first line of stdout or stderr that differs. Empty when the in-process runs are what a pipeline
+ * would see.
  */
-export async function sameAsProcess(cases: Record<string, string[]>, got: Record<string, Run>): Promise<string[]> {
-  const spawned = await runAll(Object.fromEntries(Object.entries(cases).map(([n, a]) => [n, () => bulwark(a)])));
+export async function sameAsProcess(
+  cases: Record<string, string[]>,
+  sample: readonly string[],
+  got: Record<string, Run>,
+): Promise<string[]> {
+  const spawned = await runAll(Object.fromEntries(sample.map((n) => [n, () => bulwark(cases[n])])));
   const diffs: string[] = [];
-  for (const n of Object.keys(cases)) {
+  for (const n of sample) {
     const [p, i] = [spawned[n], got[n]];
     if (p.code !== i.code) diffs.push(`${n}: exit ${p.code} as a process, ${i.code} in-process`);
     for (const s of ["stdout", "stderr"] as const) {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as YAML from "yaml";
 import { PLANTED } from "../fixtures/generate-gates";
-import { bulwark, fx, inProcess, prodFirstSite, ROOT, runAll, sameAsProcess, type Run } from "./run-cli";
+import { bulwark, fx, inProcessAll, prodFirstSite, ROOT, runAll, sameAsProcess, type Run } from "./run-cli";
 import { isCredentialKey, maskCredentials, redactOutput, SecretValues } from "../../cli/redact";
 
 const tmp = mkdtempSync(join(tmpdir(), "bulwark-secrets-"));
@@ -84,12 +84,12 @@ const names = [...Object.keys(gates), ...Object.keys(processes)];
 
 const r: Record<string, Run> = {};
 beforeAll(async () => {
-  for (const [name, args] of Object.entries(gates)) r[name] = await inProcess(args);
+  Object.assign(r, await inProcessAll(gates));
   Object.assign(r, await runAll(processes));
 }, 900000);
 
 test("a pipeline's `node bin/bulwark` prints the same bytes as the in-process runs", async () => {
-  expect(await sameAsProcess(Object.fromEntries(SPAWNED.map((n) => [n, gates[n]])), r)).toEqual([]);
+  expect(await sameAsProcess(gates, SPAWNED, r)).toEqual([]);
 }, 120000);
 
 test("the fixtures really carry the planted credentials (the scan cannot pass vacuously)", () => {

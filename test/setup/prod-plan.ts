@@ -13,6 +13,7 @@ const WAIT_MS = 180_000;
 const POLL_MS = 100;
 
 let mine: Promise<PlanResult> | undefined;
+const plan = (): Promise<PlanResult> => runPlan({ stack: "prod" });
 
 export function prodPlan(): Promise<PlanResult> {
   return (mine ??= shared());
@@ -20,7 +21,7 @@ export function prodPlan(): Promise<PlanResult> {
 
 async function shared(): Promise<PlanResult> {
   // Only inside a run's own folder (test/setup/tmp-setup.js): a plan left in a shared folder could be stale.
-  if (!process.env.BULWARK_TMP_BASE) return runPlan({ stack: "prod" });
+  if (!process.env.BULWARK_TMP_BASE) return plan();
   const dir = tmpdir();
   const file = join(dir, "prod-plan.json");
   const failed = join(dir, "prod-plan.failed");
@@ -30,11 +31,11 @@ async function shared(): Promise<PlanResult> {
     return waitFor(file, failed);
   }
   try {
-    const plan = await runPlan({ stack: "prod" });
+    const result = await plan();
     const tmp = `${file}.${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(plan));
+    writeFileSync(tmp, JSON.stringify(result));
     renameSync(tmp, file);
-    return plan;
+    return result;
   } catch (err) {
     writeFileSync(failed, String(err));
     throw err;
@@ -45,7 +46,7 @@ async function waitFor(file: string, failed: string): Promise<PlanResult> {
   const deadline = Date.now() + WAIT_MS;
   while (Date.now() < deadline) {
     if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as PlanResult;
-    if (existsSync(failed)) return runPlan({ stack: "prod" });
+    if (existsSync(failed)) return plan();
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   throw new Error(`the shared prod plan (${file}) was not written within ${WAIT_MS / 1000} s`);
