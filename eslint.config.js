@@ -27,6 +27,7 @@ module.exports = tseslint.config(
         process: "readonly",
         __dirname: "readonly",
         console: "readonly",
+        setImmediate: "readonly",
       },
     },
     rules: {

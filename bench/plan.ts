@@ -7,7 +7,7 @@
  *   npm run bench:plan [-- --scale-only]
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -55,7 +55,7 @@ interface CliRun {
   pack?: { cpuMs: number; maxRssMb: number };
 }
 
-function runCli(dir: string, stackFile: string, hook: string): CliRun {
+function runCli(dir: string, stackFile: string, hook: string, env: Record<string, string> = {}): CliRun {
   const usage = path.join(dir, `rusage-${Date.now()}.jsonl`);
   writeFileSync(usage, "");
   const t0 = process.hrtime.bigint();
@@ -66,6 +66,7 @@ function runCli(dir: string, stackFile: string, hook: string): CliRun {
       cwd: ROOT,
       env: {
         ...process.env,
+        ...env,
         BULWARK_BENCH_RUSAGE: usage,
         NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} -r ${hook}`,
       },
@@ -89,6 +90,31 @@ function runCli(dir: string, stackFile: string, hook: string): CliRun {
   const pack = most(rows.filter((x) => x.argv.includes("run-policy-pack")));
   if (!cli) throw new Error("the CLI did not report its resource usage");
   return { ms, code: r.status, cli, pack };
+}
+
+/**
+ * The V8 code cache (cli/compile-cache.js) side by side: the example stack's plan with the cache folder usable,
+ * then refused (group/other access), alternated; the transpile cache is warm in both. CPU of the CLI and its pack.
+ */
+function codeCacheRatio(dir: string, hook: string): void {
+  const stack = path.join(ROOT, "examples", "Pulumi.example.yaml");
+  const env = { XDG_CACHE_HOME: path.join(dir, "cache") };
+  const v8 = path.join(dir, "cache", "bulwark", "v8");
+  runCli(dir, stack, hook, env); // fills both caches
+  const cpu = (r: CliRun) => r.cli.cpuMs + (r.pack?.cpuMs ?? 0);
+  const [warm, none]: number[][] = [[], []];
+  for (let i = 0; i < ROUNDS; i++) {
+    chmodSync(v8, 0o700);
+    warm.push(cpu(runCli(dir, stack, hook, env)));
+    chmodSync(v8, 0o777);
+    none.push(cpu(runCli(dir, stack, hook, env)));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  console.log(
+    `code cache: the example's plan ${(median(warm) / 1000).toFixed(2)} s CPU with it, ` +
+      `${(median(none) / 1000).toFixed(2)} s without (CLI + pack, median of ${ROUNDS}): ` +
+      `ratio ${(median(warm) / median(none)).toFixed(2)}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -146,6 +172,7 @@ async function main(): Promise<void> {
   try {
     const hook = path.join(dir, "rusage-hook.js");
     writeFileSync(hook, HOOK);
+    codeCacheRatio(dir, hook);
     const sizes = [100, 1000];
     const runs = new Map<number, CliRun>();
     for (const n of sizes) {

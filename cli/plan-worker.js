@@ -28,5 +28,7 @@ try {
 if (validated) {
   parentPort.postMessage({ servers: validated.servers });
   const { runPlan } = require("./plan-runner.ts");
-  runPlan({ ...workerData, validated }).then((result) => parentPort.postMessage({ ok: true, result }), fail);
+  // The code cache is written before the answer: the CLI ends this thread as soon as it has it.
+  const answer = (result) => (require("./compile-cache.js").flush(), parentPort.postMessage({ ok: true, result }));
+  runPlan({ ...workerData, validated }).then(answer, fail);
 }

@@ -3,9 +3,9 @@
 // `typescript` package that register needs to read tsconfig: 0.4 s of CPU per process (twice per `bulwark plan`).
 const crypto = require("node:crypto");
 const fs = require("node:fs");
-const os = require("node:os");
 const path = require("node:path");
 const { addHook } = require("pirates");
+const { userCacheDir, writeAtomic } = require("./user-cache.js");
 
 // swc itself (a 10 MB native module) loads only when a file is not in the cache yet.
 const transformSync = (...args) => require("@swc-node/core").transformSync(...args);
@@ -30,26 +30,9 @@ const options = () => ({
 
 const version = (pkg) => require(`${pkg}/package.json`).version;
 const SALT = `${version("@swc/core")};${version("@swc-node/core")};${JSON.stringify(options())}`;
-// The user's own cache folder (not the shared temp folder, where another user could plant code).
-const CACHE = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "bulwark", "swc");
-
-/** The cache folder when it is ours alone, else none (every start transpiles). */
-let cacheOk;
-function cacheDir() {
-  if (cacheOk === undefined) {
-    try {
-      fs.mkdirSync(CACHE, { recursive: true, mode: 0o700 });
-      const st = fs.statSync(CACHE);
-      cacheOk = st.isDirectory() && (st.mode & 0o077) === 0 && (!process.getuid || st.uid === process.getuid());
-    } catch {
-      cacheOk = false;
-    }
-  }
-  return cacheOk ? CACHE : undefined;
-}
 
 function compile(source, filename) {
-  const dir = cacheDir();
+  const dir = userCacheDir("swc");
   if (!dir) return transformSync(source, filename, options()).code;
   const key = crypto.createHash("sha256").update(`${SALT}\0${filename}\0${source}`).digest("hex");
   const file = path.join(dir, `${key}.js`);
@@ -59,21 +42,16 @@ function compile(source, filename) {
     // not cached yet
   }
   const { code } = transformSync(source, filename, options());
-  try {
-    const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString("hex")}`;
-    fs.writeFileSync(tmp, code, { mode: 0o600 });
-    fs.renameSync(tmp, file);
-  } catch {
-    // a cache that cannot be written only costs the next start its transpile
-  }
+  writeAtomic(file, code);
   return code;
 }
 
 let registered = false;
-/** Installs the hook once per thread (bin/bulwark and the plan worker each call it). */
+/** Installs the hook and the V8 code cache once per thread (bin/bulwark and the plan worker each call it). */
 function register() {
   if (registered) return;
   registered = true;
+  require("./compile-cache.js").install();
   addHook(compile, { exts: [".ts"], ignoreNodeModules: true });
 }
 

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import { HOST_OSES } from "../components/host/model";
 import { renderBundle } from "../components/host/render";
+import { cacheFile } from "../cli/compile-cache";
 import { bulwark as run, ROOT } from "./pipelines/run-cli";
 
 jest.setTimeout(120_000);
@@ -50,21 +51,32 @@ describe.each(HOSTS)("examples/%s", (file) => {
   });
 });
 
-test("examples/Pulumi.example.yaml plans offline and passes: -o writes the text, --write the JSON", async () => {
+const PLAN =
+  "examples/Pulumi.example.yaml plans offline and passes from fresh caches: -o writes the text, --write the JSON";
+test(PLAN, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bulwark-example-plan-"));
   try {
     const [txt, json] = [path.join(dir, "plan.txt"), path.join(dir, "plan.json")];
-    const r = await bulwark(
-      "plan",
-      "--config",
-      path.join(EX, "Pulumi.example.yaml"),
-      "-o",
-      txt,
-      "--write",
-      `json:${json}`,
-    );
-    expect(r.out).toBe("");
+    // A newcomer's first plan: no transpile or code cache yet.
+    const cacheHome = path.join(dir, "cache");
+    const args = ["plan", "--config", path.join(EX, "Pulumi.example.yaml"), "-o", txt, "--write", `json:${json}`];
+    const r = await run(args, { env: { XDG_CACHE_HOME: cacheHome } });
+    expect(r.stdout + r.stderr).toBe("");
     expect(r.code).toBe(0);
+    // Each of the plan's three runtimes kept its V8 code cache: the CLI (commander), the plan's worker thread (the
+    // SDK's mocks) and the pack it started (the pack's own SDK copy).
+    const v8 = path.join(cacheHome, "bulwark", "v8");
+    for (const mod of [
+      "node_modules/commander/lib/command.js",
+      "node_modules/@pulumi/pulumi/runtime/mocks.js",
+      "policies/node_modules/@pulumi/pulumi/cmd/run-policy-pack/run.js",
+    ]) {
+      const file = path.join(ROOT, mod);
+      expect({ mod, cached: fs.existsSync(cacheFile(v8, file, fs.readFileSync(file, "utf8"))) }).toEqual({
+        mod,
+        cached: true,
+      });
+    }
     const text = fs.readFileSync(txt, "utf8");
     expect(text).toMatch(/^PASS: 0 mandatory/m);
     // The text and the JSON report the same verdict of the same plan.

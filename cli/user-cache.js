@@ -1,0 +1,38 @@
+// The user's own cache folders (~/.cache/bulwark/<name>), never the shared temp folder, where another user could
+// plant code: the swc transpile cache (register.js) and the V8 code cache (compile-cache.js) both hold code to run.
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+
+const ROOT = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "bulwark");
+const checked = new Map();
+
+/** `~/.cache/bulwark/<name>` when it is ours alone (a folder, ours, no group or other access), else undefined. */
+function userCacheDir(name) {
+  if (!checked.has(name)) {
+    const dir = path.join(ROOT, name);
+    let ok;
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const st = fs.statSync(dir);
+      ok = st.isDirectory() && (st.mode & 0o077) === 0 && (!process.getuid || st.uid === process.getuid());
+    } catch {
+      ok = false;
+    }
+    checked.set(name, ok ? dir : undefined);
+  }
+  return checked.get(name);
+}
+
+/** Writes `file` whole or not at all (a reader in another process never sees half of it); failures are ignored. */
+function writeAtomic(file, data) {
+  try {
+    const tmp = `${file}.${process.pid}.${Math.random().toString(16).slice(2)}`;
+    fs.writeFileSync(tmp, data, { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  } catch {
+    // a cache that cannot be written only costs the next start its work
+  }
+}
+
+module.exports = { userCacheDir, writeAtomic };

@@ -1,0 +1,115 @@
+/**
+ * cli/compile-cache.js, the V8 code cache of the CLI's processes: a module runs the same from cold data, warm data,
+ * corrupt data and none; the data sits in the user's own folder (0700, files 0600) and is refused in a shared one.
+ * The plan's worker thread and its pack write theirs too: examples.test.ts checks that on the example's plan.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const INSTALL = path.join(__dirname, "..", "..", "cli", "compile-cache.js");
+
+/** Modules that use what Node's own loader gives a CommonJS module, and print it. */
+const FIXTURE: Record<string, string> = {
+  "main.js": [
+    "#!/usr/bin/env node",
+    'const path = require("path");',
+    'const a = require("./lib/a.js");',
+    "const facts = {",
+    "  a: a.value,",
+    '  resolved: require.resolve("./lib/a.js") === path.join(__dirname, "lib", "a.js"),',
+    '  paths: require.resolve.paths("x").includes(path.join(__dirname, "node_modules")),',
+    "  main: require.main === module,",
+    "  cached: require.cache[__filename] === module,",
+    '  ext: typeof require.extensions[".js"],',
+    "  file: path.basename(__filename),",
+    "  self: this === module.exports,",
+    "};",
+    "console.log(JSON.stringify(facts));",
+    "try {",
+    "  a.boom();",
+    "} catch (e) {",
+    '  console.log(e.stack.split("\\n")[1].replace(__dirname, "."));',
+    "}",
+    'require("./lib/esm.js")().then((m) => console.log("esm", m.x));',
+  ].join("\n"),
+  "lib/a.js": [
+    'const path = require("path");',
+    "exports.value = path.basename(__dirname);",
+    "exports.boom = () => {",
+    '  throw new Error("boom");',
+    "};",
+  ].join("\n"),
+  "lib/esm.js": 'module.exports = () => import("./m.mjs");\n',
+  "lib/m.mjs": "export const x = 42;\n",
+};
+
+function fixture(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bulwark-cc-"));
+  for (const [rel, text] of Object.entries(FIXTURE)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+  fs.writeFileSync(path.join(dir, "install.js"), `require(${JSON.stringify(INSTALL)}).install();\n`);
+  return dir;
+}
+
+/** Runs the fixture with the cache installed (`-r`) in `cacheHome`, or with Node's own loader alone. */
+function runFixture(dir: string, cacheHome?: string): { out: string; code: number | null } {
+  const args = cacheHome ? ["-r", path.join(dir, "install.js"), "main.js"] : ["main.js"];
+  const r = spawnSync(process.execPath, args, {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, XDG_CACHE_HOME: cacheHome ?? path.join(dir, "unused") },
+  });
+  return { out: r.stdout + r.stderr, code: r.status };
+}
+
+const files = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d).map((f) => path.join(d, f)) : []);
+const tmps: string[] = [];
+afterAll(() => tmps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+test("a module runs the same from no cache, cold data, warm data and corrupt data", () => {
+  const dir = fixture();
+  const home = path.join(dir, "cache");
+  tmps.push(dir);
+  const plain = runFixture(dir);
+  expect(plain.code).toBe(0);
+  expect(plain.out).toContain('"a":"lib"');
+  expect(plain.out).toMatch(/at Object.exports.boom \(\.\/lib\/a\.js:4:9\)|at exports\.boom \(\.\/lib\/a\.js:4:9\)/);
+  expect(plain.out).toContain("esm 42");
+
+  const cold = runFixture(dir, home);
+  expect(cold).toEqual(plain);
+  const v8 = path.join(home, "bulwark", "v8");
+  const written = files(v8);
+  // main.js and lib/a.js; esm.js calls import(), so Node compiles it, and the .mjs is an ES module.
+  expect(written).toHaveLength(2);
+  expect(fs.statSync(v8).mode & 0o777).toBe(0o700);
+  for (const f of written) expect(fs.statSync(f).mode & 0o777).toBe(0o600);
+
+  const before = written.map((f) => fs.readFileSync(f));
+  expect(runFixture(dir, home)).toEqual(plain);
+  // Warm: the data was accepted, so nothing was written again.
+  expect(files(v8).map((f) => fs.readFileSync(f))).toEqual(before);
+
+  for (const f of written) fs.writeFileSync(f, "not V8 data");
+  expect(runFixture(dir, home)).toEqual(plain);
+  // V8 refused the corrupt data: the modules compiled afresh, their data was written again and is taken next time.
+  const rewritten = files(v8).map((f) => fs.readFileSync(f, "latin1"));
+  expect(rewritten).toHaveLength(2);
+  for (const data of rewritten) expect(data).not.toBe("not V8 data");
+  expect(runFixture(dir, home)).toEqual(plain);
+  expect(files(v8).map((f) => fs.readFileSync(f, "latin1"))).toEqual(rewritten);
+});
+
+test("a cache folder others can write is not used: nothing is read or written there", () => {
+  const dir = fixture();
+  tmps.push(dir);
+  const v8 = path.join(dir, "cache", "bulwark", "v8");
+  fs.mkdirSync(v8, { recursive: true });
+  fs.chmodSync(v8, 0o777);
+  expect(runFixture(dir, path.join(dir, "cache"))).toEqual(runFixture(dir));
+  expect(files(v8)).toEqual([]);
+});
