@@ -113,3 +113,21 @@ test("a cache folder others can write is not used: nothing is read or written th
   expect(runFixture(dir, path.join(dir, "cache"))).toEqual(runFixture(dir));
   expect(files(v8)).toEqual([]);
 });
+
+test("entries unused for 30 days go when a process writes new ones; recent ones stay", () => {
+  const dir = fixture();
+  tmps.push(dir);
+  const v8 = path.join(dir, "cache", "bulwark", "v8");
+  fs.mkdirSync(v8, { recursive: true, mode: 0o700 });
+  const [stale, recent] = [path.join(v8, "stale.v8"), path.join(v8, "recent.v8")];
+  fs.writeFileSync(stale, "old data");
+  fs.writeFileSync(recent, "data read last week");
+  const days = (n: number) => new Date(Date.now() - n * 24 * 3600 * 1000);
+  fs.utimesSync(stale, days(31), days(40));
+  fs.utimesSync(recent, days(7), days(40));
+  expect(runFixture(dir, path.join(dir, "cache"))).toEqual(runFixture(dir));
+  expect(fs.existsSync(stale)).toBe(false);
+  expect(fs.existsSync(recent)).toBe(true);
+  // The fixture's two modules were written beside the one kept.
+  expect(files(v8)).toHaveLength(3);
+});
