@@ -127,8 +127,8 @@ async function firstBoot(
   fs.writeFileSync(path.join(work, "user-data"), userData);
   if (harness("nocloud", id, path.join(work, "user-data")).code !== 0) throw new Error("nocloud seed failed");
   if (opts.plant) harness("chroot", id, "sh", "-c", opts.plant);
-  // cloud-init copies everything it runs to the console: drain it, or the guest blocks writing to it.
-  await runAsync(HARNESS, ["boot", id], { timeoutMs: 180_000, env: { ...process.env, BULWARK_CONSOLE: "read-only" } });
+  // cloud-init copies everything it runs to the console: the harness drains it into boot.log.
+  await runAsync(HARNESS, ["boot", id], { timeoutMs: 180_000 });
   const status = await waitFor(
     () => harness("exec", id, "cloud-init", "status").stdout,
     (s) => /status: (done|error|degraded)/.test(s),

@@ -7,8 +7,7 @@
 #                                              (BULWARK_LAYER=GROUP: the rootfs with GROUP's debs installed, see layer)
 #   harness.sh chroot ID CMD...               offline chroot (no network, private mounts and pids)
 #   harness.sh boot ID                         boot with systemd as PID 1; waits for the system to settle
-#                                              (BULWARK_CONSOLE=read-only: the console is drained into boot.log,
-#                                              for guests that write much to it, e.g. cloud-init)
+#                                              (the console is drained into boot.log)
 #   harness.sh exec ID CMD...                 run inside the booted host
 #   harness.sh client ID CMD...               run in the client namespace
 #   harness.sh serverns ID CMD...             run a host tool inside the server's network namespace
@@ -79,8 +78,9 @@ case "$cmd" in
     ;;
   boot)
     # --register=no --keep-unit: this machine has no systemd/D-Bus; CAP_NET_ADMIN lets nftables.service load.
-    # passive: nobody reads the console; a guest that fills it blocks in its writes.
-    setsid systemd-nspawn -q --register=no --keep-unit --console="${BULWARK_CONSOLE:-passive}" \
+    # read-only: the console is drained into boot.log. Undrained (passive), a guest that fills it blocks in its
+    # writes, PID 1 included: a slow boot's status lines on a loaded machine froze a noble host's systemd.
+    setsid systemd-nspawn -q --register=no --keep-unit --console=read-only \
       --capability=CAP_NET_ADMIN \
       -D "$m" --network-namespace-path="/run/netns/$srv" -b >"$dir/boot.log" 2>&1 </dev/null &
     echo $! >"$dir/nspawn.pid"

@@ -22,6 +22,7 @@ import {
   bruteForceUntilBanned,
   sshAs,
   testPki,
+  TEST_DIR,
   tmpDir,
   waitFor,
   waitForSshd,
@@ -89,6 +90,18 @@ for (const { suite, os } of selected(DISTROS)) {
       const sock = exec("systemctl", "is-active", "ssh.socket").stdout.trim();
       expect(sock).toBe(suite === "noble" ? "active" : "inactive");
       expect(exec("test", "-e", "/etc/ssh/sshd_config.pre-bulwark").code).not.toBe(0);
+    });
+
+    test("the console is drained: 3,000 lines written to it reach boot.log, and systemd still answers", async () => {
+      // Undrained, a guest blocks in its console writes once the buffer is full, systemd's own status lines too.
+      const flood = 'for i in $(seq 1 3000); do echo "console-flood $i" >/dev/console; done; echo flooded';
+      const r = exec("timeout", "60", "sh", "-c", flood);
+      expect({ code: r.code, out: r.stdout.trim() }).toEqual({ code: 0, out: "flooded" });
+      const log = () => fs.readFileSync(path.join(TEST_DIR, id, "boot.log"), "utf8");
+      const drained = await waitFor(log, (l) => l.includes("console-flood 3000"), 30_000);
+      expect(drained).toMatch(/console-flood 1\r?\n/);
+      expect(drained).toContain("console-flood 3000");
+      expect(exec("systemctl", "is-system-running").stdout.trim()).toMatch(/^(running|degraded)$/);
     });
 
     test(
