@@ -79,7 +79,7 @@ case "$cmd" in
   boot)
     # --register=no --keep-unit: this machine has no systemd/D-Bus; CAP_NET_ADMIN lets nftables.service load.
     # read-only: the console is drained into boot.log. Undrained (passive), a guest that fills it blocks in its
-    # writes, PID 1 included: a slow boot's status lines on a loaded machine froze a noble host's systemd.
+    # writes, PID 1 included: the likely end of a noble host whose systemd stopped answering on a loaded machine.
     setsid systemd-nspawn -q --register=no --keep-unit --console=read-only \
       --capability=CAP_NET_ADMIN \
       -D "$m" --network-namespace-path="/run/netns/$srv" -b >"$dir/boot.log" 2>&1 </dev/null &
