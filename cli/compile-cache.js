@@ -4,12 +4,11 @@
 // plan (bench:plan prints the ratio). The data is taken after the process has run (so it holds the functions it
 // compiled lazily too), keyed by the file's path and exact source, and kept in the user's own cache folder. V8
 // checks it against its version, flags and the source, and compiles afresh when it does not match.
-const crypto = require("node:crypto");
 const fs = require("node:fs");
 const Module = require("node:module");
 const path = require("node:path");
 const vm = require("node:vm");
-const { userCacheDir, writeAtomic } = require("./user-cache.js");
+const { entryPath, userCacheDir, writeAtomic } = require("./user-cache.js");
 
 const SALT = `${process.version};${process.arch}`;
 const DYNAMIC_IMPORT = /\bimport\s*\(/;
@@ -28,7 +27,7 @@ function makeRequire(mod) {
 
 /** Where the data for this exact source of `filename` is kept. */
 function cacheFile(dir, filename, content) {
-  return path.join(dir, `${crypto.createHash("sha256").update(`${SALT}\0${filename}\0${content}`).digest("hex")}.v8`);
+  return entryPath(dir, SALT, filename, content, ".v8");
 }
 
 let installed = false;
