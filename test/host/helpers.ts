@@ -180,18 +180,22 @@ export interface SshOptions {
   extra?: string[];
   /** Fed to ssh's stdin (e.g. the installer for `cat > path`). */
   input?: string;
-  /** The deadline of the whole ssh run (timeout(1)), in seconds. */
+  /** The deadline of the whole ssh run (timeout(1)), in seconds; 60 unless set. */
   timeoutSecs?: number;
+  /**
+   * ssh's ConnectTimeout, which also bounds the banner exchange: 20 s unless set, since a loaded host can take
+   * seconds to fork and re-exec a freshly restarted sshd, and a login meant to succeed must not fail on that.
+   */
   connectTimeoutSecs?: number;
   /** LogLevel=ERROR: no "Permanently added" lines in the output. */
   quiet?: boolean;
 }
 
 function sshArgs(id: string, srv: string, priv: string, from: string, user: string, command: string, o: SshOptions) {
-  const secs = o.timeoutSecs ?? 20;
+  const secs = o.timeoutSecs ?? 60;
   const args = ["client", id, "timeout", String(secs), "ssh", "-F", "/dev/null"];
   args.push("-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no");
-  args.push("-o", `ConnectTimeout=${o.connectTimeoutSecs ?? 4}`, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes");
+  args.push("-o", `ConnectTimeout=${o.connectTimeoutSecs ?? 20}`, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes");
   if (o.quiet) args.push("-o", "LogLevel=ERROR");
   args.push("-i", priv, "-b", from, ...(o.extra ?? []), `${user}@${srv}`, command);
   return { args, timeoutMs: Math.max(180_000, (secs + 20) * 1000) };
@@ -243,10 +247,24 @@ export function bootDiagnostics(id: string, units: string[]): string {
     "systemctl list-jobs --no-pager",
     "systemctl --failed --no-pager",
     `systemctl status --no-pager -n 30 ${units.join(" ")}`,
+    "journalctl -b -n 40 --no-pager -o short-monotonic",
   ].join("; echo ---; ");
   const log = path.join(TEST_DIR, id, "boot.log");
   const tail = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").slice(-30).join("\n") : "";
   return `${harness("exec", id, "sh", "-c", sh).out}\n--- console (boot.log) ---\n${tail}`;
+}
+
+/**
+ * Asserts that `verify --confirm-firewall`, run over a new SSH connection, passed and confirmed the pending rollback.
+ * A failure carries the run's whole output and what the host says about its SSH unit and journal, since an empty
+ * stdout alone cannot tell a refused connection from a refused sudo.
+ */
+export function expectConfirmed(id: string, r: Run): void {
+  if (r.code === 0 && /rollback cancelled/.test(r.stdout) && /^verify: PASSED/m.test(r.stdout)) return;
+  throw new Error(
+    `verify --confirm-firewall did not confirm (exit ${r.code}):\n${r.out.slice(-4000)}\n` +
+      bootDiagnostics(id, ["ssh.service", "ssh.socket", "fail2ban.service"]),
+  );
 }
 
 /** A password login attempt from `from` (a hardened sshd must refuse it). */
