@@ -94,6 +94,8 @@ export interface LoaderTestOverrides {
   imds?: string;
   dest?: string;
   deadline?: number;
+  /** Seconds before the first retry (then doubling, at most 30). */
+  retryDelay?: number;
 }
 
 const SAFE = /^[A-Za-z0-9._/:-]+$/;

@@ -252,7 +252,7 @@ describe("loader end to end: fake IMDSv2 + SigV4-checking fake S3 on loopback", 
       fs.mkdirSync(path.join(root, "missing"));
       const before = fakes.s3Requests.length;
       const r = await runUserData(
-        render(sha256Hex(archive), { dest, deadline: 5 }, "bundles/none/web/0.sh"),
+        render(sha256Hex(archive), { dest, deadline: 1, retryDelay: 0.2 }, "bundles/none/web/0.sh"),
         path.join(root, "missing"),
       );
       expect(r.code).toBe(3);

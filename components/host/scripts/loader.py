@@ -65,7 +65,7 @@ def main():
     dest = c.get("dest", "/opt/bulwark/bundle")
     deadline = time.monotonic() + c.get("deadline", 300)
     where = "s3://%s/%s" % (c["bucket"], c["key"])
-    delay = 2
+    delay = c.get("retryDelay", 2)
     while True:
         try:
             body = fetch(c)
@@ -75,7 +75,7 @@ def main():
             if time.monotonic() + delay > deadline:
                 log("FAILED: cannot fetch %s: %s (gave up after retrying)" % (where, why))
                 return 3
-            log("fetch %s failed (%s); retrying in %ds" % (where, why, delay))
+            log("fetch %s failed (%s); retrying in %gs" % (where, why, delay))
             time.sleep(delay)
             delay = min(delay * 2, 30)
     got = hashlib.sha256(body).hexdigest()
