@@ -28,6 +28,7 @@ module.exports = tseslint.config(
         __dirname: "readonly",
         console: "readonly",
         setImmediate: "readonly",
+        Buffer: "readonly",
       },
     },
     rules: {

@@ -1,4 +1,5 @@
 /** Types for compile-cache.js (plain JS: it loads before the TypeScript loader). */
-export function install(): void;
+export function install(name: string): void;
 export function flush(): void;
-export function cacheFile(dir: string, filename: string, content: string): string;
+export function packFile(dir: string, name: string): string;
+export function readPack(file: string): Map<string, { hash: string; data: Buffer }>;

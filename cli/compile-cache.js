@@ -2,18 +2,68 @@
 // Node 20 has none). Each start of the CLI, the plan worker and the pack compiled the same ~400 files (the Pulumi
 // SDK, gRPC, protobuf, zod, TypeScript in the pack): a third of the pack's start-up CPU, a tenth of the example's
 // plan (bench:plan prints the ratio). The data is taken after the process has run (so it holds the functions it
-// compiled lazily too), keyed by the file's path and exact source, and kept in the user's own cache folder. V8
-// checks it against its version, flags and the source, and compiles afresh when it does not match.
+// compiled lazily too), keyed by the file's path and exact source. V8 checks it against its version, flags and the
+// source, and compiles afresh when it does not match.
+//
+// Each runtime (the CLI, the plan worker, the pack) keeps one file, read once at start and written whole when it
+// compiled something afresh: one file per module cost a first run more than the cache saves (~1,500 files created,
+// 2 s of system time on the example's plan).
+const crypto = require("node:crypto");
 const fs = require("node:fs");
 const Module = require("node:module");
 const path = require("node:path");
 const vm = require("node:vm");
-const { entryPath, userCacheDir, writeAtomic } = require("./user-cache.js");
+const { userCacheDir, writeAtomic } = require("./user-cache.js");
 
 const SALT = `${process.version};${process.arch}`;
 const DYNAMIC_IMPORT = /\bimport\s*\(/;
-/** Scripts compiled without usable data, with the file their data goes to. */
-const fresh = [];
+const MAGIC = "bulwark-v8-cache 1\n";
+
+/**
+ * The file of the runtime `name` in the cache folder `dir`, for this Node and this copy of Bulwark (each checkout
+ * or install keeps its own, so none grows with another's modules; an unused one goes after 30 days).
+ */
+function packFile(dir, name) {
+  const salt = crypto.createHash("sha256").update(`${SALT}\0${__dirname}`).digest("hex").slice(0, 16);
+  return path.join(dir, `${name}-${salt}.v8pack`);
+}
+
+/**
+ * The entries of a pack file: filename -> { hash of its source, V8 data }. A file that is missing, unreadable or
+ * not a pack gives none (its modules compile afresh and the file is written again).
+ */
+function readPack(file) {
+  const entries = new Map();
+  let buf;
+  try {
+    buf = fs.readFileSync(file);
+  } catch {
+    return entries;
+  }
+  try {
+    const nl = buf.indexOf(10, MAGIC.length);
+    if (buf.toString("latin1", 0, MAGIC.length) !== MAGIC || nl < 0) return entries;
+    const index = JSON.parse(buf.toString("utf8", MAGIC.length, nl));
+    let at = nl + 1;
+    for (const [filename, hash, length] of index) {
+      if (at + length > buf.length) return new Map();
+      entries.set(filename, { hash, data: buf.subarray(at, at + length) });
+      at += length;
+    }
+  } catch {
+    return new Map();
+  }
+  return entries;
+}
+
+/** The bytes of a pack: the magic line, a JSON index line [[filename, hash, length], ...], then the data. */
+function packBytes(entries) {
+  const index = [...entries].map(([filename, e]) => [filename, e.hash, e.data.length]);
+  return Buffer.concat([
+    Buffer.from(`${MAGIC}${JSON.stringify(index)}\n`),
+    ...[...entries.values()].map((e) => e.data),
+  ]);
+}
 
 function makeRequire(mod) {
   const require = (id) => mod.require(id);
@@ -25,17 +75,19 @@ function makeRequire(mod) {
   return require;
 }
 
-/** Where the data for this exact source of `filename` is kept. */
-function cacheFile(dir, filename, content) {
-  return entryPath(dir, SALT, filename, content, ".v8");
-}
+/** This thread's pack: its file, its entries, and the scripts compiled without usable data since the last flush. */
+let pack;
 
-let installed = false;
-/** Installs the cache in this thread (each worker thread has its own module loader). No-op without a cache folder. */
-function install() {
+/**
+ * Installs the cache in this thread (each worker thread has its own module loader) for the runtime `name`, which
+ * names its file: runtimes that load different modules keep different files, so none drops another's entries.
+ * No-op without a cache folder.
+ */
+function install(name) {
   const dir = userCacheDir("v8");
-  if (installed || !dir) return;
-  installed = true;
+  if (pack || !dir) return;
+  const file = packFile(dir, name);
+  pack = { file, entries: readPack(file), fresh: [] };
   const compile = Module.prototype._compile;
   Module.prototype._compile = function (content, filename, format) {
     // ES modules (require(esm)) and code that may call import() keep Node's own path: a vm.Script's import()
@@ -43,13 +95,9 @@ function install() {
     if (format === "module" || typeof content !== "string" || DYNAMIC_IMPORT.test(content)) {
       return compile.apply(this, arguments);
     }
-    const file = cacheFile(dir, filename, content);
-    let cachedData;
-    try {
-      cachedData = fs.readFileSync(file);
-    } catch {
-      // not cached yet
-    }
+    const hash = crypto.createHash("sha256").update(content).digest("base64");
+    const entry = pack.entries.get(filename);
+    const cachedData = entry && entry.hash === hash ? entry.data : undefined;
     // A shebang line becomes a comment of the same length, so every position in stack traces stays the same.
     const source = content.startsWith("#!") ? `//${content.slice(2)}` : content;
     let script;
@@ -59,16 +107,24 @@ function install() {
       // Not CommonJS (ES module syntax Node detects, or an error it reports its own way): Node's path decides.
       return compile.apply(this, arguments);
     }
-    if (!cachedData || script.cachedDataRejected) fresh.push({ script, file });
+    if (!cachedData || script.cachedDataRejected) pack.fresh.push({ script, filename, hash });
     const wrapper = script.runInThisContext({ displayErrors: true });
     return wrapper.call(this.exports, this.exports, makeRequire(this), this, filename, path.dirname(filename));
   };
   process.once("exit", flush);
 }
 
-/** Writes the data of every script compiled afresh since the last flush (their lazily compiled functions too). */
+/**
+ * Writes the pack when scripts compiled afresh since the last flush: their data (with the functions they compiled
+ * lazily), the entries read at start, less those whose file is gone.
+ */
 function flush() {
-  for (const { script, file } of fresh.splice(0)) writeAtomic(file, script.createCachedData());
+  if (!pack || pack.fresh.length === 0) return;
+  for (const { script, filename, hash } of pack.fresh.splice(0)) {
+    pack.entries.set(filename, { hash, data: script.createCachedData() });
+  }
+  for (const filename of pack.entries.keys()) if (!fs.existsSync(filename)) pack.entries.delete(filename);
+  writeAtomic(pack.file, packBytes(pack.entries));
 }
 
-module.exports = { install, flush, cacheFile };
+module.exports = { install, flush, packFile, readPack };

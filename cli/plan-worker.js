@@ -1,7 +1,7 @@
 // Runs one offline plan inside a worker thread (cli/plan-isolated.ts): the plan's heap is capped and freed when
 // the worker ends. Plain JS so it needs no loader to start; it registers swc for the TypeScript it requires.
 const { parentPort, workerData } = require("node:worker_threads");
-require("./register.js").register();
+require("./register.js").register("plan-worker");
 require("./lazy-sdk.js").installLazySdkDeps();
 const { ConfigError } = require("../components/config.ts");
 const { PlanTooBigError } = require("./plan-limits.ts");

@@ -44,11 +44,14 @@ function compile(source, filename) {
 }
 
 let registered = false;
-/** Installs the hook and the V8 code cache once per thread (bin/bulwark and the plan worker each call it). */
-function register() {
+/**
+ * Installs the hook and the V8 code cache once per thread (bin/bulwark and the plan worker each call it); `name`
+ * names the thread's code cache file.
+ */
+function register(name) {
   if (registered) return;
   registered = true;
-  require("./compile-cache.js").install();
+  require("./compile-cache.js").install(name);
   addHook(compile, { exts: [".ts"], ignoreNodeModules: true });
 }
 

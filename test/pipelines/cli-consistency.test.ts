@@ -146,7 +146,7 @@ test("gates load only their own verb: check and drift load neither plan, config 
   const probe = (verb: string) =>
     bulwark([], {
       shell:
-        `node -e 'require("./cli/register.js").register(); require("./cli/index.ts").main(["node", "bulwark", ` +
+        `node -e 'require("./cli/register.js").register("cli"); require("./cli/index.ts").main(["node", "bulwark", ` +
         `"${verb}", "--help"]).then(() => console.error("MODULES " + JSON.stringify(Object.keys(require.cache))))'`,
     });
   const [check, drift, plan] = await Promise.all([probe("check"), probe("drift"), probe("plan")]);

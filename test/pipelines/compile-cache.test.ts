@@ -1,6 +1,7 @@
 /**
  * cli/compile-cache.js, the V8 code cache of the CLI's processes: a module runs the same from cold data, warm data,
- * corrupt data and none; the data sits in the user's own folder (0700, files 0600) and is refused in a shared one.
+ * corrupt data and none; the data sits in one file per runtime in the user's own folder (0700, files 0600) and is
+ * refused in a shared one.
  * The plan's worker thread and its pack write theirs too: examples.test.ts checks that on the example's plan.
  */
 import { spawnSync } from "node:child_process";
@@ -9,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 const INSTALL = path.join(__dirname, "..", "..", "cli", "compile-cache.js");
+const { packFile, readPack } = require(INSTALL) as typeof import("../../cli/compile-cache");
 
 /** Modules that use what Node's own loader gives a CommonJS module, and print it. */
 const FIXTURE: Record<string, string> = {
@@ -51,7 +53,7 @@ function fixture(): string {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.writeFileSync(path.join(dir, rel), text);
   }
-  fs.writeFileSync(path.join(dir, "install.js"), `require(${JSON.stringify(INSTALL)}).install();\n`);
+  fs.writeFileSync(path.join(dir, "install.js"), `require(${JSON.stringify(INSTALL)}).install("fixture");\n`);
   return dir;
 }
 
@@ -83,25 +85,36 @@ test("a module runs the same from no cache, cold data, warm data and corrupt dat
   const cold = runFixture(dir, home);
   expect(cold).toEqual(plain);
   const v8 = path.join(home, "bulwark", "v8");
-  const written = files(v8);
+  const pack = packFile(v8, "fixture");
+  expect(files(v8)).toEqual([pack]);
   // main.js and lib/a.js; esm.js calls import(), so Node compiles it, and the .mjs is an ES module.
-  expect(written).toHaveLength(2);
+  expect([...readPack(pack).keys()].map((f) => path.relative(dir, f)).sort()).toEqual(["lib/a.js", "main.js"]);
   expect(fs.statSync(v8).mode & 0o777).toBe(0o700);
-  for (const f of written) expect(fs.statSync(f).mode & 0o777).toBe(0o600);
+  expect(fs.statSync(pack).mode & 0o777).toBe(0o600);
 
-  const before = written.map((f) => fs.readFileSync(f));
+  const before = fs.readFileSync(pack);
   expect(runFixture(dir, home)).toEqual(plain);
   // Warm: the data was accepted, so nothing was written again.
-  expect(files(v8).map((f) => fs.readFileSync(f))).toEqual(before);
+  expect(fs.readFileSync(pack)).toEqual(before);
 
-  for (const f of written) fs.writeFileSync(f, "not V8 data");
-  expect(runFixture(dir, home)).toEqual(plain);
-  // V8 refused the corrupt data: the modules compiled afresh, their data was written again and is taken next time.
-  const rewritten = files(v8).map((f) => fs.readFileSync(f, "latin1"));
-  expect(rewritten).toHaveLength(2);
-  for (const data of rewritten) expect(data).not.toBe("not V8 data");
-  expect(runFixture(dir, home)).toEqual(plain);
-  expect(files(v8).map((f) => fs.readFileSync(f, "latin1"))).toEqual(rewritten);
+  // Corrupt data under a valid index (V8 refuses it), then a file that is no pack at all: each time the modules
+  // compile afresh, the pack is written again, and its data is taken next time.
+  const entries = readPack(pack);
+  for (const e of entries.values()) e.data.fill(7);
+  const index = JSON.stringify([...entries].map(([f, e]) => [f, e.hash, e.data.length]));
+  const head = before.subarray(0, before.indexOf(10) + 1);
+  for (const bad of [
+    Buffer.concat([head, Buffer.from(`${index}\n`), ...[...entries.values()].map((e) => e.data)]),
+    Buffer.from("not V8 data"),
+  ]) {
+    fs.writeFileSync(pack, bad);
+    expect(runFixture(dir, home)).toEqual(plain);
+    const rewritten = fs.readFileSync(pack);
+    expect(rewritten.equals(bad)).toBe(false);
+    expect(readPack(pack).size).toBe(2);
+    expect(runFixture(dir, home)).toEqual(plain);
+    expect(fs.readFileSync(pack)).toEqual(rewritten);
+  }
 });
 
 test("a cache folder others can write is not used: nothing is read or written there", () => {
@@ -128,6 +141,6 @@ test("entries unused for 30 days go when a process writes new ones; recent ones 
   expect(runFixture(dir, path.join(dir, "cache"))).toEqual(runFixture(dir));
   expect(fs.existsSync(stale)).toBe(false);
   expect(fs.existsSync(recent)).toBe(true);
-  // The fixture's two modules were written beside the one kept.
-  expect(files(v8)).toHaveLength(3);
+  // The fixture's pack was written beside the one kept.
+  expect(files(v8).sort()).toEqual([recent, packFile(v8, "fixture")].sort());
 });
