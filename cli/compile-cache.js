@@ -116,15 +116,18 @@ function install(name) {
 
 /**
  * Writes the pack when scripts compiled afresh since the last flush: their data (with the functions they compiled
- * lazily), the entries read at start, less those whose file is gone.
+ * lazily) over the pack as it is on disk now, so a process of the same runtime that wrote meanwhile (another
+ * command, with other modules) keeps its entries; entries whose file is gone are dropped.
  */
 function flush() {
   if (!pack || pack.fresh.length === 0) return;
+  const entries = readPack(pack.file);
   for (const { script, filename, hash } of pack.fresh.splice(0)) {
-    pack.entries.set(filename, { hash, data: script.createCachedData() });
+    entries.set(filename, { hash, data: script.createCachedData() });
   }
-  for (const filename of pack.entries.keys()) if (!fs.existsSync(filename)) pack.entries.delete(filename);
-  writeAtomic(pack.file, packBytes(pack.entries));
+  for (const filename of entries.keys()) if (!fs.existsSync(filename)) entries.delete(filename);
+  writeAtomic(pack.file, packBytes(entries));
+  pack.entries = entries;
 }
 
 module.exports = { install, flush, packFile, readPack };

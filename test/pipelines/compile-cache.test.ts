@@ -1,10 +1,10 @@
 /**
  * cli/compile-cache.js, the V8 code cache of the CLI's processes: a module runs the same from cold data, warm data,
  * corrupt data and none; the data sits in one file per runtime in the user's own folder (0700, files 0600) and is
- * refused in a shared one.
+ * refused in a shared one; two processes of one runtime that overlap both keep their modules in it.
  * The plan's worker thread and its pack write theirs too: examples.test.ts checks that on the example's plan.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -44,6 +44,15 @@ const FIXTURE: Record<string, string> = {
     "};",
   ].join("\n"),
   "lib/esm.js": 'module.exports = () => import("./m.mjs");\n',
+  // A second program of the same runtime: it says "ready", then waits (deadline 20 s) for a file named go.
+  "other.js": [
+    'const fs = require("fs");',
+    'console.log(require("./lib/b.js"), "ready");',
+    "const until = Date.now() + 20000;",
+    "const tick = new Int32Array(new SharedArrayBuffer(4));",
+    "while (!fs.existsSync(`${__dirname}/go`) && Date.now() < until) Atomics.wait(tick, 0, 0, 20);",
+  ].join("\n"),
+  "lib/b.js": 'module.exports = "b";\n',
   "lib/m.mjs": "export const x = 42;\n",
 };
 
@@ -115,6 +124,33 @@ test("a module runs the same from no cache, cold data, warm data and corrupt dat
     expect(runFixture(dir, home)).toEqual(plain);
     expect(fs.readFileSync(pack)).toEqual(rewritten);
   }
+});
+
+test("two processes of one runtime that overlap both keep their modules", async () => {
+  const dir = fixture();
+  tmps.push(dir);
+  const home = path.join(dir, "cache");
+  const other = spawn(process.execPath, ["-r", path.join(dir, "install.js"), "other.js"], {
+    cwd: dir,
+    env: { ...process.env, XDG_CACHE_HOME: home },
+  });
+  let out = "";
+  const done = new Promise<number | null>((resolve) => other.on("close", resolve));
+  // other.js has read the (empty) pack and compiled its modules; main.js then runs to its end and writes first.
+  await new Promise<void>((resolve, reject) => {
+    other.stdout.on("data", (b) => (out += b) && out.includes("ready") && resolve());
+    void done.then(() => reject(new Error(`other.js ended before it was ready: ${out}`)));
+  });
+  expect(runFixture(dir, home).code).toBe(0);
+  fs.writeFileSync(path.join(dir, "go"), "");
+  expect(await done).toBe(0);
+  const pack = readPack(packFile(path.join(home, "bulwark", "v8"), "fixture"));
+  expect([...pack.keys()].map((f) => path.relative(dir, f)).sort()).toEqual([
+    "lib/a.js",
+    "lib/b.js",
+    "main.js",
+    "other.js",
+  ]);
 });
 
 test("a cache folder others can write is not used: nothing is read or written there", () => {
