@@ -130,4 +130,4 @@ function flush() {
   pack.entries = entries;
 }
 
-module.exports = { install, flush, packFile, readPack };
+module.exports = { install, flush, packFile, readPack, packBytes };

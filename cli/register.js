@@ -1,9 +1,11 @@
 // Loads the CLI's TypeScript through swc, with a disk cache of the transpiled files. It does what
 // @swc-node/register does for tsconfig.json (same swc options, so the same code runs) without loading the
 // `typescript` package that register needs to read tsconfig: 0.4 s of CPU per process (twice per `bulwark plan`).
+const crypto = require("node:crypto");
 const fs = require("node:fs");
+const path = require("node:path");
 const { addHook } = require("pirates");
-const { entryPath, userCacheDir, writeAtomic } = require("./user-cache.js");
+const { userCacheDir, writeAtomic } = require("./user-cache.js");
 
 // swc itself (a 10 MB native module) loads only when a file is not in the cache yet.
 const transformSync = (...args) => require("@swc-node/core").transformSync(...args);
@@ -32,7 +34,8 @@ const SALT = `${version("@swc/core")};${version("@swc-node/core")};${JSON.string
 function compile(source, filename) {
   const dir = userCacheDir("swc");
   if (!dir) return transformSync(source, filename, options()).code;
-  const file = entryPath(dir, SALT, filename, source, ".js");
+  const key = crypto.createHash("sha256").update(`${SALT}\0${filename}\0${source}`).digest("hex");
+  const file = path.join(dir, `${key}.js`);
   try {
     return fs.readFileSync(file, "utf8");
   } catch {

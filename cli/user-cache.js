@@ -1,6 +1,5 @@
 // The user's own cache folders (~/.cache/bulwark/<name>), never the shared temp folder, where another user could
 // plant code: the swc transpile cache (register.js) and the V8 code cache (compile-cache.js) both hold code to run.
-const crypto = require("node:crypto");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
@@ -26,14 +25,6 @@ function userCacheDir(name) {
     checked.set(name, ok ? dir : undefined);
   }
   return checked.get(name);
-}
-
-/** The entry in `dir` for this exact `content` of `filename`, under the cache's own `salt` (its tool versions). */
-function entryPath(dir, salt, filename, content, ext) {
-  return path.join(
-    dir,
-    `${crypto.createHash("sha256").update(`${salt}\0${filename}\0${content}`).digest("hex")}${ext}`,
-  );
 }
 
 /**
@@ -67,4 +58,4 @@ function writeAtomic(file, data) {
   }
 }
 
-module.exports = { userCacheDir, entryPath, writeAtomic };
+module.exports = { userCacheDir, writeAtomic };

@@ -75,7 +75,7 @@ for (const { suite, os } of selected(DISTROS)) {
     let applyOut = "";
     let confirmOut = "";
 
-    const ssh = (user: string, command: string, timeoutSecs = 60) =>
+    const ssh = (user: string, command: string, timeoutSecs?: number) =>
       sshAs(id, srv, key.priv, good, user, command, { timeoutSecs });
     /**
      * A MariaDB login from the client namespace (source: its first address, in the app's /24); the password in a
