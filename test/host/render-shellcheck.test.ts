@@ -1,14 +1,22 @@
 /**
  * The rendered bundles through shellcheck, as written to disk: apart from render.test.ts (the slowest checks, so
- * the two jest workers share the render suites). Two models per OS cover every variant once (apply and verify
- * differ by role only; bundle.env and the lib hooks by IDS and log shipping; the MySQL hooks by bind address, so a
- * fixed address's hooks are checked on their own): the db model as cloud-init writes it from the user data, the app
- * model as `bulwark host render --out` writes it.
+ * the two jest workers share the render suites). Two models per OS cover every variant once (bundle.env and the
+ * lib hooks differ by IDS and log shipping; the MySQL hooks by bind address, so a fixed address's hooks are checked
+ * on their own): the db model as cloud-init writes it from the user data, the app model as `bulwark host render
+ * --out` writes it.
+ *
+ * apply and verify (with the libs they source) are checked with every bundle.env value made hostile (spaces, a
+ * glob, a command substitution, a quote), names kept: shellcheck 0.9 lets an unquoted variable pass when its one
+ * assignment is a word like 'logs.corp', so real values hide unquoted uses that another host's values would split.
+ * With hostile values the scripts no longer depend on the variant, and each delivery form's text is checked once
+ * (the variants' texts are compared, not assumed equal). Each variant's own bundle.env and hooks are checked as
+ * rendered.
  */
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { gzipSync } from "zlib";
-import { HOST_OSES } from "../../components/host/model";
+import { HOST_OSES, type HostOs } from "../../components/host/model";
 import { bundleEntries, isShellEntry, renderBundle, renderCloudInit } from "../../components/host/render";
 import { describeHost, run, tmpDir } from "./helpers";
 import { base, CA, expectOnlyCommentLinesDropped, writeTmp } from "./render-fixtures";
@@ -36,57 +44,112 @@ function shellcheck(dir: string, scripts: string[]): void {
   expect(sc.code).toBe(0);
 }
 
+const HOSTILE = `'a b* $(c) "d'`;
+/** bundle.env with every assignment's value hostile (arrays get two such elements); comments and names kept. */
+function hostileEnv(env: string): string {
+  return env.replace(/^([A-Z_][A-Z0-9_]*)=(\()?.*$/gm, (_l, name: string, array?: string) =>
+    array ? `${name}=(${HOSTILE} ${HOSTILE})` : `${name}=${HOSTILE}`,
+  );
+}
+
+const SHARED_ROOTS = ["apply", "verify"];
+const SOURCE_DIRECTIVE = /^\s*#\s*shellcheck\s+source=(\S+)/gm;
+// The one line that names the OS and role: a comment (not a directive) right under the shebang.
+const HEADER =
+  /^# Bulwark host hardening: (apply|verify) for \S+, role \S+\. Generated from the host model: do not edit\.$/m;
+
+/**
+ * apply and verify with the files their `# shellcheck source=` directives name, transitively, bundle.env hostile.
+ * A file sourced without a directive is missing from this set, and shellcheck says so (SC1091): the check fails.
+ */
+function sharedFiles(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const todo = [...SHARED_ROOTS];
+  while (todo.length > 0) {
+    const rel = todo.pop()!;
+    if (out.has(rel)) continue;
+    const text = fs.readFileSync(path.join(dir, rel), "utf8");
+    out.set(rel, rel === "bundle.env" ? hostileEnv(text) : text);
+    for (const m of text.matchAll(SOURCE_DIRECTIVE)) todo.push(m[1]);
+  }
+  return out;
+}
+
+/** The db model's bundle as cloud-init writes it from the user data, and the app model's as `--out` writes it. */
+const written = new Map<string, { dir: string; shells: string[]; b: ReturnType<typeof renderBundle> }>();
+function variant(kind: "db" | "app", os: HostOs) {
+  const name = `${os} ${kind}`;
+  const done = written.get(name);
+  if (done) return done;
+  const b = kind === "db" ? renderBundle(dbModel(os), os) : renderBundle(appModel(), os);
+  const dir = kind === "db" ? unpackUserData(b) : writeTmp(b);
+  const v = {
+    dir,
+    shells: bundleEntries(b)
+      .filter(isShellEntry)
+      .map((e) => e.rel),
+    b,
+  };
+  written.set(name, v);
+  return v;
+}
+
+/** cloud-init's own steps: base64 -> gunzip -> PyYAML safe_load -> write_files (content, octal permissions). */
+function unpackUserData(b: ReturnType<typeof renderBundle>): string {
+  const dir = tmpDir("bulwark-ud-");
+  // renderUserDataBase64's bytes (gzip of the cloud-config); built here so an oversize bundle still gets checked.
+  fs.writeFileSync(path.join(dir, "user-data.b64"), gzipSync(renderCloudInit(b), { level: 9 }).toString("base64"));
+  const py = [
+    "import base64, gzip, os, sys, yaml",
+    "root = sys.argv[1]",
+    "raw = gzip.decompress(base64.b64decode(open(os.path.join(root, 'user-data.b64')).read()))",
+    "doc = yaml.safe_load(raw.decode())",
+    "for f in doc['write_files']:",
+    "    p = root + f['path']",
+    "    os.makedirs(os.path.dirname(p), exist_ok=True)",
+    "    open(p, 'wb').write(f['content'].encode())",
+    "    os.chmod(p, int(f['permissions'], 8))",
+  ].join("\n");
+  // Debian's python3 with python3-yaml: the interpreter and YAML library cloud-init itself runs on.
+  const r = run("/usr/bin/python3", ["-c", py, dir]);
+  expect(r.out).toBe("");
+  expect(r.code).toBe(0);
+  return path.join(dir, "opt/bulwark/bundle");
+}
+
+/** The variant's own shell files (bundle.env as rendered, hooks, scripts): those not checked with the shared ones. */
+function checkOwn(dir: string, shells: string[]): void {
+  const shared = [...sharedFiles(dir).keys()];
+  shellcheck(dir, ["bundle.env", ...shells.filter((rel) => !shared.includes(rel))]);
+}
+
 describeHost("user data unpacked as cloud-init does", [], () => {
   jest.setTimeout(120_000);
 
   test.each(HOST_OSES.map((o) => [o]))(
     "%s db (MySQL role, bindAddress auto, Wazuh, rsyslog TLS): each script as written to disk is the original " +
-      "minus comment lines, and passes bash -n and shellcheck",
+      "minus comment lines, and passes bash -n; its bundle.env and hooks pass shellcheck",
     (os) => {
-      const b = renderBundle(dbModel(os), os);
-      const dir = tmpDir("bulwark-ud-");
-      // renderUserDataBase64's bytes (gzip of the cloud-config); built here so an oversize bundle still gets checked.
-      fs.writeFileSync(path.join(dir, "user-data.b64"), gzipSync(renderCloudInit(b), { level: 9 }).toString("base64"));
-      // cloud-init's own steps: base64 -> gunzip -> PyYAML safe_load -> write_files (content, octal permissions).
-      const py = [
-        "import base64, gzip, os, sys, yaml",
-        "root = sys.argv[1]",
-        "raw = gzip.decompress(base64.b64decode(open(os.path.join(root, 'user-data.b64')).read()))",
-        "doc = yaml.safe_load(raw.decode())",
-        "for f in doc['write_files']:",
-        "    p = root + f['path']",
-        "    os.makedirs(os.path.dirname(p), exist_ok=True)",
-        "    open(p, 'wb').write(f['content'].encode())",
-        "    os.chmod(p, int(f['permissions'], 8))",
-      ].join("\n");
-      // Debian's python3 with python3-yaml: the interpreter and YAML library cloud-init itself runs on.
-      const r = run("/usr/bin/python3", ["-c", py, dir]);
-      expect(r.out).toBe("");
-      expect(r.code).toBe(0);
-      const bundleDir = path.join(dir, "opt/bulwark/bundle");
-      const shells = bundleEntries(b).filter(isShellEntry);
-      expect(shells.map((e) => e.rel)).toContain("files/usr/local/sbin/bulwark-wazuh-enrol");
-      expect(shells.map((e) => e.rel)).toEqual(
+      const { dir, shells, b } = variant("db", os);
+      expect(shells).toContain("files/usr/local/sbin/bulwark-wazuh-enrol");
+      expect(shells).toEqual(
         expect.arrayContaining(["apply", "verify", "bundle.env", "lib/50-mysql.apply.sh", "lib/mysql.verify.sh"]),
       );
       let dropped = 0;
-      for (const e of shells) {
-        const written = fs.readFileSync(path.join(bundleDir, e.rel), "utf8");
-        expectOnlyCommentLinesDropped(e.content, written);
-        dropped += e.content.split("\n").length - written.split("\n").length;
-        expect(run("bash", ["-n", path.join(bundleDir, e.rel)])).toMatchObject({ code: 0, out: "" });
+      for (const e of bundleEntries(b).filter(isShellEntry)) {
+        const text = fs.readFileSync(path.join(dir, e.rel), "utf8");
+        expectOnlyCommentLinesDropped(e.content, text);
+        dropped += e.content.split("\n").length - text.split("\n").length;
+        expect(run("bash", ["-n", path.join(dir, e.rel)])).toMatchObject({ code: 0, out: "" });
       }
       expect(dropped).toBeGreaterThan(10);
-      shellcheck(
-        bundleDir,
-        shells.map((e) => e.rel),
-      );
+      checkOwn(dir, shells);
       // The heredoc inside the MySQL apply (secure-installation SQL) arrived whole.
-      expect(fs.readFileSync(path.join(bundleDir, "lib/50-mysql.apply.sh"), "utf8")).toContain(
+      expect(fs.readFileSync(path.join(dir, "lib/50-mysql.apply.sh"), "utf8")).toContain(
         "DROP DATABASE IF EXISTS test;",
       );
       // rsyslog over TLS: its hook and CA are in the bundle this model checks.
-      expect(fs.readFileSync(path.join(bundleDir, "bundle.env"), "utf8")).toMatch(/logs\.corp/);
+      expect(fs.readFileSync(path.join(dir, "bundle.env"), "utf8")).toMatch(/logs\.corp/);
     },
   );
 });
@@ -95,17 +158,12 @@ describeHost("rendered bundles pass shellcheck", [], () => {
   jest.setTimeout(120_000);
 
   test.each(HOST_OSES.map((o) => [o]))(
-    "%s app (no IDS, CloudWatch): shellcheck passes on apply, verify, bundle.env and every hook/script",
+    "%s app (no IDS, CloudWatch): bundle.env and every hook pass shellcheck",
     (os) => {
-      const dir = writeTmp(renderBundle(appModel(), os));
-      const scripts = [
-        "apply",
-        "verify",
-        "bundle.env",
-        ...(fs.existsSync(path.join(dir, "lib")) ? fs.readdirSync(path.join(dir, "lib")).map((f) => `lib/${f}`) : []),
-      ];
+      const { dir, shells } = variant("app", os);
       expect(fs.existsSync(path.join(dir, "files/usr/local/sbin/bulwark-wazuh-enrol"))).toBe(false);
-      shellcheck(dir, scripts);
+      expect(shells).toEqual(expect.arrayContaining(["lib/20-cloudwatch.apply.sh", "lib/egress.sh"]));
+      checkOwn(dir, shells);
     },
   );
 
@@ -115,5 +173,44 @@ describeHost("rendered bundles pass shellcheck", [], () => {
       renderBundle({ ...dbModel(os), mysql: { ...dbModel(os).mysql, bindAddress: "10.20.1.10" } }, os),
     );
     shellcheck(dir, ["lib/50-mysql.apply.sh", "lib/mysql.verify.sh"]);
+  });
+
+  test("apply and verify with the libs they source pass with every value hostile, each distinct text once", () => {
+    // Grouped by text, the header line masked: each OS and role in each delivery form is in one group.
+    const groups = new Map<string, { files: Map<string, string>; variants: string[] }>();
+    for (const os of HOST_OSES) {
+      for (const kind of ["db", "app"] as const) {
+        const files = sharedFiles(variant(kind, os).dir);
+        const masked = [...files].sort().map(([rel, t]) => [rel, t.replace(HEADER, "# $1 header")]);
+        const key = createHash("sha256").update(JSON.stringify(masked)).digest("hex");
+        const group = groups.get(key) ?? { files, variants: [] };
+        group.variants.push(`${os} ${kind}`);
+        groups.set(key, group);
+      }
+    }
+    for (const { files, variants } of groups.values()) {
+      const dir = tmpDir("bulwark-sc-shared-");
+      for (const [rel, text] of files) {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), text);
+      }
+      const sc = run("sh", ["-c", `cd ${dir} && shellcheck -x -s bash ${[...files.keys()].join(" ")}`]);
+      expect({ variants, out: sc.out, code: sc.code }).toEqual({ variants, out: "", code: 0 });
+    }
+  });
+
+  test("a hostile bundle.env makes shellcheck flag an unquoted value that the rendered one lets pass", () => {
+    const { dir } = variant("app", "debian-12");
+    const use = ["#!/usr/bin/env bash", "# shellcheck source=bundle.env", ". ./bundle.env", 'cp $LOG_TARGET "$0"', ""];
+    const work = tmpDir("bulwark-sc-hostile-");
+    fs.writeFileSync(path.join(work, "use.sh"), use.join("\n"));
+    const env = fs.readFileSync(path.join(dir, "bundle.env"), "utf8");
+    const check = (text: string) => {
+      fs.writeFileSync(path.join(work, "bundle.env"), text);
+      return run("sh", ["-c", `cd ${work} && shellcheck -x -s bash use.sh`]);
+    };
+    expect(env).toMatch(/^LOG_TARGET='\/bulwark\/hosts'$/m);
+    expect(check(env).out).toBe("");
+    expect(check(hostileEnv(env)).out).toMatch(/SC2086/);
   });
 });
