@@ -14,6 +14,8 @@ import { policyInfos, type PolicyConfig } from "../check";
 import { toolVersion } from "./io";
 
 export const PACK_DIR = path.join(__dirname, "..", "..", "policies");
+/** What `bulwark plan` preloads in the pack it starts (`node -r`). */
+export const PACK_PRELOAD = path.join(__dirname, "..", "pack-preload.js");
 
 /** Marks the masked secret paths as secrets again, so the wire carries secret objects as the engine sends them. */
 function withSecrets(inputs: Record<string, unknown>, secretPaths: readonly string[] = []): Record<string, unknown> {
@@ -79,7 +81,7 @@ function waivedOf(message: string, level: string): Pick<ReportFinding, "message"
  * another core) and hands the promise to packVerdict; a rejection is reported there.
  */
 export function startPack(): Promise<AnalyzerClient> {
-  const preload = [path.join(__dirname, "..", "pack-preload.js")];
+  const preload = [PACK_PRELOAD];
   const started = AnalyzerClient.start(PACK_DIR, { mode: "preview", stack: "plan", project: "bulwark", preload });
   started.catch(() => undefined); // reported when awaited
   return started;

@@ -1,7 +1,7 @@
 /**
- * Issue 11 item 3 end to end: the built pack, started as the engine starts it, blocks remote-admin ports from a
- * private range (Analyze and AnalyzeStack) in preview and update mode; SG/prefix-list/adminCidrs sources and
- * database ports from private subnets pass. Rebuild first: npm run prepare --prefix policies.
+ * Issue 11 item 3 end to end: the built pack, started as `bulwark plan` starts it (run-policy-pack, gRPC), blocks
+ * remote-admin ports from a private range (Analyze and AnalyzeStack) in preview and update mode; SG/prefix-list/
+ * adminCidrs sources and database ports from private subnets pass. Rebuild first: npm run prepare --prefix policies.
  */
 import type { AnalyzerDiagnostic, AnalyzerResourceInput } from "../../cli/analyzer";
 import { PolicyNames } from "../../policies/src/names";

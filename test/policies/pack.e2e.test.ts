@@ -21,7 +21,7 @@ const key = (d: { policy?: string; policyName?: string; urn?: string; message: s
   `${d.policyName ?? d.policy}|${d.urn ?? ""}|${d.message.split("\n").pop()}`;
 
 describe("policy pack in preview mode", () => {
-  const c = startPack({ mode: "preview", stack: "prod", project: "plain" });
+  const c = startPack({ mode: "preview", stack: "prod", project: "plain", preload: [] });
 
   it("GetAnalyzerInfo lists every control with metadata and a config schema", async () => {
     const info = await c().info();
@@ -165,7 +165,7 @@ describe("policy pack in preview mode", () => {
 });
 
 describe("policy pack in update mode", () => {
-  const c = startPack({ mode: "update" }, { [PolicyNames.instanceSsmManaged]: "advisory" });
+  const c = startPack({ mode: "update", preload: [] }, { [PolicyNames.instanceSsmManaged]: "advisory" });
 
   it("the baseline with known ids passes", async () => {
     const out = await run(c(), baseline());
