@@ -65,6 +65,30 @@ function packBytes(entries) {
   ]);
 }
 
+/**
+ * Whether the source may call import(): the keyword followed by `(` as tokens, not as text in a string or comment
+ * (TypeScript's compiler, 9 MB, only names it in messages). Once per source: its pack entry records the answer.
+ */
+let acorn;
+function mayImport(content) {
+  if (acorn === null) return true; // acorn itself is loading (or failed to)
+  try {
+    if (!acorn) {
+      acorn = null;
+      acorn = require("acorn");
+    }
+    const opts = { ecmaVersion: "latest", allowHashBang: true, allowReturnOutsideFunction: true };
+    let prev;
+    for (const token of acorn.tokenizer(content, opts)) {
+      if (prev === acorn.tokTypes._import && token.type === acorn.tokTypes.parenL) return true;
+      prev = token.type;
+    }
+    return false;
+  } catch {
+    return true; // a source the tokenizer cannot read keeps Node's own path
+  }
+}
+
 function makeRequire(mod) {
   const require = (id) => mod.require(id);
   require.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
@@ -90,14 +114,14 @@ function install(name) {
   pack = { file, entries: readPack(file), fresh: [] };
   const compile = Module.prototype._compile;
   Module.prototype._compile = function (content, filename, format) {
-    // ES modules (require(esm)) and code that may call import() keep Node's own path: a vm.Script's import()
-    // needs a loader that Node 20 marks experimental (a warning on stderr).
-    if (format === "module" || typeof content !== "string" || DYNAMIC_IMPORT.test(content)) {
-      return compile.apply(this, arguments);
-    }
+    // ES modules (require(esm)) keep Node's own path.
+    if (format === "module" || typeof content !== "string") return compile.apply(this, arguments);
     const hash = crypto.createHash("sha256").update(content).digest("base64");
     const entry = pack.entries.get(filename);
     const cachedData = entry && entry.hash === hash ? entry.data : undefined;
+    // So does code that may call import(): a vm.Script's import() needs a loader Node 20 marks experimental, and
+    // with cached data it has none. A source with an entry was found free of it when the entry was made.
+    if (!cachedData && DYNAMIC_IMPORT.test(content) && mayImport(content)) return compile.apply(this, arguments);
     // A shebang line becomes a comment of the same length, so every position in stack traces stays the same.
     const source = content.startsWith("#!") ? `//${content.slice(2)}` : content;
     let script;

@@ -34,6 +34,7 @@ const FIXTURE: Record<string, string> = {
     "} catch (e) {",
     '  console.log(e.stack.split("\\n")[1].replace(__dirname, "."));',
     "}",
+    'console.log(require("./lib/names.js"));',
     'require("./lib/esm.js")().then((m) => console.log("esm", m.x));',
   ].join("\n"),
   "lib/a.js": [
@@ -44,6 +45,8 @@ const FIXTURE: Record<string, string> = {
     "};",
   ].join("\n"),
   "lib/esm.js": 'module.exports = () => import("./m.mjs");\n',
+  // Names import() only in a string, a template and a comment, as TypeScript's compiler does.
+  "lib/names.js": 'module.exports = "use import(x)" + `, not import(y)`; // import("z")\n',
   // A second program of the same runtime: it says "ready", then waits (deadline 20 s) for a file named go.
   "other.js": [
     'const fs = require("fs");',
@@ -90,14 +93,19 @@ test("a module runs the same from no cache, cold data, warm data and corrupt dat
   expect(plain.out).toContain('"a":"lib"');
   expect(plain.out).toMatch(/at Object.exports.boom \(\.\/lib\/a\.js:4:9\)|at exports\.boom \(\.\/lib\/a\.js:4:9\)/);
   expect(plain.out).toContain("esm 42");
+  expect(plain.out).toContain("use import(x), not import(y)");
 
   const cold = runFixture(dir, home);
   expect(cold).toEqual(plain);
   const v8 = path.join(home, "bulwark", "v8");
   const pack = packFile(v8, "fixture");
   expect(files(v8)).toEqual([pack]);
-  // main.js and lib/a.js; esm.js calls import(), so Node compiles it, and the .mjs is an ES module.
-  expect([...readPack(pack).keys()].map((f) => path.relative(dir, f)).sort()).toEqual(["lib/a.js", "main.js"]);
+  // esm.js calls import(), so Node compiles it; names.js only names it; the .mjs is an ES module.
+  expect([...readPack(pack).keys()].map((f) => path.relative(dir, f)).sort()).toEqual([
+    "lib/a.js",
+    "lib/names.js",
+    "main.js",
+  ]);
   expect(fs.statSync(v8).mode & 0o777).toBe(0o700);
   expect(fs.statSync(pack).mode & 0o777).toBe(0o600);
 
@@ -115,7 +123,7 @@ test("a module runs the same from no cache, cold data, warm data and corrupt dat
     expect(runFixture(dir, home)).toEqual(plain);
     const rewritten = fs.readFileSync(pack);
     expect(rewritten.equals(bad)).toBe(false);
-    expect(readPack(pack).size).toBe(2);
+    expect(readPack(pack).size).toBe(3);
     expect(runFixture(dir, home)).toEqual(plain);
     expect(fs.readFileSync(pack)).toEqual(rewritten);
   }
@@ -143,6 +151,7 @@ test("two processes of one runtime that overlap both keep their modules", async 
   expect([...pack.keys()].map((f) => path.relative(dir, f)).sort()).toEqual([
     "lib/a.js",
     "lib/b.js",
+    "lib/names.js",
     "main.js",
     "other.js",
   ]);
