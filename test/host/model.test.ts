@@ -34,22 +34,14 @@ function problems(input: unknown): string {
   return "";
 }
 
-const keys: Record<string, string> = {};
-beforeAll(() => {
-  const dir = tmpDir("bulwark-keys-");
-  for (const [name, args] of [
-    ["rsa1024", ["-t", "rsa", "-b", "1024"]],
-    ["rsa2048", ["-t", "rsa", "-b", "2048"]],
-    ["rsa3072", ["-t", "rsa", "-b", "3072"]],
-    ["ecdsa", ["-t", "ecdsa", "-b", "384"]],
-    ["ed25519", ["-t", "ed25519"]],
-  ] as const) {
-    const r = run("ssh-keygen", ["-q", ...args, "-N", "", "-C", name, "-f", path.join(dir, name)]);
-    if (r.code !== 0) throw new Error(r.out);
-    keys[name] = fs.readFileSync(path.join(dir, `${name}.pub`), "utf8").trim();
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+/** Real public keys by name (fixtures/admin-keys: ssh-keygen's output, kept so no run generates RSA keys). */
+const KEY_DIR = path.join(__dirname, "fixtures", "admin-keys");
+const keys: Record<string, string> = Object.fromEntries(
+  ["rsa1024", "rsa2048", "rsa3072", "ecdsa", "ed25519"].map((n) => [
+    n,
+    fs.readFileSync(path.join(KEY_DIR, `${n}.pub`), "utf8").trim(),
+  ]),
+);
 
 /** An SSH wire body: each part as a uint32-length-prefixed string. */
 const wire = (...parts: Buffer[]) =>
