@@ -68,10 +68,11 @@ function packBytes(entries) {
 /**
  * Whether the source may call import(): the keyword followed by `(` as tokens, not as text in a string or comment
  * (TypeScript's compiler, 9 MB, only names it in messages). Once per source: its pack entry records the answer.
+ * "unknown" (not recorded) while acorn itself loads, or when it cannot be loaded.
  */
 let acorn;
 function mayImport(content) {
-  if (acorn === null) return true; // acorn itself is loading (or failed to)
+  if (acorn === null) return "unknown";
   try {
     if (!acorn) {
       acorn = null;
@@ -85,7 +86,8 @@ function mayImport(content) {
     }
     return false;
   } catch {
-    return true; // a source the tokenizer cannot read keeps Node's own path
+    // acorn could not load; or a source the tokenizer cannot read keeps Node's own path
+    return acorn === null ? "unknown" : true;
   }
 }
 
@@ -118,10 +120,17 @@ function install(name) {
     if (format === "module" || typeof content !== "string") return compile.apply(this, arguments);
     const hash = crypto.createHash("sha256").update(content).digest("base64");
     const entry = pack.entries.get(filename);
-    const cachedData = entry && entry.hash === hash ? entry.data : undefined;
+    const known = entry && entry.hash === hash ? entry.data : undefined;
     // So does code that may call import(): a vm.Script's import() needs a loader Node 20 marks experimental, and
-    // with cached data it has none. A source with an entry was found free of it when the entry was made.
-    if (!cachedData && DYNAMIC_IMPORT.test(content) && mayImport(content)) return compile.apply(this, arguments);
+    // with cached data it has none. Its entry has no data (so it is tokenized once); a source with data was found
+    // free of import() when its entry was made.
+    if (known && known.length === 0) return compile.apply(this, arguments);
+    const cachedData = known;
+    const mayCallImport = !cachedData && DYNAMIC_IMPORT.test(content) && mayImport(content);
+    if (mayCallImport) {
+      if (mayCallImport === true) pack.fresh.push({ script: null, filename, hash });
+      return compile.apply(this, arguments);
+    }
     // A shebang line becomes a comment of the same length, so every position in stack traces stays the same.
     const source = content.startsWith("#!") ? `//${content.slice(2)}` : content;
     let script;
@@ -140,14 +149,15 @@ function install(name) {
 
 /**
  * Writes the pack when scripts compiled afresh since the last flush: their data (with the functions they compiled
- * lazily) over the pack as it is on disk now, so a process of the same runtime that wrote meanwhile (another
- * command, with other modules) keeps its entries; entries whose file is gone are dropped.
+ * lazily; none for a module that may call import()) over the pack as it is on disk now, so a process of the same
+ * runtime that wrote meanwhile (another command, with other modules) keeps its entries; entries whose file is gone
+ * are dropped.
  */
 function flush() {
   if (!pack || pack.fresh.length === 0) return;
   const entries = readPack(pack.file);
   for (const { script, filename, hash } of pack.fresh.splice(0)) {
-    entries.set(filename, { hash, data: script.createCachedData() });
+    entries.set(filename, { hash, data: script ? script.createCachedData() : Buffer.alloc(0) });
   }
   for (const filename of entries.keys()) if (!fs.existsSync(filename)) entries.delete(filename);
   writeAtomic(pack.file, packBytes(entries));
