@@ -10,7 +10,10 @@
  */
 const vm = require("node:vm");
 
-/** filename -> the source it was compiled from and V8's data for it (compared as strings: cheaper than a hash). */
+/**
+ * filename -> the source it was compiled from and V8's data for it, or null for jest's own path (compared as
+ * strings: cheaper than a hash).
+ */
 const cache = new Map();
 const compile = vm.compileFunction;
 // A script's import() has no loader under cached data in Node 20: such modules keep jest's own path.
@@ -18,16 +21,16 @@ const DYNAMIC_IMPORT = /\bimport\s*\(/;
 
 // jest-runtime reads vm.compileFunction at each compile; its module compiles are the calls with a parsing context.
 vm.compileFunction = function (code, params, options = {}) {
-  const own =
-    !options.parsingContext ||
-    "cachedData" in options ||
-    "produceCachedData" in options ||
-    options.contextExtensions ||
-    DYNAMIC_IMPORT.test(code);
-  if (own) return compile.call(this, code, params, options);
-  const prefix = `(function (${params.join(", ")}) {`;
+  const own = !options.parsingContext || "cachedData" in options || "produceCachedData" in options;
+  if (own || options.contextExtensions) return compile.call(this, code, params, options);
   const hit = cache.get(options.filename);
-  const data = hit && hit.code === code ? hit.data : undefined;
+  const known = hit && hit.code === code ? hit : undefined;
+  if (known ? known.data === null : DYNAMIC_IMPORT.test(code)) {
+    if (!known) cache.set(options.filename, { code, data: null });
+    return compile.call(this, code, params, options);
+  }
+  const data = known && known.data;
+  const prefix = `(function (${params.join(", ")}) {`;
   const script = new vm.Script(`${prefix}${code}\n})`, {
     filename: options.filename,
     lineOffset: options.lineOffset ?? 0,
