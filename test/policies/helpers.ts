@@ -90,7 +90,7 @@ function assertPackBuilt(): void {
  * Starts the built pack (run-policy-pack, gRPC) before the enclosing block's tests, configured from `config` (a
  * --policy-pack-config file) when given, and closes it after them. Returns the running client. It starts as
  * `bulwark plan` starts it, with the plan's preload (the V8 code cache, the SDK's closure libraries on first use):
- * ~0.4 s of CPU less per start. pack.e2e starts it bare (`preload: []`), exactly as the engine does.
+ * ~0.2 s of CPU less per start. pack.e2e starts it bare (`preload: []`), exactly as the engine does.
  */
 export function startPack(
   opts: StartOptions,
