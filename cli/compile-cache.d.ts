@@ -4,3 +4,4 @@ export function flush(): void;
 export function packFile(dir: string, name: string): string;
 export function readPack(file: string): Map<string, { hash: string; data: Buffer }>;
 export function packBytes(entries: Map<string, { hash: string; data: Buffer }>): Buffer;
+export const DYNAMIC_IMPORT: RegExp;

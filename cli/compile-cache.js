@@ -16,6 +16,7 @@ const vm = require("node:vm");
 const { userCacheDir, writeAtomic } = require("./user-cache.js");
 
 const SALT = `${process.version};${process.arch}`;
+/** Text that may be a call of import(): the cheap first test (jest's code cache, test/setup/runtime.js, too). */
 const DYNAMIC_IMPORT = /\bimport\s*\(/;
 const MAGIC = "bulwark-v8-cache 1\n";
 
@@ -120,12 +121,11 @@ function install(name) {
     if (format === "module" || typeof content !== "string") return compile.apply(this, arguments);
     const hash = crypto.createHash("sha256").update(content).digest("base64");
     const entry = pack.entries.get(filename);
-    const known = entry && entry.hash === hash ? entry.data : undefined;
+    const cachedData = entry && entry.hash === hash ? entry.data : undefined;
     // So does code that may call import(): a vm.Script's import() needs a loader Node 20 marks experimental, and
     // with cached data it has none. Its entry has no data (so it is tokenized once); a source with data was found
     // free of import() when its entry was made.
-    if (known && known.length === 0) return compile.apply(this, arguments);
-    const cachedData = known;
+    if (cachedData && cachedData.length === 0) return compile.apply(this, arguments);
     const mayCallImport = !cachedData && DYNAMIC_IMPORT.test(content) && mayImport(content);
     if (mayCallImport) {
       if (mayCallImport === true) pack.fresh.push({ script: null, filename, hash });
@@ -164,4 +164,4 @@ function flush() {
   pack.entries = entries;
 }
 
-module.exports = { install, flush, packFile, readPack, packBytes };
+module.exports = { install, flush, packFile, readPack, packBytes, DYNAMIC_IMPORT };

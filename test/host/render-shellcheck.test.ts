@@ -38,8 +38,12 @@ const appModel = () => ({
 });
 
 /** shellcheck over the given scripts, following their `source` directives, from the bundle folder. */
+const runShellcheck = (dir: string, scripts: string[]) =>
+  run("sh", ["-c", `cd ${dir} && shellcheck -x -s bash ${scripts.join(" ")}`]);
+
+/** The same, passing: no finding at all. */
 function shellcheck(dir: string, scripts: string[]): void {
-  const sc = run("sh", ["-c", `cd ${dir} && shellcheck -x -s bash ${scripts.join(" ")}`]);
+  const sc = runShellcheck(dir, scripts);
   expect(sc.out).toBe("");
   expect(sc.code).toBe(0);
 }
@@ -76,20 +80,24 @@ function sharedFiles(dir: string): Map<string, string> {
 }
 
 /** The db model's bundle as cloud-init writes it from the user data, and the app model's as `--out` writes it. */
-const written = new Map<string, { dir: string; shells: string[]; b: ReturnType<typeof renderBundle> }>();
-function variant(kind: "db" | "app", os: HostOs) {
+interface Variant {
+  dir: string;
+  b: ReturnType<typeof renderBundle>;
+  shells: string[];
+  /** Its apply and verify with what they source, bundle.env hostile (sharedFiles). */
+  shared: Map<string, string>;
+}
+const written = new Map<string, Variant>();
+function variant(kind: "db" | "app", os: HostOs): Variant {
   const name = `${os} ${kind}`;
   const done = written.get(name);
   if (done) return done;
   const b = kind === "db" ? renderBundle(dbModel(os), os) : renderBundle(appModel(), os);
   const dir = kind === "db" ? unpackUserData(b) : writeTmp(b);
-  const v = {
-    dir,
-    shells: bundleEntries(b)
-      .filter(isShellEntry)
-      .map((e) => e.rel),
-    b,
-  };
+  const shells = bundleEntries(b)
+    .filter(isShellEntry)
+    .map((e) => e.rel);
+  const v = { dir, b, shells, shared: sharedFiles(dir) };
   written.set(name, v);
   return v;
 }
@@ -118,9 +126,8 @@ function unpackUserData(b: ReturnType<typeof renderBundle>): string {
 }
 
 /** The variant's own shell files (bundle.env as rendered, hooks, scripts): those not checked with the shared ones. */
-function checkOwn(dir: string, shells: string[]): void {
-  const shared = [...sharedFiles(dir).keys()];
-  shellcheck(dir, ["bundle.env", ...shells.filter((rel) => !shared.includes(rel))]);
+function checkOwn({ dir, shells, shared }: Variant): void {
+  shellcheck(dir, ["bundle.env", ...shells.filter((rel) => !shared.has(rel))]);
 }
 
 describeHost("user data unpacked as cloud-init does", [], () => {
@@ -130,7 +137,8 @@ describeHost("user data unpacked as cloud-init does", [], () => {
     "%s db (MySQL role, bindAddress auto, Wazuh, rsyslog TLS): each script as written to disk is the original " +
       "minus comment lines, and passes bash -n; its bundle.env and hooks pass shellcheck",
     (os) => {
-      const { dir, shells, b } = variant("db", os);
+      const v = variant("db", os);
+      const { dir, shells, b } = v;
       expect(shells).toContain("files/usr/local/sbin/bulwark-wazuh-enrol");
       expect(shells).toEqual(
         expect.arrayContaining(["apply", "verify", "bundle.env", "lib/50-mysql.apply.sh", "lib/mysql.verify.sh"]),
@@ -143,7 +151,7 @@ describeHost("user data unpacked as cloud-init does", [], () => {
         expect(run("bash", ["-n", path.join(dir, e.rel)])).toMatchObject({ code: 0, out: "" });
       }
       expect(dropped).toBeGreaterThan(10);
-      checkOwn(dir, shells);
+      checkOwn(v);
       // The heredoc inside the MySQL apply (secure-installation SQL) arrived whole.
       expect(fs.readFileSync(path.join(dir, "lib/50-mysql.apply.sh"), "utf8")).toContain(
         "DROP DATABASE IF EXISTS test;",
@@ -160,10 +168,11 @@ describeHost("rendered bundles pass shellcheck", [], () => {
   test.each(HOST_OSES.map((o) => [o]))(
     "%s app (no IDS, CloudWatch): bundle.env and every hook pass shellcheck",
     (os) => {
-      const { dir, shells } = variant("app", os);
+      const v = variant("app", os);
+      const { dir, shells } = v;
       expect(fs.existsSync(path.join(dir, "files/usr/local/sbin/bulwark-wazuh-enrol"))).toBe(false);
       expect(shells).toEqual(expect.arrayContaining(["lib/20-cloudwatch.apply.sh", "lib/egress.sh"]));
-      checkOwn(dir, shells);
+      checkOwn(v);
     },
   );
 
@@ -180,7 +189,7 @@ describeHost("rendered bundles pass shellcheck", [], () => {
     const groups = new Map<string, { files: Map<string, string>; variants: string[] }>();
     for (const os of HOST_OSES) {
       for (const kind of ["db", "app"] as const) {
-        const files = sharedFiles(variant(kind, os).dir);
+        const files = variant(kind, os).shared;
         const masked = [...files].sort().map(([rel, t]) => [rel, t.replace(HEADER, "# $1 header")]);
         const key = createHash("sha256").update(JSON.stringify(masked)).digest("hex");
         const group = groups.get(key) ?? { files, variants: [] };
@@ -194,7 +203,7 @@ describeHost("rendered bundles pass shellcheck", [], () => {
         fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
         fs.writeFileSync(path.join(dir, rel), text);
       }
-      const sc = run("sh", ["-c", `cd ${dir} && shellcheck -x -s bash ${[...files.keys()].join(" ")}`]);
+      const sc = runShellcheck(dir, [...files.keys()]);
       expect({ variants, out: sc.out, code: sc.code }).toEqual({ variants, out: "", code: 0 });
     }
   });
@@ -207,7 +216,7 @@ describeHost("rendered bundles pass shellcheck", [], () => {
     const env = fs.readFileSync(path.join(dir, "bundle.env"), "utf8");
     const check = (text: string) => {
       fs.writeFileSync(path.join(work, "bundle.env"), text);
-      return run("sh", ["-c", `cd ${work} && shellcheck -x -s bash use.sh`]);
+      return runShellcheck(work, ["use.sh"]);
     };
     expect(env).toMatch(/^LOG_TARGET='\/bulwark\/hosts'$/m);
     expect(check(env).out).toBe("");

@@ -17,7 +17,7 @@ const vm = require("node:vm");
 const cache = new Map();
 const compile = vm.compileFunction;
 // A script's import() has no loader under cached data in Node 20: such modules keep jest's own path.
-const DYNAMIC_IMPORT = /\bimport\s*\(/;
+const { DYNAMIC_IMPORT } = require("../../cli/compile-cache.js");
 
 // jest-runtime reads vm.compileFunction at each compile; its module compiles are the calls with a parsing context.
 vm.compileFunction = function (code, params, options = {}) {
